@@ -1,0 +1,49 @@
+# Shared by bin/demo and bin/test: find Python >= 3.12 and build .venv from the lock file.
+# shellcheck shell=bash
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+find_python() {
+  local candidate
+  for candidate in "${PALPA_PYTHON:-}" python3.14 python3.13 python3.12 python3 python; do
+    [ -n "$candidate" ] || continue
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys; raise SystemExit(0 if sys.version_info >= (3, 12) else 1)' \
+        >/dev/null 2>&1; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+ensure_venv() {  # $1: lock file
+  local lock="$1" py stamp want
+  if ! py="$(find_python)"; then
+    echo "Palpa needs Python 3.12 or newer, and none was found on PATH" >&2
+    echo "(tried python3.14, python3.13, python3.12, python3; set PALPA_PYTHON to point at one)." >&2
+    exit 3
+  fi
+  want="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') $(sha256sum "$lock" pyproject.toml | sha256sum | cut -c1-16)"
+  stamp=".venv/.palpa-stamp"
+  if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "Setting up .venv with $py ($("$py" --version)) from $lock ..."
+  rm -rf .venv
+  if ! "$py" -m venv .venv 2>/dev/null; then
+    local ver; ver="$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && apt-get install -y -qq "python${ver}-venv" >/dev/null
+      rm -rf .venv && "$py" -m venv .venv
+    else
+      echo "Python's venv module is missing: install it (Debian: sudo apt-get install python${ver}-venv)." >&2
+      exit 3
+    fi
+  fi
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r "$lock"
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+  echo "$want" > "$stamp"
+}

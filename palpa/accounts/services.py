@@ -1,0 +1,166 @@
+"""Writes to organizations, locations, rooms, staff and API tokens (audited)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from palpa.accounts.models import ApiToken, Location, Organization, Role, Room, User, hash_token
+from palpa.accounts.permissions import Capability, require
+from palpa.audit.services import Action, record
+
+TOKEN_PREFIX = "palpa_"
+
+
+def create_staff(
+    *,
+    organization: Organization,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str | None,
+    actor: User | None = None,
+) -> User:
+    """Create a staff account. ``actor`` None is for set-up commands (the demo, the first owner)."""
+    if actor is not None:
+        require(actor, Capability.MANAGE_ORGANIZATION)
+        if actor.organization_id != organization.pk:
+            raise PermissionDenied("You can only add staff to your own organization.")
+    if role not in Role.values:
+        raise ValidationError({"role": f"Role must be one of {', '.join(Role.values)}."})
+    user = User(
+        username=email.lower(),
+        email=email.lower(),
+        full_name=full_name,
+        organization=organization,
+        role=role,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    with transaction.atomic():
+        user.save()
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            organization=organization,
+            obj=user,
+            object_type="Staff",
+            detail={"role": role},
+        )
+    return user
+
+
+def update_organization(*, actor: User, changes: dict[str, Any]) -> Organization:
+    require(actor, Capability.MANAGE_ORGANIZATION)
+    org = actor.organization
+    assert org is not None
+    allowed = {"name", "require_mfa", "session_idle_minutes", "license_warning_days"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    before = {k: getattr(org, k) for k in changes}
+    for key, value in changes.items():
+        setattr(org, key, value)
+    org.full_clean(exclude=["slug"])
+    with transaction.atomic():
+        org.save()
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=org,
+            detail={k: [str(before[k]), str(v)] for k, v in changes.items() if before[k] != v},
+        )
+    return org
+
+
+def save_location(*, actor: User, location: Location) -> Location:
+    require(actor, Capability.MANAGE_ORGANIZATION)
+    if location.organization_id not in (None, actor.organization_id):
+        raise PermissionDenied("This location belongs to another organization.")
+    location.organization = actor.organization  # type: ignore[assignment]
+    location.region = location.region.upper()
+    location.full_clean()
+    adding = location._state.adding
+    with transaction.atomic():
+        location.save()
+        record(actor=actor, action=Action.CREATE if adding else Action.SETTINGS, obj=location)
+    return location
+
+
+def add_room(*, actor: User, location: Location, name: str, equipment: str = "") -> Room:
+    require(actor, Capability.MANAGE_ORGANIZATION)
+    if location.organization_id != actor.organization_id:
+        raise PermissionDenied("This location belongs to another organization.")
+    room = Room(
+        organization_id=location.organization_id, location=location, name=name, equipment=equipment
+    )
+    room.full_clean()
+    with transaction.atomic():
+        room.save()
+        record(actor=actor, action=Action.CREATE, obj=room)
+    return room
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once; only its hash is stored
+
+
+def issue_token(*, actor: User, name: str, expires_at: Any = None) -> IssuedToken:
+    if actor.organization is None:
+        raise PermissionDenied("Only staff of an organization can hold API tokens.")
+    if not name.strip():
+        raise ValidationError({"name": "Give the token a name, e.g. 'reporting script'."})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        organization=actor.organization,
+        user=actor,
+        name=name.strip()[:100],
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        token_hash=hash_token(secret),
+        expires_at=expires_at,
+    )
+    with transaction.atomic():
+        token.save()
+        record(actor=actor, action=Action.TOKEN, obj=token, detail={"event": "issued"})
+    return IssuedToken(token=token, secret=secret)
+
+
+def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        require(actor, Capability.MANAGE_ORGANIZATION)
+    if token.organization_id != actor.organization_id:
+        raise PermissionDenied("This token belongs to another organization.")
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        record(actor=actor, action=Action.TOKEN, obj=token, detail={"event": "revoked"})
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user behind a bearer token, or None. Marks use at most every 5 minutes."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__organization")
+        .filter(token_hash=hash_token(secret))
+        .first()
+    )
+    if token is None or not token.is_active or not token.user.is_active:
+        return None
+    if token.user.organization_id != token.organization_id:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,53 @@
+"""Palpa's JSON API at /api/v1 (OpenAPI document at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from palpa.accounts.api import router as tokens_router
+from palpa.core.api import TokenAuth, VerifiedSessionAuth, validation_items
+from palpa.patients.api import router as patients_router
+from palpa.practitioners.api import router as practitioners_router
+
+api = NinjaAPI(
+    title="Palpa API",
+    version="1",
+    description=(
+        "Palpa, the clinical practice system for medical massage therapy. Authenticate with "
+        "a personal access token (`Authorization: Bearer palpa_…`) or a signed-in session. "
+        "Every read and write of patient data is recorded in the audit log."
+    ),
+    auth=[TokenAuth(), VerifiedSessionAuth()],
+    urls_namespace="api",
+)
+api.add_router("/patients", patients_router, tags=["patients"])
+api.add_router("/practitioners", practitioners_router, tags=["practitioners"])
+api.add_router("/tokens", tokens_router, tags=["tokens"])
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": validation_items(exc)}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    message = str(exc) or "Your role may not do this."
+    return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "Sign in, or send a valid token as 'Authorization: Bearer palpa_…'."},
+        status=401,
+    )

@@ -1,0 +1,158 @@
+"""Writing and verifying the audit chain. ``record`` is the only way entries are made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from palpa.audit.context import current
+from palpa.audit.models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:  # audit sits below accounts: it names them only for types
+    from palpa.accounts.models import Organization, User
+
+GENESIS = "0" * 64
+Action = AuditEvent.Action
+
+
+def _canonical(entry: AuditEvent) -> bytes:
+    body = {
+        "organization": entry.organization_id,
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "patient_id": entry.patient_id,
+        "detail": entry.detail,
+        "client_address": entry.client_address,
+        "request_id": entry.request_id,
+        "via": entry.via,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def compute_hash(entry: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def _locked_head(organization_id: int | None) -> AuditChainHead:
+    heads = AuditChainHead.objects.select_for_update()
+    head = heads.filter(organization_id=organization_id).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            return AuditChainHead.objects.create(
+                organization_id=organization_id, last_seq=0, last_hash=GENESIS
+            )
+    except IntegrityError:  # another writer created it first
+        return heads.get(organization_id=organization_id)
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    organization: Organization | None = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    patient_id: str = "",
+    detail: dict[str, Any] | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one entry to the organization's chain, inside the caller's transaction."""
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id or str(getattr(obj, "public_id", "") or getattr(obj, "pk", ""))
+    org_id = organization.pk if organization is not None else None
+    if org_id is None and actor is not None:
+        org_id = actor.organization_id
+    ctx = current()
+    with transaction.atomic():
+        head = _locked_head(org_id)
+        entry = AuditEvent(
+            organization_id=org_id,
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            actor=actor if actor is not None and actor.pk else None,
+            actor_label=actor_label or (actor.get_username() if actor is not None else "system"),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            patient_id=patient_id,
+            detail=detail or {},
+            client_address=ctx.client_address,
+            request_id=ctx.request_id,
+            via=ctx.via,
+            prev_hash=head.last_hash,
+        )
+        # Round-trip the detail through JSON so the hash is computed over what is stored.
+        entry.detail = json.loads(json.dumps(entry.detail, default=str))
+        entry.hash = compute_hash(entry)
+        entry.save()
+        AuditChainHead.objects.filter(pk=head.pk).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    organization_id: int | None
+    entries: int
+    ok: bool
+    broken_at_seq: int | None = None
+    reason: str = ""
+
+
+def verify_chain(organization_id: int | None) -> ChainReport:
+    """Recompute one chain; report the first entry whose link or content does not hold."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    entries = (
+        AuditEvent.objects.filter(organization_id=organization_id).order_by("seq").iterator(2000)
+    )
+    for entry in entries:
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainReport(
+                organization_id, count, False, expected_seq, f"entry #{expected_seq} is missing"
+            )
+        if entry.prev_hash != prev:
+            return ChainReport(
+                organization_id, count, False, entry.seq, "its link to the entry before is broken"
+            )
+        if compute_hash(entry) != entry.hash:
+            return ChainReport(
+                organization_id, count, False, entry.seq, "its content was changed after writing"
+            )
+        prev = entry.hash
+        expected_seq += 1
+    head = AuditChainHead.objects.filter(organization_id=organization_id).first()
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
+        return ChainReport(
+            organization_id,
+            count,
+            False,
+            expected_seq,
+            f"the chain ends at #{expected_seq - 1} but its head says #{head.last_seq}: "
+            "newest entries were removed",
+        )
+    return ChainReport(organization_id, count, True)
+
+
+def verify_all() -> list[ChainReport]:
+    org_ids: set[int | None] = set(
+        AuditChainHead.objects.values_list("organization_id", flat=True)
+    )
+    org_ids |= set(AuditEvent.objects.values_list("organization_id", flat=True).distinct())
+    return [verify_chain(org_id) for org_id in sorted(org_ids, key=lambda v: (v is None, v or 0))]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from palpa.accounts.permissions import Capability, require
+from palpa.audit.models import AuditEvent
+from palpa.core.views import staff_user
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Owners read and filter their organization's log; nothing here can change it."""
+    user = staff_user(request)
+    require(user, Capability.VIEW_AUDIT)
+    qs = AuditEvent.objects.filter(organization_id=user.organization_id).select_related("actor")
+    filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "patient", "since")}
+    if filters["actor"]:
+        qs = qs.filter(actor_label__icontains=filters["actor"])
+    if filters["action"] in AuditEvent.Action.values:
+        qs = qs.filter(action=filters["action"])
+    if filters["patient"]:
+        qs = qs.filter(patient_id=filters["patient"])
+    if filters["since"]:
+        try:
+            qs = qs.filter(at__date__gte=dt.date.fromisoformat(filters["since"]))
+        except ValueError:
+            filters["since"] = ""
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audit/log.html",
+        {"page": page, "filters": filters, "actions": AuditEvent.Action.choices},
+    )

@@ -1,0 +1,90 @@
+"""Shared pieces of the JSON API: authentication, error schemas, error translation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Schema
+from ninja.security import APIKeyCookie, HttpBearer
+
+from palpa.accounts.models import User
+
+
+class ErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    """422: the request was understood but a field breaks a rule; nothing was saved."""
+
+    detail: list[ErrorItem]
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+ERRORS: dict[int, Any] = {
+    401: MessageOut,
+    403: MessageOut,
+    404: MessageOut,
+    422: ValidationErrorOut,
+}
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer palpa_…``: a personal access token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        from palpa.accounts.services import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class VerifiedSessionAuth(APIKeyCookie):
+    """The browser session, once two-factor sign-in is complete (CSRF checked on writes)."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        self.param_name = settings.SESSION_COOKIE_NAME
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated:
+            return None
+        if user.mfa_required and not user.is_verified():  # type: ignore[attr-defined]
+            return None
+        return user
+
+
+def validation_items(exc: ValidationError) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                for message in error.messages:
+                    items.append(
+                        {"loc": ["body", field], "msg": message, "type": error.code or "invalid"}
+                    )
+    else:
+        for error in exc.error_list:
+            for message in error.messages:
+                items.append({"loc": ["body"], "msg": message, "type": error.code or "invalid"})
+    return items
+
+
+def actor(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user

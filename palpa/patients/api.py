@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from palpa.accounts.models import Location
+from palpa.accounts.permissions import Capability, require
+from palpa.core.api import ERRORS, actor
+from palpa.patients import queries, services
+from palpa.patients.models import Allergy, Consent, Patient
+from palpa.patients.schemas import (
+    AllergyIn,
+    AllergyOut,
+    ConsentIn,
+    ConsentOut,
+    PatientIn,
+    PatientOut,
+    PatientPage,
+    PatientPatch,
+    StatusIn,
+)
+
+router = Router()
+
+
+def patient_out(p: Patient) -> dict[str, Any]:
+    data = {name: getattr(p, name) for name in PatientOut.model_fields if hasattr(p, name)}
+    data["id"] = p.public_id
+    data["primary_location"] = p.primary_location.public_id if p.primary_location else None
+    return data
+
+
+def _resolve_location(request: HttpRequest, data: dict[str, Any]) -> None:
+    if "primary_location" not in data:
+        return
+    ref = data["primary_location"]
+    if ref is None:
+        return
+    loc = Location.objects.filter(public_id=ref, organization_id=actor(request).organization_id)
+    found = loc.first()
+    if found is None:
+        raise ValidationError({"primary_location": "No location of yours has this id."})
+    data["primary_location"] = found
+
+
+def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
+    return get_object_or_404(
+        queries.patients_for(actor(request)).select_related("primary_location"),
+        public_id=patient_id,
+    )
+
+
+class SearchParams(Schema):
+    q: str = Field("", max_length=100, description="name words, MRN, or date of birth")
+    limit: int = Field(25, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+    include_inactive: bool = False
+
+
+@router.get("", response={200: PatientPage, **ERRORS}, summary="Search patients")
+def list_patients(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+    user = actor(request)
+    require(user, Capability.VIEW_DEMOGRAPHICS)
+    qs = queries.search_patients(user, params.q, include_inactive=params.include_inactive)
+    count = qs.count()
+    rows = list(qs.select_related("primary_location")[params.offset : params.offset + params.limit])
+    services.audit_patient_search(actor=user, query={"q": params.q}, results=rows)
+    return {
+        "count": count,
+        "limit": params.limit,
+        "offset": params.offset,
+        "results": [patient_out(p) for p in rows],
+    }
+
+
+@router.post("", response={201: PatientOut, **ERRORS}, summary="Create a patient")
+def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[str, Any]]:
+    data = payload.model_dump()
+    _resolve_location(request, data)
+    patient = services.create_patient(actor=actor(request), **data)
+    return 201, patient_out(patient)
+
+
+@router.get("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Read a patient")
+def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
+    patient = _patient(request, patient_id)
+    services.audit_patient_read(actor=actor(request), patient=patient, what="api")
+    return patient_out(patient)
+
+
+@router.patch("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Change a patient")
+def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
+    patient = _patient(request, patient_id)
+    changes = payload.model_dump(exclude_unset=True)
+    nulls = [k for k, v in changes.items() if v is None and k != "primary_location"]
+    if nulls:
+        raise ValidationError({k: "This field cannot be null." for k in nulls})
+    _resolve_location(request, changes)
+    services.update_patient(actor=actor(request), patient=patient, changes=changes)
+    return patient_out(patient)
+
+
+@router.post(
+    "/{patient_id}/status",
+    response={200: PatientOut, **ERRORS},
+    summary="Set status (inactive, deceased, entered-in-error); patients are never deleted",
+)
+def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dict[str, Any]:
+    patient = _patient(request, patient_id)
+    services.set_patient_status(
+        actor=actor(request), patient=patient, status=payload.status, reason=payload.reason
+    )
+    return patient_out(patient)
+
+
+@router.delete(
+    "/{patient_id}",
+    response={200: PatientOut, **ERRORS},
+    summary="Mark a patient as entered in error (the record is kept)",
+)
+def delete_patient(request: HttpRequest, patient_id: UUID, reason: str = "") -> dict[str, Any]:
+    patient = _patient(request, patient_id)
+    services.set_patient_status(
+        actor=actor(request), patient=patient, status=Patient.Status.ENTERED_IN_ERROR,
+        reason=reason,
+    )
+    return patient_out(patient)
+
+
+def _consent_out(c: Consent) -> dict[str, Any]:
+    return {"id": c.public_id, "kind": c.kind, "version": c.version,
+            "given_on": c.given_on, "granted": c.granted}
+
+
+@router.get("/{patient_id}/consents", response={200: list[ConsentOut], **ERRORS})
+def list_consents(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    services.audit_patient_read(actor=user, patient=patient, what="consents")
+    return [_consent_out(c) for c in queries.consents_for(user, patient)]
+
+
+@router.post("/{patient_id}/consents", response={201: ConsentOut, **ERRORS})
+def add_consent(
+    request: HttpRequest, patient_id: UUID, payload: ConsentIn
+) -> tuple[int, dict[str, Any]]:
+    patient = _patient(request, patient_id)
+    consent = services.record_consent(actor=actor(request), patient=patient, **payload.dict())
+    return 201, _consent_out(consent)
+
+
+def _allergy_out(a: Allergy) -> dict[str, Any]:
+    return {"id": a.public_id, "substance": a.substance, "reaction": a.reaction,
+            "severity": a.severity, "status": a.status}
+
+
+@router.get(
+    "/{patient_id}/allergies",
+    response={200: list[AllergyOut], **ERRORS},
+    summary="Allergies and sensitivities (clinical: owners and therapists)",
+)
+def list_allergies(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    patient = _patient(request, patient_id)
+    services.audit_patient_read(actor=user, patient=patient, what="allergies")
+    return [_allergy_out(a) for a in queries.allergies_for(user, patient)]
+
+
+@router.post("/{patient_id}/allergies", response={201: AllergyOut, **ERRORS})
+def add_allergy(
+    request: HttpRequest, patient_id: UUID, payload: AllergyIn
+) -> tuple[int, dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(request, patient_id)
+    allergy = services.add_allergy(actor=user, patient=patient, **payload.dict())
+    return 201, _allergy_out(allergy)

@@ -1,0 +1,148 @@
+"""Patients: demographics, contacts, consents and allergies. Never hard-deleted."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from palpa.core.models import TenantModel
+
+phone_validator = RegexValidator(
+    regex=r"^\+?[0-9][0-9 ().-]{6,18}[0-9]$",
+    message="Enter a phone number of 7 to 15 digits, e.g. +1 305 555 0142 or (305) 555-0142.",
+    code="phone",
+)
+language_validator = RegexValidator(
+    regex=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    message="Use a language code such as en, es or pt-BR.",
+    code="language",
+)
+
+
+class Patient(TenantModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        DECEASED = "deceased", "Deceased"
+        ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+    class Sex(models.TextChoices):  # FHIR administrative gender
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
+
+    mrn = models.CharField("MRN", max_length=20, editable=False)
+    given_name = models.CharField("first name", max_length=100)
+    family_name = models.CharField("last name", max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField("date of birth")
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    pronouns = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True, validators=[phone_validator])
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state", max_length=10, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    preferred_language = models.CharField(
+        max_length=20, default="en", validators=[language_validator]
+    )
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(
+        max_length=30, blank=True, validators=[phone_validator]
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    deceased_on = models.DateField(null=True, blank=True)
+    primary_location = models.ForeignKey(
+        "accounts.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Lower-cased "given family preferred" for fast, database-neutral name search.
+    search_name = models.CharField(max_length=320, editable=False, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["family_name", "given_name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["organization", "mrn"], name="patient_mrn_unique")
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["organization", "family_name", "given_name"], name="pt_org_name"),
+            models.Index(fields=["organization", "date_of_birth"], name="pt_org_dob"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def refresh_search_name(self) -> None:
+        self.search_name = " ".join(
+            part.lower() for part in (self.given_name, self.family_name, self.preferred_name) if part
+        )
+
+
+class Consent(TenantModel):
+    """A consent as given or withdrawn on a date. Append-only: a withdrawal is a new row."""
+
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment", "Consent to treatment"
+        PRIVACY_NOTICE = "privacy_notice", "Privacy notice acknowledged"
+        EMAIL = "contact_email", "Contact by email"
+        SMS = "contact_sms", "Contact by text message"
+        PHONE = "contact_phone", "Contact by phone"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    granted = models.BooleanField(default=True)
+    version = models.CharField(max_length=20, help_text="Version of the form or notice")
+    given_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-given_on", "-created_at"]
+
+    def __str__(self) -> str:
+        state = "granted" if self.granted else "withdrawn"
+        return f"{self.get_kind_display()} v{self.version} {state} {self.given_on}"
+
+
+class Allergy(TenantModel):
+    """Allergies and sensitivities that matter on the table (oils, latex, fragrance...).
+
+    Clinical: visible to owners and therapists only.
+    """
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=120, help_text="e.g. nut oils, latex, lavender")
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MILD)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["substance"]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance

@@ -1,0 +1,206 @@
+"""The only code that writes patients, consents and allergies: one transaction, one audit
+entry each. Patients are never deleted; a record made in error is marked so."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from palpa.accounts.models import Organization, User
+from palpa.accounts.permissions import Capability, require
+from palpa.audit.services import Action, record
+from palpa.patients.models import Allergy, Consent, Patient
+
+# Fields staff may set through forms and the API (status changes go through their own verbs).
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "pronouns",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "preferred_language",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "primary_location",
+)
+
+
+def _next_mrn(organization: Organization) -> str:
+    """Take the organization's next medical record number (inside the caller's transaction)."""
+    Organization.objects.filter(pk=organization.pk).update(next_mrn=F("next_mrn") + 1)
+    number = Organization.objects.values_list("next_mrn", flat=True).get(pk=organization.pk) - 1
+    return f"P{number:06d}"
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(DEMOGRAPHIC_FIELDS))
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+
+
+def _validate_dates(patient: Patient) -> None:
+    if patient.date_of_birth and patient.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
+    if patient.date_of_birth and patient.date_of_birth < dt.date(1900, 1, 1):
+        raise ValidationError({"date_of_birth": "The date of birth must be after 1900-01-01."})
+
+
+def _check_location(actor: User, patient: Patient) -> None:
+    loc = patient.primary_location
+    if loc is not None and loc.organization_id != actor.organization_id:
+        raise ValidationError({"primary_location": "Choose one of your organization's locations."})
+
+
+def create_patient(*, actor: User, **fields: Any) -> Patient:
+    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    assert actor.organization is not None
+    _check_fields(fields)
+    patient = Patient(organization=actor.organization, **fields)
+    patient.refresh_search_name()
+    _validate_dates(patient)
+    _check_location(actor, patient)
+    patient.full_clean(exclude=["mrn", "search_name"])
+    with transaction.atomic():
+        patient.mrn = _next_mrn(actor.organization)
+        patient.save()
+        record(actor=actor, action=Action.CREATE, obj=patient, patient_id=str(patient.public_id))
+    return patient
+
+
+def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) -> Patient:
+    """Apply demographic changes; all are validated before anything is written."""
+    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    if patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    if patient.status == Patient.Status.ENTERED_IN_ERROR:
+        raise ValidationError("This record was marked as entered in error and cannot be edited.")
+    _check_fields(changes)
+    before = {name: getattr(patient, name) for name in changes}
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    patient.refresh_search_name()
+    try:
+        _validate_dates(patient)
+        _check_location(actor, patient)
+        patient.full_clean(exclude=["mrn", "search_name"])
+    except ValidationError:
+        for name, value in before.items():  # leave the caller's object as it was
+            setattr(patient, name, value)
+        patient.refresh_search_name()
+        raise
+    changed = {
+        name: {"from": str(before[name]), "to": str(value)}
+        for name, value in changes.items()
+        if before[name] != value
+    }
+    with transaction.atomic():
+        patient.save()
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=patient,
+            patient_id=str(patient.public_id),
+            detail={"changed": changed},
+        )
+    return patient
+
+
+def set_patient_status(*, actor: User, patient: Patient, status: str, reason: str) -> Patient:
+    """Inactive, deceased, or entered in error (the way a record is 'deleted')."""
+    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    if patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    if status not in Patient.Status.values:
+        raise ValidationError({"status": f"Status must be one of {', '.join(Patient.Status)}."})
+    if status != Patient.Status.ACTIVE and not reason.strip():
+        raise ValidationError({"reason": "Give a reason for this status change."})
+    previous = patient.status
+    with transaction.atomic():
+        patient.status = status
+        patient.status_reason = reason.strip()
+        patient.save(update_fields=["status", "status_reason", "updated_at"])
+        record(
+            actor=actor,
+            action=Action.DELETE if status == Patient.Status.ENTERED_IN_ERROR else Action.UPDATE,
+            obj=patient,
+            patient_id=str(patient.public_id),
+            detail={"status": {"from": previous, "to": status}, "reason": reason.strip()},
+        )
+    return patient
+
+
+def record_consent(
+    *, actor: User, patient: Patient, kind: str, version: str, given_on: dt.date, granted: bool
+) -> Consent:
+    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    if patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    consent = Consent(
+        organization_id=patient.organization_id,
+        patient=patient,
+        kind=kind,
+        version=version,
+        given_on=given_on,
+        granted=granted,
+        recorded_by=actor,
+    )
+    consent.full_clean()
+    with transaction.atomic():
+        consent.save()
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=consent,
+            patient_id=str(patient.public_id),
+            detail={"kind": kind, "version": version, "granted": granted},
+        )
+    return consent
+
+
+def add_allergy(*, actor: User, patient: Patient, **fields: Any) -> Allergy:
+    require(actor, Capability.EDIT_CLINICAL)
+    if patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    allergy = Allergy(
+        organization_id=patient.organization_id, patient=patient, recorded_by=actor, **fields
+    )
+    allergy.full_clean()
+    with transaction.atomic():
+        allergy.save()
+        record(
+            actor=actor, action=Action.CREATE, obj=allergy, patient_id=str(patient.public_id)
+        )
+    return allergy
+
+
+def audit_patient_read(*, actor: User, patient: Patient, what: str = "chart") -> None:
+    record(
+        actor=actor,
+        action=Action.READ,
+        obj=patient,
+        patient_id=str(patient.public_id),
+        detail={"view": what},
+    )
+
+
+def audit_patient_search(*, actor: User, query: dict[str, str], results: list[Patient]) -> None:
+    record(
+        actor=actor,
+        action=Action.SEARCH,
+        object_type="Patient",
+        detail={"query": query, "results": [str(p.public_id) for p in results]},
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from palpa.patients import views
+
+app_name = "patients"
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_new, name="new"),
+    path("<uuid:public_id>/", views.patient_detail, name="detail"),
+    path("<uuid:public_id>/edit/", views.patient_edit, name="edit"),
+    path("<uuid:public_id>/status/", views.patient_status, name="status"),
+    path("<uuid:public_id>/consents/", views.consent_add, name="consent_add"),
+    path("<uuid:public_id>/allergies/", views.allergy_add, name="allergy_add"),
+]

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.core.views import staff_user
+from palpa.patients import queries, services
+from palpa.patients.forms import AllergyForm, ConsentForm, PatientForm, StatusForm
+from palpa.patients.models import Patient
+
+
+def _apply_errors(form: BaseForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.VIEW_DEMOGRAPHICS)
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(
+        queries.search_patients(user, q).select_related("primary_location"), 25
+    ).get_page(request.GET.get("page"))
+    services.audit_patient_search(actor=user, query={"q": q}, results=list(page.object_list))
+    context = {"page": page, "q": q}
+    template = "patients/_results.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _get_patient(request: HttpRequest, public_id: str) -> Patient:
+    user = staff_user(request)
+    return get_object_or_404(queries.patients_for(user), public_id=public_id)
+
+
+@login_required
+def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = _get_patient(request, public_id)
+    services.audit_patient_read(actor=user, patient=patient, what="chart")
+    clinical = has_capability(user, Capability.VIEW_CLINICAL)
+    context = {
+        "patient": patient,
+        "consents": queries.consents_for(user, patient),
+        "clinical": clinical,
+        "allergies": queries.allergies_for(user, patient) if clinical else [],
+        "consent_form": ConsentForm(prefix="consent"),
+        "allergy_form": AllergyForm(prefix="allergy"),
+        "status_form": StatusForm(initial={"status": patient.status}),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@login_required
+def patient_new(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
+    form = PatientForm(request.POST or None, actor=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = {k: form.cleaned_data[k] for k in form.Meta.fields}
+            patient = services.create_patient(actor=user, **fields)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{patient.full_name} added with MRN {patient.mrn}.")
+            return redirect("patients:detail", public_id=patient.public_id)
+    return render(request, "patients/form.html", {"form": form, "patient": None})
+
+
+@login_required
+def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
+    patient = _get_patient(request, public_id)
+    original = Patient.objects.get(pk=patient.pk)
+    form = PatientForm(request.POST or None, instance=patient, actor=user)
+    if request.method == "POST" and form.is_valid():
+        changes = {k: form.cleaned_data[k] for k in form.changed_data}
+        try:
+            services.update_patient(actor=user, patient=original, changes=changes)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("patients:detail", public_id=patient.public_id)
+    elif request.method != "POST":
+        services.audit_patient_read(actor=user, patient=patient, what="edit form")
+    return render(request, "patients/form.html", {"form": form, "patient": original})
+
+
+@login_required
+@require_POST
+def patient_status(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = _get_patient(request, public_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_patient_status(
+                actor=user,
+                patient=patient,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, f"Status set to {patient.get_status_display()}.")
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    return redirect("patients:detail", public_id=patient.public_id)
+
+
+@login_required
+@require_POST
+def consent_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = _get_patient(request, public_id)
+    form = ConsentForm(request.POST, prefix="consent")
+    if form.is_valid():
+        try:
+            services.record_consent(actor=user, patient=patient, **form.cleaned_data)
+            messages.success(request, "Consent recorded.")
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.error(request, "Consent not recorded: " + form.errors.as_text())
+    return redirect("patients:detail", public_id=patient.public_id)
+
+
+@login_required
+@require_POST
+def allergy_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _get_patient(request, public_id)
+    form = AllergyForm(request.POST, prefix="allergy")
+    if form.is_valid():
+        try:
+            services.add_allergy(actor=user, patient=patient, **form.cleaned_data)
+            messages.success(request, "Allergy recorded.")
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.error(request, "Allergy not recorded: " + form.errors.as_text())
+    return redirect("patients:detail", public_id=patient.public_id)

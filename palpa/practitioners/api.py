@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router
+
+from palpa.accounts.permissions import Capability, require
+from palpa.audit.services import Action, record
+from palpa.core.api import ERRORS, actor
+from palpa.practitioners import queries, services
+from palpa.practitioners.models import License, Practitioner
+from palpa.practitioners.schemas import (
+    LicenseCheckOut,
+    LicenseIn,
+    LicenseOut,
+    PractitionerIn,
+    PractitionerOut,
+    PractitionerPatch,
+)
+
+router = Router()
+
+
+def _license_out(lic: License, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": lic.public_id,
+        "jurisdiction": lic.jurisdiction,
+        "license_type": lic.license_type,
+        "number": lic.number,
+        "issued_on": lic.issued_on,
+        "expires_on": lic.expires_on,
+        "verification_status": lic.verification_status,
+        "current": lic.is_current_on(today),
+    }
+
+
+def practitioner_out(p: Practitioner) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "id": p.public_id,
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "credentials": p.credentials,
+        "npi": p.npi,
+        "email": p.email,
+        "phone": p.phone,
+        "active": p.active,
+        "licenses": [_license_out(lic, today) for lic in p.licenses.all()],
+    }
+
+
+def _practitioner(request: HttpRequest, practitioner_id: UUID) -> Practitioner:
+    return get_object_or_404(queries.practitioners_for(actor(request)), public_id=practitioner_id)
+
+
+@router.get("", response={200: list[PractitionerOut], **ERRORS}, summary="List practitioners")
+def list_practitioners(request: HttpRequest) -> list[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.VIEW_PRACTITIONERS)
+    return [practitioner_out(p) for p in queries.practitioners_for(user)]
+
+
+@router.post("", response={201: PractitionerOut, **ERRORS}, summary="Add a practitioner")
+def create_practitioner(
+    request: HttpRequest, payload: PractitionerIn
+) -> tuple[int, dict[str, Any]]:
+    p = services.create_practitioner(actor=actor(request), **payload.dict())
+    return 201, practitioner_out(p)
+
+
+@router.get("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
+def get_practitioner(request: HttpRequest, practitioner_id: UUID) -> dict[str, Any]:
+    return practitioner_out(_practitioner(request, practitioner_id))
+
+
+@router.patch("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
+def patch_practitioner(
+    request: HttpRequest, practitioner_id: UUID, payload: PractitionerPatch
+) -> dict[str, Any]:
+    p = _practitioner(request, practitioner_id)
+    changes = payload.model_dump(exclude_unset=True)
+    nulls = [k for k, v in changes.items() if v is None]
+    if nulls:
+        raise ValidationError({k: "This field cannot be null." for k in nulls})
+    services.update_practitioner(actor=actor(request), practitioner=p, changes=changes)
+    return practitioner_out(p)
+
+
+@router.post("/{practitioner_id}/licenses", response={201: LicenseOut, **ERRORS})
+def add_license(
+    request: HttpRequest, practitioner_id: UUID, payload: LicenseIn
+) -> tuple[int, dict[str, Any]]:
+    p = _practitioner(request, practitioner_id)
+    lic = services.add_license(actor=actor(request), practitioner=p, **payload.dict())
+    return 201, _license_out(lic, timezone.localdate())
+
+
+@router.get(
+    "/{practitioner_id}/license-check",
+    response={200: LicenseCheckOut, **ERRORS},
+    summary="May this practitioner be booked or sign notes in a jurisdiction on a day?",
+)
+def license_check(
+    request: HttpRequest, practitioner_id: UUID, jurisdiction: str, on: dt.date | None = None
+) -> dict[str, Any]:
+    p = _practitioner(request, practitioner_id)
+    day = on or timezone.localdate()
+    decision = services.check_license(p, jurisdiction=jurisdiction, on=day)
+    record(
+        actor=actor(request),
+        action=Action.LICENSE_CHECK,
+        obj=p,
+        detail={"jurisdiction": jurisdiction.upper(), "on": day.isoformat(),
+                "allowed": decision.allowed},
+    )
+    return {"allowed": decision.allowed, "reason": decision.reason,
+            "jurisdiction": jurisdiction.upper(), "on": day}

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from palpa.practitioners import views
+
+app_name = "practitioners"
+urlpatterns = [
+    path("", views.practitioner_list, name="list"),
+    path("new/", views.practitioner_new, name="new"),
+    path("<uuid:public_id>/", views.practitioner_detail, name="detail"),
+    path("licenses/<uuid:public_id>/verify/", views.license_verify, name="license_verify"),
+]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.models import Location
+from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.core.views import staff_user
+from palpa.practitioners import queries, services
+from palpa.practitioners.forms import LicenseForm, PractitionerForm
+from palpa.practitioners.models import License, Practitioner
+from palpa.practitioners.rules import LicenseDecision
+
+
+@dataclass(frozen=True)
+class Row:
+    practitioner: Practitioner
+    decisions: list[tuple[Location, LicenseDecision]]
+
+
+@login_required
+def practitioner_list(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.VIEW_PRACTITIONERS)
+    today = timezone.localdate()
+    locations = list(Location.objects.filter(organization_id=user.organization_id, active=True))
+    rows = [
+        Row(
+            p,
+            [
+                (loc, services.check_license(p, jurisdiction=loc.jurisdiction, on=today))
+                for loc in locations
+            ],
+        )
+        for p in queries.practitioners_for(user)
+    ]
+    return render(request, "practitioners/list.html", {"rows": rows, "today": today})
+
+
+@login_required
+def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    practitioner = get_object_or_404(queries.practitioners_for(user), public_id=public_id)
+    can_manage = has_capability(user, Capability.MANAGE_PRACTITIONERS)
+    form = LicenseForm(request.POST or None)
+    if request.method == "POST":
+        require(user, Capability.MANAGE_PRACTITIONERS)
+        if form.is_valid():
+            try:
+                services.add_license(actor=user, practitioner=practitioner, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "License added.")
+                return redirect("practitioners:detail", public_id=practitioner.public_id)
+    return render(
+        request,
+        "practitioners/detail.html",
+        {"practitioner": practitioner, "form": form, "can_manage": can_manage},
+    )
+
+
+@login_required
+def practitioner_new(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.MANAGE_PRACTITIONERS)
+    form = PractitionerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            practitioner = services.create_practitioner(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("practitioners:detail", public_id=practitioner.public_id)
+    return render(request, "practitioners/form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def license_verify(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.MANAGE_PRACTITIONERS)
+    lic = get_object_or_404(License, public_id=public_id, organization_id=user.organization_id)
+    status = request.POST.get("status", "")
+    try:
+        services.set_license_verification(actor=user, license=lic, status=status)
+        messages.success(request, "Verification recorded.")
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("practitioners:detail", public_id=lic.practitioner.public_id)
