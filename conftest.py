@@ -72,9 +72,7 @@ def other_org(db: None) -> Organization:
 
 
 def _staff(org: Organization, email: str, role: str, name: str) -> User:
-    return create_staff(
-        organization=org, email=email, full_name=name, role=role, password=PASSWORD
-    )
+    return create_staff(organization=org, email=email, full_name=name, role=role, password=PASSWORD)
 
 
 @pytest.fixture

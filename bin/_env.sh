@@ -44,6 +44,6 @@ ensure_venv() {  # $1: lock file
   fi
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r "$lock"
-  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+  .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 }

@@ -63,7 +63,7 @@ if PALPA_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured("PALPA_ENV must be development, test or production")
 PRODUCTION = PALPA_ENV == "production"
 
-DEFAULT_SECRET_KEY = "palpa-insecure-development-key-do-not-use-in-production"  # noqa: S105
+DEFAULT_SECRET_KEY = "palpa-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
 if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
@@ -149,7 +149,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "palpa.sqlite3",
+            "NAME": str(DATA_DIR / "palpa.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the write lock at BEGIN, so two
                 # writers never deadlock on lock upgrade; they queue for busy_timeout.

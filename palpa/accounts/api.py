@@ -36,9 +36,15 @@ class IssuedTokenOut(TokenOut):
 
 
 def _out(t: ApiToken) -> dict[str, Any]:
-    return {"id": t.public_id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
-            "expires_at": t.expires_at, "revoked_at": t.revoked_at,
-            "last_used_at": t.last_used_at}
+    return {
+        "id": t.public_id,
+        "name": t.name,
+        "prefix": t.prefix,
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "revoked_at": t.revoked_at,
+        "last_used_at": t.last_used_at,
+    }
 
 
 @router.get("", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")

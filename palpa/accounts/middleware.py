@@ -36,7 +36,7 @@ class StaffSessionMiddleware:
                 idle = org.session_idle_minutes * 60
                 if request.session.get_expiry_age() != idle:
                     request.session.set_expiry(idle)
-            if user.mfa_required and not user.is_verified():  # type: ignore[attr-defined]
-                if not request.path.startswith(_MFA_OPEN):
-                    return redirect("accounts:otp")
+            verified = user.is_verified()  # type: ignore[attr-defined]
+            if user.mfa_required and not verified and not request.path.startswith(_MFA_OPEN):
+                return redirect("accounts:otp")
         return self.get_response(request)

@@ -52,6 +52,13 @@ def has_capability(user: User, capability: Capability) -> bool:
     return capability in ROLE_CAPABILITIES.get(user.role, frozenset())
 
 
+def tenant_id(user: User) -> int:
+    """The actor's organization id; staff without one are refused."""
+    if user.organization_id is None:
+        raise PermissionDenied("Only staff of an organization can do this.")
+    return user.organization_id
+
+
 def require(user: User, capability: Capability) -> None:
     if not has_capability(user, capability):
         raise PermissionDenied(f"Your role may not {capability.value.replace('_', ' ')}.")

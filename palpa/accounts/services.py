@@ -65,7 +65,7 @@ def update_organization(*, actor: User, changes: dict[str, Any]) -> Organization
     allowed = {"name", "require_mfa", "session_idle_minutes", "license_warning_days"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     before = {k: getattr(org, k) for k in changes}
     for key, value in changes.items():
         setattr(org, key, value)

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from palpa.accounts import services
 from palpa.accounts.forms import LocationForm, LoginForm, OrganizationForm, OtpForm, RoomForm
-from palpa.accounts.models import ApiToken, Location, User
+from palpa.accounts.models import ApiToken, Location
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core.views import staff_user
@@ -40,11 +40,21 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             otp_login(request, device)
-            record(actor=user, action=Action.MFA, obj=user, object_type="Staff",
-                   detail={"event": "verified"})
+            record(
+                actor=user,
+                action=Action.MFA,
+                obj=user,
+                object_type="Staff",
+                detail={"event": "verified"},
+            )
             return redirect(request.GET.get("next") or "core:dashboard")
-        record(actor=user, action=Action.MFA, obj=user, object_type="Staff",
-               detail={"event": "wrong code"})
+        record(
+            actor=user,
+            action=Action.MFA,
+            obj=user,
+            object_type="Staff",
+            detail={"event": "wrong code"},
+        )
         form.add_error("token", "That code is not right, or has expired. Try the current one.")
     return render(request, "accounts/otp.html", {"form": form})
 
@@ -63,8 +73,13 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save()
             otp_login(request, device)
-            record(actor=user, action=Action.MFA, obj=user, object_type="Staff",
-                   detail={"event": "device confirmed"})
+            record(
+                actor=user,
+                action=Action.MFA,
+                obj=user,
+                object_type="Staff",
+                detail={"event": "device confirmed"},
+            )
             messages.success(request, "Two-factor sign-in is set up.")
             return redirect("core:dashboard")
         form.add_error("token", "That code is not right. Check the time on your phone and retry.")
@@ -135,7 +150,9 @@ def location_edit_view(request: HttpRequest, public_id: str | None = None) -> Ht
 def room_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     require(user, Capability.MANAGE_ORGANIZATION)
-    location = get_object_or_404(Location, public_id=public_id, organization_id=user.organization_id)
+    location = get_object_or_404(
+        Location, public_id=public_id, organization_id=user.organization_id
+    )
     form = RoomForm(request.POST, prefix="room")
     if form.is_valid():
         try:
@@ -170,5 +187,3 @@ def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
     services.revoke_token(actor=user, token=token)
     messages.success(request, f"Token {token.name} revoked.")
     return redirect("accounts:tokens")
-
-

@@ -22,7 +22,7 @@ class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> Never:
         raise AppendOnlyError("Audit entries cannot be changed.")
 
-    def delete(self) -> Never:  # type: ignore[override]
+    def delete(self) -> Never:
         raise AppendOnlyError("Audit entries cannot be deleted.")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from palpa.audit.context import current
@@ -44,9 +45,15 @@ def compute_hash(entry: AuditEvent) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def _in_chain(organization_id: int | None) -> Q:
+    if organization_id is None:
+        return Q(organization__isnull=True)
+    return Q(organization_id=organization_id)
+
+
 def _locked_head(organization_id: int | None) -> AuditChainHead:
     heads = AuditChainHead.objects.select_for_update()
-    head = heads.filter(organization_id=organization_id).first()
+    head = heads.filter(_in_chain(organization_id)).first()
     if head is not None:
         return head
     try:
@@ -55,7 +62,7 @@ def _locked_head(organization_id: int | None) -> AuditChainHead:
                 organization_id=organization_id, last_seq=0, last_hash=GENESIS
             )
     except IntegrityError:  # another writer created it first
-        return heads.get(organization_id=organization_id)
+        return heads.get(_in_chain(organization_id))
 
 
 def record(
@@ -118,9 +125,7 @@ def verify_chain(organization_id: int | None) -> ChainReport:
     prev = GENESIS
     expected_seq = 1
     count = 0
-    entries = (
-        AuditEvent.objects.filter(organization_id=organization_id).order_by("seq").iterator(2000)
-    )
+    entries = AuditEvent.objects.filter(_in_chain(organization_id)).order_by("seq").iterator(2000)
     for entry in entries:
         count += 1
         if entry.seq != expected_seq:
@@ -137,7 +142,7 @@ def verify_chain(organization_id: int | None) -> ChainReport:
             )
         prev = entry.hash
         expected_seq += 1
-    head = AuditChainHead.objects.filter(organization_id=organization_id).first()
+    head = AuditChainHead.objects.filter(_in_chain(organization_id)).first()
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
         return ChainReport(
             organization_id,
@@ -151,8 +156,6 @@ def verify_chain(organization_id: int | None) -> ChainReport:
 
 
 def verify_all() -> list[ChainReport]:
-    org_ids: set[int | None] = set(
-        AuditChainHead.objects.values_list("organization_id", flat=True)
-    )
+    org_ids: set[int | None] = set(AuditChainHead.objects.values_list("organization_id", flat=True))
     org_ids |= set(AuditEvent.objects.values_list("organization_id", flat=True).distinct())
     return [verify_chain(org_id) for org_id in sorted(org_ids, key=lambda v: (v is None, v or 0))]

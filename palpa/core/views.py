@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.practitioners.models import Practitioner
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -49,7 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "core/dashboard.html", context)
 
 
-def _expired_licenses(user: User) -> list[object]:
+def _expired_licenses(user: User) -> list[Practitioner]:
     """Active practitioners whose newest license has lapsed (they cannot be booked)."""
     from palpa.practitioners.queries import practitioners_for
 

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from palpa.accounts.models import Location
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.core.api import ERRORS, actor
 from palpa.patients import queries, services
 from palpa.patients.models import Allergy, Consent, Patient
@@ -42,7 +42,7 @@ def _resolve_location(request: HttpRequest, data: dict[str, Any]) -> None:
     ref = data["primary_location"]
     if ref is None:
         return
-    loc = Location.objects.filter(public_id=ref, organization_id=actor(request).organization_id)
+    loc = Location.objects.filter(public_id=ref, organization_id=tenant_id(actor(request)))
     found = loc.first()
     if found is None:
         raise ValidationError({"primary_location": "No location of yours has this id."})
@@ -100,7 +100,7 @@ def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None and k != "primary_location"]
     if nulls:
-        raise ValidationError({k: "This field cannot be null." for k in nulls})
+        raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
     _resolve_location(request, changes)
     services.update_patient(actor=actor(request), patient=patient, changes=changes)
     return patient_out(patient)
@@ -127,15 +127,22 @@ def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dic
 def delete_patient(request: HttpRequest, patient_id: UUID, reason: str = "") -> dict[str, Any]:
     patient = _patient(request, patient_id)
     services.set_patient_status(
-        actor=actor(request), patient=patient, status=Patient.Status.ENTERED_IN_ERROR,
+        actor=actor(request),
+        patient=patient,
+        status=Patient.Status.ENTERED_IN_ERROR,
         reason=reason,
     )
     return patient_out(patient)
 
 
 def _consent_out(c: Consent) -> dict[str, Any]:
-    return {"id": c.public_id, "kind": c.kind, "version": c.version,
-            "given_on": c.given_on, "granted": c.granted}
+    return {
+        "id": c.public_id,
+        "kind": c.kind,
+        "version": c.version,
+        "given_on": c.given_on,
+        "granted": c.granted,
+    }
 
 
 @router.get("/{patient_id}/consents", response={200: list[ConsentOut], **ERRORS})
@@ -156,8 +163,13 @@ def add_consent(
 
 
 def _allergy_out(a: Allergy) -> dict[str, Any]:
-    return {"id": a.public_id, "substance": a.substance, "reaction": a.reaction,
-            "severity": a.severity, "status": a.status}
+    return {
+        "id": a.public_id,
+        "substance": a.substance,
+        "reaction": a.reaction,
+        "severity": a.severity,
+        "status": a.status,
+    }
 
 
 @router.get(

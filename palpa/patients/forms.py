@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import tenant_id
 from palpa.patients.models import Allergy, Consent, Patient
 from palpa.patients.services import DEMOGRAPHIC_FIELDS
 
@@ -28,7 +29,7 @@ class PatientForm(forms.ModelForm[Patient]):
         super().__init__(*args, **kwargs)
         field = self.fields["primary_location"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Location.objects.filter(organization_id=actor.organization_id)
+        field.queryset = Location.objects.filter(organization_id=tenant_id(actor))
 
     def _post_clean(self) -> None:
         # Model validation runs in the service, which sees the whole record.

@@ -85,7 +85,9 @@ class Patient(TenantModel):
 
     def refresh_search_name(self) -> None:
         self.search_name = " ".join(
-            part.lower() for part in (self.given_name, self.family_name, self.preferred_name) if part
+            part.lower()
+            for part in (self.given_name, self.family_name, self.preferred_name)
+            if part
         )
 
 

@@ -8,7 +8,7 @@ import re
 from django.db.models import Q, QuerySet
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.patients.models import Allergy, Consent, Patient
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -18,7 +18,7 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 def patients_for(actor: User) -> QuerySet[Patient]:
     if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
         return Patient.objects.none()
-    return Patient.objects.filter(organization_id=actor.organization_id)
+    return Patient.objects.filter(organization_id=tenant_id(actor))
 
 
 def parse_date_query(text: str) -> dt.date | None:
@@ -58,12 +58,12 @@ def search_patients(
 def consents_for(actor: User, patient: Patient) -> QuerySet[Consent]:
     if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
         return Consent.objects.none()
-    return Consent.objects.filter(organization_id=actor.organization_id, patient=patient)
+    return Consent.objects.filter(organization_id=tenant_id(actor), patient=patient)
 
 
 def allergies_for(actor: User, patient: Patient) -> QuerySet[Allergy]:
     if not has_capability(actor, Capability.VIEW_CLINICAL):
         return Allergy.objects.none()
-    return Allergy.objects.filter(
-        organization_id=actor.organization_id, patient=patient
-    ).exclude(status=Allergy.Status.ENTERED_IN_ERROR)
+    return Allergy.objects.filter(organization_id=tenant_id(actor), patient=patient).exclude(
+        status=Allergy.Status.ENTERED_IN_ERROR
+    )

@@ -49,20 +49,28 @@ def _next_mrn(organization: Organization) -> str:
 def _check_fields(fields: dict[str, Any]) -> None:
     unknown = sorted(set(fields) - set(DEMOGRAPHIC_FIELDS))
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
 
 
-def _validate_dates(patient: Patient) -> None:
-    if patient.date_of_birth and patient.date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
-    if patient.date_of_birth and patient.date_of_birth < dt.date(1900, 1, 1):
-        raise ValidationError({"date_of_birth": "The date of birth must be after 1900-01-01."})
-
-
-def _check_location(actor: User, patient: Patient) -> None:
+def _validate(actor: User, patient: Patient) -> None:
+    """Every rule at once, so a form or API client sees all its mistakes in one answer."""
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(exclude=["mrn", "search_name", "organization"])
+    except ValidationError as exc:
+        errors.update({k: list(v) for k, v in exc.message_dict.items()})
+    born = patient.date_of_birth
+    if isinstance(born, dt.date) and born > timezone.localdate():
+        errors.setdefault("date_of_birth", []).append("The date of birth cannot be in the future.")
+    elif isinstance(born, dt.date) and born < dt.date(1900, 1, 1):
+        errors.setdefault("date_of_birth", []).append("The date of birth must be after 1900-01-01.")
     loc = patient.primary_location
     if loc is not None and loc.organization_id != actor.organization_id:
-        raise ValidationError({"primary_location": "Choose one of your organization's locations."})
+        errors.setdefault("primary_location", []).append(
+            "Choose one of your organization's locations."
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def create_patient(*, actor: User, **fields: Any) -> Patient:
@@ -71,9 +79,7 @@ def create_patient(*, actor: User, **fields: Any) -> Patient:
     _check_fields(fields)
     patient = Patient(organization=actor.organization, **fields)
     patient.refresh_search_name()
-    _validate_dates(patient)
-    _check_location(actor, patient)
-    patient.full_clean(exclude=["mrn", "search_name"])
+    _validate(actor, patient)
     with transaction.atomic():
         patient.mrn = _next_mrn(actor.organization)
         patient.save()
@@ -94,9 +100,7 @@ def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) ->
         setattr(patient, name, value)
     patient.refresh_search_name()
     try:
-        _validate_dates(patient)
-        _check_location(actor, patient)
-        patient.full_clean(exclude=["mrn", "search_name"])
+        _validate(actor, patient)
     except ValidationError:
         for name, value in before.items():  # leave the caller's object as it was
             setattr(patient, name, value)
@@ -181,9 +185,7 @@ def add_allergy(*, actor: User, patient: Patient, **fields: Any) -> Allergy:
     allergy.full_clean()
     with transaction.atomic():
         allergy.save()
-        record(
-            actor=actor, action=Action.CREATE, obj=allergy, patient_id=str(patient.public_id)
-        )
+        record(actor=actor, action=Action.CREATE, obj=allergy, patient_id=str(patient.public_id))
     return allergy
 
 

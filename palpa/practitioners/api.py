@@ -87,7 +87,7 @@ def patch_practitioner(
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
-        raise ValidationError({k: "This field cannot be null." for k in nulls})
+        raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
     services.update_practitioner(actor=actor(request), practitioner=p, changes=changes)
     return practitioner_out(p)
 
@@ -116,8 +116,15 @@ def license_check(
         actor=actor(request),
         action=Action.LICENSE_CHECK,
         obj=p,
-        detail={"jurisdiction": jurisdiction.upper(), "on": day.isoformat(),
-                "allowed": decision.allowed},
+        detail={
+            "jurisdiction": jurisdiction.upper(),
+            "on": day.isoformat(),
+            "allowed": decision.allowed,
+        },
     )
-    return {"allowed": decision.allowed, "reason": decision.reason,
-            "jurisdiction": jurisdiction.upper(), "on": day}
+    return {
+        "allowed": decision.allowed,
+        "reason": decision.reason,
+        "jurisdiction": jurisdiction.upper(),
+        "on": day,
+    }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.models import Location
-from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
 from palpa.core.views import staff_user
 from palpa.practitioners import queries, services
 from palpa.practitioners.forms import LicenseForm, PractitionerForm
@@ -30,7 +30,7 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     require(user, Capability.VIEW_PRACTITIONERS)
     today = timezone.localdate()
-    locations = list(Location.objects.filter(organization_id=user.organization_id, active=True))
+    locations = list(Location.objects.filter(organization_id=tenant_id(user), active=True))
     rows = [
         Row(
             p,
@@ -88,7 +88,7 @@ def practitioner_new(request: HttpRequest) -> HttpResponse:
 def license_verify(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     require(user, Capability.MANAGE_PRACTITIONERS)
-    lic = get_object_or_404(License, public_id=public_id, organization_id=user.organization_id)
+    lic = get_object_or_404(License, public_id=public_id, organization_id=tenant_id(user))
     status = request.POST.get("status", "")
     try:
         services.set_license_verification(actor=user, license=lic, status=status)

@@ -6,48 +6,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(max_length=64)),
-                ('organization', models.OneToOneField(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
+                ("last_hash", models.CharField(max_length=64)),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField()),
-                ('at', models.DateTimeField()),
-                ('actor_label', models.CharField(max_length=200)),
-                ('action', models.CharField(choices=[('read', 'Read'), ('search', 'Search'), ('create', 'Create'), ('update', 'Update'), ('delete', 'Mark in error'), ('export', 'Export'), ('login', 'Sign in'), ('login_failed', 'Failed sign-in'), ('logout', 'Sign out'), ('mfa', 'Two-factor'), ('token', 'API token'), ('settings', 'Settings'), ('license_check', 'License check')], max_length=20)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('patient_id', models.CharField(blank=True, db_index=True, help_text='public id of the patient concerned', max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('client_address', models.CharField(blank=True, max_length=64)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('via', models.CharField(blank=True, help_text='web, api, cli, task', max_length=10)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField()),
+                ("at", models.DateTimeField()),
+                ("actor_label", models.CharField(max_length=200)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("read", "Read"),
+                            ("search", "Search"),
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("delete", "Mark in error"),
+                            ("export", "Export"),
+                            ("login", "Sign in"),
+                            ("login_failed", "Failed sign-in"),
+                            ("logout", "Sign out"),
+                            ("mfa", "Two-factor"),
+                            ("token", "API token"),
+                            ("settings", "Settings"),
+                            ("license_check", "License check"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "patient_id",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="public id of the patient concerned",
+                        max_length=64,
+                    ),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("client_address", models.CharField(blank=True, max_length=64)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "via",
+                    models.CharField(blank=True, help_text="web, api, cli, task", max_length=10),
+                ),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-seq'],
-                'indexes': [models.Index(fields=['organization', '-at'], name='audit_org_at'), models.Index(fields=['organization', 'action', '-at'], name='audit_org_action_at')],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'seq'), name='audit_chain_seq_unique')],
+                "ordering": ["-at", "-seq"],
+                "indexes": [
+                    models.Index(fields=["organization", "-at"], name="audit_org_at"),
+                    models.Index(
+                        fields=["organization", "action", "-at"], name="audit_org_action_at"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "seq"), name="audit_chain_seq_unique"
+                    )
+                ],
             },
         ),
     ]

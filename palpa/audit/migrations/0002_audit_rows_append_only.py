@@ -6,6 +6,8 @@ hash chain, which ``palpa audit verify`` reports.
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 PG_UP = """
 CREATE OR REPLACE FUNCTION palpa_audit_refuse_change() RETURNS trigger AS $$
@@ -32,7 +34,7 @@ END;
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS audit_event_no_update;"
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_UP)
@@ -40,7 +42,7 @@ def forwards(apps, schema_editor):
         schema_editor.execute(SQLITE_UP)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_DOWN)

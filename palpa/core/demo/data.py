@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 DEMO_SLUG = "harbor-demo"
 DEMO_PASSWORD = "palpa-demo-2026"
 
 ORGANIZATION = {"name": "Harbor Medical Massage", "slug": DEMO_SLUG}
 
-LOCATIONS = [
+LOCATIONS: list[dict[str, Any]] = [
     {
         "name": "Harbor Clinic Downtown",
         "kind": "clinic",
@@ -17,8 +19,11 @@ LOCATIONS = [
         "postal_code": "33602",
         "phone": "+1 813 555 0140",
         "time_zone": "America/New_York",
-        "rooms": [("Room 1", "hydraulic table"), ("Room 2", "hydraulic table, lymphedema pump"),
-                  ("Room 3", "standard table")],
+        "rooms": [
+            ("Room 1", "hydraulic table"),
+            ("Room 2", "hydraulic table, lymphedema pump"),
+            ("Room 3", "standard table"),
+        ],
     },
     {
         "name": "Harbor Wellness Spa",
@@ -52,35 +57,133 @@ CREDENTIALS = {
 # Nine-digit NPI stems; the check digit is computed.
 PRACTITIONER_NPI = {"Maya Chen": "164839201", "Sofia Ramirez": "175920384"}
 
-PHYSICIANS = [
-    {"given_name": "Laura", "family_name": "Bennett", "credentials": "MD", "npi9": "138274650",
-     "practice": "Bayshore Orthopedics", "address": "2100 Bayshore Blvd, Tampa, FL 33606",
-     "phone": "+1 813 555 0192", "fax": "+1 813 555 0193",
-     "secure_email": "referrals@bayshore-ortho.example", "preferred_delivery": "secure_email"},
-    {"given_name": "Marcus", "family_name": "Oyelaran", "credentials": "DO", "npi9": "149385761",
-     "practice": "Westshore Family Medicine", "address": "455 N Westshore Blvd, Tampa, FL 33609",
-     "phone": "+1 813 555 0171", "fax": "+1 813 555 0172", "secure_email": "",
-     "preferred_delivery": "fax"},
-    {"given_name": "Helen", "family_name": "Kowalski", "credentials": "MD", "npi9": "150496872",
-     "practice": "Suncoast Oncology & Lymphedema Center",
-     "address": "901 4th St N, St. Petersburg, FL 33701", "phone": "+1 727 555 0120",
-     "fax": "+1 727 555 0121", "secure_email": "care@suncoast-onc.example",
-     "preferred_delivery": "secure_email"},
+PHYSICIANS: list[dict[str, str]] = [
+    {
+        "given_name": "Laura",
+        "family_name": "Bennett",
+        "credentials": "MD",
+        "npi9": "138274650",
+        "practice": "Bayshore Orthopedics",
+        "address": "2100 Bayshore Blvd, Tampa, FL 33606",
+        "phone": "+1 813 555 0192",
+        "fax": "+1 813 555 0193",
+        "secure_email": "referrals@bayshore-ortho.example",
+        "preferred_delivery": "secure_email",
+    },
+    {
+        "given_name": "Marcus",
+        "family_name": "Oyelaran",
+        "credentials": "DO",
+        "npi9": "149385761",
+        "practice": "Westshore Family Medicine",
+        "address": "455 N Westshore Blvd, Tampa, FL 33609",
+        "phone": "+1 813 555 0171",
+        "fax": "+1 813 555 0172",
+        "secure_email": "",
+        "preferred_delivery": "fax",
+    },
+    {
+        "given_name": "Helen",
+        "family_name": "Kowalski",
+        "credentials": "MD",
+        "npi9": "150496872",
+        "practice": "Suncoast Oncology & Lymphedema Center",
+        "address": "901 4th St N, St. Petersburg, FL 33701",
+        "phone": "+1 727 555 0120",
+        "fax": "+1 727 555 0121",
+        "secure_email": "care@suncoast-onc.example",
+        "preferred_delivery": "secure_email",
+    },
 ]
 
-GIVEN = ["Olivia", "James", "Ana", "Robert", "Grace", "Luis", "Emily", "Thomas", "Mei", "David",
-         "Fatima", "Michael", "Hannah", "Carlos", "Chloe", "William", "Aisha", "Daniel", "Rosa",
-         "Kevin", "Nora", "Andre", "Julia", "Peter", "Leila", "Samuel", "Irene", "Victor",
-         "Beatriz", "George"]
-FAMILY = ["Rivera", "Thompson", "Souza", "Nguyen", "Patel", "Hernandez", "Walsh", "Kim",
-          "Okonkwo", "Schmidt", "Haddad", "O'Brien", "Fischer", "Morales", "Dubois", "Carter",
-          "Mensah", "Lopez", "Ivanova", "Brown", "Lindqvist", "Jackson", "Rossi", "Yamamoto",
-          "Farah", "Cohen", "Papadopoulos", "Silva", "Costa", "Anderson"]
-STREETS = ["Palm Ave", "Bay St", "Magnolia Dr", "Cypress Ln", "Harbor View Rd", "Orange Blvd",
-           "Pelican Way", "Sunset Dr", "Gulf Blvd", "Heron Ct"]
-CITIES = [("Tampa", "33606"), ("Tampa", "33611"), ("St. Petersburg", "33704"),
-          ("Clearwater", "33755"), ("Brandon", "33511"), ("Largo", "33770")]
+GIVEN = [
+    "Olivia",
+    "James",
+    "Ana",
+    "Robert",
+    "Grace",
+    "Luis",
+    "Emily",
+    "Thomas",
+    "Mei",
+    "David",
+    "Fatima",
+    "Michael",
+    "Hannah",
+    "Carlos",
+    "Chloe",
+    "William",
+    "Aisha",
+    "Daniel",
+    "Rosa",
+    "Kevin",
+    "Nora",
+    "Andre",
+    "Julia",
+    "Peter",
+    "Leila",
+    "Samuel",
+    "Irene",
+    "Victor",
+    "Beatriz",
+    "George",
+]
+FAMILY = [
+    "Rivera",
+    "Thompson",
+    "Souza",
+    "Nguyen",
+    "Patel",
+    "Hernandez",
+    "Walsh",
+    "Kim",
+    "Okonkwo",
+    "Schmidt",
+    "Haddad",
+    "O'Brien",
+    "Fischer",
+    "Morales",
+    "Dubois",
+    "Carter",
+    "Mensah",
+    "Lopez",
+    "Ivanova",
+    "Brown",
+    "Lindqvist",
+    "Jackson",
+    "Rossi",
+    "Yamamoto",
+    "Farah",
+    "Cohen",
+    "Papadopoulos",
+    "Silva",
+    "Costa",
+    "Anderson",
+]
+STREETS = [
+    "Palm Ave",
+    "Bay St",
+    "Magnolia Dr",
+    "Cypress Ln",
+    "Harbor View Rd",
+    "Orange Blvd",
+    "Pelican Way",
+    "Sunset Dr",
+    "Gulf Blvd",
+    "Heron Ct",
+]
+CITIES = [
+    ("Tampa", "33606"),
+    ("Tampa", "33611"),
+    ("St. Petersburg", "33704"),
+    ("Clearwater", "33755"),
+    ("Brandon", "33511"),
+    ("Largo", "33770"),
+]
 LANGUAGES = ["en", "en", "en", "es", "en", "pt-BR", "en", "vi", "en", "es"]
 RELATIONS = ["spouse", "daughter", "son", "partner", "sister", "friend", "mother"]
-ALLERGIES = [("Nut oils (almond, walnut)", "hives", "moderate"), ("Latex", "rash", "mild"),
-             ("Lavender essential oil", "headache", "mild")]
+ALLERGIES = [
+    ("Nut oils (almond, walnut)", "hives", "moderate"),
+    ("Latex", "rash", "mild"),
+    ("Lavender essential oil", "headache", "mild"),
+]

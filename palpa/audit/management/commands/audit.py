@@ -19,7 +19,9 @@ class Command(BaseCommand):
         names = dict(Organization.objects.values_list("pk", "name"))
         broken = 0
         for report in verify_all():
-            who = names.get(report.organization_id, "system") if report.organization_id else "system"
+            who = (
+                names.get(report.organization_id, "system") if report.organization_id else "system"
+            )
             if report.ok:
                 self.stdout.write(f"intact: {who}: {report.entries} entries")
             else:

@@ -16,7 +16,11 @@ from palpa.core.demo import data
 from palpa.core.npi import make_npi
 from palpa.patients.services import add_allergy, create_patient, record_consent
 from palpa.practitioners.models import License, Practitioner
-from palpa.practitioners.services import add_license, create_practitioner
+from palpa.practitioners.services import (
+    add_license,
+    create_practitioner,
+    set_license_verification,
+)
 from palpa.referrals.services import add_physician
 
 
@@ -45,10 +49,16 @@ class Command(BaseCommand):
     def _create(self) -> Organization:
         today = timezone.localdate()
         org = Organization.objects.create(**data.ORGANIZATION)
-        record(actor=None, action=Action.CREATE, organization=org, obj=org,
-               detail={"by": "palpa demo"})
-        owner = create_staff(organization=org, email=data.STAFF[0][0], full_name=data.STAFF[0][1],
-                             role="owner", password=data.DEMO_PASSWORD)
+        record(
+            actor=None, action=Action.CREATE, organization=org, obj=org, detail={"by": "palpa demo"}
+        )
+        owner = create_staff(
+            organization=org,
+            email=data.STAFF[0][0],
+            full_name=data.STAFF[0][1],
+            role="owner",
+            password=data.DEMO_PASSWORD,
+        )
         locations = []
         for spec in data.LOCATIONS:
             fields = {k: v for k, v in spec.items() if k != "rooms"}
@@ -56,39 +66,54 @@ class Command(BaseCommand):
             loc.full_clean()
             loc.save()
             record(actor=owner, action=Action.CREATE, obj=loc)
-            for name, equipment in spec["rooms"]:  # type: ignore[attr-defined]
-                room = Room.objects.create(organization=org, location=loc, name=name,
-                                           equipment=equipment)
+            for name, equipment in spec["rooms"]:
+                room = Room.objects.create(
+                    organization=org, location=loc, name=name, equipment=equipment
+                )
                 record(actor=owner, action=Action.CREATE, obj=room)
             locations.append(loc)
 
         for email, full_name, role, lic in data.STAFF[1:]:
-            user = create_staff(organization=org, email=email, full_name=full_name, role=role,
-                                password=data.DEMO_PASSWORD, actor=owner)
+            user = create_staff(
+                organization=org,
+                email=email,
+                full_name=full_name,
+                role=role,
+                password=data.DEMO_PASSWORD,
+                actor=owner,
+            )
             if lic is None:
                 continue
             given, family = full_name.split(" ", 1)
             npi9 = data.PRACTITIONER_NPI.get(full_name)
             practitioner = create_practitioner(
-                actor=owner, user=user, given_name=given, family_name=family,
-                credentials=data.CREDENTIALS[full_name], email=email,
+                actor=owner,
+                user=user,
+                given_name=given,
+                family_name=family,
+                credentials=data.CREDENTIALS[full_name],
+                email=email,
                 npi=make_npi(npi9) if npi9 else "",
             )
             kind, number, issued_ago, expires_in = lic
             license_ = add_license(
-                actor=owner, practitioner=practitioner, jurisdiction="FL", license_type=kind,
-                number=number, issued_on=today - dt.timedelta(days=issued_ago),
+                actor=owner,
+                practitioner=practitioner,
+                jurisdiction="FL",
+                license_type=kind,
+                number=number,
+                issued_on=today - dt.timedelta(days=issued_ago),
                 expires_on=today + dt.timedelta(days=expires_in),
             )
             if full_name != "Sofia Ramirez":  # one license still awaiting board verification
-                License.objects.filter(pk=license_.pk).update(
-                    verification_status=License.Verification.VERIFIED, verified_by=owner,
-                    verified_at=timezone.now(),
+                set_license_verification(
+                    actor=owner, license=license_, status=License.Verification.VERIFIED
                 )
 
         for user in User.objects.filter(organization=org, role__in=["owner", "therapist"]):
-            TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True,
-                                      key=demo_totp_key(user.email))
+            TOTPDevice.objects.create(
+                user=user, name="Demo authenticator", confirmed=True, key=demo_totp_key(user.email)
+            )
 
         for spec in data.PHYSICIANS:
             fields = {k: v for k, v in spec.items() if k != "npi9"}
@@ -124,19 +149,42 @@ class Command(BaseCommand):
                 primary_location=locations[0] if i % 3 else locations[1],
             )
             first_visit = today - dt.timedelta(days=10 + i * 9)
-            record_consent(actor=owner, patient=patient, kind="treatment", version="2026.1",
-                           given_on=first_visit, granted=True)
-            record_consent(actor=owner, patient=patient, kind="privacy_notice", version="2026.1",
-                           given_on=first_visit, granted=True)
-            record_consent(actor=owner, patient=patient, kind="contact_sms", version="2026.1",
-                           given_on=first_visit, granted=i % 4 != 0)
+            record_consent(
+                actor=owner,
+                patient=patient,
+                kind="treatment",
+                version="2026.1",
+                given_on=first_visit,
+                granted=True,
+            )
+            record_consent(
+                actor=owner,
+                patient=patient,
+                kind="privacy_notice",
+                version="2026.1",
+                given_on=first_visit,
+                granted=True,
+            )
+            record_consent(
+                actor=owner,
+                patient=patient,
+                kind="contact_sms",
+                version="2026.1",
+                given_on=first_visit,
+                granted=i % 4 != 0,
+            )
             if i % 8 == 3:
                 substance, reaction, severity = data.ALLERGIES[(i // 8) % len(data.ALLERGIES)]
-                add_allergy(actor=therapist, patient=patient, substance=substance,
-                            reaction=reaction, severity=severity)
+                add_allergy(
+                    actor=therapist,
+                    patient=patient,
+                    substance=substance,
+                    reaction=reaction,
+                    severity=severity,
+                )
 
     def _print_logins(self) -> None:
-        self.stdout.write("\nDemo logins (password for all: %s)" % data.DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})")
         for email, name, role, _lic in data.STAFF:
             self.stdout.write(f"  {role:<11} {email:<28} {name}")
         self.stdout.write(

@@ -25,9 +25,16 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
             gunicorn = [
-                sys.executable, "-m", "gunicorn", "palpa.wsgi:application",
-                "--bind", address, "--workers", str(options["workers"]),
-                "--access-logfile", "-",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "palpa.wsgi:application",
+                "--bind",
+                address,
+                "--workers",
+                str(options["workers"]),
+                "--access-logfile",
+                "-",
             ]
             os.execv(sys.executable, gunicorn)  # noqa: S606
         self.stdout.write(f"Palpa is at http://{address}/  (Ctrl-C stops it)")

@@ -31,8 +31,12 @@ class Command(BaseCommand):
             [options["jurisdiction"].upper()]
             if options["jurisdiction"]
             else sorted(
-                {loc.jurisdiction for loc in Location.objects.filter(
-                    organization_id=practitioner.organization_id, active=True)}
+                {
+                    loc.jurisdiction
+                    for loc in Location.objects.filter(
+                        organization_id=practitioner.organization_id, active=True
+                    )
+                }
             )
         )
         refused = False
