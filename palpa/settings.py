@@ -99,7 +99,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "palpa.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +112,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:  # static files from the app server itself, compressed and cached
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "palpa.urls"
 WSGI_APPLICATION = "palpa.wsgi.application"
@@ -258,18 +260,24 @@ USE_TZ = True
 # --- Background work (django.tasks with the database backend) --------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# --- Email ----------------------------------------------------------------------------
-EMAIL_BACKEND = env_str(
+# --- Email (Django 6.1 MAILERS; SMTP configured by environment in production) ------------
+_EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+_EMAIL_OPTIONS: dict[str, object] = {}
+if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+    _EMAIL_OPTIONS = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": env_int("EMAIL_TIMEOUT", 20),
+    }
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Palpa <palpa@localhost>")
 
 # --- Palpa ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from palpa.accounts import services
 from palpa.accounts.models import ApiToken
@@ -17,8 +17,12 @@ router = Router()
 
 
 class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=100)
-    expires_at: dt.datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        None, description="When the token stops working (with a time zone); none: never"
+    )
 
 
 class TokenOut(Schema):

@@ -14,6 +14,11 @@ class LoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter the correct email and password of a staff account.",
+    }
+
     def clean(self) -> dict[str, Any]:
         if self.cleaned_data.get("username"):
             self.cleaned_data["username"] = self.cleaned_data["username"].lower()

@@ -118,8 +118,13 @@ class IssuedToken:
 def issue_token(*, actor: User, name: str, expires_at: Any = None) -> IssuedToken:
     if actor.organization is None:
         raise PermissionDenied("Only staff of an organization can hold API tokens.")
+    errors: dict[str, str] = {}
     if not name.strip():
-        raise ValidationError({"name": "Give the token a name, e.g. 'reporting script'."})
+        errors["name"] = "Give the token a name, e.g. 'reporting script'."
+    if expires_at is not None and (timezone.is_naive(expires_at) or expires_at <= timezone.now()):
+        errors["expires_at"] = "The expiry must be a future date and time with a time zone."
+    if errors:
+        raise ValidationError(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         organization=actor.organization,

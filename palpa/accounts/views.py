@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +29,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("core:dashboard")
+
+
 @login_required
 def otp_view(request: HttpRequest) -> HttpResponse:
     """Second step of sign-in; sends a user without a confirmed device to set one up."""
@@ -38,7 +49,16 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:otp_setup")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
+        allowed, why = device.verify_is_allowed()
+        if not allowed:
+            wait = (why or {}).get("locked_until")
+            form.add_error(
+                "token",
+                "Too many wrong codes: wait a few seconds"
+                + (f" (until {wait:%H:%M:%S} UTC)" if wait else "")
+                + " and try the current code.",
+            )
+        elif device.verify_token(form.cleaned_data["token"].strip()):
             otp_login(request, device)
             record(
                 actor=user,
@@ -47,15 +67,16 @@ def otp_view(request: HttpRequest) -> HttpResponse:
                 object_type="Staff",
                 detail={"event": "verified"},
             )
-            return redirect(request.GET.get("next") or "core:dashboard")
-        record(
-            actor=user,
-            action=Action.MFA,
-            obj=user,
-            object_type="Staff",
-            detail={"event": "wrong code"},
-        )
-        form.add_error("token", "That code is not right, or has expired. Try the current one.")
+            return redirect(_safe_next(request))
+        else:
+            record(
+                actor=user,
+                action=Action.MFA,
+                obj=user,
+                object_type="Staff",
+                detail={"event": "wrong code"},
+            )
+            form.add_error("token", "That code is not right, or has expired. Try the current one.")
     return render(request, "accounts/otp.html", {"form": form})
 
 

@@ -7,7 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Schema
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from palpa.accounts.models import User
 
@@ -58,6 +60,17 @@ class VerifiedSessionAuth(APIKeyCookie):
 
         self.param_name = settings.SESSION_COOKIE_NAME
         super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        # Who first, then CSRF: a request with no usable session (say, a revoked bearer
+        # token and no cookie) is unauthenticated (401), not a failed CSRF check (403).
+        user = self.authenticate(request, request.COOKIES.get(self.param_name))
+        if user is None:
+            return None
+        exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if self.csrf and not exempt and check_csrf(request) is not None:
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+        return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user

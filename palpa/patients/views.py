@@ -103,6 +103,7 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def patient_status(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _get_patient(request, public_id)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -123,6 +124,7 @@ def patient_status(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def consent_add(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _get_patient(request, public_id)
     form = ConsentForm(request.POST, prefix="consent")
     if form.is_valid():
