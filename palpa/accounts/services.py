@@ -66,7 +66,8 @@ def update_organization(*, actor: User, changes: dict[str, Any]) -> Organization
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
-    before = {k: getattr(org, k) for k in changes}
+    stored = Organization.objects.get(pk=org.pk)  # a bound form may have changed ``org``
+    before = {k: getattr(stored, k) for k in changes}
     for key, value in changes.items():
         setattr(org, key, value)
     org.full_clean(exclude=["slug"])
