@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "palpa.practitioners",
     "palpa.patients",
     "palpa.referrals",
+    "palpa.screening",
+    "palpa.outcomes",
 ]
 
 MIDDLEWARE = [
