@@ -13,10 +13,10 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from conftest import PASSWORD
 from palpa.accounts.models import Organization, User
 from palpa.accounts.services import create_staff
 from palpa.audit.models import AuditEvent
-from conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
 

@@ -137,9 +137,7 @@ def test_audit_verify_command_reports_intact_and_broken_chains(
 
     first = AuditEvent.objects.filter(organization=owner.organization).order_by("seq").first()
     assert first is not None
-    _without_triggers(
-        "UPDATE audit_auditevent SET object_id = 'forged' WHERE id = %s", [first.pk]
-    )
+    _without_triggers("UPDATE audit_auditevent SET object_id = 'forged' WHERE id = %s", [first.pk])
     out = io.StringIO()
     with pytest.raises(CommandError, match="broken"):
         call_command("audit", "verify", stdout=out)
@@ -150,5 +148,3 @@ def test_failed_sign_in_of_an_unknown_name_goes_to_the_system_chain(db: None) ->
     entry = record(actor=None, action=Action.LOGIN_FAILED, actor_label="nobody@example.com")
     assert entry.organization_id is None
     assert verify_chain(None).ok
-
-

@@ -43,9 +43,7 @@ def test_an_expired_license_is_refused_with_its_number_and_date() -> None:
     lic = Lic("FL", "LMT", "MA77304", dt.date(2023, 1, 1), dt.date(2026, 6, 14))
     decision = rules.decide([lic], who="Daniel Brooks", jurisdiction="FL", on=DAY)
     assert not decision.allowed
-    assert decision.reason == (
-        "Daniel Brooks's LMT license #MA77304 (FL) expired on 2026-06-14."
-    )
+    assert decision.reason == ("Daniel Brooks's LMT license #MA77304 (FL) expired on 2026-06-14.")
 
 
 def test_the_expiry_day_itself_still_counts() -> None:
@@ -124,8 +122,7 @@ def test_service_check_refuses_with_a_message_naming_the_license(
         require_current_license(practitioner, location=location, on=later)
     lic = practitioner.licenses.get()
     assert str(refused.value) == (
-        f"Tess Therapist's LMT license #{lic.number} (FL) expired on "
-        f"{lic.expires_on.isoformat()}."
+        f"Tess Therapist's LMT license #{lic.number} (FL) expired on {lic.expires_on.isoformat()}."
     )
 
 
@@ -133,8 +130,12 @@ def test_service_check_needs_a_license_for_the_locations_state(
     owner: User, practitioner: Practitioner
 ) -> None:
     georgia = Location.objects.create(
-        organization=owner.organization, name="Savannah", address_line1="1 Bay St",
-        city="Savannah", region="GA", postal_code="31401",
+        organization=owner.organization,
+        name="Savannah",
+        address_line1="1 Bay St",
+        city="Savannah",
+        region="GA",
+        postal_code="31401",
     )
     with pytest.raises(LicenseError, match="holds no license for GA"):
         require_current_license(practitioner, location=georgia, on=dt.date.today())
@@ -149,15 +150,18 @@ def test_a_license_rejected_on_verification_stops_practice(
         require_current_license(practitioner, location=location, on=dt.date.today())
 
 
-def test_a_license_must_expire_after_it_was_issued(
-    owner: User, practitioner: Practitioner
-) -> None:
+def test_a_license_must_expire_after_it_was_issued(owner: User, practitioner: Practitioner) -> None:
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as bad:
         add_license(
-            actor=owner, practitioner=practitioner, jurisdiction="GA", license_type="LMT",
-            number="GA9", issued_on=dt.date(2026, 1, 1), expires_on=dt.date(2025, 1, 1),
+            actor=owner,
+            practitioner=practitioner,
+            jurisdiction="GA",
+            license_type="LMT",
+            number="GA9",
+            issued_on=dt.date(2026, 1, 1),
+            expires_on=dt.date(2025, 1, 1),
         )
     assert "expires_on" in bad.value.message_dict
 
@@ -167,6 +171,11 @@ def test_only_an_owner_may_add_licenses(therapist: User, practitioner: Practitio
 
     with pytest.raises(PermissionDenied):
         add_license(
-            actor=therapist, practitioner=practitioner, jurisdiction="GA", license_type="LMT",
-            number="GA9", issued_on=dt.date(2025, 1, 1), expires_on=dt.date(2027, 1, 1),
+            actor=therapist,
+            practitioner=practitioner,
+            jurisdiction="GA",
+            license_type="LMT",
+            number="GA9",
+            issued_on=dt.date(2025, 1, 1),
+            expires_on=dt.date(2027, 1, 1),
         )
