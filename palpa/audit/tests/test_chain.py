@@ -13,12 +13,12 @@ from palpa.audit.services import GENESIS, Action, compute_hash, record, verify_c
 from palpa.patients.models import Patient
 
 
-def _raw(sql: str, params: list[object] | None = None) -> None:
+def _raw(sql: str, params: list[int | str] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 
 
-def _without_triggers(sql: str, params: list[object] | None = None) -> None:
+def _without_triggers(sql: str, params: list[int | str] | None = None) -> None:
     """Tamper with the table the way an attacker with database access would."""
     if connection.vendor == "postgresql":
         _raw("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")

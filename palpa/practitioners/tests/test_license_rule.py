@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from palpa.accounts.models import Location, User
+from palpa.accounts.models import Location, Organization, User
 from palpa.practitioners import rules
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.services import (
@@ -127,10 +127,10 @@ def test_service_check_refuses_with_a_message_naming_the_license(
 
 
 def test_service_check_needs_a_license_for_the_locations_state(
-    owner: User, practitioner: Practitioner
+    org: Organization, practitioner: Practitioner
 ) -> None:
     georgia = Location.objects.create(
-        organization=owner.organization,
+        organization=org,
         name="Savannah",
         address_line1="1 Bay St",
         city="Savannah",
