@@ -8,7 +8,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from palpa.accounts.api import router as tokens_router
+from palpa.care.api import router as care_router
 from palpa.core.api import TokenAuth, VerifiedSessionAuth, validation_items
+from palpa.core.errors import Refused
 from palpa.patients.api import router as patients_router
 from palpa.practitioners.api import router as practitioners_router
 
@@ -26,11 +28,17 @@ api = NinjaAPI(
 api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/practitioners", practitioners_router, tags=["practitioners"])
 api.add_router("/tokens", tokens_router, tags=["tokens"])
+api.add_router("", care_router, tags=["treatment notes"])
 
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": validation_items(exc)}, status=422)
+
+
+@api.exception_handler(Refused)
+def _refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "code": exc.code}, status=409)
 
 
 @api.exception_handler(PermissionDenied)

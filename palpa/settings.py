@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "palpa.referrals",
     "palpa.screening",
     "palpa.outcomes",
+    "palpa.care",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,8 @@ if PRODUCTION:
 # --- Static files, i18n ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# palpa/static belongs to no app, so the app-directories finder does not see it.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -11,5 +11,6 @@ urlpatterns = [
     path("patients/", include("palpa.patients.urls")),
     path("practitioners/", include("palpa.practitioners.urls")),
     path("audit/", include("palpa.audit.urls")),
+    path("care/", include("palpa.care.urls")),
     path("", include("palpa.core.urls")),
 ]

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from palpa.accounts import services
@@ -57,11 +57,11 @@ def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("", response={201: IssuedTokenOut, **ERRORS}, summary="Issue a token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     issued = services.issue_token(
         actor=actor(request), name=payload.name, expires_at=payload.expires_at
     )
-    return 201, {**_out(issued.token), "token": issued.secret}
+    return Status(201, {**_out(issued.token), "token": issued.secret})
 
 
 @router.delete("/{token_id}", response={200: TokenOut, **ERRORS}, summary="Revoke a token")

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,18 +51,66 @@ def _in_chain(organization_id: int | None) -> Q:
     return Q(organization_id=organization_id)
 
 
-def _locked_head(organization_id: int | None) -> AuditChainHead:
-    heads = AuditChainHead.objects.select_for_update()
-    head = heads.filter(_in_chain(organization_id)).first()
-    if head is not None:
-        return head
+def _locked_head(organization_id: int | None) -> tuple[int, int, str]:
+    """Lock the chain's head row until the transaction ends: (id, last_seq, last_hash).
+
+    Written as one plain statement rather than a queryset: it runs for every audited
+    request, where compiling the ORM query cost more than the query itself.
+    """
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    where, params = (
+        ("organization_id IS NULL", [])
+        if organization_id is None
+        else ("organization_id = %s", [organization_id])
+    )
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        # Identifiers come from the model and a fixed clause; every value is a parameter.
+        sql = f"SELECT id, last_seq, last_hash FROM {table} WHERE {where}"  # noqa: S608
+        cursor.execute(f"{sql} ORDER BY id LIMIT 1{lock}", params)
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0]), int(row[1]), str(row[2])
     try:
         with transaction.atomic():
-            return AuditChainHead.objects.create(
+            head = AuditChainHead.objects.create(
                 organization_id=organization_id, last_seq=0, last_hash=GENESIS
             )
     except IntegrityError:  # another writer created it first
-        return heads.get(_in_chain(organization_id))
+        head = AuditChainHead.objects.select_for_update().get(_in_chain(organization_id))
+    return head.pk, head.last_seq, head.last_hash
+
+
+def _insert(entry: AuditEvent) -> None:
+    """INSERT the entry as ``Model.save()`` would (same fields, same value preparation),
+    without the per-call query compilation and signal dispatch."""
+    meta = AuditEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (identifiers from the model)
+        quote(meta.db_table),
+        ", ".join(quote(str(f.column)) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{sql} RETURNING id", values)
+            row = cursor.fetchone()
+            assert row is not None
+            entry.pk = row[0]
+        else:
+            cursor.execute(sql, values)
+            entry.pk = connection.ops.last_insert_id(cursor, meta.db_table, "id")
+    entry._state.adding = False  # from here on the model refuses to save it again
+    entry._state.db = connection.alias
+
+
+def _move_head(head_id: int, seq: int, hash_: str) -> None:
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        sql = f"UPDATE {table} SET last_seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+        cursor.execute(sql, [seq, hash_, head_id])
 
 
 def record(
@@ -86,10 +134,10 @@ def record(
         org_id = actor.organization_id
     ctx = current()
     with transaction.atomic():
-        head = _locked_head(org_id)
+        head_id, last_seq, last_hash = _locked_head(org_id)
         entry = AuditEvent(
             organization_id=org_id,
-            seq=head.last_seq + 1,
+            seq=last_seq + 1,
             at=timezone.now(),
             actor=actor if actor is not None and actor.pk else None,
             actor_label=actor_label or (actor.get_username() if actor is not None else "system"),
@@ -101,13 +149,13 @@ def record(
             client_address=ctx.client_address,
             request_id=ctx.request_id,
             via=ctx.via,
-            prev_hash=head.last_hash,
+            prev_hash=last_hash,
         )
         # Round-trip the detail through JSON so the hash is computed over what is stored.
         entry.detail = json.loads(json.dumps(entry.detail, default=str))
         entry.hash = compute_hash(entry)
-        entry.save()
-        AuditChainHead.objects.filter(pk=head.pk).update(last_seq=entry.seq, last_hash=entry.hash)
+        _insert(entry)
+        _move_head(head_id, entry.seq, entry.hash)
     return entry
 
 

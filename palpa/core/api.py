@@ -30,6 +30,13 @@ class MessageOut(Schema):
     detail: str
 
 
+class RefusedOut(Schema):
+    """409: well-formed, but a rule forbids it now (e.g. an expired license)."""
+
+    detail: str
+    code: str
+
+
 ERRORS: dict[int, Any] = {
     401: MessageOut,
     403: MessageOut,

@@ -28,6 +28,11 @@ def subscribe(event_type: type, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
+def unsubscribe(event_type: type, handler: Handler) -> None:
+    if handler in _handlers[event_type]:
+        _handlers[event_type].remove(handler)
+
+
 def publish(event: Event) -> None:
     for handler in list(_handlers[type(event)]):
         transaction.on_commit(lambda h=handler: h(event))  # type: ignore[misc]

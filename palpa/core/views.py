@@ -44,6 +44,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
         "patient_count": patients_for(user).filter(status="active").count(),
     }
+    if has_capability(user, Capability.EDIT_CLINICAL):
+        from palpa.care.queries import unsigned_notes
+
+        context["unsigned"] = list(unsigned_notes(user))
     if has_capability(user, Capability.MANAGE_PRACTITIONERS):
         context["expiring"] = licenses_expiring(actor=user)
         context["expired"] = _expired_licenses(user)

@@ -6,7 +6,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from palpa.accounts.models import Location
@@ -80,11 +80,12 @@ def list_patients(request: HttpRequest, params: Query[SearchParams]) -> dict[str
 
 
 @router.post("", response={201: PatientOut, **ERRORS}, summary="Create a patient")
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[str, Any]]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
+    require(actor(request), Capability.EDIT_DEMOGRAPHICS)  # before any check of the body
     data = payload.model_dump()
     _resolve_location(request, data)
     patient = services.create_patient(actor=actor(request), **data)
-    return 201, patient_out(patient)
+    return Status(201, patient_out(patient))
 
 
 @router.get("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Read a patient")
@@ -97,6 +98,7 @@ def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
 @router.patch("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Change a patient")
 def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
     patient = _patient(request, patient_id)
+    require(actor(request), Capability.EDIT_DEMOGRAPHICS)  # before any check of the body
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None and k != "primary_location"]
     if nulls:
@@ -156,10 +158,10 @@ def list_consents(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]
 @router.post("/{patient_id}/consents", response={201: ConsentOut, **ERRORS})
 def add_consent(
     request: HttpRequest, patient_id: UUID, payload: ConsentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     patient = _patient(request, patient_id)
     consent = services.record_consent(actor=actor(request), patient=patient, **payload.dict())
-    return 201, _consent_out(consent)
+    return Status(201, _consent_out(consent))
 
 
 def _allergy_out(a: Allergy) -> dict[str, Any]:
@@ -188,9 +190,9 @@ def list_allergies(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any
 @router.post("/{patient_id}/allergies", response={201: AllergyOut, **ERRORS})
 def add_allergy(
     request: HttpRequest, patient_id: UUID, payload: AllergyIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = actor(request)
     require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, patient_id)
     allergy = services.add_allergy(actor=user, patient=patient, **payload.dict())
-    return 201, _allergy_out(allergy)
+    return Status(201, _allergy_out(allergy))

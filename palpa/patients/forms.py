@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
 from palpa.patients.models import Allergy, Consent, Patient
-from palpa.patients.services import DEMOGRAPHIC_FIELDS
+from palpa.patients.services import DEMOGRAPHIC_FIELDS, validate_patient
 
 
 class DateInput(forms.DateInput):
@@ -27,13 +29,28 @@ class PatientForm(forms.ModelForm[Patient]):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.actor = actor
         field = self.fields["primary_location"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Location.objects.filter(organization_id=tenant_id(actor))
 
     def _post_clean(self) -> None:
-        # Model validation runs in the service, which sees the whole record.
-        pass
+        # The service's rules, run on a copy of the record as typed, so the page lists every
+        # mistake at once (not the form's first and the service's on the next try). The
+        # service checks again when it saves.
+        candidate = copy.copy(self.instance)
+        for name in self._meta.fields or ():
+            if name in self.cleaned_data:
+                setattr(candidate, name, self.cleaned_data[name])
+        candidate.refresh_search_name()
+        try:
+            validate_patient(actor=self.actor, patient=candidate)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name not in self.fields:
+                    self.add_error(None, messages)
+                elif name not in self.errors:
+                    self.add_error(name, messages)
 
 
 class ConsentForm(forms.ModelForm[Consent]):

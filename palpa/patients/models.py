@@ -11,7 +11,7 @@ from django.db import models
 from palpa.core.models import TenantModel
 
 phone_validator = RegexValidator(
-    regex=r"^\+?[0-9][0-9 ().-]{6,18}[0-9]$",
+    regex=r"^\+?\(?[0-9][0-9 ().-]{6,18}[0-9]$",
     message="Enter a phone number of 7 to 15 digits, e.g. +1 305 555 0142 or (305) 555-0142.",
     code="phone",
 )

@@ -73,6 +73,11 @@ def _validate(actor: User, patient: Patient) -> None:
         raise ValidationError(errors)
 
 
+def validate_patient(*, actor: User, patient: Patient) -> None:
+    """Check an unsaved record against every rule; one ValidationError lists them all."""
+    _validate(actor, patient)
+
+
 def create_patient(*, actor: User, **fields: Any) -> Patient:
     require(actor, Capability.EDIT_DEMOGRAPHICS)
     assert actor.organization is not None

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
@@ -67,11 +67,9 @@ def list_practitioners(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("", response={201: PractitionerOut, **ERRORS}, summary="Add a practitioner")
-def create_practitioner(
-    request: HttpRequest, payload: PractitionerIn
-) -> tuple[int, dict[str, Any]]:
+def create_practitioner(request: HttpRequest, payload: PractitionerIn) -> Status[dict[str, Any]]:
     p = services.create_practitioner(actor=actor(request), **payload.dict())
-    return 201, practitioner_out(p)
+    return Status(201, practitioner_out(p))
 
 
 @router.get("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
@@ -84,6 +82,7 @@ def patch_practitioner(
     request: HttpRequest, practitioner_id: UUID, payload: PractitionerPatch
 ) -> dict[str, Any]:
     p = _practitioner(request, practitioner_id)
+    require(actor(request), Capability.MANAGE_PRACTITIONERS)  # before any check of the body
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
@@ -95,10 +94,10 @@ def patch_practitioner(
 @router.post("/{practitioner_id}/licenses", response={201: LicenseOut, **ERRORS})
 def add_license(
     request: HttpRequest, practitioner_id: UUID, payload: LicenseIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     p = _practitioner(request, practitioner_id)
     lic = services.add_license(actor=actor(request), practitioner=p, **payload.dict())
-    return 201, _license_out(lic, timezone.localdate())
+    return Status(201, _license_out(lic, timezone.localdate()))
 
 
 @router.get(

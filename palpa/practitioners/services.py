@@ -16,12 +16,15 @@ from django.utils import timezone
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
+from palpa.core.errors import Refused
 from palpa.practitioners import rules
 from palpa.practitioners.models import License, Practitioner
 
 
-class LicenseError(Exception):
+class LicenseError(Refused):
     """The practitioner may not practise here on that day; the message says why."""
+
+    code = "license"
 
     def __init__(self, decision: rules.LicenseDecision) -> None:
         super().__init__(decision.reason)

@@ -56,8 +56,11 @@ def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             try:
                 services.add_license(actor=user, practitioner=practitioner, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
-                    form.add_error(field if field in form.fields else None, errors)
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc)
             else:
                 messages.success(request, "License added.")
                 return redirect("practitioners:detail", public_id=practitioner.public_id)

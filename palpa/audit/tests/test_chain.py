@@ -21,6 +21,7 @@ def _raw(sql: str, params: list[int | str] | None = None) -> None:
 def _without_triggers(sql: str, params: list[int | str] | None = None) -> None:
     """Tamper with the table the way an attacker with database access would."""
     if connection.vendor == "postgresql":
+        _raw("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks before ALTER TABLE
         _raw("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
         _raw(sql, params)
         _raw("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")

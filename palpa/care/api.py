@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+
+from palpa.accounts.models import Location
+from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.care import queries, services
+from palpa.care.models import TechniqueEntry, TreatmentNote
+from palpa.care.schemas import (
+    AddendumIn,
+    AddendumOut,
+    InErrorIn,
+    NoteIn,
+    NoteOut,
+    NotePatch,
+    TechniqueIn,
+    TechniqueOut,
+)
+from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.patients.queries import patients_for
+
+router = Router()
+CARE_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
+
+
+def note_out(note: TreatmentNote) -> dict[str, Any]:
+    techniques = list(note.techniques.all())
+    return {
+        "id": note.public_id,
+        "patient": note.patient.public_id,
+        "practitioner": note.practitioner.public_id,
+        "location": note.location.public_id,
+        "visit_date": note.visit_date,
+        **{name: getattr(note, name) for name in services.SOAP_FIELDS},
+        "status": note.status,
+        "signed_at": note.signed_at,
+        "signed_by": str(note.signed_by) if note.signed_by else None,
+        "content_hash": note.content_hash,
+        "total_minutes": sum(t.minutes for t in techniques),
+        "techniques": [
+            {
+                "id": t.public_id,
+                "technique": t.technique,
+                "region": t.region,
+                "side": t.side,
+                "minutes": t.minutes,
+                "pressure": t.pressure,
+                "tool": t.tool,
+            }
+            for t in techniques
+        ],
+        "addenda": [
+            {
+                "id": a.public_id,
+                "text": a.text,
+                "signed_by": str(a.signed_by),
+                "signed_at": a.signed_at,
+            }
+            for a in note.addenda.all()
+        ],
+    }
+
+
+def _note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return get_object_or_404(queries.notes_for(user), public_id=note_id)
+
+
+@router.get(
+    "/patients/{patient_id}/notes",
+    response={200: list[NoteOut], **ERRORS},
+    summary="A patient's treatment notes (clinical: owners and therapists)",
+)
+def list_notes(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    patient = get_object_or_404(patients_for(user), public_id=patient_id)
+    notes = list(queries.patient_notes(user, patient))
+    for note in notes:
+        services.audit_note_read(actor=user, note=note)
+    return [note_out(n) for n in notes]
+
+
+@router.post(
+    "/patients/{patient_id}/notes",
+    response={201: NoteOut, **CARE_ERRORS},
+    summary="Start a draft treatment note",
+)
+def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Status[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = get_object_or_404(patients_for(user), public_id=patient_id)
+    data = payload.model_dump()
+    location = Location.objects.filter(
+        public_id=data.pop("location"), organization_id=tenant_id(user)
+    ).first()
+    if location is None:
+        raise ValidationError({"location": "No location of yours has this id."})
+    note = services.start_note(actor=user, patient=patient, location=location, **data)
+    return Status(201, note_out(note))
+
+
+@router.get("/notes/{note_id}", response={200: NoteOut, **ERRORS}, summary="Read a note")
+def get_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
+    note = _note(request, note_id)
+    services.audit_note_read(actor=actor(request), note=note)
+    return note_out(note)
+
+
+@router.patch(
+    "/notes/{note_id}", response={200: NoteOut, **CARE_ERRORS}, summary="Change a draft note"
+)
+def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> dict[str, Any]:
+    note = _note(request, note_id)
+    services.update_note(
+        actor=actor(request), note=note, changes=payload.model_dump(exclude_unset=True)
+    )
+    return note_out(note)
+
+
+@router.post(
+    "/notes/{note_id}/techniques",
+    response={201: TechniqueOut, **CARE_ERRORS},
+    summary="Record a technique performed (draft notes)",
+)
+def add_technique(
+    request: HttpRequest, note_id: UUID, payload: TechniqueIn
+) -> Status[dict[str, Any]]:
+    note = _note(request, note_id)
+    entry = services.add_technique(actor=actor(request), note=note, **payload.model_dump())
+    return Status(
+        201,
+        {
+            "id": entry.public_id,
+            "technique": entry.technique,
+            "region": entry.region,
+            "side": entry.side,
+            "minutes": entry.minutes,
+            "pressure": entry.pressure,
+            "tool": entry.tool,
+        },
+    )
+
+
+@router.delete(
+    "/notes/{note_id}/techniques/{technique_id}",
+    response={200: NoteOut, **CARE_ERRORS},
+    summary="Remove a technique from a draft note",
+)
+def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) -> dict[str, Any]:
+    note = _note(request, note_id)
+    entry = get_object_or_404(TechniqueEntry, note=note, public_id=technique_id)
+    services.remove_technique(actor=actor(request), entry=entry)
+    return note_out(note)
+
+
+@router.post(
+    "/notes/{note_id}/sign",
+    response={200: NoteOut, **CARE_ERRORS},
+    summary="Sign a note (needs a current license); it is locked afterwards",
+)
+def sign_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
+    note = _note(request, note_id)
+    services.sign_note(actor=actor(request), note=note)
+    return note_out(note)
+
+
+@router.post(
+    "/notes/{note_id}/addenda",
+    response={201: AddendumOut, **CARE_ERRORS},
+    summary="Add a signed addendum to a signed note",
+)
+def add_addendum(
+    request: HttpRequest, note_id: UUID, payload: AddendumIn
+) -> Status[dict[str, Any]]:
+    note = _note(request, note_id)
+    addendum = services.add_addendum(actor=actor(request), note=note, text=payload.text)
+    return Status(
+        201,
+        {
+            "id": addendum.public_id,
+            "text": addendum.text,
+            "signed_by": str(addendum.signed_by),
+            "signed_at": addendum.signed_at,
+        },
+    )
+
+
+@router.post(
+    "/notes/{note_id}/entered-in-error",
+    response={200: NoteOut, **CARE_ERRORS},
+    summary="Mark a note as entered in error (it is kept)",
+)
+def note_in_error(request: HttpRequest, note_id: UUID, payload: InErrorIn) -> dict[str, Any]:
+    note = _note(request, note_id)
+    services.mark_note_entered_in_error(actor=actor(request), note=note, reason=payload.reason)
+    return note_out(note)

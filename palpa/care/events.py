@@ -1,0 +1,14 @@
+"""Events the care app publishes (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from palpa.core.events import Event
+
+
+@dataclass(frozen=True)
+class TreatmentNoteSigned(Event):
+    note_id: int
+    organization_id: int
+    patient_id: int

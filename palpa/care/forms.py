@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import tenant_id
+from palpa.care.catalog import SIDES, catalog
+from palpa.care.models import TreatmentNote
+
+
+class NoteForm(forms.ModelForm[TreatmentNote]):
+    class Meta:
+        model = TreatmentNote
+        fields = (
+            "pain_today",
+            "subjective",
+            "home_care_adherence",
+            "objective",
+            "assessment",
+            "plan",
+        )
+        widgets = {
+            "pain_today": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
+            "subjective": forms.Textarea(attrs={"rows": 3}),
+            "objective": forms.Textarea(attrs={"rows": 3}),
+            "assessment": forms.Textarea(attrs={"rows": 3}),
+            "plan": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def _post_clean(self) -> None:
+        pass  # validated by the service
+
+
+class NewNoteForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    visit_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Location.objects.filter(organization_id=tenant_id(actor), active=True)
+
+
+def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key, entry.label) for key, entry in entries.items()]
+
+
+class TechniqueForm(forms.Form):
+    technique = forms.ChoiceField()
+    region = forms.ChoiceField()
+    side = forms.ChoiceField(required=False)
+    minutes = forms.IntegerField(min_value=1, max_value=180)
+    pressure = forms.ChoiceField()
+    tool = forms.ChoiceField(initial="none")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cat = catalog()
+        self.fields["technique"].choices = _choices(cat.techniques)  # type: ignore[attr-defined]
+        self.fields["region"].choices = _choices(cat.regions)  # type: ignore[attr-defined]
+        self.fields["side"].choices = [("", "—"), *((s, s.title()) for s in SIDES)]  # type: ignore[attr-defined]
+        self.fields["pressure"].choices = _choices(cat.pressures)  # type: ignore[attr-defined]
+        self.fields["tool"].choices = _choices(cat.tools)  # type: ignore[attr-defined]
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.permissions import Capability, require
+from palpa.care import queries, services
+from palpa.care.catalog import catalog
+from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
+from palpa.care.models import TechniqueEntry, TreatmentNote
+from palpa.core.errors import Refused
+from palpa.core.views import staff_user
+from palpa.patients.queries import patients_for
+
+
+def _errors_to_form(form: BaseForm, exc: ValidationError) -> None:
+    for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = get_object_or_404(patients_for(user), public_id=patient_id)
+    form = NewNoteForm(
+        request.POST or None, actor=user, initial={"location": patient.primary_location}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            note = services.start_note(actor=user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return redirect("care:note", note_id=note.public_id)
+    return render(request, "care/note_new.html", {"form": form, "patient": patient})
+
+
+def _note(request: HttpRequest, note_id: str) -> TreatmentNote:
+    user = staff_user(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return get_object_or_404(queries.notes_for(user), public_id=note_id)
+
+
+@login_required
+def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
+    user = staff_user(request)
+    note = _note(request, note_id)
+    mine = note.practitioner.user_id == user.pk
+    editable = note.status == TreatmentNote.Status.DRAFT and mine
+    form = NoteForm(request.POST or None, instance=note, prefix="soap")
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, "Only the note's practitioner edits a draft.")
+            return redirect("care:note", note_id=note.public_id)
+        if form.is_valid():
+            try:
+                services.update_note(
+                    actor=user,
+                    note=TreatmentNote.objects.get(pk=note.pk),
+                    changes={k: form.cleaned_data[k] for k in form.changed_data},
+                )
+            except (ValidationError, Refused) as exc:
+                if isinstance(exc, ValidationError):
+                    _errors_to_form(form, exc)
+                else:
+                    messages.error(request, str(exc))
+            else:
+                messages.success(request, "Note saved.")
+                return redirect("care:note", note_id=note.public_id)
+    else:
+        services.audit_note_read(actor=user, note=note)
+    cat = catalog()
+    return render(
+        request,
+        "care/note.html",
+        {
+            "note": note,
+            "form": form,
+            "editable": editable,
+            "technique_form": TechniqueForm(prefix="t"),
+            "addendum_form": AddendumForm(),
+            "techniques": [
+                (t, cat.techniques.get(t.technique), cat.region_label(t.region, t.side))
+                for t in note.techniques.all()
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def technique_add(request: HttpRequest, note_id: str) -> HttpResponse:
+    user = staff_user(request)
+    note = _note(request, note_id)
+    form = TechniqueForm(request.POST, prefix="t")
+    if form.is_valid():
+        try:
+            services.add_technique(actor=user, note=note, **form.cleaned_data)
+            messages.success(request, "Technique recorded.")
+        except ValidationError as exc:
+            messages.error(request, "Not recorded: " + " ".join(exc.messages))
+        except Refused as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Not recorded: " + form.errors.as_text())
+    return redirect("care:note", note_id=note.public_id)
+
+
+@login_required
+@require_POST
+def technique_remove(request: HttpRequest, note_id: str, technique_id: str) -> HttpResponse:
+    user = staff_user(request)
+    note = _note(request, note_id)
+    entry = get_object_or_404(TechniqueEntry, note=note, public_id=technique_id)
+    try:
+        services.remove_technique(actor=user, entry=entry)
+    except Refused as exc:
+        messages.error(request, str(exc))
+    return redirect("care:note", note_id=note.public_id)
+
+
+@login_required
+@require_POST
+def note_sign(request: HttpRequest, note_id: str) -> HttpResponse:
+    user = staff_user(request)
+    note = _note(request, note_id)
+    try:
+        services.sign_note(actor=user, note=note)
+        messages.success(request, "Note signed. It can no longer change; corrections are addenda.")
+    except (ValidationError, Refused) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, f"Not signed: {text}")
+    return redirect("care:note", note_id=note.public_id)
+
+
+@login_required
+@require_POST
+def addendum_add(request: HttpRequest, note_id: str) -> HttpResponse:
+    user = staff_user(request)
+    note = _note(request, note_id)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_addendum(actor=user, note=note, text=form.cleaned_data["text"])
+            messages.success(request, "Addendum signed.")
+        except (ValidationError, Refused) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+    else:
+        messages.error(request, "Write the addendum first.")
+    return redirect("care:note", note_id=note.public_id)
