@@ -187,3 +187,43 @@ ALLERGIES = [
     ("Latex", "rash", "mild"),
     ("Lavender essential oil", "headache", "mild"),
 ]
+
+# Treatment-note templates: (technique, region, side, minutes, pressure, tool).
+NOTE_COURSES: list[dict[str, Any]] = [
+    {
+        "complaint": "low back pain after long drives",
+        "techniques": [
+            ("myofascial_release", "low_back", "", 20, "moderate", "none"),
+            ("trigger_point", "gluteal", "left", 10, "firm", "massage_ball"),
+            ("stretching", "hip", "left", 8, "light", "none"),
+        ],
+        "home": "Ball against the wall for the left glute, 2 minutes, twice a day.",
+    },
+    {
+        "complaint": "neck and shoulder tension from desk work",
+        "techniques": [
+            ("soft_tissue_mobilization", "neck", "", 15, "moderate", "none"),
+            ("trigger_point", "shoulder", "right", 10, "firm", "none"),
+            ("swedish", "upper_back", "", 20, "moderate", "none"),
+        ],
+        "home": "Chin tucks and upper-trapezius stretch, 3 times a day.",
+    },
+    {
+        "complaint": "left arm swelling after lymph node removal",
+        "techniques": [
+            ("manual_lymphatic_drainage", "neck", "", 10, "light", "none"),
+            ("manual_lymphatic_drainage", "upper_arm", "left", 25, "light", "none"),
+            ("manual_lymphatic_drainage", "forearm", "left", 15, "light", "none"),
+        ],
+        "home": "Self-drainage sequence and compression sleeve during the day.",
+    },
+    {
+        "complaint": "calf tightness from running",
+        "techniques": [
+            ("deep_tissue", "lower_leg", "bilateral", 20, "deep", "none"),
+            ("tool_assisted", "thigh", "bilateral", 10, "firm", "foam_roller"),
+            ("stretching", "lower_leg", "bilateral", 8, "moderate", "none"),
+        ],
+        "home": "Foam roller for calves and quads after each run, 5 minutes.",
+    },
+]

@@ -14,6 +14,7 @@ from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
 from palpa.core.demo import data
 from palpa.core.npi import make_npi
+from palpa.patients.models import Patient
 from palpa.patients.services import add_allergy, create_patient, record_consent
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.services import (
@@ -120,6 +121,7 @@ class Command(BaseCommand):
             add_physician(actor=owner, npi=make_npi(str(spec["npi9"])), **fields)
 
         self._patients(owner, locations, today)
+        self._notes(org, today)
         return org
 
     def _patients(self, owner: User, locations: list[Location], today: dt.date) -> None:
@@ -182,6 +184,69 @@ class Command(BaseCommand):
                     reaction=reaction,
                     severity=severity,
                 )
+
+    def _notes(self, org: Organization, today: dt.date) -> None:
+        """Signed treatment notes for 18 patients, a few addenda, and one open draft."""
+        from palpa.care.services import add_addendum, add_technique, sign_note, start_note
+
+        therapists = {
+            p.user.email: p.user
+            for p in Practitioner.objects.filter(organization=org).select_related("user")
+            if p.user is not None
+        }
+        rota = [
+            "therapist@harbor.example",
+            "jordan@harbor.example",
+            "sofia@harbor.example",
+            "daniel@harbor.example",
+        ]
+        patients = Patient.objects.filter(organization=org).order_by("mrn")
+        for i, patient in enumerate(patients[:18]):
+            email = rota[i % len(rota)]
+            author = therapists[email]
+            course = data.NOTE_COURSES[i % len(data.NOTE_COURSES)]
+            visits = 2 + (i * 5) % 11  # 2 to 12 visits
+            # Daniel's visits all fall before his license lapsed (17 days before today).
+            last_visit = today - dt.timedelta(days=20 if email.startswith("daniel") else 2)
+            location = patient.primary_location
+            assert location is not None
+            for v in range(visits):
+                visit = last_visit - dt.timedelta(days=3 * (visits - 1 - v) + (v % 2))
+                pain = max(1, 7 - (v * (i % 3 + 1)) // 3)
+                note = start_note(
+                    actor=author,
+                    patient=patient,
+                    location=location,
+                    visit_date=visit,
+                    pain_today=pain,
+                    subjective=f"Visit {v + 1} for {course['complaint']}; pain {pain}/10.",
+                    home_care_adherence=["some", "most", "all", "most"][v % 4],
+                    objective="Hypertonicity and tenderness reduced compared with last visit."
+                    if v
+                    else "Marked hypertonicity; tender points reproduce the usual pain.",
+                    assessment="Tolerated treatment well; tissue softer afterwards.",
+                    plan=str(course["home"]),
+                )
+                for technique, region, side, minutes, pressure, tool in course["techniques"]:
+                    add_technique(
+                        actor=author,
+                        note=note,
+                        technique=technique,
+                        region=region,
+                        side=side,
+                        minutes=minutes,
+                        pressure=pressure,
+                        tool=tool,
+                    )
+                if i == 0 and v == visits - 1:
+                    continue  # Maya's latest note for the first patient is still a draft
+                sign_note(actor=author, note=note)
+                if v == 0 and i % 5 == 1 and not email.startswith("daniel"):
+                    add_addendum(
+                        actor=author,
+                        note=note,
+                        text="Correction: the patient also reported morning stiffness.",
+                    )
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})")

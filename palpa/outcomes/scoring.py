@@ -1,0 +1,474 @@
+"""Instrument scoring and meaningful change: pure functions, no Django, no database.
+
+``score(instrument, answers)`` takes the answers in item order (``None`` for an unanswered
+item; for the PSFS, the activity ratings) and returns a ``ScoreResult``, or raises
+``AnswerError`` naming the item and the rule that was broken. Arithmetic is exact
+(fractions); the score is a whole number when it is one, a float otherwise.
+
+``meaningful_change(instrument, baseline, followup)`` applies the instrument's designated
+MCID and MDC: a change is clinically meaningful only when the improvement reaches both
+(reference A2). When no MDC is known, only the MCID is applied and the result says so;
+when no MCID is known, meaningfulness is not decided (``None``).
+
+``compare_rom(...)`` applies the reference's range-of-motion rule: compare only the same
+rater, instrument and position, and count a change only when it exceeds the local MDC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from palpa.outcomes.library import Direction, Instrument, Threshold, get_instrument
+
+# Strings accepted as "not applicable" where an instrument scores it (RMDQ).
+NOT_APPLICABLE = frozenset({"na", "n/a", "not applicable", "not_applicable"})
+# Float noise allowance when comparing a change with a threshold.
+_EPSILON = 1e-9
+
+
+class AnswerError(ValueError):
+    """Answers that cannot be scored. ``item`` is 1-based (None: the whole list)."""
+
+    def __init__(self, instrument_id: str, message: str, *, item: int | None, rule: str) -> None:
+        self.instrument_id = instrument_id
+        self.item = item
+        self.rule = rule
+        self.message = message
+        super().__init__(f"{instrument_id}: {message} Rule: {rule}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    instrument: str
+    name: str
+    instrument_version: str
+    library_version: str
+    score: int | float
+    unit: str
+    range: tuple[int, int]
+    direction: Direction
+    band: str | None
+    items_answered: int
+    items_total: int
+    missing_items: tuple[int, ...]
+    answers: tuple[int | None, ...]
+    rule: str
+    missing_rule: str
+    calculation: str
+    percent: int | float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "instrument": self.instrument,
+            "name": self.name,
+            "score": self.score,
+            "unit": self.unit,
+            "range": list(self.range),
+            "direction": self.direction,
+            "band": self.band,
+            "percent": self.percent,
+            "items_answered": self.items_answered,
+            "items_total": self.items_total,
+            "missing_items": list(self.missing_items),
+            "answers": list(self.answers),
+            "rule": self.rule,
+            "missing_rule": self.missing_rule,
+            "calculation": self.calculation,
+            "instrument_version": self.instrument_version,
+            "library_version": self.library_version,
+        }
+
+
+def _number(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _show(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def _plural(label: str, count: int) -> str:
+    if count == 1:
+        return label
+    return label[:-1] + "ies" if label.endswith("y") else label + "s"
+
+
+def _name_items(label: str, numbers: Sequence[int]) -> str:
+    listed = [str(n) for n in numbers]
+    joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"{_plural(label, len(numbers))} {joined}"
+
+
+def _answer_rule(instrument: Instrument) -> str:
+    response, label = instrument.items.response, instrument.items.label
+    rule = (
+        f"each {label} is answered with a whole number from {response.min} to {response.max}"
+        f"{' (or true/false)' if response.accepts_booleans else ''}"
+    )
+    if response.not_applicable_scores_as is not None:
+        rule += f"; 'not applicable' scores as {response.not_applicable_scores_as}"
+    return rule + ", or null when unanswered."
+
+
+def _one_answer(instrument: Instrument, number: int, raw: object) -> int | None:
+    response = instrument.items.response
+    where = f"{instrument.items.label} {number} answer"
+    rule = _answer_rule(instrument)
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        if response.accepts_booleans:
+            return int(raw)
+        raise AnswerError(
+            instrument.id, f"{where} {str(raw).lower()} is not valid.", item=number, rule=rule
+        )
+    if isinstance(raw, str):
+        if response.not_applicable_scores_as is not None and raw.strip().lower() in NOT_APPLICABLE:
+            return response.not_applicable_scores_as
+        raise AnswerError(instrument.id, f"{where} {raw!r} is not valid.", item=number, rule=rule)
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise AnswerError(
+                instrument.id, f"{where} {raw} is not a whole number.", item=number, rule=rule
+            )
+        raw = int(raw)
+    if not isinstance(raw, int):
+        raise AnswerError(instrument.id, f"{where} {raw!r} is not valid.", item=number, rule=rule)
+    if not response.min <= raw <= response.max:
+        raise AnswerError(
+            instrument.id,
+            f"{where} {raw} is out of range {response.min} to {response.max}.",
+            item=number,
+            rule=rule,
+        )
+    return raw
+
+
+def normalize_answers(instrument: Instrument, answers: object) -> tuple[int | None, ...]:
+    """Check the shape and every answer; return whole numbers (None where unanswered)."""
+    items = instrument.items
+    list_rule = "answers are a list in item order with null for unanswered: " + (
+        f"exactly {items.count} for {instrument.id}."
+        if items.count is not None
+        else f"one rating per {items.label}, at least {items.min_count}."
+    )
+    if not isinstance(answers, list | tuple):
+        raise AnswerError(instrument.id, "answers are not a list.", item=None, rule=list_rule)
+    if items.count is not None and len(answers) != items.count:
+        raise AnswerError(
+            instrument.id,
+            f"expected {items.count} answers (one per {items.label}), got {len(answers)}.",
+            item=None,
+            rule=list_rule,
+        )
+    if items.count is None and len(answers) < items.min_count:
+        raise AnswerError(
+            instrument.id,
+            f"expected at least {items.min_count} {_plural(items.label, items.min_count)}, "
+            f"got {len(answers)}.",
+            item=None,
+            rule=list_rule,
+        )
+    return tuple(_one_answer(instrument, n, raw) for n, raw in enumerate(answers, start=1))
+
+
+def _check_missing(instrument: Instrument, answers: Sequence[int | None]) -> tuple[int, ...]:
+    missing = tuple(n for n, a in enumerate(answers, start=1) if a is None)
+    rule = instrument.missing
+    answered = len(answers) - len(missing)
+    too_many = rule.max_missing is not None and len(missing) > rule.max_missing
+    if too_many or answered < rule.min_answered:
+        label = instrument.items.label
+        verb = "is" if len(missing) == 1 else "are"
+        what = f"{_name_items(label, missing)} {verb} unanswered."
+        if answered == 0 and len(missing) > 1:
+            what += f" No {label} is answered."
+        raise AnswerError(instrument.id, what, item=missing[0] if missing else None, rule=rule.rule)
+    return missing
+
+
+def score(instrument: Instrument | str, answers: object) -> ScoreResult:
+    """Score one administration. Raises AnswerError (item and rule named) when it can't."""
+    if isinstance(instrument, str):
+        instrument = get_instrument(instrument)
+    values = normalize_answers(instrument, answers)
+    missing = _check_missing(instrument, values)
+    answered = [a for a in values if a is not None]
+    total, count = sum(answered), len(answered)
+    response, scoring = instrument.items.response, instrument.scoring
+    value: Fraction
+    if scoring.method == "value":
+        value = Fraction(answered[0])
+        calculation = f"{answered[0]}"
+    elif scoring.method == "mean":
+        value = Fraction(total, count)
+        calculation = f"{total} / {count} = {_show(value)}"
+    elif scoring.method == "sum":
+        value = Fraction(total)
+        calculation = (
+            " + ".join(str(a) for a in answered) + f" = {total}"
+            if count <= 6
+            else f"sum of {count} answers = {total}"
+        )
+    elif scoring.method == "proportional":
+        assert scoring.scale_max is not None
+        value = Fraction(total * scoring.scale_max, response.max * count)
+        calculation = f"{total} / ({response.max} x {count}) x {scoring.scale_max} = {_show(value)}"
+    else:  # mean_rescaled: ((mean - min) / (max - min)) x 100
+        factor = Fraction(100, response.max - response.min)
+        value = (Fraction(total, count) - response.min) * factor
+        calculation = f"(({total} / {count}) - {response.min}) x {_show(factor)} = {_show(value)}"
+    percent: int | float | None = None
+    if scoring.percent_factor is not None:
+        percent_value = value * scoring.percent_factor
+        percent = _number(percent_value)
+        calculation += (
+            f"; percent = {_show(value)} x {scoring.percent_factor} = {_show(percent_value)}"
+        )
+    return ScoreResult(
+        instrument=instrument.id,
+        name=instrument.name,
+        instrument_version=instrument.version,
+        library_version=instrument.library_version,
+        score=_number(value),
+        unit=instrument.unit,
+        range=(instrument.range_min, instrument.range_max),
+        direction=instrument.direction,
+        band=instrument.bands.label_for(value) if instrument.bands else None,
+        items_answered=count,
+        items_total=len(values),
+        missing_items=missing,
+        answers=values,
+        rule=scoring.formula,
+        missing_rule=instrument.missing.rule,
+        calculation=calculation,
+        percent=percent,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Meaningful change
+
+
+@dataclass(frozen=True)
+class AppliedThreshold:
+    kind: str  # "MCID" or "MDC"
+    id: str
+    value: float
+    unit: str
+    population: str
+    source: str
+    citation: str
+    tag: str
+    met: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "value": self.value,
+            "unit": self.unit,
+            "population": self.population,
+            "source": self.source,
+            "citation": self.citation,
+            "tag": self.tag,
+            "met": self.met,
+        }
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    instrument: str
+    baseline: float
+    followup: float
+    change: float  # followup - baseline, in score units
+    improvement: float  # the change turned so that positive means better
+    trend: str  # "improved", "worsened" or "unchanged"
+    mcid: AppliedThreshold | None
+    mdc: AppliedThreshold | None
+    meaningful: bool | None  # None: no MCID known, so not decided
+    worsened_beyond_mdc: bool | None  # None: no MDC known
+    explanation: str
+    thresholds_reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "instrument": self.instrument,
+            "baseline": self.baseline,
+            "followup": self.followup,
+            "change": self.change,
+            "improvement": self.improvement,
+            "trend": self.trend,
+            "mcid": self.mcid.as_dict() if self.mcid else None,
+            "mdc": self.mdc.as_dict() if self.mdc else None,
+            "meaningful": self.meaningful,
+            "worsened_beyond_mdc": self.worsened_beyond_mdc,
+            "explanation": self.explanation,
+            "thresholds_reason": self.thresholds_reason,
+        }
+
+
+def _score_value(instrument: Instrument, value: float | ScoreResult, which: str) -> float:
+    if isinstance(value, ScoreResult):
+        if value.instrument != instrument.id:
+            raise ValueError(f"{which} is a {value.instrument} score, not {instrument.id}.")
+        return float(value.score)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValueError(f"{which} must be a number.")
+    if not instrument.range_min <= value <= instrument.range_max:
+        raise ValueError(
+            f"{which} {value} is outside the {instrument.id} range "
+            f"{instrument.range_min}-{instrument.range_max}."
+        )
+    return float(value)
+
+
+def _applied(kind: str, threshold: Threshold, met: bool) -> AppliedThreshold:
+    return AppliedThreshold(
+        kind=kind,
+        id=threshold.id,
+        value=threshold.value,
+        unit=threshold.unit,
+        population=threshold.population,
+        source=threshold.source.short,
+        citation=threshold.source.citation,
+        tag=threshold.tag,
+        met=met,
+    )
+
+
+def _cite(threshold: Threshold) -> str:
+    return threshold.source.short
+
+
+def meaningful_change(
+    instrument: Instrument | str,
+    baseline: float | ScoreResult,
+    followup: float | ScoreResult,
+) -> ChangeResult:
+    """Change from baseline to follow-up against the instrument's default MCID and MDC."""
+    if isinstance(instrument, str):
+        instrument = get_instrument(instrument)
+    before = _score_value(instrument, baseline, "baseline")
+    after = _score_value(instrument, followup, "followup")
+    change = round(after - before, 9)
+    improvement = change if instrument.higher_is_better else -change
+    improvement = round(improvement, 9) + 0.0  # no negative zero
+    trend = "improved" if improvement > 0 else "worsened" if improvement < 0 else "unchanged"
+    defaults = instrument.change_defaults
+    mcid, mdc = defaults.mcid, defaults.mdc
+    unit = "points" if instrument.unit != "%" else "percentage points"
+    said = f"{instrument.id} {trend} by {abs(improvement):g} {unit}"
+    if mcid is None:
+        return ChangeResult(
+            instrument=instrument.id,
+            baseline=before,
+            followup=after,
+            change=change,
+            improvement=improvement,
+            trend=trend,
+            mcid=None,
+            mdc=None,
+            meaningful=None,
+            worsened_beyond_mdc=None,
+            explanation=f"{said}. No MCID is known for {instrument.id}, so whether the change "
+            "is clinically meaningful is not decided.",
+            thresholds_reason=defaults.reason,
+        )
+    meets_mcid = improvement >= mcid.value - _EPSILON
+    applied_mcid = _applied("MCID", mcid, meets_mcid)
+    parts = [f"MCID {mcid.value:g} ({_cite(mcid)}) {'met' if meets_mcid else 'not met'}"]
+    applied_mdc = None
+    worsened_beyond_mdc = None
+    meaningful = meets_mcid
+    if mdc is not None:
+        meets_mdc = improvement >= mdc.value - _EPSILON
+        applied_mdc = _applied("MDC", mdc, meets_mdc)
+        worsened_beyond_mdc = -improvement >= mdc.value - _EPSILON
+        meaningful = meets_mcid and meets_mdc
+        parts.append(f"MDC {mdc.value:g} ({_cite(mdc)}) {'met' if meets_mdc else 'not met'}")
+        applied_text = "both the MCID and the MDC were applied"
+    else:
+        applied_text = f"no MDC is known for {instrument.id}; only the MCID was applied"
+    verdict = "clinically meaningful" if meaningful else "not clinically meaningful"
+    return ChangeResult(
+        instrument=instrument.id,
+        baseline=before,
+        followup=after,
+        change=change,
+        improvement=improvement,
+        trend=trend,
+        mcid=applied_mcid,
+        mdc=applied_mdc,
+        meaningful=meaningful,
+        worsened_beyond_mdc=worsened_beyond_mdc,
+        explanation=f"{said}: {verdict}. {'; '.join(parts)}; {applied_text}.",
+        thresholds_reason=defaults.reason,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Range of motion
+
+
+@dataclass(frozen=True)
+class RomComparison:
+    change: float
+    comparable: bool
+    beyond_error: bool | None  # None: not comparable, or no local MDC
+    reason: str
+
+
+def compare_rom(
+    baseline_degrees: float,
+    followup_degrees: float,
+    *,
+    local_mdc: float | None,
+    same_rater: bool,
+    same_instrument: bool,
+    same_position: bool,
+) -> RomComparison:
+    """The reference's ROM rule: same rater, instrument and position; change > local MDC."""
+    change = round(followup_degrees - baseline_degrees, 9) + 0.0
+    differs = [
+        name
+        for name, same in (
+            ("rater", same_rater),
+            ("instrument", same_instrument),
+            ("position", same_position),
+        )
+        if not same
+    ]
+    if differs:
+        return RomComparison(
+            change=change,
+            comparable=False,
+            beyond_error=None,
+            reason=f"Not comparable: a different {', '.join(differs)}. ROM is compared only for "
+            "the same rater, instrument and position.",
+        )
+    if local_mdc is None:
+        return RomComparison(
+            change=change,
+            comparable=True,
+            beyond_error=None,
+            reason="No local MDC is set, so the change cannot be told from measurement error "
+            "(published errors run to 11-25 degrees).",
+        )
+    if local_mdc <= 0:
+        raise ValueError("local_mdc must be positive.")
+    beyond = abs(change) > local_mdc
+    return RomComparison(
+        change=change,
+        comparable=True,
+        beyond_error=beyond,
+        reason=f"Change of {abs(change):g} degrees is {'larger' if beyond else 'not larger'} "
+        f"than the local MDC of {local_mdc:g} degrees.",
+    )
