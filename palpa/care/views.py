@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,13 +13,9 @@ from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
 from palpa.care.models import TechniqueEntry, TreatmentNote
 from palpa.core.errors import Refused
+from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients.queries import patients_for
-
-
-def _errors_to_form(form: BaseForm, exc: ValidationError) -> None:
-    for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -35,7 +30,7 @@ def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
         try:
             note = services.start_note(actor=user, patient=patient, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            apply_validation_error(form, exc)
         else:
             return redirect("care:note", note_id=note.public_id)
     return render(request, "care/note_new.html", {"form": form, "patient": patient})
@@ -67,7 +62,7 @@ def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
                 )
             except (ValidationError, Refused) as exc:
                 if isinstance(exc, ValidationError):
-                    _errors_to_form(form, exc)
+                    apply_validation_error(form, exc)
                 else:
                     messages.error(request, str(exc))
             else:

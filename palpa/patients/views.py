@@ -4,25 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.permissions import Capability, has_capability, require
 from palpa.care.queries import patient_notes
+from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients import queries, services
 from palpa.patients.forms import AllergyForm, ConsentForm, PatientForm, StatusForm
 from palpa.patients.models import Patient
-
-
-def _apply_errors(form: BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -73,7 +65,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             fields = {k: form.cleaned_data[k] for k in form.Meta.fields}
             patient = services.create_patient(actor=user, **fields)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"{patient.full_name} added with MRN {patient.mrn}.")
             return redirect("patients:detail", public_id=patient.public_id)
@@ -92,7 +84,7 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             services.update_patient(actor=user, patient=original, changes=changes)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "Changes saved.")
             return redirect("patients:detail", public_id=patient.public_id)

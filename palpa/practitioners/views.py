@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from palpa.accounts.models import Location
 from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.practitioners import queries, services
 from palpa.practitioners.forms import LicenseForm, PractitionerForm
@@ -56,11 +57,7 @@ def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             try:
                 services.add_license(actor=user, practitioner=practitioner, **form.cleaned_data)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "License added.")
                 return redirect("practitioners:detail", public_id=practitioner.public_id)
