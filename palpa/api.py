@@ -13,6 +13,7 @@ from palpa.core.api import TokenAuth, VerifiedSessionAuth, validation_items
 from palpa.core.errors import Refused
 from palpa.patients.api import router as patients_router
 from palpa.practitioners.api import router as practitioners_router
+from palpa.screening.api import router as screening_router
 
 api = NinjaAPI(
     title="Palpa API",
@@ -29,6 +30,8 @@ api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/practitioners", practitioners_router, tags=["practitioners"])
 api.add_router("/tokens", tokens_router, tags=["tokens"])
 api.add_router("", care_router, tags=["treatment notes"])
+api.add_router("", "palpa.care.clinical_api.router", tags=["result-based care"])
+api.add_router("", screening_router, tags=["screening"])
 
 
 @api.exception_handler(ValidationError)

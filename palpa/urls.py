@@ -12,5 +12,7 @@ urlpatterns = [
     path("practitioners/", include("palpa.practitioners.urls")),
     path("audit/", include("palpa.audit.urls")),
     path("care/", include("palpa.care.urls")),
+    path("screening/", include("palpa.screening.urls")),
+    path("intake/", include("palpa.screening.intake_urls")),
     path("", include("palpa.core.urls")),
 ]

@@ -37,6 +37,7 @@ def note_out(note: TreatmentNote) -> dict[str, Any]:
         "practitioner": note.practitioner.public_id,
         "location": note.location.public_id,
         "visit_date": note.visit_date,
+        "plan_of_care": note.plan_of_care.public_id if note.plan_of_care else None,
         **{name: getattr(note, name) for name in services.SOAP_FIELDS},
         "status": note.status,
         "signed_at": note.signed_at,
@@ -103,7 +104,15 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
     ).first()
     if location is None:
         raise ValidationError({"location": "No location of yours has this id."})
-    note = services.start_note(actor=user, patient=patient, location=location, **data)
+    plan_id = data.pop("plan_of_care")
+    plan_of_care = None
+    if plan_id is not None:
+        plan_of_care = queries.plans_for(user).filter(patient=patient, public_id=plan_id).first()
+        if plan_of_care is None:
+            raise ValidationError({"plan_of_care": "No plan of care of this patient has this id."})
+    note = services.start_note(
+        actor=user, patient=patient, location=location, plan_of_care=plan_of_care, **data
+    )
     return Status(201, note_out(note))
 
 

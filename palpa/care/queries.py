@@ -1,4 +1,4 @@
-"""Treatment notes as the actor may see them: clinical roles of the same organization."""
+"""Care records as the actor may see them: clinical roles of the same organization."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.care.models import TreatmentNote
+from palpa.care import progress
+from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
+from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 
 
@@ -17,7 +19,7 @@ def notes_for(actor: User) -> QuerySet[TreatmentNote]:
     if not has_capability(actor, Capability.VIEW_CLINICAL):
         return TreatmentNote.objects.none()
     return TreatmentNote.objects.filter(organization_id=tenant_id(actor)).select_related(
-        "patient", "practitioner", "location", "signed_by"
+        "patient", "practitioner", "location", "signed_by", "plan_of_care"
     )
 
 
@@ -32,4 +34,120 @@ def unsigned_notes(actor: User, *, older_than_hours: int = 72) -> QuerySet[Treat
         practitioner__user=actor,
         status=TreatmentNote.Status.DRAFT,
         created_at__lt=cutoff,
+    )
+
+
+def evaluations_for(actor: User) -> QuerySet[Evaluation]:
+    if not has_capability(actor, Capability.VIEW_CLINICAL):
+        return Evaluation.objects.none()
+    return Evaluation.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "patient", "practitioner", "location", "signed_by"
+    )
+
+
+def patient_evaluations(actor: User, patient: Patient) -> QuerySet[Evaluation]:
+    return (
+        evaluations_for(actor)
+        .filter(patient=patient)
+        .prefetch_related(
+            "pain_map",
+            "palpation",
+            "rom_measurements",
+            "special_tests",
+            "diagnoses",
+            "administration_links__administration",
+        )
+    )
+
+
+def administrations_for(actor: User) -> QuerySet[InstrumentAdministration]:
+    if not has_capability(actor, Capability.VIEW_CLINICAL):
+        return InstrumentAdministration.objects.none()
+    return InstrumentAdministration.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "patient", "entered_by"
+    )
+
+
+def patient_administrations(
+    actor: User, patient: Patient, *, instrument: str = ""
+) -> QuerySet[InstrumentAdministration]:
+    qs = administrations_for(actor).filter(patient=patient)
+    if instrument:
+        qs = qs.filter(instrument__iexact=instrument)
+    return qs
+
+
+def plans_for(actor: User) -> QuerySet[Plan]:
+    if not has_capability(actor, Capability.VIEW_CLINICAL):
+        return Plan.objects.none()
+    return Plan.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "patient", "evaluation", "practitioner", "location", "signed_by", "supersedes"
+    )
+
+
+def patient_plans(actor: User, patient: Patient) -> QuerySet[Plan]:
+    return (
+        plans_for(actor).filter(patient=patient).prefetch_related("goals", "diagnoses", "home_care")
+    )
+
+
+def goal_series(goal: Goal) -> list[progress.Point]:
+    """The measurements of the goal's measure taken since its baseline (not the baseline
+    itself), oldest first; records entered in error do not count."""
+    if goal.measure_kind == Goal.Measure.ROM:
+        measures = (
+            RomMeasurement.objects.filter(
+                patient_id=goal.plan.patient_id,
+                joint=goal.rom_joint,
+                motion=goal.rom_motion,
+                side=goal.rom_side,
+                status=RomMeasurement.Status.FINAL,
+                measured_on__gte=goal.baseline_on,
+            )
+            .exclude(pk__in=[goal.baseline_rom_id] if goal.baseline_rom_id else [])
+            .exclude(evaluation__status=Evaluation.Status.ENTERED_IN_ERROR)
+            .order_by("measured_on", "created_at")
+        )
+        return [
+            progress.Point(
+                on=m.measured_on,
+                value=float(m.degrees),
+                rater=str(m.rater_id),
+                instrument=m.instrument,
+                position=m.position,
+            )
+            for m in measures
+        ]
+    instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
+    administrations = (
+        InstrumentAdministration.objects.filter(
+            patient_id=goal.plan.patient_id,
+            instrument=instrument,
+            status=InstrumentAdministration.Status.FINAL,
+            administered_on__gte=goal.baseline_on,
+        )
+        .exclude(
+            pk__in=[goal.baseline_administration_id] if goal.baseline_administration_id else []
+        )
+        .order_by("administered_on", "created_at")
+    )
+    points: list[progress.Point] = []
+    for administration in administrations:
+        if goal.measure_kind != Goal.Measure.PSFS_ACTIVITY:
+            points.append(progress.Point(administration.administered_on, administration.score))
+            continue
+        # The same activity must be re-rated: match it by name, wherever it is listed.
+        labels = [str(label).casefold() for label in administration.item_labels or []]
+        wanted = goal.psfs_activity.casefold()
+        if wanted in labels:
+            value = administration.answers[labels.index(wanted)]
+            if value is not None:
+                points.append(progress.Point(administration.administered_on, float(value)))
+    return points
+
+
+def signed_notes_under(plan: Plan) -> QuerySet[TreatmentNote]:
+    """Signed treatment notes linked to any version of the plan."""
+    return TreatmentNote.objects.filter(
+        plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
     )

@@ -15,6 +15,7 @@ class NoteIn(Schema):
 
     location: UUID
     visit_date: dt.date
+    plan_of_care: UUID | None = None
     pain_today: int | None = Field(None, ge=0, le=10)
     subjective: str = ""
     home_care_adherence: Adherence = ""
@@ -72,6 +73,7 @@ class NoteOut(Schema):
     practitioner: UUID
     location: UUID
     visit_date: dt.date
+    plan_of_care: UUID | None
     pain_today: int | None
     subjective: str
     home_care_adherence: str
@@ -89,3 +91,435 @@ class NoteOut(Schema):
 
 class InErrorIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
+
+
+# ---------------------------------------------------------------------------------------
+# Result-based care: evaluations, instrument administrations, plans, goals, discharge
+
+Side = Literal["", "left", "right", "bilateral"]
+RomSide = Literal["left", "right", "midline"]
+Answer = bool | int | float | str | None
+
+
+class EvaluationIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    location: UUID
+    evaluated_on: dt.date
+    chief_complaint: str = Field("", max_length=5000)
+    history: str = Field("", max_length=20000)
+    posture: str = Field("", max_length=5000)
+
+
+class EvaluationPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    chief_complaint: str | None = Field(None, max_length=5000)
+    history: str | None = Field(None, max_length=20000)
+    posture: str | None = Field(None, max_length=5000)
+
+
+class PainIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str = Field(max_length=40)
+    side: Side = ""
+    intensity: int
+    quality: str = Field(max_length=12)
+    note: str = Field("", max_length=300)
+
+
+class PainOut(Schema):
+    id: UUID
+    region: str
+    side: str
+    intensity: int
+    quality: str
+    note: str
+
+
+class PalpationIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str = Field(max_length=40)
+    side: Side = ""
+    tone: str = Field(max_length=12)
+    tenderness: int
+    trigger_points: bool = False
+    trigger_point_count: int | None = None
+    texture: str = Field("", max_length=300)
+
+
+class PalpationOut(Schema):
+    id: UUID
+    region: str
+    side: str
+    tone: str
+    tenderness: int
+    trigger_points: bool
+    trigger_point_count: int | None
+    texture: str
+
+
+class RomIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    joint: str = Field(max_length=40)
+    motion: str = Field(max_length=40)
+    side: RomSide = "midline"
+    degrees: int
+    mode: str = Field("active", max_length=10)
+    instrument: str = Field(max_length=12)
+    position: str = Field("", max_length=120)
+
+
+class ReassessmentRomIn(RomIn):
+    measured_on: dt.date | None = None
+
+
+class RomOut(Schema):
+    id: UUID
+    joint: str
+    motion: str
+    side: str
+    degrees: int
+    mode: str
+    instrument: str
+    position: str
+    norm_degrees: int | None
+    norm_source: str
+    norm_tag: str
+    norms_version: str
+    measured_on: dt.date
+    rater: UUID
+    status: str
+
+
+class SpecialTestIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=80)
+    side: Side = ""
+    result: str = Field(max_length=10)
+    note: str = Field("", max_length=300)
+
+
+class SpecialTestOut(Schema):
+    id: UUID
+    name: str
+    side: str
+    result: str
+    note: str
+
+
+class DiagnosisIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=12)
+    rank: int | None = Field(None, ge=1)
+
+
+class DiagnosisOut(Schema):
+    id: UUID
+    code: str
+    label: str
+    rank: int
+    codeset_version: str
+
+
+class BaselineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: str = Field(max_length=40)
+    answers: list[Answer] = Field(max_length=100)
+    item_labels: list[str] = Field(default_factory=list, max_length=20)
+
+
+class AdministrationIn(BaselineIn):
+    administered_on: dt.date
+    context: Literal["baseline", "reassessment", "visit", "discharge"] = "visit"
+
+
+class ReassessmentIn(BaselineIn):
+    administered_on: dt.date | None = None
+
+
+class AdministrationOut(Schema):
+    id: UUID
+    patient: UUID
+    instrument: str
+    instrument_version: str
+    library_version: str
+    answers: list[int | None]
+    item_labels: list[str]
+    score: float
+    percent: float | None
+    unit: str
+    band: str
+    items_answered: int
+    items_total: int
+    calculation: str
+    administered_on: dt.date
+    context: str
+    entered_by: str
+    status: str
+    status_reason: str
+
+
+class EvaluationOut(Schema):
+    id: UUID
+    patient: UUID
+    practitioner: UUID
+    location: UUID
+    evaluated_on: dt.date
+    chief_complaint: str
+    history: str
+    posture: str
+    status: str
+    status_reason: str
+    signed_at: dt.datetime | None
+    signed_by: str | None
+    content_hash: str
+    regions_version: str
+    codeset_version: str
+    pain_map: list[PainOut]
+    palpation: list[PalpationOut]
+    rom: list[RomOut]
+    special_tests: list[SpecialTestOut]
+    diagnoses: list[DiagnosisOut]
+    baselines: list[AdministrationOut]
+
+
+class SeventhOut(Schema):
+    character: str
+    label: str
+
+
+class Icd10HitOut(Schema):
+    code: str
+    label: str
+    group: str
+    tag: str
+    seventh_character_required: bool
+    seventh_characters: list[SeventhOut]
+    not_billable: bool
+    note: str
+
+
+class HomeCareIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(max_length=16)
+    instructions: str = Field(max_length=500)
+    tool: str = Field("none", max_length=20)
+    frequency: str = Field(max_length=120)
+
+
+class HomeCareOut(Schema):
+    id: UUID
+    kind: str
+    instructions: str
+    tool: str
+    frequency: str
+
+
+class PlanIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    evaluation: UUID
+    starts_on: dt.date | None = None
+    frequency_per_week: int
+    duration_weeks: int
+    techniques: list[str] = Field(default_factory=list, max_length=30)
+    precautions: str = Field("", max_length=5000)
+    reassess_every_visits: int | None = 6
+    reassess_every_days: int | None = None
+    diagnoses: list[str] | None = Field(None, max_length=12)
+    home_care: list[HomeCareIn] = Field(default_factory=list, max_length=30)
+
+
+class PlanPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_on: dt.date | None = None
+    frequency_per_week: int | None = None
+    duration_weeks: int | None = None
+    techniques: list[str] | None = Field(None, max_length=30)
+    precautions: str | None = Field(None, max_length=5000)
+    reassess_every_visits: int | None = None
+    reassess_every_days: int | None = None
+    diagnoses: list[str] | None = Field(None, max_length=12)
+    home_care: list[HomeCareIn] | None = Field(None, max_length=30)
+
+
+class GoalIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    statement: str = Field(max_length=500)
+    measure_kind: Literal["instrument", "psfs_activity", "rom"]
+    instrument: str = Field("", max_length=40)
+    rom_joint: str = Field("", max_length=40)
+    rom_motion: str = Field("", max_length=40)
+    rom_side: RomSide = "midline"
+    psfs_index: int | None = None
+    target_kind: Literal["value", "meaningful_change"] = "value"
+    target_value: float | None = None
+    due_on: dt.date
+    primary: bool = False
+    rom_local_mdc: float | None = None
+
+
+class GoalOut(Schema):
+    id: UUID
+    statement: str
+    measure_kind: str
+    measure: str
+    instrument: str
+    rom_joint: str
+    rom_motion: str
+    rom_side: str
+    psfs_index: int | None
+    psfs_activity: str
+    baseline_value: float
+    baseline_on: dt.date
+    target_kind: str
+    target_value: float
+    target_basis: str
+    due_on: dt.date
+    is_primary: bool
+    rom_local_mdc: float | None
+
+
+class DischargeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["goals_met", "plateau", "referred_out", "patient_choice", "other"]
+    reason_detail: str = Field("", max_length=300)
+    summary: str = Field("", max_length=20000)
+    discharged_on: dt.date | None = None
+
+
+class ThresholdOut(Schema):
+    kind: str
+    value: float
+    source: str
+    met: bool
+
+
+class GoalOutcomeOut(Schema):
+    goal: UUID
+    statement: str
+    measure: str
+    primary: bool
+    baseline: float
+    baseline_on: dt.date
+    latest: float
+    latest_on: dt.date
+    target: float
+    target_basis: str
+    due_on: dt.date
+    status: str
+    status_label: str
+    meaningful: bool | None
+    explanation: str
+    thresholds: list[ThresholdOut]
+    reason: str
+
+
+class DischargeOut(Schema):
+    id: UUID
+    plan: UUID
+    discharged_on: dt.date
+    reason: str
+    reason_detail: str
+    summary: str
+    goal_outcomes: list[GoalOutcomeOut]
+    practitioner: UUID
+    signed_by: str
+    signed_at: dt.datetime
+    content_hash: str
+
+
+class PlanOut(Schema):
+    id: UUID
+    patient: UUID
+    evaluation: UUID
+    practitioner: UUID
+    location: UUID
+    lineage: UUID
+    version: int
+    supersedes: UUID | None
+    status: str
+    status_reason: str
+    starts_on: dt.date
+    ends_on: dt.date
+    frequency_per_week: int
+    duration_weeks: int
+    planned_visits: int
+    techniques: list[str]
+    precautions: str
+    reassess_every_visits: int | None
+    reassess_every_days: int | None
+    diagnoses: list[DiagnosisOut]
+    goals: list[GoalOut]
+    home_care: list[HomeCareOut]
+    signed_at: dt.datetime | None
+    signed_by: str | None
+    content_hash: str
+    discharge: DischargeOut | None
+
+
+class AppliedThresholdOut(Schema):
+    kind: str
+    value: float
+    unit: str
+    source: str
+    citation: str
+    met: bool
+
+
+class GoalProgressOut(Schema):
+    goal: UUID
+    statement: str
+    measure: str
+    primary: bool
+    status: str
+    status_label: str
+    reason: str
+    baseline: float
+    baseline_on: dt.date
+    latest: float
+    latest_on: dt.date
+    measurements: int
+    target: float
+    target_kind: str
+    due_on: dt.date
+    improvement: float
+    required: float
+    expected: float
+    meaningful: bool | None
+    meaningful_explanation: str
+    thresholds: list[AppliedThresholdOut]
+    thresholds_reason: str
+    notes: list[str]
+
+
+class NonResponderOut(Schema):
+    alert: bool
+    decided: bool
+    signed_notes: int
+    after_notes: int
+    reason: str
+    suggestion: str
+
+
+class PlanProgressOut(Schema):
+    plan: UUID
+    version: int
+    status: str
+    as_of: dt.date
+    signed_notes: int
+    goals: list[GoalProgressOut]
+    non_responder: NonResponderOut
+    reassessment_due: bool
+    reassessment_reason: str

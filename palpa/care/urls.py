@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palpa.care import views
+from palpa.care import result_views, views
 
 app_name = "care"
 urlpatterns = [
@@ -14,4 +14,47 @@ urlpatterns = [
     ),
     path("notes/<uuid:note_id>/sign/", views.note_sign, name="note_sign"),
     path("notes/<uuid:note_id>/addenda/", views.addendum_add, name="addendum_add"),
+    # Result-based care
+    path(
+        "patients/<uuid:patient_id>/evaluations/new/",
+        result_views.evaluation_new,
+        name="evaluation_new",
+    ),
+    path(
+        "evaluations/<uuid:evaluation_id>/",
+        result_views.evaluation_detail,
+        name="evaluation",
+    ),
+    path(
+        "evaluations/<uuid:evaluation_id>/add/<slug:part>/",
+        result_views.evaluation_add,
+        name="evaluation_add",
+    ),
+    path(
+        "evaluations/<uuid:evaluation_id>/baselines/",
+        result_views.evaluation_administration,
+        name="evaluation_administration",
+    ),
+    path(
+        "evaluations/<uuid:evaluation_id>/icd10/",
+        result_views.icd10_search,
+        name="icd10_search",
+    ),
+    path(
+        "evaluations/<uuid:evaluation_id>/sign/",
+        result_views.evaluation_sign,
+        name="evaluation_sign",
+    ),
+    path("evaluations/<uuid:evaluation_id>/plan/new/", result_views.plan_new, name="plan_new"),
+    path("plans/<uuid:plan_id>/", result_views.plan_detail, name="plan"),
+    path("plans/<uuid:plan_id>/add/<slug:part>/", result_views.plan_add, name="plan_add"),
+    path(
+        "plans/<uuid:plan_id>/goals/<uuid:goal_id>/remove/",
+        result_views.goal_remove,
+        name="goal_remove",
+    ),
+    path("plans/<uuid:plan_id>/sign/", result_views.plan_sign, name="plan_sign"),
+    path("plans/<uuid:plan_id>/revise/", result_views.plan_revise, name="plan_revise"),
+    path("plans/<uuid:plan_id>/handout/", result_views.plan_handout, name="plan_handout"),
+    path("goals/<uuid:goal_id>/chart.svg", result_views.goal_chart, name="goal_chart"),
 ]

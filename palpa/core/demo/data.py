@@ -227,3 +227,93 @@ NOTE_COURSES: list[dict[str, Any]] = [
         "home": "Foam roller for calves and quads after each run, 5 minutes.",
     },
 ]
+
+# Health histories (screening facts) by patient index; dates are days before "today" or,
+# for patients with notes, before their first visit. The four decisions all appear:
+# PROCEED (most), MODIFY (lymphoedema after breast cancer; osteoporosis on a blood thinner),
+# CLEARANCE (uncontrolled blood pressure, cleared by letter; warfarin after a recent clot,
+# not yet cleared) and STOP (an emergency and an urgent one).
+SCREENING_BY_COURSE: list[dict[str, Any]] = [
+    {"red_flags": {"low_back": {}}},
+    {"red_flags": {"neck": {}}},
+    {
+        "conditions": [{"code": "lymphedema", "regions": ["left_upper_limb"]}],
+        "lymph_node_removal": [{"region": "left_upper_limb"}],
+        "cancer": [{"status": "past", "site": "breast"}],
+    },
+    {"medications": [{"name": "atorvastatin", "kind": "other"}]},
+]
+# Patients with notes whose screening needed a physician's clearance, recorded by letter.
+CLEARED_WITH_NOTES: dict[int, dict[str, Any]] = {
+    7: {
+        "facts": {
+            "conditions": [{"code": "hypertension", "qualifiers": ["uncontrolled"]}],
+            "medications": [{"name": "lisinopril", "kind": "other"}],
+        },
+        "scope": "Massage with moderate to deep pressure to the legs",
+        "conditions": "Stop if dizzy; check blood pressure before each visit.",
+    },
+}
+# Patients without notes: (days ago screened, facts, through the patient's intake link?).
+# A whole number in a date field ("onset") is that many days before the screening.
+SCREENINGS_WITHOUT_NOTES: dict[int, tuple[int, dict[str, Any], bool]] = {
+    18: (
+        0,
+        {
+            "medications": [{"name": "warfarin", "kind": "anticoagulant"}],
+            "conditions": [
+                {"code": "dvt", "status": "past", "regions": ["left_lower_limb"], "onset": 61}
+            ],
+        },
+        True,
+    ),
+    19: (
+        0,
+        {"red_flags": {"low_back": {"saddle_numbness": True, "bladder_dysfunction": True}}},
+        False,
+    ),
+    20: (
+        0,
+        {"conditions": [{"code": "dvt", "status": "suspected", "regions": ["right_lower_limb"]}]},
+        False,
+    ),
+    21: (
+        30,
+        {
+            "conditions": [{"code": "osteoporosis"}],
+            "medications": [{"name": "apixaban", "kind": "anticoagulant"}],
+        },
+        False,
+    ),
+    22: (14, {"pregnancy": {"weeks": 24}}, False),
+    23: (120, {"red_flags": {"neck": {}}}, False),
+}
+# A patient who was sent an intake link and has not answered yet.
+INTAKE_LINK_PENDING = 24
+
+
+def clearance_letter_pdf(text: str) -> bytes:
+    """A one-page PDF letter with one line of text (the demo's physician clearance)."""
+    line = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)

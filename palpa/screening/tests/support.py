@@ -143,3 +143,66 @@ def add_facts(base: Any, extra: Any) -> Any:
     if isinstance(base, bool) and isinstance(extra, bool):
         return base or extra
     return base
+
+
+# --- stored screenings (database tests) ---------------------------------------------
+
+# Health histories that give each decision (dates relative to the day they are used).
+WARFARIN = {"name": "warfarin", "kind": "anticoagulant"}
+PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def facts_proceed() -> dict[str, Any]:
+    return {"red_flags": {"low_back": {}}}
+
+
+def facts_modify() -> dict[str, Any]:
+    """Warfarin: no deep pressure, deep friction, percussion or tools anywhere."""
+    return {"medications": [WARFARIN]}
+
+
+def facts_clearance(today: dt.date) -> dict[str, Any]:
+    """Warfarin and a DVT in the left leg two months ago: clearance needed."""
+    onset = (today - dt.timedelta(days=61)).isoformat()
+    return {
+        "medications": [WARFARIN],
+        "conditions": [
+            {"code": "dvt", "status": "past", "regions": ["left_lower_limb"], "onset": onset}
+        ],
+    }
+
+
+def facts_stop_whole_body() -> dict[str, Any]:
+    """A suspected DVT: no massage at all, urgent referral."""
+    return {"conditions": [{"code": "dvt", "status": "suspected", "regions": ["left_lower_limb"]}]}
+
+
+def facts_stop_neck() -> dict[str, Any]:
+    """Neck pain after an injury: the neck is referred, the rest may be treated."""
+    return {"red_flags": {"neck": {"trauma": True}}}
+
+
+def facts_emergency() -> dict[str, Any]:
+    """Low back pain with saddle numbness: possible cauda equina, emergency."""
+    return {"red_flags": {"low_back": {"saddle_numbness": True}}}
+
+
+def letter(content: bytes = PDF, name: str = "clearance.pdf") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, "application/pdf")
+
+
+def make_physician(actor: Any, npi9: str = "123456789", active: bool = True) -> Any:
+    from palpa.core.npi import make_npi
+    from palpa.referrals.services import add_physician
+
+    return add_physician(
+        actor=actor,
+        given_name="Laura",
+        family_name="Bennett",
+        credentials="MD",
+        npi=make_npi(npi9),
+        active=active,
+    )

@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +24,23 @@ from palpa.practitioners.services import (
     set_license_verification,
 )
 from palpa.referrals.services import add_physician
+
+
+def _dated(facts: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The facts with whole numbers in date fields turned into dates that many days
+    before ``as_of``."""
+
+    def convert(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: convert(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if key in ("onset", "date", "diagnosed", "treatment_ended") and isinstance(value, int):
+            return (as_of - dt.timedelta(days=value)).isoformat()
+        return value
+
+    converted: dict[str, Any] = convert(facts)
+    return converted
 
 
 def demo_totp_key(email: str) -> str:
@@ -121,8 +139,27 @@ class Command(BaseCommand):
             add_physician(actor=owner, npi=make_npi(str(spec["npi9"])), **fields)
 
         self._patients(owner, locations, today)
+        self._screenings_without_notes(org, today)
         self._notes(org, today)
         return org
+
+    def _screenings_without_notes(self, org: Organization, today: dt.date) -> None:
+        """Screenings of patients who have no notes yet: each decision, a due re-screen,
+        one answered through an intake link and one link still waiting for an answer."""
+        from palpa.screening.services import create_intake_link, record_screening, submit_intake
+
+        therapist = User.objects.get(email="therapist@harbor.example")
+        front_desk = User.objects.get(email="frontdesk@harbor.example")
+        patients = list(Patient.objects.filter(organization=org).order_by("mrn"))
+        for i, (days_ago, facts, by_link) in data.SCREENINGS_WITHOUT_NOTES.items():
+            as_of = today - dt.timedelta(days=days_ago)
+            doc = {"as_of": as_of.isoformat(), **_dated(facts, as_of)}
+            if by_link:
+                _link, token = create_intake_link(actor=front_desk, patient=patients[i])
+                submit_intake(token=token, facts=doc, questionnaire_version="palpa-intake-1")
+            else:
+                record_screening(actor=therapist, patient=patients[i], facts=doc)
+        create_intake_link(actor=front_desk, patient=patients[data.INTAKE_LINK_PENDING])
 
     def _patients(self, owner: User, locations: list[Location], today: dt.date) -> None:
         therapist = Practitioner.objects.get(user__email="therapist@harbor.example").user
@@ -188,6 +225,8 @@ class Command(BaseCommand):
     def _notes(self, org: Organization, today: dt.date) -> None:
         """Signed treatment notes for 18 patients, a few addenda, and one open draft."""
         from palpa.care.services import add_addendum, add_technique, sign_note, start_note
+        from palpa.referrals.models import Physician
+        from palpa.screening.services import confirm_no_change, record_clearance, record_screening
 
         therapists = {
             p.user.email: p.user
@@ -210,8 +249,31 @@ class Command(BaseCommand):
             last_visit = today - dt.timedelta(days=20 if email.startswith("daniel") else 2)
             location = patient.primary_location
             assert location is not None
+            first_visit = last_visit - dt.timedelta(days=3 * (visits - 1))
+            cleared = data.CLEARED_WITH_NOTES.get(i)
+            facts = cleared["facts"] if cleared else data.SCREENING_BY_COURSE[i % 4]
+            screening = record_screening(
+                actor=author,
+                patient=patient,
+                facts={"as_of": first_visit.isoformat(), **_dated(facts, first_visit)},
+            )
+            if cleared:
+                letter = data.clearance_letter_pdf(
+                    f"I clear {patient.full_name} for massage: {cleared['scope']}."
+                )
+                record_clearance(
+                    actor=author,
+                    screening=screening,
+                    physician=Physician.objects.filter(organization=org).order_by("pk")[0],
+                    cleared_on=first_visit,
+                    scope=cleared["scope"],
+                    conditions=cleared["conditions"],
+                    letter=SimpleUploadedFile("clearance.pdf", letter, "application/pdf"),
+                )
             for v in range(visits):
                 visit = last_visit - dt.timedelta(days=3 * (visits - 1 - v) + (v % 2))
+                if visit != first_visit:
+                    confirm_no_change(actor=author, patient=patient, on=visit)
                 pain = max(1, 7 - (v * (i % 3 + 1)) // 3)
                 note = start_note(
                     actor=author,

@@ -1,0 +1,855 @@
+"""Result-based care over the JSON API: evaluations, the ICD-10-CM subset, instrument
+administrations, plans of care with goals and progress, and discharge.
+
+Owners and therapists only: front desk and billers get 403, another organization 404.
+Bad input is 422 naming each field; a rule that forbids the request now is 409 (with a
+code). Every read and write of patient data is audited by the services it calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.care import icd10, progress, queries, services
+from palpa.care.models import Discharge, Evaluation, Goal, Plan, RomMeasurement
+from palpa.care.schemas import (
+    AdministrationIn,
+    AdministrationOut,
+    BaselineIn,
+    DiagnosisIn,
+    DiagnosisOut,
+    DischargeIn,
+    DischargeOut,
+    EvaluationIn,
+    EvaluationOut,
+    EvaluationPatch,
+    GoalIn,
+    GoalOut,
+    Icd10HitOut,
+    InErrorIn,
+    PainIn,
+    PainOut,
+    PalpationIn,
+    PalpationOut,
+    PlanIn,
+    PlanOut,
+    PlanPatch,
+    PlanProgressOut,
+    ReassessmentIn,
+    ReassessmentRomIn,
+    RomIn,
+    RomOut,
+    SpecialTestIn,
+    SpecialTestOut,
+)
+from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.outcomes.models import InstrumentAdministration
+from palpa.outcomes.services import (
+    administer_instrument,
+    audit_administration_read,
+    mark_administration_entered_in_error,
+)
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+
+router = Router()
+CARE_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
+
+
+# ---------------------------------------------------------------------------------------
+# Shapes
+
+
+def administration_out(a: InstrumentAdministration) -> dict[str, Any]:
+    return {
+        "id": a.public_id,
+        "patient": a.patient.public_id,
+        "instrument": a.instrument,
+        "instrument_version": a.instrument_version,
+        "library_version": a.library_version,
+        "answers": list(a.answers),
+        "item_labels": list(a.item_labels or []),
+        "score": a.score,
+        "percent": a.percent,
+        "unit": a.unit,
+        "band": a.band,
+        "items_answered": a.items_answered,
+        "items_total": a.items_total,
+        "calculation": a.calculation,
+        "administered_on": a.administered_on,
+        "context": a.context,
+        "entered_by": str(a.entered_by),
+        "status": a.status,
+        "status_reason": a.status_reason,
+    }
+
+
+def rom_out(r: RomMeasurement) -> dict[str, Any]:
+    return {
+        "id": r.public_id,
+        **{
+            name: getattr(r, name)
+            for name in (
+                "joint",
+                "motion",
+                "side",
+                "degrees",
+                "mode",
+                "instrument",
+                "position",
+                "norm_degrees",
+                "norm_source",
+                "norm_tag",
+                "norms_version",
+                "measured_on",
+                "status",
+            )
+        },
+        "rater": r.rater.public_id,
+    }
+
+
+def _diagnosis_out(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.public_id,
+        "code": d.code,
+        "label": d.label,
+        "rank": d.rank,
+        "codeset_version": d.codeset_version,
+    }
+
+
+def evaluation_out(e: Evaluation) -> dict[str, Any]:
+    return {
+        "id": e.public_id,
+        "patient": e.patient.public_id,
+        "practitioner": e.practitioner.public_id,
+        "location": e.location.public_id,
+        "evaluated_on": e.evaluated_on,
+        "chief_complaint": e.chief_complaint,
+        "history": e.history,
+        "posture": e.posture,
+        "status": e.status,
+        "status_reason": e.status_reason,
+        "signed_at": e.signed_at,
+        "signed_by": str(e.signed_by) if e.signed_by else None,
+        "content_hash": e.content_hash,
+        "regions_version": e.regions_version,
+        "codeset_version": e.codeset_version,
+        "pain_map": [
+            {
+                "id": p.public_id,
+                "region": p.region,
+                "side": p.side,
+                "intensity": p.intensity,
+                "quality": p.quality,
+                "note": p.note,
+            }
+            for p in e.pain_map.all()
+        ],
+        "palpation": [
+            {
+                "id": f.public_id,
+                "region": f.region,
+                "side": f.side,
+                "tone": f.tone,
+                "tenderness": f.tenderness,
+                "trigger_points": f.trigger_points,
+                "trigger_point_count": f.trigger_point_count,
+                "texture": f.texture,
+            }
+            for f in e.palpation.all()
+        ],
+        "rom": [rom_out(r) for r in e.rom_measurements.all()],
+        "special_tests": [
+            {"id": t.public_id, "name": t.name, "side": t.side, "result": t.result, "note": t.note}
+            for t in e.special_tests.all()
+        ],
+        "diagnoses": [_diagnosis_out(d) for d in e.diagnoses.all()],
+        "baselines": [
+            administration_out(link.administration) for link in e.administration_links.all()
+        ],
+    }
+
+
+def goal_out(g: Goal) -> dict[str, Any]:
+    return {
+        "id": g.public_id,
+        "measure": g.measure_label,
+        **{
+            name: getattr(g, name)
+            for name in (
+                "statement",
+                "measure_kind",
+                "instrument",
+                "rom_joint",
+                "rom_motion",
+                "rom_side",
+                "psfs_index",
+                "psfs_activity",
+                "baseline_value",
+                "baseline_on",
+                "target_kind",
+                "target_value",
+                "target_basis",
+                "due_on",
+                "is_primary",
+                "rom_local_mdc",
+            )
+        },
+    }
+
+
+def discharge_out(d: Discharge) -> dict[str, Any]:
+    return {
+        "id": d.public_id,
+        "plan": d.plan.public_id,
+        "discharged_on": d.discharged_on,
+        "reason": d.reason,
+        "reason_detail": d.reason_detail,
+        "summary": d.summary,
+        "goal_outcomes": d.goal_outcomes,
+        "practitioner": d.practitioner.public_id,
+        "signed_by": str(d.signed_by),
+        "signed_at": d.signed_at,
+        "content_hash": d.content_hash,
+    }
+
+
+def plan_out(p: Plan) -> dict[str, Any]:
+    discharge = Discharge.objects.filter(plan=p).select_related("practitioner", "signed_by")
+    found = discharge.first()
+    return {
+        "id": p.public_id,
+        "patient": p.patient.public_id,
+        "evaluation": p.evaluation.public_id,
+        "practitioner": p.practitioner.public_id,
+        "location": p.location.public_id,
+        "lineage": p.lineage,
+        "version": p.version,
+        "supersedes": p.supersedes.public_id if p.supersedes else None,
+        "status": p.status,
+        "status_reason": p.status_reason,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "frequency_per_week": p.frequency_per_week,
+        "duration_weeks": p.duration_weeks,
+        "planned_visits": p.planned_visits,
+        "techniques": list(p.techniques),
+        "precautions": p.precautions,
+        "reassess_every_visits": p.reassess_every_visits,
+        "reassess_every_days": p.reassess_every_days,
+        "diagnoses": [_diagnosis_out(d) for d in p.diagnoses.all()],
+        "goals": [goal_out(g) for g in p.goals.all()],
+        "home_care": [
+            {
+                "id": h.public_id,
+                "kind": h.kind,
+                "instructions": h.instructions,
+                "tool": h.tool,
+                "frequency": h.frequency,
+            }
+            for h in p.home_care.all()
+        ],
+        "signed_at": p.signed_at,
+        "signed_by": str(p.signed_by) if p.signed_by else None,
+        "content_hash": p.content_hash,
+        "discharge": discharge_out(found) if found else None,
+    }
+
+
+def progress_out(report: services.PlanProgress) -> dict[str, Any]:
+    plan = report.plan
+    alert = report.non_responder
+    return {
+        "plan": plan.public_id,
+        "version": plan.version,
+        "status": plan.status,
+        "as_of": report.as_of,
+        "signed_notes": report.signed_notes,
+        "goals": [
+            {
+                "goal": goal.public_id,
+                "statement": goal.statement,
+                "measure": goal.measure_label,
+                "primary": goal.is_primary,
+                "status": result.status,
+                "status_label": result.status_label,
+                "reason": result.reason,
+                "baseline": result.baseline,
+                "baseline_on": result.baseline_on,
+                "latest": result.latest,
+                "latest_on": result.latest_on,
+                "measurements": result.measurements,
+                "target": result.target,
+                "target_kind": result.target_kind,
+                "due_on": result.due_on,
+                "improvement": result.improvement,
+                "required": result.required,
+                "expected": result.expected,
+                "meaningful": result.meaningful,
+                "meaningful_explanation": result.meaningful_explanation,
+                "thresholds": [
+                    {
+                        "kind": t.kind,
+                        "value": t.value,
+                        "unit": t.unit,
+                        "source": t.source,
+                        "citation": t.citation,
+                        "met": t.met,
+                    }
+                    for t in result.thresholds
+                ],
+                "thresholds_reason": result.thresholds_reason,
+                "notes": list(result.notes),
+            }
+            for goal, result in report.goals
+        ],
+        "non_responder": {
+            "alert": alert.alert,
+            "decided": alert.decided,
+            "signed_notes": alert.signed_notes,
+            "after_notes": alert.after_notes,
+            "reason": alert.reason,
+            "suggestion": alert.suggestion,
+        },
+        "reassessment_due": report.reassessment_due,
+        "reassessment_reason": report.reassessment_reason,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Lookups: the actor's own organization only (404 otherwise); clinical roles only (403)
+
+
+def _reader(request: HttpRequest) -> User:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return user
+
+
+def _writer(request: HttpRequest) -> User:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    return user
+
+
+def _patient(user: User, patient_id: UUID) -> Patient:
+    return get_object_or_404(patients_for(user), public_id=patient_id)
+
+
+def _evaluation(user: User, evaluation_id: UUID) -> Evaluation:
+    return get_object_or_404(queries.evaluations_for(user), public_id=evaluation_id)
+
+
+def _plan(user: User, plan_id: UUID) -> Plan:
+    return get_object_or_404(queries.plans_for(user), public_id=plan_id)
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluations
+
+
+@router.get(
+    "/patients/{patient_id}/evaluations",
+    response={200: list[EvaluationOut], **ERRORS},
+    summary="A patient's evaluations (clinical: owners and therapists)",
+)
+def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = _reader(request)
+    patient = _patient(user, patient_id)
+    evaluations = list(queries.patient_evaluations(user, patient))
+    for evaluation in evaluations:
+        services.audit_evaluation_read(actor=user, evaluation=evaluation)
+    return [evaluation_out(e) for e in evaluations]
+
+
+@router.post(
+    "/patients/{patient_id}/evaluations",
+    response={201: EvaluationOut, **CARE_ERRORS},
+    summary="Start a draft evaluation",
+)
+def create_evaluation(
+    request: HttpRequest, patient_id: UUID, payload: EvaluationIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    patient = _patient(user, patient_id)
+    data = payload.model_dump()
+    location = Location.objects.filter(
+        public_id=data.pop("location"), organization_id=tenant_id(user)
+    ).first()
+    if location is None:
+        raise ValidationError({"location": "No location of yours has this id."})
+    evaluation = services.start_evaluation(actor=user, patient=patient, location=location, **data)
+    return Status(201, evaluation_out(evaluation))
+
+
+@router.get(
+    "/evaluations/{evaluation_id}",
+    response={200: EvaluationOut, **ERRORS},
+    summary="Read an evaluation",
+)
+def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
+    user = _reader(request)
+    evaluation = _evaluation(user, evaluation_id)
+    services.audit_evaluation_read(actor=user, evaluation=evaluation)
+    return evaluation_out(evaluation)
+
+
+@router.patch(
+    "/evaluations/{evaluation_id}",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Change a draft evaluation's complaint, history or posture notes",
+)
+def patch_evaluation(
+    request: HttpRequest, evaluation_id: UUID, payload: EvaluationPatch
+) -> dict[str, Any]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    services.update_evaluation(
+        actor=user, evaluation=evaluation, changes=payload.model_dump(exclude_unset=True)
+    )
+    return evaluation_out(evaluation)
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/pain-map",
+    response={201: PainOut, **CARE_ERRORS},
+    summary="Add a pain-map entry (coded region, side, intensity 0-10, quality)",
+)
+def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    entry = services.add_pain_map_entry(actor=user, evaluation=evaluation, **payload.model_dump())
+    return Status(
+        201,
+        {
+            "id": entry.public_id,
+            "region": entry.region,
+            "side": entry.side,
+            "intensity": entry.intensity,
+            "quality": entry.quality,
+            "note": entry.note,
+        },
+    )
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/palpation",
+    response={201: PalpationOut, **CARE_ERRORS},
+    summary="Add a palpation finding (tone, tenderness 0-3, trigger points, texture)",
+)
+def add_palpation(
+    request: HttpRequest, evaluation_id: UUID, payload: PalpationIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    finding = services.add_palpation_finding(
+        actor=user, evaluation=evaluation, **payload.model_dump()
+    )
+    return Status(
+        201,
+        {
+            "id": finding.public_id,
+            "region": finding.region,
+            "side": finding.side,
+            "tone": finding.tone,
+            "tenderness": finding.tenderness,
+            "trigger_points": finding.trigger_points,
+            "trigger_point_count": finding.trigger_point_count,
+            "texture": finding.texture,
+        },
+    )
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/rom",
+    response={201: RomOut, **CARE_ERRORS},
+    summary="Record a range-of-motion measurement (the norm and its source are copied)",
+)
+def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    entry = services.record_rom(actor=user, evaluation=evaluation, **payload.model_dump())
+    return Status(201, rom_out(entry))
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/special-tests",
+    response={201: SpecialTestOut, **CARE_ERRORS},
+    summary="Record a special test (positive, negative or equivocal)",
+)
+def add_special_test(
+    request: HttpRequest, evaluation_id: UUID, payload: SpecialTestIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    test = services.add_special_test(actor=user, evaluation=evaluation, **payload.model_dump())
+    return Status(
+        201,
+        {
+            "id": test.public_id,
+            "name": test.name,
+            "side": test.side,
+            "result": test.result,
+            "note": test.note,
+        },
+    )
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/diagnoses",
+    response={201: DiagnosisOut, **CARE_ERRORS},
+    summary="Add a working diagnosis from the ICD-10-CM subset (rank 1 = primary)",
+)
+def add_diagnosis(
+    request: HttpRequest, evaluation_id: UUID, payload: DiagnosisIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    diagnosis = services.add_diagnosis(
+        actor=user, evaluation=evaluation, code=payload.code, rank=payload.rank
+    )
+    return Status(201, _diagnosis_out(diagnosis))
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/administrations",
+    response={201: AdministrationOut, **CARE_ERRORS},
+    summary="Score an instrument as a baseline of the evaluation",
+)
+def add_baseline(
+    request: HttpRequest, evaluation_id: UUID, payload: BaselineIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    administration = services.record_baseline_administration(
+        actor=user,
+        evaluation=evaluation,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        item_labels=payload.item_labels,
+    )
+    return Status(201, administration_out(administration))
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/sign",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Sign an evaluation (needs a current license); it is locked afterwards",
+)
+def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    services.sign_evaluation(actor=user, evaluation=evaluation)
+    return evaluation_out(evaluation)
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/entered-in-error",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Mark an evaluation as entered in error (it is kept)",
+)
+def evaluation_in_error(
+    request: HttpRequest, evaluation_id: UUID, payload: InErrorIn
+) -> dict[str, Any]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    services.mark_evaluation_entered_in_error(
+        actor=user, evaluation=evaluation, reason=payload.reason
+    )
+    return evaluation_out(evaluation)
+
+
+# ---------------------------------------------------------------------------------------
+# ICD-10-CM subset
+
+
+class Icd10Query(Schema):
+    q: str = Field("", max_length=60)
+    limit: int = Field(25, ge=1, le=50)
+
+
+@router.get(
+    "/icd10",
+    response={200: list[Icd10HitOut], **ERRORS},
+    summary="Search Palpa's ICD-10-CM subset for medical massage (by code or words)",
+)
+def search_icd10(request: HttpRequest, params: Query[Icd10Query]) -> list[dict[str, Any]]:
+    _reader(request)
+    return [
+        {
+            "code": hit.code,
+            "label": hit.label,
+            "group": hit.group,
+            "tag": hit.tag,
+            "seventh_character_required": hit.seventh_required,
+            "seventh_characters": [
+                {"character": s.character, "label": s.label} for s in hit.seventh_characters
+            ],
+            "not_billable": hit.not_billable,
+            "note": hit.note,
+        }
+        for hit in icd10.search(params.q, limit=params.limit)
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Instrument administrations
+
+
+class AdministrationQuery(Schema):
+    instrument: str = Field("", max_length=40)
+
+
+@router.get(
+    "/patients/{patient_id}/administrations",
+    response={200: list[AdministrationOut], **ERRORS},
+    summary="A patient's scored instruments, newest first (filter by instrument)",
+)
+def list_administrations(
+    request: HttpRequest, patient_id: UUID, params: Query[AdministrationQuery]
+) -> list[dict[str, Any]]:
+    user = _reader(request)
+    patient = _patient(user, patient_id)
+    administrations = list(
+        queries.patient_administrations(user, patient, instrument=params.instrument)
+    )
+    for administration in administrations:
+        audit_administration_read(actor=user, administration=administration)
+    return [administration_out(a) for a in administrations]
+
+
+@router.post(
+    "/patients/{patient_id}/administrations",
+    response={201: AdministrationOut, **CARE_ERRORS},
+    summary="Score and record an instrument (422 names the item and the rule)",
+)
+def create_administration(
+    request: HttpRequest, patient_id: UUID, payload: AdministrationIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    patient = _patient(user, patient_id)
+    administration = administer_instrument(
+        actor=user,
+        patient=patient,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        item_labels=payload.item_labels,
+        administered_on=payload.administered_on,
+        context=payload.context,
+    )
+    return Status(201, administration_out(administration))
+
+
+@router.post(
+    "/administrations/{administration_id}/entered-in-error",
+    response={200: AdministrationOut, **CARE_ERRORS},
+    summary="Mark an administration as entered in error (kept, out of progress)",
+)
+def administration_in_error(
+    request: HttpRequest, administration_id: UUID, payload: InErrorIn
+) -> dict[str, Any]:
+    user = _writer(request)
+    administration = get_object_or_404(
+        queries.administrations_for(user), public_id=administration_id
+    )
+    mark_administration_entered_in_error(
+        actor=user, administration=administration, reason=payload.reason
+    )
+    return administration_out(administration)
+
+
+# ---------------------------------------------------------------------------------------
+# Plans of care
+
+
+@router.get(
+    "/patients/{patient_id}/plans",
+    response={200: list[PlanOut], **ERRORS},
+    summary="A patient's plans of care, every version",
+)
+def list_plans(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = _reader(request)
+    patient = _patient(user, patient_id)
+    plans = list(queries.patient_plans(user, patient))
+    for plan in plans:
+        services.audit_plan_read(actor=user, plan=plan)
+    return [plan_out(p) for p in plans]
+
+
+@router.post(
+    "/patients/{patient_id}/plans",
+    response={201: PlanOut, **CARE_ERRORS},
+    summary="Draft a plan of care from a signed evaluation",
+)
+def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    patient = _patient(user, patient_id)
+    data = payload.model_dump()
+    evaluation = (
+        queries.evaluations_for(user).filter(patient=patient, public_id=data.pop("evaluation"))
+    ).first()
+    if evaluation is None:
+        raise ValidationError({"evaluation": "No evaluation of this patient has this id."})
+    plan = services.create_plan(actor=user, evaluation=evaluation, **data)
+    return Status(201, plan_out(plan))
+
+
+@router.get("/plans/{plan_id}", response={200: PlanOut, **ERRORS}, summary="Read a plan of care")
+def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
+    user = _reader(request)
+    plan = _plan(user, plan_id)
+    services.audit_plan_read(actor=user, plan=plan)
+    return plan_out(plan)
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    response={200: PlanOut, **CARE_ERRORS},
+    summary="Change a draft plan (diagnoses and home care replace their lists)",
+)
+def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[str, Any]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    services.update_plan(actor=user, plan=plan, changes=payload.model_dump(exclude_unset=True))
+    return plan_out(plan)
+
+
+@router.post(
+    "/plans/{plan_id}/goals",
+    response={201: GoalOut, **CARE_ERRORS},
+    summary="Add a goal: measure, target (value or meaningful change) and due date",
+)
+def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    goal = services.add_goal(actor=user, plan=plan, **payload.model_dump())
+    return Status(201, goal_out(goal))
+
+
+@router.delete(
+    "/plans/{plan_id}/goals/{goal_id}",
+    response={200: PlanOut, **CARE_ERRORS},
+    summary="Remove a goal from a draft plan",
+)
+def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str, Any]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    goal = get_object_or_404(Goal, plan=plan, public_id=goal_id)
+    services.remove_goal(actor=user, goal=goal)
+    return plan_out(plan)
+
+
+@router.post(
+    "/plans/{plan_id}/sign",
+    response={200: PlanOut, **CARE_ERRORS},
+    summary="Sign a plan (needs a current license); a new version supersedes the one before",
+)
+def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    services.sign_plan(actor=user, plan=plan)
+    return plan_out(plan)
+
+
+@router.post(
+    "/plans/{plan_id}/revise",
+    response={201: PlanOut, **CARE_ERRORS},
+    summary="Start a new version of an active plan (a draft carrying everything over)",
+)
+def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    revision = services.revise_plan(actor=user, plan=plan)
+    return Status(201, plan_out(revision))
+
+
+@router.post(
+    "/plans/{plan_id}/entered-in-error",
+    response={200: PlanOut, **CARE_ERRORS},
+    summary="Discard a draft, or mark an active first version as entered in error",
+)
+def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> dict[str, Any]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    services.mark_plan_entered_in_error(actor=user, plan=plan, reason=payload.reason)
+    return plan_out(plan)
+
+
+@router.post(
+    "/plans/{plan_id}/reassessments/administrations",
+    response={201: AdministrationOut, **CARE_ERRORS},
+    summary="Score an instrument again under the active plan",
+)
+def reassess_instrument(
+    request: HttpRequest, plan_id: UUID, payload: ReassessmentIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    administration = services.record_reassessment(
+        actor=user,
+        plan=plan,
+        instrument=payload.instrument,
+        answers=payload.answers,
+        item_labels=payload.item_labels,
+        administered_on=payload.administered_on,
+    )
+    return Status(201, administration_out(administration))
+
+
+@router.post(
+    "/plans/{plan_id}/reassessments/rom",
+    response={201: RomOut, **CARE_ERRORS},
+    summary="Measure a range of motion again under the active plan",
+)
+def reassess_rom(
+    request: HttpRequest, plan_id: UUID, payload: ReassessmentRomIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    entry = services.record_reassessment_rom(actor=user, plan=plan, **payload.model_dump())
+    return Status(201, rom_out(entry))
+
+
+class ProgressQuery(Schema):
+    after_notes: int = Field(progress.DEFAULT_NON_RESPONDER_NOTES, ge=1, le=100)
+    as_of: dt.date | None = None
+
+
+@router.get(
+    "/plans/{plan_id}/progress",
+    response={200: PlanProgressOut, **ERRORS},
+    summary="Each goal's status, meaningful change with its thresholds, non-responder alert",
+)
+def plan_progress(
+    request: HttpRequest, plan_id: UUID, params: Query[ProgressQuery]
+) -> dict[str, Any]:
+    user = _reader(request)
+    plan = _plan(user, plan_id)
+    report = services.plan_progress(
+        actor=user, plan=plan, today=params.as_of, non_responder_after=params.after_notes
+    )
+    return progress_out(report)
+
+
+@router.post(
+    "/plans/{plan_id}/discharge",
+    response={201: DischargeOut, **CARE_ERRORS},
+    summary="Discharge: the reason and each goal's outcome, signed; the plan completes",
+)
+def discharge(request: HttpRequest, plan_id: UUID, payload: DischargeIn) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    plan = _plan(user, plan_id)
+    record = services.discharge_plan(actor=user, plan=plan, **payload.model_dump())
+    return Status(201, discharge_out(record))

@@ -1,0 +1,288 @@
+"""Web forms of result-based care: evaluation, plan of care, re-assessment, discharge.
+
+They only shape input; the services validate the clinical rules and name the fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import tenant_id
+from palpa.care.catalog import SIDES, catalog
+from palpa.care.models import (
+    Discharge,
+    Goal,
+    HomeCareItem,
+    PainMapEntry,
+    PalpationFinding,
+    RomMeasurement,
+    SpecialTest,
+)
+from palpa.outcomes.library import Instrument, load_library, load_rom_norms
+
+SIDE_CHOICES = [("", "No side"), *((s, s.title()) for s in SIDES)]
+PSFS_ROWS = 5
+
+
+def _set_choices(form: forms.BaseForm, name: str, choices: list[tuple[str, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+def region_choices() -> list[tuple[str, str]]:
+    return [(r.id, r.label) for r in catalog().regions.values()]
+
+
+def instrument_choices() -> list[tuple[str, str]]:
+    return [(i.id, f"{i.id} · {i.name}") for i in load_library().instruments.values()]
+
+
+def rom_choices() -> list[tuple[str, str]]:
+    """Every joint, motion and side of the norms file, labelled with its norm and source."""
+    out = []
+    for n in load_rom_norms().norms:
+        what = f"{n.joint.replace('_', ' ')} {n.motion.replace('_', ' ')}"
+        side = "" if n.side == "midline" else f", {n.side}"
+        label = f"{what.capitalize()}{side} · norm {n.degrees}° ({n.source.short})"
+        out.append((f"{n.joint}|{n.motion}|{n.side}", label))
+    return out
+
+
+class NewEvaluationForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    evaluated_on = forms.DateField(
+        label="Evaluation date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    chief_complaint = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Location.objects.filter(organization_id=tenant_id(actor), active=True)
+
+
+class EvaluationForm(forms.Form):
+    chief_complaint = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    history = forms.CharField(
+        label="History of the complaint",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=10000,
+    )
+    posture = forms.CharField(
+        label="Posture notes",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class PainForm(forms.Form):
+    region = forms.ChoiceField(label="Region")
+    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+    intensity = forms.IntegerField(
+        label="Intensity (0 to 10)",
+        min_value=0,
+        max_value=10,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    quality = forms.ChoiceField(choices=PainMapEntry.Quality.choices)
+    note = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "region", region_choices())
+
+
+class PalpationForm(forms.Form):
+    region = forms.ChoiceField()
+    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+    tone = forms.ChoiceField(choices=PalpationFinding.Tone.choices)
+    tenderness = forms.IntegerField(label="Tenderness (0 to 3)", min_value=0, max_value=3)
+    trigger_points = forms.BooleanField(label="Trigger points found", required=False)
+    trigger_point_count = forms.IntegerField(
+        label="How many trigger points", required=False, min_value=1, max_value=50
+    )
+    texture = forms.CharField(label="Tissue texture", required=False, max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "region", region_choices())
+
+
+class RomForm(forms.Form):
+    measure = forms.ChoiceField(label="Joint, motion and side")
+    degrees = forms.IntegerField(min_value=-90, max_value=360)
+    mode = forms.ChoiceField(choices=RomMeasurement.Mode.choices)
+    instrument = forms.ChoiceField(choices=RomMeasurement.Tool.choices)
+    position = forms.CharField(label="Patient position", required=False, max_length=120)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "measure", rom_choices())
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        joint, motion, side = str(data.pop("measure")).split("|")
+        return {"joint": joint, "motion": motion, "side": side, **data}
+
+
+class SpecialTestForm(forms.Form):
+    name = forms.CharField(label="Test", max_length=80)
+    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+    result = forms.ChoiceField(choices=SpecialTest.Result.choices)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(label="ICD-10-CM code", max_length=10)
+    primary = forms.BooleanField(label="Primary diagnosis", required=False)
+
+
+class ChooseInstrumentForm(forms.Form):
+    instrument = forms.ChoiceField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "instrument", instrument_choices())
+
+
+class AnswersForm(forms.Form):
+    """One field per item of the instrument, with the library's answer options.
+
+    Items whose text is licensed and not shipped are shown as "Item n"; the PSFS asks the
+    patient to name each activity and rate it.
+    """
+
+    def __init__(self, *args: Any, instrument: Instrument, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        response = instrument.items.response
+        options = [("", "—")] + [
+            (
+                str(v),
+                f"{v} · {response.anchors[v]}" if v in response.anchors else str(v),
+            )
+            for v in range(response.min, response.max + 1)
+        ]
+        if instrument.items.count is None:
+            for n in range(1, PSFS_ROWS + 1):
+                self.fields[f"label_{n}"] = forms.CharField(
+                    label=f"Activity {n}", required=False, max_length=120
+                )
+                self.fields[f"item_{n}"] = forms.ChoiceField(
+                    label=f"Activity {n} rating", choices=options, required=False
+                )
+            return
+        texts = instrument.items.text
+        for n in range(1, instrument.items.count + 1):
+            label = f"{n}. {texts[n - 1]}" if texts else f"Item {n}"
+            self.fields[f"item_{n}"] = forms.ChoiceField(
+                label=label, choices=options, required=False
+            )
+
+    def answers(self) -> tuple[list[int | None], list[str]]:
+        data = self.cleaned_data
+        if self.instrument.items.count is None:
+            rows = [
+                (str(data.get(f"label_{n}", "")).strip(), data.get(f"item_{n}", ""))
+                for n in range(1, PSFS_ROWS + 1)
+            ]
+            rows = [(label, value) for label, value in rows if label or value != ""]
+            return [int(v) if v != "" else None for _, v in rows], [label for label, _ in rows]
+        count = self.instrument.items.count
+        values = [data.get(f"item_{n}", "") for n in range(1, count + 1)]
+        return [int(v) if v not in ("", None) else None for v in values], []
+
+
+class NewPlanForm(forms.Form):
+    starts_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Default: today"
+    )
+    frequency_per_week = forms.IntegerField(label="Visits per week", min_value=1, max_value=7)
+    duration_weeks = forms.IntegerField(label="Weeks", min_value=1, max_value=52)
+    techniques = forms.MultipleChoiceField(
+        label="Planned techniques", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    precautions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    reassess_every_visits = forms.IntegerField(
+        label="Re-assess every N visits", min_value=1, required=False, initial=6
+    )
+    reassess_every_days = forms.IntegerField(
+        label="Re-assess every N days", min_value=1, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "techniques", [(t.id, t.label) for t in catalog().techniques.values()])
+
+
+class GoalForm(forms.Form):
+    statement = forms.CharField(
+        label="Goal, in the patient's words", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    measure = forms.ChoiceField(help_text="Measures with a baseline in the evaluation")
+    target_kind = forms.ChoiceField(choices=Goal.Target.choices)
+    target_value = forms.FloatField(required=False, help_text="Needed for a target value")
+    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    primary = forms.BooleanField(label="Primary goal", required=False)
+    rom_local_mdc = forms.FloatField(
+        label="Local MDC (degrees, ROM only)", required=False, min_value=0.1
+    )
+
+    def __init__(self, *args: Any, measures: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "measure", measures)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        kind, _, rest = str(data.pop("measure")).partition(":")
+        out: dict[str, Any] = {"measure_kind": kind, **data}
+        if kind == Goal.Measure.INSTRUMENT:
+            out["instrument"] = rest
+        elif kind == Goal.Measure.PSFS_ACTIVITY:
+            out["psfs_index"] = int(rest)
+        else:
+            out["rom_joint"], out["rom_motion"], out["rom_side"] = rest.split("|")
+        return out
+
+
+class HomeCareForm(forms.Form):
+    kind = forms.ChoiceField(choices=HomeCareItem.Kind.choices)
+    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+    tool = forms.ChoiceField(initial="none")
+    frequency = forms.CharField(label="How often", max_length=120)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "tool", [(t.id, t.label) for t in catalog().tools.values()])
+
+
+class ReassessRomForm(RomForm):
+    pass
+
+
+class DischargeForm(forms.Form):
+    reason = forms.ChoiceField(choices=Discharge.Reason.choices)
+    reason_detail = forms.CharField(
+        label="Detail", required=False, max_length=300, help_text="Needed for referred out or other"
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    discharged_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Default: today"
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300)

@@ -1,0 +1,560 @@
+"""Pages of result-based care: evaluation (tapped pain map), plan of care, re-assessment,
+discharge, the printable home-care handout and the outcome trend charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, require
+from palpa.care import bodychart, charts, icd10, queries, services
+from palpa.care.catalog import catalog
+from palpa.care.models import Evaluation, Goal, Plan
+from palpa.care.result_forms import (
+    AnswersForm,
+    ChooseInstrumentForm,
+    DiagnosisForm,
+    DischargeForm,
+    EvaluationForm,
+    GoalForm,
+    HomeCareForm,
+    NewEvaluationForm,
+    NewPlanForm,
+    PainForm,
+    PalpationForm,
+    ReassessRomForm,
+    RomForm,
+    SpecialTestForm,
+)
+from palpa.core.errors import Refused
+from palpa.core.forms import apply_validation_error
+from palpa.core.views import staff_user
+from palpa.outcomes.library import Instrument, UnknownInstrument, get_instrument
+from palpa.patients.queries import patients_for
+from palpa.practitioners.models import Practitioner
+
+
+def _refusal(exc: Exception) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _is_mine(user: User, practitioner_id: int) -> bool:
+    return Practitioner.objects.filter(user=user, pk=practitioner_id).exists()
+
+
+def _instrument(code: str) -> Instrument | None:
+    if not code:
+        return None
+    try:
+        return get_instrument(code)
+    except UnknownInstrument:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluation
+
+
+def _evaluation(request: HttpRequest, evaluation_id: str) -> Evaluation:
+    user = staff_user(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return get_object_or_404(queries.evaluations_for(user), public_id=evaluation_id)
+
+
+@login_required
+def evaluation_new(request: HttpRequest, patient_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = get_object_or_404(patients_for(user), public_id=patient_id)
+    form = NewEvaluationForm(
+        request.POST or None,
+        actor=user,
+        initial={"location": patient.primary_location, "evaluated_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation = services.start_evaluation(actor=user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+    return render(request, "care/evaluation_new.html", {"form": form, "patient": patient})
+
+
+def _tapped_pain_form(request: HttpRequest) -> PainForm | None:
+    region = request.GET.get("tap", "")
+    if region not in catalog().regions:
+        return None
+    side = request.GET.get("side", "")
+    return PainForm(prefix="pain", initial={"region": region, "side": side, "quality": "aching"})
+
+
+def _render_evaluation(
+    request: HttpRequest, evaluation: Evaluation, **bound: BaseForm
+) -> HttpResponse:
+    user = staff_user(request)
+    cat = catalog()
+    pain = list(evaluation.pain_map.all())
+    editable = evaluation.status == Evaluation.Status.DRAFT and _is_mine(
+        user, evaluation.practitioner_id
+    )
+    instrument = _instrument(request.GET.get("instrument", ""))
+    answers = bound.get("answers")
+    if answers is None and instrument is not None:
+        answers = AnswersForm(prefix="a", instrument=instrument)
+    if isinstance(answers, AnswersForm):
+        instrument = answers.instrument
+    q = request.GET.get("q", "")
+    context: dict[str, Any] = {
+        "evaluation": evaluation,
+        "patient": evaluation.patient,
+        "editable": editable,
+        "form": bound.get("form")
+        or EvaluationForm(
+            prefix="ev",
+            initial={
+                "chief_complaint": evaluation.chief_complaint,
+                "history": evaluation.history,
+                "posture": evaluation.posture,
+            },
+        ),
+        "body": bodychart.views((p.region, p.side) for p in pain),
+        "chart_width": bodychart.WIDTH,
+        "chart_height": bodychart.HEIGHT,
+        "pain": [(p, cat.region_label(p.region, p.side)) for p in pain],
+        "pain_form": bound.get("pain") or _tapped_pain_form(request),
+        "palpation": [(f, cat.region_label(f.region, f.side)) for f in evaluation.palpation.all()],
+        "palpation_form": bound.get("palpation") or PalpationForm(prefix="palp"),
+        "rom": list(evaluation.rom_measurements.all()),
+        "rom_form": bound.get("rom") or RomForm(prefix="rom"),
+        "tests": list(evaluation.special_tests.all()),
+        "test_form": bound.get("test") or SpecialTestForm(prefix="test"),
+        "diagnoses": list(evaluation.diagnoses.all()),
+        "diagnosis_form": bound.get("diagnosis") or DiagnosisForm(prefix="dx"),
+        "q": q,
+        "hits": icd10.search(q, limit=15) if q else [],
+        "baselines": [
+            link.administration
+            for link in evaluation.administration_links.select_related("administration")
+        ],
+        "choose_form": ChooseInstrumentForm(
+            initial={"instrument": instrument.id if instrument else ""}
+        ),
+        "instrument": instrument,
+        "answers_form": answers,
+        "plans": list(queries.plans_for(user).filter(evaluation=evaluation)),
+    }
+    return render(request, "care/evaluation.html", context)
+
+
+@login_required
+def evaluation_detail(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    user = staff_user(request)
+    evaluation = _evaluation(request, evaluation_id)
+    if request.method == "POST":
+        form = EvaluationForm(request.POST, prefix="ev")
+        if form.is_valid():
+            try:
+                services.update_evaluation(
+                    actor=user, evaluation=evaluation, changes=dict(form.cleaned_data)
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            except Refused as exc:
+                messages.error(request, str(exc))
+                return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+            else:
+                messages.success(request, "Evaluation saved.")
+                return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+        return _render_evaluation(request, evaluation, form=form)
+    if request.headers.get("HX-Request") != "true":
+        services.audit_evaluation_read(actor=user, evaluation=evaluation)
+    return _render_evaluation(request, evaluation)
+
+
+EVALUATION_PARTS = {
+    "pain": ("pain", PainForm, "Pain-map entry added.", "pain-h"),
+    "palpation": ("palp", PalpationForm, "Palpation finding added.", "palpation-h"),
+    "rom": ("rom", RomForm, "Range of motion recorded.", "rom-h"),
+    "test": ("test", SpecialTestForm, "Special test recorded.", "tests-h"),
+    "diagnosis": ("dx", DiagnosisForm, "Working diagnosis added.", "dx-h"),
+}
+
+
+def _add_part(user: User, evaluation: Evaluation, part: str, form: BaseForm) -> None:
+    data = dict(form.cleaned_data)
+    if part == "pain":
+        services.add_pain_map_entry(actor=user, evaluation=evaluation, **data)
+    elif part == "palpation":
+        if not data["trigger_points"] and data["trigger_point_count"] is None:
+            data["trigger_point_count"] = None
+        services.add_palpation_finding(actor=user, evaluation=evaluation, **data)
+    elif part == "rom":
+        assert isinstance(form, RomForm)
+        services.record_rom(actor=user, evaluation=evaluation, **form.service_kwargs())
+    elif part == "test":
+        services.add_special_test(actor=user, evaluation=evaluation, **data)
+    else:
+        services.add_diagnosis(
+            actor=user,
+            evaluation=evaluation,
+            code=data["code"],
+            rank=1 if data["primary"] else None,
+        )
+
+
+@login_required
+@require_POST
+def evaluation_add(request: HttpRequest, evaluation_id: str, part: str) -> HttpResponse:
+    user = staff_user(request)
+    evaluation = _evaluation(request, evaluation_id)
+    if part not in EVALUATION_PARTS:
+        raise Http404("No such part of an evaluation.")
+    prefix, form_class, done, anchor = EVALUATION_PARTS[part]
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            _add_part(user, evaluation, part, form)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, str(exc))
+            return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+        else:
+            messages.success(request, done)
+            url = reverse("care:evaluation", args=[evaluation.public_id])
+            return redirect(f"{url}#{anchor}")
+    return _render_evaluation(request, evaluation, **{part: form})
+
+
+@login_required
+@require_POST
+def evaluation_administration(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    user = staff_user(request)
+    evaluation = _evaluation(request, evaluation_id)
+    instrument = _instrument(request.POST.get("instrument", ""))
+    if instrument is None:
+        messages.error(request, "Choose an instrument first.")
+        return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+    form = AnswersForm(request.POST, prefix="a", instrument=instrument)
+    if form.is_valid():
+        answers, labels = form.answers()
+        try:
+            administration = services.record_baseline_administration(
+                actor=user,
+                evaluation=evaluation,
+                instrument=instrument.id,
+                answers=answers,
+                item_labels=labels,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, str(exc))
+            return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+        else:
+            messages.success(
+                request, f"{administration.instrument} baseline scored: {administration.score:g}."
+            )
+            url = reverse("care:evaluation", args=[evaluation.public_id])
+            return redirect(f"{url}#baselines-h")
+    return _render_evaluation(request, evaluation, answers=form)
+
+
+@login_required
+def icd10_search(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    """The htmx search box: hits of the ICD-10-CM subset, each a button that adds it."""
+    evaluation = _evaluation(request, evaluation_id)
+    q = request.GET.get("q", "")
+    return render(
+        request,
+        "care/_icd10_hits.html",
+        {"evaluation": evaluation, "q": q, "hits": icd10.search(q, limit=15) if q else []},
+    )
+
+
+@login_required
+@require_POST
+def evaluation_sign(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    user = staff_user(request)
+    evaluation = _evaluation(request, evaluation_id)
+    try:
+        services.sign_evaluation(actor=user, evaluation=evaluation)
+        messages.success(request, "Evaluation signed. It can no longer change.")
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not signed: {_refusal(exc)}")
+    return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+
+
+# ---------------------------------------------------------------------------------------
+# Plan of care
+
+
+def _plan(request: HttpRequest, plan_id: str) -> Plan:
+    user = staff_user(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return get_object_or_404(queries.plans_for(user), public_id=plan_id)
+
+
+@login_required
+def plan_new(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    evaluation = _evaluation(request, evaluation_id)
+    form = NewPlanForm(request.POST or None, prefix="plan")
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v is not None or k != "starts_on"}
+        try:
+            plan = services.create_plan(actor=user, evaluation=evaluation, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Plan drafted. Add its goals, then sign it.")
+            return redirect("care:plan", plan_id=plan.public_id)
+    return render(request, "care/plan_new.html", {"form": form, "evaluation": evaluation})
+
+
+def goal_measures(plan: Plan) -> list[tuple[str, str]]:
+    """The measures a goal can name: those with a baseline in the plan's evaluation."""
+    out: list[tuple[str, str]] = []
+    for link in plan.evaluation.administration_links.select_related("administration"):
+        a = link.administration
+        if a.status != a.Status.FINAL:
+            continue
+        if a.instrument == "PSFS":
+            for n, label in enumerate(a.item_labels or [], start=1):
+                out.append((f"psfs_activity:{n}", f"PSFS activity {n}: {label}"))
+        else:
+            out.append((f"instrument:{a.instrument}", f"{a.instrument} (baseline {a.score:g})"))
+    for m in plan.evaluation.rom_measurements.all():
+        key = f"rom:{m.joint}|{m.motion}|{m.side}"
+        what = f"{m.joint} {m.motion} {'' if m.side == 'midline' else m.side}".replace("_", " ")
+        out.append((key, f"ROM {what.strip()} (baseline {m.degrees}°)"))
+    return list(dict(out).items())
+
+
+def goal_chart_points(goal: Goal) -> charts.TrendChart:
+    instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
+    low: float | None = None
+    high: float | None = None
+    if instrument:
+        found = get_instrument(instrument)
+        low, high = float(found.range_min), float(found.range_max)
+    from palpa.care.progress import Point
+
+    return charts.TrendChart(
+        title=goal.measure_label,
+        unit="degrees" if goal.measure_kind == Goal.Measure.ROM else "score",
+        baseline=Point(goal.baseline_on, goal.baseline_value),
+        series=queries.goal_series(goal),
+        target=goal.target_value,
+        due_on=goal.due_on,
+        mcid=charts.mcid_of(instrument),
+        low=low,
+        high=high,
+    )
+
+
+def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpResponse:
+    user = staff_user(request)
+    mine = _is_mine(user, plan.practitioner_id)
+    editable = plan.status == Plan.Status.DRAFT and mine
+    active = plan.status == Plan.Status.ACTIVE
+    progress = services.plan_progress(actor=user, plan=plan)
+    instrument = _instrument(request.GET.get("instrument", ""))
+    answers = bound.get("reassess")
+    if answers is None and instrument is not None:
+        answers = AnswersForm(prefix="a", instrument=instrument)
+    if isinstance(answers, AnswersForm):
+        instrument = answers.instrument
+    cat = catalog()
+    discharge = getattr(plan, "discharge", None) if plan.status == Plan.Status.COMPLETED else None
+    context: dict[str, Any] = {
+        "plan": plan,
+        "patient": plan.patient,
+        "progress": progress,
+        "editable": editable,
+        "active": active,
+        "can_write": _is_mine(user, plan.practitioner_id)
+        or Practitioner.objects.filter(user=user, active=True).exists(),
+        "techniques": [cat.techniques[t].label for t in plan.techniques if t in cat.techniques],
+        "diagnoses": list(plan.diagnoses.all()),
+        "home_care": list(plan.home_care.all()),
+        "goal_form": bound.get("goal") or GoalForm(prefix="goal", measures=goal_measures(plan)),
+        "homecare_form": bound.get("homecare") or HomeCareForm(prefix="hc"),
+        "choose_form": ChooseInstrumentForm(
+            initial={"instrument": instrument.id if instrument else ""}
+        ),
+        "instrument": instrument,
+        "answers_form": answers,
+        "rom_form": bound.get("reassess_rom") or ReassessRomForm(prefix="rom"),
+        "discharge_form": bound.get("discharge") or DischargeForm(prefix="dc"),
+        "discharge": discharge,
+        "versions": list(queries.plans_for(user).filter(lineage=plan.lineage).order_by("-version")),
+    }
+    return render(request, "care/plan.html", context)
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
+    return _render_plan(request, _plan(request, plan_id))
+
+
+def _home_care_items(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {"kind": h.kind, "instructions": h.instructions, "tool": h.tool, "frequency": h.frequency}
+        for h in plan.home_care.all()
+    ]
+
+
+@login_required
+@require_POST
+def plan_add(request: HttpRequest, plan_id: str, part: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    url = reverse("care:plan", args=[plan.public_id])
+    form: BaseForm
+    if part == "goal":
+        form = GoalForm(request.POST, prefix="goal", measures=goal_measures(plan))
+    elif part == "homecare":
+        form = HomeCareForm(request.POST, prefix="hc")
+    elif part == "reassess_rom":
+        form = ReassessRomForm(request.POST, prefix="rom")
+    elif part == "discharge":
+        form = DischargeForm(request.POST, prefix="dc")
+    elif part == "reassess":
+        instrument = _instrument(request.POST.get("instrument", ""))
+        if instrument is None:
+            messages.error(request, "Choose an instrument first.")
+            return redirect(url)
+        form = AnswersForm(request.POST, prefix="a", instrument=instrument)
+    else:
+        raise Http404("No such part of a plan.")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if isinstance(form, GoalForm):
+                services.add_goal(actor=user, plan=plan, **form.service_kwargs())
+                done, anchor = "Goal added.", "goals-h"
+            elif isinstance(form, HomeCareForm):
+                services.update_plan(
+                    actor=user, plan=plan, changes={"home_care": [*_home_care_items(plan), data]}
+                )
+                done, anchor = "Home-care item added.", "homecare-h"
+            elif isinstance(form, ReassessRomForm):
+                services.record_reassessment_rom(actor=user, plan=plan, **form.service_kwargs())
+                done, anchor = "Range of motion re-measured.", "goals-h"
+            elif isinstance(form, AnswersForm):
+                answers, labels = form.answers()
+                a = services.record_reassessment(
+                    actor=user,
+                    plan=plan,
+                    instrument=form.instrument.id,
+                    answers=answers,
+                    item_labels=labels,
+                )
+                done, anchor = f"{a.instrument} re-assessed: {a.score:g}.", "goals-h"
+            else:
+                services.discharge_plan(
+                    actor=user,
+                    plan=plan,
+                    reason=data["reason"],
+                    reason_detail=data["reason_detail"],
+                    summary=data["summary"],
+                    discharged_on=data["discharged_on"],
+                )
+                done, anchor = "Discharged. The plan is completed.", "discharge-h"
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, str(exc))
+            return redirect(url)
+        else:
+            messages.success(request, done)
+            return redirect(f"{url}#{anchor}")
+    return _render_plan(request, plan, **{part: form})
+
+
+@login_required
+@require_POST
+def goal_remove(request: HttpRequest, plan_id: str, goal_id: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    goal = get_object_or_404(plan.goals.all(), public_id=goal_id)
+    try:
+        services.remove_goal(actor=user, goal=goal)
+        messages.success(request, "Goal removed.")
+    except (ValidationError, Refused) as exc:
+        messages.error(request, _refusal(exc))
+    return redirect("care:plan", plan_id=plan.public_id)
+
+
+@login_required
+@require_POST
+def plan_sign(request: HttpRequest, plan_id: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    try:
+        services.sign_plan(actor=user, plan=plan)
+        messages.success(request, "Plan signed. It can no longer change; revise it instead.")
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not signed: {_refusal(exc)}")
+    return redirect("care:plan", plan_id=plan.public_id)
+
+
+@login_required
+@require_POST
+def plan_revise(request: HttpRequest, plan_id: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    try:
+        revision = services.revise_plan(actor=user, plan=plan)
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not revised: {_refusal(exc)}")
+        return redirect("care:plan", plan_id=plan.public_id)
+    messages.success(request, f"Version {revision.version} drafted from version {plan.version}.")
+    return redirect("care:plan", plan_id=revision.public_id)
+
+
+@login_required
+def plan_handout(request: HttpRequest, plan_id: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    services.audit_plan_read(actor=user, plan=plan)
+    cat = catalog()
+    items = [
+        (h, cat.tools[h.tool].label if h.tool in cat.tools else h.tool)
+        for h in plan.home_care.all()
+    ]
+    return render(request, "care/handout.html", {"plan": plan, "items": items})
+
+
+@login_required
+def goal_chart(request: HttpRequest, goal_id: str) -> HttpResponse:
+    """The goal's outcome trend as an SVG image (shown through <img>, so the chart's own
+    style attributes are outside the page's CSP)."""
+    user = staff_user(request)
+    require(user, Capability.VIEW_CLINICAL)
+    goal = get_object_or_404(
+        Goal.objects.select_related("plan", "plan__patient").filter(
+            plan__in=queries.plans_for(user)
+        ),
+        public_id=goal_id,
+    )
+    services.audit_plan_read(actor=user, plan=goal.plan)
+    svg = charts.render_svg(goal_chart_points(goal))
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response

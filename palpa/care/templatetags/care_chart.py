@@ -1,0 +1,55 @@
+"""The result-based care part of the patient chart: evaluations, plans, goals and trends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability
+from palpa.care import charts, queries, services
+from palpa.care.models import Evaluation, Goal, Plan
+from palpa.patients.models import Patient
+
+register = template.Library()
+
+
+@register.inclusion_tag("care/_chart_care_body.html", takes_context=True)
+def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
+    """Only what the user may see (queries limit it); nothing for non-clinical roles."""
+    shown: dict[str, Any] = {"visible": False, "patient": patient, "can": context.get("can")}
+    if not isinstance(user, User) or not has_capability(user, Capability.VIEW_CLINICAL):
+        return shown
+    evaluations = list(
+        queries.evaluations_for(user)
+        .filter(patient=patient)
+        .exclude(status=Evaluation.Status.ENTERED_IN_ERROR)
+    )
+    plans = list(
+        queries.plans_for(user).filter(patient=patient).exclude(status=Plan.Status.ENTERED_IN_ERROR)
+    )
+    current = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
+    current = current or next((p for p in plans if p.status == Plan.Status.DRAFT), None)
+    current = current or next((p for p in plans if p.status == Plan.Status.COMPLETED), None)
+    progress = services.plan_progress(actor=user, plan=current) if current else None
+    shown.update(
+        visible=True,
+        evaluations=evaluations,
+        plans=plans,
+        current=current,
+        progress=progress,
+    )
+    return shown
+
+
+@register.simple_tag
+def trend_svg(goal: Goal) -> str:
+    """The goal's trend chart, inline: the page that shows it has audited the plan's read."""
+    from palpa.care.result_views import goal_chart_points
+
+    chart = goal_chart_points(goal)
+    return mark_safe(  # noqa: S308 - matplotlib output, cleaned by charts.inline_svg
+        charts.inline_svg(charts.render_svg(chart), f"Trend of {goal.measure_label}")
+    )

@@ -1,0 +1,439 @@
+"""Safety screening over the API: intake, status, clearances, overrides, rule sets.
+
+Who may do what: front desk, therapists and owners create intake links and read the
+decision flag; therapists and owners enter intake facts, read screenings and record
+physician clearances; only owners override a clearance and change the rules. Billers get
+nothing clinical; other organizations' records are 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
+
+from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+from palpa.referrals.models import Physician
+from palpa.screening import queries, services
+from palpa.screening.models import Clearance, RuleSetVersion, Screening
+from palpa.screening.rules import default_rule_set, default_rule_set_document
+from palpa.screening.schemas import (
+    ClearanceIn,
+    ClearanceOut,
+    ConfirmationIn,
+    ConfirmationOut,
+    FlagOut,
+    IntakeLinkOut,
+    OverrideIn,
+    PolicyIn,
+    PolicyOut,
+    RuleSetIn,
+    RuleSetList,
+    RuleSetOut,
+    ScreeningIn,
+    ScreeningOut,
+    StatusOut,
+    StatusQuery,
+)
+
+router = Router()
+SCREENING_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
+
+
+def screening_out(s: Screening) -> dict[str, Any]:
+    return {
+        "id": s.public_id,
+        "patient": s.patient.public_id,
+        "as_of": s.as_of,
+        "decision": s.decision,
+        "urgency": s.urgency,
+        "rule_set_version": s.rule_set_version,
+        "questionnaire_version": s.questionnaire_version,
+        "source": s.source,
+        "screened_by": str(s.screened_by) if s.screened_by else None,
+        "screened_at": s.created_at,
+        "status": s.status,
+        "facts": s.facts,
+        "result": s.result,
+    }
+
+
+def clearance_out(c: Clearance) -> dict[str, Any]:
+    return {
+        "id": c.public_id,
+        "screening": c.screening.public_id,
+        "kind": c.kind,
+        "rule_ids": sorted(c.covered),
+        "physician": c.physician.public_id if c.physician else None,
+        "physician_name": str(c.physician) if c.physician else "",
+        "cleared_on": c.cleared_on,
+        "valid_until": c.valid_until,
+        "scope": c.scope,
+        "conditions": c.conditions,
+        "reason": c.reason,
+        "letter": {
+            "name": c.letter_name,
+            "content_type": c.letter_content_type,
+            "size": c.letter_size,
+            "sha256": c.letter_sha256,
+        }
+        if c.letter
+        else None,
+        "recorded_by": str(c.recorded_by),
+        "recorded_at": c.created_at,
+    }
+
+
+def status_out(status: services.ScreeningStatus) -> dict[str, Any]:
+    return {
+        "patient": status.patient.public_id,
+        "on": status.on,
+        "screening": screening_out(status.screening) if status.screening else None,
+        "decision": status.decision,
+        "effective_decision": status.effective_decision,
+        "urgency": status.urgency,
+        "due": status.due,
+        "due_on": status.due_on,
+        "rescreen_days": status.rescreen_days,
+        "confirmed_for_visit": status.confirmed_for_visit,
+        "can_start": not status.start_refusal,
+        "can_sign": not status.sign_refusal,
+        "start_refusal": status.start_refusal,
+        "sign_refusal": status.sign_refusal,
+        "emergency": status.emergency,
+        "instruction": status.instruction,
+        "restrictions": status.restrictions,
+        "restriction_lines": status.restriction_lines,
+        "findings": [
+            {
+                **{k: f.finding[k] for k in ("rule_id", "title", "decision", "urgency")},
+                "restrictions": f.finding.get("restrictions", {}),
+                "matched_facts": f.finding.get("matched_facts", []),
+                "rationale": f.finding.get("rationale", ""),
+                "explanation": f.finding.get("explanation", ""),
+                "sources": f.finding.get("sources", []),
+                "cleared_by": f.cleared_by.public_id if f.cleared_by else None,
+            }
+            for f in status.findings
+        ],
+        "clearances": [clearance_out(c) for c in status.clearances],
+    }
+
+
+def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
+    return get_object_or_404(patients_for(actor(request)), public_id=patient_id)
+
+
+def _clinical_patient(request: HttpRequest, patient_id: UUID) -> Patient:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return _patient(request, patient_id)
+
+
+def _screening(request: HttpRequest, screening_id: UUID) -> Screening:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    return get_object_or_404(queries.screenings_for(user), public_id=screening_id)
+
+
+@router.post(
+    "/patients/{patient_id}/intake-links",
+    response={201: IntakeLinkOut, **SCREENING_ERRORS},
+    summary="Create a one-time intake link for the patient (front desk, therapists, owners)",
+)
+def create_intake_link(request: HttpRequest, patient_id: UUID) -> Status[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
+    patient = _patient(request, patient_id)
+    link, token = services.create_intake_link(actor=user, patient=patient)
+    url = request.build_absolute_uri(reverse("intake:form", args=[token]))
+    return Status(
+        201,
+        {
+            "id": link.public_id,
+            "patient": patient.public_id,
+            "url": url,
+            "expires_at": link.expires_at,
+        },
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/screenings",
+    response={201: ScreeningOut, **SCREENING_ERRORS},
+    summary="Enter the patient's intake facts; they are screened at once (clinical)",
+)
+def create_screening(
+    request: HttpRequest, patient_id: UUID, payload: ScreeningIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(request, patient_id)
+    screening = services.record_screening(
+        actor=user,
+        patient=patient,
+        facts=payload.facts,
+        questionnaire_version=payload.questionnaire_version,
+    )
+    return Status(201, screening_out(screening))
+
+
+@router.get(
+    "/patients/{patient_id}/screenings",
+    response={200: list[ScreeningOut], **ERRORS},
+    summary="The patient's screenings, newest first (clinical)",
+)
+def list_screenings(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    patient = _clinical_patient(request, patient_id)
+    user = actor(request)
+    services.audit_screening_read(actor=user, patient=patient, what="screenings")
+    return [screening_out(s) for s in queries.patient_screenings(user, patient)]
+
+
+@router.get(
+    "/patients/{patient_id}/screening-status",
+    response={200: StatusOut, **ERRORS},
+    summary="What the patient's screening allows on a day: decision, reasons, restrictions",
+)
+def get_status(
+    request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]
+) -> dict[str, Any]:
+    patient = _clinical_patient(request, patient_id)
+    services.audit_screening_read(actor=actor(request), patient=patient, what="screening status")
+    return status_out(services.screening_status(patient, on=params.on))
+
+
+@router.get(
+    "/patients/{patient_id}/screening-flag",
+    response={200: FlagOut, **ERRORS},
+    summary="Whether the patient may be treated, without clinical detail (front desk)",
+)
+def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]) -> dict[str, Any]:
+    user = actor(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
+    patient = _patient(request, patient_id)
+    status = services.screening_status(patient, on=params.on)
+    return {
+        "patient": patient.public_id,
+        "on": status.on,
+        "decision": status.effective_decision,
+        "action": status.action,
+        "treatment_allowed": status.treatment_allowed,
+        "due_on": status.due_on,
+    }
+
+
+@router.post(
+    "/patients/{patient_id}/screening-confirmations",
+    response={201: ConfirmationOut, **SCREENING_ERRORS},
+    summary="At a visit: the health history has not changed since the last screening",
+)
+def confirm(
+    request: HttpRequest, patient_id: UUID, payload: ConfirmationIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(request, patient_id)
+    made = services.confirm_no_change(
+        actor=user, patient=patient, on=payload.on or timezone.localdate()
+    )
+    return Status(
+        201,
+        {
+            "id": made.public_id,
+            "screening": made.screening.public_id,
+            "on": made.on,
+            "confirmed_by": str(made.confirmed_by),
+        },
+    )
+
+
+@router.post(
+    "/screenings/{screening_id}/clearances",
+    response={201: ClearanceOut, **SCREENING_ERRORS},
+    summary="Record a physician's clearance with the letter (multipart/form-data)",
+)
+def add_clearance(
+    request: HttpRequest,
+    screening_id: UUID,
+    payload: Form[ClearanceIn],
+    letter: File[UploadedFile],
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    screening = _screening(request, screening_id)
+    physician = Physician.objects.filter(
+        public_id=payload.physician, organization_id=tenant_id(user)
+    ).first()
+    if physician is None:
+        raise ValidationError({"physician": "No physician of your directory has this id."})
+    clearance = services.record_clearance(
+        actor=user,
+        screening=screening,
+        physician=physician,
+        cleared_on=payload.cleared_on,
+        scope=payload.scope,
+        conditions=payload.conditions,
+        valid_until=payload.valid_until,
+        rule_ids=payload.rule_ids or None,
+        letter=letter,
+    )
+    return Status(201, clearance_out(clearance))
+
+
+@router.get(
+    "/clearances/{clearance_id}/letter",
+    response={200: None, **ERRORS},
+    summary="Download a clearance's letter (clinical)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The letter as uploaded: PDF, PNG or JPEG",
+                "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+            }
+        }
+    },
+)
+def get_letter(request: HttpRequest, clearance_id: UUID) -> FileResponse:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    clearance = get_object_or_404(queries.clearances_for(user), public_id=clearance_id)
+    if not clearance.letter:
+        raise Http404("An override has no letter.")
+    services.audit_letter_read(actor=user, clearance=clearance)
+    return FileResponse(
+        clearance.letter.open("rb"),
+        content_type=clearance.letter_content_type,
+        as_attachment=True,
+        filename=clearance.letter_name,
+    )
+
+
+@router.post(
+    "/screenings/{screening_id}/overrides",
+    response={201: ClearanceOut, **SCREENING_ERRORS},
+    summary="An owner lets treatment go ahead without a clearance, with a written reason",
+)
+def add_override(
+    request: HttpRequest, screening_id: UUID, payload: OverrideIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    screening = _screening(request, screening_id)
+    override = services.override_clearance(
+        actor=user, screening=screening, reason=payload.reason, rule_ids=payload.rule_ids or None
+    )
+    return Status(201, clearance_out(override))
+
+
+def _summary(stored: RuleSetVersion | None, in_force: str) -> dict[str, Any]:
+    if stored is None:
+        doc = default_rule_set_document()
+        return {
+            "version": doc["version"],
+            "name": doc["name"],
+            "reason": "Palpa's shipped rules",
+            "created_by": None,
+            "created_at": None,
+            "in_force": doc["version"] == in_force,
+            "document": doc,
+        }
+    return {
+        "version": stored.version,
+        "name": stored.name,
+        "reason": stored.reason,
+        "created_by": str(stored.created_by),
+        "created_at": stored.created_at,
+        "in_force": stored.version == in_force,
+        "document": stored.document,
+    }
+
+
+def _owner(request: HttpRequest) -> int:
+    user = actor(request)
+    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+        raise PermissionDenied("Only an owner manages the screening rules.")
+    return tenant_id(user)
+
+
+@router.get(
+    "/screening/rule-sets",
+    response={200: RuleSetList, **ERRORS},
+    summary="The organization's rule-set versions and the one in force (owners)",
+)
+def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
+    org_id = _owner(request)
+    stored = services.current_rule_set_version(org_id)
+    in_force = stored.version if stored else default_rule_set().version
+    versions = [_summary(None, in_force)] + [
+        _summary(v, in_force) for v in queries.rule_sets_for(actor(request))
+    ]
+    return {
+        "in_force": in_force,
+        "default_version": default_rule_set().version,
+        "versions": versions,
+    }
+
+
+@router.get(
+    "/screening/rule-sets/{version}",
+    response={200: RuleSetOut, **ERRORS},
+    summary="One rule-set version with its whole document (owners)",
+)
+def get_rule_set(request: HttpRequest, version: str) -> dict[str, Any]:
+    org_id = _owner(request)
+    stored = services.current_rule_set_version(org_id)
+    in_force = stored.version if stored else default_rule_set().version
+    if version == default_rule_set().version:
+        return _summary(None, in_force)
+    found = get_object_or_404(queries.rule_sets_for(actor(request)), version=version)
+    return _summary(found, in_force)
+
+
+@router.post(
+    "/screening/rule-sets",
+    response={201: RuleSetOut, **SCREENING_ERRORS},
+    summary="Publish a new version of the organization's rules (owners; audited)",
+)
+def publish_rule_set(request: HttpRequest, payload: RuleSetIn) -> Status[dict[str, Any]]:
+    _owner(request)
+    stored = services.publish_rule_set(
+        actor=actor(request), document=payload.document, reason=payload.reason
+    )
+    return Status(201, _summary(stored, stored.version))
+
+
+@router.get(
+    "/screening/policy",
+    response={200: PolicyOut, **ERRORS},
+    summary="Re-screen interval and intake-link lifetime (clinical)",
+)
+def get_policy(request: HttpRequest) -> dict[str, Any]:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    policy = services.policy_for(tenant_id(user))
+    return {"rescreen_days": policy.rescreen_days, "intake_link_days": policy.intake_link_days}
+
+
+@router.put(
+    "/screening/policy",
+    response={200: PolicyOut, **ERRORS},
+    summary="Set the re-screen interval and intake-link lifetime (owners; audited)",
+)
+def put_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
+    _owner(request)
+    policy = services.set_screening_policy(
+        actor=actor(request),
+        rescreen_days=payload.rescreen_days,
+        intake_link_days=payload.intake_link_days,
+    )
+    return {"rescreen_days": policy.rescreen_days, "intake_link_days": policy.intake_link_days}

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import tenant_id
+from palpa.referrals.models import Physician
+from palpa.screening import questionnaire as q
+
+CHECKBOXES = forms.CheckboxSelectMultiple
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _places(label: str) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=q.PLACES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "places"}),
+    )
+
+
+class IntakeForm(forms.Form):
+    """The patient's health questions (``palpa-intake-1``), in plain words, no script."""
+
+    low_back_pain = forms.BooleanField(label="I have pain in my low back", required=False)
+    low_back_flags = forms.MultipleChoiceField(
+        label="If you have low back pain: tick any of these that are true for you",
+        choices=q.LOW_BACK_FLAGS,
+        required=False,
+        widget=CHECKBOXES,
+    )
+    neck_pain = forms.BooleanField(label="I have pain in my neck", required=False)
+    neck_flags = forms.MultipleChoiceField(
+        label="If you have neck pain: tick any of these that are true for you",
+        choices=q.NECK_FLAGS,
+        required=False,
+        widget=CHECKBOXES,
+    )
+
+    blood_thinner = forms.BooleanField(
+        label="I take a blood thinner (for example warfarin, apixaban, rivaroxaban or heparin)",
+        required=False,
+    )
+    blood_thinner_name = forms.CharField(
+        label="Which blood thinner?", max_length=100, required=False
+    )
+    antiplatelet = forms.BooleanField(
+        label="I take aspirin or clopidogrel every day to prevent clots", required=False
+    )
+    steroid = forms.BooleanField(
+        label="I take steroid tablets (for example prednisone)", required=False
+    )
+    immunosuppressant = forms.BooleanField(
+        label="I take medicine that weakens my immune system", required=False
+    )
+    other_medicines = forms.CharField(
+        label="Other medicines you take (separate them with commas)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    clot = forms.ChoiceField(
+        label="Have you had a blood clot in a vein (a DVT)?",
+        choices=q.CLOT_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    clot_when = forms.DateField(
+        label="When was the clot found? (a rough date is fine)", required=False, widget=DATE
+    )
+    clot_where = _places("Where was (or is) the clot?")
+
+    conditions = forms.MultipleChoiceField(
+        label="Tick any of these you have",
+        choices=q.CONDITIONS,
+        required=False,
+        widget=CHECKBOXES,
+    )
+    lymphedema_where = _places(
+        "Do you have lymphoedema (long-lasting swelling of an arm or leg)? Where?"
+    )
+    varicose_where = _places("Do you have varicose veins? Where?")
+    skin_where = _places("Do you have a rash, an open wound or a skin change? Where?")
+
+    cancer = forms.ChoiceField(
+        label="Have you ever had cancer?",
+        choices=q.CANCER_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    cancer_treatment_ended = forms.DateField(
+        label="If your cancer treatment has finished: when did it end?",
+        required=False,
+        widget=DATE,
+    )
+    cancer_spread = forms.BooleanField(
+        label="The cancer has spread to other parts of my body (including bones)",
+        required=False,
+    )
+    lymph_nodes_where = _places("Have you had lymph nodes removed? On which side?")
+    port_where = _places("Do you have an implanted port (for chemotherapy)? Where?")
+    surgery_when = forms.DateField(
+        label="Have you had an operation in the last 3 months? When?",
+        required=False,
+        widget=DATE,
+    )
+    surgery_where = _places("Where was the operation?")
+
+    pregnant = forms.BooleanField(label="I am pregnant", required=False)
+    pregnancy_weeks = forms.IntegerField(
+        label="How many weeks pregnant?", min_value=0, max_value=45, required=False
+    )
+    pregnancy_complications = forms.MultipleChoiceField(
+        label="Problems in this pregnancy",
+        choices=q.PREGNANCY_COMPLICATIONS,
+        required=False,
+        widget=CHECKBOXES,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        for name in ("clot_when", "cancer_treatment_ended", "surgery_when"):
+            day = data.get(name)
+            if isinstance(day, dt.date) and day > today:
+                self.add_error(name, "This date is in the future; give the date it happened.")
+        if data.get("clot") and not data.get("clot_when") and data.get("clot") != "suspected":
+            self.add_error("clot_when", "Tell us roughly when the clot was found.")
+        if data.get("clot") and not data.get("clot_where"):
+            self.add_error("clot_where", "Tick where the clot was (or is).")
+        if data.get("surgery_where") and not data.get("surgery_when"):
+            self.add_error("surgery_when", "Tell us when the operation was.")
+        return data
+
+    def facts(self) -> dict[str, Any]:
+        return q.facts_from_answers(self.cleaned_data, as_of=timezone.localdate())
+
+
+class FactsForm(forms.Form):
+    """Staff: the facts as JSON (every field of docs/screening.md)."""
+
+    facts = forms.CharField(
+        label="Facts (JSON)",
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false", "class": "wide"}),
+        help_text="As described in the screening guide; as_of defaults to today.",
+    )
+
+    def clean_facts(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.cleaned_data["facts"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError("The facts are one JSON object: { ... }.")
+        return value
+
+
+class ConfirmForm(forms.Form):
+    on = forms.DateField(label="Visit date", widget=DATE)
+
+
+class ClearanceForm(forms.Form):
+    physician = forms.ModelChoiceField(queryset=Physician.objects.none())
+    cleared_on = forms.DateField(label="Date of the clearance", widget=DATE)
+    scope = forms.CharField(
+        label="What the physician cleared",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    conditions = forms.CharField(
+        label="Conditions the physician set",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    valid_until = forms.DateField(label="Valid until", required=False, widget=DATE)
+    letter = forms.FileField(
+        label="The physician's letter",
+        help_text="PDF, PNG or JPEG, up to 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["physician"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Physician.objects.filter(organization_id=tenant_id(actor), active=True)
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why treatment may go ahead without a physician's clearance",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RuleSetForm(forms.Form):
+    document = forms.CharField(
+        label="Rule set (JSON)",
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "false", "class": "wide"}),
+    )
+    reason = forms.CharField(label="Why the rules change", max_length=2000)
+
+    def clean_document(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.cleaned_data["document"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError("A rule set is one JSON object.")
+        return value
+
+
+class PolicyForm(forms.Form):
+    rescreen_days = forms.IntegerField(label="Re-screen every (days)", min_value=7, max_value=365)
+    intake_link_days = forms.IntegerField(
+        label="Intake links work for (days)", min_value=1, max_value=30
+    )

@@ -1,0 +1,56 @@
+"""Screening records as the actor may see them.
+
+Clinical roles (owners, therapists) see screenings, their facts and clearances; front desk
+sees only the decision flag (``screening_flag``); billers and other organizations nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.patients.models import Patient
+from palpa.screening.models import Clearance, RuleSetVersion, Screening
+
+
+def screenings_for(actor: User) -> QuerySet[Screening]:
+    if not has_capability(actor, Capability.VIEW_CLINICAL):
+        return Screening.objects.none()
+    return Screening.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "patient", "screened_by", "rule_set"
+    )
+
+
+def patient_screenings(actor: User, patient: Patient) -> QuerySet[Screening]:
+    return screenings_for(actor).filter(patient=patient)
+
+
+def clearances_for(actor: User) -> QuerySet[Clearance]:
+    if not has_capability(actor, Capability.VIEW_CLINICAL):
+        return Clearance.objects.none()
+    return Clearance.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "screening__patient", "physician", "recorded_by"
+    )
+
+
+def rule_sets_for(actor: User) -> QuerySet[RuleSetVersion]:
+    if not has_capability(actor, Capability.MANAGE_ORGANIZATION):
+        return RuleSetVersion.objects.none()
+    return RuleSetVersion.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "created_by"
+    )
+
+
+def may_see_flag(actor: User) -> bool:
+    """Front desk, therapists and owners see whether a patient may be treated (the flag);
+    the flag says nothing about why."""
+    return has_capability(actor, Capability.EDIT_DEMOGRAPHICS)
+
+
+def may_see_details(actor: User) -> bool:
+    return has_capability(actor, Capability.VIEW_CLINICAL)
+
+
+def may_edit(actor: User) -> bool:
+    return has_capability(actor, Capability.EDIT_CLINICAL)

@@ -1,0 +1,240 @@
+"""The patient's health questions (questionnaire ``palpa-intake-1``) and how each answer
+becomes intake facts (docs/screening.md). Pure: no database.
+
+The questions are in plain words for a patient on a phone. A red-flag answer counts even
+if the patient did not say they have back (or neck) pain: a tick is never ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+VERSION = "palpa-intake-1"
+
+LOW_BACK_FLAGS: list[tuple[str, str]] = [
+    ("bladder_dysfunction", "New trouble passing urine, or leaking urine, since the pain began"),
+    ("bowel_incontinence", "Losing control of your bowels"),
+    ("saddle_numbness", "Numbness or tingling around your bottom, genitals or inner thighs"),
+    ("leg_weakness", "Weakness in your legs that is severe or getting worse"),
+    ("gait_disturbance", "New trouble walking"),
+    ("bilateral_sciatica", "Pain shooting down both legs"),
+    ("first_episode", "This is the first time you have had back pain like this"),
+    ("unexplained_weight_loss", "Losing weight without trying"),
+    ("night_pain", "Pain at night that does not ease when you change position"),
+    ("failure_to_improve", "No better after about a month of treatment"),
+    ("pain_at_several_sites", "Pain in several places in your body"),
+    ("fever_or_chills", "Fever, chills or shivering fits"),
+    ("iv_drug_use", "Injecting drugs"),
+    ("recent_bacterial_infection", "An infection treated with antibiotics in the last few weeks"),
+    ("penetrating_wound", "A deep cut or puncture wound in your back"),
+    ("major_trauma", "A serious injury, such as a car accident or a bad fall"),
+    ("minor_trauma", "A small fall, bump or strain just before the pain began"),
+    ("structural_deformity", "A change in the shape of your spine"),
+    (
+        "central_pain_eased_lying",
+        "Severe pain in the middle of your back that eases when you lie down",
+    ),
+]
+
+NECK_FLAGS: list[tuple[str, str]] = [
+    ("trauma", "An injury to your head or neck before the pain began"),
+    ("gait_balance_loss", "Losing your balance, or new trouble walking"),
+    ("hand_clumsiness", "Clumsy hands (dropping things, trouble with buttons)"),
+    ("bilateral_limb_symptoms", "Numbness, tingling or weakness in both arms or both legs"),
+    ("bowel_bladder_change", "A change in your bladder or bowel control"),
+    ("dizziness", "Dizziness"),
+    ("double_vision", "Seeing double"),
+    ("speech_difficulty", "Trouble speaking"),
+    ("swallowing_difficulty", "Trouble swallowing"),
+    ("drop_attacks", "Falling suddenly without warning"),
+    ("nystagmus", "Your eyes jerking or flickering"),
+    ("nausea", "Feeling sick (nausea)"),
+    ("numbness", "Numbness in your face, arms or legs"),
+    ("new_severe_headache", "A new, severe headache"),
+    ("fever_or_chills", "Fever, chills or shivering fits"),
+    ("unexplained_weight_loss", "Losing weight without trying"),
+    ("night_pain", "Pain at night that does not ease when you change position"),
+]
+
+# Places a patient can name, in their words (codes of the default rule set's regions).
+PLACES: list[tuple[str, str]] = [
+    ("left_lower_limb", "Left leg"),
+    ("right_lower_limb", "Right leg"),
+    ("left_upper_limb", "Left arm"),
+    ("right_upper_limb", "Right arm"),
+    ("left_foot", "Left foot"),
+    ("right_foot", "Right foot"),
+    ("left_hand", "Left hand"),
+    ("right_hand", "Right hand"),
+    ("left_shoulder", "Left shoulder"),
+    ("right_shoulder", "Right shoulder"),
+    ("neck", "Neck"),
+    ("upper_back", "Upper back"),
+    ("low_back", "Low back"),
+    ("chest", "Chest or breast"),
+    ("abdomen", "Belly"),
+    ("pelvis", "Hips and buttocks"),
+    ("head", "Head"),
+    ("face", "Face"),
+]
+
+CLOT_CHOICES: list[tuple[str, str]] = [
+    ("", "No"),
+    ("past", "Yes, in the past"),
+    ("current", "Yes, and I am being treated for it now"),
+    ("suspected", "I have swelling, warmth and pain in one leg (or arm) now"),
+]
+CANCER_CHOICES: list[tuple[str, str]] = [
+    ("", "No"),
+    ("under_treatment", "Yes, and I am having treatment now"),
+    ("active", "Yes, and I am not having treatment for it now"),
+    ("remission", "Yes, it is in remission"),
+    ("past", "Yes, in the past; my treatment has finished"),
+]
+CONDITIONS: list[tuple[str, str]] = [
+    ("heart_failure", "Heart failure"),
+    ("kidney_failure", "Kidney failure, or I have dialysis"),
+    ("hypertension_uncontrolled", "High blood pressure that is not under control"),
+    ("osteoporosis", "Osteoporosis (thin bones)"),
+    ("fragility_fracture", "I have broken a bone in a minor fall"),
+    ("diabetic_neuropathy", "Numbness in my feet from diabetes"),
+    ("foot_ulcers", "Sores or ulcers on my feet that are slow to heal"),
+    ("rheumatoid_arthritis", "Rheumatoid arthritis"),
+    ("lupus", "Lupus"),
+    ("arthritis_flare", "My joints are hot and swollen right now (a flare)"),
+    ("bleeding_disorder", "A bleeding disorder (for example haemophilia)"),
+    ("immunosuppression", "A weak immune system"),
+    ("fever", "A fever, or an infection that makes me feel unwell all over"),
+]
+PREGNANCY_COMPLICATIONS: list[tuple[str, str]] = [
+    ("bleeding", "Bleeding"),
+    ("pre_eclampsia", "High blood pressure in pregnancy (pre-eclampsia)"),
+    ("placental_problem", "A problem with the placenta"),
+    ("other", "Another problem my midwife or doctor is watching"),
+]
+
+
+def _places(answers: Mapping[str, Any], key: str) -> list[str]:
+    return [code for code, _ in PLACES if code in (answers.get(key) or [])]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[str, Any]:
+    """Intake facts from the questionnaire's cleaned answers (the form's field names)."""
+    facts: dict[str, Any] = {"as_of": as_of.isoformat()}
+    conditions: list[dict[str, Any]] = []
+    medications: list[dict[str, Any]] = []
+    ticked = set(answers.get("conditions") or [])
+
+    # Medicines
+    if answers.get("blood_thinner"):
+        name = str(answers.get("blood_thinner_name") or "").strip() or "blood thinner"
+        medications.append({"name": name, "kind": "anticoagulant"})
+    if answers.get("antiplatelet"):
+        medications.append({"name": "aspirin or clopidogrel", "kind": "antiplatelet"})
+    if answers.get("steroid"):
+        medications.append({"name": "steroid tablets", "kind": "corticosteroid"})
+    if answers.get("immunosuppressant"):
+        medications.append({"name": "immune-suppressing medicine", "kind": "immunosuppressant"})
+    for name in str(answers.get("other_medicines") or "").replace("\n", ",").split(","):
+        if name.strip():
+            medications.append({"name": name.strip()[:100], "kind": "other"})
+
+    # Blood clots
+    clot = answers.get("clot") or ""
+    if clot:
+        entry: dict[str, Any] = {
+            "code": "dvt",
+            "status": clot,
+            "regions": _places(answers, "clot_where") or ["left_lower_limb", "right_lower_limb"],
+        }
+        if answers.get("clot_when"):
+            entry["onset"] = _iso(answers["clot_when"])
+        conditions.append(entry)
+
+    # Conditions
+    simple = {
+        "heart_failure": "heart_failure",
+        "kidney_failure": "kidney_failure",
+        "rheumatoid_arthritis": "rheumatoid_arthritis",
+        "lupus": "lupus",
+        "bleeding_disorder": "bleeding_disorder",
+        "immunosuppression": "immunosuppression",
+        "fever": "fever",
+    }
+    flare = ["flare"] if "arthritis_flare" in ticked else []
+    for key, code in simple.items():
+        if key in ticked:
+            qualifiers = flare if code in ("rheumatoid_arthritis", "lupus") else []
+            conditions.append({"code": code, **({"qualifiers": qualifiers} if qualifiers else {})})
+    if "arthritis_flare" in ticked and not ticked & {"rheumatoid_arthritis", "lupus"}:
+        conditions.append({"code": "inflammatory_arthritis", "qualifiers": ["flare"]})
+    if "hypertension_uncontrolled" in ticked:
+        conditions.append({"code": "hypertension", "qualifiers": ["uncontrolled"]})
+    if ticked & {"osteoporosis", "fragility_fracture"}:
+        fracture = ["prior_fragility_fracture"] if "fragility_fracture" in ticked else []
+        conditions.append(
+            {"code": "osteoporosis", **({"qualifiers": fracture} if fracture else {})}
+        )
+    if ticked & {"diabetic_neuropathy", "foot_ulcers"}:
+        ulcers = ["ulcers"] if "foot_ulcers" in ticked else []
+        conditions.append(
+            {"code": "diabetic_neuropathy", **({"qualifiers": ulcers} if ulcers else {})}
+        )
+    for key, code in (
+        ("lymphedema_where", "lymphedema"),
+        ("varicose_where", "varicose_veins"),
+        ("skin_where", "undiagnosed_lesion"),
+    ):
+        places = _places(answers, key)
+        if places:
+            conditions.append({"code": code, "regions": places})
+
+    # Cancer, surgery, devices
+    cancer = answers.get("cancer") or ""
+    if cancer:
+        entry = {"status": cancer, "metastatic": bool(answers.get("cancer_spread"))}
+        if answers.get("cancer_treatment_ended"):
+            entry["treatment_ended"] = _iso(answers["cancer_treatment_ended"])
+        facts["cancer"] = [entry]
+    nodes = _places(answers, "lymph_nodes_where")
+    if nodes:
+        facts["lymph_node_removal"] = [{"region": r} for r in nodes]
+    if answers.get("surgery_when"):
+        where = _places(answers, "surgery_where") or ["abdomen"]
+        facts["surgeries"] = [{"region": r, "date": _iso(answers["surgery_when"])} for r in where]
+    port = _places(answers, "port_where")
+    if port:
+        facts["devices"] = [{"kind": "port", "region": r} for r in port]
+
+    # Pregnancy
+    if answers.get("pregnant"):
+        pregnancy: dict[str, Any] = {
+            "complications": list(answers.get("pregnancy_complications") or [])
+        }
+        if answers.get("pregnancy_weeks") is not None:
+            pregnancy["weeks"] = answers["pregnancy_weeks"]
+        facts["pregnancy"] = pregnancy
+
+    # Red flags: asked when the patient has the pain, and kept if any is ticked anyway.
+    red_flags: dict[str, Any] = {}
+    for pain, key, flags in (
+        ("low_back_pain", "low_back", LOW_BACK_FLAGS),
+        ("neck_pain", "neck", NECK_FLAGS),
+    ):
+        chosen = [code for code, _ in flags if code in (answers.get(f"{key}_flags") or [])]
+        if answers.get(pain) or chosen:
+            red_flags[key] = dict.fromkeys(chosen, True)
+    if red_flags:
+        facts["red_flags"] = red_flags
+
+    if conditions:
+        facts["conditions"] = conditions
+    if medications:
+        facts["medications"] = medications
+    return facts

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+Decision = Literal["PROCEED", "MODIFY", "CLEARANCE", "STOP"]
+Urgency = Literal["none", "referral", "urgent", "emergency"]
+
+
+class IntakeLinkOut(Schema):
+    id: UUID
+    patient: UUID
+    url: str = Field(description="The one-time link to give the patient (shown only now)")
+    expires_at: dt.datetime
+
+
+class ScreeningIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: dict[str, Any] = Field(
+        description=(
+            "Intake facts as in docs/screening.md. as_of defaults to today, date_of_birth to "
+            "the patient's. Errors name the field as facts.<path>."
+        )
+    )
+    questionnaire_version: str = Field("", max_length=40)
+
+
+class ScreeningOut(Schema):
+    id: UUID
+    patient: UUID
+    as_of: dt.date
+    decision: Decision
+    urgency: Urgency
+    rule_set_version: str
+    questionnaire_version: str
+    source: Literal["patient_link", "staff"]
+    screened_by: str | None
+    screened_at: dt.datetime
+    status: str
+    facts: dict[str, Any]
+    result: dict[str, Any] = Field(description="The engine's whole result (docs/screening.md)")
+
+
+class SourceOut(Schema):
+    citation: str
+    evidence: str
+    url: str = ""
+    note: str = ""
+
+
+class LetterOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class ClearanceOut(Schema):
+    id: UUID
+    screening: UUID
+    kind: Literal["physician", "override"]
+    rule_ids: list[str]
+    physician: UUID | None
+    physician_name: str
+    cleared_on: dt.date
+    valid_until: dt.date | None
+    scope: str
+    conditions: str
+    reason: str
+    letter: LetterOut | None
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class FindingOut(Schema):
+    rule_id: str
+    title: str
+    decision: Decision
+    urgency: Urgency
+    restrictions: dict[str, list[str]]
+    matched_facts: list[str]
+    rationale: str
+    explanation: str
+    sources: list[SourceOut]
+    cleared_by: UUID | None = Field(description="The clearance or override that clears it")
+
+
+class StatusOut(Schema):
+    """What the patient's screening allows on ``on``: the single source of the decision."""
+
+    patient: UUID
+    on: dt.date
+    screening: ScreeningOut | None
+    decision: Decision | None = Field(description="The screening's decision")
+    effective_decision: Decision | None = Field(description="The decision with clearances counted")
+    urgency: Urgency | None
+    due: bool = Field(description="A full (re-)screen is needed")
+    due_on: dt.date | None
+    rescreen_days: int
+    confirmed_for_visit: bool
+    can_start: bool
+    can_sign: bool
+    start_refusal: str
+    sign_refusal: str
+    emergency: bool
+    instruction: str
+    restrictions: dict[str, list[str]]
+    restriction_lines: list[str]
+    findings: list[FindingOut]
+    clearances: list[ClearanceOut]
+
+
+class FlagOut(Schema):
+    """For the front desk: whether the patient may be treated, without clinical detail."""
+
+    patient: UUID
+    on: dt.date
+    decision: Decision | None = Field(description="The decision with clearances counted")
+    action: Literal[
+        "screen", "rescreen", "emergency", "stop", "clearance", "confirm_at_visit", "none"
+    ]
+    treatment_allowed: bool
+    due_on: dt.date | None
+
+
+class StatusQuery(Schema):
+    on: dt.date | None = Field(None, description="The day (default: today)")
+
+
+class ConfirmationIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    on: dt.date | None = Field(None, description="The visit day (default: today)")
+
+
+class ConfirmationOut(Schema):
+    id: UUID
+    screening: UUID
+    on: dt.date
+    confirmed_by: str
+
+
+class ClearanceIn(Schema):
+    """Form fields sent with the letter (multipart/form-data)."""
+
+    physician: UUID = Field(description="A physician of the organization's directory")
+    cleared_on: dt.date
+    scope: str = Field(min_length=1, max_length=2000)
+    conditions: str = Field("", max_length=2000)
+    valid_until: dt.date | None = None
+    rule_ids: list[str] = Field(
+        default_factory=list,
+        description="Findings it clears (repeat the field); default every CLEARANCE and STOP",
+    )
+
+
+class OverrideIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+    rule_ids: list[str] = Field(default_factory=list)
+
+
+class RuleSetSummary(Schema):
+    version: str
+    name: str
+    reason: str
+    created_by: str | None
+    created_at: dt.datetime | None
+    in_force: bool
+
+
+class RuleSetList(Schema):
+    in_force: str
+    default_version: str
+    versions: list[RuleSetSummary]
+
+
+class RuleSetIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    document: dict[str, Any] = Field(description="A whole rule set (schema in docs/screening.md)")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RuleSetOut(RuleSetSummary):
+    document: dict[str, Any]
+
+
+class PolicyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    rescreen_days: int = Field(ge=7, le=365)
+    intake_link_days: int = Field(ge=1, le=30)
+
+
+class PolicyOut(Schema):
+    rescreen_days: int
+    intake_link_days: int

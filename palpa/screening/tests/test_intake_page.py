@@ -1,0 +1,148 @@
+"""The patient's intake page (/intake/<token>/): no sign-in, works without JavaScript, every
+input labelled; a stale or guessed link gets one plain page that reveals nothing; requests
+are rate-limited per client address."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from palpa.accounts.models import User
+from palpa.patients.models import Patient
+from palpa.screening.models import IntakeLink, Screening
+from palpa.screening.services import create_intake_link
+
+
+@pytest.fixture
+def token(front_desk: User, patient: Patient) -> str:
+    _link, token = create_intake_link(actor=front_desk, patient=patient)
+    return token
+
+
+def url(token: str) -> str:
+    return f"/intake/{token}/"
+
+
+class Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str]] = []
+        self.labels: set[str] = set()
+        self.scripts: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag in ("input", "select", "textarea") and values.get("type") != "hidden":
+            self.inputs.append(values)
+        if tag == "label" and values.get("for"):
+            self.labels.add(values["for"])
+        if tag == "script":
+            self.scripts.append(values)
+
+
+WARFARIN_AND_CLOT = {
+    "blood_thinner": "on",
+    "blood_thinner_name": "warfarin",
+    "clot": "past",
+    "clot_where": "left_lower_limb",
+}
+
+
+def test_the_page_asks_plain_questions_with_every_input_labelled(
+    token: str, patient: Patient
+) -> None:
+    response = Client().get(url(token))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Health questions before your massage" in body
+    assert "Bayside Medical Massage" in body
+    assert patient.given_name not in body
+    assert patient.family_name not in body
+    assert "Numbness or tingling around your bottom, genitals or inner thighs" in body
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "same-origin"  # the token never leaves the site
+    parser = Inputs()
+    parser.feed(body)
+    assert len(parser.inputs) > 50
+    unlabelled = [i.get("name") for i in parser.inputs if i.get("id") not in parser.labels]
+    assert unlabelled == []
+    assert all(s.get("src") for s in parser.scripts)  # no inline script (CSP)
+    assert '<form method="post"' in body  # a plain form: no script needed
+
+
+def test_the_patients_answers_are_screened_and_the_link_then_refuses(
+    token: str, patient: Patient
+) -> None:
+    client = Client()
+    two_months_ago = (timezone.localdate() - dt.timedelta(days=60)).isoformat()
+    response = client.post(url(token), {**WARFARIN_AND_CLOT, "clot_when": two_months_ago})
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    screening = Screening.objects.get(patient=patient)
+    assert screening.decision == "CLEARANCE"
+    assert screening.questionnaire_version == "palpa-intake-1"
+    assert screening.source == "patient_link"
+    again = client.get(url(token))
+    assert again.status_code == 404
+    assert "This link cannot be used" in again.content.decode()
+    assert client.post(url(token), WARFARIN_AND_CLOT).status_code == 404
+    assert Screening.objects.count() == 1
+
+
+def test_a_missing_answer_is_shown_at_its_question_and_the_link_still_works(
+    token: str,
+) -> None:
+    response = Client().post(url(token), WARFARIN_AND_CLOT)  # no date for the clot
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Tell us roughly when the clot was found." in body
+    assert 'value="warfarin"' in body  # what was typed is kept
+    assert not Screening.objects.exists()
+    assert IntakeLink.objects.get().used_at is None
+
+
+def _plain(body: bytes) -> str:
+    """The page without the per-response CSRF token."""
+    return re.sub(r'"X-CSRFToken": "[^"]*"', "", body.decode())
+
+
+def test_unknown_used_and_replaced_links_get_the_same_page_revealing_nothing(
+    front_desk: User, patient: Patient, token: str
+) -> None:
+    client = Client()
+    unknown = client.get(url("x" * 43))
+    _link, used = create_intake_link(actor=front_desk, patient=patient)  # replaces `token`
+    two_months_ago = (timezone.localdate() - dt.timedelta(days=60)).isoformat()
+    client.post(url(used), {**WARFARIN_AND_CLOT, "clot_when": two_months_ago})
+    pages = [unknown, client.get(url(used)), client.get(url(token))]
+    assert {p.status_code for p in pages} == {404}
+    assert len({_plain(p.content) for p in pages}) == 1
+    for page in pages:
+        body = page.content.decode()
+        assert patient.family_name not in body
+        assert "Bayside" not in body
+
+
+def test_an_expired_link_gets_the_same_page(token: str) -> None:
+    fresh = Client().get(url("y" * 43))
+    with time_machine.travel(timezone.now() + dt.timedelta(days=7, minutes=1)):
+        stale = Client().get(url(token))
+    assert stale.status_code == 404
+    assert _plain(stale.content) == _plain(fresh.content)
+
+
+def test_too_many_requests_from_one_address_are_refused(token: str, settings: Any) -> None:
+    settings.PALPA_INTAKE_RATE_LIMIT = 3
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    assert [client.get(url("z" * 43)).status_code for _ in range(3)] == [404, 404, 404]
+    refused = client.get(url(token))  # even the right link, from that address
+    assert refused.status_code == 429
+    assert "too many tries" in refused.content.decode()
+    assert Client(REMOTE_ADDR="198.51.100.7").get(url(token)).status_code == 200

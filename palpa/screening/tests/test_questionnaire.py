@@ -1,0 +1,93 @@
+"""The patient's questions become valid intake facts, and every answer counts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from palpa.screening import questionnaire as q
+from palpa.screening.engine import screen
+from palpa.screening.facts import LowBackFlags, NeckFlags, parse_facts
+from palpa.screening.rules import default_rule_set
+
+TODAY = dt.date(2026, 3, 2)
+
+
+def decide(answers: dict[str, Any]) -> tuple[dict[str, Any], str, list[str]]:
+    rules = default_rule_set()
+    facts = q.facts_from_answers(answers, as_of=TODAY)
+    result = screen(parse_facts(facts, regions=rules.regions), rules)
+    return facts, result.decision, [f.rule.id for f in result.findings]
+
+
+def test_warfarin_and_a_clot_two_months_ago_need_clearance() -> None:
+    facts, decision, rules = decide(
+        {
+            "blood_thinner": True,
+            "blood_thinner_name": "warfarin",
+            "clot": "past",
+            "clot_when": TODAY - dt.timedelta(days=60),
+            "clot_where": ["left_lower_limb"],
+        }
+    )
+    assert facts["medications"] == [{"name": "warfarin", "kind": "anticoagulant"}]
+    assert facts["conditions"] == [
+        {"code": "dvt", "status": "past", "regions": ["left_lower_limb"], "onset": "2026-01-01"}
+    ]
+    assert decision == "CLEARANCE"
+    assert rules == ["dvt_known", "bleeding_risk"]
+
+
+def test_no_answers_proceed() -> None:
+    facts, decision, rules = decide({})
+    assert facts == {"as_of": "2026-03-02"}
+    assert (decision, rules) == ("PROCEED", [])
+
+
+def test_every_red_flag_question_is_a_fact_of_the_schema() -> None:
+    low_back = {f.name for f in dataclasses.fields(LowBackFlags)}
+    neck = {f.name for f in dataclasses.fields(NeckFlags)}
+    assert {code for code, _ in q.LOW_BACK_FLAGS} == low_back
+    assert {code for code, _ in q.NECK_FLAGS} == neck
+    assert {code for code, _ in q.PLACES} <= set(default_rule_set().regions)
+
+
+def test_a_ticked_red_flag_counts_even_without_saying_there_is_back_pain() -> None:
+    facts, decision, rules = decide({"low_back_flags": ["saddle_numbness"]})
+    assert facts["red_flags"] == {"low_back": {"saddle_numbness": True}}
+    assert decision == "STOP"
+    assert "lbp_cauda_equina" in rules
+
+
+def test_back_pain_with_no_flags_is_asked_and_recorded() -> None:
+    facts, decision, _ = decide({"low_back_pain": True, "cancer": "past"})
+    assert facts["red_flags"] == {"low_back": {}}
+    assert decision == "STOP"  # a history of cancer with back pain is a red flag
+
+
+def test_conditions_medicines_and_pregnancy_map_to_their_codes() -> None:
+    facts, decision, rules = decide(
+        {
+            "conditions": ["osteoporosis", "fragility_fracture", "arthritis_flare", "fever"],
+            "steroid": True,
+            "other_medicines": "metformin, vitamin D",
+            "lymphedema_where": ["right_upper_limb"],
+            "pregnant": True,
+            "pregnancy_weeks": 20,
+            "pregnancy_complications": ["pre_eclampsia"],
+            "surgery_when": TODAY - dt.timedelta(days=10),
+            "surgery_where": ["abdomen"],
+            "port_where": ["right_shoulder"],
+        }
+    )
+    codes = [c["code"] for c in facts["conditions"]]
+    assert codes == ["fever", "inflammatory_arthritis", "osteoporosis", "lymphedema"]
+    assert [m["kind"] for m in facts["medications"]] == ["corticosteroid", "other", "other"]
+    assert facts["pregnancy"] == {"complications": ["pre_eclampsia"], "weeks": 20}
+    assert facts["surgeries"] == [{"region": "abdomen", "date": "2026-02-20"}]
+    assert facts["devices"] == [{"kind": "port", "region": "right_shoulder"}]
+    assert decision == "STOP"  # the fever
+    assert {"osteoporosis_fragility_fracture", "pregnancy_complicated", "recent_surgery"} <= set(
+        rules
+    )

@@ -1,0 +1,344 @@
+"""Screening pages: the patient's phone intake (public, one-time link) and the staff's
+review, re-screen, clearance, override and rule-set pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.core.errors import Refused
+from palpa.core.forms import apply_validation_error
+from palpa.core.views import staff_user
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+from palpa.screening import queries, services
+from palpa.screening import questionnaire as q
+from palpa.screening.forms import (
+    ClearanceForm,
+    ConfirmForm,
+    FactsForm,
+    IntakeForm,
+    OverrideForm,
+    PolicyForm,
+    RuleSetForm,
+)
+from palpa.screening.models import Screening
+from palpa.screening.rules import default_rule_set
+
+# --- the patient's intake page (no sign-in) ------------------------------------------
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the path: never cached, never indexed. (Referrer-Policy stays
+    # same-origin: with no-referrer the browser sends "Origin: null" and the CSRF check
+    # refuses the form; the page links nowhere else.)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """One answer for an unknown, expired or used link: it reveals nothing."""
+    return _private(render(request, "screening/intake_unavailable.html", status=404))
+
+
+@never_cache
+def intake(request: HttpRequest, token: str) -> HttpResponse:
+    if not services.allow_intake_request(request.META.get("REMOTE_ADDR", "")):
+        return _private(render(request, "screening/intake_slow_down.html", status=429))
+    link = services.find_intake_link(token)
+    if link is None:
+        return _unavailable(request)
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_intake(token=token, facts=form.facts(), questionnaire_version=q.VERSION)
+        except Refused:
+            return _unavailable(request)
+        except ValidationError as exc:  # the form checks first; this is a safety net
+            form.add_error(None, "Some answers could not be read: " + "; ".join(exc.messages))
+        else:
+            return _private(render(request, "screening/intake_thanks.html"))
+    context = {"form": form, "clinic": link.organization.name, "expires_at": link.expires_at}
+    return _private(render(request, "screening/intake.html", context))
+
+
+# --- staff pages ---------------------------------------------------------------------
+
+
+def _patient(request: HttpRequest, public_id: str) -> Patient:
+    return get_object_or_404(patients_for(staff_user(request)), public_id=public_id)
+
+
+def _clinical_screening(request: HttpRequest, public_id: str) -> Screening:
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    return get_object_or_404(queries.screenings_for(user), public_id=public_id)
+
+
+def _review_url(patient: Patient) -> str:
+    return reverse("screening:review", args=[patient.public_id])
+
+
+def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
+    user = staff_user(request)
+    status = services.screening_status(patient)
+    findings = []
+    for f in status.findings:
+        findings.append({"state": f, "sources": f.finding.get("sources", [])})
+    latest = status.screening
+    return {
+        "patient": patient,
+        "status": status,
+        "findings": findings,
+        "history": list(queries.patient_screenings(user, patient)[:20]),
+        "may_edit": has_capability(user, Capability.EDIT_CLINICAL),
+        "may_override": has_capability(user, Capability.MANAGE_ORGANIZATION),
+        "confirm_form": ConfirmForm(initial={"on": timezone.localdate()}),
+        "clearance_form": ClearanceForm(
+            actor=user, initial={"cleared_on": timezone.localdate()}, prefix="clearance"
+        ),
+        "override_form": OverrideForm(prefix="override"),
+        "open_clearance": any(f.decision == "CLEARANCE" for f in status.open_findings),
+        "facts_json": json.dumps(latest.facts, indent=2) if latest else "",
+    }
+
+
+@login_required
+def review(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The therapist's page: the decision, its reasons and sources, and what to do."""
+    user = staff_user(request)
+    require(user, Capability.VIEW_CLINICAL)
+    patient = _patient(request, public_id)
+    services.audit_screening_read(actor=user, patient=patient, what="screening review")
+    return render(request, "screening/review.html", review_context(request, patient))
+
+
+@login_required
+@require_POST
+def intake_link_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_DEMOGRAPHICS)
+    patient = _patient(request, public_id)
+    try:
+        link, token = services.create_intake_link(actor=user, patient=patient)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("patients:detail", public_id=patient.public_id)
+    url = request.build_absolute_uri(reverse("intake:form", args=[token]))
+    qr_svg = segno.make(url, error="m").svg_inline(scale=3)
+    context = {"patient": patient, "url": url, "link": link, "qr_svg": qr_svg}
+    response = render(request, "screening/intake_link.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _named(exc: ValidationError) -> list[str]:
+    """A service's errors as "field: message" lines (facts named by their path)."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    return [
+        f"{name.removeprefix('facts.')}: {message}"
+        for name, messages in exc.message_dict.items()
+        for message in messages
+    ]
+
+
+@login_required
+def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Staff enter or update the health history: the patient's questions, or the facts."""
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(request, public_id)
+    latest = services.latest_screening(patient, on=timezone.localdate())
+    mode = request.POST.get("mode", "")
+    questions = IntakeForm(request.POST if mode == "questions" else None, prefix="q")
+    initial_facts = {k: v for k, v in (latest.facts if latest else {}).items() if k != "as_of"}
+    facts_form = FactsForm(
+        request.POST if mode == "facts" else None,
+        prefix="f",
+        initial={"facts": json.dumps(initial_facts, indent=2)},
+    )
+    form = questions if mode == "questions" else facts_form
+    if request.method == "POST" and form.is_valid():
+        if mode == "questions":
+            facts, version = questions.facts(), q.VERSION
+        else:
+            facts, version = facts_form.cleaned_data["facts"], ""
+        try:
+            screening = services.record_screening(
+                actor=user, patient=patient, facts=facts, questionnaire_version=version
+            )
+        except ValidationError as exc:
+            if mode == "facts":
+                facts_form.add_error("facts", _named(exc))
+            else:
+                apply_validation_error(questions, exc)
+        else:
+            messages.success(request, f"Screened: {screening.decision}.")
+            return redirect("screening:review", public_id=patient.public_id)
+    return render(
+        request,
+        "screening/intake_staff.html",
+        {"patient": patient, "questions": questions, "facts_form": facts_form},
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(request, public_id)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the visit date.")
+    else:
+        try:
+            services.confirm_no_change(actor=user, patient=patient, on=form.cleaned_data["on"])
+            messages.success(request, "Recorded: no change since the last screening.")
+        except (ValidationError, Refused) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+    target = request.POST.get("next", "")  # back to the note the check was made from
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = _review_url(patient)
+    return redirect(target)
+
+
+@login_required
+def clearance_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    screening = _clinical_screening(request, public_id)
+    patient = screening.patient
+    form = ClearanceForm(
+        request.POST or None, request.FILES or None, actor=user, prefix="clearance"
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_clearance(
+                actor=user,
+                screening=screening,
+                physician=data["physician"],
+                cleared_on=data["cleared_on"],
+                scope=data["scope"],
+                conditions=data["conditions"],
+                valid_until=data["valid_until"],
+                letter=data["letter"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Physician's clearance recorded.")
+            return redirect("screening:review", public_id=patient.public_id)
+    context = review_context(request, patient)
+    context["clearance_form"] = form
+    return render(request, "screening/review.html", context)
+
+
+@login_required
+@require_POST
+def override_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+        raise PermissionDenied("Only an owner may override a clearance.")
+    screening = _clinical_screening(request, public_id)
+    patient = screening.patient
+    form = OverrideForm(request.POST, prefix="override")
+    if form.is_valid():
+        try:
+            services.override_clearance(
+                actor=user, screening=screening, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Override recorded.")
+            return redirect("screening:review", public_id=patient.public_id)
+    context = review_context(request, patient)
+    context["override_form"] = form
+    return render(request, "screening/review.html", context)
+
+
+@login_required
+def letter(request: HttpRequest, public_id: str) -> FileResponse:
+    user = staff_user(request)
+    require(user, Capability.VIEW_CLINICAL)
+    clearance = get_object_or_404(queries.clearances_for(user), public_id=public_id)
+    if not clearance.letter:
+        raise Http404
+    services.audit_letter_read(actor=user, clearance=clearance)
+    return FileResponse(
+        clearance.letter.open("rb"),
+        content_type=clearance.letter_content_type,
+        as_attachment=True,
+        filename=clearance.letter_name,
+    )
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """Owners: the rule-set versions, a new version, and the screening timings."""
+    user = staff_user(request)
+    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+        raise PermissionDenied("Only an owner manages the screening rules.")
+    org_id = tenant_id(user)
+    mode = request.POST.get("mode", "")
+    document = services.rule_set_document(org_id)
+    rule_form = RuleSetForm(
+        request.POST if mode == "rules" else None,
+        initial={"document": json.dumps(document, indent=2, ensure_ascii=False)},
+    )
+    policy = services.policy_for(org_id)
+    policy_form = PolicyForm(
+        request.POST if mode == "policy" else None,
+        initial={
+            "rescreen_days": policy.rescreen_days,
+            "intake_link_days": policy.intake_link_days,
+        },
+    )
+    if request.method == "POST":
+        try:
+            if mode == "rules" and rule_form.is_valid():
+                stored = services.publish_rule_set(
+                    actor=user,
+                    document=rule_form.cleaned_data["document"],
+                    reason=rule_form.cleaned_data["reason"],
+                )
+                messages.success(request, f"Rule set {stored.version} is now in force.")
+                return redirect("screening:rules")
+            if mode == "policy" and policy_form.is_valid():
+                services.set_screening_policy(actor=user, **policy_form.cleaned_data)
+                messages.success(request, "Screening timings saved.")
+                return redirect("screening:rules")
+        except ValidationError as exc:
+            apply_validation_error(rule_form if mode == "rules" else policy_form, exc)
+    current = services.current_rule_set_version(org_id)
+    context = {
+        "rule_form": rule_form,
+        "policy_form": policy_form,
+        "versions": list(queries.rule_sets_for(user)),
+        "in_force": current.version if current else default_rule_set().version,
+        "default_version": default_rule_set().version,
+    }
+    return render(request, "screening/rules.html", context)
