@@ -7,7 +7,8 @@ from django import forms
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
 from palpa.care.catalog import SIDES, catalog
-from palpa.care.models import TreatmentNote
+from palpa.care.models import Plan, TreatmentNote
+from palpa.patients.models import Patient
 
 
 class NoteForm(forms.ModelForm[TreatmentNote]):
@@ -36,12 +37,23 @@ class NoteForm(forms.ModelForm[TreatmentNote]):
 class NewNoteForm(forms.Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     visit_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    plan_of_care = forms.ModelChoiceField(
+        queryset=Plan.objects.none(),
+        required=False,
+        label="Plan of care",
+        help_text="Visits under a plan count toward its re-assessments and results.",
+    )
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["location"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Location.objects.filter(organization_id=tenant_id(actor), active=True)
+        plans = self.fields["plan_of_care"]
+        assert isinstance(plans, forms.ModelChoiceField)
+        plans.queryset = Plan.objects.filter(
+            organization_id=tenant_id(actor), patient=patient, status=Plan.Status.ACTIVE
+        )
 
 
 def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:

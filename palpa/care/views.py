@@ -11,7 +11,7 @@ from palpa.accounts.permissions import Capability, require
 from palpa.care import queries, services
 from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
-from palpa.care.models import TechniqueEntry, TreatmentNote
+from palpa.care.models import Plan, TechniqueEntry, TreatmentNote
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -23,8 +23,12 @@ def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
     require(user, Capability.EDIT_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
+    active_plan = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE).first()
     form = NewNoteForm(
-        request.POST or None, actor=user, initial={"location": patient.primary_location}
+        request.POST or None,
+        actor=user,
+        patient=patient,
+        initial={"location": patient.primary_location, "plan_of_care": active_plan},
     )
     if request.method == "POST" and form.is_valid():
         try:
