@@ -13,12 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-
 from palpa.care.progress import Point
 from palpa.outcomes.library import get_instrument
 
@@ -50,6 +44,10 @@ def mcid_of(instrument: str) -> float | None:
 
 def render_svg(chart: TrendChart) -> str:
     """The chart as an SVG document (text)."""
+    # Imported here, not at module load: matplotlib and numpy add ~45 MB to every worker,
+    # and only chart requests need them. Figure() needs no pyplot backend selection.
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(6.0, 3.0), dpi=100)
     ax = fig.add_subplot()
     points = [chart.baseline, *chart.series]
