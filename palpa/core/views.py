@@ -48,6 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         from palpa.care.queries import unsigned_notes
 
         context["unsigned"] = list(unsigned_notes(user))
+        context["drafts"] = list(unsigned_notes(user, older_than_hours=0).order_by("visit_date"))
     if has_capability(user, Capability.MANAGE_PRACTITIONERS):
         context["expiring"] = licenses_expiring(actor=user)
         context["expired"] = _expired_licenses(user)

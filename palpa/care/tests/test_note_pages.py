@@ -157,3 +157,20 @@ def test_dashboard_lists_the_therapists_stale_drafts(
     page = client_for(therapist).get("/").content.decode()
     assert "Your notes unsigned for more than 72 hours" in page
     assert patient.full_name in page
+
+
+def test_dashboard_lists_the_therapists_own_drafts(
+    therapist: User,
+    other_therapist: User,
+    patient: Patient,
+    location: Location,
+    client_for: Callable[[User], Client],
+) -> None:
+    from palpa.care.services import start_note
+
+    start_note(actor=therapist, patient=patient, location=location, visit_date=dt.date.today())
+    mine = client_for(therapist).get("/").content.decode()
+    assert "Your draft notes" in mine
+    assert patient.full_name in mine
+    theirs = client_for(other_therapist).get("/").content.decode()
+    assert "Your draft notes" not in theirs
