@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection, Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -27,6 +28,27 @@ class SignedRecordChanged(Exception):
 
 class SignedNoteChanged(SignedRecordChanged):
     """Raised on any attempt to change a signed note's content."""
+
+
+# A signed record's status (and its reason) may still move, e.g. to entered-in-error.
+STATUS_FIELDS = frozenset({"status", "status_reason", "updated_at"})
+
+
+def refuse_change_when_signed(
+    record: models.Model,
+    signed_statuses: Collection[str],
+    update_fields: Iterable[str] | None,
+    error: SignedRecordChanged,
+) -> None:
+    """Raise ``error`` when ``record`` is stored as signed and the save touches content."""
+    if record.pk is None:
+        return
+    stored = type(record)._default_manager.filter(pk=record.pk)
+    was = stored.values_list("status", flat=True).first()
+    if was in signed_statuses and (
+        update_fields is None or not set(update_fields) <= STATUS_FIELDS
+    ):
+        raise error
 
 
 class TreatmentNote(TenantModel):
@@ -103,13 +125,12 @@ class TreatmentNote(TenantModel):
         return f"Treatment note {self.visit_date} ({self.get_status_display()})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            stored = TreatmentNote.objects.filter(pk=self.pk).values_list("status", flat=True)
-            was = stored.first()
-            allowed = {"status", "status_reason", "updated_at"}
-            fields = kwargs.get("update_fields")
-            if was == self.Status.SIGNED and (fields is None or not set(fields) <= allowed):
-                raise SignedNoteChanged("A signed note never changes; add an addendum.")
+        refuse_change_when_signed(
+            self,
+            {self.Status.SIGNED},
+            kwargs.get("update_fields"),
+            SignedNoteChanged("A signed note never changes; add an addendum."),
+        )
         super().save(*args, **kwargs)
 
     @property
@@ -210,12 +231,12 @@ class Evaluation(TenantModel):
         return f"Evaluation {self.evaluated_on} ({self.get_status_display()})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            was = Evaluation.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            allowed = {"status", "status_reason", "updated_at"}
-            fields = kwargs.get("update_fields")
-            if was == self.Status.SIGNED and (fields is None or not set(fields) <= allowed):
-                raise SignedRecordChanged("A signed evaluation never changes.")
+        refuse_change_when_signed(
+            self,
+            {self.Status.SIGNED},
+            kwargs.get("update_fields"),
+            SignedRecordChanged("A signed evaluation never changes."),
+        )
         super().save(*args, **kwargs)
 
     @property
@@ -592,14 +613,12 @@ class Plan(TenantModel):
         return f"Plan of care v{self.version} from {self.starts_on} ({self.get_status_display()})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            was = Plan.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            allowed = {"status", "status_reason", "updated_at"}
-            fields = kwargs.get("update_fields")
-            if was in SIGNED_PLAN_STATUSES and (fields is None or not set(fields) <= allowed):
-                raise SignedRecordChanged(
-                    "A signed plan never changes; revise it to make a new version."
-                )
+        refuse_change_when_signed(
+            self,
+            SIGNED_PLAN_STATUSES,
+            kwargs.get("update_fields"),
+            SignedRecordChanged("A signed plan never changes; revise it to make a new version."),
+        )
         super().save(*args, **kwargs)
 
     @property
