@@ -22,9 +22,9 @@ Action = AuditEvent.Action
 
 
 def _canonical(entry: AuditEvent) -> bytes:
+    """The entry's own content: every field but its place in the chain (seq, links)."""
     body = {
         "organization": entry.organization_id,
-        "seq": entry.seq,
         "at": entry.at.isoformat(),
         "actor": entry.actor_id,
         "actor_label": entry.actor_label,
@@ -36,13 +36,25 @@ def _canonical(entry: AuditEvent) -> bytes:
         "client_address": entry.client_address,
         "request_id": entry.request_id,
         "via": entry.via,
-        "prev_hash": entry.prev_hash,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def compute_hash(entry: AuditEvent) -> str:
+def content_digest(entry: AuditEvent) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def link_hash(prev_hash: str, seq: int, digest: str) -> str:
+    """An entry's hash: SHA-256 of ``prev_hash:seq:content_digest`` (ADR 0004).
+
+    PostgreSQL computes the same expression inside the append statement
+    (``_PG_APPEND``); tests check that both agree.
+    """
+    return hashlib.sha256(f"{prev_hash}:{seq}:{digest}".encode()).hexdigest()
+
+
+def compute_hash(entry: AuditEvent) -> str:
+    return link_hash(entry.prev_hash, entry.seq, content_digest(entry))
 
 
 def _in_chain(organization_id: int | None) -> Q:
@@ -113,6 +125,77 @@ def _move_head(head_id: int, seq: int, hash_: str) -> None:
         cursor.execute(sql, [seq, hash_, head_id])
 
 
+_CHAIN_FIELDS = ("seq", "prev_hash", "hash")
+
+
+def _content_fields() -> list[Any]:
+    return [
+        f
+        for f in AuditEvent._meta.concrete_fields
+        if not f.primary_key and f.name not in _CHAIN_FIELDS
+    ]
+
+
+def _pg_append_sql(organization_is_null: bool) -> str:
+    """One statement that locks the chain head, links the entry and inserts it.
+
+    Run on its own (autocommit) it is also its own transaction, so the head's row lock
+    lasts for this statement only; inside a caller's transaction it lasts until that
+    commits, as before. The hash expression is ``link_hash`` written in SQL.
+    """
+    quote = connection.ops.quote_name
+    head = quote(AuditChainHead._meta.db_table)
+    event = quote(AuditEvent._meta.db_table)
+    columns = [quote(str(f.column)) for f in _content_fields()]
+    where = "organization_id IS NULL" if organization_is_null else "organization_id = %s"
+    # Identifiers come from the models; every value is a parameter.
+    return (
+        f"WITH o AS (SELECT id, last_seq, last_hash FROM {head} WHERE {where}"  # noqa: S608
+        " ORDER BY id LIMIT 1 FOR UPDATE),"
+        f" h AS (UPDATE {head} AS t SET last_seq = o.last_seq + 1,"
+        " last_hash = encode(sha256(convert_to("
+        "o.last_hash || ':' || (o.last_seq + 1)::text || ':' || %s, 'UTF8')), 'hex')"
+        " FROM o WHERE t.id = o.id"
+        " RETURNING t.last_seq AS seq, o.last_hash AS prev_hash, t.last_hash AS hash)"
+        f" INSERT INTO {event} ({', '.join(columns)}, seq, prev_hash, hash)"
+        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash FROM h"
+        " RETURNING id, seq, prev_hash, hash"
+    )
+
+
+_PG_APPEND: dict[bool, str] = {}
+
+
+def _append_postgresql(entry: AuditEvent, digest: str) -> bool:
+    """Link and insert in one round trip; False when the chain has no head row yet."""
+    org_null = entry.organization_id is None
+    sql = _PG_APPEND.get(org_null)
+    if sql is None:
+        sql = _PG_APPEND[org_null] = _pg_append_sql(org_null)
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
+    params = [*([] if org_null else [entry.organization_id]), digest, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    entry.pk, entry.seq, entry.prev_hash, entry.hash = int(row[0]), int(row[1]), row[2], row[3]
+    entry._state.adding = False  # from here on the model refuses to save it again
+    entry._state.db = connection.alias
+    return True
+
+
+def _append_locked(entry: AuditEvent, digest: str) -> None:
+    """Lock the head, link, insert, move the head: three statements (SQLite)."""
+    with transaction.atomic():
+        head_id, last_seq, last_hash = _locked_head(entry.organization_id)
+        entry.seq = last_seq + 1
+        entry.prev_hash = last_hash
+        entry.hash = link_hash(last_hash, entry.seq, digest)
+        _insert(entry)
+        _move_head(head_id, entry.seq, entry.hash)
+
+
 def record(
     *,
     actor: User | None,
@@ -133,29 +216,30 @@ def record(
     if org_id is None and actor is not None:
         org_id = actor.organization_id
     ctx = current()
-    with transaction.atomic():
-        head_id, last_seq, last_hash = _locked_head(org_id)
-        entry = AuditEvent(
-            organization_id=org_id,
-            seq=last_seq + 1,
-            at=timezone.now(),
-            actor=actor if actor is not None and actor.pk else None,
-            actor_label=actor_label or (actor.get_username() if actor is not None else "system"),
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            patient_id=patient_id,
-            detail=detail or {},
-            client_address=ctx.client_address,
-            request_id=ctx.request_id,
-            via=ctx.via,
-            prev_hash=last_hash,
-        )
-        # Round-trip the detail through JSON so the hash is computed over what is stored.
-        entry.detail = json.loads(json.dumps(entry.detail, default=str))
-        entry.hash = compute_hash(entry)
-        _insert(entry)
-        _move_head(head_id, entry.seq, entry.hash)
+    entry = AuditEvent(
+        organization_id=org_id,
+        at=timezone.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label or (actor.get_username() if actor is not None else "system"),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        # Round-tripped through JSON so the hash covers exactly what is stored.
+        detail=json.loads(json.dumps(detail or {}, default=str)),
+        client_address=ctx.client_address,
+        request_id=ctx.request_id,
+        via=ctx.via,
+    )
+    digest = content_digest(entry)
+    if connection.vendor == "postgresql":
+        if not _append_postgresql(entry, digest):
+            with transaction.atomic():
+                _locked_head(org_id)  # creates the chain's head row (first entry only)
+            if not _append_postgresql(entry, digest):  # pragma: no cover - head just made
+                raise RuntimeError(f"audit chain head for organization {org_id} is missing")
+    else:
+        _append_locked(entry, digest)
     return entry
 
 

@@ -4,8 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -50,10 +49,10 @@ def _resolve_location(request: HttpRequest, data: dict[str, Any]) -> None:
 
 
 def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
-    return get_object_or_404(
-        queries.patients_for(actor(request)).select_related("primary_location"),
-        public_id=patient_id,
-    )
+    patient = queries.patient_by_public_id(actor(request), patient_id)
+    if patient is None:
+        raise Http404("No patient of yours has this id.")
+    return patient
 
 
 class SearchParams(Schema):

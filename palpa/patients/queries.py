@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
-from palpa.accounts.models import User
+from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.patients.models import Allergy, Consent, Patient
 
@@ -19,6 +21,48 @@ def patients_for(actor: User) -> QuerySet[Patient]:
     if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
         return Patient.objects.none()
     return Patient.objects.filter(organization_id=tenant_id(actor))
+
+
+def _patient_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"p.{quote(str(f.column))}" for f in Patient._meta.concrete_fields)
+    return (
+        f"SELECT {columns}, l.public_id AS location_public_id"  # noqa: S608 (model identifiers)
+        f" FROM {quote(Patient._meta.db_table)} p"
+        f" LEFT JOIN {quote(Location._meta.db_table)} l ON l.id = p.primary_location_id"
+        " WHERE p.organization_id = %s AND p.public_id = %s"
+    )
+
+
+_PATIENT_SQL: list[str] = []
+
+
+def patient_by_public_id(actor: User, public_id: uuid.UUID) -> Patient | None:
+    """One patient of ``patients_for(actor)`` by public id, as a single prepared statement.
+
+    The same rule as ``patients_for`` (capability, then own organization only); written
+    out because reading one patient is the API's hottest path, where compiling a
+    queryset cost more than the query. The primary location comes along, deferred but
+    for its id and public id.
+    """
+    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+        return None
+    if not _PATIENT_SQL:
+        _PATIENT_SQL.append(_patient_sql())
+    key = Patient._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+    found = list(Patient.objects.raw(_PATIENT_SQL[0], [tenant_id(actor), key]))
+    if not found:
+        return None
+    patient = found[0]
+    location = patient.__dict__.pop("location_public_id")
+    if location is not None:
+        # The location as a deferred instance: its other fields load only if used.
+        public = location if isinstance(location, uuid.UUID) else uuid.UUID(str(location))
+        loaded = Location.from_db(
+            connection.alias, ["id", "public_id"], [patient.primary_location_id, public]
+        )
+        patient.primary_location = loaded
+    return patient
 
 
 def parse_date_query(text: str) -> dt.date | None:

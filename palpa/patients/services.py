@@ -7,12 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from palpa.accounts.models import Organization, User
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.patients.models import Allergy, Consent, Patient
 
@@ -39,11 +38,23 @@ DEMOGRAPHIC_FIELDS = (
 )
 
 
-def _next_mrn(organization: Organization) -> str:
-    """Take the organization's next medical record number (inside the caller's transaction)."""
-    Organization.objects.filter(pk=organization.pk).update(next_mrn=F("next_mrn") + 1)
-    number = Organization.objects.values_list("next_mrn", flat=True).get(pk=organization.pk) - 1
-    return f"P{number:06d}"
+def _next_mrn(organization_id: int) -> str:
+    """Take the organization's next medical record number (inside the caller's transaction).
+
+    One statement: the increment locks the organization's row until the caller commits,
+    so two creations never take the same number.
+    """
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_mrn = next_mrn + 1 WHERE id = %s"  # noqa: S608
+            " RETURNING next_mrn",
+            [organization_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise ValueError(f"no organization with id {organization_id}")
+    return f"P{int(row[0]) - 1:06d}"
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
@@ -56,7 +67,9 @@ def _validate(actor: User, patient: Patient) -> None:
     """Every rule at once, so a form or API client sees all its mistakes in one answer."""
     errors: dict[str, list[str]] = {}
     try:
-        patient.full_clean(exclude=["mrn", "search_name", "organization"])
+        # public_id is a fresh UUID4 (the database's unique index still guards it):
+        # checking it for uniqueness would cost a query on every creation.
+        patient.full_clean(exclude=["mrn", "search_name", "organization", "public_id"])
     except ValidationError as exc:
         errors.update({k: list(v) for k, v in exc.message_dict.items()})
     born = patient.date_of_birth
@@ -80,13 +93,12 @@ def validate_patient(*, actor: User, patient: Patient) -> None:
 
 def create_patient(*, actor: User, **fields: Any) -> Patient:
     require(actor, Capability.EDIT_DEMOGRAPHICS)
-    assert actor.organization is not None
     _check_fields(fields)
-    patient = Patient(organization=actor.organization, **fields)
+    patient = Patient(organization_id=tenant_id(actor), **fields)
     patient.refresh_search_name()
     _validate(actor, patient)
     with transaction.atomic():
-        patient.mrn = _next_mrn(actor.organization)
+        patient.mrn = _next_mrn(patient.organization_id)
         patient.save()
         record(actor=actor, action=Action.CREATE, obj=patient, patient_id=str(patient.public_id))
     return patient

@@ -148,3 +148,27 @@ def test_a_signed_out_session_gets_401(owner: User) -> None:
     client = verified_session(owner)
     client.logout()
     assert client.get("/api/v1/patients").status_code == 401
+
+
+def test_a_token_use_is_marked_at_most_every_five_minutes(therapist: User) -> None:
+    issued = issue_token(actor=therapist, name="script")
+    client = _bearer(issued.secret)
+    assert client.get("/api/v1/patients").status_code == 200
+    first = ApiToken.objects.get(pk=issued.token.pk).last_used_at
+    assert first == NOW
+    with time_machine.travel(NOW + dt.timedelta(minutes=4), tick=False):
+        assert client.get("/api/v1/patients").status_code == 200
+    assert ApiToken.objects.get(pk=issued.token.pk).last_used_at == first
+    later = NOW + dt.timedelta(minutes=5, seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/api/v1/patients").status_code == 200
+    assert ApiToken.objects.get(pk=issued.token.pk).last_used_at == later
+
+
+def test_the_token_of_someone_moved_to_another_organization_gets_401(
+    therapist: User, outsider: User
+) -> None:
+    client = _bearer(issue_token(actor=therapist, name="script").secret)
+    therapist.organization_id = outsider.organization_id
+    therapist.save()
+    assert client.get("/api/v1/patients").status_code == 401
