@@ -1,0 +1,237 @@
+"""The physician directory and referrals over the API.
+
+Every staff role reads the directory; owners, therapists and the front desk edit it and
+record, read and cancel referrals; only owners override a referral. Reads of referrals
+are audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Form, Router, Status
+from ninja.files import UploadedFile
+from ninja.params import functions as param_functions
+
+from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+from palpa.referrals import queries, services
+from palpa.referrals.models import Physician, Referral, ReferralOverride
+from palpa.referrals.schemas import (
+    CancelIn,
+    OverrideIn,
+    OverrideOut,
+    PhysicianIn,
+    PhysicianOut,
+    PhysicianPatch,
+    ReferralIn,
+    ReferralOut,
+)
+
+router = Router()
+WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
+OPTIONAL_FILE: Any = param_functions.File(None)  # the scanned prescription may come later
+
+
+def _require(allowed: bool, what: str) -> None:
+    if not allowed:
+        raise PermissionDenied(f"Your role may not {what}.")
+
+
+def physician_out(p: Physician) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        **{name: getattr(p, name) for name in services.PHYSICIAN_FIELDS},
+        "active": p.active,
+    }
+
+
+def referral_out(r: Referral) -> dict[str, Any]:
+    state = services.countdown(r, timezone.localdate())
+    return {
+        "id": r.public_id,
+        "patient": r.patient.public_id,
+        "physician": r.physician.public_id,
+        "physician_name": str(r.physician),
+        "diagnoses": list(r.diagnoses),
+        "requested_service": r.requested_service,
+        "frequency": r.frequency,
+        "visits_authorized": r.visits_authorized,
+        "starts_on": r.starts_on,
+        "expires_on": r.expires_on,
+        "precautions": r.precautions,
+        "prescription": {
+            "name": r.prescription_name,
+            "content_type": r.prescription_content_type,
+            "size": r.prescription_size,
+            "sha256": r.prescription_sha256,
+        }
+        if r.prescription
+        else None,
+        "status": state.status,
+        "cancelled_reason": r.cancelled_reason,
+        "countdown": {
+            "visits_authorized": state.visits_authorized,
+            "visits_used": state.visits_used,
+            "visits_left": state.visits_left,
+            "days_left": state.days_left,
+            "status": state.status,
+            "warning": state.warning,
+        },
+        "recorded_by": str(r.recorded_by),
+        "recorded_at": r.created_at,
+    }
+
+
+def override_out(o: ReferralOverride) -> dict[str, Any]:
+    return {
+        "id": o.public_id,
+        "patient": o.patient.public_id,
+        "referral": o.referral.public_id,
+        "reason": o.reason,
+        "visits_planned": o.visits_planned,
+        "ends_on": o.ends_on,
+        "granted_by": str(o.granted_by),
+        "granted_at": o.created_at,
+    }
+
+
+def _physician(request: HttpRequest, physician_id: UUID) -> Physician:
+    return get_object_or_404(queries.physicians_for(actor(request)), public_id=physician_id)
+
+
+def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
+    return get_object_or_404(patients_for(actor(request)), public_id=patient_id)
+
+
+# --- the directory --------------------------------------------------------------------
+
+
+@router.get("/physicians", response={200: list[PhysicianOut], **ERRORS}, summary="List physicians")
+def list_physicians(request: HttpRequest, include_inactive: bool = False) -> list[dict[str, Any]]:
+    user = actor(request)
+    _require(queries.may_read_directory(user), "read the physician directory")
+    found = queries.physicians_for(user)
+    if not include_inactive:
+        found = found.filter(active=True)
+    return [physician_out(p) for p in found]
+
+
+@router.post(
+    "/physicians", response={201: PhysicianOut, **ERRORS}, summary="Add a referring physician"
+)
+def create_physician(request: HttpRequest, payload: PhysicianIn) -> Status[dict[str, Any]]:
+    physician = services.add_physician(actor=actor(request), **payload.dict())
+    return Status(201, physician_out(physician))
+
+
+@router.get("/physicians/{physician_id}", response={200: PhysicianOut, **ERRORS})
+def get_physician(request: HttpRequest, physician_id: UUID) -> dict[str, Any]:
+    return physician_out(_physician(request, physician_id))
+
+
+@router.patch(
+    "/physicians/{physician_id}",
+    response={200: PhysicianOut, **ERRORS},
+    summary="Change or deactivate a physician (never deleted)",
+)
+def patch_physician(
+    request: HttpRequest, physician_id: UUID, payload: PhysicianPatch
+) -> dict[str, Any]:
+    physician = _physician(request, physician_id)
+    user = actor(request)
+    _require(queries.may_edit_directory(user), "edit the physician directory")
+    changes = payload.model_dump(exclude_unset=True)
+    nulls = [k for k, v in changes.items() if v is None]
+    if nulls:
+        raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
+    services.update_physician(actor=user, physician=physician, changes=changes)
+    return physician_out(physician)
+
+
+# --- referrals ------------------------------------------------------------------------
+
+
+@router.get(
+    "/patients/{patient_id}/referrals",
+    response={200: list[ReferralOut], **ERRORS},
+    summary="A patient's referrals with their countdown",
+)
+def list_referrals(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    _require(queries.may_see_referrals(user), "see referrals")
+    found = [referral_out(r) for r in queries.referrals_for(user, patient)]
+    services.audit_referral_read(actor=user, patient=patient, what="referrals")
+    return found
+
+
+@router.post(
+    "/patients/{patient_id}/referrals",
+    response={201: ReferralOut, **WITH_REFUSAL},
+    summary="Record a referral, with the scanned prescription (multipart/form-data)",
+)
+def create_referral(
+    request: HttpRequest,
+    patient_id: UUID,
+    payload: Form[ReferralIn],
+    prescription: UploadedFile | None = OPTIONAL_FILE,
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    _require(queries.may_edit_referrals(user), "record referrals")
+    physician = queries.physicians_for(user).filter(public_id=payload.physician).first()
+    if physician is None:
+        raise ValidationError({"physician": "No physician of your directory has this id."})
+    fields = payload.dict(exclude={"physician"})
+    referral = services.record_referral(
+        actor=user, patient=patient, physician=physician, prescription=prescription, **fields
+    )
+    return Status(201, referral_out(queries.referrals_for(user).get(pk=referral.pk)))
+
+
+def _referral(request: HttpRequest, referral_id: UUID) -> Referral:
+    user = actor(request)
+    _require(queries.may_see_referrals(user), "see referrals")
+    return get_object_or_404(queries.referrals_for(user), public_id=referral_id)
+
+
+@router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS})
+def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
+    referral = _referral(request, referral_id)
+    services.audit_referral_read(actor=actor(request), patient=referral.patient, what="referral")
+    return referral_out(referral)
+
+
+@router.post(
+    "/referrals/{referral_id}/cancel",
+    response={200: ReferralOut, **WITH_REFUSAL},
+    summary="Cancel a referral with the reason (kept, no longer in effect)",
+)
+def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) -> dict[str, Any]:
+    user = actor(request)
+    referral = _referral(request, referral_id)
+    _require(queries.may_edit_referrals(user), "cancel referrals")
+    services.cancel_referral(actor=user, referral=referral, reason=payload.reason)
+    return referral_out(queries.referrals_for(user).get(pk=referral.pk))
+
+
+@router.post(
+    "/patients/{patient_id}/referral-overrides",
+    response={201: OverrideOut, **WITH_REFUSAL},
+    summary="Owners: let care go beyond the patient's referral, with a written reason",
+)
+def create_override(
+    request: HttpRequest, patient_id: UUID, payload: OverrideIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    _require(queries.may_override(user), "override a referral (owners only)")
+    override = services.override_authorization(actor=user, patient=patient, **payload.dict())
+    return Status(201, override_out(override))

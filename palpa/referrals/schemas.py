@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+Delivery = Literal["secure_email", "fax", "mail"]
+Status = Literal["active", "exhausted", "expired", "cancelled"]
+
+
+class PhysicianIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    credentials: str = Field("", max_length=60)
+    npi: str = Field(max_length=10, description="10 digits; the check digit is verified")
+    practice: str = Field("", max_length=200)
+    address: str = Field("", max_length=300)
+    phone: str = Field("", max_length=30)
+    fax: str = Field("", max_length=30)
+    secure_email: str = Field("", max_length=254)
+    preferred_delivery: Delivery = "fax"
+
+
+class PhysicianPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    credentials: str | None = Field(None, max_length=60)
+    npi: str | None = Field(None, max_length=10)
+    practice: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=300)
+    phone: str | None = Field(None, max_length=30)
+    fax: str | None = Field(None, max_length=30)
+    secure_email: str | None = Field(None, max_length=254)
+    preferred_delivery: Delivery | None = None
+    active: bool | None = Field(None, description="false takes the physician out of new use")
+
+
+class PhysicianOut(Schema):
+    id: UUID
+    given_name: str
+    family_name: str
+    credentials: str
+    npi: str
+    practice: str
+    address: str
+    phone: str
+    fax: str
+    secure_email: str
+    preferred_delivery: Delivery
+    active: bool
+
+
+class ReferralIn(Schema):
+    """Form fields, sent with the optional scanned prescription (multipart/form-data)."""
+
+    physician: UUID = Field(description="A physician of the organization's directory")
+    diagnoses: list[str] = Field(description="ICD-10-CM codes from the subset (repeat the field)")
+    requested_service: str = Field(min_length=1, max_length=200)
+    frequency: str = Field("", max_length=100)
+    visits_authorized: int = Field(ge=1, le=500)
+    starts_on: dt.date
+    expires_on: dt.date
+    precautions: str = Field("", max_length=4000)
+
+
+class PrescriptionOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class CountdownOut(Schema):
+    visits_authorized: int
+    visits_used: int
+    visits_left: int
+    days_left: int
+    status: Status
+    warning: str | None
+
+
+class ReferralOut(Schema):
+    id: UUID
+    patient: UUID
+    physician: UUID
+    physician_name: str
+    diagnoses: list[str]
+    requested_service: str
+    frequency: str
+    visits_authorized: int
+    starts_on: dt.date
+    expires_on: dt.date
+    precautions: str
+    prescription: PrescriptionOut | None
+    status: Status
+    cancelled_reason: str
+    countdown: CountdownOut
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class CancelIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OverrideIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=2000, description="At least 20 characters")
+    visits_planned: int | None = Field(None, ge=1, le=500)
+    ends_on: dt.date | None = None
+
+
+class OverrideOut(Schema):
+    id: UUID
+    patient: UUID
+    referral: UUID
+    reason: str
+    visits_planned: int | None
+    ends_on: dt.date | None
+    granted_by: str
+    granted_at: dt.datetime
