@@ -7,20 +7,109 @@ later library change never rewrites history. A wrong entry is marked entered in 
 
 Links to evaluations and plans of care live in ``care`` (a higher app), so that the
 dependencies point one way.
+
+An instrument link is a one-time link the patient opens on their phone to fill chosen
+instruments before a visit. Only a SHA-256 hash of its token is stored; the token is shown
+once, when the link is made.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from palpa.core.models import TenantModel
 
 
 class FinalRecordChanged(Exception):
     """Raised on any attempt to change a recorded administration other than its status."""
+
+
+DEFAULT_INSTRUMENT_LINK_DAYS = 7
+
+
+class InstrumentLink(TenantModel):
+    """A one-time link for a patient to fill chosen instruments on their phone."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the patient"
+        USED = "used", "Filled in"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="instrument_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    instruments = models.JSONField(help_text="Instrument ids, in the order the patient sees them.")
+    psfs_activities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="PSFS: the activities on file that the patient is asked to rate again.",
+    )
+    context = models.CharField(max_length=20)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["organization", "patient", "created_at"], name="ilink_pt_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Instrument link {', '.join(self.instruments)} {self.created_at:%Y-%m-%d}"
+
+    def state_at(self, now: dt.datetime) -> InstrumentLink.State:
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def state(self) -> InstrumentLink.State:
+        return self.state_at(timezone.now())
+
+    def get_state_display(self) -> str:
+        return str(self.state.label)
+
+    @property
+    def context_label(self) -> str:
+        labels = dict(InstrumentAdministration.Context.choices)
+        return str(labels.get(self.context, self.context))
+
+
+class InstrumentLinkAttempt(models.Model):
+    """Requests to instrument links per client address and time window (the rate limit)."""
+
+    client_address = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["client_address", "window_start"], name="ilink_attempt_window_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_address} {self.window_start:%H:%M} x{self.count}"
 
 
 class InstrumentAdministration(TenantModel):
@@ -33,6 +122,10 @@ class InstrumentAdministration(TenantModel):
     class Status(models.TextChoices):
         FINAL = "final", "Final"
         ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+    class Source(models.TextChoices):
+        CLINIC = "clinic", "Entered at the clinic"
+        PATIENT_LINK = "patient_link", "Filled by the patient through a link"
 
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="instrument_administrations"
@@ -58,6 +151,14 @@ class InstrumentAdministration(TenantModel):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.FINAL)
     status_reason = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.CLINIC)
+    instrument_link = models.ForeignKey(
+        InstrumentLink,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="administrations",
+    )
 
     class Meta:
         ordering: ClassVar = ["-administered_on", "-created_at"]

@@ -1,0 +1,105 @@
+"""Instrument links over the API: create one for a patient (the URL is returned once),
+list a patient's links (never a token) and revoke an unused one.
+
+Therapists and owners only: the patient's answers become clinical measurements. Front desk
+and billers get 403; other organizations' patients and links are 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from ninja import Router, Status
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, require
+from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.outcomes import queries, services
+from palpa.outcomes.models import InstrumentLink
+from palpa.outcomes.schemas import (
+    InstrumentLinkCreatedOut,
+    InstrumentLinkIn,
+    InstrumentLinkOut,
+    RevokeIn,
+)
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+
+router = Router()
+LINK_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
+
+
+def link_out(link: InstrumentLink) -> dict[str, Any]:
+    return {
+        "id": link.public_id,
+        "patient": link.patient.public_id,
+        "instruments": list(link.instruments),
+        "psfs_activities": list(link.psfs_activities),
+        "context": link.context,
+        "state": link.state.value,
+        "created_at": link.created_at,
+        "created_by": str(link.created_by),
+        "expires_at": link.expires_at,
+        "used_at": link.used_at,
+        "revoked_at": link.revoked_at,
+        "revoked_by": str(link.revoked_by) if link.revoked_by else None,
+        "revoke_reason": link.revoke_reason,
+        "administrations": [a.public_id for a in link.administrations.all()],
+    }
+
+
+def _patient(user: User, patient_id: UUID) -> Patient:
+    return get_object_or_404(patients_for(user), public_id=patient_id)
+
+
+@router.post(
+    "/patients/{patient_id}/instrument-links",
+    response={201: InstrumentLinkCreatedOut, **ERRORS},
+    summary="Send the patient chosen instruments as a one-time phone link (clinical)",
+)
+def create_instrument_link(
+    request: HttpRequest, patient_id: UUID, payload: InstrumentLinkIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(user, patient_id)
+    link, token = services.create_instrument_link(
+        actor=user, patient=patient, instruments=payload.instruments, context=payload.context
+    )
+    url = request.build_absolute_uri(reverse("instrument_link:form", args=[token]))
+    return Status(201, {**link_out(link), "url": url})
+
+
+@router.get(
+    "/patients/{patient_id}/instrument-links",
+    response={200: list[InstrumentLinkOut], **ERRORS},
+    summary="A patient's instrument links and their state, newest first (no tokens)",
+)
+def list_instrument_links(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+    user = actor(request)
+    require(user, Capability.VIEW_CLINICAL)
+    patient = _patient(user, patient_id)
+    links = list(
+        queries.patient_instrument_links(user, patient).prefetch_related("administrations")
+    )
+    services.audit_instrument_links_read(actor=user, patient=patient, what="instrument links")
+    return [link_out(link) for link in links]
+
+
+@router.post(
+    "/instrument-links/{link_id}/revoke",
+    response={200: InstrumentLinkOut, **LINK_ERRORS},
+    summary="Revoke an unused instrument link (409 once it is used, expired or revoked)",
+)
+def revoke_instrument_link(
+    request: HttpRequest, link_id: UUID, payload: RevokeIn
+) -> dict[str, Any]:
+    user = actor(request)
+    require(user, Capability.EDIT_CLINICAL)
+    link = get_object_or_404(queries.instrument_links_for(user), public_id=link_id)
+    revoked = services.revoke_instrument_link(actor=user, link=link, reason=payload.reason)
+    return link_out(revoked)

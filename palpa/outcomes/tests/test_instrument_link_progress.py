@@ -1,0 +1,73 @@
+"""Scores the patient sends through a link count in goal progress like the clinic's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from palpa.accounts.models import Location, User
+from palpa.care import services as care
+from palpa.care.queries import patient_administrations
+from palpa.outcomes.services import create_instrument_link, submit_instrument_link
+from palpa.patients.models import Patient
+
+
+def test_a_psfs_goal_and_an_nprs_goal_follow_the_patients_link_answers(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    today = dt.date.today()
+    evaluation = care.start_evaluation(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        evaluated_on=today - dt.timedelta(days=21),
+        chief_complaint="Neck pain.",
+    )
+    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.2")
+    care.record_baseline_administration(
+        actor=therapist,
+        evaluation=evaluation,
+        instrument="PSFS",
+        answers=[3, 2],
+        item_labels=["Check blind spot driving", "Read in bed"],
+    )
+    care.record_baseline_administration(
+        actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[7]
+    )
+    care.sign_evaluation(actor=therapist, evaluation=evaluation)
+    plan = care.create_plan(
+        actor=therapist, evaluation=evaluation, frequency_per_week=1, duration_weeks=8
+    )
+    care.add_goal(
+        actor=therapist,
+        plan=plan,
+        statement="Turn my head to check the blind spot.",
+        measure_kind="psfs_activity",
+        psfs_index=1,
+        target_kind="meaningful_change",
+        due_on=plan.ends_on,
+    )
+    care.add_goal(
+        actor=therapist,
+        plan=plan,
+        statement="Less neck pain.",
+        measure_kind="instrument",
+        instrument="NPRS",
+        target_kind="meaningful_change",
+        due_on=plan.ends_on,
+    )
+    care.sign_plan(actor=therapist, plan=plan)
+
+    link, token = create_instrument_link(
+        actor=therapist, patient=patient, instruments=["PSFS", "NPRS"]
+    )
+    assert link.psfs_activities == ["Check blind spot driving", "Read in bed"]
+    submit_instrument_link(token=token, answers={"PSFS": [6, 4], "NPRS": [3]})
+
+    report = care.plan_progress(actor=therapist, plan=plan)
+    results = {goal.measure_kind: result for goal, result in report.goals}
+    assert results["psfs_activity"].latest == 6
+    assert results["psfs_activity"].status == "achieved"
+    assert results["instrument"].latest == 3
+    assert results["instrument"].meaningful is True
+    sources = {a.source for a in patient_administrations(therapist, patient)}
+    assert sources == {"clinic", "patient_link"}
