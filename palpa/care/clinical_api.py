@@ -23,6 +23,8 @@ from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.care import icd10, progress, queries, services
 from palpa.care.models import Discharge, Evaluation, Goal, Plan, RomMeasurement
 from palpa.care.schemas import (
+    AddendumIn,
+    AddendumOut,
     AdministrationIn,
     AdministrationOut,
     BaselineIn,
@@ -86,6 +88,7 @@ def administration_out(a: InstrumentAdministration) -> dict[str, Any]:
         "items_answered": a.items_answered,
         "items_total": a.items_total,
         "calculation": a.calculation,
+        "source": a.source,
         "administered_on": a.administered_on,
         "context": a.context,
         "entered_by": str(a.entered_by),
@@ -179,6 +182,16 @@ def evaluation_out(e: Evaluation) -> dict[str, Any]:
         "baselines": [
             administration_out(link.administration) for link in e.administration_links.all()
         ],
+        "addenda": [addendum_out(a) for a in e.addenda.all()],
+    }
+
+
+def addendum_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.public_id,
+        "text": a.text,
+        "signed_by": str(a.signed_by),
+        "signed_at": a.signed_at,
     }
 
 
@@ -569,6 +582,82 @@ def evaluation_in_error(
         actor=user, evaluation=evaluation, reason=payload.reason
     )
     return evaluation_out(evaluation)
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/addenda",
+    response={201: AddendumOut, **CARE_ERRORS},
+    summary="Add a signed addendum to a signed evaluation (the evaluation stays as signed)",
+)
+def add_evaluation_addendum(
+    request: HttpRequest, evaluation_id: UUID, payload: AddendumIn
+) -> Status[dict[str, Any]]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    addendum = services.add_evaluation_addendum(
+        actor=user, evaluation=evaluation, text=payload.text
+    )
+    return Status(201, addendum_out(addendum))
+
+
+# Removing a finding from a draft evaluation (409 evaluation_locked once it is signed)
+
+
+def _remove_finding(
+    request: HttpRequest, evaluation_id: UUID, related: str, row_id: UUID
+) -> dict[str, Any]:
+    user = _writer(request)
+    evaluation = _evaluation(user, evaluation_id)
+    finding = get_object_or_404(getattr(evaluation, related).all(), public_id=row_id)
+    services.remove_evaluation_finding(actor=user, finding=finding)
+    return evaluation_out(evaluation)
+
+
+@router.delete(
+    "/evaluations/{evaluation_id}/pain-map/{entry_id}",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Remove a pain-map entry from a draft evaluation",
+)
+def remove_pain(request: HttpRequest, evaluation_id: UUID, entry_id: UUID) -> dict[str, Any]:
+    return _remove_finding(request, evaluation_id, "pain_map", entry_id)
+
+
+@router.delete(
+    "/evaluations/{evaluation_id}/palpation/{finding_id}",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Remove a palpation finding from a draft evaluation",
+)
+def remove_palpation(request: HttpRequest, evaluation_id: UUID, finding_id: UUID) -> dict[str, Any]:
+    return _remove_finding(request, evaluation_id, "palpation", finding_id)
+
+
+@router.delete(
+    "/evaluations/{evaluation_id}/rom/{measurement_id}",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Remove a range-of-motion measurement from a draft evaluation",
+)
+def remove_rom(request: HttpRequest, evaluation_id: UUID, measurement_id: UUID) -> dict[str, Any]:
+    return _remove_finding(request, evaluation_id, "rom_measurements", measurement_id)
+
+
+@router.delete(
+    "/evaluations/{evaluation_id}/special-tests/{test_id}",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Remove a special test from a draft evaluation",
+)
+def remove_special_test(request: HttpRequest, evaluation_id: UUID, test_id: UUID) -> dict[str, Any]:
+    return _remove_finding(request, evaluation_id, "special_tests", test_id)
+
+
+@router.delete(
+    "/evaluations/{evaluation_id}/diagnoses/{diagnosis_id}",
+    response={200: EvaluationOut, **CARE_ERRORS},
+    summary="Remove a working diagnosis from a draft evaluation (the next ones move up)",
+)
+def remove_diagnosis(
+    request: HttpRequest, evaluation_id: UUID, diagnosis_id: UUID
+) -> dict[str, Any]:
+    return _remove_finding(request, evaluation_id, "diagnoses", diagnosis_id)
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@ their findings, ROM measurements and working diagnoses.
 
 A note or an evaluation is written as a draft by its practitioner, then signed: signing
 checks the practitioner's license for the location on the visit date, locks the record
-and stores a hash of its content. A signed record never changes; corrections to notes are
-signed addenda.
+and stores a hash of its content. A signed record never changes; corrections to notes and
+evaluations are signed addenda. Findings of a draft evaluation may be removed (the audit
+log keeps what was removed); once the evaluation is signed, neither saving nor deleting
+them is possible.
 """
 
 from __future__ import annotations
@@ -244,6 +246,31 @@ class Evaluation(TenantModel):
         return self.status != self.Status.DRAFT
 
 
+class EvaluationAddendum(TenantModel):
+    """A signed correction or addition to a signed evaluation; the evaluation stays as
+    signed. Written once, signed as it is written; it never changes."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering: ClassVar = ["signed_at"]
+        verbose_name_plural = "evaluation addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum {self.signed_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise SignedRecordChanged("A signed addendum never changes; add another one.")
+        super().save(*args, **kwargs)
+
+
 def _refuse_if_evaluation_locked(evaluation_id: int | None) -> None:
     if evaluation_id is None:
         return
@@ -264,6 +291,10 @@ class EvaluationPart(TenantModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         _refuse_if_evaluation_locked(self.evaluation_id)
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _refuse_if_evaluation_locked(self.evaluation_id)
+        return super().delete(*args, **kwargs)
 
 
 SIDE_CHOICES = [("", "No side"), ("left", "Left"), ("right", "Right"), ("bilateral", "Both")]
@@ -428,6 +459,11 @@ class RomMeasurement(TenantModel):
         _refuse_if_evaluation_locked(self.evaluation_id)
         super().save(*args, **kwargs)
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _refuse_if_evaluation_locked(self.evaluation_id)
+        _refuse_if_plan_locked(self.plan_id)
+        return super().delete(*args, **kwargs)
+
 
 class Diagnosis(TenantModel):
     """A working diagnosis from the ICD-10-CM subset; rank 1 is the primary."""
@@ -463,6 +499,11 @@ class Diagnosis(TenantModel):
         _refuse_if_evaluation_locked(self.evaluation_id)
         _refuse_if_plan_locked(self.plan_id)
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _refuse_if_evaluation_locked(self.evaluation_id)
+        _refuse_if_plan_locked(self.plan_id)
+        return super().delete(*args, **kwargs)
 
 
 class LinkedAdministration(TenantModel):

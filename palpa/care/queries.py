@@ -56,6 +56,7 @@ def patient_evaluations(actor: User, patient: Patient) -> QuerySet[Evaluation]:
             "special_tests",
             "diagnoses",
             "administration_links__administration",
+            "addenda__signed_by",
         )
     )
 

@@ -18,6 +18,7 @@ from palpa.care.models import (
     HomeCareItem,
     PainMapEntry,
     PalpationFinding,
+    Plan,
     RomMeasurement,
     SpecialTest,
 )
@@ -226,6 +227,46 @@ class NewPlanForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "techniques", [(t.id, t.label) for t in catalog().techniques.values()])
+
+
+class PlanEditForm(NewPlanForm):
+    """The fields of a draft plan (a signed one is revised into a new version instead)."""
+
+    starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    diagnoses = forms.CharField(
+        label="Diagnoses (ICD-10-CM codes)",
+        max_length=200,
+        help_text="Separated by commas, the primary first, e.g. M54.50, M62.830",
+    )
+
+    @classmethod
+    def initial_of(cls, plan: Plan) -> dict[str, Any]:
+        return {
+            "starts_on": plan.starts_on,
+            "frequency_per_week": plan.frequency_per_week,
+            "duration_weeks": plan.duration_weeks,
+            "techniques": list(plan.techniques),
+            "precautions": plan.precautions,
+            "reassess_every_visits": plan.reassess_every_visits,
+            "reassess_every_days": plan.reassess_every_days,
+            "diagnoses": ", ".join(d.code for d in plan.diagnoses.order_by("rank", "pk")),
+        }
+
+    def changes(self, plan: Plan) -> dict[str, Any]:
+        """Only what differs from the plan as stored (diagnoses as a list of codes)."""
+        current = self.initial_of(plan)
+        out: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if name == "diagnoses":
+                codes = [c.strip() for c in str(value).replace(";", ",").split(",") if c.strip()]
+                if codes != [c.strip() for c in current["diagnoses"].split(",") if c.strip()]:
+                    out[name] = codes
+            elif name == "techniques":
+                if sorted(value) != sorted(current[name]):
+                    out[name] = list(value)
+            elif value != current[name]:
+                out[name] = value
+        return out
 
 
 class GoalForm(forms.Form):

@@ -19,7 +19,8 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require
 from palpa.care import bodychart, charts, icd10, queries, services
 from palpa.care.catalog import catalog
-from palpa.care.models import Evaluation, Goal, Plan
+from palpa.care.forms import AddendumForm
+from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement
 from palpa.care.result_forms import (
     AnswersForm,
     ChooseInstrumentForm,
@@ -32,6 +33,7 @@ from palpa.care.result_forms import (
     NewPlanForm,
     PainForm,
     PalpationForm,
+    PlanEditForm,
     ReassessRomForm,
     RomForm,
     SpecialTestForm,
@@ -99,6 +101,11 @@ def _tapped_pain_form(request: HttpRequest) -> PainForm | None:
     return PainForm(prefix="pain", initial={"region": region, "side": side, "quality": "aching"})
 
 
+def _rom_label(m: RomMeasurement) -> str:
+    side = "" if m.side == "midline" else f", {m.side}"
+    return f"{m.joint.replace('_', ' ')} {m.motion.replace('_', ' ')}{side}"
+
+
 def _render_evaluation(
     request: HttpRequest, evaluation: Evaluation, **bound: BaseForm
 ) -> HttpResponse:
@@ -135,7 +142,7 @@ def _render_evaluation(
         "pain_form": bound.get("pain") or _tapped_pain_form(request),
         "palpation": [(f, cat.region_label(f.region, f.side)) for f in evaluation.palpation.all()],
         "palpation_form": bound.get("palpation") or PalpationForm(prefix="palp"),
-        "rom": list(evaluation.rom_measurements.all()),
+        "rom": [(m, _rom_label(m)) for m in evaluation.rom_measurements.all()],
         "rom_form": bound.get("rom") or RomForm(prefix="rom"),
         "tests": list(evaluation.special_tests.all()),
         "test_form": bound.get("test") or SpecialTestForm(prefix="test"),
@@ -153,6 +160,8 @@ def _render_evaluation(
         "instrument": instrument,
         "answers_form": answers,
         "plans": list(queries.plans_for(user).filter(evaluation=evaluation)),
+        "addenda": list(evaluation.addenda.select_related("signed_by")),
+        "addendum_form": bound.get("addendum") or AddendumForm(prefix="addendum"),
     }
     return render(request, "care/evaluation.html", context)
 
@@ -235,6 +244,62 @@ def evaluation_add(request: HttpRequest, evaluation_id: str, part: str) -> HttpR
             url = reverse("care:evaluation", args=[evaluation.public_id])
             return redirect(f"{url}#{anchor}")
     return _render_evaluation(request, evaluation, **{part: form})
+
+
+# A draft's findings by the part named in the URL: (the evaluation's rows, the message,
+# the section to return to).
+EVALUATION_ROWS: dict[str, tuple[str, str, str]] = {
+    "pain": ("pain_map", "Pain-map entry removed.", "pain-h"),
+    "palpation": ("palpation", "Palpation finding removed.", "palpation-h"),
+    "rom": ("rom_measurements", "Range of motion removed.", "rom-h"),
+    "test": ("special_tests", "Special test removed.", "tests-h"),
+    "diagnosis": ("diagnoses", "Diagnosis removed.", "dx-h"),
+}
+
+
+@login_required
+@require_POST
+def evaluation_remove(
+    request: HttpRequest, evaluation_id: str, part: str, row_id: str
+) -> HttpResponse:
+    """Remove one finding from a draft evaluation (refused once it is signed)."""
+    user = staff_user(request)
+    evaluation = _evaluation(request, evaluation_id)
+    if part not in EVALUATION_ROWS:
+        raise Http404("No such part of an evaluation.")
+    related, done, anchor = EVALUATION_ROWS[part]
+    finding = get_object_or_404(getattr(evaluation, related).all(), public_id=row_id)
+    try:
+        services.remove_evaluation_finding(actor=user, finding=finding)
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not removed: {_refusal(exc)}")
+    else:
+        messages.success(request, done)
+    url = reverse("care:evaluation", args=[evaluation.public_id])
+    return redirect(f"{url}#{anchor}")
+
+
+@login_required
+@require_POST
+def evaluation_addendum_add(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    user = staff_user(request)
+    evaluation = _evaluation(request, evaluation_id)
+    form = AddendumForm(request.POST, prefix="addendum")
+    if form.is_valid():
+        try:
+            services.add_evaluation_addendum(
+                actor=user, evaluation=evaluation, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, f"Not signed: {exc}")
+            return redirect("care:evaluation", evaluation_id=evaluation.public_id)
+        else:
+            messages.success(request, "Addendum signed. The evaluation stays as it was signed.")
+            url = reverse("care:evaluation", args=[evaluation.public_id])
+            return redirect(f"{url}#addenda-h")
+    return _render_evaluation(request, evaluation, addendum=form)
 
 
 @login_required
@@ -403,6 +468,11 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
         "discharge_form": bound.get("discharge") or DischargeForm(prefix="dc"),
         "discharge": discharge,
         "versions": list(queries.plans_for(user).filter(lineage=plan.lineage).order_by("-version")),
+        "plan_form": (
+            bound.get("edit") or PlanEditForm(prefix="edit", initial=PlanEditForm.initial_of(plan))
+        )
+        if editable
+        else None,
     }
     return render(request, "care/plan.html", context)
 
@@ -412,10 +482,11 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
     return _render_plan(request, _plan(request, plan_id))
 
 
-def _home_care_items(plan: Plan) -> list[dict[str, Any]]:
+def _home_care_items(plan: Plan, *, without: int | None = None) -> list[dict[str, Any]]:
     return [
         {"kind": h.kind, "instructions": h.instructions, "tool": h.tool, "frequency": h.frequency}
         for h in plan.home_care.all()
+        if h.pk != without
     ]
 
 
@@ -485,6 +556,48 @@ def plan_add(request: HttpRequest, plan_id: str, part: str) -> HttpResponse:
             messages.success(request, done)
             return redirect(f"{url}#{anchor}")
     return _render_plan(request, plan, **{part: form})
+
+
+@login_required
+@require_POST
+def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
+    """Change a draft plan's course of care; nothing is saved unless every field is valid."""
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    form = PlanEditForm(request.POST, prefix="edit", initial=PlanEditForm.initial_of(plan))
+    if form.is_valid():
+        changes = form.changes(plan)
+        if not changes:
+            messages.info(request, "Nothing changed.")
+            return redirect("care:plan", plan_id=plan.public_id)
+        try:
+            services.update_plan(actor=user, plan=plan, changes=changes)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, f"Not saved: {exc}")
+            return redirect("care:plan", plan_id=plan.public_id)
+        else:
+            messages.success(request, "Plan saved.")
+            url = reverse("care:plan", args=[plan.public_id])
+            return redirect(f"{url}#course-h")
+    return _render_plan(request, plan, edit=form)
+
+
+@login_required
+@require_POST
+def homecare_remove(request: HttpRequest, plan_id: str, item_id: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    item = get_object_or_404(plan.home_care.all(), public_id=item_id)
+    kept = _home_care_items(plan, without=item.pk)
+    try:
+        services.update_plan(actor=user, plan=plan, changes={"home_care": kept})
+        messages.success(request, "Home-care item removed.")
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not removed: {_refusal(exc)}")
+    url = reverse("care:plan", args=[plan.public_id])
+    return redirect(f"{url}#homecare-h")
 
 
 @login_required

@@ -259,6 +259,7 @@ class AdministrationOut(Schema):
     items_answered: int
     items_total: int
     calculation: str
+    source: str = Field(description="clinic, or patient_link when the patient filled it by link")
     administered_on: dt.date
     context: str
     entered_by: str
@@ -288,6 +289,7 @@ class EvaluationOut(Schema):
     special_tests: list[SpecialTestOut]
     diagnoses: list[DiagnosisOut]
     baselines: list[AdministrationOut]
+    addenda: list[AddendumOut]
 
 
 class SeventhOut(Schema):

@@ -27,6 +27,7 @@ from palpa.care.models import (
     Diagnosis,
     Discharge,
     Evaluation,
+    EvaluationAddendum,
     Goal,
     HomeCareItem,
     LinkedAdministration,
@@ -47,6 +48,7 @@ from palpa.outcomes.services import administer_instrument
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
+from palpa.referrals.services import count_visit, require_authorization, withdraw_visit
 from palpa.screening.services import check_technique, require_can_sign, require_can_start
 
 SOAP_FIELDS = (
@@ -291,6 +293,12 @@ def sign_note(*, actor: User, note: TreatmentNote) -> TreatmentNote:
         note.content_hash = content_hash(note_content(note))
         note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "updated_at"])
         _audit(actor, Action.UPDATE, note, signed=True, content_hash=note.content_hash)
+        count_visit(  # against the patient's referral in effect on the visit date, if any
+            actor=actor,
+            patient=note.patient,
+            note_public_id=note.public_id,
+            visit_on=note.visit_date,
+        )
         publish(
             TreatmentNoteSigned(
                 note_id=note.pk,
@@ -301,23 +309,53 @@ def sign_note(*, actor: User, note: TreatmentNote) -> TreatmentNote:
     return note
 
 
+ADDENDUM_MAX_CHARS = 5000
+
+
+def _addendum_signature(
+    actor: User,
+    practitioner: Practitioner,
+    *,
+    location: Location,
+    of: str,
+    signed_hash: str,
+    text: str,
+) -> dict[str, Any]:
+    """Check an addendum's text and the signer's license today; return its signed fields.
+
+    The addendum's hash covers the signed record's hash (under the key ``of``), the text,
+    the signer and the time, so the record it amends stays exactly as it was signed.
+    """
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the correction or addition."})
+    if len(text) > ADDENDUM_MAX_CHARS:
+        raise ValidationError({"text": f"An addendum is at most {ADDENDUM_MAX_CHARS} characters."})
+    require_current_license(practitioner, location=location, on=timezone.localdate())
+    now = timezone.now()
+    return {
+        "text": text,
+        "signed_by": actor,
+        "signed_at": now,
+        "content_hash": content_hash({of: signed_hash, "text": text, "by": actor.pk, "at": now}),
+    }
+
+
 def add_addendum(*, actor: User, note: TreatmentNote, text: str) -> NoteAddendum:
     practitioner = _practitioner_of(actor)
     _same_org(actor, note)
     if note.status != TreatmentNote.Status.SIGNED:
         raise Refused("Addenda are added to signed notes; edit the draft itself instead.")
-    if not text.strip():
-        raise ValidationError({"text": "Write the correction or addition."})
-    require_current_license(practitioner, location=note.location, on=timezone.localdate())
-    now = timezone.now()
     addendum = NoteAddendum(
         organization_id=note.organization_id,
         note=note,
-        text=text.strip(),
-        signed_by=actor,
-        signed_at=now,
-        content_hash=content_hash(
-            {"note": note.content_hash, "text": text.strip(), "by": actor.pk, "at": now}
+        **_addendum_signature(
+            actor,
+            practitioner,
+            location=note.location,
+            of="note",
+            signed_hash=note.content_hash,
+            text=text,
         ),
     )
     with transaction.atomic():
@@ -349,6 +387,8 @@ def mark_note_entered_in_error(*, actor: User, note: TreatmentNote, reason: str)
             patient_id=str(note.patient.public_id),
             detail={"from": previous, "reason": reason.strip()},
         )
+        if previous == TreatmentNote.Status.SIGNED:  # a note in error is no visit
+            withdraw_visit(actor=actor, note_public_id=note.public_id, reason=reason)
     return note
 
 
@@ -887,6 +927,152 @@ def mark_evaluation_entered_in_error(
             actor, Action.DELETE, evaluation, **{"from": previous, "reason": reason.strip()}
         )
     return evaluation
+
+
+class EvaluationAddendumRefused(Refused):
+    code = "addendum_refused"
+
+
+def add_evaluation_addendum(
+    *, actor: User, evaluation: Evaluation, text: str
+) -> EvaluationAddendum:
+    """A signed correction or addition to a signed evaluation, which stays as signed.
+
+    The same rules as a note's addendum: any active practitioner of the organization
+    with a current license for the evaluation's location today.
+    """
+    practitioner = _practitioner_of(actor)
+    _same_org(actor, evaluation)
+    if evaluation.status != Evaluation.Status.SIGNED:
+        raise EvaluationAddendumRefused(
+            f"This evaluation is {evaluation.get_status_display().lower()}: addenda are "
+            "added to signed evaluations"
+            + ("; edit the draft itself instead." if not evaluation.is_locked else ".")
+        )
+    addendum = EvaluationAddendum(
+        organization_id=evaluation.organization_id,
+        evaluation=evaluation,
+        **_addendum_signature(
+            actor,
+            practitioner,
+            location=evaluation.location,
+            of="evaluation",
+            signed_hash=evaluation.content_hash,
+            text=text,
+        ),
+    )
+    with transaction.atomic():
+        addendum.save()
+        _audit_evaluation(
+            actor,
+            Action.CREATE,
+            evaluation,
+            addendum=str(addendum.public_id),
+            content_hash=addendum.content_hash,
+        )
+    return addendum
+
+
+class FindingInUse(Refused):
+    code = "finding_in_use"
+
+
+def _remove_from_draft_evaluation(
+    actor: User, evaluation: Evaluation, row: Any, what: str, removed: dict[str, Any]
+) -> None:
+    """Delete one finding of a draft evaluation; the audit entry keeps what was removed."""
+    _editable_evaluation(actor, evaluation)
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if locked.status != Evaluation.Status.DRAFT:
+            raise EvaluationLocked(
+                f"This evaluation is {locked.get_status_display().lower()} and cannot change."
+            )
+        row.delete()
+        _audit_evaluation(actor, Action.UPDATE, evaluation, **{f"removed_draft_{what}": removed})
+
+
+def remove_pain_map_entry(*, actor: User, entry: PainMapEntry) -> None:
+    """Drafts only (a region tapped by mistake); refused once the evaluation is signed."""
+    removed = {
+        "region": entry.region,
+        "side": entry.side,
+        "intensity": entry.intensity,
+        "quality": entry.quality,
+        "note": entry.note,
+    }
+    _remove_from_draft_evaluation(actor, entry.evaluation, entry, "pain", removed)
+
+
+def remove_palpation_finding(*, actor: User, finding: PalpationFinding) -> None:
+    removed = {
+        "region": finding.region,
+        "side": finding.side,
+        "tone": finding.tone,
+        "tenderness": finding.tenderness,
+        "trigger_points": finding.trigger_points,
+        "trigger_point_count": finding.trigger_point_count,
+        "texture": finding.texture,
+    }
+    _remove_from_draft_evaluation(actor, finding.evaluation, finding, "palpation", removed)
+
+
+def remove_special_test(*, actor: User, test: SpecialTest) -> None:
+    removed = {"name": test.name, "side": test.side, "result": test.result, "note": test.note}
+    _remove_from_draft_evaluation(actor, test.evaluation, test, "test", removed)
+
+
+def remove_rom_measurement(*, actor: User, measurement: RomMeasurement) -> None:
+    """Drafts only; refused while a goal uses the measurement as its baseline."""
+    evaluation = measurement.evaluation
+    if evaluation is None:
+        raise Refused("A re-assessment's measurement is kept; it is not removed.")
+    _editable_evaluation(actor, evaluation)
+    if Goal.objects.filter(baseline_rom=measurement).exists():
+        raise FindingInUse(
+            "This measurement is the baseline of a goal; remove that goal from its draft "
+            "plan first."
+        )
+    removed = {
+        "joint": measurement.joint,
+        "motion": measurement.motion,
+        "side": measurement.side,
+        "degrees": measurement.degrees,
+        "mode": measurement.mode,
+        "instrument": measurement.instrument,
+    }
+    _remove_from_draft_evaluation(actor, evaluation, measurement, "rom", removed)
+
+
+def remove_diagnosis(*, actor: User, diagnosis: Diagnosis) -> None:
+    """Drafts only; the diagnoses after it move up (removing the primary promotes the next)."""
+    evaluation = diagnosis.evaluation
+    if evaluation is None:
+        raise Refused("A plan's diagnoses are changed by editing the draft plan.")
+    removed = {"code": diagnosis.code, "rank": diagnosis.rank}
+    with transaction.atomic():
+        _remove_from_draft_evaluation(actor, evaluation, diagnosis, "diagnosis", removed)
+        rest = Diagnosis.objects.filter(evaluation=evaluation).order_by("rank", "created_at")
+        for rank, other in enumerate(rest, start=1):
+            if other.rank != rank:
+                Diagnosis.objects.filter(pk=other.pk).update(rank=rank)
+
+
+Finding = PainMapEntry | PalpationFinding | RomMeasurement | SpecialTest | Diagnosis
+
+
+def remove_evaluation_finding(*, actor: User, finding: Finding) -> None:
+    """Remove any one finding of a draft evaluation (the verb for its kind)."""
+    if isinstance(finding, PainMapEntry):
+        remove_pain_map_entry(actor=actor, entry=finding)
+    elif isinstance(finding, PalpationFinding):
+        remove_palpation_finding(actor=actor, finding=finding)
+    elif isinstance(finding, RomMeasurement):
+        remove_rom_measurement(actor=actor, measurement=finding)
+    elif isinstance(finding, SpecialTest):
+        remove_special_test(actor=actor, test=finding)
+    else:
+        remove_diagnosis(actor=actor, diagnosis=finding)
 
 
 def audit_evaluation_read(*, actor: User, evaluation: Evaluation) -> None:
@@ -1432,6 +1618,12 @@ def sign_plan(*, actor: User, plan: Plan) -> Plan:
         raise ValidationError(errors)
     require_current_license(practitioner, location=plan.location, on=timezone.localdate())
     with transaction.atomic():
+        require_authorization(  # the referral's visits left and expiry, or an owner's override
+            actor=actor,
+            patient=plan.patient,
+            visits_planned=plan.frequency_per_week * plan.duration_weeks,
+            ends_on=plan.starts_on + dt.timedelta(weeks=plan.duration_weeks, days=-1),
+        )
         locked = Plan.objects.select_for_update().get(pk=plan.pk)
         if locked.status != Plan.Status.DRAFT:
             raise PlanLocked("This plan was signed a moment ago.")

@@ -31,6 +31,16 @@ urlpatterns = [
         name="evaluation_add",
     ),
     path(
+        "evaluations/<uuid:evaluation_id>/remove/<slug:part>/<uuid:row_id>/",
+        result_views.evaluation_remove,
+        name="evaluation_remove",
+    ),
+    path(
+        "evaluations/<uuid:evaluation_id>/addenda/",
+        result_views.evaluation_addendum_add,
+        name="evaluation_addendum_add",
+    ),
+    path(
         "evaluations/<uuid:evaluation_id>/baselines/",
         result_views.evaluation_administration,
         name="evaluation_administration",
@@ -47,7 +57,13 @@ urlpatterns = [
     ),
     path("evaluations/<uuid:evaluation_id>/plan/new/", result_views.plan_new, name="plan_new"),
     path("plans/<uuid:plan_id>/", result_views.plan_detail, name="plan"),
+    path("plans/<uuid:plan_id>/edit/", result_views.plan_edit, name="plan_edit"),
     path("plans/<uuid:plan_id>/add/<slug:part>/", result_views.plan_add, name="plan_add"),
+    path(
+        "plans/<uuid:plan_id>/home-care/<uuid:item_id>/remove/",
+        result_views.homecare_remove,
+        name="homecare_remove",
+    ),
     path(
         "plans/<uuid:plan_id>/goals/<uuid:goal_id>/remove/",
         result_views.goal_remove,

@@ -43,6 +43,7 @@ def test_a_therapist_records_and_lists_scores(
     assert rmdq.status_code == 201, rmdq.content
     body = rmdq.json()
     assert (body["instrument"], body["score"], body["items_answered"]) == ("RMDQ", 8, 24)
+    assert body["source"] == "clinic"
     assert body["library_version"] == load_library().version
     client.post(
         _path(patient),
