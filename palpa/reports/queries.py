@@ -1,0 +1,116 @@
+"""Reports as the actor may see them (clinical roles of the same organization), their
+delivery status, and whether a progress report is due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.care.models import Plan, TreatmentNote
+from palpa.patients.models import Patient
+from palpa.reports import rules
+from palpa.reports.models import Report, ReportDelivery
+
+
+def may_see_reports(actor: User) -> bool:
+    return has_capability(actor, Capability.VIEW_CLINICAL)
+
+
+def may_write_reports(actor: User) -> bool:
+    return has_capability(actor, Capability.EDIT_CLINICAL)
+
+
+def reports_for(actor: User) -> QuerySet[Report]:
+    """The actor's organization's reports, each annotated with ``was_sent`` and
+    ``was_opened`` (an emailed link sent / opened, or a download for fax)."""
+    if not may_see_reports(actor):
+        return Report.objects.none()
+    deliveries = ReportDelivery.objects.filter(report=OuterRef("pk"))
+    return (
+        Report.objects.filter(organization_id=tenant_id(actor))
+        .select_related(
+            "patient",
+            "plan",
+            "practitioner",
+            "physician",
+            "referral",
+            "location",
+            "organization",
+            "signed_by",
+            "supersedes",
+        )
+        .defer("pdf")
+        .annotate(
+            was_sent=Exists(deliveries.filter(sent_at__isnull=False)),
+            was_opened=Exists(deliveries.filter(opened_at__isnull=False)),
+        )
+    )
+
+
+def patient_reports(actor: User, patient: Patient) -> QuerySet[Report]:
+    return reports_for(actor).filter(patient=patient)
+
+
+def delivery_status(report: Report) -> rules.DeliveryStatus:
+    sent = getattr(report, "was_sent", None)
+    opened = getattr(report, "was_opened", None)
+    if sent is None or opened is None:
+        deliveries = ReportDelivery.objects.filter(report=report)
+        sent = deliveries.filter(sent_at__isnull=False).exists()
+        opened = deliveries.filter(opened_at__isnull=False).exists()
+    return rules.delivery_status(report.status, sent=bool(sent), opened=bool(opened))
+
+
+def deliveries_of(actor: User, report: Report) -> QuerySet[ReportDelivery]:
+    if not may_see_reports(actor):
+        return ReportDelivery.objects.none()
+    return ReportDelivery.objects.filter(
+        organization_id=tenant_id(actor), report=report
+    ).select_related("created_by")
+
+
+def versions_of(actor: User, report: Report) -> QuerySet[Report]:
+    return reports_for(actor).filter(lineage=report.lineage).order_by("-version")
+
+
+@dataclass(frozen=True)
+class ProgressDue:
+    plan: Plan
+    due: rules.Due
+
+
+def progress_report_due(actor: User, patient: Patient, today: dt.date) -> ProgressDue | None:
+    """Whether the patient's active plan of care is due a progress report under the
+    organization's policy; None without an active plan (or for roles that see no care)."""
+    if not may_see_reports(actor) or patient.organization_id != actor.organization_id:
+        return None
+    from palpa.reports.services import last_signed_report, policy_for
+
+    plan = (
+        Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
+        .order_by("-starts_on", "-version")
+        .first()
+    )
+    if plan is None:
+        return None
+    policy = policy_for(patient.organization_id)
+    last = last_signed_report(plan)
+    first = Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
+    since = last.period_end if last is not None else first.starts_on
+    notes = TreatmentNote.objects.filter(
+        plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
+    )
+    notes = notes.filter(visit_date__gt=since) if last is not None else notes
+    due = rules.progress_report_due(
+        since=since,
+        visits_since=notes.count(),
+        today=today,
+        every_visits=policy.every_visits,
+        every_days=policy.every_days,
+        reported=last is not None,
+    )
+    return ProgressDue(plan=plan, due=due)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ReportIn(Schema):
+    kind: str = Field(description="progress or discharge")
+
+
+class ReportPatch(Schema):
+    assessment: str | None = None
+    recommendation: str | None = Field(
+        default=None, description="continue, modify, discharge or refer_back"
+    )
+    recommendation_detail: str | None = None
+
+
+class CorrectionIn(Schema):
+    reason: str
+
+
+class DeliveryIn(Schema):
+    email: str = Field(
+        default="", description="Empty: the physician's secure email from the directory."
+    )
+
+
+class DeliveryOut(Schema):
+    id: UUID
+    channel: str
+    recipient: str
+    sent_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    opened_at: dt.datetime | None
+
+
+class ReportOut(Schema):
+    id: UUID
+    patient: UUID
+    plan: UUID
+    kind: str
+    version: int
+    supersedes: UUID | None
+    correction_reason: str
+    period_start: dt.date
+    period_end: dt.date
+    practitioner: str
+    physician: str | None
+    assessment: str
+    recommendation: str
+    recommendation_detail: str
+    status: str
+    delivery_status: str = Field(description="draft, signed, sent, opened, superseded, ...")
+    signed_at: dt.datetime | None
+    content_hash: str = Field(description="SHA-256 of the signed PDF's bytes")
+    pdf_size: int
+
+
+class ReportContentOut(ReportOut):
+    content: dict[str, Any] = Field(
+        description="What the report shows: the signed snapshot, or a draft built now."
+    )
+
+
+class PolicyIn(Schema):
+    every_visits: int | None
+    every_days: int | None
+    link_days: int
+
+
+class PolicyOut(Schema):
+    every_visits: int | None
+    every_days: int | None
+    link_days: int

@@ -1,0 +1,626 @@
+"""The only code that writes reports, their deliveries and the report policy.
+
+Every verb checks the actor's role and organization, validates everything before it
+writes, runs in one transaction and leaves one audit entry. Signed reports never change:
+a correction is a new version. The physician's link is single use: only the SHA-256 of
+its token is stored, the token itself exists only in the email.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.audit.services import Action, record
+from palpa.care.models import Plan
+from palpa.core.errors import Refused
+from palpa.patients.models import Patient
+from palpa.practitioners.models import Practitioner
+from palpa.practitioners.services import require_current_license
+from palpa.reports import content as report_content
+from palpa.reports import render
+from palpa.reports.models import (
+    DEFAULT_EVERY_DAYS,
+    DEFAULT_EVERY_VISITS,
+    DEFAULT_LINK_DAYS,
+    Report,
+    ReportDelivery,
+    ReportLinkAttempt,
+    ReportPolicy,
+)
+
+EDITABLE = ("assessment", "recommendation", "recommendation_detail")
+SIGNED = (Report.Status.SIGNED, Report.Status.SUPERSEDED)
+TOKEN_BYTES = 32
+
+
+class ReportRefused(Refused):
+    code = "report_refused"
+
+
+class ReportLocked(Refused):
+    code = "report_locked"
+
+
+def _same_org(actor: User, *objs: Any) -> None:
+    for obj in objs:
+        if obj.organization_id != tenant_id(actor):
+            raise PermissionDenied("This record belongs to another organization.")
+
+
+def _practitioner_of(actor: User) -> Practitioner:
+    require(actor, Capability.EDIT_CLINICAL)
+    found = Practitioner.objects.filter(user=actor, organization_id=tenant_id(actor)).first()
+    if found is None or not found.active:
+        raise PermissionDenied("Only an active practitioner of this organization writes reports.")
+    return found
+
+
+def _audit(
+    actor: User | None, action: str, report: Report, label: str = "physician link", **detail: Any
+) -> None:
+    record(
+        actor=actor,
+        action=action,
+        organization=report.organization if actor is None else None,
+        obj=report,
+        patient_id=str(report.patient.public_id),
+        detail={"kind": report.kind, "version": report.version, **detail},
+        actor_label="" if actor is not None else label,
+    )
+
+
+# --- policy ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    every_visits: int | None
+    every_days: int | None
+    link_days: int
+
+
+def policy_for(organization_id: int) -> Policy:
+    """The organization's report policy, else the deployment's settings, else 10 visits,
+    30 days and 14-day links."""
+    row = ReportPolicy.objects.filter(organization_id=organization_id).first()
+    if row is not None:
+        return Policy(row.every_visits, row.every_days, row.link_days)
+    return Policy(
+        getattr(settings, "PALPA_REPORT_EVERY_VISITS", DEFAULT_EVERY_VISITS),
+        getattr(settings, "PALPA_REPORT_EVERY_DAYS", DEFAULT_EVERY_DAYS),
+        int(getattr(settings, "PALPA_REPORT_LINK_DAYS", DEFAULT_LINK_DAYS)),
+    )
+
+
+def set_report_policy(
+    *, actor: User, every_visits: int | None, every_days: int | None, link_days: int
+) -> ReportPolicy:
+    require(actor, Capability.MANAGE_ORGANIZATION)
+    org = tenant_id(actor)
+    policy = ReportPolicy.objects.filter(organization_id=org).first() or ReportPolicy(
+        organization_id=org
+    )
+    before = {
+        "every_visits": policy.every_visits,
+        "every_days": policy.every_days,
+        "link_days": policy.link_days,
+    }
+    policy.every_visits = every_visits
+    policy.every_days = every_days
+    policy.link_days = link_days
+    policy.full_clean(exclude=["organization"])
+    if every_visits is None and every_days is None:
+        raise ValidationError(
+            {"every_visits": "Set visits, days or both: otherwise no report is ever due."}
+        )
+    after = {"every_visits": every_visits, "every_days": every_days, "link_days": link_days}
+    with transaction.atomic():
+        policy.save()
+        record(
+            actor=actor, action=Action.SETTINGS, obj=policy, detail={"from": before, "to": after}
+        )
+    return policy
+
+
+# --- drafting --------------------------------------------------------------------------
+
+
+def _reported_plan(patient: Patient, kind: str) -> Plan:
+    plans = Plan.objects.filter(patient=patient).order_by("-starts_on", "-version", "-created_at")
+    if kind == Report.Kind.DISCHARGE:
+        plan = plans.filter(status=Plan.Status.COMPLETED, discharge__isnull=False).first()
+        if plan is None:
+            raise ReportRefused(
+                "A discharge report needs a discharged plan of care: discharge the plan first."
+            )
+        return plan
+    plan = plans.filter(status=Plan.Status.ACTIVE).first()
+    if plan is None:
+        raise ReportRefused(
+            "A progress report reports on an active (signed) plan of care; this patient has none."
+        )
+    return plan
+
+
+def last_signed_report(plan: Plan) -> Report | None:
+    return (
+        Report.objects.filter(plan__lineage=plan.lineage, status__in=SIGNED)
+        .order_by("-period_end", "-version")
+        .first()
+    )
+
+
+def _period(plan: Plan, end: dt.date) -> tuple[dt.date, dt.date]:
+    first = Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
+    start = first.starts_on
+    last = last_signed_report(plan)
+    if last is not None and last.period_end < end:
+        start = last.period_end + dt.timedelta(days=1)
+    return min(start, end), end
+
+
+def start_report(*, actor: User, patient: Patient, kind: str) -> Report:
+    """Draft a progress report (on the active plan, up to today) or a discharge report (on
+    the discharged plan, up to the discharge). An open draft of the same kind for the same
+    plan is returned instead of a second one."""
+    practitioner = _practitioner_of(actor)
+    _same_org(actor, patient)
+    if kind not in Report.Kind.values:
+        raise ValidationError({"kind": f"The kind is one of {', '.join(Report.Kind.values)}."})
+    plan = _reported_plan(patient, kind)
+    existing = Report.objects.filter(
+        plan__lineage=plan.lineage, kind=kind, status=Report.Status.DRAFT, supersedes__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    if kind == Report.Kind.DISCHARGE:
+        end = plan.discharge.discharged_on
+        recommendation = Report.Recommendation.DISCHARGE
+    else:
+        end = timezone.localdate()
+        recommendation = Report.Recommendation.CONTINUE
+    start, end = _period(plan, end)
+    from palpa.referrals.services import active_referral, latest_referral
+
+    referral = active_referral(patient, end) or latest_referral(patient)
+    report = Report(
+        organization_id=patient.organization_id,
+        patient=patient,
+        plan=plan,
+        referral=referral,
+        physician=referral.physician if referral is not None else None,
+        practitioner=practitioner,
+        location=plan.location,
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        recommendation=recommendation,
+    )
+    with transaction.atomic():
+        report.save()
+        _audit(actor, Action.CREATE, report, plan=str(plan.public_id))
+    return report
+
+
+def _editable(actor: User, report: Report) -> Practitioner:
+    practitioner = _practitioner_of(actor)
+    _same_org(actor, report)
+    if report.status != Report.Status.DRAFT:
+        raise ReportLocked("A signed report never changes; correct it to make a new version.")
+    if report.practitioner_id != practitioner.pk:
+        raise PermissionDenied("Only the report's practitioner changes or signs the draft.")
+    return practitioner
+
+
+def _field_errors(report: Report) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if report.recommendation not in Report.Recommendation.values:
+        errors["recommendation"] = [
+            f"The recommendation is one of {', '.join(Report.Recommendation.values)}."
+        ]
+    if len(report.assessment) > 4000:
+        errors["assessment"] = ["At most 4000 characters."]
+    if len(report.recommendation_detail) > 2000:
+        errors["recommendation_detail"] = ["At most 2000 characters."]
+    return errors
+
+
+def update_report(*, actor: User, report: Report, changes: dict[str, Any]) -> Report:
+    """Change a draft's assessment, recommendation or its detail."""
+    _editable(actor, report)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+    for name, value in changes.items():
+        setattr(
+            report,
+            name,
+            (value or "").strip() if isinstance(value, str) or value is None else value,
+        )
+    errors = _field_errors(report)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        report.save(update_fields=[*changes, "updated_at"])
+        _audit(actor, Action.UPDATE, report, fields=sorted(changes))
+    return report
+
+
+def _current_period(report: Report) -> None:
+    """A first progress report runs up to today until it is signed."""
+    if (
+        report.status == Report.Status.DRAFT
+        and report.kind == Report.Kind.PROGRESS
+        and report.supersedes_id is None
+    ):
+        report.period_end = max(timezone.localdate(), report.period_start)
+
+
+def preview(*, actor: User, report: Report) -> dict[str, Any]:
+    """What the report shows: a signed report's snapshot, or a draft built from the chart
+    as it is now. The read is audited."""
+    require(actor, Capability.VIEW_CLINICAL)
+    _same_org(actor, report)
+    _audit(actor, Action.READ, report)
+    if report.is_signed or (report.status == Report.Status.ENTERED_IN_ERROR and report.content):
+        return dict(report.content)
+    _current_period(report)
+    return report_content.build(report)
+
+
+def sign_report(*, actor: User, report: Report) -> Report:
+    """Sign: license check, snapshot, PDF, SHA-256 of the PDF; a correction supersedes the
+    version before it."""
+    practitioner = _editable(actor, report)
+    errors = _field_errors(report)
+    if not report.assessment.strip():
+        errors["assessment"] = ["Write your assessment: the physician reads it first."]
+    needs_detail = (Report.Recommendation.MODIFY, Report.Recommendation.REFER_BACK)
+    if report.recommendation in needs_detail and not report.recommendation_detail.strip():
+        errors["recommendation_detail"] = [
+            "Say what should change." if report.recommendation == "modify" else "Say why."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    today = timezone.localdate()
+    decision = require_current_license(practitioner, location=report.location, on=today)
+    license_ = decision.license
+    _current_period(report)
+    snapshot = report_content.build(report)
+    now = timezone.now()
+    snapshot["signature"] = {
+        "name": f"{practitioner.given_name} {practitioner.family_name}",
+        "credentials": practitioner.credentials,
+        "npi": practitioner.npi,
+        "license": (
+            f"{license_.license_type} {license_.jurisdiction} #{license_.number}"
+            if license_ is not None
+            else ""
+        ),
+        "license_expires": license_.expires_on.isoformat() if license_ is not None else "",
+        "signed_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z"),
+    }
+    document = render.pdf(snapshot, draft=False)
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status != Report.Status.DRAFT:
+            raise ReportLocked("This report was signed a moment ago.")
+        report.content = snapshot
+        report.pdf = document
+        report.pdf_size = len(document)
+        report.content_hash = hashlib.sha256(document).hexdigest()
+        report.signed_at = now
+        report.signed_by = actor
+        report.status = Report.Status.SIGNED
+        report.save()
+        if report.supersedes_id is not None:
+            previous = Report.objects.get(pk=report.supersedes_id)
+            previous.status = Report.Status.SUPERSEDED
+            previous.status_reason = f"Corrected by version {report.version}."
+            previous.save(update_fields=["status", "status_reason", "updated_at"])
+        _audit(
+            actor,
+            Action.UPDATE,
+            report,
+            signed=True,
+            content_hash=report.content_hash,
+            license=snapshot["signature"]["license"],
+        )
+    return report
+
+
+def correct_report(*, actor: User, report: Report, reason: str) -> Report:
+    """A new draft version of a signed report; the signed one stays until the new one is
+    signed, then becomes superseded. Both are kept."""
+    practitioner = _practitioner_of(actor)
+    _same_org(actor, report)
+    if report.status != Report.Status.SIGNED:
+        raise ReportRefused("Only the current signed version of a report is corrected.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what the correction is for."})
+    if len(reason) > 300:
+        raise ValidationError({"reason": "At most 300 characters."})
+    pending = Report.objects.filter(supersedes=report).exclude(
+        status=Report.Status.ENTERED_IN_ERROR
+    )
+    if pending.exists():
+        raise ReportRefused("A correction of this report is already drafted.")
+    draft = Report(
+        organization_id=report.organization_id,
+        patient=report.patient,
+        plan=report.plan,
+        referral=report.referral,
+        physician=report.physician,
+        practitioner=practitioner,
+        location=report.location,
+        kind=report.kind,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        lineage=report.lineage,
+        version=report.version + 1,
+        supersedes=report,
+        correction_reason=reason.strip(),
+        assessment=report.assessment,
+        recommendation=report.recommendation,
+        recommendation_detail=report.recommendation_detail,
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                draft.save()
+        except IntegrityError as exc:
+            raise ReportRefused("A correction of this report is already drafted.") from exc
+        _audit(actor, Action.CREATE, draft, corrects=str(report.public_id), reason=reason.strip())
+    return draft
+
+
+def discard_report(*, actor: User, report: Report, reason: str) -> Report:
+    """Mark a draft entered in error (a signed report is corrected, never discarded)."""
+    _editable(actor, report)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the draft is discarded."})
+    with transaction.atomic():
+        report.status = Report.Status.ENTERED_IN_ERROR
+        report.status_reason = reason.strip()[:300]
+        report.save(update_fields=["status", "status_reason", "updated_at"])
+        _audit(actor, Action.DELETE, report, reason=report.status_reason)
+    return report
+
+
+# --- delivery --------------------------------------------------------------------------
+
+
+def _sendable(actor: User, report: Report) -> None:
+    require(actor, Capability.EDIT_CLINICAL)
+    _same_org(actor, report)
+    if report.status != Report.Status.SIGNED:
+        state = "a draft" if report.status == Report.Status.DRAFT else report.get_status_display()
+        raise ReportRefused(f"Only a signed, current report is sent; this one is {state.lower()}.")
+
+
+def send_report(
+    *, actor: User, report: Report, base_url: str, recipient: str = ""
+) -> ReportDelivery:
+    """Email the physician a single-use link to the signed PDF (sent by a background task,
+    queued in this transaction so it survives a restart)."""
+    _sendable(actor, report)
+    address = (recipient or (report.physician.secure_email if report.physician else "")).strip()
+    if not address:
+        raise ValidationError(
+            {"email": "The physician has no secure email on file: give an address."}
+        )
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError({"email": f"'{address}' is not an email address."}) from exc
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("send_report needs the site's absolute base URL")
+    from palpa.reports.tasks import deliver_report_email
+
+    delivery = ReportDelivery(
+        organization_id=report.organization_id,
+        report=report,
+        channel=ReportDelivery.Channel.EMAIL,
+        recipient=address,
+        created_by=actor,
+    )
+    with transaction.atomic():
+        delivery.save()
+        _audit(actor, Action.EXPORT, report, channel="email", to=address)
+        deliver_report_email.enqueue(delivery.pk, base_url.rstrip("/"))
+    return delivery
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_path(token: str) -> str:
+    from django.urls import reverse
+
+    return reverse("report_link:open", args=[token])
+
+
+def deliver_email(*, delivery_id: int, base_url: str, send: bool = True) -> bool:
+    """Make the link's token, store its hash and expiry, and send the email. Returns False
+    when the delivery was sent already (the task is safe to run twice). ``send=False``
+    records the delivery without emailing anyone (the demo clinic's physicians are
+    fictional)."""
+    with transaction.atomic():
+        delivery = (
+            ReportDelivery.objects.select_for_update()
+            .select_related("report__patient", "report__organization", "report__location")
+            .get(pk=delivery_id)
+        )
+        if delivery.sent_at is not None:
+            return False
+        report = delivery.report
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = timezone.now()
+        delivery.token_hash = _token_hash(token)
+        delivery.sent_at = now
+        delivery.expires_at = now + dt.timedelta(days=policy_for(report.organization_id).link_days)
+        delivery.save(update_fields=["token_hash", "sent_at", "expires_at", "updated_at"])
+        context = {
+            "clinic": report_content.clinic(report),
+            "physician": str(report.physician) if report.physician else "",
+            "kind": report.get_kind_display().lower(),
+            "initials": ".".join(
+                [report.patient.given_name[:1].upper(), report.patient.family_name[:1].upper()]
+            )
+            + ".",
+            "signed_on": timezone.localtime(report.signed_at).date() if report.signed_at else None,
+            "link": base_url + link_path(token),
+            "expires_on": timezone.localtime(delivery.expires_at).date(),
+        }
+        message = EmailMessage(
+            subject=f"A {context['kind']} from {report.organization.name}",
+            body=render_to_string("reports/email.txt", context),
+            to=[delivery.recipient],
+        )
+        _audit(
+            None,
+            Action.EXPORT,
+            report,
+            "report delivery",
+            delivery=str(delivery.public_id),
+            sent_to=delivery.recipient,
+            expires_at=delivery.expires_at.isoformat(),
+        )
+        if send:
+            message.send()
+    return True
+
+
+def download_for_fax(*, actor: User, report: Report) -> ReportDelivery:
+    """Record that the signed PDF was downloaded to fax it (the caller streams the PDF)."""
+    _sendable(actor, report)
+    delivery = ReportDelivery(
+        organization_id=report.organization_id,
+        report=report,
+        channel=ReportDelivery.Channel.DOWNLOAD,
+        created_by=actor,
+        sent_at=timezone.now(),
+    )
+    with transaction.atomic():
+        delivery.save()
+        _audit(actor, Action.EXPORT, report, channel="download")
+    return delivery
+
+
+def audit_pdf_read(*, actor: User, report: Report) -> None:
+    require(actor, Capability.VIEW_CLINICAL)
+    _same_org(actor, report)
+    _audit(actor, Action.EXPORT, report, channel="view")
+
+
+# --- the physician's link --------------------------------------------------------------
+
+
+def allow_link_request(client_address: str) -> bool:
+    """Count a request to a report link from this address; False once over the limit
+    (``PALPA_REPORT_LINK_RATE_LIMIT`` requests, default 20, per
+    ``PALPA_REPORT_LINK_RATE_WINDOW_MINUTES``, default 15), shared by every app server."""
+    limit = int(getattr(settings, "PALPA_REPORT_LINK_RATE_LIMIT", 20))
+    minutes = int(getattr(settings, "PALPA_REPORT_LINK_RATE_WINDOW_MINUTES", 15))
+    now = timezone.now()
+    epoch_minutes = int(now.timestamp() // 60)
+    start = dt.datetime.fromtimestamp((epoch_minutes - epoch_minutes % minutes) * 60, tz=dt.UTC)
+    address = (client_address or "unknown")[:64]
+    with transaction.atomic():
+        attempts = ReportLinkAttempt.objects.filter(client_address=address, window_start=start)
+        if not attempts.update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    ReportLinkAttempt.objects.create(
+                        client_address=address, window_start=start, count=1
+                    )
+            except IntegrityError:  # another request created the window first
+                attempts.update(count=F("count") + 1)
+            ReportLinkAttempt.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
+        count = attempts.values_list("count", flat=True).get()
+    return count <= limit
+
+
+def _usable(token: str) -> QuerySet[ReportDelivery]:
+    return ReportDelivery.objects.filter(
+        token_hash=_token_hash(token),
+        channel=ReportDelivery.Channel.EMAIL,
+        opened_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        report__status__in=SIGNED,
+    )
+
+
+def _refused_link(token: str, why: str) -> None:
+    """Audit a request to a link that cannot be used (in the clinic's log when the token
+    is known, else in the system log; the token itself is never written)."""
+    known = (
+        ReportDelivery.objects.select_related("report__patient", "report__organization")
+        .filter(token_hash=_token_hash(token))
+        .first()
+        if token and len(token) <= 100
+        else None
+    )
+    if known is None:
+        record(
+            actor=None,
+            action=Action.READ,
+            object_type="ReportDelivery",
+            detail={"refused": "unknown report link"},
+            actor_label="physician link",
+        )
+        return
+    _audit(None, Action.READ, known.report, delivery=str(known.public_id), refused=why)
+
+
+def find_link(token: str) -> ReportDelivery | None:
+    """The delivery behind a token if it can still be opened; otherwise None (audited)."""
+    if token and len(token) <= 100:
+        found = _usable(token).select_related("report__organization").first()
+        if found is not None:
+            return found
+    _refused_link(token, "used, expired or withdrawn")
+    return None
+
+
+def open_link(*, token: str, client_address: str) -> Report | None:
+    """Open the report once: mark the delivery opened and return the report (its PDF is
+    streamed by the caller). None when the link cannot be used; every open is audited."""
+    if token and len(token) <= 100:
+        with transaction.atomic():
+            delivery = (
+                _usable(token)
+                .select_for_update()
+                .select_related("report__patient", "report__organization")
+                .first()
+            )
+            if delivery is not None:
+                delivery.opened_at = timezone.now()
+                delivery.opened_from = (client_address or "")[:64]
+                delivery.save(update_fields=["opened_at", "opened_from", "updated_at"])
+                _audit(
+                    None,
+                    Action.READ,
+                    delivery.report,
+                    delivery=str(delivery.public_id),
+                    opened=True,
+                )
+                return delivery.report
+    _refused_link(token, "used, expired or withdrawn")
+    return None

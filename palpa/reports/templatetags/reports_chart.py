@@ -1,0 +1,48 @@
+"""The patient's reports on the chart, with "progress report due": clinical roles only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability
+from palpa.care.models import Plan
+from palpa.patients.models import Patient
+from palpa.reports import queries, rules
+
+register = template.Library()
+
+SHOWN = 10
+
+
+@register.inclusion_tag("reports/_chart_reports_body.html", takes_context=True)
+def reports_chart(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
+    """Newest reports with their delivery status (the chart's read is audited already)."""
+    shown: dict[str, Any] = {"visible": False, "patient": patient}
+    if not isinstance(user, User) or user.organization_id != patient.organization_id:
+        return shown
+    if not queries.may_see_reports(user):
+        return shown
+    reports = list(
+        queries.patient_reports(user, patient).exclude(status="entered-in-error")[:SHOWN]
+    )
+    items = []
+    for report in reports:
+        status = queries.delivery_status(report)
+        items.append({"report": report, "status": status, "label": rules.DELIVERY_LABELS[status]})
+    shown.update(
+        visible=True,
+        reports=items,
+        due=queries.progress_report_due(user, patient, timezone.localdate()),
+        discharged=Plan.objects.filter(
+            patient=patient, status=Plan.Status.COMPLETED, discharge__isnull=False
+        ).exists(),
+        may_write=queries.may_write_reports(user),
+        may_policy=has_capability(user, Capability.MANAGE_ORGANIZATION),
+        csrf_token=context.get("csrf_token"),
+        request=context.get("request"),
+    )
+    return shown
