@@ -1,0 +1,167 @@
+"""Parsing FHIR search values: dates with prefixes, tokens, references, strings.
+
+Pure functions (no database): each returns what the search needs or raises FhirError
+(400) naming the parameter and the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from palpa.fhir.errors import FhirError
+
+DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
+_DATE = re.compile(
+    r"^(?P<year>\d{4})(-(?P<month>\d{2})(-(?P<day>\d{2})"
+    r"(T(?P<time>\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q(pk__isnull=False)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A search value as the half-open range [start, end) it stands for, with its prefix."""
+
+    prefix: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+def _add_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def parse_date(name: str, raw: str) -> DateRange:
+    prefix = "eq"
+    text = raw
+    if len(raw) > 2 and raw[:2] in (*DATE_PREFIXES, "ap"):
+        prefix, text = raw[:2], raw[2:]
+    if prefix == "ap":
+        raise FhirError(400, f"{name}: the 'ap' (approximately) prefix is not supported.")
+    match = _DATE.match(text)
+    if match is None:
+        raise FhirError(
+            400,
+            f"{name}={raw!r}: a date is YYYY, YYYY-MM, YYYY-MM-DD or a dateTime with a time "
+            f"zone, optionally after a prefix ({', '.join(DATE_PREFIXES)}).",
+        )
+    try:
+        year = int(match["year"])
+        if match["time"]:
+            zone = match["tz"] or "Z"
+            value = dt.datetime.fromisoformat(
+                f"{text[:10]}T{match['time']}{'+00:00' if zone == 'Z' else zone}"
+            )
+            if match["tz"] is None:
+                value = value.replace(tzinfo=dt.UTC)
+            seconds = 1 if match["time"].count(":") == 2 else 60
+            return DateRange(prefix, value, value + dt.timedelta(seconds=seconds))
+        if match["day"]:
+            first = dt.date(year, int(match["month"]), int(match["day"]))
+            last = first + dt.timedelta(days=1)
+        elif match["month"]:
+            first = dt.date(year, int(match["month"]), 1)
+            last = _add_month(first)
+        else:
+            first, last = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    except ValueError as exc:
+        raise FhirError(400, f"{name}={raw!r}: not a real date ({exc}).") from exc
+    return DateRange(
+        prefix,
+        dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC),
+        dt.datetime.combine(last, dt.time(), tzinfo=dt.UTC),
+    )
+
+
+def _ceil_day(value: dt.datetime) -> dt.date:
+    day = value.date()
+    return day if value.time() == dt.time() else day + dt.timedelta(days=1)
+
+
+def date_q(field: str, value: DateRange, *, date_only: bool) -> Q:
+    """The condition a stored value must meet (FHIR's range rules).
+
+    A stored date stands for its whole day; a stored time stamp for its instant. Against a
+    stored date, ``eq`` with a time in the search value matches the day containing it.
+    """
+    low: dt.date | dt.datetime = value.start
+    high: dt.date | dt.datetime = value.end
+    above: dt.date | dt.datetime = value.end
+    below: dt.date | dt.datetime = value.start
+    if date_only:
+        low, high = value.start.date(), _ceil_day(value.end)
+        above, below = value.end.date(), _ceil_day(value.start)
+    if value.prefix == "eq":
+        return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+    if value.prefix == "ne":
+        return ~Q(**{f"{field}__gte": low, f"{field}__lt": high})
+    if value.prefix in ("gt", "sa"):
+        return Q(**{f"{field}__gte": above})
+    if value.prefix == "ge":
+        return Q(**{f"{field}__gte": low})
+    if value.prefix in ("lt", "eb"):
+        return Q(**{f"{field}__lt": below})
+    return Q(**{f"{field}__lt": high})  # le
+
+
+def parse_token(raw: str) -> tuple[str | None, str]:
+    """``system|code`` -> (system, code); ``code`` -> (None, code); ``|code`` -> ("", code)."""
+    if "|" in raw:
+        system, _, code = raw.partition("|")
+        return system, code
+    return None, raw
+
+
+def token_q(values: list[str], match: Callable[[str | None, str], Q | None]) -> Q:
+    """OR over the comma-separated values; a value ``match`` does not know matches nothing."""
+    found = NOTHING
+    for raw in values:
+        system, code = parse_token(raw)
+        condition = match(system, code)
+        if condition is not None:
+            found |= condition
+    return found
+
+
+def parse_reference(name: str, raw: str, resource_type: str) -> uuid.UUID | None:
+    """``Type/id``, a full URL ending in it, or a bare id -> the id as a UUID (None: an id
+    that cannot exist here, which matches nothing)."""
+    text = raw.rstrip("/")
+    if "/" in text:
+        parts = text.split("/")
+        if len(parts) >= 2 and parts[-2] != resource_type:
+            raise FhirError(400, f"{name}={raw!r}: expected a reference to a {resource_type}.")
+        text = parts[-1]
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def parse_uuid(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def string_q(fields: list[str], values: list[str], modifier: str) -> Q:
+    lookup = {"": "istartswith", "exact": "exact", "contains": "icontains"}[modifier]
+    found = NOTHING
+    for value in values:
+        for field in fields:
+            found |= Q(**{f"{field}__{lookup}": value})
+    return found
+
+
+def split_values(raw: str) -> list[str]:
+    r"""Comma-separated values (OR); ``\,`` is a literal comma."""
+    parts = re.split(r"(?<!\\),", raw)
+    return [part.replace("\\,", ",") for part in parts if part != ""]

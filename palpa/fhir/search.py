@@ -1,0 +1,340 @@
+"""Reads and searches over the registry, for one principal.
+
+A search runs in two steps: first the sort keys and ids of every matching row of every
+source (one query per source), merged and sorted; then the rows of the requested page
+only, mapped to FHIR. ``total`` is exact. Paging is by offset (``_offset``), carried in
+the Bundle's ``next`` and ``previous`` links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from palpa.fhir.auth import Principal
+from palpa.fhir.errors import FhirError, issue, operation_outcome
+from palpa.fhir.mapping.common import JSON, Context
+from palpa.fhir.params import date_q, parse_date, parse_reference, parse_uuid, split_values
+from palpa.fhir.registry import ResourceType, Source, get_type
+
+# Parameters every search understands, besides each type's own.
+CONTROL = {"_count", "_offset", "_sort", "_include", "_format"}
+COMMON = {"_id", "_lastUpdated"}
+IGNORED_SILENTLY = {"_pretty"}
+MODIFIERS = {"", "exact", "contains"}
+
+
+@dataclass
+class Criterion:
+    name: str
+    modifier: str
+    values: list[str]
+    raw_key: str
+    raw_value: str
+
+
+@dataclass
+class SearchRequest:
+    criteria: list[Criterion] = field(default_factory=list)
+    count: int = 20
+    offset: int = 0
+    sort: list[tuple[str, bool]] = field(default_factory=list)  # (name, descending)
+    includes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    matches: list[JSON]
+    included: list[JSON]
+    total: int
+    request: SearchRequest
+
+
+def _int(name: str, raw: str, *, low: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise FhirError(400, f"{name}={raw!r}: a whole number is expected.") from exc
+    if value < low:
+        raise FhirError(400, f"{name}={raw!r}: must be {low} or more.")
+    return value
+
+
+def parse_search(
+    rtype: ResourceType, items: list[tuple[str, str]], *, strict: bool
+) -> SearchRequest:
+    """The search a query string asks for. Unknown parameters: 400 when ``strict``,
+    otherwise ignored and listed (``ignored``)."""
+    found = SearchRequest(count=settings.PALPA_FHIR_DEFAULT_COUNT)
+    names = {p.name for p in rtype.params} | COMMON
+    if rtype.compartment and rtype.name != "Patient":
+        names |= {"patient", "subject"}
+    for key, raw in items:
+        name, _, modifier = key.partition(":")
+        if key in IGNORED_SILENTLY:
+            continue
+        if name == "_count":
+            found.count = min(_int("_count", raw, low=0), settings.PALPA_FHIR_MAX_COUNT)
+        elif name == "_offset":
+            found.offset = _int("_offset", raw, low=0)
+        elif name == "_format":
+            continue
+        elif name == "_sort":
+            for part in split_values(raw):
+                descending = part.startswith("-")
+                sort_name = part.lstrip("-")
+                if sort_name not in rtype.sort_names:
+                    message = (
+                        f"_sort={part!r}: {rtype.name} sorts by "
+                        f"{', '.join(rtype.sort_names)} (prefix - for descending)."
+                    )
+                    if strict:
+                        raise FhirError(400, message)
+                    found.ignored.append(message)
+                    continue
+                found.sort.append((sort_name, descending))
+        elif name == "_include":
+            if raw not in rtype.includes:
+                known = ", ".join(sorted(rtype.includes)) or "none"
+                message = f"_include={raw!r} is not supported (supported: {known})."
+                if strict:
+                    raise FhirError(400, message)
+                found.ignored.append(message)
+                continue
+            found.includes.append(raw)
+        elif name in names and modifier in MODIFIERS:
+            param = rtype.param(name)
+            if modifier and (param is None or param.type != "string"):
+                message = f"{key}: the :{modifier} modifier applies to string parameters only."
+                if strict:
+                    raise FhirError(400, message)
+                found.ignored.append(message)
+                continue
+            values = split_values(raw)
+            if not values:
+                raise FhirError(400, f"{key}: give a value.")
+            found.criteria.append(Criterion(name, modifier, values, key, raw))
+        else:
+            known = ", ".join(sorted(names | CONTROL))
+            message = f"Unknown search parameter {key!r} for {rtype.name} (known: {known})."
+            if strict:
+                raise FhirError(400, message)
+            found.ignored.append(message)
+    return found
+
+
+def _apply(source: Source, qs: QuerySet[Any], criterion: Criterion) -> QuerySet[Any]:
+    name, values = criterion.name, criterion.values
+    if name == "_id":
+        ids = [u for u in (parse_uuid(v) for v in values) if u is not None]
+        return qs.filter(public_id__in=ids)
+    if name == "_lastUpdated":
+        found = Q()
+        for value in values:
+            found |= date_q("updated_at", parse_date(name, value), date_only=False)
+        return qs.filter(found)
+    if name in ("patient", "subject"):
+        ids = [u for u in (parse_reference(name, v, "Patient") for v in values) if u is not None]
+        return qs.filter(**{f"{source.patient}__public_id__in": ids})
+    if name in source.dates:
+        found = Q(pk__in=[])
+        for value in values:
+            found |= date_q(source.dates[name], parse_date(name, value), date_only=True)
+        return qs.filter(found)
+    handler = source.filters.get(name)
+    if handler is None:  # a parameter of the type this source cannot match
+        return qs.none()
+    return handler(qs, values, criterion.modifier)
+
+
+def _scoped(principal: Principal, source: Source) -> QuerySet[Any]:
+    qs = source.queryset(principal.actor)
+    if principal.patient_id is not None:
+        lookup = "pk" if source.patient == "" else f"{source.patient}_id"
+        qs = qs.filter(**{lookup: principal.patient_id})
+    return qs
+
+
+def _sort_field(source: Source, name: str) -> str:
+    if name == "_lastUpdated":
+        return "updated_at"
+    if name == "_id":
+        return "public_id"
+    return source.dates.get(name) or source.sorts.get(name) or "updated_at"
+
+
+def _key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, dt.datetime):
+        return (0, value.timestamp())
+    if isinstance(value, dt.date):
+        return (0, dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC).timestamp())
+    if isinstance(value, uuid.UUID):
+        return (0, str(value))
+    if isinstance(value, str):
+        return (0, value.casefold())
+    return (1, 0) if value is None else (0, value)
+
+
+def search(
+    principal: Principal, rtype: ResourceType, request: SearchRequest, ctx: Context
+) -> SearchResult:
+    principal.require(rtype.name, rtype.capability, compartment=rtype.compartment)
+    order = request.sort or [(n.lstrip("-"), n.startswith("-")) for n in rtype.default_sort]
+    rows: list[tuple[list[Any], str, Source]] = []
+    for source in rtype.sources:
+        qs = _scoped(principal, source)
+        for criterion in request.criteria:
+            qs = _apply(source, qs, criterion)
+        fields = [_sort_field(source, name) for name, _ in order]
+        for values in qs.order_by().values_list(*fields, "public_id").distinct():
+            rows.append((list(values[:-1]), str(values[-1]), source))
+    rows.sort(key=lambda row: row[1])  # a stable tie-breaker
+    for index in reversed(range(len(order))):
+        descending = order[index][1]
+        present = [r for r in rows if r[0][index] is not None]
+        missing = [r for r in rows if r[0][index] is None]
+        present.sort(key=lambda row, i=index: _key(row[0][i]), reverse=descending)  # type: ignore[misc]
+        rows = present + missing
+    total = len(rows)
+    page = rows[request.offset : request.offset + request.count] if request.count else []
+    matches = _load(principal, page, ctx)
+    included = _includes(principal, rtype, request.includes, matches, ctx)
+    return SearchResult(matches=matches, included=included, total=total, request=request)
+
+
+def _load(
+    principal: Principal, page: list[tuple[list[Any], str, Source]], ctx: Context
+) -> list[JSON]:
+    """The page's rows, loaded through the same scoped querysets, mapped in page order."""
+    by_source: dict[str, tuple[Source, list[str]]] = {}
+    for _, public_id, source in page:
+        by_source.setdefault(source.key, (source, []))[1].append(public_id)
+    loaded: dict[str, Any] = {}
+    for key, (source, ids) in by_source.items():
+        qs = _scoped(principal, source).filter(public_id__in=ids)
+        if source.prefetch:
+            qs = qs.prefetch_related(*source.prefetch)
+        for obj in qs:
+            loaded[f"{key}:{obj.public_id}"] = obj
+    out: list[JSON] = []
+    for _, public_id, source in page:
+        obj = loaded.get(f"{source.key}:{public_id}")
+        if obj is not None:
+            out.append(source.to_fhir(obj, ctx))
+    return out
+
+
+def read(principal: Principal, type_name: str, resource_id: str, ctx: Context) -> JSON:
+    rtype = get_type(type_name)
+    if rtype is None:
+        raise FhirError(404, f"This server does not serve {type_name} resources.")
+    principal.require(rtype.name, rtype.capability, compartment=rtype.compartment)
+    found = find(principal, rtype, resource_id, ctx)
+    if found is None:
+        raise FhirError(404, f"{type_name}/{resource_id} is not known to this server.")
+    return found
+
+
+def find(principal: Principal, rtype: ResourceType, resource_id: str, ctx: Context) -> JSON | None:
+    public_id = parse_uuid(resource_id)
+    if public_id is None:
+        return None
+    for source in rtype.sources:
+        qs = _scoped(principal, source).filter(public_id=public_id)
+        if source.prefetch:
+            qs = qs.prefetch_related(*source.prefetch)
+        obj = qs.first()
+        if obj is not None:
+            return source.to_fhir(obj, ctx)
+    return None
+
+
+def _references(resource: JSON, element: str) -> list[str]:
+    value = resource.get(element)
+    items = value if isinstance(value, list) else [value] if value else []
+    return [item["reference"] for item in items if isinstance(item, dict) and "reference" in item]
+
+
+def _includes(
+    principal: Principal, rtype: ResourceType, wanted: list[str], matches: list[JSON], ctx: Context
+) -> list[JSON]:
+    seen = {f"{r['resourceType']}/{r['id']}" for r in matches}
+    included: list[JSON] = []
+    for name in wanted:
+        element, target = rtype.includes[name]
+        target_type = get_type(target)
+        if target_type is None:
+            continue
+        try:
+            principal.require(target, target_type.capability, compartment=target_type.compartment)
+        except FhirError:
+            continue  # what the token may not read is left out, not refused
+        for resource in matches:
+            for reference in _references(resource, element):
+                if reference in seen or not reference.startswith(f"{target}/"):
+                    continue
+                seen.add(reference)
+                found = find(principal, target_type, reference.split("/", 1)[1], ctx)
+                if found is not None:
+                    included.append(found)
+    return included
+
+
+def bundle(result: SearchResult, rtype: ResourceType, base_url: str) -> JSON:
+    request = result.request
+    used = [(c.raw_key, c.raw_value) for c in request.criteria]
+    used += (
+        [("_sort", ",".join(("-" if d else "") + n for n, d in request.sort))]
+        if request.sort
+        else []
+    )
+    used += [("_include", name) for name in request.includes]
+
+    def link(relation: str, offset: int) -> JSON:
+        query = urlencode([*used, ("_count", str(request.count)), ("_offset", str(offset))])
+        return {"relation": relation, "url": f"{base_url}/{rtype.name}?{query}"}
+
+    links = [link("self", request.offset)]
+    if request.count and request.offset + request.count < result.total:
+        links.append(link("next", request.offset + request.count))
+    if request.count and request.offset > 0:
+        links.append(link("previous", max(0, request.offset - request.count)))
+    entries: list[JSON] = [
+        {
+            "fullUrl": f"{base_url}/{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "search": {"mode": "match"},
+        }
+        for r in result.matches
+    ]
+    entries += [
+        {
+            "fullUrl": f"{base_url}/{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "search": {"mode": "include"},
+        }
+        for r in result.included
+    ]
+    if request.ignored:
+        entries.append(
+            {
+                "resource": operation_outcome(
+                    [issue("warning", "not-supported", text) for text in request.ignored]
+                ),
+                "search": {"mode": "outcome"},
+            }
+        )
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": result.total,
+        "link": links,
+        "entry": entries,
+    }

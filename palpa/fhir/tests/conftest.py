@@ -1,0 +1,234 @@
+"""A course of care to read through FHIR, and clients to read it with.
+
+The clock is fixed (time-machine) at 20 June 2026, when the tests read; the course was
+written on the days it happened: the evaluation and the plan of care on 1 June 2026,
+treatment visits on 8 and 15 June with a re-assessment on 15 June.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from palpa.accounts.models import Location, Organization, User
+from palpa.care.models import Evaluation, Plan, TreatmentNote
+from palpa.care.services import (
+    add_diagnosis,
+    add_goal,
+    add_pain_map_entry,
+    add_technique,
+    create_plan,
+    record_baseline_administration,
+    record_reassessment,
+    record_rom,
+    sign_evaluation,
+    sign_note,
+    sign_plan,
+    start_evaluation,
+    start_note,
+)
+from palpa.fhir.services import IssuedClient, create_fhir_client
+from palpa.outcomes.models import InstrumentAdministration
+from palpa.patients.models import Patient
+from palpa.screening.services import record_screening
+
+UTC = dt.UTC
+START = dt.datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
+TODAY = dt.datetime(2026, 6, 20, 13, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Traveller]:
+    """Every test reads on 20 June 2026 (the personas' licenses run a year either side)."""
+    with time_machine.travel(TODAY, tick=False) as traveller:
+        yield traveller
+
+
+def on(day: dt.datetime) -> Any:
+    """Write as on ``day`` (the clock goes back to 20 June afterwards)."""
+    return time_machine.travel(day, tick=False)
+
+
+@dataclass
+class Course:
+    patient: Patient
+    evaluation: Evaluation
+    plan: Plan
+    notes: list[TreatmentNote]
+    reassessment: InstrumentAdministration
+
+
+def _note(
+    therapist: User, owner: User, patient: Patient, location: Location, plan: Plan
+) -> TreatmentNote:
+    record_screening(actor=owner, patient=patient, facts={})  # screened on the day
+    note = start_note(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        visit_date=dt.date.today(),
+        plan_of_care=plan,
+        pain_today=5,
+        subjective="Stiff after sitting.",
+    )
+    add_technique(
+        actor=therapist,
+        note=note,
+        technique="myofascial_release",
+        region="low_back",
+        minutes=20,
+        pressure="moderate",
+    )
+    add_technique(
+        actor=therapist,
+        note=note,
+        technique="trigger_point",
+        region="gluteal",
+        side="left",
+        minutes=10,
+        pressure="firm",
+        tool="massage_ball",
+    )
+    return sign_note(actor=therapist, note=note)
+
+
+def make_course(therapist: User, owner: User, patient: Patient, location: Location) -> Course:
+    with on(START):
+        evaluation, plan = _evaluation_and_plan(therapist, owner, patient, location)
+    with on(dt.datetime(2026, 6, 8, 14, 0, tzinfo=UTC)):
+        first = _note(therapist, owner, patient, location, plan)
+    with on(dt.datetime(2026, 6, 15, 14, 0, tzinfo=UTC)):
+        second = _note(therapist, owner, patient, location, plan)
+        reassessment = record_reassessment(
+            actor=therapist, plan=plan, instrument="NPRS", answers=[4]
+        )
+    return Course(
+        patient=patient,
+        evaluation=evaluation,
+        plan=plan,
+        notes=[first, second],
+        reassessment=reassessment,
+    )
+
+
+def _evaluation_and_plan(
+    therapist: User, owner: User, patient: Patient, location: Location
+) -> tuple[Evaluation, Plan]:
+    record_screening(actor=owner, patient=patient, facts={})
+    evaluation = start_evaluation(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        evaluated_on=dt.date(2026, 6, 1),
+        chief_complaint="Low back pain for 3 months, worse after sitting.",
+    )
+    add_pain_map_entry(
+        actor=therapist, evaluation=evaluation, region="low_back", intensity=6, quality="aching"
+    )
+    record_rom(
+        actor=therapist,
+        evaluation=evaluation,
+        joint="thoracolumbar_spine",
+        motion="flexion",
+        degrees=60,
+        instrument="inclinometer",
+    )
+    add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+    record_baseline_administration(
+        actor=therapist,
+        evaluation=evaluation,
+        instrument="ODI",
+        answers=[2, 3, 1, 2, 2, 2, 1, 2, 3, 2],
+    )
+    record_baseline_administration(
+        actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[6]
+    )
+    evaluation = sign_evaluation(actor=therapist, evaluation=evaluation)
+    plan = create_plan(
+        actor=therapist,
+        evaluation=evaluation,
+        frequency_per_week=2,
+        duration_weeks=6,
+        techniques=["myofascial_release", "trigger_point"],
+        precautions="Avoid prone position longer than 20 minutes.",
+    )
+    due = dt.date(2026, 7, 13)
+    add_goal(
+        actor=therapist,
+        plan=plan,
+        statement="Sit through a 1-hour meeting without low back pain stopping me.",
+        measure_kind="instrument",
+        instrument="ODI",
+        target_kind="meaningful_change",
+        due_on=due,
+    )
+    add_goal(
+        actor=therapist,
+        plan=plan,
+        statement="Pain at most 3 out of 10 on a work day.",
+        measure_kind="instrument",
+        instrument="NPRS",
+        target_value=3,
+        due_on=due,
+    )
+    return evaluation, sign_plan(actor=therapist, plan=plan)
+
+
+@pytest.fixture
+def course(therapist: User, owner: User, patient: Patient, location: Location) -> Course:
+    return make_course(therapist, owner, patient, location)
+
+
+def issue_client(
+    org: Organization, scopes: str = "system/*.read", name: str = "Hub", **kwargs: Any
+) -> IssuedClient:
+    return create_fhir_client(
+        actor=None, organization=org, name=name, scopes=scopes.split(), **kwargs
+    )
+
+
+def get_token(client_id: str, secret: str, scope: str = "") -> str:
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope:
+        data["scope"] = scope
+    response = Client().post(
+        "/fhir/R4/auth/token", data, headers={"Authorization": f"Basic {basic}"}
+    )
+    assert response.status_code == 200, response.content
+    return str(response.json()["access_token"])
+
+
+def bearer(token: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def system_token(org: Organization) -> str:
+    issued = issue_client(org)
+    return get_token(issued.client_id, issued.client_secret)
+
+
+@pytest.fixture
+def fhir(system_token: str) -> Client:
+    """A test client holding a system/*.read token of the personas' organization."""
+    return bearer(system_token)
+
+
+@pytest.fixture
+def outsider_fhir(outsider: User, other_org: Organization) -> Client:
+    """A system/*.read client of another organization."""
+    issued = issue_client(other_org, name="Elsewhere hub")
+    return bearer(get_token(issued.client_id, issued.client_secret))
+
+
+@pytest.fixture
+def token_for() -> Callable[..., str]:
+    return get_token
