@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 DEMO_SLUG = "harbor-demo"
@@ -188,51 +189,400 @@ ALLERGIES = [
     ("Lavender essential oil", "headache", "mild"),
 ]
 
-# Treatment-note templates: (technique, region, side, minutes, pressure, tool).
+# Courses of care, one per kind of complaint: the initial evaluation (what the therapist
+# found), the plan of care (techniques, home program) and the treatment-note template.
+# Techniques are (technique, region, side, minutes, pressure, tool). Pain map entries are
+# (region, side, intensity above or below the patient's NPRS, quality, note); palpation
+# (region, side, tone, tenderness 0-3, trigger points found, count, texture); ROM
+# (joint, motion, side, instrument, position): the goal's measurement (degrees from the
+# patient's trajectory) and one other, with its degrees; special tests (name, side,
+# result, note). Diagnoses are codes of the bundled ICD-10-CM subset.
 NOTE_COURSES: list[dict[str, Any]] = [
     {
         "complaint": "low back pain after long drives",
+        "chief_complaint": "Low back pain, worse after driving more than half an hour, "
+        "spreading into the left buttock.",
+        "history": "Started three months ago with a new sales job and long drives; no injury. "
+        "No numbness or weakness in the legs, no change in bladder or bowel. Ibuprofen helps "
+        "a little. Sleeps through the night.",
+        "posture": "Increased lumbar lordosis; pelvis level; guards the left hip when standing "
+        "on the left leg.",
+        "pain_map": [
+            ("low_back", "", 0, "aching", "Worse after driving"),
+            ("gluteal", "left", -1, "dull", ""),
+        ],
+        "palpation": [
+            ("low_back", "", "hypertonic", 2, True, 3, "Ropey paraspinals, L3 to L5"),
+            ("gluteal", "left", "hypertonic", 2, True, 2, "Taut band in gluteus medius"),
+        ],
+        "rom": [
+            ("thoracolumbar_spine", "flexion", "midline", "inclinometer", "standing"),
+        ],
+        "rom_other": (
+            "thoracolumbar_spine",
+            "extension",
+            "midline",
+            "inclinometer",
+            "standing",
+            20,
+        ),
+        "special_tests": [
+            ("Straight leg raise", "left", "negative", "Hamstring stretch only, no leg pain"),
+            ("Straight leg raise", "right", "negative", ""),
+        ],
+        "diagnoses": ["M54.50", "M62.830"],
+        "instrument": "ODI",
+        "psfs": ["Driving for an hour", "Putting on socks and shoes"],
+        "goals": {
+            "instrument": "Less disability from the back pain in daily life: the Oswestry "
+            "index improves by at least a clinically meaningful amount.",
+            "rom": "Bend forward far enough to reach the shoes without pain.",
+            "psfs": "Drive for an hour to a client without stopping because of the back.",
+        },
         "techniques": [
             ("myofascial_release", "low_back", "", 20, "moderate", "none"),
             ("trigger_point", "gluteal", "left", 10, "firm", "massage_ball"),
             ("stretching", "hip", "left", 8, "light", "none"),
         ],
         "home": "Ball against the wall for the left glute, 2 minutes, twice a day.",
+        "home_care": [
+            {
+                "kind": "self_massage",
+                "instructions": "Massage ball between the left buttock and a wall; roll slowly "
+                "and rest on tender spots.",
+                "frequency": "2 minutes, twice a day",
+                "tool": "massage_ball",
+            },
+            {
+                "kind": "stretch",
+                "instructions": "Knee-to-chest and figure-four stretch lying on the back.",
+                "frequency": "30 seconds each side, morning and evening",
+            },
+            {
+                "kind": "posture",
+                "instructions": "Stop every 45 minutes on long drives; lumbar roll in the car.",
+                "frequency": "every drive",
+            },
+        ],
     },
     {
         "complaint": "neck and shoulder tension from desk work",
+        "chief_complaint": "Neck and right shoulder tension with headaches at the end of the "
+        "working day.",
+        "history": "Eight to nine hours a day at a laptop. Tension builds through the week; "
+        "headaches at the back of the head two or three times a week. No numbness or tingling "
+        "in the arms, no dizziness, no injury.",
+        "posture": "Forward head posture and rounded shoulders; right shoulder held higher.",
+        "pain_map": [
+            ("neck", "", 0, "aching", ""),
+            ("shoulder", "right", -1, "stiff", "Top of the shoulder"),
+            ("head", "", -2, "dull", "Headache at the base of the skull"),
+        ],
+        "palpation": [
+            ("neck", "", "hypertonic", 2, True, 2, "Suboccipitals dense"),
+            ("shoulder", "right", "hypertonic", 3, True, 4, "Upper trapezius taut bands"),
+            ("upper_back", "", "hypertonic", 1, False, None, ""),
+        ],
+        "rom": [
+            ("cervical_spine", "rotation", "right", "inclinometer", "sitting"),
+        ],
+        "rom_other": ("cervical_spine", "rotation", "left", "inclinometer", "sitting", 70),
+        "special_tests": [
+            ("Spurling's test", "right", "negative", "Local neck pain only, nothing into the arm"),
+        ],
+        "diagnoses": ["M54.2", "M79.12"],
+        "instrument": "NDI",
+        "psfs": ["Working at the computer for two hours", "Checking the blind spot when driving"],
+        "goals": {
+            "instrument": "Less disability from the neck pain: the Neck Disability Index "
+            "improves by at least a clinically meaningful amount.",
+            "rom": "Turn the head to the right far enough to check the blind spot comfortably.",
+            "psfs": "Work at the computer for two hours without the neck forcing a stop.",
+        },
         "techniques": [
             ("soft_tissue_mobilization", "neck", "", 15, "moderate", "none"),
             ("trigger_point", "shoulder", "right", 10, "firm", "none"),
             ("swedish", "upper_back", "", 20, "moderate", "none"),
         ],
         "home": "Chin tucks and upper-trapezius stretch, 3 times a day.",
+        "home_care": [
+            {
+                "kind": "exercise",
+                "instructions": "Chin tucks: slide the chin straight back, hold 5 seconds.",
+                "frequency": "10 times, 3 times a day",
+            },
+            {
+                "kind": "stretch",
+                "instructions": "Upper-trapezius stretch: ear towards the left shoulder, right "
+                "hand under the thigh.",
+                "frequency": "30 seconds, 3 times a day",
+            },
+            {
+                "kind": "posture",
+                "instructions": "Raise the laptop screen to eye level; separate keyboard.",
+                "frequency": "every working day",
+            },
+        ],
     },
     {
         "complaint": "left arm swelling after lymph node removal",
+        "chief_complaint": "Heaviness and swelling of the left arm since lymph node removal "
+        "for breast cancer.",
+        "history": "Left breast surgery with axillary lymph node removal three years ago; "
+        "cancer treatment finished. The arm began to swell eight months ago, worse in hot "
+        "weather and by evening. Wears a compression sleeve by day. No redness, warmth or "
+        "fever.",
+        "posture": "Guards the left arm; left shoulder slightly drawn forward.",
+        "pain_map": [
+            ("upper_arm", "left", 0, "dull", "Heaviness"),
+            ("forearm", "left", -1, "dull", "Tight skin by evening"),
+            ("shoulder", "left", -1, "stiff", ""),
+        ],
+        "palpation": [
+            ("upper_arm", "left", "normal", 1, False, None, "Soft, doughy tissue; skin intact"),
+            ("forearm", "left", "normal", 1, False, None, "Pitting on pressure over the forearm"),
+        ],
+        "rom": [
+            ("shoulder", "flexion", "left", "goniometer", "supine"),
+        ],
+        "rom_other": ("shoulder", "abduction", "left", "goniometer", "supine", 125),
+        "special_tests": [
+            (
+                "Stemmer sign",
+                "left",
+                "positive",
+                "Skin fold at the base of the middle finger cannot be lifted",
+            ),
+        ],
+        "diagnoses": ["I97.2"],
+        "instrument": "QUICKDASH",
+        "psfs": ["Carrying shopping bags with the left hand", "Reaching to a high shelf"],
+        "goals": {
+            "instrument": "Use the left arm more easily every day: the QuickDASH improves by "
+            "at least a clinically meaningful amount.",
+            "rom": "Raise the left arm overhead to reach the top kitchen shelf.",
+            "psfs": "Carry the shopping home with the left hand.",
+        },
         "techniques": [
             ("manual_lymphatic_drainage", "neck", "", 10, "light", "none"),
             ("manual_lymphatic_drainage", "upper_arm", "left", 25, "light", "none"),
             ("manual_lymphatic_drainage", "forearm", "left", 15, "light", "none"),
         ],
         "home": "Self-drainage sequence and compression sleeve during the day.",
+        "home_care": [
+            {
+                "kind": "self_massage",
+                "instructions": "Self-drainage sequence as taught: neck, armpit, upper arm, "
+                "forearm, with light strokes towards the shoulder.",
+                "frequency": "15 minutes, once a day",
+            },
+            {
+                "kind": "other",
+                "instructions": "Compression sleeve from morning to evening.",
+                "frequency": "every day",
+            },
+            {
+                "kind": "exercise",
+                "instructions": "Wall slides for the left arm, slowly, within comfort.",
+                "frequency": "10 times, twice a day",
+            },
+        ],
     },
     {
         "complaint": "calf tightness from running",
+        "chief_complaint": "Tight, aching calves after runs, left worse than right, limiting "
+        "training for a half marathon.",
+        "history": "Recreational runner, 25 to 30 km a week. Calf tightness for two months since "
+        "adding mileage. No swelling, redness or warmth of the calf; no history of clots. "
+        "Medicines unchanged for years; has told the physician about the calves.",
+        "posture": "Feet roll in slightly when standing; left heel lifts early in a squat.",
+        "pain_map": [
+            ("lower_leg", "left", 0, "aching", "After runs and on stairs"),
+            ("lower_leg", "right", -2, "aching", ""),
+        ],
+        "palpation": [
+            ("lower_leg", "left", "hypertonic", 2, True, 3, "Dense medial gastrocnemius"),
+            ("lower_leg", "right", "hypertonic", 1, False, None, "Mildly dense soleus"),
+        ],
+        "rom": [
+            ("ankle", "dorsiflexion", "left", "goniometer", "supine, knee straight"),
+        ],
+        "rom_other": ("ankle", "dorsiflexion", "right", "goniometer", "supine, knee straight", 15),
+        "special_tests": [
+            ("Thompson test", "bilateral", "negative", "Foot moves on calf squeeze both sides"),
+        ],
+        "diagnoses": ["M62.831"],
+        "instrument": "LEFS",
+        "psfs": ["Running 10 km", "Walking down stairs"],
+        "goals": {
+            "instrument": "Move with the legs more easily: the Lower Extremity Functional "
+            "Scale improves by at least a clinically meaningful amount.",
+            "rom": "Bend the left ankle as far as the right for a full squat and hill running.",
+            "psfs": "Run 10 km without calf pain stopping the run.",
+        },
         "techniques": [
             ("deep_tissue", "lower_leg", "bilateral", 20, "deep", "none"),
             ("tool_assisted", "thigh", "bilateral", 10, "firm", "foam_roller"),
             ("stretching", "lower_leg", "bilateral", 8, "moderate", "none"),
         ],
         "home": "Foam roller for calves and quads after each run, 5 minutes.",
+        "home_care": [
+            {
+                "kind": "self_massage",
+                "instructions": "Foam roller for the calves and thighs, slow passes.",
+                "frequency": "5 minutes after each run",
+                "tool": "foam_roller",
+            },
+            {
+                "kind": "stretch",
+                "instructions": "Calf stretch against a wall, knee straight then bent.",
+                "frequency": "30 seconds each, twice a day",
+            },
+        ],
     },
 ]
 
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One treated patient's course, measured at the evaluation and then at each
+    re-assessment (every ``every`` visits): the primary instrument's score, the goal's
+    range of motion in degrees, and the PSFS ratings of the course's activities.
+
+    ``target`` is the primary goal's value, or None for "a change of at least the MCID";
+    ``rom_target`` and ``psfs_target`` (for the first activity) are None for no such goal.
+    """
+
+    story: str
+    visits: int  # visits, one treatment note each (the first patient's last is a draft)
+    primary: tuple[float, ...]
+    pain: tuple[int, int]  # NPRS at the evaluation and at the last visit
+    every: int = 4
+    target: float | None = None
+    rom: tuple[int, ...] = ()
+    rom_target: int | None = None
+    psfs: tuple[tuple[int, int], ...] = ()
+    psfs_target: int | None = None
+    instrument: str = ""  # instead of the course's primary instrument
+    weeks: int = 6
+    discharge: str = ""  # the discharge summary, for the one patient discharged
+
+
+# By patient index: the 18 treated patients. QuickDASH
+# scores move in steps of 25/11 points; the nearest step is used.
+TRAJECTORIES: dict[int, Trajectory] = {
+    0: Trajectory(
+        "just started", 3, (32,), (6, 5), rom=(62,), rom_target=80, psfs=((3, 4),), psfs_target=7
+    ),
+    1: Trajectory(
+        "responder",
+        7,
+        (18, 12),
+        (6, 3),
+        rom=(55, 66),
+        rom_target=75,
+        psfs=((4, 3), (6, 5)),
+        psfs_target=8,
+    ),
+    2: Trajectory(
+        "responder",
+        12,
+        (50, 41, 32, 23),
+        (4, 1),
+        rom=(140, 150, 160, 168),
+        rom_target=170,
+        psfs=((3, 4), (4, 5), (6, 6), (8, 7)),
+        psfs_target=7,
+    ),
+    3: Trajectory("responder", 6, (50, 60), (5, 2), rom=(8, 12), rom_target=15),
+    4: Trajectory(
+        "responder",
+        11,
+        (40, 30, 22),
+        (7, 2),
+        rom=(60, 70, 78),
+        rom_target=85,
+        psfs=((3, 2), (5, 4), (7, 6)),
+        psfs_target=7,
+    ),
+    5: Trajectory(
+        "mid-course, on track", 5, (16, 13), (5, 4), psfs=((5, 4), (6, 5)), psfs_target=8
+    ),
+    6: Trajectory(
+        "responder", 10, (45, 34, 25), (3, 1), psfs=((4, 5), (6, 6), (8, 7)), psfs_target=7
+    ),
+    7: Trajectory("mid-course, on track", 4, (44, 50), (5, 4), rom=(9, 11), rom_target=15),
+    8: Trajectory(
+        "responder",
+        9,
+        (12, 9, 6),
+        (6, 2),
+        instrument="RMDQ",
+        psfs=((4, 3), (6, 5), (8, 7)),
+        psfs_target=7,
+    ),
+    9: Trajectory("just started", 3, (20,), (6, 5), rom=(58,), rom_target=75),
+    10: Trajectory(
+        "responder", 8, (41, 30, 20), (3, 1), psfs=((3, 4), (5, 5), (7, 7)), psfs_target=7
+    ),
+    11: Trajectory("just started", 2, (52,), (5, 4), psfs=((4, 5),), psfs_target=8),
+    12: Trajectory(
+        "non-responder",
+        7,
+        (34, 32),
+        (6, 6),
+        every=6,
+        rom=(65, 66),
+        rom_target=85,
+        psfs=((4, 3), (4, 3)),
+        psfs_target=7,
+    ),
+    13: Trajectory(
+        "discharged, goals met",
+        12,
+        (24, 17, 12, 8),
+        (7, 1),
+        rom=(55, 64, 72, 78),
+        rom_target=75,
+        psfs=((3, 2), (5, 5), (7, 6), (9, 8)),
+        psfs_target=7,
+        discharge="Neck Disability Index from 24 to 8, right rotation from 55 to 78 degrees, "
+        "and two hours at the computer without stopping: every goal met in twelve visits. "
+        "Discharged to the home program (chin tucks, stretches, screen at eye level); "
+        "return if the headaches come back.",
+    ),
+    14: Trajectory("responder", 6, (48, 30), (4, 2), psfs=((3, 3), (6, 5)), psfs_target=7),
+    15: Trajectory(
+        "responder, range-of-motion goal overdue",
+        11,
+        (46, 55, 62),
+        (6, 3),
+        rom=(6, 10, 13),
+        rom_target=15,
+        psfs=((2, 5), (4, 6), (6, 7)),
+        psfs_target=7,
+    ),
+    16: Trajectory("mid-course, at risk", 5, (30, 28), (6, 6), rom=(66, 68), rom_target=85),
+    17: Trajectory(
+        "plateau",
+        10,
+        (20, 14, 13, 13),
+        (6, 4),
+        every=3,
+        target=8,
+        rom=(60, 68, 69, 69),
+        rom_target=78,
+        psfs=((3, 4), (5, 6), (5, 6), (5, 6)),
+        psfs_target=8,
+    ),
+}
+
 # Health histories (screening facts) by patient index; dates are days before "today" or,
-# for patients with notes, before their first visit. The four decisions all appear:
-# PROCEED (most), MODIFY (lymphoedema after breast cancer; osteoporosis on a blood thinner),
-# CLEARANCE (uncontrolled blood pressure, cleared by letter; warfarin after a recent clot,
-# not yet cleared) and STOP (an emergency and an urgent one).
+# for patients with notes, before their evaluation (the day they were screened). The four
+# decisions all appear: PROCEED (most), MODIFY (lymphoedema after breast cancer;
+# osteoporosis on a blood thinner), CLEARANCE (uncontrolled blood pressure, cleared by
+# letter; warfarin after a recent clot, not yet cleared) and STOP (an emergency and an
+# urgent one).
 SCREENING_BY_COURSE: list[dict[str, Any]] = [
     {"red_flags": {"low_back": {}}},
     {"red_flags": {"neck": {}}},

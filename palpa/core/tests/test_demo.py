@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 
+import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
+from pytest_django import DjangoDbBlocker
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.audit.services import verify_chain
@@ -16,14 +20,31 @@ from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import check_license
 from palpa.referrals.models import Physician
 
+NOW = dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC)
 
-@time_machine.travel(dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC), tick=False)
-def test_demo_creates_the_clinic_once_and_prints_the_logins(db: None) -> None:
+
+@pytest.fixture(scope="module")
+def first_run(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """The demo, loaded once for this module (it is slow) and rolled back after it; yields
+    what its first run printed."""
     out = io.StringIO()
-    call_command("demo", stdout=out)
-    assert "Created the demo clinic" in out.getvalue()
-    assert "therapist@harbor.example" in out.getvalue()
-    assert "palpa demo_code" in out.getvalue()
+    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(first_run: str, db: None) -> Iterator[str]:
+    with time_machine.travel(NOW, tick=False):
+        yield first_run
+
+
+def test_demo_creates_the_clinic_once_and_prints_the_logins(demo: str) -> None:
+    out = demo
+    assert "Created the demo clinic" in out
+    assert "therapist@harbor.example" in out
+    assert "palpa demo_code" in out
 
     org = Organization.objects.get(slug=DEMO_SLUG)
     kinds = sorted(Location.objects.filter(organization=org).values_list("kind", flat=True))
@@ -52,9 +73,7 @@ def test_demo_creates_the_clinic_once_and_prints_the_logins(db: None) -> None:
     assert verify_chain(org.pk).ok
 
 
-@time_machine.travel(dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC), tick=False)
-def test_the_demo_therapist_with_an_expired_license_is_refused(db: None) -> None:
-    call_command("demo", "--quiet", stdout=io.StringIO())
+def test_the_demo_therapist_with_an_expired_license_is_refused(demo: str) -> None:
     daniel = Practitioner.objects.get(user__email="daniel@harbor.example")
     decision = check_license(daniel, jurisdiction="FL", on=dt.date(2026, 11, 29))
     assert not decision.allowed
@@ -63,11 +82,9 @@ def test_the_demo_therapist_with_an_expired_license_is_refused(db: None) -> None
     assert check_license(maya, jurisdiction="FL", on=dt.date(2026, 11, 29)).allowed
 
 
-@time_machine.travel(dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC), tick=False)
-def test_demo_code_prints_a_valid_second_factor(db: None) -> None:
+def test_demo_code_prints_a_valid_second_factor(demo: str) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    call_command("demo", "--quiet", stdout=io.StringIO())
     out = io.StringIO()
     call_command("demo_code", "therapist@harbor.example", stdout=out)
     code = out.getvalue().strip()
@@ -76,10 +93,7 @@ def test_demo_code_prints_a_valid_second_factor(db: None) -> None:
     assert device.verify_token(code)
 
 
-def test_license_check_command_exits_1_for_a_lapsed_license(db: None) -> None:
-    import pytest
-
-    call_command("demo", "--quiet", stdout=io.StringIO())
+def test_license_check_command_exits_1_for_a_lapsed_license(demo: str) -> None:
     out = io.StringIO()
     with pytest.raises(SystemExit) as exited:
         call_command("license_check", "daniel@harbor.example", stdout=out)

@@ -4,7 +4,6 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from palpa.accounts.models import Location, Organization, Room, User
 from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
-from palpa.core.demo import data
+from palpa.core.demo import care, data, referrals, reports
 from palpa.core.npi import make_npi
 from palpa.patients.models import Patient
 from palpa.patients.services import add_allergy, create_patient, record_consent
@@ -24,23 +23,6 @@ from palpa.practitioners.services import (
     set_license_verification,
 )
 from palpa.referrals.services import add_physician
-
-
-def _dated(facts: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """The facts with whole numbers in date fields turned into dates that many days
-    before ``as_of``."""
-
-    def convert(value: Any, key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: convert(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [convert(v) for v in value]
-        if key in ("onset", "date", "diagnosed", "treatment_ended") and isinstance(value, int):
-            return (as_of - dt.timedelta(days=value)).isoformat()
-        return value
-
-    converted: dict[str, Any] = convert(facts)
-    return converted
 
 
 def demo_totp_key(email: str) -> str:
@@ -140,7 +122,9 @@ class Command(BaseCommand):
 
         self._patients(owner, locations, today)
         self._screenings_without_notes(org, today)
-        self._notes(org, today)
+        care.treat(org, today)
+        referrals.give_referrals(org, today)  # after the notes: it counts them
+        reports.write_reports(org, today)  # last: it reports on the care and referrals
         return org
 
     def _screenings_without_notes(self, org: Organization, today: dt.date) -> None:
@@ -153,7 +137,7 @@ class Command(BaseCommand):
         patients = list(Patient.objects.filter(organization=org).order_by("mrn"))
         for i, (days_ago, facts, by_link) in data.SCREENINGS_WITHOUT_NOTES.items():
             as_of = today - dt.timedelta(days=days_ago)
-            doc = {"as_of": as_of.isoformat(), **_dated(facts, as_of)}
+            doc = {"as_of": as_of.isoformat(), **care.dated(facts, as_of)}
             if by_link:
                 _link, token = create_intake_link(actor=front_desk, patient=patients[i])
                 submit_intake(token=token, facts=doc, questionnaire_version="palpa-intake-1")
@@ -221,94 +205,6 @@ class Command(BaseCommand):
                     reaction=reaction,
                     severity=severity,
                 )
-
-    def _notes(self, org: Organization, today: dt.date) -> None:
-        """Signed treatment notes for 18 patients, a few addenda, and one open draft."""
-        from palpa.care.services import add_addendum, add_technique, sign_note, start_note
-        from palpa.referrals.models import Physician
-        from palpa.screening.services import confirm_no_change, record_clearance, record_screening
-
-        therapists = {
-            p.user.email: p.user
-            for p in Practitioner.objects.filter(organization=org).select_related("user")
-            if p.user is not None
-        }
-        rota = [
-            "therapist@harbor.example",
-            "jordan@harbor.example",
-            "sofia@harbor.example",
-            "daniel@harbor.example",
-        ]
-        patients = Patient.objects.filter(organization=org).order_by("mrn")
-        for i, patient in enumerate(patients[:18]):
-            email = rota[i % len(rota)]
-            author = therapists[email]
-            course = data.NOTE_COURSES[i % len(data.NOTE_COURSES)]
-            visits = 2 + (i * 5) % 11  # 2 to 12 visits
-            # Daniel's visits all fall before his license lapsed (17 days before today).
-            last_visit = today - dt.timedelta(days=20 if email.startswith("daniel") else 2)
-            location = patient.primary_location
-            assert location is not None
-            first_visit = last_visit - dt.timedelta(days=3 * (visits - 1))
-            cleared = data.CLEARED_WITH_NOTES.get(i)
-            facts = cleared["facts"] if cleared else data.SCREENING_BY_COURSE[i % 4]
-            screening = record_screening(
-                actor=author,
-                patient=patient,
-                facts={"as_of": first_visit.isoformat(), **_dated(facts, first_visit)},
-            )
-            if cleared:
-                letter = data.clearance_letter_pdf(
-                    f"I clear {patient.full_name} for massage: {cleared['scope']}."
-                )
-                record_clearance(
-                    actor=author,
-                    screening=screening,
-                    physician=Physician.objects.filter(organization=org).order_by("pk")[0],
-                    cleared_on=first_visit,
-                    scope=cleared["scope"],
-                    conditions=cleared["conditions"],
-                    letter=SimpleUploadedFile("clearance.pdf", letter, "application/pdf"),
-                )
-            for v in range(visits):
-                visit = last_visit - dt.timedelta(days=3 * (visits - 1 - v) + (v % 2))
-                if visit != first_visit:
-                    confirm_no_change(actor=author, patient=patient, on=visit)
-                pain = max(1, 7 - (v * (i % 3 + 1)) // 3)
-                note = start_note(
-                    actor=author,
-                    patient=patient,
-                    location=location,
-                    visit_date=visit,
-                    pain_today=pain,
-                    subjective=f"Visit {v + 1} for {course['complaint']}; pain {pain}/10.",
-                    home_care_adherence=["some", "most", "all", "most"][v % 4],
-                    objective="Hypertonicity and tenderness reduced compared with last visit."
-                    if v
-                    else "Marked hypertonicity; tender points reproduce the usual pain.",
-                    assessment="Tolerated treatment well; tissue softer afterwards.",
-                    plan=str(course["home"]),
-                )
-                for technique, region, side, minutes, pressure, tool in course["techniques"]:
-                    add_technique(
-                        actor=author,
-                        note=note,
-                        technique=technique,
-                        region=region,
-                        side=side,
-                        minutes=minutes,
-                        pressure=pressure,
-                        tool=tool,
-                    )
-                if i == 0 and v == visits - 1:
-                    continue  # Maya's latest note for the first patient is still a draft
-                sign_note(actor=author, note=note)
-                if v == 0 and i % 5 == 1 and not email.startswith("daniel"):
-                    add_addendum(
-                        actor=author,
-                        note=note,
-                        text="Correction: the patient also reported morning stiffness.",
-                    )
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {data.DEMO_PASSWORD})")
