@@ -32,6 +32,9 @@ api.add_router("/tokens", tokens_router, tags=["tokens"])
 api.add_router("", care_router, tags=["treatment notes"])
 api.add_router("", "palpa.care.clinical_api.router", tags=["result-based care"])
 api.add_router("", screening_router, tags=["screening"])
+api.add_router("", "palpa.referrals.api.router", tags=["referrals"])
+api.add_router("", "palpa.outcomes.api.router", tags=["outcome instruments"])
+api.add_router("", "palpa.reports.api.router", tags=["reports"])
 
 
 @api.exception_handler(ValidationError)

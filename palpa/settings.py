@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks_db",
+    "oauth2_provider",
     "palpa.core",
     "palpa.audit",
     "palpa.accounts",
@@ -98,6 +99,8 @@ INSTALLED_APPS = [
     "palpa.screening",
     "palpa.outcomes",
     "palpa.care",
+    "palpa.reports",
+    "palpa.fhir",
 ]
 
 MIDDLEWARE = [
@@ -288,8 +291,54 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Palpa <palpa@localhost>")
 # --- Palpa ----------------------------------------------------------------------------
 # Days before a license's expiry at which the owner's dashboard lists it.
 PALPA_LICENSE_WARNING_DAYS = env_int("PALPA_LICENSE_WARNING_DAYS", 60)
+# The patient's one-time link to fill outcome instruments before a visit.
+PALPA_INSTRUMENT_LINK_DAYS = env_int("PALPA_INSTRUMENT_LINK_DAYS", 7)
+PALPA_INSTRUMENT_LINK_RATE_LIMIT = env_int("PALPA_INSTRUMENT_LINK_RATE_LIMIT", 20)
+PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES = env_int("PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES", 15)
 # Exposes /bench/baseline/<pk>, a bare primary-key read used as the benchmark's baseline.
 PALPA_BENCH_BASELINE = env_bool("PALPA_BENCH_BASELINE", False)
+# Largest scanned prescription a referral accepts (bytes).
+PALPA_PRESCRIPTION_MAX_BYTES = env_int("PALPA_PRESCRIPTION_MAX_BYTES", 10 * 1024 * 1024)
+# A referral warns at this many visits or days left (organizations set their own).
+PALPA_REFERRAL_WARN_VISITS = env_int("PALPA_REFERRAL_WARN_VISITS", 2)
+PALPA_REFERRAL_WARN_DAYS = env_int("PALPA_REFERRAL_WARN_DAYS", 7)
+# Progress reports to the physician: deployment defaults (organizations set their own).
+PALPA_REPORT_EVERY_VISITS = env_int("PALPA_REPORT_EVERY_VISITS", 10)
+PALPA_REPORT_EVERY_DAYS = env_int("PALPA_REPORT_EVERY_DAYS", 30)
+PALPA_REPORT_LINK_DAYS = env_int("PALPA_REPORT_LINK_DAYS", 14)
+PALPA_REPORT_LINK_RATE_LIMIT = env_int("PALPA_REPORT_LINK_RATE_LIMIT", 20)
+PALPA_REPORT_LINK_RATE_WINDOW_MINUTES = env_int("PALPA_REPORT_LINK_RATE_WINDOW_MINUTES", 15)
+
+# --- FHIR R4 boundary (palpa.fhir; see docs/fhir-mapping.md) ----------------------------
+# OAuth2 for FHIR clients (django-oauth-toolkit): client credentials for system clients,
+# SMART scopes per client (palpa.fhir.scopes.ClientScopes), tokens stored hashed.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "palpa.fhir.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("PALPA_FHIR_TOKEN_SECONDS", 3600),
+    # No grant with redirects is offered; were one added, only https redirects.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Every RFC 9700 (OAuth security best practice) gate enforced.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Largest page a FHIR search returns (_count above it is capped), and the default page.
+PALPA_FHIR_MAX_COUNT = env_int("PALPA_FHIR_MAX_COUNT", 100)
+PALPA_FHIR_DEFAULT_COUNT = env_int("PALPA_FHIR_DEFAULT_COUNT", 20)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,12 @@ urlpatterns = [
     path("audit/", include("palpa.audit.urls")),
     path("care/", include("palpa.care.urls")),
     path("screening/", include("palpa.screening.urls")),
+    path("referrals/", include("palpa.referrals.urls")),
     path("intake/", include("palpa.screening.intake_urls")),
+    path("outcomes/", include("palpa.outcomes.urls")),
+    path("before-visit/", include("palpa.outcomes.link_urls")),
+    path("reports/", include("palpa.reports.urls")),
+    path("report-link/", include("palpa.reports.link_urls")),
+    path("fhir/R4/", include("palpa.fhir.urls")),
     path("", include("palpa.core.urls")),
 ]

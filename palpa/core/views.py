@@ -52,6 +52,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if has_capability(user, Capability.MANAGE_PRACTITIONERS):
         context["expiring"] = licenses_expiring(actor=user)
         context["expired"] = _expired_licenses(user)
+    if has_capability(user, Capability.MANAGE_ORGANIZATION):
+        from palpa.referrals.services import referrals_running_low
+
+        context["referrals_low"] = referrals_running_low(actor=user, today=timezone.localdate())
     return render(request, "core/dashboard.html", context)
 
 
