@@ -7,6 +7,7 @@ show. Every clinical row carries ``organization``: the tenant key.
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.db import models
 
@@ -29,3 +30,23 @@ class TenantModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+class RateWindow(models.Model):
+    """Requests per scope (e.g. "intake"), client address and fixed time window: the rate
+    limit of the public one-time links (``palpa.core.ratelimit``)."""
+
+    scope = models.CharField(max_length=30)
+    client_address = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["scope", "client_address", "window_start"], name="rate_window_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.client_address} {self.window_start:%H:%M} x{self.count}"

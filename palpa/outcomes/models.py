@@ -94,24 +94,6 @@ class InstrumentLink(TenantModel):
         return str(labels.get(self.context, self.context))
 
 
-class InstrumentLinkAttempt(models.Model):
-    """Requests to instrument links per client address and time window (the rate limit)."""
-
-    client_address = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["client_address", "window_start"], name="ilink_attempt_window_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.client_address} {self.window_start:%H:%M} x{self.count}"
-
-
 class InstrumentAdministration(TenantModel):
     class Context(models.TextChoices):
         BASELINE = "baseline", "Baseline (evaluation)"

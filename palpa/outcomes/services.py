@@ -20,20 +20,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
+from palpa.core import ratelimit
 from palpa.core.errors import Refused
 from palpa.outcomes.library import Instrument, UnknownInstrument, get_instrument, load_library
 from palpa.outcomes.models import (
     DEFAULT_INSTRUMENT_LINK_DAYS,
     InstrumentAdministration,
     InstrumentLink,
-    InstrumentLinkAttempt,
 )
 from palpa.outcomes.scoring import AnswerError, ScoreResult, score
 from palpa.patients.models import Patient
@@ -582,32 +581,12 @@ def audit_instrument_links_read(*, actor: User, patient: Patient, what: str) -> 
 
 
 def allow_instrument_link_request(client_address: str) -> bool:
-    """Count a request to an instrument link from this address; False once over the limit.
-
-    A fixed window per address, counted in the database so that every app server shares
-    it: ``PALPA_INSTRUMENT_LINK_RATE_LIMIT`` requests (default 20) per
+    """Count a request to an instrument link from this address; False once over the limit:
+    ``PALPA_INSTRUMENT_LINK_RATE_LIMIT`` requests (default 20) per
     ``PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES`` (default 15)."""
-    limit = int(getattr(settings, "PALPA_INSTRUMENT_LINK_RATE_LIMIT", 20))
-    minutes = max(1, int(getattr(settings, "PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES", 15)))
-    now = timezone.now()
-    epoch_minutes = int(now.timestamp() // 60)
-    start = dt.datetime.fromtimestamp((epoch_minutes - epoch_minutes % minutes) * 60, tz=dt.UTC)
-    address = (client_address or "unknown")[:64]
-    attempts = InstrumentLinkAttempt.objects
-    with transaction.atomic():
-        updated = attempts.filter(client_address=address, window_start=start).update(
-            count=F("count") + 1
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    attempts.create(client_address=address, window_start=start, count=1)
-            except IntegrityError:  # another request created the window first
-                attempts.filter(client_address=address, window_start=start).update(
-                    count=F("count") + 1
-                )
-            attempts.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
-        count = attempts.values_list("count", flat=True).get(
-            client_address=address, window_start=start
-        )
-    return count <= limit
+    return ratelimit.allow(
+        "instrument_link",
+        client_address,
+        limit=int(getattr(settings, "PALPA_INSTRUMENT_LINK_RATE_LIMIT", 20)),
+        window_minutes=int(getattr(settings, "PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES", 15)),
+    )

@@ -217,21 +217,3 @@ class ReportDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d}"
-
-
-class ReportLinkAttempt(models.Model):
-    """Requests to physicians' report links per client address in a fixed window."""
-
-    client_address = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["client_address", "window_start"], name="report_link_attempt_window"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.client_address} {self.window_start:%H:%M} x{self.count}"

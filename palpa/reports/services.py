@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.care.models import Plan
+from palpa.core import ratelimit
 from palpa.core.errors import Refused
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
@@ -39,7 +40,6 @@ from palpa.reports.models import (
     DEFAULT_LINK_DAYS,
     Report,
     ReportDelivery,
-    ReportLinkAttempt,
     ReportPolicy,
 )
 
@@ -533,28 +533,15 @@ def audit_pdf_read(*, actor: User, report: Report) -> None:
 
 
 def allow_link_request(client_address: str) -> bool:
-    """Count a request to a report link from this address; False once over the limit
-    (``PALPA_REPORT_LINK_RATE_LIMIT`` requests, default 20, per
-    ``PALPA_REPORT_LINK_RATE_WINDOW_MINUTES``, default 15), shared by every app server."""
-    limit = int(getattr(settings, "PALPA_REPORT_LINK_RATE_LIMIT", 20))
-    minutes = int(getattr(settings, "PALPA_REPORT_LINK_RATE_WINDOW_MINUTES", 15))
-    now = timezone.now()
-    epoch_minutes = int(now.timestamp() // 60)
-    start = dt.datetime.fromtimestamp((epoch_minutes - epoch_minutes % minutes) * 60, tz=dt.UTC)
-    address = (client_address or "unknown")[:64]
-    with transaction.atomic():
-        attempts = ReportLinkAttempt.objects.filter(client_address=address, window_start=start)
-        if not attempts.update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    ReportLinkAttempt.objects.create(
-                        client_address=address, window_start=start, count=1
-                    )
-            except IntegrityError:  # another request created the window first
-                attempts.update(count=F("count") + 1)
-            ReportLinkAttempt.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
-        count = attempts.values_list("count", flat=True).get()
-    return count <= limit
+    """Count a request to a report link from this address; False once over the limit:
+    ``PALPA_REPORT_LINK_RATE_LIMIT`` requests (default 20) per
+    ``PALPA_REPORT_LINK_RATE_WINDOW_MINUTES`` (default 15)."""
+    return ratelimit.allow(
+        "report_link",
+        client_address,
+        limit=int(getattr(settings, "PALPA_REPORT_LINK_RATE_LIMIT", 20)),
+        window_minutes=int(getattr(settings, "PALPA_REPORT_LINK_RATE_WINDOW_MINUTES", 15)),
+    )
 
 
 def _usable(token: str) -> QuerySet[ReportDelivery]:

@@ -94,24 +94,6 @@ class IntakeLink(TenantModel):
         return f"Intake link {self.created_at:%Y-%m-%d}"
 
 
-class IntakeAttempt(models.Model):
-    """Requests to intake links per client address and time window (the rate limit)."""
-
-    client_address = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(
-                fields=["client_address", "window_start"], name="intake_attempt_window_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.client_address} {self.window_start:%H:%M} x{self.count}"
-
-
 class Screening(TenantModel):
     class Source(models.TextChoices):
         PATIENT_LINK = "patient_link", "Patient, through an intake link"

@@ -25,13 +25,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, require
 from palpa.audit.services import Action, record
+from palpa.core import ratelimit
 from palpa.core.errors import Refused
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
@@ -42,7 +42,6 @@ from palpa.screening.models import (
     DEFAULT_INTAKE_LINK_DAYS,
     DEFAULT_RESCREEN_DAYS,
     Clearance,
-    IntakeAttempt,
     IntakeLink,
     RuleSetVersion,
     Screening,
@@ -341,36 +340,15 @@ def submit_intake(*, token: str, facts: Mapping[str, Any], questionnaire_version
 
 
 def allow_intake_request(client_address: str) -> bool:
-    """Count a request to an intake link from this address; False once over the limit.
-
-    A fixed window per address, counted in the database so that every app server shares
-    it: ``PALPA_INTAKE_RATE_LIMIT`` requests (default 20) per
+    """Count a request to an intake link from this address; False once over the limit:
+    ``PALPA_INTAKE_RATE_LIMIT`` requests (default 20) per
     ``PALPA_INTAKE_RATE_WINDOW_MINUTES`` (default 15)."""
-    limit = int(getattr(settings, "PALPA_INTAKE_RATE_LIMIT", 20))
-    minutes = int(getattr(settings, "PALPA_INTAKE_RATE_WINDOW_MINUTES", 15))
-    now = timezone.now()
-    epoch_minutes = int(now.timestamp() // 60)
-    start = dt.datetime.fromtimestamp((epoch_minutes - epoch_minutes % minutes) * 60, tz=dt.UTC)
-    address = (client_address or "unknown")[:64]
-    with transaction.atomic():
-        updated = IntakeAttempt.objects.filter(client_address=address, window_start=start).update(
-            count=F("count") + 1
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    IntakeAttempt.objects.create(
-                        client_address=address, window_start=start, count=1
-                    )
-            except IntegrityError:  # another request created the window first
-                IntakeAttempt.objects.filter(client_address=address, window_start=start).update(
-                    count=F("count") + 1
-                )
-            IntakeAttempt.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
-        count = IntakeAttempt.objects.values_list("count", flat=True).get(
-            client_address=address, window_start=start
-        )
-    return count <= limit
+    return ratelimit.allow(
+        "intake",
+        client_address,
+        limit=int(getattr(settings, "PALPA_INTAKE_RATE_LIMIT", 20)),
+        window_minutes=int(getattr(settings, "PALPA_INTAKE_RATE_WINDOW_MINUTES", 15)),
+    )
 
 
 # --- the status on a date ------------------------------------------------------------

@@ -17,12 +17,12 @@ from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.audit.services import verify_chain
 from palpa.core.errors import Refused
+from palpa.core.models import RateWindow
 from palpa.core.tests.support import NOW, frozen_clock
 from palpa.outcomes import services
 from palpa.outcomes.models import (
     InstrumentAdministration,
     InstrumentLink,
-    InstrumentLinkAttempt,
 )
 from palpa.outcomes.services import NewActivity
 from palpa.patients.models import Patient
@@ -289,7 +289,9 @@ def test_requests_are_limited_per_client_address_and_window(db: None, settings: 
         assert allow("203.0.113.9")  # a new window
     with time_machine.travel(NOW + dt.timedelta(days=2), tick=False):
         allow("203.0.113.9")
-        assert InstrumentLinkAttempt.objects.count() == 1  # old windows are cleared away
+        assert (
+            RateWindow.objects.filter(scope="instrument_link").count() == 1
+        )  # old windows are cleared away
 
 
 def test_the_link_lists_its_state_over_time(therapist: User, patient: Patient) -> None:

@@ -15,9 +15,10 @@ from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.audit.services import verify_chain
 from palpa.core.errors import Refused
+from palpa.core.models import RateWindow
 from palpa.patients.models import Patient
 from palpa.screening import services
-from palpa.screening.models import IntakeAttempt, IntakeLink, Screening
+from palpa.screening.models import IntakeLink, Screening
 from palpa.screening.tests.support import facts_clearance
 
 
@@ -119,7 +120,9 @@ def test_requests_are_limited_per_client_address_and_window(db: None, settings: 
         assert services.allow_intake_request("203.0.113.9")  # a new window
     with time_machine.travel(start + dt.timedelta(days=2), tick=False):
         services.allow_intake_request("203.0.113.9")
-        assert IntakeAttempt.objects.count() == 1  # old windows are cleared away
+        assert (
+            RateWindow.objects.filter(scope="intake").count() == 1
+        )  # old windows are cleared away
 
 
 def test_a_link_stops_working_when_the_patients_record_is_closed(
