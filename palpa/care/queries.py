@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.care import progress
+from palpa.care import charts, progress
 from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
+from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 
@@ -151,4 +152,26 @@ def signed_notes_under(plan: Plan) -> QuerySet[TreatmentNote]:
     """Signed treatment notes linked to any version of the plan."""
     return TreatmentNote.objects.filter(
         plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
+    )
+
+
+def goal_chart_points(goal: Goal) -> charts.TrendChart:
+    """The goal's measurements as a trend chart (MCID band, target, due date): the one
+    source of the chart on the care pages and in the physician's report."""
+    instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
+    low: float | None = None
+    high: float | None = None
+    if instrument:
+        found = get_instrument(instrument)
+        low, high = float(found.range_min), float(found.range_max)
+    return charts.TrendChart(
+        title=goal.measure_label,
+        unit="degrees" if goal.measure_kind == Goal.Measure.ROM else "score",
+        baseline=progress.Point(goal.baseline_on, goal.baseline_value),
+        series=goal_series(goal),
+        target=goal.target_value,
+        due_on=goal.due_on,
+        mcid=charts.mcid_of(instrument),
+        low=low,
+        high=high,
     )

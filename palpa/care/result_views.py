@@ -410,28 +410,6 @@ def goal_measures(plan: Plan) -> list[tuple[str, str]]:
     return list(dict(out).items())
 
 
-def goal_chart_points(goal: Goal) -> charts.TrendChart:
-    instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
-    low: float | None = None
-    high: float | None = None
-    if instrument:
-        found = get_instrument(instrument)
-        low, high = float(found.range_min), float(found.range_max)
-    from palpa.care.progress import Point
-
-    return charts.TrendChart(
-        title=goal.measure_label,
-        unit="degrees" if goal.measure_kind == Goal.Measure.ROM else "score",
-        baseline=Point(goal.baseline_on, goal.baseline_value),
-        series=queries.goal_series(goal),
-        target=goal.target_value,
-        due_on=goal.due_on,
-        mcid=charts.mcid_of(instrument),
-        low=low,
-        high=high,
-    )
-
-
 def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpResponse:
     user = staff_user(request)
     mine = _is_mine(user, plan.practitioner_id)
@@ -667,7 +645,7 @@ def goal_chart(request: HttpRequest, goal_id: str) -> HttpResponse:
         public_id=goal_id,
     )
     services.audit_plan_read(actor=user, plan=goal.plan)
-    svg = charts.render_svg(goal_chart_points(goal))
+    svg = charts.render_svg(queries.goal_chart_points(goal))
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -104,7 +104,7 @@ def _referral(report: Report, as_of: dt.date) -> dict[str, Any] | None:
 
 
 def _chart(goal: Goal, as_of: dt.date) -> dict[str, Any]:
-    from palpa.care.result_views import goal_chart_points
+    from palpa.care.queries import goal_chart_points
 
     chart = goal_chart_points(goal)
     return {

@@ -47,7 +47,7 @@ def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[s
 @register.simple_tag
 def trend_svg(goal: Goal) -> str:
     """The goal's trend chart, inline: the page that shows it has audited the plan's read."""
-    from palpa.care.result_views import goal_chart_points
+    from palpa.care.queries import goal_chart_points
 
     chart = goal_chart_points(goal)
     return mark_safe(  # noqa: S308 - matplotlib output, cleaned by charts.inline_svg
