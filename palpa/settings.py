@@ -98,7 +98,9 @@ INSTALLED_APPS = [
     "palpa.referrals",
     "palpa.screening",
     "palpa.outcomes",
+    "palpa.scheduling",
     "palpa.care",
+    "palpa.billing",
     "palpa.reports",
     "palpa.fhir",
 ]
@@ -339,6 +341,8 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 # Largest page a FHIR search returns (_count above it is capped), and the default page.
 PALPA_FHIR_MAX_COUNT = env_int("PALPA_FHIR_MAX_COUNT", 100)
 PALPA_FHIR_DEFAULT_COUNT = env_int("PALPA_FHIR_DEFAULT_COUNT", 20)
+# Hours a finished bulk $export's files stay downloadable (then `palpa fhir_export_cleanup`).
+PALPA_FHIR_EXPORT_HOURS = env_int("PALPA_FHIR_EXPORT_HOURS", 24)
 
 LOGGING = {
     "version": 1,

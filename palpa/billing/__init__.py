@@ -1,0 +1,1 @@
+"""Charges, units, payers, fee schedules, superbills, invoices and the ledger."""

@@ -1,0 +1,1 @@
+"""Appointment types, availability, rooms, appointments, online booking and reminders."""
