@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -136,12 +137,16 @@ def _content_fields() -> list[Any]:
     ]
 
 
-def _pg_append_sql(organization_is_null: bool) -> str:
+def _pg_append_sql(organization_is_null: bool, asynchronous: bool = False) -> str:
     """One statement that locks the chain head, links the entry and inserts it.
 
     Run on its own (autocommit) it is also its own transaction, so the head's row lock
     lasts for this statement only; inside a caller's transaction it lasts until that
     commits, as before. The hash expression is ``link_hash`` written in SQL.
+
+    ``asynchronous`` (access entries only, never inside a caller's transaction; ADR 0005)
+    sets ``synchronous_commit = off`` for this one statement's own transaction, so the
+    request does not wait for the WAL flush of a read's audit entry.
     """
     quote = connection.ops.quote_name
     head = quote(AuditChainHead._meta.db_table)
@@ -149,8 +154,11 @@ def _pg_append_sql(organization_is_null: bool) -> str:
     columns = [quote(str(f.column)) for f in _content_fields()]
     where = "organization_id IS NULL" if organization_is_null else "organization_id = %s"
     # Identifiers come from the models; every value is a parameter.
+    relax = (
+        " c AS (SELECT set_config('synchronous_commit', 'off', true) AS v)," if asynchronous else ""
+    )
     return (
-        f"WITH o AS (SELECT id, last_seq, last_hash FROM {head} WHERE {where}"  # noqa: S608
+        f"WITH{relax} o AS (SELECT id, last_seq, last_hash FROM {head} WHERE {where}"  # noqa: S608
         " ORDER BY id LIMIT 1 FOR UPDATE),"
         f" h AS (UPDATE {head} AS t SET last_seq = o.last_seq + 1,"
         " last_hash = encode(sha256(convert_to("
@@ -158,20 +166,35 @@ def _pg_append_sql(organization_is_null: bool) -> str:
         " FROM o WHERE t.id = o.id"
         " RETURNING t.last_seq AS seq, o.last_hash AS prev_hash, t.last_hash AS hash)"
         f" INSERT INTO {event} ({', '.join(columns)}, seq, prev_hash, hash)"
-        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash FROM h"
+        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash"
+        f" FROM h{', c' if asynchronous else ''}"
         " RETURNING id, seq, prev_hash, hash"
     )
 
 
-_PG_APPEND: dict[bool, str] = {}
+_PG_APPEND: dict[tuple[bool, bool], str] = {}
+
+#: Entries that record an access (nothing in the database changed). Only these may be
+#: committed asynchronously (ADR 0005).
+ACCESS_ACTIONS = frozenset({AuditEvent.Action.READ, AuditEvent.Action.SEARCH})
+
+
+def _commits_asynchronously(entry: AuditEvent) -> bool:
+    """An access entry written in its own transaction, when the settings allow it."""
+    return (
+        entry.action in ACCESS_ACTIONS
+        and not connection.in_atomic_block
+        and not getattr(settings, "PALPA_AUDIT_SYNCHRONOUS_READS", False)
+    )
 
 
 def _append_postgresql(entry: AuditEvent, digest: str) -> bool:
     """Link and insert in one round trip; False when the chain has no head row yet."""
-    org_null = entry.organization_id is None
-    sql = _PG_APPEND.get(org_null)
+    key = (entry.organization_id is None, _commits_asynchronously(entry))
+    org_null = key[0]
+    sql = _PG_APPEND.get(key)
     if sql is None:
-        sql = _PG_APPEND[org_null] = _pg_append_sql(org_null)
+        sql = _PG_APPEND[key] = _pg_append_sql(*key)
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
     params = [*([] if org_null else [entry.organization_id]), digest, *values]
     with connection.cursor() as cursor:
