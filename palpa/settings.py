@@ -293,6 +293,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Palpa <palpa@localhost>")
 # --- Palpa ----------------------------------------------------------------------------
 # Days before a license's expiry at which the owner's dashboard lists it.
 PALPA_LICENSE_WARNING_DAYS = env_int("PALPA_LICENSE_WARNING_DAYS", 60)
+# Read and search audit entries are committed without waiting for the WAL flush (ADR 0005);
+# true makes them wait like every other entry.
+PALPA_AUDIT_SYNCHRONOUS_READS = env_bool("PALPA_AUDIT_SYNCHRONOUS_READS", False)
 # The patient's one-time link to fill outcome instruments before a visit.
 PALPA_INSTRUMENT_LINK_DAYS = env_int("PALPA_INSTRUMENT_LINK_DAYS", 7)
 PALPA_INSTRUMENT_LINK_RATE_LIMIT = env_int("PALPA_INSTRUMENT_LINK_RATE_LIMIT", 20)
