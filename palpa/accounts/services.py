@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from palpa.accounts.models import ApiToken, Location, Organization, Role, Room, User, hash_token
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
+from palpa.core.rows import instance_from_row
 
 TOKEN_PREFIX = "palpa_"
 
@@ -189,15 +190,17 @@ def user_for_token(secret: str) -> User | None:
         _TOKEN_USER_SQL.append(_token_user_sql())
     now = timezone.now()
     params = [hash_token(secret), connection.ops.adapt_datetimefield_value(now)]
-    found = list(User.objects.raw(_TOKEN_USER_SQL[0], params))
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_USER_SQL[0], params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    user = found[0]
-    last_used = user.token_last_used_at  # type: ignore[attr-defined]
+    user = cast("User", instance_from_row(User, connection.alias, row))
+    token_id, last_used = row[-2], row[-1]
     if isinstance(last_used, str):  # SQLite hands extra columns back as text, naive UTC
         last_used = parse_datetime(last_used)
     if last_used is not None and timezone.is_naive(last_used):
         last_used = timezone.make_aware(last_used, dt.UTC)
     if last_used is None or (now - last_used).total_seconds() > 300:
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)  # type: ignore[attr-defined]
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user

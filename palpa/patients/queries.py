@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from typing import cast
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.core.rows import instance_from_row
 from palpa.patients.models import Allergy, Consent, Patient
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -50,11 +52,13 @@ def patient_by_public_id(actor: User, public_id: uuid.UUID) -> Patient | None:
     if not _PATIENT_SQL:
         _PATIENT_SQL.append(_patient_sql())
     key = Patient._meta.get_field("public_id").get_db_prep_value(public_id, connection)
-    found = list(Patient.objects.raw(_PATIENT_SQL[0], [tenant_id(actor), key]))
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(_PATIENT_SQL[0], [tenant_id(actor), key])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    patient = found[0]
-    location = patient.__dict__.pop("location_public_id")
+    patient = cast("Patient", instance_from_row(Patient, connection.alias, row))
+    location = row[-1]
     if location is not None:
         # The location as a deferred instance: its other fields load only if used.
         public = location if isinstance(location, uuid.UUID) else uuid.UUID(str(location))
