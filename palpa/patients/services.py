@@ -4,13 +4,14 @@ entry each. Patients are never deleted; a record made in error is marked so."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from palpa.accounts.models import Organization, User
+from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.patients.models import Allergy, Consent, Patient
@@ -68,8 +69,13 @@ def _validate(actor: User, patient: Patient) -> None:
     errors: dict[str, list[str]] = {}
     try:
         # public_id is a fresh UUID4 (the database's unique index still guards it):
-        # checking it for uniqueness would cost a query on every creation.
-        patient.full_clean(exclude=["mrn", "search_name", "organization", "public_id"])
+        # checking it for uniqueness would cost a query on every creation. A primary
+        # location already loaded needs no query to prove it exists; its organization is
+        # checked below.
+        exclude = ["mrn", "search_name", "organization", "public_id"]
+        if Patient.primary_location.is_cached(patient):
+            exclude.append("primary_location")
+        patient.full_clean(exclude=exclude)
     except ValidationError as exc:
         errors.update({k: list(v) for k, v in exc.message_dict.items()})
     born = patient.date_of_birth
@@ -223,3 +229,73 @@ def audit_patient_search(*, actor: User, query: dict[str, str], results: list[Pa
         object_type="Patient",
         detail={"query": query, "results": [str(p.public_id) for p in results]},
     )
+
+
+# Fields a new patient gives themself when booking online (palpa.scheduling.online).
+SELF_REGISTERED_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone")
+
+
+def register_patient_online(
+    *,
+    organization: Organization,
+    location: Location,
+    fields: dict[str, Any],
+    consents: Sequence[str],
+    consent_version: str,
+    label: str,
+) -> Patient:
+    """A new patient registers themself while booking online: no staff actor. The record
+    is validated like any other, gets the next MRN, and the consents the patient ticked
+    are recorded in the same transaction; the audit names ``label`` as the actor."""
+    unknown = sorted(set(fields) - set(SELF_REGISTERED_FIELDS))
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
+    if location.organization_id != organization.pk:
+        raise PermissionDenied("The location belongs to another organization.")
+    patient = Patient(organization_id=organization.pk, primary_location=location, **fields)
+    patient.refresh_search_name()
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(
+            exclude=["mrn", "search_name", "organization", "public_id", "primary_location"]
+        )
+    except ValidationError as exc:
+        errors.update({k: list(v) for k, v in exc.message_dict.items()})
+    born = patient.date_of_birth
+    if isinstance(born, dt.date) and born > timezone.localdate():
+        errors.setdefault("date_of_birth", []).append("The date of birth cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    today = timezone.localdate()
+    with transaction.atomic():
+        patient.mrn = _next_mrn(organization.pk)
+        patient.save()
+        record(
+            actor=None,
+            action=Action.CREATE,
+            organization=organization,
+            obj=patient,
+            patient_id=str(patient.public_id),
+            detail={"source": "online booking"},
+            actor_label=label,
+        )
+        for kind in consents:
+            consent = Consent.objects.create(
+                organization_id=organization.pk,
+                patient=patient,
+                kind=kind,
+                version=consent_version,
+                given_on=today,
+                granted=True,
+                recorded_by=None,
+            )
+            record(
+                actor=None,
+                action=Action.CREATE,
+                organization=organization,
+                obj=consent,
+                patient_id=str(patient.public_id),
+                detail={"kind": kind, "version": consent_version, "granted": True},
+                actor_label=label,
+            )
+    return patient
