@@ -56,6 +56,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         from palpa.referrals.services import referrals_running_low
 
         context["referrals_low"] = referrals_running_low(actor=user, today=timezone.localdate())
+    if has_capability(user, Capability.VIEW_DEMOGRAPHICS):
+        from palpa.scheduling.online import notices_for
+
+        context["online_notices"] = notices_for(user).count()
     return render(request, "core/dashboard.html", context)
 
 
