@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from palpa.fhir.capability_operations import add_operations
 from palpa.fhir.mapping.common import JSON
 from palpa.fhir.registry import registry
 from palpa.fhir.search import CONTROL
@@ -39,20 +40,24 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
         params += [
             {"name": p.name, "type": p.type, "documentation": p.documentation} for p in rtype.params
         ]
+        documentation = f"From {rtype.documentation}."
+        if rtype.searchable:
+            documentation += f" Sort by: {', '.join(rtype.sort_names)}."
         resource: JSON = {
             "type": rtype.name,
-            "documentation": f"From {rtype.documentation}. Sort by: {', '.join(rtype.sort_names)}.",
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "documentation": documentation,
+            "interaction": [{"code": code} for code in rtype.interactions],
             "versioning": "versioned",
             "readHistory": False,
             "updateCreate": False,
             "conditionalRead": "not-match",
-            "searchParam": params,
         }
+        if rtype.searchable:
+            resource["searchParam"] = params
         if rtype.includes:
             resource["searchInclude"] = sorted(rtype.includes)
         resources.append(resource)
-    return {
+    statement: JSON = {
         "resourceType": "CapabilityStatement",
         "id": "palpa",
         "url": f"{base_url}/metadata",
@@ -62,7 +67,8 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
         "experimental": False,
         "date": RELEASED,
         "publisher": "Palpa",
-        "description": "Read and search over Palpa's clinical records (see docs/fhir-mapping.md).",
+        "description": "Read and search over Palpa's clinical records, Patient/$everything, "
+        "bulk $export and the referral transaction (see docs/fhir-mapping.md).",
         "kind": "instance",
         "software": {"name": "Palpa", "version": _version()},
         "implementation": {"description": "Palpa FHIR R4 server", "url": base_url},
@@ -88,8 +94,8 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
                         }
                     ],
                     "description": "OAuth2 bearer tokens (client credentials) with SMART "
-                    "scopes system/*.read or patient/*.read, or a staff API token "
-                    "(user/*.read).",
+                    "scopes system/*.read or patient/*.read (system/*.write for the "
+                    "referral transaction), or a staff API token (user/*.read).",
                     "extension": [
                         {
                             "url": SMART_OAUTH_URIS,
@@ -101,6 +107,7 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
             }
         ],
     }
+    return add_operations(statement)
 
 
 def smart_configuration(token_url: str) -> JSON:
@@ -109,6 +116,6 @@ def smart_configuration(token_url: str) -> JSON:
         "token_endpoint": token_url,
         "grant_types_supported": ["client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": ["system/*.read", "patient/*.read", "user/*.read"],
+        "scopes_supported": ["system/*.read", "system/*.write", "patient/*.read", "user/*.read"],
         "capabilities": ["client-confidential-symmetric", "permission-v1"],
     }

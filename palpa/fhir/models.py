@@ -56,3 +56,75 @@ class FhirClient(TenantModel):
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+
+class PatientIdentifier(TenantModel):
+    """An identifier another system gave a patient (the sending EHR's MRN), received in a
+    FHIR transaction: the next transaction naming it finds the same patient."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="fhir_identifiers"
+    )
+    system = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "system", "value"], name="fhir_identifier_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}|{self.value}"
+
+
+class ExportJob(TenantModel):
+    """A bulk data $export: asked by one client, run as a task, files kept until expiry."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class Level(models.TextChoices):
+        SYSTEM = "system", "System"
+        PATIENT = "patient", "Patient"
+
+    client = models.ForeignKey(FhirClient, on_delete=models.PROTECT, related_name="exports")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    types = models.JSONField(default=list, help_text="Resource types to export")
+    since = models.DateTimeField(null=True, blank=True)
+    request_url = models.CharField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.CharField(max_length=200, blank=True)
+    transaction_time = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        indexes: ClassVar = [models.Index(fields=["status", "expires_at"], name="fhir_export_due")]
+
+    def __str__(self) -> str:
+        return f"$export {self.public_id} ({self.status})"
+
+
+class ExportFile(TenantModel):
+    """One NDJSON file of an export (one resource type, at most PART_SIZE resources)."""
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="files")
+    resource_type = models.CharField(max_length=64)
+    part = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    content = models.BinaryField()
+
+    class Meta:
+        ordering: ClassVar = ["job", "resource_type", "part"]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} part {self.part}"

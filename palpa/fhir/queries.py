@@ -9,7 +9,7 @@ since marked entered in error, which FHIR shows with that status). Drafts are no
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
@@ -25,12 +25,16 @@ from palpa.care.models import (
     TreatmentNote,
 )
 from palpa.outcomes.models import InstrumentAdministration
-from palpa.patients.models import Patient
+from palpa.patients.models import Consent, Patient
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.queries import practitioners_for
 from palpa.referrals.models import Referral
 from palpa.referrals.queries import referrals_for
+from palpa.reports.models import Report
+from palpa.reports.queries import reports_for
+from palpa.scheduling.models import Appointment, WorkingHours
+from palpa.scheduling.queries import appointments_for
 
 FINAL_EVALUATION = (Evaluation.Status.SIGNED, Evaluation.Status.ENTERED_IN_ERROR)
 FINAL_NOTE = (TreatmentNote.Status.SIGNED, TreatmentNote.Status.ENTERED_IN_ERROR)
@@ -146,3 +150,78 @@ def fhir_techniques(actor: User) -> QuerySet[TechniqueEntry]:
 def fhir_referrals(actor: User) -> QuerySet[Referral]:
     """Referrals, read by the roles that may see them (owners, therapists, front desk)."""
     return referrals_for(actor)
+
+
+def fhir_practitioner_roles(actor: User) -> QuerySet[Practitioner]:
+    """A PractitionerRole per practitioner the actor may see."""
+    return practitioners_for(actor).select_related("organization").prefetch_related("licenses")
+
+
+def fhir_consents(actor: User) -> QuerySet[Consent]:
+    """Consents of patients the actor may see, each annotated ``superseded`` when a newer
+    row of the same kind exists for the patient."""
+    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+        return Consent.objects.none()
+    newer = Consent.objects.filter(patient=OuterRef("patient"), kind=OuterRef("kind")).filter(
+        Q(given_on__gt=OuterRef("given_on"))
+        | Q(given_on=OuterRef("given_on"), created_at__gt=OuterRef("created_at"))
+        | Q(given_on=OuterRef("given_on"), created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        Consent.objects.filter(
+            organization_id=tenant_id(actor),
+            patient__in=patients_for(actor).exclude(status=Patient.Status.ENTERED_IN_ERROR),
+        )
+        .select_related("patient", "organization")
+        .annotate(superseded=Exists(newer))
+    )
+
+
+SIGNED_REPORT = (
+    Report.Status.SIGNED,
+    Report.Status.SUPERSEDED,
+    Report.Status.ENTERED_IN_ERROR,
+)
+
+
+def fhir_reports(actor: User) -> QuerySet[Report]:
+    """Signed reports (and corrected or withdrawn ones that were signed); no drafts."""
+    return reports_for(actor).filter(status__in=SIGNED_REPORT, signed_at__isnull=False)
+
+
+def fhir_signed_evaluations(actor: User) -> QuerySet[Evaluation]:
+    return (
+        fhir_evaluations(actor)
+        .filter(signed_at__isnull=False)
+        .select_related("practitioner", "organization", "patient")
+    )
+
+
+def fhir_signed_notes(actor: User) -> QuerySet[TreatmentNote]:
+    return (
+        fhir_notes(actor)
+        .filter(signed_at__isnull=False)
+        .select_related("practitioner", "organization", "patient")
+    )
+
+
+def fhir_signed_plans(actor: User) -> QuerySet[Plan]:
+    return (
+        fhir_plans(actor)
+        .filter(signed_at__isnull=False)
+        .select_related("practitioner", "organization", "patient")
+    )
+
+
+def fhir_appointments(actor: User) -> QuerySet[Appointment]:
+    """Appointments of the actor's organization (every staff role sees the schedule)."""
+    return appointments_for(actor).exclude(patient__status=Patient.Status.ENTERED_IN_ERROR)
+
+
+def fhir_schedules(actor: User) -> QuerySet[Practitioner]:
+    """Practitioners with weekly working hours: one Schedule each (all staff see the
+    schedule)."""
+    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+        return Practitioner.objects.none()
+    hours = WorkingHours.objects.filter(practitioner=OuterRef("pk"))
+    return practitioners_for(actor).filter(Exists(hours)).select_related("organization")

@@ -24,8 +24,11 @@ from palpa.accounts.permissions import Capability
 from palpa.care.models import Evaluation, RomMeasurement, TreatmentNote
 from palpa.fhir import queries
 from palpa.fhir.mapping import (
+    appointment,
     careplan,
     condition,
+    consent,
+    documentreference,
     encounter,
     goal,
     location,
@@ -33,8 +36,13 @@ from palpa.fhir.mapping import (
     organization,
     patient,
     practitioner,
+    practitionerrole,
     procedure,
+    provenance,
+    questionnaire,
+    schedule,
     servicerequest,
+    slot,
 )
 from palpa.fhir.mapping import common as c
 from palpa.fhir.params import EVERYTHING, NOTHING, parse_reference, string_q, token_q
@@ -61,6 +69,12 @@ class Source:
     sorts: dict[str, str] = field(default_factory=dict)  # extra _sort names -> field
     filters: dict[str, Filter] = field(default_factory=dict)
     prefetch: tuple[str, ...] = ()
+    instants: tuple[str, ...] = ()  # date params whose field is a time stamp, not a date
+
+
+# A filter of a type served from definitions rather than rows (Questionnaire):
+# (resource, the values of one parameter occurrence (OR), modifier) -> matches.
+StaticFilter = Callable[[c.JSON, list[str], str], bool]
 
 
 @dataclass
@@ -70,19 +84,35 @@ class ResourceType:
     compartment: bool  # in the patient compartment (a patient's token may read it)
     sources: list[Source]
     params: list[Param]
+    # _include name -> (element, target type; several types separated by "|").
     includes: dict[str, tuple[str, str]] = field(default_factory=dict)
     default_sort: tuple[str, ...] = ("-_lastUpdated",)
     documentation: str = ""
+    interactions: tuple[str, ...] = ("read", "search-type")
+    # Definitions computed without rows (Questionnaire): every resource of the type.
+    static: Callable[[c.Context], list[c.JSON]] | None = None
+    static_filters: dict[str, StaticFilter] = field(default_factory=dict)
+    static_sorts: tuple[str, ...] = ()
+    # Resources computed for the actor from the search's criteria (Slot); the criteria
+    # other than _id and _lastUpdated are the function's to apply.
+    computed: Callable[[User, list[Any], c.Context], list[c.JSON]] | None = None
+    # For resources without subject or patient (Provenance, Binary, Appointment): the
+    # patient's public id, for the audit entry.
+    audit_patient: Callable[[c.JSON], str] | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
     @property
     def sort_names(self) -> list[str]:
-        names = {"_lastUpdated", "_id"}
+        names = {"_lastUpdated", "_id", *self.static_sorts}
         for source in self.sources:
             names |= set(source.dates) | set(source.sorts)
         return sorted(names)
+
+    @property
+    def searchable(self) -> bool:
+        return "search-type" in self.interactions
 
 
 def _q(build: Callable[[list[str], str], Q]) -> Filter:
@@ -620,8 +650,545 @@ SERVICE_REQUEST = ResourceType(
         Param("authored", "date", "Day the referral was recorded"),
         Param("reason-code", "token", "ICD-10-CM diagnosis of the referral"),
     ],
-    includes={"ServiceRequest:patient": ("subject", "Patient")},
+    # requester is a contained Practitioner (the physician): :requester adds nothing
+    # beyond the resource itself, but is accepted since clients ask for it.
+    includes={
+        "ServiceRequest:patient": ("subject", "Patient"),
+        "ServiceRequest:requester": ("requester", "Practitioner"),
+    },
     default_sort=("-occurrence",),
+)
+
+# --- PractitionerRole ------------------------------------------------------------------
+
+
+def _specialty(values: list[str], _m: str) -> Q:
+    def match(system: str | None, code: str) -> Q | None:
+        if system in (None, c.NUCC) and code == practitionerrole.MASSAGE_THERAPIST:
+            return EVERYTHING
+        return None
+
+    return token_q(values, match)
+
+
+PRACTITIONER_ROLE = ResourceType(
+    name="PractitionerRole",
+    capability=Capability.VIEW_PRACTITIONERS,
+    compartment=False,
+    documentation="practitioners.Practitioner: one role per practitioner (NUCC 225700000X)",
+    sources=[
+        Source(
+            key="practitioner-role",
+            queryset=queries.fhir_practitioner_roles,
+            to_fhir=practitionerrole.to_fhir,
+            patient="",
+            sorts={"family": "family_name", "given": "given_name"},
+            filters={
+                "practitioner": _reference("public_id", "Practitioner", "practitioner"),
+                "specialty": _q(_specialty),
+                "active": _status({"true": Q(active=True), "false": Q(active=False)}),
+            },
+        )
+    ],
+    params=[
+        Param("practitioner", "reference", "The Practitioner"),
+        Param("specialty", "token", "http://nucc.org/provider-taxonomy|225700000X"),
+        Param("active", "token", "true | false"),
+    ],
+    includes={
+        "PractitionerRole:practitioner": ("practitioner", "Practitioner"),
+        "PractitionerRole:organization": ("organization", "Organization"),
+        "PractitionerRole:location": ("location", "Location"),
+    },
+    default_sort=("family", "given"),
+)
+
+# --- Questionnaire, QuestionnaireResponse ----------------------------------------------
+
+
+def _codes_of(resource: c.JSON) -> list[tuple[str, str]]:
+    return [(str(x.get("system", "")), str(x.get("code", ""))) for x in resource.get("code", [])]
+
+
+def _static_token(values: list[str], pairs: list[tuple[str, str]]) -> bool:
+    from palpa.fhir.params import parse_token
+
+    for raw in values:
+        system, code = parse_token(raw)
+        for have_system, have_code in pairs:
+            if code.casefold() == have_code.casefold() and system in (None, have_system):
+                return True
+    return False
+
+
+def _static_string(element: str) -> StaticFilter:
+    def match(resource: c.JSON, values: list[str], modifier: str) -> bool:
+        text = str(resource.get(element, "")).casefold()
+        for value in values:
+            wanted = value.casefold()
+            if modifier == "exact" and str(resource.get(element, "")) == value:
+                return True
+            if modifier == "contains" and wanted in text:
+                return True
+            if modifier == "" and text.startswith(wanted):
+                return True
+        return False
+
+    return match
+
+
+QUESTIONNAIRE = ResourceType(
+    name="Questionnaire",
+    capability=Capability.VIEW_DEMOGRAPHICS,
+    compartment=False,
+    documentation="the outcome instrument library (one per instrument; skeletons where the "
+    "text is licensed)",
+    sources=[],
+    params=[
+        Param("code", "token", "urn:palpa:instrument|ID (or a verified LOINC panel code)"),
+        Param("name", "string", "Computable name (starts with)"),
+        Param("title", "string", "Title (starts with)"),
+        Param("status", "token", "active"),
+        Param("url", "uri", "The canonical URL"),
+    ],
+    default_sort=("name",),
+    static=questionnaire.all_questionnaires,
+    static_filters={
+        "code": lambda r, values, _m: _static_token(values, _codes_of(r)),
+        "name": _static_string("name"),
+        "title": _static_string("title"),
+        "status": lambda r, values, _m: r.get("status") in values,
+        "url": lambda r, values, _m: any(v.split("|")[0] == r.get("url") for v in values),
+    },
+    static_sorts=("name", "title"),
+)
+
+
+def _questionnaire_ref(values: list[str], _m: str) -> Q:
+    from palpa.outcomes.library import load_library
+
+    found = NOTHING
+    for value in values:
+        key = value.split("|")[0].rstrip("/").rsplit("/", 1)[-1]
+        instrument = questionnaire.instrument_for(key)
+        if instrument is None:  # an instrument id is accepted too
+            ids = [i for i in load_library().ids() if i.casefold() == key.casefold()]
+            found |= Q(instrument__in=ids)
+        else:
+            found |= Q(instrument=instrument.id)
+    return found
+
+
+QUESTIONNAIRE_RESPONSE = ResourceType(
+    name="QuestionnaireResponse",
+    capability=Capability.VIEW_CLINICAL,
+    compartment=True,
+    documentation="outcomes.InstrumentAdministration (the answers behind an instrument score)",
+    sources=[
+        Source(
+            key="administration-answers",
+            queryset=queries.fhir_administrations,
+            to_fhir=questionnaire.response_to_fhir,
+            patient="patient",
+            dates={"authored": "created_at"},
+            instants=("authored",),
+            filters={
+                "questionnaire": _q(_questionnaire_ref),
+                "status": _status(
+                    {
+                        "completed": Q(status=InstrumentAdministration.Status.FINAL),
+                        "entered-in-error": Q(
+                            status=InstrumentAdministration.Status.ENTERED_IN_ERROR
+                        ),
+                    }
+                ),
+            },
+        )
+    ],
+    params=[
+        Param("questionnaire", "reference", "The Questionnaire (its id, URL or instrument id)"),
+        Param("authored", "date", "Day the answers were recorded"),
+        Param("status", "token", "completed | entered-in-error"),
+    ],
+    includes={
+        "QuestionnaireResponse:patient": ("subject", "Patient"),
+        "QuestionnaireResponse:subject": ("subject", "Patient"),
+        "QuestionnaireResponse:author": ("author", "Practitioner|Patient"),
+    },
+    default_sort=("-authored",),
+)
+
+# --- DocumentReference, Binary ---------------------------------------------------------
+
+
+def _report_patient(resource: c.JSON) -> str:
+    from palpa.fhir.params import parse_uuid
+    from palpa.reports.models import Report
+
+    public_id = parse_uuid(str(resource.get("id", "")))
+    found = (
+        Report.objects.filter(public_id=public_id)
+        .values_list("patient__public_id", flat=True)
+        .first()
+        if public_id is not None
+        else None
+    )
+    return str(found) if found else ""
+
+
+def _docref_type(values: list[str], _m: str) -> Q:
+    def match(system: str | None, code: str) -> Q | None:
+        if system in (None, c.LOINC) and code == documentreference.PROGRESS_NOTE:
+            return EVERYTHING
+        if system in (None, c.REPORT_KIND) and code in ("progress", "discharge"):
+            return Q(kind=code)
+        return None
+
+    return token_q(values, match)
+
+
+DOCUMENT_REFERENCE = ResourceType(
+    name="DocumentReference",
+    capability=Capability.VIEW_CLINICAL,
+    compartment=True,
+    documentation="reports.Report (signed progress and discharge reports, as PDF)",
+    sources=[
+        Source(
+            key="report",
+            queryset=queries.fhir_reports,
+            to_fhir=documentreference.to_fhir,
+            patient="patient",
+            dates={"date": "signed_at", "period": "period_end"},
+            instants=("date",),
+            filters={
+                "type": _q(_docref_type),
+                "category": _fixed(c.US_CORE_DOCREF_CATEGORY, "clinical-note"),
+                "status": _status(
+                    {fhir: Q(status=palpa) for palpa, fhir in documentreference.STATUS.items()}
+                ),
+                "related": _reference("referral__public_id", "ServiceRequest", "related"),
+            },
+        )
+    ],
+    params=[
+        Param(
+            "type",
+            "token",
+            "http://loinc.org|11506-3, or urn:palpa:report-kind|progress or discharge",
+        ),
+        Param("category", "token", "clinical-note"),
+        Param("date", "date", "Day the report was signed"),
+        Param("period", "date", "Last day of the period the report covers"),
+        Param("status", "token", "current | superseded | entered-in-error"),
+        Param("related", "reference", "The referral (ServiceRequest) the report answers"),
+    ],
+    includes={
+        "DocumentReference:patient": ("subject", "Patient"),
+        "DocumentReference:subject": ("subject", "Patient"),
+        "DocumentReference:author": ("author", "Practitioner"),
+        "DocumentReference:related": ("context.related", "ServiceRequest"),
+    },
+    default_sort=("-date",),
+)
+
+BINARY = ResourceType(
+    name="Binary",
+    capability=Capability.VIEW_CLINICAL,
+    compartment=True,
+    documentation="the PDF of a signed report (read only; the DocumentReference points here)",
+    sources=[
+        Source(
+            key="report-pdf",
+            queryset=queries.fhir_reports,
+            to_fhir=documentreference.binary_to_fhir,
+            patient="patient",
+        )
+    ],
+    params=[],
+    interactions=("read",),
+    audit_patient=_report_patient,
+)
+
+# --- Consent ---------------------------------------------------------------------------
+
+CONSENT = ResourceType(
+    name="Consent",
+    capability=Capability.VIEW_DEMOGRAPHICS,
+    compartment=True,
+    documentation="patients.Consent (treatment, privacy notice, contact channels)",
+    sources=[
+        Source(
+            key="consent",
+            queryset=queries.fhir_consents,
+            to_fhir=consent.to_fhir,
+            patient="patient",
+            dates={"date": "given_on"},
+            filters={
+                "status": _status({"active": Q(superseded=False), "inactive": Q(superseded=True)}),
+                "scope": _q(
+                    lambda values, _m: token_q(
+                        values,
+                        lambda s, v: (
+                            Q(kind__in=[k for k, (code, _) in consent.SCOPES.items() if code == v])
+                            if s in (None, c.CONSENT_SCOPE)
+                            else None
+                        ),
+                    )
+                ),
+                "category": _q(
+                    lambda values, _m: token_q(
+                        values,
+                        lambda s, v: Q(kind=v) if s in (None, c.CONSENT_KIND) else None,
+                    )
+                ),
+            },
+        )
+    ],
+    params=[
+        Param("status", "token", "active (the newest of its kind) | inactive"),
+        Param("scope", "token", "treatment | patient-privacy"),
+        Param(
+            "category",
+            "token",
+            "urn:palpa:consent-kind|treatment, privacy_notice, contact_email, contact_sms "
+            "or contact_phone",
+        ),
+        Param("date", "date", "Day the consent was given or withdrawn"),
+    ],
+    includes={"Consent:patient": ("patient", "Patient")},
+    default_sort=("-date",),
+)
+
+# --- Provenance ------------------------------------------------------------------------
+
+
+def _target(resource_type: str) -> Filter:
+    """``target``: a reference matches the source whose records are that type."""
+
+    def build(values: list[str], _m: str) -> Q:
+        from palpa.fhir.params import parse_uuid
+
+        found = NOTHING
+        for value in values:
+            parts = value.rstrip("/").split("/")
+            if len(parts) >= 2 and parts[-2] != resource_type:
+                continue
+            public_id = parse_uuid(parts[-1])
+            if public_id is not None:
+                found |= Q(public_id=public_id)
+        return found
+
+    return _q(build)
+
+
+def _signed_patient(resource: c.JSON) -> str:
+    from palpa.care.models import Plan
+    from palpa.fhir.params import parse_uuid
+
+    public_id = parse_uuid(str(resource.get("id", "")))
+    if public_id is None:
+        return ""
+    for model in (Evaluation, TreatmentNote, Plan):
+        found = (
+            model.objects.filter(public_id=public_id)
+            .values_list("patient__public_id", flat=True)
+            .first()
+        )
+        if found:
+            return str(found)
+    return _report_patient(resource)
+
+
+def _provenance_source(
+    key: str,
+    queryset: Callable[[User], QuerySet[Any]],
+    to_fhir: Callable[[Any, c.Context], c.JSON],
+    target: str,
+) -> Source:
+    return Source(
+        key=key,
+        queryset=queryset,
+        to_fhir=to_fhir,
+        patient="patient",
+        dates={"recorded": "signed_at"},
+        instants=("recorded",),
+        filters={
+            "target": _target(target),
+            "agent": _reference("practitioner__public_id", "Practitioner", "agent"),
+        },
+    )
+
+
+PROVENANCE = ResourceType(
+    name="Provenance",
+    capability=Capability.VIEW_CLINICAL,
+    compartment=True,
+    documentation="the signatures of signed evaluations and treatment notes (Encounter), "
+    "plans of care (CarePlan) and reports (DocumentReference)",
+    sources=[
+        _provenance_source(
+            "evaluation-signature",
+            queries.fhir_signed_evaluations,
+            provenance.evaluation_to_fhir,
+            "Encounter",
+        ),
+        _provenance_source(
+            "note-signature", queries.fhir_signed_notes, provenance.note_to_fhir, "Encounter"
+        ),
+        _provenance_source(
+            "plan-signature", queries.fhir_signed_plans, provenance.plan_to_fhir, "CarePlan"
+        ),
+        _provenance_source(
+            "report-signature", queries.fhir_reports, provenance.report_to_fhir, "DocumentReference"
+        ),
+    ],
+    params=[
+        Param("target", "reference", "The signed Encounter, CarePlan or DocumentReference"),
+        Param("agent", "reference", "The signing Practitioner"),
+        Param("recorded", "date", "Day of the signature"),
+    ],
+    includes={
+        "Provenance:target": ("target", "Encounter|CarePlan|DocumentReference"),
+        "Provenance:agent": ("agent.who", "Practitioner"),
+    },
+    default_sort=("-recorded",),
+    audit_patient=_signed_patient,
+)
+
+# --- Appointment -----------------------------------------------------------------------
+
+
+def _appointment_patient(resource: c.JSON) -> str:
+    for participant in resource.get("participant", []):
+        reference = str(participant.get("actor", {}).get("reference", ""))
+        if reference.startswith("Patient/"):
+            return reference.split("/", 1)[1]
+    return ""
+
+
+def _appointment_status(values: list[str], _m: str) -> Q:
+    from palpa.scheduling.models import Appointment
+
+    known = set(Appointment.Status.values)
+    return token_q(values, lambda _s, v: Q(status=v) if v in known else None)
+
+
+APPOINTMENT = ResourceType(
+    name="Appointment",
+    capability=Capability.VIEW_DEMOGRAPHICS,  # every staff role sees the schedule
+    compartment=True,
+    documentation="scheduling.Appointment (R4 AppointmentStatus codes)",
+    sources=[
+        Source(
+            key="appointment",
+            queryset=queries.fhir_appointments,
+            to_fhir=appointment.to_fhir,
+            patient="patient",
+            dates={"date": "start"},
+            instants=("date",),
+            filters={
+                "status": _q(_appointment_status),
+                "practitioner": _reference(
+                    "practitioner__public_id", "Practitioner", "practitioner"
+                ),
+                "actor": _reference("practitioner__public_id", "Practitioner", "actor"),
+                "location": _reference("location__public_id", "Location", "location"),
+                "service-type": _q(
+                    lambda values, _m: token_q(
+                        values,
+                        lambda s, v: (
+                            Q(appointment_type__code=v) if s in (None, c.APPOINTMENT_TYPE) else None
+                        ),
+                    )
+                ),
+            },
+        )
+    ],
+    params=[
+        Param("date", "date", "Start of the appointment"),
+        Param(
+            "status",
+            "token",
+            "booked | arrived | fulfilled | cancelled | noshow | entered-in-error",
+        ),
+        Param("practitioner", "reference", "The Practitioner"),
+        Param("actor", "reference", "The Practitioner (a participant)"),
+        Param("location", "reference", "The Location"),
+        Param("service-type", "token", "urn:palpa:appointment-type|code"),
+    ],
+    includes={
+        "Appointment:patient": ("participant.actor", "Patient"),
+        "Appointment:practitioner": ("participant.actor", "Practitioner"),
+        "Appointment:location": ("participant.actor", "Location"),
+    },
+    default_sort=("date",),
+    audit_patient=_appointment_patient,
+)
+
+# --- Schedule --------------------------------------------------------------------------
+
+
+def _schedule_actor(values: list[str], _m: str) -> Q:
+    from palpa.fhir.params import parse_uuid
+
+    found = NOTHING
+    for value in values:
+        parts = value.rstrip("/").split("/")
+        kind = parts[-2] if len(parts) >= 2 else ""
+        public_id = parse_uuid(parts[-1])
+        if public_id is None:
+            continue
+        if kind in ("", "Practitioner"):
+            found |= Q(public_id=public_id)
+        if kind in ("", "Location"):
+            found |= Q(working_hours__location__public_id=public_id)
+    return found
+
+
+SCHEDULE = ResourceType(
+    name="Schedule",
+    capability=Capability.VIEW_DEMOGRAPHICS,  # every staff role sees the schedule
+    compartment=False,
+    documentation="scheduling.WorkingHours: one Schedule per practitioner with weekly hours",
+    sources=[
+        Source(
+            key="schedule",
+            queryset=queries.fhir_schedules,
+            to_fhir=schedule.to_fhir,
+            patient="",
+            sorts={"family": "family_name", "given": "given_name"},
+            filters={
+                "actor": _q(_schedule_actor),
+                "active": _status({"true": Q(active=True), "false": Q(active=False)}),
+            },
+        )
+    ],
+    params=[
+        Param("actor", "reference", "The Practitioner, or a Location where they work"),
+        Param("active", "token", "true | false"),
+    ],
+    includes={"Schedule:actor": ("actor", "Practitioner|Location")},
+    default_sort=("family", "given"),
+)
+
+SLOT = ResourceType(
+    name="Slot",
+    capability=Capability.VIEW_DEMOGRAPHICS,  # every staff role sees the schedule
+    compartment=False,
+    documentation="free time computed by the scheduling slot finder (search only; "
+    "default window: today and 6 days, at most 31 days)",
+    sources=[],
+    params=[
+        Param("schedule", "reference", "Schedule/<practitioner id>"),
+        Param("service-type", "token", "urn:palpa:appointment-type|code"),
+        Param("start", "date", "Start of the slot (eq, ge, gt, le, lt)"),
+        Param("status", "token", "free (only free slots are listed)"),
+    ],
+    includes={"Slot:schedule": ("schedule", "Schedule")},
+    interactions=("search-type",),
+    default_sort=("start",),
+    static_sorts=("start",),
+    computed=slot.compute,
 )
 
 # Patient-compartment types get patient/subject; Goal and CarePlan get includes too.
@@ -641,6 +1208,16 @@ _TYPES = [
     ENCOUNTER,
     PROCEDURE,
     SERVICE_REQUEST,
+    PRACTITIONER_ROLE,
+    QUESTIONNAIRE,
+    QUESTIONNAIRE_RESPONSE,
+    DOCUMENT_REFERENCE,
+    BINARY,
+    CONSENT,
+    PROVENANCE,
+    APPOINTMENT,
+    SCHEDULE,
+    SLOT,
 ]
 
 

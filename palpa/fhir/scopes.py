@@ -19,7 +19,7 @@ KNOWN_SCOPES: dict[str, str] = {
     "system/*.read": "Read every FHIR resource of the client's organization",
     "user/*.read": "Read what the signed-in staff member may see",
     "patient/*.read": "Read one patient's records (a client made for that patient)",
-    "system/*.write": "Reserved: the referral transaction (not available yet)",
+    "system/*.write": "Send referrals (the transaction Bundle that records a patient's referral)",
 }
 
 _SCOPE = re.compile(r"^(system|user|patient)/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|[cruds]+)$")

@@ -20,7 +20,14 @@ from django.db.models import Q, QuerySet
 from palpa.fhir.auth import Principal
 from palpa.fhir.errors import FhirError, issue, operation_outcome
 from palpa.fhir.mapping.common import JSON, Context
-from palpa.fhir.params import date_q, parse_date, parse_reference, parse_uuid, split_values
+from palpa.fhir.params import (
+    DateRange,
+    date_q,
+    parse_date,
+    parse_reference,
+    parse_uuid,
+    split_values,
+)
 from palpa.fhir.registry import ResourceType, Source, get_type
 
 # Parameters every search understands, besides each type's own.
@@ -72,6 +79,12 @@ def parse_search(
 ) -> SearchRequest:
     """The search a query string asks for. Unknown parameters: 400 when ``strict``,
     otherwise ignored and listed (``ignored``)."""
+    if not rtype.searchable:
+        raise FhirError(
+            405,
+            f"{rtype.name} is read only here: GET /{rtype.name}/[id] (no search).",
+            headers={"Allow": "GET, HEAD"},
+        )
     found = SearchRequest(count=settings.PALPA_FHIR_DEFAULT_COUNT)
     names = {p.name for p in rtype.params} | COMMON
     if rtype.compartment and rtype.name != "Patient":
@@ -145,8 +158,9 @@ def _apply(source: Source, qs: QuerySet[Any], criterion: Criterion) -> QuerySet[
         return qs.filter(**{f"{source.patient}__public_id__in": ids})
     if name in source.dates:
         found = Q(pk__in=[])
+        date_only = name not in source.instants
         for value in values:
-            found |= date_q(source.dates[name], parse_date(name, value), date_only=True)
+            found |= date_q(source.dates[name], parse_date(name, value), date_only=date_only)
         return qs.filter(found)
     handler = source.filters.get(name)
     if handler is None:  # a parameter of the type this source cannot match
@@ -182,11 +196,76 @@ def _key(value: Any) -> tuple[int, Any]:
     return (1, 0) if value is None else (0, value)
 
 
+def _static_match(rtype: ResourceType, resource: JSON, criterion: Criterion) -> bool:
+    name, values = criterion.name, criterion.values
+    if name == "_id":
+        return str(resource["id"]) in values
+    if name == "_lastUpdated":
+        stamp = resource.get("meta", {}).get("lastUpdated")
+        if stamp is None:
+            return False
+        when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        for value in values:
+            wanted = parse_date(name, value)
+            if _in_range(when, wanted):
+                return True
+        return False
+    handler = rtype.static_filters.get(name)
+    return handler is not None and handler(resource, values, criterion.modifier)
+
+
+def _in_range(when: dt.datetime, wanted: DateRange) -> bool:
+    inside = wanted.start <= when < wanted.end
+    return {
+        "eq": inside,
+        "ne": not inside,
+        "gt": when >= wanted.end,
+        "sa": when >= wanted.end,
+        "ge": when >= wanted.start,
+        "lt": when < wanted.start,
+        "eb": when < wanted.start,
+        "le": when < wanted.end,
+    }[wanted.prefix]
+
+
+def _static_sort_key(resource: JSON, name: str) -> tuple[int, Any]:
+    if name == "_id":
+        return _key(str(resource["id"]))
+    if name == "_lastUpdated":
+        return _key(resource.get("meta", {}).get("lastUpdated"))
+    return _key(resource.get(name))
+
+
+def _static_search(
+    rtype: ResourceType,
+    request: SearchRequest,
+    order: list[tuple[str, bool]],
+    candidates: list[JSON],
+    criteria: list[Criterion],
+) -> SearchResult:
+    """A type served from definitions (Questionnaire) or computed (Slot): filtered by
+    ``criteria``, sorted and paged in memory."""
+    found = [
+        r for r in candidates if all(_static_match(rtype, r, criterion) for criterion in criteria)
+    ]
+    found.sort(key=lambda r: str(r["id"]))
+    for name, descending in reversed(order):
+        found.sort(key=lambda r, n=name: _static_sort_key(r, n), reverse=descending)  # type: ignore[misc]
+    page = found[request.offset : request.offset + request.count] if request.count else []
+    return SearchResult(matches=page, included=[], total=len(found), request=request)
+
+
 def search(
     principal: Principal, rtype: ResourceType, request: SearchRequest, ctx: Context
 ) -> SearchResult:
     principal.require(rtype.name, rtype.capability, compartment=rtype.compartment)
     order = request.sort or [(n.lstrip("-"), n.startswith("-")) for n in rtype.default_sort]
+    if rtype.static is not None:
+        return _static_search(rtype, request, order, rtype.static(ctx), request.criteria)
+    if rtype.computed is not None:
+        common = [c for c in request.criteria if c.name in COMMON]
+        computed = rtype.computed(principal.actor, request.criteria, ctx)
+        return _static_search(rtype, request, order, computed, common)
     rows: list[tuple[list[Any], str, Source]] = []
     for source in rtype.sources:
         qs = _scoped(principal, source)
@@ -236,6 +315,12 @@ def read(principal: Principal, type_name: str, resource_id: str, ctx: Context) -
     if rtype is None:
         raise FhirError(404, f"This server does not serve {type_name} resources.")
     principal.require(rtype.name, rtype.capability, compartment=rtype.compartment)
+    if "read" not in rtype.interactions:
+        raise FhirError(
+            405,
+            f"{type_name} resources are searched, not read by id: GET /{type_name}?…",
+            headers={"Allow": "GET"},
+        )
     found = find(principal, rtype, resource_id, ctx)
     if found is None:
         raise FhirError(404, f"{type_name}/{resource_id} is not known to this server.")
@@ -243,6 +328,8 @@ def read(principal: Principal, type_name: str, resource_id: str, ctx: Context) -
 
 
 def find(principal: Principal, rtype: ResourceType, resource_id: str, ctx: Context) -> JSON | None:
+    if rtype.static is not None:
+        return next((r for r in rtype.static(ctx) if r["id"] == resource_id), None)
     public_id = parse_uuid(resource_id)
     if public_id is None:
         return None
@@ -257,8 +344,15 @@ def find(principal: Principal, rtype: ResourceType, resource_id: str, ctx: Conte
 
 
 def _references(resource: JSON, element: str) -> list[str]:
-    value = resource.get(element)
-    items = value if isinstance(value, list) else [value] if value else []
+    """The references at ``element`` (a dotted path such as ``agent.who``; lists are
+    followed at every step)."""
+    items: list[Any] = [resource]
+    for step in element.split("."):
+        found: list[Any] = []
+        for item in items:
+            value = item.get(step) if isinstance(item, dict) else None
+            found.extend(value if isinstance(value, list) else [value] if value else [])
+        items = found
     return [item["reference"] for item in items if isinstance(item, dict) and "reference" in item]
 
 
@@ -268,22 +362,25 @@ def _includes(
     seen = {f"{r['resourceType']}/{r['id']}" for r in matches}
     included: list[JSON] = []
     for name in wanted:
-        element, target = rtype.includes[name]
-        target_type = get_type(target)
-        if target_type is None:
-            continue
-        try:
-            principal.require(target, target_type.capability, compartment=target_type.compartment)
-        except FhirError:
-            continue  # what the token may not read is left out, not refused
-        for resource in matches:
-            for reference in _references(resource, element):
-                if reference in seen or not reference.startswith(f"{target}/"):
-                    continue
-                seen.add(reference)
-                found = find(principal, target_type, reference.split("/", 1)[1], ctx)
-                if found is not None:
-                    included.append(found)
+        element, targets = rtype.includes[name]
+        for target in targets.split("|"):
+            target_type = get_type(target)
+            if target_type is None:
+                continue
+            try:
+                principal.require(
+                    target, target_type.capability, compartment=target_type.compartment
+                )
+            except FhirError:
+                continue  # what the token may not read is left out, not refused
+            for resource in matches:
+                for reference in _references(resource, element):
+                    if reference in seen or not reference.startswith(f"{target}/"):
+                        continue
+                    seen.add(reference)
+                    found = find(principal, target_type, reference.split("/", 1)[1], ctx)
+                    if found is not None:
+                        included.append(found)
     return included
 
 

@@ -121,6 +121,12 @@ def patient_of(resource: dict[str, Any]) -> str:
         return str(resource["id"])
     subject = resource.get("subject") or resource.get("patient") or {}
     reference = subject.get("reference", "") if isinstance(subject, dict) else ""
+    if not reference:  # Provenance and Binary do not name their patient
+        from palpa.fhir.registry import get_type
+
+        rtype = get_type(str(resource.get("resourceType", "")))
+        if rtype is not None and rtype.audit_patient is not None:
+            return rtype.audit_patient(resource)
     return reference.split("/", 1)[1] if reference.startswith("Patient/") else ""
 
 

@@ -35,6 +35,13 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 US_CORE_CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
 CONTACT_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/v2-0131"
+NUCC = "http://nucc.org/provider-taxonomy"
+US_CORE_DOCREF_CATEGORY = (
+    "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+)
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013"
 
 # Palpa's own systems.
 PALPA = "urn:palpa"
@@ -55,6 +62,11 @@ ENCOUNTER_TYPE = f"{PALPA}:encounter-type"
 PLAN_LINEAGE = f"{PALPA}:plan-lineage"
 EXT_MINUTES = f"{PALPA}:extension:minutes"
 EXT_PRESSURE = f"{PALPA}:extension:pressure"
+REPORT_KIND = f"{PALPA}:report-kind"
+REPORT_LINEAGE = f"{PALPA}:report-lineage"
+CONSENT_KIND = f"{PALPA}:consent-kind"
+CONSENT_POLICY_PREFIX = f"{PALPA}:consent-policy:"  # + kind:version
+APPOINTMENT_TYPE = f"{PALPA}:appointment-type"
 
 
 @dataclass

@@ -109,6 +109,7 @@ def administration_to_fhir(admin: InstrumentAdministration, ctx: Context) -> JSO
         "valueQuantity": _quantity(admin.score, admin.unit),
         "interpretation": [concept([], admin.band)] if admin.band else [],
         "note": [{"text": " ".join(notes)}],
+        "derivedFrom": [ref("QuestionnaireResponse", admin.public_id)],
         "component": components,
     }
     return with_meta(compact(resource), admin.updated_at)

@@ -13,6 +13,19 @@ SAMPLE = {
     "token": "x",
     "string": "a",
     "date": "ge2026-01-01",
+    "uri": "http://example.org/Questionnaire/x",
+}
+# The type a reference parameter points to, where it is not the Patient.
+REFERENCE_TARGETS = {
+    "encounter": "Encounter",
+    "practitioner": "Practitioner",
+    "agent": "Practitioner",
+    "target": "Encounter",
+    "related": "ServiceRequest",
+    "questionnaire": "Questionnaire",
+    "actor": "Practitioner",
+    "location": "Location",
+    "schedule": "Schedule",
 }
 
 
@@ -50,10 +63,22 @@ def test_metadata_lists_every_served_type_with_read_and_search(db: None) -> None
         "Encounter",
         "Procedure",
         "ServiceRequest",
+        "PractitionerRole",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "DocumentReference",
+        "Binary",
+        "Consent",
+        "Provenance",
+        "Appointment",
+        "Schedule",
+        "Slot",
     }
-    for resource in listed.values():
-        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
+    for name, resource in listed.items():
+        expected = {"Binary": ["read"], "Slot": ["search-type"]}.get(name, ["read", "search-type"])
+        assert [i["code"] for i in resource["interaction"]] == expected
         assert resource["versioning"] == "versioned"
+    assert "searchParam" not in listed["Binary"]  # read only: the PDF of a DocumentReference
 
 
 def test_every_listed_search_parameter_and_include_is_accepted_strictly(
@@ -63,10 +88,10 @@ def test_every_listed_search_parameter_and_include_is_accepted_strictly(
     some_id = str(uuid.uuid4())
     for resource in statement["rest"][0]["resource"]:
         name = resource["type"]
-        for param in resource["searchParam"]:
+        for param in resource.get("searchParam", []):
             value = SAMPLE.get(param["type"], f"Patient/{some_id}")
-            if param["type"] == "reference" and param["name"] == "encounter":
-                value = f"Encounter/{some_id}"
+            if param["type"] == "reference" and param["name"] in REFERENCE_TARGETS:
+                value = f"{REFERENCE_TARGETS[param['name']]}/{some_id}"
             if param["name"] == "_id":
                 value = some_id
             response = fhir.get(
