@@ -38,6 +38,7 @@ def note_out(note: TreatmentNote) -> dict[str, Any]:
         "location": note.location.public_id,
         "visit_date": note.visit_date,
         "plan_of_care": note.plan_of_care.public_id if note.plan_of_care else None,
+        "appointment": note.appointment.public_id if note.appointment else None,
         **{name: getattr(note, name) for name in services.SOAP_FIELDS},
         "status": note.status,
         "signed_at": note.signed_at,
@@ -110,8 +111,21 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
         plan_of_care = queries.plans_for(user).filter(patient=patient, public_id=plan_id).first()
         if plan_of_care is None:
             raise ValidationError({"plan_of_care": "No plan of care of this patient has this id."})
+    appointment_id = data.pop("appointment")
+    appointment = None
+    if appointment_id is not None:
+        appointment = queries.appointment_to_document(user, patient, str(appointment_id))
+        if appointment is None:
+            raise ValidationError(
+                {"appointment": "No booked or arrived appointment of this patient has this id."}
+            )
     note = services.start_note(
-        actor=user, patient=patient, location=location, plan_of_care=plan_of_care, **data
+        actor=user,
+        patient=patient,
+        location=location,
+        plan_of_care=plan_of_care,
+        appointment=appointment,
+        **data,
     )
     return Status(201, note_out(note))
 

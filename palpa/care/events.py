@@ -12,3 +12,13 @@ class TreatmentNoteSigned(Event):
     note_id: int
     organization_id: int
     patient_id: int
+
+
+@dataclass(frozen=True)
+class TreatmentNoteEnteredInError(Event):
+    """A signed note was marked entered-in-error (billing voids its charges)."""
+
+    note_id: int
+    organization_id: int
+    patient_id: int
+    actor_id: int

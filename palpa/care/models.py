@@ -82,6 +82,14 @@ class TreatmentNote(TenantModel):
         related_name="treatment_notes",
         help_text="The plan of care this visit treats under (the SOAP 'plan' is text).",
     )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The booked visit this note documents; signing marks it fulfilled.",
+    )
     # S
     pain_today = models.PositiveSmallIntegerField(
         "pain today (NPRS 0-10)",

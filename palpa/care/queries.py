@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -14,6 +15,8 @@ from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentN
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
+from palpa.scheduling.models import Appointment
+from palpa.scheduling.queries import appointments_for
 
 
 def notes_for(actor: User) -> QuerySet[TreatmentNote]:
@@ -175,3 +178,38 @@ def goal_chart_points(goal: Goal) -> charts.TrendChart:
         low=low,
         high=high,
     )
+
+
+def visits_to_document(actor: User, patient: Patient) -> list[Appointment]:
+    """The patient's appointments from 12 hours ago to 12 hours ahead that are booked or
+    arrived and that no treatment note documents yet (entered-in-error notes aside)."""
+    now = timezone.now()
+    documented = TreatmentNote.objects.filter(patient=patient, appointment__isnull=False).exclude(
+        status=TreatmentNote.Status.ENTERED_IN_ERROR
+    )
+    return list(
+        appointments_for(
+            actor,
+            patient=patient,
+            start=now - dt.timedelta(hours=12),
+            end=now + dt.timedelta(hours=12),
+            statuses=[Appointment.Status.BOOKED, Appointment.Status.ARRIVED],
+        ).exclude(pk__in=documented.values("appointment_id"))
+    )
+
+
+def appointment_to_document(actor: User, patient: Patient, public_id: str) -> Appointment | None:
+    """One of the patient's booked or arrived appointments, by public id, if the actor's
+    organization holds it."""
+    try:
+        return (
+            appointments_for(
+                actor,
+                patient=patient,
+                statuses=[Appointment.Status.BOOKED, Appointment.Status.ARRIVED],
+            )
+            .filter(public_id=public_id)
+            .first()
+        )
+    except ValidationError:  # not a UUID
+        return None

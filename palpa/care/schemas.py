@@ -16,6 +16,9 @@ class NoteIn(Schema):
     location: UUID
     visit_date: dt.date
     plan_of_care: UUID | None = None
+    appointment: UUID | None = Field(
+        None, description="The booked visit this note documents; signing marks it fulfilled."
+    )
     pain_today: int | None = Field(None, ge=0, le=10)
     subjective: str = ""
     home_care_adherence: Adherence = ""
@@ -74,6 +77,7 @@ class NoteOut(Schema):
     location: UUID
     visit_date: dt.date
     plan_of_care: UUID | None
+    appointment: UUID | None = None
     pain_today: int | None
     subjective: str
     home_care_adherence: str

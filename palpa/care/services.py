@@ -6,6 +6,7 @@ writes, runs in one transaction and leaves one audit entry.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -22,7 +23,7 @@ from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.care import icd10, progress, queries
 from palpa.care.catalog import catalog, check_region
-from palpa.care.events import TreatmentNoteSigned
+from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
 from palpa.care.models import (
     Diagnosis,
     Discharge,
@@ -49,6 +50,8 @@ from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
 from palpa.referrals.services import count_visit, require_authorization, withdraw_visit
+from palpa.scheduling.models import Appointment
+from palpa.scheduling.services import NotAllowedNow, mark_fulfilled
 from palpa.screening.services import check_technique, require_can_sign, require_can_start
 
 SOAP_FIELDS = (
@@ -96,6 +99,20 @@ def _check_soap(fields: dict[str, Any]) -> None:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
 
 
+def _appointment_problem(appointment: Appointment, patient: Patient) -> str:
+    """Why a note may not document this appointment, or ''."""
+    if appointment.patient_id != patient.pk:
+        return "This appointment is another patient's."
+    if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED):
+        return f"This appointment is {appointment.get_status_display().lower()}."
+    taken = (
+        TreatmentNote.objects.filter(appointment=appointment)
+        .exclude(status=TreatmentNote.Status.ENTERED_IN_ERROR)
+        .exists()
+    )
+    return "Another treatment note already documents this appointment." if taken else ""
+
+
 def start_note(
     *,
     actor: User,
@@ -103,12 +120,21 @@ def start_note(
     location: Location,
     visit_date: dt.date,
     plan_of_care: Plan | None = None,
+    appointment: Appointment | None = None,
     **soap: Any,
 ) -> TreatmentNote:
+    """Open a draft note for a visit; ``appointment`` links the booked visit it documents
+    (the patient's, not cancelled, not documented by another note), and signing the note
+    then marks the appointment fulfilled."""
     practitioner = _practitioner_of(actor)
     _same_org(actor, patient, location)
     _check_soap(soap)
     errors: dict[str, list[str]] = {}
+    if appointment is not None:
+        _same_org(actor, appointment)
+        problem = _appointment_problem(appointment, patient)
+        if problem:
+            errors["appointment"] = [problem]
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = [f"The patient's record is {patient.get_status_display().lower()}."]
     if visit_date > timezone.localdate() + dt.timedelta(days=1):
@@ -124,6 +150,7 @@ def start_note(
         location=location,
         visit_date=visit_date,
         plan_of_care=plan_of_care,
+        appointment=appointment,
         catalog_version=catalog().version,
         **soap,
     )
@@ -306,7 +333,21 @@ def sign_note(*, actor: User, note: TreatmentNote) -> TreatmentNote:
                 patient_id=note.patient_id,
             )
         )
+        _fulfil_appointment(actor, note)
     return note
+
+
+def _fulfil_appointment(actor: User, note: TreatmentNote) -> None:
+    """The documented visit took place: mark its appointment fulfilled. The signature
+    does not depend on the calendar: an appointment that cannot change now (cancelled
+    meanwhile, or not started yet) is left as it is."""
+    if note.appointment_id is None:
+        return
+    appointment = Appointment.objects.get(pk=note.appointment_id)
+    if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED):
+        return
+    with contextlib.suppress(NotAllowedNow):
+        mark_fulfilled(actor=actor, appointment=appointment)
 
 
 ADDENDUM_MAX_CHARS = 5000
@@ -389,6 +430,14 @@ def mark_note_entered_in_error(*, actor: User, note: TreatmentNote, reason: str)
         )
         if previous == TreatmentNote.Status.SIGNED:  # a note in error is no visit
             withdraw_visit(actor=actor, note_public_id=note.public_id, reason=reason)
+            publish(
+                TreatmentNoteEnteredInError(
+                    note_id=note.pk,
+                    organization_id=note.organization_id,
+                    patient_id=note.patient_id,
+                    actor_id=actor.pk,
+                )
+            )
     return note
 
 

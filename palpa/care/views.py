@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import zoneinfo
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,20 +27,32 @@ def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     require(user, Capability.EDIT_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     active_plan = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE).first()
-    form = NewNoteForm(
-        request.POST or None,
-        actor=user,
-        patient=patient,
-        initial={"location": patient.primary_location, "plan_of_care": active_plan},
-    )
+    initial: dict[str, Any] = {"location": patient.primary_location, "plan_of_care": active_plan}
+    wanted = request.POST.get("appointment") or request.GET.get("appointment") or ""
+    appointment = queries.appointment_to_document(user, patient, wanted) if wanted else None
+    if wanted and appointment is None:
+        raise Http404("No booked or arrived appointment of this patient has this id.")
+    if appointment is not None:
+        tz = zoneinfo.ZoneInfo(appointment.location.time_zone)
+        initial |= {
+            "location": appointment.location,
+            "visit_date": appointment.start.astimezone(tz).date(),
+        }
+    form = NewNoteForm(request.POST or None, actor=user, patient=patient, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            note = services.start_note(actor=user, patient=patient, **form.cleaned_data)
+            note = services.start_note(
+                actor=user, patient=patient, appointment=appointment, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             return redirect("care:note", note_id=note.public_id)
-    return render(request, "care/note_new.html", {"form": form, "patient": patient})
+    return render(
+        request,
+        "care/note_new.html",
+        {"form": form, "patient": patient, "appointment": appointment},
+    )
 
 
 def _note(request: HttpRequest, note_id: str) -> TreatmentNote:

@@ -44,6 +44,17 @@ def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[s
     return shown
 
 
+@register.inclusion_tag("care/_chart_visits.html", takes_context=True)
+def visits_to_document(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
+    """Today's booked or arrived appointments of the patient that no note documents yet,
+    each with a link that starts its treatment note (clinical staff who write notes)."""
+    shown: dict[str, Any] = {"visits": [], "patient": patient}
+    if not isinstance(user, User) or not has_capability(user, Capability.EDIT_CLINICAL):
+        return shown
+    shown["visits"] = queries.visits_to_document(user, patient)
+    return shown
+
+
 @register.simple_tag
 def trend_svg(goal: Goal) -> str:
     """The goal's trend chart, inline: the page that shows it has audited the plan's read."""
