@@ -131,7 +131,7 @@ def fhir_goals(actor: User) -> QuerySet[Goal]:
 
 
 def fhir_notes(actor: User) -> QuerySet[TreatmentNote]:
-    return care_queries.notes_for(actor).filter(status__in=FINAL_NOTE)
+    return care_queries.notes_for(actor).filter(status__in=FINAL_NOTE).select_related("appointment")
 
 
 def fhir_evaluations(actor: User) -> QuerySet[Evaluation]:

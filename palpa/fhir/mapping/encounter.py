@@ -41,6 +41,9 @@ def note_to_fhir(note: TreatmentNote, ctx: Context) -> JSON:
             {"individual": ref("Practitioner", note.practitioner.public_id, str(note.practitioner))}
         ],
         "period": {"start": day, "end": day},
+        "appointment": [ref("Appointment", note.appointment.public_id)]
+        if note.appointment is not None
+        else [],
         "location": [{"location": ref("Location", note.location.public_id, note.location.name)}],
         "serviceProvider": ref("Organization", note.organization.public_id),
     }

@@ -1,12 +1,17 @@
 """Procedure <- care.TechniqueEntry of a signed treatment note: one technique at one
 body region for a number of minutes.
 
-No CPT code: Palpa has no verified technique-to-CPT mapping yet (billing assigns codes),
-so the code is Palpa's technique code; see docs/fhir-mapping.md.
+``code`` carries Palpa's technique code and, when the technique is billable, its CPT
+code (http://www.ama-assn.org/go/cpt; code number only, the AMA's descriptors are not
+shipped): the code the visit's charge billed it under when the note has been charged,
+otherwise the organization's technique-to-code map (palpa.billing). Timed minutes are in
+the minutes extension; units follow the payer's rule on the charge, not here.
 """
 
 from __future__ import annotations
 
+from palpa.billing.models import Charge
+from palpa.billing.services import code_map
 from palpa.care.catalog import catalog
 from palpa.care.models import TechniqueEntry, TreatmentNote
 from palpa.fhir.mapping.common import (
@@ -23,6 +28,34 @@ from palpa.fhir.mapping.common import (
     with_meta,
 )
 from palpa.fhir.mapping.observation import body_site
+
+CPT = "http://www.ama-assn.org/go/cpt"
+
+
+def cpt_code(entry: TechniqueEntry, ctx: Context) -> str | None:
+    """The CPT code for the technique: as billed on the visit's charge, else as mapped."""
+    note_key = f"procedure-charge-codes:{entry.note_id}"
+    billed: dict[str, str] | None = ctx.cache.get(note_key)
+    if billed is None:
+        billed = {}
+        charge = (
+            Charge.objects.filter(note_id=entry.note_id)
+            .exclude(status=Charge.Status.VOID)
+            .prefetch_related("lines")
+            .first()
+        )
+        if charge is not None:
+            for line in charge.lines.all():
+                for technique in line.techniques or []:
+                    billed[str(technique)] = line.code
+        ctx.cache[note_key] = billed
+    if entry.technique in billed:
+        return billed[entry.technique]
+    map_key = f"procedure-code-map:{entry.organization_id}"
+    mapped: dict[str, str | None] | None = ctx.cache.get(map_key)
+    if mapped is None:
+        mapped = ctx.cache[map_key] = code_map(entry.organization_id)
+    return mapped.get(entry.technique)
 
 
 def to_fhir(entry: TechniqueEntry, ctx: Context) -> JSON:
@@ -55,7 +88,11 @@ def to_fhir(entry: TechniqueEntry, ctx: Context) -> JSON:
         "status": "entered-in-error"
         if note.status == TreatmentNote.Status.ENTERED_IN_ERROR
         else "completed",
-        "code": concept([coding(TECHNIQUE, entry.technique, shown)], shown),
+        "code": concept(
+            [coding(TECHNIQUE, entry.technique, shown)]
+            + ([coding(CPT, code)] if (code := cpt_code(entry, ctx)) else []),
+            shown,
+        ),
         "subject": ref("Patient", patient.public_id, patient.full_name),
         "encounter": ref("Encounter", note.public_id),
         "performedDateTime": note.visit_date.isoformat(),

@@ -215,7 +215,7 @@ def test_encounters_are_the_signed_visits_and_the_evaluation(fhir: Client, cours
     assert [e["period"]["start"] for e in encounters] == ["2026-06-15", "2026-06-08", "2026-06-01"]
 
 
-def test_procedures_are_techniques_with_body_site_and_minutes_but_no_cpt(
+def test_procedures_are_techniques_with_body_site_minutes_and_cpt_code(
     fhir: Client, course: Course
 ) -> None:
     procedures = _all(fhir, "Procedure")
@@ -224,6 +224,21 @@ def test_procedures_are_techniques_with_body_site_and_minutes_but_no_cpt(
     assert trigger["bodySite"][0]["text"] == "Buttock (gluteal), left"
     minutes = next(e for e in trigger["extension"] if e["url"] == "urn:palpa:extension:minutes")
     assert minutes["valueDuration"]["value"] == 10
-    systems = {c["system"] for p in procedures for c in p["code"]["coding"]}
-    assert systems == {"urn:palpa:technique"}
+    codes = {
+        p["code"]["coding"][0]["code"]: [
+            c["code"]
+            for c in p["code"]["coding"]
+            if c["system"] == "http://www.ama-assn.org/go/cpt"
+        ]
+        for p in procedures
+    }
+    # The organization's map (here the code book's defaults): trigger point work is manual
+    # therapy, 97140; CPT descriptors are never sent, only the code.
+    assert codes["trigger_point"] == ["97140"]
+    assert all(
+        "display" not in c
+        for p in procedures
+        for c in p["code"]["coding"]
+        if c["system"] == "http://www.ama-assn.org/go/cpt"
+    )
     assert trigger["basedOn"] == [{"reference": f"CarePlan/{course.plan.public_id}"}]

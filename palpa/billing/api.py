@@ -1,0 +1,695 @@
+"""Billing over the API: charges to review, patient accounts, payments and corrections,
+coverage, invoices, packages and memberships, and the billing configuration.
+
+Who may do what is in ``palpa.billing.queries``; every read of a patient's billing data
+is audited, and every write goes through ``palpa.billing.services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Status
+
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import tenant_id
+from palpa.billing import exports, queries, services
+from palpa.billing.models import (
+    Charge,
+    Coverage,
+    Invoice,
+    LedgerEntry,
+    PatientPrepaid,
+    Payer,
+    PrepaidPlan,
+)
+from palpa.billing.money import round_money
+from palpa.billing.queries import BillingCapability as Cap
+from palpa.billing.queries import require_billing
+from palpa.billing.schemas import (
+    AccountOut,
+    AdjustmentIn,
+    BalanceRowOut,
+    BillingIdentifiersIn,
+    ChargeOut,
+    ChargeStatus,
+    ClaimsExportOut,
+    CodeMapIn,
+    CodeMapOut,
+    CoverageIn,
+    CoverageOut,
+    EntryOut,
+    InvoiceOut,
+    LocationBillingOut,
+    PayerIn,
+    PayerOut,
+    PayerPatch,
+    PaymentIn,
+    PlaceOfServiceIn,
+    PrepaidIn,
+    PrepaidOut,
+    PrepaidPlanIn,
+    PrepaidPlanOut,
+    PriceIn,
+    RefundIn,
+    ReverseIn,
+    TransferIn,
+    VoidIn,
+)
+from palpa.care.catalog import catalog
+from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+
+router = Router()
+WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
+
+
+# --- shaping ---------------------------------------------------------------------------
+
+
+def charge_out(c: Charge) -> dict[str, Any]:
+    return {
+        "id": c.public_id,
+        "note": c.note.public_id,
+        "patient": c.patient.public_id,
+        "patient_name": c.patient.full_name,
+        "status": c.status,
+        "status_reason": c.status_reason,
+        "date_of_service": c.date_of_service,
+        "rendering_provider": str(c.rendering_provider),
+        "rendering_npi": c.rendering_npi,
+        "location": c.location.name,
+        "place_of_service": c.place_of_service,
+        "payer": c.payer.name if c.payer else None,
+        "member_id": c.coverage.member_id if c.coverage else "",
+        "unit_rule": c.unit_rule,
+        "diagnoses": list(c.diagnoses),
+        "prepaid": str(c.prepaid.plan) if c.prepaid else None,
+        "lines": [
+            {
+                "code": ln.code,
+                "timed": ln.timed,
+                "minutes": ln.minutes,
+                "units": ln.units,
+                "modifiers": list(ln.modifiers),
+                "diagnosis_pointers": list(ln.diagnosis_pointers),
+                "techniques": list(ln.techniques),
+                "unit_price": ln.unit_price,
+                "amount": ln.amount,
+            }
+            for ln in c.lines.all()
+        ],
+        "total": c.total,
+        "currency": c.currency,
+        "problems": list(c.problems),
+        "blocking": services.blocking_problems(c) if c.status == Charge.Status.TO_REVIEW else [],
+        "reviewed_by": str(c.reviewed_by) if c.reviewed_by else None,
+        "reviewed_at": c.reviewed_at,
+    }
+
+
+def entry_out(e: LedgerEntry) -> dict[str, Any]:
+    reversed_ = LedgerEntry.objects.filter(reverses=e).exists()
+    return {
+        "id": e.public_id,
+        "patient": e.patient.public_id,
+        "kind": e.kind,
+        "responsibility": e.responsibility,
+        "amount": e.amount,
+        "currency": e.currency,
+        "posted_on": e.posted_on,
+        "posted_at": e.posted_at,
+        "posted_by": str(e.posted_by),
+        "method": e.method,
+        "reference": e.reference,
+        "reason": e.reason,
+        "memo": e.memo,
+        "payer": e.payer.name if e.payer else None,
+        "charge": e.charge.public_id if e.charge else None,
+        "refund_of": e.refund_of.public_id if e.refund_of else None,
+        "reverses": e.reverses.public_id if e.reverses else None,
+        "reversed": reversed_,
+        "refundable": services.refundable(e) if e.kind == LedgerEntry.Kind.PAYMENT else None,
+    }
+
+
+def coverage_out(c: Coverage) -> dict[str, Any]:
+    return {
+        "id": c.public_id,
+        "kind": c.kind,
+        "payer": c.payer.name if c.payer else None,
+        "member_id": c.member_id,
+        "group_number": c.group_number,
+        "subscriber_name": c.subscriber_name,
+        "subscriber_relationship": c.subscriber_relationship,
+        "starts_on": c.starts_on,
+        "ends_on": c.ends_on,
+        "status": c.status,
+    }
+
+
+def invoice_out(i: Invoice) -> dict[str, Any]:
+    return {
+        "id": i.public_id,
+        "number": i.number,
+        "issued_on": i.issued_on,
+        "total": i.total,
+        "currency": i.currency,
+        "entries": [item.entry.public_id for item in i.items.select_related("entry")],
+    }
+
+
+def prepaid_out(p: PatientPrepaid) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        "plan": p.plan.name,
+        "kind": p.kind,
+        "visits": p.visits,
+        "visits_left": services.visits_left(p, timezone.localdate()),
+        "price": p.price,
+        "currency": p.currency,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "status": p.status,
+    }
+
+
+def payer_out(p: Payer) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        "name": p.name,
+        "payer_code": p.payer_code,
+        "unit_rule": p.unit_rule,
+        "modifiers": list(p.modifiers),
+        "currency": p.currency,
+        "diagnosis_pointers": p.diagnosis_pointers,
+        "active": p.active,
+        "fees": [{"code": f.code, "unit_price": f.unit_price} for f in p.fees.all()],
+    }
+
+
+def prepaid_plan_out(p: PrepaidPlan) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        "kind": p.kind,
+        "name": p.name,
+        "visits": p.visits,
+        "minutes_per_visit": p.minutes_per_visit,
+        "price": p.price,
+        "currency": p.currency,
+        "location": p.location.name if p.location else None,
+        "active": p.active,
+    }
+
+
+def account_out(user: User, patient: Patient) -> dict[str, Any]:
+    entries = list(queries.entries_for(user, patient).select_related("refund_of"))
+    return {
+        "patient": patient.public_id,
+        "balances": queries.account_balances(patient),
+        "currency": entries[0].currency if entries else "USD",
+        "coverages": [coverage_out(c) for c in queries.coverages_for(user, patient)],
+        "prepaids": [prepaid_out(p) for p in queries.prepaids_for(user, patient)],
+        "invoices": [invoice_out(i) for i in queries.invoices_for(user, patient)],
+        "entries": [entry_out(e) for e in entries],
+    }
+
+
+# --- lookups ---------------------------------------------------------------------------
+
+
+def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
+    return get_object_or_404(patients_for(actor(request)), public_id=patient_id)
+
+
+def _charge(request: HttpRequest, charge_id: UUID) -> Charge:
+    user = actor(request)
+    found = Charge.objects.filter(organization_id=tenant_id(user), public_id=charge_id)
+    charge = get_object_or_404(found)
+    require_billing(user, Cap.VIEW_CHARGES)
+    return get_object_or_404(queries.charges_for(user), pk=charge.pk)
+
+
+def _entry(request: HttpRequest, entry_id: UUID) -> LedgerEntry:
+    user = actor(request)
+    found = LedgerEntry.objects.filter(organization_id=tenant_id(user), public_id=entry_id)
+    entry: LedgerEntry = get_object_or_404(found)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    return entry
+
+
+def _payer(request: HttpRequest, payer_id: UUID | None, field: str = "payer") -> Payer | None:
+    if payer_id is None:
+        return None
+    payer = queries.payers_for(actor(request)).filter(public_id=payer_id).first()
+    if payer is None:
+        raise ValidationError({field: "No payer of your organization has this id."})
+    return payer
+
+
+def _location(request: HttpRequest, location_id: UUID) -> Location:
+    user = actor(request)
+    return get_object_or_404(
+        Location.objects.filter(organization_id=tenant_id(user)), public_id=location_id
+    )
+
+
+# --- charges ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/billing/charges",
+    response={200: list[ChargeOut], **ERRORS},
+    summary="Charges by status (to_review: the biller's queue), newest first",
+)
+def list_charges(
+    request: HttpRequest, status: ChargeStatus = "to_review", patient: UUID | None = None
+) -> list[dict[str, Any]]:
+    user = actor(request)
+    require_billing(user, Cap.VIEW_CHARGES)
+    found = queries.charges_for(user).filter(status=status).prefetch_related("lines")
+    if patient is not None:
+        found = found.filter(patient__public_id=patient)
+    charges = list(found[:200])
+    services.audit_billing_search(
+        actor=user,
+        what="Charge",
+        query={"status": status, "patient": str(patient or "")},
+        patients=[c.patient for c in charges],
+    )
+    return [charge_out(c) for c in charges]
+
+
+@router.get("/billing/charges/{charge_id}", response={200: ChargeOut, **ERRORS})
+def get_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
+    charge = _charge(request, charge_id)
+    services.audit_charge_read(actor=actor(request), charge=charge)
+    return charge_out(charge)
+
+
+@router.post(
+    "/billing/charges/{charge_id}/ready",
+    response={200: ChargeOut, **WITH_REFUSAL},
+    summary="Mark a reviewed charge ready to bill: it is posted to the ledger",
+)
+def ready_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
+    charge = services.mark_charge_ready(actor=actor(request), charge=_charge(request, charge_id))
+    return charge_out(charge)
+
+
+@router.post(
+    "/billing/charges/{charge_id}/recalculate",
+    response={200: ChargeOut, **WITH_REFUSAL},
+    summary="Rebuild a charge to review from today's configuration",
+)
+def recalculate_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
+    charge = services.recalculate_charge(actor=actor(request), charge=_charge(request, charge_id))
+    return charge_out(charge)
+
+
+@router.post(
+    "/billing/charges/{charge_id}/void",
+    response={200: ChargeOut, **WITH_REFUSAL},
+    summary="Void a charge with the reason; what was posted is reversed",
+)
+def void_charge(request: HttpRequest, charge_id: UUID, payload: VoidIn) -> dict[str, Any]:
+    charge = services.void_charge(
+        actor=actor(request), charge=_charge(request, charge_id), reason=payload.reason
+    )
+    return charge_out(charge)
+
+
+# --- the patient's account -------------------------------------------------------------
+
+
+@router.get(
+    "/patients/{patient_id}/account",
+    response={200: AccountOut, **ERRORS},
+    summary="A patient's account: balances, coverage, packages, invoices, ledger",
+)
+def get_account(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    services.audit_account_read(actor=user, patient=patient)
+    return account_out(user, patient)
+
+
+@router.post(
+    "/patients/{patient_id}/payments",
+    response={201: EntryOut, **WITH_REFUSAL},
+    summary="Record a payment (cash, card with the terminal reference, check, insurer)",
+)
+def create_payment(
+    request: HttpRequest, patient_id: UUID, payload: PaymentIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.TAKE_PAYMENTS)
+    entry = services.record_payment(
+        actor=user,
+        patient=patient,
+        amount=payload.amount,
+        method=payload.method,
+        reference=payload.reference,
+        payer=_payer(request, payload.payer),
+        memo=payload.memo,
+        posted_on=payload.posted_on,
+    )
+    return Status(201, entry_out(entry))
+
+
+@router.post(
+    "/patients/{patient_id}/adjustments",
+    response={201: EntryOut, **WITH_REFUSAL},
+    summary="Post an adjustment with its reason (negative lowers the balance)",
+)
+def create_adjustment(
+    request: HttpRequest, patient_id: UUID, payload: AdjustmentIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.CORRECT_LEDGER)
+    entry = services.post_adjustment(
+        actor=user,
+        patient=patient,
+        amount=payload.amount,
+        reason=payload.reason,
+        memo=payload.memo,
+        responsibility=payload.responsibility,
+        payer=_payer(request, payload.payer),
+    )
+    return Status(201, entry_out(entry))
+
+
+@router.post(
+    "/patients/{patient_id}/transfers",
+    response={201: list[EntryOut], **WITH_REFUSAL},
+    summary="Move an amount from the insurer's part to the patient's",
+)
+def create_transfer(
+    request: HttpRequest, patient_id: UUID, payload: TransferIn
+) -> Status[list[dict[str, Any]]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.CORRECT_LEDGER)
+    pair = services.transfer_to_patient(
+        actor=user,
+        patient=patient,
+        amount=payload.amount,
+        memo=payload.memo,
+        payer=_payer(request, payload.payer),
+    )
+    return Status(201, [entry_out(e) for e in pair])
+
+
+@router.post(
+    "/billing/entries/{entry_id}/refund",
+    response={201: EntryOut, **WITH_REFUSAL},
+    summary="Refund (part of) a payment",
+)
+def refund_entry(request: HttpRequest, entry_id: UUID, payload: RefundIn) -> Status[dict[str, Any]]:
+    entry = _entry(request, entry_id)
+    refund = services.refund_payment(
+        actor=actor(request), payment=entry, amount=payload.amount, memo=payload.memo
+    )
+    return Status(201, entry_out(refund))
+
+
+@router.post(
+    "/billing/entries/{entry_id}/reverse",
+    response={201: EntryOut, **WITH_REFUSAL},
+    summary="Reverse a posted entry with its exact opposite (the entry stays)",
+)
+def reverse_entry(
+    request: HttpRequest, entry_id: UUID, payload: ReverseIn
+) -> Status[dict[str, Any]]:
+    entry = _entry(request, entry_id)
+    reversal = services.reverse_entry(actor=actor(request), entry=entry, memo=payload.memo)
+    return Status(201, entry_out(reversal))
+
+
+@router.post(
+    "/patients/{patient_id}/invoices",
+    response={201: InvoiceOut, **WITH_REFUSAL},
+    summary="Invoice the patient for what is theirs and not yet invoiced",
+)
+def create_invoice(request: HttpRequest, patient_id: UUID) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.TAKE_PAYMENTS)
+    return Status(201, invoice_out(services.issue_invoice(actor=user, patient=patient)))
+
+
+@router.post(
+    "/patients/{patient_id}/coverages",
+    response={201: CoverageOut, **WITH_REFUSAL},
+    summary="Record who the patient's visits are billed to (insurer or self-pay)",
+)
+def create_coverage(
+    request: HttpRequest, patient_id: UUID, payload: CoverageIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.TAKE_PAYMENTS)
+    fields = payload.dict(exclude={"payer"})
+    coverage = services.add_coverage(
+        actor=user, patient=patient, payer=_payer(request, payload.payer), **fields
+    )
+    return Status(201, coverage_out(coverage))
+
+
+@router.post(
+    "/patients/{patient_id}/prepaids",
+    response={201: PrepaidOut, **WITH_REFUSAL},
+    summary="Sell a package or start a membership (its price or first fee is charged)",
+)
+def create_prepaid(
+    request: HttpRequest, patient_id: UUID, payload: PrepaidIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    patient = _patient(request, patient_id)
+    require_billing(user, Cap.TAKE_PAYMENTS)
+    plan = queries.prepaid_plans_for(user).filter(public_id=payload.plan).first()
+    if plan is None:
+        raise ValidationError({"plan": "No package or membership of yours has this id."})
+    prepaid = services.sell_prepaid(
+        actor=user, patient=patient, plan=plan, starts_on=payload.starts_on
+    )
+    return Status(201, prepaid_out(prepaid))
+
+
+@router.get(
+    "/billing/balances",
+    response={200: list[BalanceRowOut], **ERRORS},
+    summary="Patients whose account is not settled, largest patient balance first",
+)
+def list_balances(request: HttpRequest) -> list[dict[str, Any]]:
+    user = actor(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    rows = list(queries.balances_for(user)[:500])
+    services.audit_billing_search(actor=user, what="Balance", query={}, patients=rows)
+    return [
+        {
+            "patient": p.public_id,
+            "name": p.full_name,
+            "mrn": p.mrn,
+            "patient_balance": round_money(p.patient_balance),  # type: ignore[attr-defined]
+            "insurer_balance": round_money(p.insurer_balance),  # type: ignore[attr-defined]
+        }
+        for p in rows
+    ]
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+@router.get("/billing/payers", response={200: list[PayerOut], **ERRORS}, summary="Payers")
+def list_payers(request: HttpRequest) -> list[dict[str, Any]]:
+    user = actor(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    return [payer_out(p) for p in queries.payers_for(user).prefetch_related("fees")]
+
+
+@router.post("/billing/payers", response={201: PayerOut, **ERRORS}, summary="Add a payer")
+def create_payer(request: HttpRequest, payload: PayerIn) -> Status[dict[str, Any]]:
+    payer = services.add_payer(actor=actor(request), **payload.dict())
+    return Status(201, payer_out(payer))
+
+
+def _payer_by_id(request: HttpRequest, payer_id: UUID) -> Payer:
+    user = actor(request)
+    return get_object_or_404(
+        Payer.objects.filter(organization_id=tenant_id(user)), public_id=payer_id
+    )
+
+
+@router.patch("/billing/payers/{payer_id}", response={200: PayerOut, **ERRORS})
+def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> dict[str, Any]:
+    payer = _payer_by_id(request, payer_id)
+    changes = payload.model_dump(exclude_unset=True)
+    nulls = [k for k, v in changes.items() if v is None]
+    if nulls:
+        raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
+    services.update_payer(actor=actor(request), payer=payer, changes=changes)
+    return payer_out(payer)
+
+
+@router.put(
+    "/billing/payers/{payer_id}/fees/{code}",
+    response={200: PayerOut, **ERRORS},
+    summary="Set the payer's price of one unit of a code",
+)
+def put_fee(request: HttpRequest, payer_id: UUID, code: str, payload: PriceIn) -> dict[str, Any]:
+    payer = _payer_by_id(request, payer_id)
+    services.set_fee(actor=actor(request), payer=payer, code=code, unit_price=payload.unit_price)
+    return payer_out(payer)
+
+
+def location_out(user: User, location: Location) -> dict[str, Any]:
+    setting = queries.location_billing_for(user).filter(location=location).first()
+    prices = queries.self_pay_prices_for(user).filter(location=location)
+    return {
+        "location": location.public_id,
+        "name": location.name,
+        "place_of_service": setting.place_of_service if setting else "11",
+        "tax_id": (
+            (setting.tax_id_display if queries.may(user, Cap.CONFIGURE) else setting.tax_id_masked)
+            if setting
+            else ""
+        ),
+        "tax_id_kind": setting.tax_id_kind if setting else "",
+        "billing_npi": setting.billing_npi if setting else "",
+        "facility_npi": setting.facility_npi if setting else "",
+        "self_pay_prices": [{"code": p.code, "unit_price": p.unit_price} for p in prices],
+    }
+
+
+@router.put(
+    "/billing/locations/{location_id}/identifiers",
+    response={200: LocationBillingOut, **ERRORS},
+    summary="Set a location's claim identifiers: federal tax id and its kind (item 25), "
+    "billing provider NPI (33a), service facility NPI (32a)",
+)
+def put_billing_identifiers(
+    request: HttpRequest, location_id: UUID, payload: BillingIdentifiersIn
+) -> dict[str, Any]:
+    user = actor(request)
+    location = _location(request, location_id)
+    services.set_billing_identifiers(actor=user, location=location, **payload.dict())
+    return location_out(user, location)
+
+
+@router.put(
+    "/billing/locations/{location_id}/place-of-service",
+    response={200: LocationBillingOut, **ERRORS},
+    summary="Set a location's place-of-service code (default 11, office)",
+)
+def put_place_of_service(
+    request: HttpRequest, location_id: UUID, payload: PlaceOfServiceIn
+) -> dict[str, Any]:
+    user = actor(request)
+    location = _location(request, location_id)
+    services.set_place_of_service(actor=user, location=location, code=payload.place_of_service)
+    return location_out(user, location)
+
+
+@router.put(
+    "/billing/locations/{location_id}/prices/{code}",
+    response={200: LocationBillingOut, **ERRORS},
+    summary="Set a location's self-pay price of one unit of a code",
+)
+def put_self_pay_price(
+    request: HttpRequest, location_id: UUID, code: str, payload: PriceIn
+) -> dict[str, Any]:
+    user = actor(request)
+    location = _location(request, location_id)
+    services.set_self_pay_price(
+        actor=user, location=location, code=code, unit_price=payload.unit_price
+    )
+    return location_out(user, location)
+
+
+@router.get(
+    "/billing/code-map",
+    response={200: list[CodeMapOut], **ERRORS},
+    summary="The billing code of each technique (the organization's over the defaults)",
+)
+def get_code_map(request: HttpRequest) -> list[dict[str, Any]]:
+    user = actor(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    assert user.organization_id is not None
+    own = set(queries.code_mappings_for(user).values_list("technique", flat=True))
+    mapping = services.code_map(user.organization_id)
+    return [
+        {"technique": t, "code": mapping.get(t), "organization_specific": t in own}
+        for t in catalog().techniques
+    ]
+
+
+@router.put(
+    "/billing/code-map/{technique}",
+    response={200: list[CodeMapOut], **ERRORS},
+    summary="Map a technique to a code of the code book (empty: not billed)",
+)
+def put_code_map(request: HttpRequest, technique: str, payload: CodeMapIn) -> list[dict[str, Any]]:
+    services.map_technique(actor=actor(request), technique=technique, code=payload.code)
+    return get_code_map(request)
+
+
+@router.get(
+    "/billing/prepaid-plans",
+    response={200: list[PrepaidPlanOut], **ERRORS},
+    summary="Packages and memberships on sale",
+)
+def list_prepaid_plans(request: HttpRequest) -> list[dict[str, Any]]:
+    user = actor(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    return [prepaid_plan_out(p) for p in queries.prepaid_plans_for(user).select_related("location")]
+
+
+@router.post(
+    "/billing/prepaid-plans",
+    response={201: PrepaidPlanOut, **ERRORS},
+    summary="Add a package (N visits paid ahead) or a membership (monthly, visits included)",
+)
+def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[dict[str, Any]]:
+    user = actor(request)
+    location = _location(request, payload.location) if payload.location else None
+    plan = services.add_prepaid_plan(
+        actor=user, location=location, **payload.dict(exclude={"location"})
+    )
+    return Status(201, prepaid_plan_out(plan))
+
+
+# --- claims export -----------------------------------------------------------------------
+
+
+@router.get(
+    "/billing/claims",
+    response={200: ClaimsExportOut, **ERRORS},
+    summary="The claims export of a period (NUCC 1500 fields, JSON): insured visits ready "
+    "to bill, by date of service; owners and billers",
+)
+def claims_export(
+    request: HttpRequest, start: dt.date, end: dt.date, payer: UUID | None = None
+) -> dict[str, Any]:
+    user = actor(request)
+    if not exports.may_export_claims(user):
+        raise PermissionDenied("Your role may not export claims.")
+    chosen = _payer(request, payer)
+    found = exports.claims(
+        actor=user,
+        start=start,
+        end=end,
+        payer_id=chosen.public_id if chosen else None,
+        fmt="json",
+    )
+    return exports.document(found, start=start, end=end)

@@ -1,0 +1,273 @@
+"""Billing records as the actor may see them, and who may do what.
+
+- owner, biller: everything (accounts, charges, payments, review, corrections, configuration);
+- front desk: patient accounts (balance, ledger, coverage, invoices) and taking payments,
+  recording coverage, issuing invoices and selling packages; never charges (their codes
+  and diagnoses are clinical);
+- therapist: patient accounts and charges, read only;
+- staff of another organization: nothing (the API and pages answer 404).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from palpa.accounts.models import Role, User
+from palpa.billing.models import (
+    Charge,
+    CodeMapping,
+    Coverage,
+    FeeScheduleEntry,
+    Invoice,
+    LedgerEntry,
+    LocationBilling,
+    PatientPrepaid,
+    Payer,
+    PrepaidPlan,
+    SelfPayPrice,
+)
+from palpa.billing.money import round_money
+from palpa.patients.models import Patient
+from palpa.scheduling.flags import Flag
+
+
+class BillingCapability(StrEnum):
+    VIEW_ACCOUNT = "view_account"
+    VIEW_CHARGES = "view_charges"
+    TAKE_PAYMENTS = "take_payments"
+    REVIEW_CHARGES = "review_charges"
+    CORRECT_LEDGER = "correct_ledger"
+    CONFIGURE = "configure_billing"
+
+
+_EVERYTHING = frozenset(BillingCapability)
+ROLE_BILLING: dict[str, frozenset[BillingCapability]] = {
+    Role.OWNER: _EVERYTHING,
+    Role.BILLER: _EVERYTHING,
+    Role.FRONT_DESK: frozenset({BillingCapability.VIEW_ACCOUNT, BillingCapability.TAKE_PAYMENTS}),
+    Role.THERAPIST: frozenset({BillingCapability.VIEW_ACCOUNT, BillingCapability.VIEW_CHARGES}),
+}
+
+_WHAT = {
+    BillingCapability.VIEW_ACCOUNT: "see patient accounts",
+    BillingCapability.VIEW_CHARGES: "see charges",
+    BillingCapability.TAKE_PAYMENTS: "take payments",
+    BillingCapability.REVIEW_CHARGES: "review charges",
+    BillingCapability.CORRECT_LEDGER: "refund, adjust or reverse ledger entries",
+    BillingCapability.CONFIGURE: "change the billing configuration",
+}
+
+
+def may(actor: User, capability: BillingCapability) -> bool:
+    if not actor.is_authenticated or not actor.is_active or actor.organization_id is None:
+        return False
+    return capability in ROLE_BILLING.get(actor.role, frozenset())
+
+
+def require_billing(actor: User, capability: BillingCapability) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not may(actor, capability):
+        raise PermissionDenied(f"Your role may not {_WHAT[capability]}.")
+
+
+def can_map(actor: User) -> dict[str, bool]:
+    """What the templates may offer (computed here; templates never decide)."""
+    return {c.value: may(actor, c) for c in BillingCapability}
+
+
+def _org(actor: User) -> int:
+    assert actor.organization_id is not None
+    return actor.organization_id
+
+
+def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]:
+    if not may(actor, BillingCapability.VIEW_CHARGES):
+        return Charge.objects.none()
+    found = Charge.objects.filter(organization_id=_org(actor))
+    if patient is not None:
+        found = found.filter(patient=patient)
+    return found.select_related(
+        "patient", "rendering_provider", "location", "payer", "coverage", "note", "prepaid__plan"
+    )
+
+
+def entries_for(actor: User, patient: Patient | None = None) -> QuerySet[LedgerEntry]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return LedgerEntry.objects.none()
+    found = LedgerEntry.objects.filter(organization_id=_org(actor))
+    if patient is not None:
+        found = found.filter(patient=patient)
+    return found.select_related("patient", "payer", "posted_by", "reverses", "charge", "prepaid")
+
+
+def payments_for(actor: User) -> QuerySet[LedgerEntry]:
+    return entries_for(actor).filter(kind=LedgerEntry.Kind.PAYMENT).order_by("-posted_at", "-pk")
+
+
+def coverages_for(actor: User, patient: Patient | None = None) -> QuerySet[Coverage]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return Coverage.objects.none()
+    found = Coverage.objects.filter(organization_id=_org(actor))
+    if patient is not None:
+        found = found.filter(patient=patient)
+    return found.select_related("payer", "patient")
+
+
+def invoices_for(actor: User, patient: Patient | None = None) -> QuerySet[Invoice]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return Invoice.objects.none()
+    found = Invoice.objects.filter(organization_id=_org(actor))
+    if patient is not None:
+        found = found.filter(patient=patient)
+    return found.select_related("patient", "issued_by")
+
+
+def prepaids_for(actor: User, patient: Patient | None = None) -> QuerySet[PatientPrepaid]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return PatientPrepaid.objects.none()
+    found = PatientPrepaid.objects.filter(organization_id=_org(actor))
+    if patient is not None:
+        found = found.filter(patient=patient)
+    return found.select_related("plan", "patient")
+
+
+# --- configuration: readable by every staff role that sees accounts -------------------
+
+
+def payers_for(actor: User) -> QuerySet[Payer]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return Payer.objects.none()
+    return Payer.objects.filter(organization_id=_org(actor))
+
+
+def fees_for(actor: User) -> QuerySet[FeeScheduleEntry]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return FeeScheduleEntry.objects.none()
+    return FeeScheduleEntry.objects.filter(organization_id=_org(actor)).select_related("payer")
+
+
+def self_pay_prices_for(actor: User) -> QuerySet[SelfPayPrice]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return SelfPayPrice.objects.none()
+    return SelfPayPrice.objects.filter(organization_id=_org(actor)).select_related("location")
+
+
+def code_mappings_for(actor: User) -> QuerySet[CodeMapping]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return CodeMapping.objects.none()
+    return CodeMapping.objects.filter(organization_id=_org(actor))
+
+
+def location_billing_for(actor: User) -> QuerySet[LocationBilling]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return LocationBilling.objects.none()
+    return LocationBilling.objects.filter(organization_id=_org(actor)).select_related("location")
+
+
+def prepaid_plans_for(actor: User) -> QuerySet[PrepaidPlan]:
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return PrepaidPlan.objects.none()
+    return PrepaidPlan.objects.filter(organization_id=_org(actor))
+
+
+# --- balances --------------------------------------------------------------------------
+
+
+def _sum(entries: QuerySet[LedgerEntry]) -> Decimal:
+    total = entries.aggregate(total=Sum("amount"))["total"]
+    return round_money(total if total is not None else 0)
+
+
+def patient_balance(patient: Patient) -> Decimal:
+    """What the patient owes (their own responsibility): the sum of their ledger entries.
+
+    Negative is a credit. Amounts an insurer still owes are not the patient's balance (see
+    ``account_balances``). No permission check: callers (statements, the calendar's
+    "unpaid balance" flag) have already decided the actor may see the patient."""
+    return _sum(
+        LedgerEntry.objects.filter(
+            patient=patient, responsibility=LedgerEntry.Responsibility.PATIENT
+        )
+    )
+
+
+def account_balances(patient: Patient) -> dict[str, Decimal]:
+    """The patient's account: ``patient``, ``insurer`` and ``total`` balances."""
+    entries = LedgerEntry.objects.filter(patient=patient)
+    patient_part = _sum(entries.filter(responsibility=LedgerEntry.Responsibility.PATIENT))
+    insurer_part = _sum(entries.filter(responsibility=LedgerEntry.Responsibility.INSURER))
+    return {
+        "patient": patient_part,
+        "insurer": insurer_part,
+        "total": round_money(patient_part + insurer_part),
+    }
+
+
+def balances_for(actor: User) -> QuerySet[Patient]:
+    """Patients of the actor's organization whose account is not settled, each annotated
+    with ``patient_balance`` and ``insurer_balance``, largest patient balance first."""
+    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+        return Patient.objects.none()
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=2))
+    patient_part = Coalesce(
+        Sum(
+            "ledger_entries__amount",
+            filter=Q(ledger_entries__responsibility=LedgerEntry.Responsibility.PATIENT),
+        ),
+        zero,
+    )
+    insurer_part = Coalesce(
+        Sum(
+            "ledger_entries__amount",
+            filter=Q(ledger_entries__responsibility=LedgerEntry.Responsibility.INSURER),
+        ),
+        zero,
+    )
+    return (
+        Patient.objects.filter(organization_id=_org(actor))
+        .annotate(patient_balance=patient_part, insurer_balance=insurer_part)
+        .filter(~Q(patient_balance=0) | ~Q(insurer_balance=0))
+        .order_by("-patient_balance", "family_name", "given_name")
+    )
+
+
+def coverage_on(patient: Patient, on: dt.date) -> Coverage | None:
+    """The coverage in effect on a day (the latest started), or None."""
+    return (
+        Coverage.objects.filter(patient=patient, status=Coverage.Status.ACTIVE, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("payer")
+        .order_by("-starts_on", "-created_at")
+        .first()
+    )
+
+
+def patient_balances(patients: Sequence[Patient]) -> dict[int, Decimal]:
+    """``patient_balance`` of many patients in one query, by patient primary key."""
+    found = {p.pk: Decimal("0.00") for p in patients}
+    rows = (
+        LedgerEntry.objects.filter(
+            patient_id__in=list(found), responsibility=LedgerEntry.Responsibility.PATIENT
+        )
+        .values("patient_id")
+        .annotate(total=Sum("amount"))
+    )
+    for row in rows:
+        found[row["patient_id"]] = round_money(row["total"])
+    return found
+
+
+def unpaid_balance_flags(patients: Sequence[Patient]) -> dict[int, list[Flag]]:
+    """The schedule's "unpaid balance" flag (registered in BillingConfig.ready())."""
+    return {
+        pk: [Flag(code="unpaid_balance", label=f"Unpaid balance {amount}", severity="warning")]
+        for pk, amount in patient_balances(patients).items()
+        if amount > 0
+    }

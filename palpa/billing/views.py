@@ -1,0 +1,575 @@
+"""The biller's screens (charges to review, ready to bill, payments, balances), a
+patient's account, and the billing settings. Every read of patient billing data is
+audited; every write goes through the services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import tenant_id
+from palpa.billing import documents, exports, queries, services
+from palpa.billing.capture import claim_form
+from palpa.billing.forms import (
+    AdjustmentForm,
+    BillingIdentifiersForm,
+    CodeMapForm,
+    CoverageForm,
+    FeeForm,
+    LocationPriceForm,
+    PayerForm,
+    PaymentForm,
+    PrepaidForm,
+    PrepaidPlanForm,
+    RefundForm,
+    ReverseForm,
+    TransferForm,
+    VoidForm,
+)
+from palpa.billing.models import Charge, LedgerEntry
+from palpa.billing.queries import BillingCapability as Cap
+from palpa.billing.queries import require_billing
+from palpa.care.catalog import catalog
+from palpa.core.errors import Refused
+from palpa.core.views import staff_user
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for
+
+QUEUES = {
+    "to_review": "Charges to review",
+    "ready": "Ready to bill",
+    "void": "Void",
+}
+
+
+def _patient(user: User, public_id: str) -> Patient:
+    return get_object_or_404(patients_for(user), public_id=public_id)
+
+
+def _charge(user: User, public_id: str) -> Charge:
+    charge = get_object_or_404(
+        Charge.objects.filter(organization_id=tenant_id(user)), public_id=public_id
+    )
+    require_billing(user, Cap.VIEW_CHARGES)
+    return charge
+
+
+def _entry(user: User, public_id: str) -> LedgerEntry:
+    entry: LedgerEntry = get_object_or_404(
+        LedgerEntry.objects.filter(organization_id=tenant_id(user)), public_id=public_id
+    )
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    return entry
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+    """Run a service; show its refusal or validation message instead of failing."""
+    try:
+        action()
+    except ValidationError as exc:
+        for field, errors in getattr(exc, "message_dict", {"": exc.messages}).items():
+            for message in errors:
+                messages.error(request, f"{field}: {message}" if field else message)
+        return False
+    except Refused as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
+# --- the biller's screens --------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    if queries.may(user, Cap.VIEW_CHARGES):
+        return redirect("billing:charges")
+    return redirect("billing:balances")
+
+
+@login_required
+def charges(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_billing(user, Cap.VIEW_CHARGES)
+    status = request.GET.get("status", "to_review")
+    if status not in QUEUES:
+        status = "to_review"
+    found = list(queries.charges_for(user).filter(status=status).prefetch_related("lines")[:200])
+    services.audit_billing_search(
+        actor=user, what="Charge", query={"status": status}, patients=[c.patient for c in found]
+    )
+    rows = [(c, services.blocking_problems(c) if status == "to_review" else []) for c in found]
+    context = {
+        "rows": rows,
+        "status": status,
+        "queues": QUEUES,
+        "title": QUEUES[status],
+        "can": queries.can_map(user),
+        "may_export_claims": status == "ready" and exports.may_export_claims(user),
+    }
+    return render(request, "billing/charges.html", context)
+
+
+@login_required
+def charge_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    charge = _charge(user, public_id)
+    services.audit_charge_read(actor=user, charge=charge)
+    context = {
+        "charge": charge,
+        "lines": list(charge.lines.all()),
+        "blocking": services.blocking_problems(charge)
+        if charge.status == Charge.Status.TO_REVIEW
+        else [],
+        "entries": list(charge.entries.select_related("posted_by")),
+        "void_form": VoidForm(prefix="void"),
+        "can": queries.can_map(user),
+        # a ready charge's superbill, for whoever may download it (a therapist: their own)
+        "may_superbill": documents.posted_charges(user).filter(pk=charge.pk).exists(),
+    }
+    return render(request, "billing/charge_detail.html", context)
+
+
+@login_required
+@require_POST
+def charge_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    user = staff_user(request)
+    charge = _charge(user, public_id)
+    require_billing(user, Cap.REVIEW_CHARGES)
+    if action == "ready":
+        _attempt(
+            request,
+            lambda: services.mark_charge_ready(actor=user, charge=charge),
+            "Marked ready to bill and posted to the ledger.",
+        )
+    elif action == "recalculate":
+        _attempt(
+            request,
+            lambda: services.recalculate_charge(actor=user, charge=charge),
+            "Recalculated from today's configuration.",
+        )
+    else:
+        reason = request.POST.get("void-reason", "")
+        _attempt(
+            request,
+            lambda: services.void_charge(actor=user, charge=charge, reason=str(reason)),
+            "The charge is void; what was posted is reversed.",
+        )
+    return redirect("billing:charge", public_id=charge.public_id)
+
+
+@login_required
+def payments(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    found = list(queries.payments_for(user)[:200])
+    services.audit_billing_search(
+        actor=user, what="Payment", query={}, patients=[e.patient for e in found]
+    )
+    return render(
+        request, "billing/payments.html", {"entries": found, "can": queries.can_map(user)}
+    )
+
+
+@login_required
+def balances(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    rows = list(queries.balances_for(user)[:500])
+    services.audit_billing_search(actor=user, what="Balance", query={}, patients=rows)
+    return render(request, "billing/balances.html", {"rows": rows, "can": queries.can_map(user)})
+
+
+# --- a patient's account -----------------------------------------------------------------
+
+
+def _payer_choices(user: User) -> list[tuple[str, str]]:
+    return [(str(p.public_id), p.name) for p in queries.payers_for(user).filter(active=True)]
+
+
+@login_required
+def account(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = _patient(user, public_id)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    services.audit_account_read(actor=user, patient=patient)
+    entries = list(queries.entries_for(user, patient).order_by("-posted_at", "-pk"))
+    reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+    today = timezone.localdate()
+    prepaids = [(p, services.visits_left(p, today)) for p in queries.prepaids_for(user, patient)]
+    context = {
+        "patient": patient,
+        "balances": queries.account_balances(patient),
+        "entries": [(e, e.pk in reversed_ids) for e in entries],
+        "coverages": list(queries.coverages_for(user, patient)),
+        "prepaids": prepaids,
+        "invoices": list(queries.invoices_for(user, patient)),
+        "charges": list(queries.charges_for(user, patient)[:50]),
+        "payment_form": PaymentForm(prefix="pay", payers=_payer_choices(user)),
+        "transfer_form": TransferForm(prefix="transfer"),
+        "adjustment_form": AdjustmentForm(prefix="adj"),
+        "coverage_form": CoverageForm(prefix="cov", payers=_payer_choices(user)),
+        "prepaid_form": PrepaidForm(
+            prefix="pre", plans=list(queries.prepaid_plans_for(user).filter(active=True))
+        ),
+        "refund_form": RefundForm(prefix="refund"),
+        "reverse_form": ReverseForm(prefix="reverse"),
+        "can": queries.can_map(user),
+        "may_documents": documents.may_download_superbills(user)
+        or documents.may_download_statements(user),
+    }
+    return render(request, "billing/account.html", context)
+
+
+@login_required
+@require_POST
+def account_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    user = staff_user(request)
+    patient = _patient(user, public_id)
+    if action == "payment":
+        require_billing(user, Cap.TAKE_PAYMENTS)
+        pay = PaymentForm(request.POST, prefix="pay", payers=_payer_choices(user))
+        pay.is_valid()
+        data = pay.cleaned_data
+        payer_id = data.get("payer")
+        payer = queries.payers_for(user).filter(public_id=payer_id).first() if payer_id else None
+        _attempt(
+            request,
+            lambda: services.record_payment(
+                actor=user,
+                patient=patient,
+                amount=data.get("amount", ""),
+                method=data.get("method", ""),
+                reference=data.get("reference", ""),
+                payer=payer,
+                memo=data.get("memo", ""),
+            ),
+            "Payment recorded.",
+        )
+    elif action == "transfer":
+        require_billing(user, Cap.CORRECT_LEDGER)
+        _attempt(
+            request,
+            lambda: services.transfer_to_patient(
+                actor=user,
+                patient=patient,
+                amount=request.POST.get("transfer-amount", ""),
+                memo=request.POST.get("transfer-memo", ""),
+            ),
+            "Moved to the patient's part.",
+        )
+    elif action == "adjustment":
+        require_billing(user, Cap.CORRECT_LEDGER)
+        adj = AdjustmentForm(request.POST, prefix="adj")
+        adj.is_valid()
+        data = adj.cleaned_data
+        _attempt(
+            request,
+            lambda: services.post_adjustment(
+                actor=user,
+                patient=patient,
+                amount=data.get("amount", ""),
+                reason=data.get("reason", ""),
+                memo=data.get("memo", ""),
+            ),
+            "Adjustment posted.",
+        )
+    elif action == "coverage":
+        require_billing(user, Cap.TAKE_PAYMENTS)
+        cov = CoverageForm(request.POST, prefix="cov", payers=_payer_choices(user))
+        if not cov.is_valid():
+            for field, errors in cov.errors.items():
+                messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
+        else:
+            data = cov.cleaned_data
+            payers = queries.payers_for(user)
+            payer = payers.filter(public_id=data["payer"]).first() if data["payer"] else None
+            _attempt(
+                request,
+                lambda: services.add_coverage(
+                    actor=user,
+                    patient=patient,
+                    kind=data["kind"],
+                    payer=payer,
+                    member_id=data["member_id"],
+                    group_number=data["group_number"],
+                    subscriber_name=data["subscriber_name"],
+                    subscriber_relationship=data["subscriber_relationship"],
+                    starts_on=data["starts_on"],
+                ),
+                "Coverage recorded.",
+            )
+    elif action == "prepaid":  # the plan is looked up among the organization's own
+        require_billing(user, Cap.TAKE_PAYMENTS)
+        plans = queries.prepaid_plans_for(user).filter(active=True)
+        form = PrepaidForm(request.POST, prefix="pre", plans=list(plans))
+        chosen = (
+            plans.filter(public_id=form.cleaned_data["plan"]).first() if form.is_valid() else None
+        )
+        if chosen is None:
+            messages.error(request, "Choose a package or membership.")
+        else:
+            _attempt(
+                request,
+                lambda: services.sell_prepaid(actor=user, patient=patient, plan=chosen),
+                f"{chosen} sold.",
+            )
+    else:  # invoice
+        require_billing(user, Cap.TAKE_PAYMENTS)
+        _attempt(
+            request,
+            lambda: services.issue_invoice(actor=user, patient=patient),
+            "Invoice issued.",
+        )
+    return redirect("billing:account", public_id=patient.public_id)
+
+
+@login_required
+@require_POST
+def entry_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    user = staff_user(request)
+    entry = _entry(user, public_id)
+    require_billing(user, Cap.CORRECT_LEDGER)
+    if action == "refund":
+        amount = request.POST.get("refund-amount", "")
+        memo = request.POST.get("refund-memo", "")
+        _attempt(
+            request,
+            lambda: services.refund_payment(actor=user, payment=entry, amount=amount, memo=memo),
+            "Refund recorded.",
+        )
+    else:
+        memo = request.POST.get("reverse-memo", "")
+        _attempt(
+            request,
+            lambda: services.reverse_entry(actor=user, entry=entry, memo=memo),
+            "Entry reversed.",
+        )
+    return redirect("billing:account", public_id=entry.patient.public_id)
+
+
+# --- settings (read here; changed over the API or these pages by owners and billers) ----
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    require_billing(user, Cap.VIEW_ACCOUNT)
+    return render(request, "billing/settings.html", _settings_context(user))
+
+
+def _settings_context(user: User, bound: BillingIdentifiersForm | None = None) -> dict[str, Any]:
+    """The settings page; ``bound``: a location's identifiers form sent back with its
+    errors. The tax id is shown in full to owners and billers, masked to everyone else."""
+    org = tenant_id(user)
+    mapping = services.code_map(org)
+    own = set(queries.code_mappings_for(user).values_list("technique", flat=True))
+    settings_by_location = {s.location_id: s for s in queries.location_billing_for(user)}
+    configure = queries.may(user, Cap.CONFIGURE)
+    locations: list[dict[str, Any]] = []
+    for location in Location.objects.filter(organization_id=org, active=True):
+        setting = settings_by_location.get(location.pk)
+        ids_form = None
+        if configure:
+            ids_form = (
+                bound
+                if bound is not None and bound.data.get("ids-location") == str(location.public_id)
+                else BillingIdentifiersForm(
+                    prefix="ids",
+                    auto_id=_ids_auto_id(location),
+                    initial={
+                        "location": str(location.public_id),
+                        "tax_id": setting.tax_id_display if setting else "",
+                        "tax_id_kind": setting.tax_id_kind if setting else "",
+                        "billing_npi": setting.billing_npi if setting else "",
+                        "facility_npi": setting.facility_npi if setting else "",
+                    },
+                )
+            )
+        tax_id = ""
+        if setting is not None:
+            tax_id = setting.tax_id_display if configure else setting.tax_id_masked
+        locations.append(
+            {
+                "location": location,
+                "place_of_service": setting.place_of_service if setting else "11",
+                "tax_id": tax_id,
+                "tax_id_kind": setting.get_tax_id_kind_display() if setting else "",
+                "billing_npi": setting.billing_npi if setting else "",
+                "facility_npi": setting.facility_npi if setting else "",
+                "ids_form": ids_form,
+                "prices": list(queries.self_pay_prices_for(user).filter(location=location)),
+            }
+        )
+    payers = list(queries.payers_for(user).prefetch_related("fees"))
+    return {
+        "payers": payers,
+        "code_map": [
+            (catalog().techniques[t], mapping.get(t), t in own) for t in catalog().techniques
+        ],
+        "locations": locations,
+        "plans": list(queries.prepaid_plans_for(user).select_related("location")),
+        "can": queries.can_map(user),
+        "forms": _settings_forms(user, payers, [row["location"] for row in locations]),
+    }
+
+
+@login_required
+@require_POST
+def settings_identifiers(request: HttpRequest) -> HttpResponse:
+    """A location's 1500 identifiers (tax id, billing and facility NPI). A value the
+    service refuses is shown on its field, the page answered again with status 400."""
+    user = staff_user(request)
+    require_billing(user, Cap.CONFIGURE)
+    location = (
+        Location.objects.filter(organization_id=tenant_id(user), active=True)
+        .filter(public_id__in=[_uuid_or_none(request.POST.get("ids-location", ""))])
+        .first()
+    )
+    if location is None:
+        messages.error(request, "location: choose one of your organization's locations.")
+        return redirect("billing:settings")
+    form = BillingIdentifiersForm(request.POST, prefix="ids", auto_id=_ids_auto_id(location))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_billing_identifiers(
+                actor=user,
+                location=location,
+                tax_id=data["tax_id"],
+                tax_id_kind=data["tax_id_kind"],
+                billing_npi=data["billing_npi"],
+                facility_npi=data["facility_npi"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"Claim identifiers of {location} saved.")
+            return redirect("billing:settings")
+    context = _settings_context(user, bound=form)
+    return render(request, "billing/settings.html", context, status=400)
+
+
+def _ids_auto_id(location: Location) -> str:
+    """Field ids unique on the page, which holds one identifiers form per location."""
+    return f"id_{location.public_id.hex[:12]}_%s"
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _settings_forms(
+    user: User, payers: list[Any], locations: list[Location], data: Any = None
+) -> dict[str, Any]:
+    places = list(claim_form().places_of_service.items())
+    return {
+        "payer": PayerForm(data, prefix="payer"),
+        "fee": FeeForm(data, prefix="fee", payers=[(str(p.public_id), p.name) for p in payers]),
+        "code_map": CodeMapForm(
+            data,
+            prefix="map",
+            techniques=[(t.id, t.label) for t in catalog().techniques.values()],
+        ),
+        "location": LocationPriceForm(
+            data,
+            prefix="loc",
+            locations=[(str(loc.public_id), loc.name) for loc in locations],
+            places=[(code, f"{code} {label}") for code, label in places],
+        ),
+        "plan": PrepaidPlanForm(data, prefix="plan"),
+    }
+
+
+@login_required
+@require_POST
+def settings_action(request: HttpRequest, action: str) -> HttpResponse:
+    """Owners and billers change the configuration; charges captured earlier keep theirs."""
+    user = staff_user(request)
+    require_billing(user, Cap.CONFIGURE)
+    payers = list(queries.payers_for(user))
+    locations = list(Location.objects.filter(organization_id=tenant_id(user), active=True))
+    form = _settings_forms(user, payers, locations, request.POST)[action]
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
+        return redirect("billing:settings")
+    data = form.cleaned_data
+    if action == "payer":
+        _attempt(
+            request,
+            lambda: services.add_payer(
+                actor=user,
+                name=data["name"],
+                payer_code=data["payer_code"],
+                unit_rule=data["unit_rule"],
+                modifiers=data["modifiers"].split(),
+            ),
+            f"{data['name']} added.",
+        )
+    elif action == "fee":
+        payer = next(p for p in payers if str(p.public_id) == data["payer"])
+        _attempt(
+            request,
+            lambda: services.set_fee(
+                actor=user, payer=payer, code=data["code"], unit_price=data["unit_price"]
+            ),
+            f"Fee of {data['code'].upper()} for {payer} saved.",
+        )
+    elif action == "code_map":
+        _attempt(
+            request,
+            lambda: services.map_technique(
+                actor=user, technique=data["technique"], code=data["code"]
+            ),
+            "Technique mapped.",
+        )
+    elif action == "location":
+        location = next(loc for loc in locations if str(loc.public_id) == data["location"])
+        if data["place_of_service"]:
+            _attempt(
+                request,
+                lambda: services.set_place_of_service(
+                    actor=user, location=location, code=data["place_of_service"]
+                ),
+                f"Place of service of {location} saved.",
+            )
+        if data["code"]:
+            _attempt(
+                request,
+                lambda: services.set_self_pay_price(
+                    actor=user, location=location, code=data["code"], unit_price=data["unit_price"]
+                ),
+                f"Self-pay price at {location} saved.",
+            )
+    else:
+        _attempt(
+            request,
+            lambda: services.add_prepaid_plan(
+                actor=user,
+                kind=data["kind"],
+                name=data["name"],
+                visits=data["visits"],
+                minutes_per_visit=data["minutes_per_visit"],
+                price=data["price"],
+            ),
+            f"{data['name']} added.",
+        )
+    return redirect("billing:settings")
