@@ -35,6 +35,8 @@ api.add_router("", screening_router, tags=["screening"])
 api.add_router("", "palpa.referrals.api.router", tags=["referrals"])
 api.add_router("", "palpa.outcomes.api.router", tags=["outcome instruments"])
 api.add_router("", "palpa.reports.api.router", tags=["reports"])
+api.add_router("", "palpa.scheduling.api.router", tags=["scheduling"])
+api.add_router("", "palpa.billing.api.router", tags=["billing"])
 
 
 @api.exception_handler(ValidationError)

@@ -313,6 +313,20 @@ PALPA_REPORT_EVERY_DAYS = env_int("PALPA_REPORT_EVERY_DAYS", 30)
 PALPA_REPORT_LINK_DAYS = env_int("PALPA_REPORT_LINK_DAYS", 14)
 PALPA_REPORT_LINK_RATE_LIMIT = env_int("PALPA_REPORT_LINK_RATE_LIMIT", 20)
 PALPA_REPORT_LINK_RATE_WINDOW_MINUTES = env_int("PALPA_REPORT_LINK_RATE_WINDOW_MINUTES", 15)
+# Patient messages (online booking, reminders; docs/scheduling.md). Links in them start
+# with PALPA_SITE_URL (in production: https:// and the first ALLOWED_HOSTS unless set).
+# SMS go through a pluggable backend.
+PALPA_SITE_URL = env_str(
+    "PALPA_SITE_URL",
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://localhost:8000",
+)
+PALPA_SMS_BACKEND = env_str("PALPA_SMS_BACKEND", "palpa.scheduling.sms.ConsoleBackend")
+PALPA_SMS_OUTBOX = env_str("PALPA_SMS_OUTBOX", str(DATA_DIR / "sms-outbox"))
+PALPA_ONLINE_BOOKING_RATE_LIMIT = env_int("PALPA_ONLINE_BOOKING_RATE_LIMIT", 30)
+PALPA_ONLINE_BOOKING_CODE_LIMIT = env_int("PALPA_ONLINE_BOOKING_CODE_LIMIT", 5)
+PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES = env_int("PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES", 15)
+PALPA_FEED_RATE_LIMIT = env_int("PALPA_FEED_RATE_LIMIT", 60)
+PALPA_FEED_RATE_WINDOW_MINUTES = env_int("PALPA_FEED_RATE_WINDOW_MINUTES", 15)
 
 # --- FHIR R4 boundary (palpa.fhir; see docs/fhir-mapping.md) ----------------------------
 # OAuth2 for FHIR clients (django-oauth-toolkit): client credentials for system clients,

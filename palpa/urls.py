@@ -14,11 +14,14 @@ urlpatterns = [
     path("care/", include("palpa.care.urls")),
     path("screening/", include("palpa.screening.urls")),
     path("referrals/", include("palpa.referrals.urls")),
+    path("schedule/", include("palpa.scheduling.urls")),
     path("intake/", include("palpa.screening.intake_urls")),
     path("outcomes/", include("palpa.outcomes.urls")),
     path("before-visit/", include("palpa.outcomes.link_urls")),
     path("reports/", include("palpa.reports.urls")),
+    path("billing/", include("palpa.billing.urls")),
     path("report-link/", include("palpa.reports.link_urls")),
     path("fhir/R4/", include("palpa.fhir.urls")),
+    path("", include("palpa.scheduling.online_urls")),  # book/, feeds/, online-booking/
     path("", include("palpa.core.urls")),
 ]

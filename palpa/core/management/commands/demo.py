@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from palpa.accounts.models import Location, Organization, Room, User
 from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
-from palpa.core.demo import care, data, referrals, reports
+from palpa.core.demo import billing, care, data, referrals, reports, scheduling
 from palpa.core.npi import make_npi
 from palpa.patients.models import Patient
 from palpa.patients.services import add_allergy, create_patient, record_consent
@@ -125,6 +125,8 @@ class Command(BaseCommand):
         care.treat(org, today)
         referrals.give_referrals(org, today)  # after the notes: it counts them
         reports.write_reports(org, today)  # last: it reports on the care and referrals
+        billing.bill_visits(org, today)  # charges from the signed notes, payments
+        scheduling.build_calendar(org, today)  # after care: it books the plans' courses
         return org
 
     def _screenings_without_notes(self, org: Organization, today: dt.date) -> None:
