@@ -137,6 +137,42 @@ def _content_fields() -> list[Any]:
     ]
 
 
+def _pg_append_ctes(organization_is_null: bool, asynchronous: bool, guard: str = "") -> str:
+    """The CTEs that lock the chain head and move it (``o`` and ``h``, and ``c`` when the
+    commit may be asynchronous); ``guard`` is an extra SQL condition for taking the head."""
+    quote = connection.ops.quote_name
+    head = quote(AuditChainHead._meta.db_table)
+    where = "organization_id IS NULL" if organization_is_null else "organization_id = %s"
+    if guard:
+        where = f"{where} AND {guard}"
+    # Identifiers come from the models and fixed clauses; every value is a parameter.
+    relax = (
+        "c AS (SELECT set_config('synchronous_commit', 'off', true) AS v), " if asynchronous else ""
+    )
+    return (
+        f"{relax}o AS (SELECT id, last_seq, last_hash FROM {head} WHERE {where}"  # noqa: S608
+        " ORDER BY id LIMIT 1 FOR UPDATE),"
+        f" h AS (UPDATE {head} AS t SET last_seq = o.last_seq + 1,"
+        " last_hash = encode(sha256(convert_to("
+        "o.last_hash || ':' || (o.last_seq + 1)::text || ':' || %s, 'UTF8')), 'hex')"
+        " FROM o WHERE t.id = o.id"
+        " RETURNING t.last_seq AS seq, o.last_hash AS prev_hash, t.last_hash AS hash)"
+    )
+
+
+def _pg_insert_sql(asynchronous: bool, returning: str) -> str:
+    """The INSERT of the entry, linked by ``h`` (see ``_pg_append_ctes``)."""
+    quote = connection.ops.quote_name
+    event = quote(AuditEvent._meta.db_table)
+    columns = [quote(str(f.column)) for f in _content_fields()]
+    return (
+        f"INSERT INTO {event} ({', '.join(columns)}, seq, prev_hash, hash)"  # noqa: S608
+        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash"
+        f" FROM h{', c' if asynchronous else ''}"
+        f" RETURNING {returning}"
+    )
+
+
 def _pg_append_sql(organization_is_null: bool, asynchronous: bool = False) -> str:
     """One statement that locks the chain head, links the entry and inserts it.
 
@@ -148,28 +184,8 @@ def _pg_append_sql(organization_is_null: bool, asynchronous: bool = False) -> st
     sets ``synchronous_commit = off`` for this one statement's own transaction, so the
     request does not wait for the WAL flush of a read's audit entry.
     """
-    quote = connection.ops.quote_name
-    head = quote(AuditChainHead._meta.db_table)
-    event = quote(AuditEvent._meta.db_table)
-    columns = [quote(str(f.column)) for f in _content_fields()]
-    where = "organization_id IS NULL" if organization_is_null else "organization_id = %s"
-    # Identifiers come from the models; every value is a parameter.
-    relax = (
-        " c AS (SELECT set_config('synchronous_commit', 'off', true) AS v)," if asynchronous else ""
-    )
-    return (
-        f"WITH{relax} o AS (SELECT id, last_seq, last_hash FROM {head} WHERE {where}"  # noqa: S608
-        " ORDER BY id LIMIT 1 FOR UPDATE),"
-        f" h AS (UPDATE {head} AS t SET last_seq = o.last_seq + 1,"
-        " last_hash = encode(sha256(convert_to("
-        "o.last_hash || ':' || (o.last_seq + 1)::text || ':' || %s, 'UTF8')), 'hex')"
-        " FROM o WHERE t.id = o.id"
-        " RETURNING t.last_seq AS seq, o.last_hash AS prev_hash, t.last_hash AS hash)"
-        f" INSERT INTO {event} ({', '.join(columns)}, seq, prev_hash, hash)"
-        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash"
-        f" FROM h{', c' if asynchronous else ''}"
-        " RETURNING id, seq, prev_hash, hash"
-    )
+    ctes = _pg_append_ctes(organization_is_null, asynchronous)
+    return f"WITH {ctes} {_pg_insert_sql(asynchronous, 'id, seq, prev_hash, hash')}"
 
 
 _PG_APPEND: dict[tuple[bool, bool], str] = {}
@@ -219,19 +235,18 @@ def _append_locked(entry: AuditEvent, digest: str) -> None:
         _move_head(head_id, entry.seq, entry.hash)
 
 
-def record(
+def _entry(
     *,
     actor: User | None,
     action: str,
-    organization: Organization | None = None,
-    obj: Any = None,
-    object_type: str = "",
-    object_id: str = "",
-    patient_id: str = "",
-    detail: dict[str, Any] | None = None,
-    actor_label: str = "",
+    organization: Organization | None,
+    obj: Any,
+    object_type: str,
+    object_id: str,
+    patient_id: str,
+    detail: dict[str, Any] | None,
+    actor_label: str,
 ) -> AuditEvent:
-    """Append one entry to the organization's chain, inside the caller's transaction."""
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or str(getattr(obj, "public_id", "") or getattr(obj, "pk", ""))
@@ -239,7 +254,7 @@ def record(
     if org_id is None and actor is not None:
         org_id = actor.organization_id
     ctx = current()
-    entry = AuditEvent(
+    return AuditEvent(
         organization_id=org_id,
         at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,
@@ -254,16 +269,121 @@ def record(
         request_id=ctx.request_id,
         via=ctx.via,
     )
-    digest = content_digest(entry)
+
+
+def _append(entry: AuditEvent, digest: str) -> None:
     if connection.vendor == "postgresql":
         if not _append_postgresql(entry, digest):
             with transaction.atomic():
-                _locked_head(org_id)  # creates the chain's head row (first entry only)
+                _locked_head(entry.organization_id)  # creates the chain's head (first entry)
             if not _append_postgresql(entry, digest):  # pragma: no cover - head just made
-                raise RuntimeError(f"audit chain head for organization {org_id} is missing")
+                raise RuntimeError(
+                    f"audit chain head for organization {entry.organization_id} is missing"
+                )
     else:
         _append_locked(entry, digest)
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    organization: Organization | None = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    patient_id: str = "",
+    detail: dict[str, Any] | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append one entry to the organization's chain, inside the caller's transaction."""
+    entry = _entry(
+        actor=actor,
+        action=action,
+        organization=organization,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        detail=detail,
+        actor_label=actor_label,
+    )
+    _append(entry, content_digest(entry))
     return entry
+
+
+def _pg_read_sql(select_sql: str, organization_is_null: bool, asynchronous: bool) -> str:
+    """``select_sql`` and, when it finds its row, the access entry: one statement.
+
+    The append of ``_pg_append_sql`` with taking the head guarded by the select having
+    found a row, so nothing is locked or written for a miss. Data-modifying CTEs run
+    whether or not the outer query reads them; the outer query returns the selected row
+    and the entry's id (NULL when the chain has no head yet). Parameters: the select's,
+    then the append's.
+    """
+    ctes = _pg_append_ctes(organization_is_null, asynchronous, "EXISTS (SELECT 1 FROM found)")
+    insert = _pg_insert_sql(asynchronous, "id")
+    return (
+        f"WITH found AS ({select_sql}), {ctes}, entry AS ({insert})"  # noqa: S608 (caller's SQL)
+        " SELECT found.*, (SELECT id FROM entry) FROM found"
+    )
+
+
+_PG_READ: dict[tuple[str, bool, bool], str] = {}
+
+
+def read_and_record(
+    select_sql: str,
+    params: list[Any],
+    *,
+    actor: User,
+    action: str = Action.READ,
+    object_type: str,
+    object_id: str,
+    patient_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> tuple[Any, ...] | None:
+    """Run a one-row SELECT and, only if it finds the row, record the access.
+
+    On PostgreSQL the read, the chain link and the entry are one statement (one round
+    trip, one commit; an access entry in its own transaction commits asynchronously, ADR
+    0005); elsewhere the select runs first and ``record`` follows. Returns the row, or
+    None when nothing was found (and then nothing is recorded).
+    """
+    entry = _entry(
+        actor=actor,
+        action=action,
+        organization=None,
+        obj=None,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        detail=detail,
+        actor_label="",
+    )
+    digest = content_digest(entry)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(select_sql, params)
+            row = cursor.fetchone()
+        if row is not None:
+            _append(entry, digest)
+        return tuple(row) if row is not None else None
+    org_null = entry.organization_id is None
+    key = (select_sql, org_null, _commits_asynchronously(entry))
+    sql = _PG_READ.get(key)
+    if sql is None:
+        sql = _PG_READ[key] = _pg_read_sql(*key)
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
+    append_params = [*([] if org_null else [entry.organization_id]), digest, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *append_params])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    if found[-1] is None:  # the chain had no head yet: make it and append as usual
+        _append(entry, digest)
+    return tuple(found[:-1])
 
 
 @dataclass(frozen=True)

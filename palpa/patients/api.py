@@ -89,8 +89,9 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str,
 
 @router.get("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Read a patient")
 def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
-    patient = _patient(request, patient_id)
-    services.audit_patient_read(actor=actor(request), patient=patient, what="api")
+    patient = services.read_patient(actor=actor(request), public_id=patient_id, what="api")
+    if patient is None:
+        raise Http404("No patient of yours has this id.")
     return patient_out(patient)
 
 

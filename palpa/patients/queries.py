@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -39,34 +40,51 @@ def _patient_sql() -> str:
 _PATIENT_SQL: list[str] = []
 
 
-def patient_by_public_id(actor: User, public_id: uuid.UUID) -> Patient | None:
-    """One patient of ``patients_for(actor)`` by public id, as a single prepared statement.
-
-    The same rule as ``patients_for`` (capability, then own organization only); written
-    out because reading one patient is the API's hottest path, where compiling a
-    queryset cost more than the query. The primary location comes along, deferred but
-    for its id and public id.
-    """
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
-        return None
+def patient_sql() -> str:
+    """One patient by organization and public id, with its location's public id last
+    (parameters: organization id, public id)."""
     if not _PATIENT_SQL:
         _PATIENT_SQL.append(_patient_sql())
-    key = Patient._meta.get_field("public_id").get_db_prep_value(public_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(_PATIENT_SQL[0], [tenant_id(actor), key])
-        row = cursor.fetchone()
-    if row is None:
+    return _PATIENT_SQL[0]
+
+
+def patient_lookup(actor: User, public_id: uuid.UUID) -> list[Any] | None:
+    """The parameters of ``patient_sql`` for the actor, or None when the actor's role may
+    not see patients at all (the same rule as ``patients_for``)."""
+    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
         return None
+    key = Patient._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+    return [tenant_id(actor), key]
+
+
+def patient_from_row(row: Sequence[Any]) -> Patient:
+    """The patient of a ``patient_sql`` row; the primary location comes along as a deferred
+    instance with its id and public id only (its other fields load if used)."""
     patient = cast("Patient", instance_from_row(Patient, connection.alias, row))
-    location = row[-1]
+    location = row[len(Patient._meta.concrete_fields)]
     if location is not None:
-        # The location as a deferred instance: its other fields load only if used.
         public = location if isinstance(location, uuid.UUID) else uuid.UUID(str(location))
         loaded = Location.from_db(
             connection.alias, ["id", "public_id"], [patient.primary_location_id, public]
         )
         patient.primary_location = loaded
     return patient
+
+
+def patient_by_public_id(actor: User, public_id: uuid.UUID) -> Patient | None:
+    """One patient of ``patients_for(actor)`` by public id, as a single prepared statement.
+
+    The same rule as ``patients_for`` (capability, then own organization only); written
+    out because reading one patient is the API's hottest path, where compiling a
+    queryset cost more than the query.
+    """
+    params = patient_lookup(actor, public_id)
+    if params is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(patient_sql(), params)
+        row = cursor.fetchone()
+    return patient_from_row(row) if row is not None else None
 
 
 def parse_date_query(text: str) -> dt.date | None:

@@ -4,6 +4,7 @@ entry each. Patients are never deleted; a record made in error is marked so."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.utils import timezone
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.permissions import Capability, require, tenant_id
-from palpa.audit.services import Action, record
+from palpa.audit.services import Action, read_and_record, record
+from palpa.patients import queries
 from palpa.patients.models import Allergy, Consent, Patient
 
 # Fields staff may set through forms and the API (status changes go through their own verbs).
@@ -210,6 +212,26 @@ def add_allergy(*, actor: User, patient: Patient, **fields: Any) -> Allergy:
         allergy.save()
         record(actor=actor, action=Action.CREATE, obj=allergy, patient_id=str(patient.public_id))
     return allergy
+
+
+def read_patient(*, actor: User, public_id: uuid.UUID, what: str) -> Patient | None:
+    """One patient the actor may see, with the read recorded in the audit log: on
+    PostgreSQL in the same statement as the read. None (and nothing recorded) when the
+    actor may not see such a patient."""
+    params = queries.patient_lookup(actor, public_id)
+    if params is None:
+        return None
+    row = read_and_record(
+        queries.patient_sql(),
+        params,
+        actor=actor,
+        action=Action.READ,
+        object_type="Patient",
+        object_id=str(public_id),
+        patient_id=str(public_id),
+        detail={"view": what},
+    )
+    return queries.patient_from_row(row) if row is not None else None
 
 
 def audit_patient_read(*, actor: User, patient: Patient, what: str = "chart") -> None:

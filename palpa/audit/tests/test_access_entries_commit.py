@@ -74,3 +74,27 @@ def test_the_relaxed_commit_does_not_outlive_the_entrys_transaction() -> None:
         row = cursor.fetchone()
     assert row is not None
     assert row[0] == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_recorded_with_its_select_commits_asynchronously_too() -> None:
+    from palpa.accounts.models import User
+    from palpa.audit.services import read_and_record
+
+    org = Organization.objects.create(name="Read Clinic")
+    reader = User.objects.create_user(
+        username="reader@read.example", email="reader@read.example", organization=org, role="owner"
+    )
+    record(actor=None, action=AuditEvent.Action.UPDATE, organization=org)
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    with CaptureQueriesContext(connection) as queries:
+        row = read_and_record(
+            f"SELECT id FROM {table} WHERE id = %s",
+            [org.pk],
+            actor=reader,
+            object_type="Organization",
+            object_id=str(org.pk),
+        )
+    assert row == (org.pk,)
+    assert RELAXED in queries.captured_queries[-1]["sql"]
+    assert verify_chain(org.pk).entries == 2
