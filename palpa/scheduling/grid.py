@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from palpa.accounts.models import Location, Room, User
 from palpa.audit.services import Action, record
@@ -236,22 +236,29 @@ def annotate(actor: User, blocks: Sequence[Block], *, first: dt.date, last: dt.d
             b.decision = decisions.get((b.appointment.patient_id, b.local_start.date()))
     if referral_queries.may_see_referrals(actor):
         _referrals(actor, blocks, ids, first, last)
-    # First visit: no active appointment before the span (an index probe per patient that
-    # stops at the first row found), and the earliest active one within it.
+    # First visit: no active appointment before the span, and the earliest active one
+    # within it; one query, two index probes per patient (each stops at the first row).
     lo = min(b.appointment.start for b in blocks)
     hi = max(b.appointment.start for b in blocks)
     active = Appointment.objects.filter(status__in=Appointment.ACTIVE)
-    seen_before = set(
+    seen_before: set[int] = set()
+    firsts: dict[int, dt.datetime] = {}
+    for pk, before, earliest in (
         Patient.objects.filter(pk__in=ids)
-        .filter(Exists(active.filter(patient_id=OuterRef("pk"), start__lt=lo)))
-        .values_list("pk", flat=True)
-    )
-    firsts = dict(
-        active.filter(patient_id__in=ids, start__gte=lo, start__lte=hi)
-        .values("patient_id")
-        .annotate(first=Min("start"))
-        .values_list("patient_id", "first")
-    )
+        .annotate(
+            before=Exists(active.filter(patient_id=OuterRef("pk"), start__lt=lo)),
+            earliest=Subquery(
+                active.filter(patient_id=OuterRef("pk"), start__gte=lo, start__lte=hi)
+                .order_by("start")
+                .values("start")[:1]
+            ),
+        )
+        .values_list("pk", "before", "earliest")
+    ):
+        if before:
+            seen_before.add(pk)
+        if earliest is not None:
+            firsts[pk] = earliest
     extra = flags.flags_for_many(patients)
     for b in blocks:
         a = b.appointment

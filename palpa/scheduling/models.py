@@ -25,6 +25,13 @@ from palpa.core.models import TenantModel
 # The names of the PostgreSQL exclusion constraints (see migrations/0001_initial.py).
 PRACTITIONER_EXCLUSION = "appointment_practitioner_no_overlap"
 ROOM_EXCLUSION = "appointment_room_no_overlap"
+# The longest appointment and buffer a type may have (its validators, and a check
+# constraint in the database): no appointment's ``[start, busy_until)`` is longer than
+# ``MAX_BUSY_SPAN``, which lets the busy-time queries bound ``start`` from below as well
+# as from above, so the ``(practitioner|room|location, start)`` indexes read only the span.
+MAX_DURATION_MINUTES = 480
+MAX_BUFFER_MINUTES = 120
+MAX_BUSY_SPAN = dt.timedelta(minutes=MAX_DURATION_MINUTES + MAX_BUFFER_MINUTES)
 
 
 class RoomFeature(TenantModel):
@@ -55,11 +62,11 @@ class AppointmentType(TenantModel):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     duration_minutes = models.PositiveIntegerField(
-        validators=[MinValueValidator(5), MaxValueValidator(480)]
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_DURATION_MINUTES)]
     )
     buffer_minutes = models.PositiveIntegerField(
         default=0,
-        validators=[MaxValueValidator(120)],
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
         help_text="Time kept free after the appointment (notes, turning the room over).",
     )
     practitioners = models.ManyToManyField(
@@ -84,7 +91,14 @@ class AppointmentType(TenantModel):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["organization", "code"], name="appointment_type_code_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    duration_minutes__lte=MAX_DURATION_MINUTES,
+                    buffer_minutes__lte=MAX_BUFFER_MINUTES,
+                ),
+                name="appointment_type_length_bounded",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,19 +11,22 @@ the benchmark use it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from palpa.accounts.models import Location, Room, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.patients.models import Patient
-from palpa.practitioners.models import Practitioner
-from palpa.practitioners.services import check_license
+from palpa.practitioners import rules as license_rules
+from palpa.practitioners.models import License, Practitioner
 from palpa.scheduling import hours
 from palpa.scheduling.models import (
+    MAX_BUSY_SPAN,
+    MAX_DURATION_MINUTES,
     Appointment,
     AppointmentType,
     AvailabilityException,
@@ -34,6 +37,7 @@ from palpa.scheduling.models import (
 from palpa.scheduling.slots import Interval, find_slots, subtract
 
 DEFAULT_STEP = dt.timedelta(minutes=15)
+MAX_DURATION = dt.timedelta(minutes=MAX_DURATION_MINUTES)  # no appointment is longer
 
 
 def may_see_schedule(actor: User) -> bool:
@@ -91,7 +95,8 @@ def appointments_for(
     if patient is not None:
         found = found.filter(patient=patient)
     if start is not None:
-        found = found.filter(end__gt=start)
+        # Bounded below on ``start`` too, so the ``(…, start)`` indexes read only the span.
+        found = found.filter(end__gt=start, start__gte=start - MAX_DURATION)
     if end is not None:
         found = found.filter(start__lt=end)
     if statuses is not None:
@@ -124,29 +129,67 @@ def working_intervals(
 ) -> list[Interval]:
     """The practitioner's working time at the location on the local days ``first`` to
     ``last``: the weekly hours plus extra hours, minus time off (UTC intervals)."""
+    found = working_intervals_at(location, first, last, practitioner_ids=[practitioner.pk])
+    return found.get(practitioner.pk, [])
+
+
+def working_intervals_at(
+    location: Location,
+    first: dt.date,
+    last: dt.date,
+    *,
+    practitioner_ids: Sequence[int] | None = None,
+) -> dict[int, list[Interval]]:
+    """``working_intervals`` of every practitioner who works at the location (or of those
+    named) on the local days ``first`` to ``last``, by practitioner pk, in two queries
+    (the weekly hours, then the exceptions); those without working time are left out."""
     tz = hours.zone(location.time_zone)
-    pattern = [
-        hours.WeeklyHours(
-            row.weekday, row.start_time, row.end_time, row.valid_from, row.valid_until
-        )
-        for row in WorkingHours.objects.filter(practitioner=practitioner, location=location)
-    ]
     span = Interval(hours.day_bounds(first, tz).start, hours.day_bounds(last, tz).end)
-    weekly = hours.working_intervals(pattern, first, last, tz)
+    rows = WorkingHours.objects.filter(location=location)
+    if practitioner_ids is not None:
+        rows = rows.filter(practitioner_id__in=list(practitioner_ids))
+    patterns: dict[int, list[hours.WeeklyHours]] = defaultdict(list)
+    for who, weekday, start, end, valid_from, valid_until in rows.values_list(
+        "practitioner_id", "weekday", "start_time", "end_time", "valid_from", "valid_until"
+    ):
+        patterns[who].append(hours.WeeklyHours(weekday, start, end, valid_from, valid_until))
+    # Exceptions here and time off anywhere (no location) in the span: few rows, and
+    # extra hours here make a practitioner without weekly hours here a candidate too.
     exceptions = AvailabilityException.objects.filter(
-        practitioner=practitioner, starts_at__lt=span.end, ends_at__gt=span.start
-    ).filter(Q(location=location) | Q(location__isnull=True))
-    extra = [
-        Interval(max(e.starts_at, span.start), min(e.ends_at, span.end))
-        for e in exceptions
-        if e.kind == AvailabilityException.Kind.EXTRA_HOURS
-    ]
-    off = [
-        Interval(e.starts_at, e.ends_at)
-        for e in exceptions
-        if e.kind == AvailabilityException.Kind.TIME_OFF
-    ]
-    return subtract([*weekly, *extra], off)
+        Q(location=location) | Q(location__isnull=True, organization_id=location.organization_id),
+        starts_at__lt=span.end,
+        ends_at__gt=span.start,
+    )
+    if practitioner_ids is not None:
+        exceptions = exceptions.filter(practitioner_id__in=list(practitioner_ids))
+    extra: dict[int, list[Interval]] = defaultdict(list)
+    off: dict[int, list[Interval]] = defaultdict(list)
+    for who, kind, starts_at, ends_at in exceptions.values_list(
+        "practitioner_id", "kind", "starts_at", "ends_at"
+    ):
+        if kind == AvailabilityException.Kind.EXTRA_HOURS:
+            extra[who].append(Interval(max(starts_at, span.start), min(ends_at, span.end)))
+        elif kind == AvailabilityException.Kind.TIME_OFF:
+            off[who].append(Interval(starts_at, ends_at))
+    found: dict[int, list[Interval]] = {}
+    for who in [*patterns, *(pk for pk in extra if pk not in patterns)]:
+        weekly = hours.working_intervals(patterns.get(who, []), first, last, tz)
+        working = subtract([*weekly, *extra.get(who, [])], off.get(who, []))
+        if working:
+            found[who] = working
+    return found
+
+
+def _overlapping(start: dt.datetime, end: dt.datetime) -> Q:
+    """Active appointments whose ``[start, busy_until)`` overlaps ``[start, end)``,
+    bounded on both sides of ``start`` so that a ``(…, start)`` index reads only the
+    span: none starts more than ``MAX_BUSY_SPAN`` before its ``busy_until``."""
+    return Q(
+        status__in=Appointment.ACTIVE,
+        start__lt=end,
+        start__gte=start - MAX_BUSY_SPAN,
+        busy_until__gt=start,
+    )
 
 
 def busy_intervals(
@@ -159,9 +202,7 @@ def busy_intervals(
 ) -> list[Interval]:
     """``[start, busy_until)`` of the active appointments of a practitioner or a room
     (at every location) that overlap ``[start, end)``."""
-    found = Appointment.objects.filter(
-        status__in=Appointment.ACTIVE, start__lt=end, busy_until__gt=start
-    )
+    found = Appointment.objects.filter(_overlapping(start, end))
     if practitioner is not None:
         found = found.filter(practitioner=practitioner)
     if room is not None:
@@ -171,11 +212,46 @@ def busy_intervals(
     return [Interval(s, b) for s, b in found.values_list("start", "busy_until")]
 
 
+def busy_by_practitioner(
+    practitioner_ids: Sequence[int], *, start: dt.datetime, end: dt.datetime
+) -> dict[int, list[Interval]]:
+    """``busy_intervals`` of several practitioners (at every location) in one query."""
+    busy: dict[int, list[Interval]] = {pk: [] for pk in practitioner_ids}
+    if not busy:
+        return busy
+    for who, s, until in Appointment.objects.filter(
+        _overlapping(start, end), practitioner_id__in=list(busy)
+    ).values_list("practitioner_id", "start", "busy_until"):
+        busy[who].append(Interval(s, until))
+    return busy
+
+
+def busy_by_room(
+    rooms: Sequence[Room], *, start: dt.datetime, end: dt.datetime
+) -> dict[int, list[Interval]]:
+    """``busy_intervals`` of several rooms in one query, keyed by room pk in the order given."""
+    busy: dict[int, list[Interval]] = {r.pk: [] for r in rooms}
+    if not busy:
+        return busy
+    for room_id, s, until in Appointment.objects.filter(
+        _overlapping(start, end), room_id__in=list(busy)
+    ).values_list("room_id", "start", "busy_until"):
+        busy[room_id].append(Interval(s, until))
+    return busy
+
+
 def suitable_rooms(location: Location, appointment_type: AppointmentType) -> list[Room]:
     """The location's active rooms that have every feature the type requires, by name."""
-    rooms = list(Room.objects.filter(location=location, active=True).order_by("name", "pk"))
+    return _suitable(_active_rooms(location), appointment_type)
+
+
+def _active_rooms(location: Location) -> list[Room]:
+    return list(Room.objects.filter(location=location, active=True).order_by("name", "pk"))
+
+
+def _suitable(rooms: list[Room], appointment_type: AppointmentType) -> list[Room]:
     required = set(appointment_type.required_features or [])
-    if not required:
+    if not required or not rooms:
         return rooms
     have: dict[int, set[str]] = {}
     for room_id, feature in RoomFeature.objects.filter(room__in=rooms).values_list(
@@ -220,41 +296,71 @@ def available_slots(
     ``first_day``: every eligible practitioner (or the one given) who holds a current
     license there that day, inside working hours, clear of appointments (theirs and the
     room's, buffers included), with a suitable room free when the type needs one.
-    Sorted by start, then practitioner."""
+    Sorted by start, then practitioner.
+
+    A fixed number of queries however many practitioners and days: the eligible
+    practitioners, their working hours and exceptions at the location, the licenses of
+    those who work there (decided per day in Python by the same rule as
+    ``practitioners.services.check_license``), the busy times of all of them at once, and
+    the rooms with their busy times."""
     tz = hours.zone(location.time_zone)
     last_day = first_day + dt.timedelta(days=days - 1)
     span = Interval(hours.day_bounds(first_day, tz).start, hours.day_bounds(last_day, tz).end)
     moment = now or timezone.now()
     not_before = max(span.start, moment + min_notice)
-    practitioners = (
+    # Working time first: it narrows the organization's practitioners to those who work
+    # at the location in the span; then eligibility and licenses for those only.
+    working_of = working_intervals_at(
+        location,
+        first_day,
+        last_day,
+        practitioner_ids=[practitioner.pk] if practitioner is not None else None,
+    )
+    if not working_of:
+        return []
+    candidates = (
         [practitioner]
         if practitioner is not None
-        else list(eligible_practitioners(appointment_type, location.organization_id))
+        else list(
+            eligible_practitioners(appointment_type, location.organization_id).filter(
+                pk__in=list(working_of)
+            )
+        )
     )
-    prefetch_related_objects(practitioners, "licenses")  # one query, not one per day
-    rooms = suitable_rooms(location, appointment_type) if appointment_type.needs_room else []
-    all_rooms_busy = _room_busy(rooms, span)
-    needs_room = appointment_type.needs_room and _location_has_rooms(location)
-    found: list[OpenSlot] = []
-    for who in practitioners:
-        licensed = [
+    if not candidates:
+        return []
+    licenses = _licenses_of([p.pk for p in candidates])
+    day_list = hours.days(first_day, last_day)
+    working_now: dict[int, list[Interval]] = {}
+    for who in candidates:
+        name = f"{who.given_name} {who.family_name}"
+        licensed = {
             day
-            for day in hours.days(first_day, last_day)
-            if check_license(who, jurisdiction=location.jurisdiction, on=day).allowed
-        ]
-        if not licensed:
-            continue
-        working = [
-            w
-            for w in working_intervals(who, location, first_day, last_day)
-            if hours.local_day(w.start, tz) in licensed
-        ]
-        if not working:
-            continue
-        busy = busy_intervals(practitioner=who, start=span.start, end=span.end)
+            for day in day_list
+            if license_rules.decide(
+                licenses.get(who.pk, []), who=name, jurisdiction=location.jurisdiction, on=day
+            ).allowed
+        }
+        working = [w for w in working_of[who.pk] if hours.local_day(w.start, tz) in licensed]
+        if working:
+            working_now[who.pk] = working
+    candidates = [p for p in candidates if p.pk in working_now]
+    if not candidates:
+        return []
+    rooms: list[Room] = []
+    needs_room = False
+    if appointment_type.needs_room:
+        active_rooms = _active_rooms(location)
+        needs_room = bool(active_rooms)  # a location without rooms books practitioners only
+        rooms = _suitable(active_rooms, appointment_type)
+    all_rooms_busy = busy_by_room(rooms, start=span.start, end=span.end) if needs_room else {}
+    busy_of = busy_by_practitioner([p.pk for p in candidates], start=span.start, end=span.end)
+    by_id = {r.pk: r for r in rooms}
+    found: list[OpenSlot] = []
+    for who in candidates:
         slots = find_slots(
-            working=working,
-            busy=busy,
+            working=working_now[who.pk],
+            busy=busy_of[who.pk],
             duration=appointment_type.duration,
             buffer=appointment_type.buffer,
             step=step,
@@ -262,7 +368,6 @@ def available_slots(
             horizon=min(horizon, span.end) if horizon is not None else span.end,
             rooms=all_rooms_busy if needs_room else None,
         )
-        by_id = {r.pk: r for r in rooms}
         found.extend(
             OpenSlot(who, by_id.get(s.room) if isinstance(s.room, int) else None, s.start, s.end)
             for s in slots
@@ -270,17 +375,10 @@ def available_slots(
     return sorted(found, key=lambda s: (s.start, s.practitioner.family_name, s.practitioner.pk))
 
 
-def _location_has_rooms(location: Location) -> bool:
-    return Room.objects.filter(location=location, active=True).exists()
-
-
-def _room_busy(rooms: Sequence[Room], span: Interval) -> dict[int, list[Interval]]:
-    busy: dict[int, list[Interval]] = {r.pk: [] for r in rooms}
-    for room_id, start, until in Appointment.objects.filter(
-        room__in=list(rooms),
-        status__in=Appointment.ACTIVE,
-        start__lt=span.end,
-        busy_until__gt=span.start,
-    ).values_list("room_id", "start", "busy_until"):
-        busy[room_id].append(Interval(start, until))
-    return busy
+def _licenses_of(practitioner_ids: Sequence[int]) -> dict[int, list[License]]:
+    """Every license of the practitioners in one query, in the order
+    ``practitioner.licenses.all()`` gives them (what ``check_license`` decides on)."""
+    found: dict[int, list[License]] = defaultdict(list)
+    for lic in License.objects.filter(practitioner_id__in=list(practitioner_ids)):
+        found[lic.practitioner_id].append(lic)
+    return found

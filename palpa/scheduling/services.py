@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from palpa.accounts.models import Location, Room, User
@@ -341,18 +341,30 @@ def _check_referral(
     )
 
 
+SLOT_JUST_TAKEN = (
+    "Someone booked this slot a moment ago: the slot was just taken. Choose another time."
+)
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+
+
 def _save(appointment: Appointment) -> None:
-    """Save; an exclusion violation (a concurrent booking won) becomes ``SlotTaken``."""
+    """Save; an exclusion violation (a concurrent booking won) becomes ``SlotTaken``.
+
+    Two bookings of one slot inserted at the same moment can each wait on the other's
+    exclusion check (practitioner and room); PostgreSQL then aborts one with a deadlock.
+    Only conflicting rows wait on each other, so that one lost the slot too: the
+    savepoint is rolled back and it becomes ``SlotTaken`` like a violation."""
     try:
         with transaction.atomic():
             appointment.save()
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
         if constraint in (PRACTITIONER_EXCLUSION, ROOM_EXCLUSION):
-            raise SlotTaken(
-                "Someone booked this slot a moment ago: the slot was just taken. "
-                "Choose another time."
-            ) from exc
+            raise SlotTaken(SLOT_JUST_TAKEN) from exc
+        raise
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", "") == DEADLOCK_DETECTED:
+            raise SlotTaken(SLOT_JUST_TAKEN) from exc
         raise
 
 

@@ -143,12 +143,15 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "new_url": reverse("scheduling:book")
         + "?"
         + urlencode({"location": str(location.public_id), "date": cal.first.isoformat()}),
-        "locations": list(queries.locations_for(user).order_by("name")),
-        "practitioners": list(practitioners_for(user).filter(active=True)),
-        "rooms": list(queries.rooms_for(user, location).order_by("name")),
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "scheduling/_calendar.html", context)
+    # The filter's choices, for the whole page only (names only: no licenses).
+    context["locations"] = list(queries.locations_for(user).order_by("name"))
+    context["practitioners"] = list(
+        practitioners_for(user).filter(active=True).prefetch_related(None)
+    )
+    context["rooms"] = list(queries.rooms_for(user, location).order_by("name"))
     return render(request, "scheduling/calendar.html", context)
 
 
