@@ -61,6 +61,6 @@ def trend_svg(goal: Goal) -> str:
     from palpa.care.queries import goal_chart_points
 
     chart = goal_chart_points(goal)
-    return mark_safe(  # noqa: S308 - matplotlib output, cleaned by charts.inline_svg
+    return mark_safe(  # noqa: S308 - Palpa's own SVG (escaped text), cleaned by inline_svg
         charts.inline_svg(charts.render_svg(chart), f"Trend of {goal.measure_label}")
     )
