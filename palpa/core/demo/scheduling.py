@@ -83,6 +83,30 @@ def _quarter(instant: dt.datetime) -> dt.datetime:
     return instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
 
 
+def _local_now(location: Location) -> dt.datetime:
+    return timezone.now().astimezone(zone(location.time_zone))
+
+
+def _finished_starts(cal: _Calendar, location: Location) -> list[dt.datetime]:
+    """Start times for a visit that has already taken place: earlier today when the
+    clinic's day is under way, else late yesterday afternoon (never in the night)."""
+    local = _local_now(location)
+    if local.hour >= 10:
+        latest = min(local - dt.timedelta(minutes=90), local.replace(hour=16, minute=0))
+        return [_quarter(latest - dt.timedelta(hours=h)) for h in (0, 1, 2)]
+    yesterday = local.date() - dt.timedelta(days=1)
+    return [cal.at(location, yesterday, clock) for clock in ("16:00", "15:00", "14:00")]
+
+
+def _waiting_starts(cal: _Calendar, location: Location) -> list[dt.datetime]:
+    """Start times today for the patient in the waiting room: about now, kept within
+    08:00-17:00 at the location (arrival is allowed on the appointment's day)."""
+    local = _local_now(location)
+    clock = min(max(local, local.replace(hour=8, minute=0)), local.replace(hour=17, minute=0))
+    start = _quarter(clock)
+    return [start + dt.timedelta(minutes=15 * step) for step in range(4)]
+
+
 def _workday(day: dt.date) -> dt.date:
     """``day``, or the Monday after it when it falls on a weekend."""
     return day if day.weekday() < 5 else _next_weekday(day, 0)
@@ -302,11 +326,10 @@ def _extras(cal: _Calendar) -> None:
     stopped = [p for p in active if p.pk not in on_plans and decisions[p.pk] == "STOP"]
     new = [p for p in active if p.pk not in on_plans and decisions[p.pk] in ("PROCEED", "MODIFY")]
 
-    now = timezone.now()
     finished = _first(
         cal,
         treated,
-        [_quarter(now - dt.timedelta(minutes=minutes)) for minutes in (90, 150, 210)],
+        _finished_starts(cal, downtown),
         practitioner=maya,
         location=downtown,
         appointment_type=cal.types["treatment-45"],
@@ -317,7 +340,7 @@ def _extras(cal: _Calendar) -> None:
     arrived = _first(
         cal,
         treated,
-        [_quarter(now + dt.timedelta(minutes=minutes)) for minutes in (0, 15, 30, 45)],
+        _waiting_starts(cal, downtown),
         practitioner=maya,
         location=downtown,
         appointment_type=cal.types["reassessment-45"],
