@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from palpa.accounts.models import ApiToken, Location, Organization, Role, Room, User, hash_token
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
-from palpa.core.rows import instance_from_row
+from palpa.core.rows import columns_of, instance_from_row
 
 TOKEN_PREFIX = "palpa_"
 
@@ -164,7 +164,7 @@ def _token_user_sql() -> str:
     parameters.
     """
     quote = connection.ops.quote_name
-    columns = ", ".join(f"u.{quote(str(f.column))}" for f in User._meta.concrete_fields)
+    columns = columns_of(User, connection.alias, "u")
     return (
         f"SELECT {columns}, t.id AS token_id, t.last_used_at AS token_last_used_at"  # noqa: S608
         f" FROM {quote(ApiToken._meta.db_table)} t"

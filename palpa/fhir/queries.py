@@ -142,9 +142,13 @@ def fhir_techniques(actor: User) -> QuerySet[TechniqueEntry]:
     org = _clinical(actor)
     if org is None:
         return TechniqueEntry.objects.none()
-    return TechniqueEntry.objects.filter(
-        organization_id=org, note__status__in=FINAL_NOTE
-    ).select_related("note__patient", "note__practitioner", "note__location", "note__plan_of_care")
+    return (
+        TechniqueEntry.objects.filter(organization_id=org, note__status__in=FINAL_NOTE)
+        .select_related(
+            "note__patient", "note__practitioner", "note__location", "note__plan_of_care"
+        )
+        .prefetch_related("note__charge__lines")
+    )  # the CPT code each technique was billed under
 
 
 def fhir_referrals(actor: User) -> QuerySet[Referral]:

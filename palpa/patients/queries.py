@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.core.rows import instance_from_row
+from palpa.core.rows import columns_of, instance_from_row
 from palpa.patients.models import Allergy, Consent, Patient
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -28,7 +28,7 @@ def patients_for(actor: User) -> QuerySet[Patient]:
 
 def _patient_sql() -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(f"p.{quote(str(f.column))}" for f in Patient._meta.concrete_fields)
+    columns = columns_of(Patient, connection.alias, "p")
     return (
         f"SELECT {columns}, l.public_id AS location_public_id"  # noqa: S608 (model identifiers)
         f" FROM {quote(Patient._meta.db_table)} p"

@@ -29,14 +29,14 @@ from palpa.referrals.countdown import Countdown
 from palpa.referrals.models import Referral
 from palpa.referrals.services import countdown, policy_for
 from palpa.scheduling import flags, hours, queries
-from palpa.scheduling.models import Appointment
+from palpa.scheduling.models import MAX_DURATION_MINUTES, Appointment
 from palpa.screening import queries as screening_queries
 from palpa.screening.models import Clearance, Screening
 from palpa.screening.services import BLOCKING, FindingState, ScreeningStatus, evidence_of
 
 DAY = "day"
 WEEK = "week"
-LONGEST = dt.timedelta(minutes=480)  # AppointmentType.duration_minutes' maximum
+LONGEST = dt.timedelta(minutes=MAX_DURATION_MINUTES)
 # The columns the calendar shows (loading every timestamp of six joined rows per
 # appointment costs more than the query itself).
 SHOWN = (

@@ -17,6 +17,7 @@ whether to try again.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import json
 import os
@@ -72,14 +73,15 @@ class SmsMessage:
     created_at: dt.datetime = field(default_factory=timezone.now)
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(abc.ABC):
     """What every SMS backend does: hand messages over, return how many were accepted."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options
 
-    def send_messages(self, messages: Sequence[SmsMessage]) -> int:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send_messages(self, messages: Sequence[SmsMessage]) -> int:
+        """Send the messages; return how many the provider accepted."""
 
 
 class ConsoleBackend(BaseSmsBackend):

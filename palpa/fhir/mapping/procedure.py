@@ -33,24 +33,16 @@ CPT = "http://www.ama-assn.org/go/cpt"
 
 
 def cpt_code(entry: TechniqueEntry, ctx: Context) -> str | None:
-    """The CPT code for the technique: as billed on the visit's charge, else as mapped."""
-    note_key = f"procedure-charge-codes:{entry.note_id}"
-    billed: dict[str, str] | None = ctx.cache.get(note_key)
-    if billed is None:
-        billed = {}
-        charge = (
-            Charge.objects.filter(note_id=entry.note_id)
-            .exclude(status=Charge.Status.VOID)
-            .prefetch_related("lines")
-            .first()
-        )
-        if charge is not None:
-            for line in charge.lines.all():
-                for technique in line.techniques or []:
-                    billed[str(technique)] = line.code
-        ctx.cache[note_key] = billed
-    if entry.technique in billed:
-        return billed[entry.technique]
+    """The CPT code for the technique: as billed on the visit's charge (prefetched with
+    the techniques, see ``fhir_techniques``), else as the organization maps it."""
+    try:
+        charge: Charge | None = entry.note.charge
+    except Charge.DoesNotExist:
+        charge = None
+    if charge is not None and charge.status != Charge.Status.VOID:
+        for line in charge.lines.all():
+            if entry.technique in (line.techniques or []):
+                return line.code
     map_key = f"procedure-code-map:{entry.organization_id}"
     mapped: dict[str, str | None] | None = ctx.cache.get(map_key)
     if mapped is None:
