@@ -180,13 +180,18 @@ def goal_chart_points(goal: Goal) -> charts.TrendChart:
     )
 
 
+def documenting_notes() -> QuerySet[TreatmentNote]:
+    """Notes that document a booked visit (an entered-in-error note frees its visit)."""
+    return TreatmentNote.objects.filter(appointment__isnull=False).exclude(
+        status=TreatmentNote.Status.ENTERED_IN_ERROR
+    )
+
+
 def visits_to_document(actor: User, patient: Patient) -> list[Appointment]:
     """The patient's appointments from 12 hours ago to 12 hours ahead that are booked or
     arrived and that no treatment note documents yet (entered-in-error notes aside)."""
     now = timezone.now()
-    documented = TreatmentNote.objects.filter(patient=patient, appointment__isnull=False).exclude(
-        status=TreatmentNote.Status.ENTERED_IN_ERROR
-    )
+    documented = documenting_notes().filter(patient=patient)
     return list(
         appointments_for(
             actor,

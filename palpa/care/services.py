@@ -105,11 +105,7 @@ def _appointment_problem(appointment: Appointment, patient: Patient) -> str:
         return "This appointment is another patient's."
     if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED):
         return f"This appointment is {appointment.get_status_display().lower()}."
-    taken = (
-        TreatmentNote.objects.filter(appointment=appointment)
-        .exclude(status=TreatmentNote.Status.ENTERED_IN_ERROR)
-        .exists()
-    )
+    taken = queries.documenting_notes().filter(appointment=appointment).exists()
     return "Another treatment note already documents this appointment." if taken else ""
 
 
