@@ -66,7 +66,7 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
 
 
-def _validate(actor: User, patient: Patient) -> None:
+def _validate(organization_id: int | None, patient: Patient) -> None:
     """Every rule at once, so a form or API client sees all its mistakes in one answer."""
     errors: dict[str, list[str]] = {}
     try:
@@ -86,7 +86,7 @@ def _validate(actor: User, patient: Patient) -> None:
     elif isinstance(born, dt.date) and born < dt.date(1900, 1, 1):
         errors.setdefault("date_of_birth", []).append("The date of birth must be after 1900-01-01.")
     loc = patient.primary_location
-    if loc is not None and loc.organization_id != actor.organization_id:
+    if loc is not None and loc.organization_id != organization_id:
         errors.setdefault("primary_location", []).append(
             "Choose one of your organization's locations."
         )
@@ -96,7 +96,7 @@ def _validate(actor: User, patient: Patient) -> None:
 
 def validate_patient(*, actor: User, patient: Patient) -> None:
     """Check an unsaved record against every rule; one ValidationError lists them all."""
-    _validate(actor, patient)
+    _validate(actor.organization_id, patient)
 
 
 def create_patient(*, actor: User, **fields: Any) -> Patient:
@@ -104,7 +104,7 @@ def create_patient(*, actor: User, **fields: Any) -> Patient:
     _check_fields(fields)
     patient = Patient(organization_id=tenant_id(actor), **fields)
     patient.refresh_search_name()
-    _validate(actor, patient)
+    _validate(actor.organization_id, patient)
     with transaction.atomic():
         patient.mrn = _next_mrn(patient.organization_id)
         patient.save()
@@ -125,7 +125,7 @@ def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) ->
         setattr(patient, name, value)
     patient.refresh_search_name()
     try:
-        _validate(actor, patient)
+        _validate(actor.organization_id, patient)
     except ValidationError:
         for name, value in before.items():  # leave the caller's object as it was
             setattr(patient, name, value)
@@ -276,18 +276,7 @@ def register_patient_online(
         raise PermissionDenied("The location belongs to another organization.")
     patient = Patient(organization_id=organization.pk, primary_location=location, **fields)
     patient.refresh_search_name()
-    errors: dict[str, list[str]] = {}
-    try:
-        patient.full_clean(
-            exclude=["mrn", "search_name", "organization", "public_id", "primary_location"]
-        )
-    except ValidationError as exc:
-        errors.update({k: list(v) for k, v in exc.message_dict.items()})
-    born = patient.date_of_birth
-    if isinstance(born, dt.date) and born > timezone.localdate():
-        errors.setdefault("date_of_birth", []).append("The date of birth cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
+    _validate(organization.pk, patient)  # the same rules as a record made by staff
     today = timezone.localdate()
     with transaction.atomic():
         patient.mrn = _next_mrn(organization.pk)
