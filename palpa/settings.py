@@ -155,6 +155,12 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # The statements on every request's path (palpa.core.db.hot_cursor) are prepared once
+    # per connection after this many runs (ADR 0007). Off (None) behind a pooler in
+    # transaction mode that cannot keep prepared statements. Django's own queries are not
+    # affected: they bind on the client.
+    if env_bool("PALPA_DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

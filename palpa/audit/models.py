@@ -42,20 +42,33 @@ class AuditEvent(models.Model):
         SETTINGS = "settings", "Settings"
         LICENSE_CHECK = "license_check", "License check"
 
+    # No database foreign-key constraints on the entry (ADR 0007): checking them took a
+    # share lock on the organization's and the actor's rows for every entry. Entries are
+    # never deleted, organizations and users are never deleted (PROTECT here keeps the ORM
+    # from trying), and the entry names its actor in ``actor_label`` anyway.
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, null=True, related_name="+"
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # every index of the table starts with the organization
     )
     seq = models.PositiveBigIntegerField()
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(max_length=200)
     action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     patient_id = models.CharField(
-        max_length=64, blank=True, db_index=True, help_text="public id of the patient concerned"
+        max_length=64, blank=True, help_text="public id of the patient concerned"
     )
     detail = models.JSONField(default=dict, blank=True)
     client_address = models.CharField(max_length=64, blank=True)
@@ -74,6 +87,8 @@ class AuditEvent(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["organization", "-at"], name="audit_org_at"),
             models.Index(fields=["organization", "action", "-at"], name="audit_org_action_at"),
+            # Who saw this patient: exact matches only (no LIKE index).
+            models.Index(fields=["patient_id"], name="audit_patient"),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +111,9 @@ class AuditChainHead(models.Model):
     )
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    # The newest entry's prev_hash, so that one UPDATE can move the head and hand the
+    # link back (RETURNING sees only new values; ADR 0007). Empty until the next entry.
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"chain head {self.organization_id}: #{self.last_seq}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from palpa.audit.context import current
 from palpa.audit.models import AuditChainHead, AuditEvent
+from palpa.core.db import hot_cursor
 
 if TYPE_CHECKING:  # audit sits below accounts: it names them only for types
     from palpa.accounts.models import Organization, User
@@ -119,11 +120,11 @@ def _insert(entry: AuditEvent) -> None:
     entry._state.db = connection.alias
 
 
-def _move_head(head_id: int, seq: int, hash_: str) -> None:
+def _move_head(head_id: int, entry: AuditEvent) -> None:
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
     with connection.cursor() as cursor:
-        sql = f"UPDATE {table} SET last_seq = %s, last_hash = %s WHERE id = %s"  # noqa: S608
-        cursor.execute(sql, [seq, hash_, head_id])
+        sql = f"UPDATE {table} SET last_seq = %s, prev_hash = %s, last_hash = %s WHERE id = %s"  # noqa: S608
+        cursor.execute(sql, [entry.seq, entry.prev_hash, entry.hash, head_id])
 
 
 _CHAIN_FIELDS = ("seq", "prev_hash", "hash")
@@ -138,25 +139,32 @@ def _content_fields() -> list[Any]:
 
 
 def _pg_append_ctes(organization_is_null: bool, asynchronous: bool, guard: str = "") -> str:
-    """The CTEs that lock the chain head and move it (``o`` and ``h``, and ``c`` when the
-    commit may be asynchronous); ``guard`` is an extra SQL condition for taking the head."""
+    """The CTE that moves the chain head (``h``, and ``c`` when the commit may be
+    asynchronous); ``guard`` is an extra SQL condition for moving it.
+
+    One UPDATE takes the head's row lock, computes the link from the head as it is once
+    the lock is held (a concurrent writer's UPDATE waits, then re-reads the row), and
+    returns it: the head keeps the newest entry's ``prev_hash`` because RETURNING sees
+    only new values (ADR 0007). The row is chosen by id (the oldest head of the chain),
+    so exactly one row moves even for the system chain, whose NULL organization the
+    unique constraint does not cover. Parameters: the content digest, then the
+    organization id unless it is NULL.
+    """
     quote = connection.ops.quote_name
     head = quote(AuditChainHead._meta.db_table)
     where = "organization_id IS NULL" if organization_is_null else "organization_id = %s"
-    if guard:
-        where = f"{where} AND {guard}"
+    guarded = f" AND {guard}" if guard else ""
     # Identifiers come from the models and fixed clauses; every value is a parameter.
     relax = (
         "c AS (SELECT set_config('synchronous_commit', 'off', true) AS v), " if asynchronous else ""
     )
     return (
-        f"{relax}o AS (SELECT id, last_seq, last_hash FROM {head} WHERE {where}"  # noqa: S608
-        " ORDER BY id LIMIT 1 FOR UPDATE),"
-        f" h AS (UPDATE {head} AS t SET last_seq = o.last_seq + 1,"
+        f"{relax}h AS (UPDATE {head} AS t SET last_seq = t.last_seq + 1,"  # noqa: S608
+        " prev_hash = t.last_hash,"
         " last_hash = encode(sha256(convert_to("
-        "o.last_hash || ':' || (o.last_seq + 1)::text || ':' || %s, 'UTF8')), 'hex')"
-        " FROM o WHERE t.id = o.id"
-        " RETURNING t.last_seq AS seq, o.last_hash AS prev_hash, t.last_hash AS hash)"
+        "t.last_hash || ':' || (t.last_seq + 1)::text || ':' || %s, 'UTF8')), 'hex')"
+        f" WHERE t.id = (SELECT id FROM {head} WHERE {where} ORDER BY id LIMIT 1){guarded}"
+        " RETURNING t.last_seq AS seq, t.prev_hash AS prev_hash, t.last_hash AS hash)"
     )
 
 
@@ -212,8 +220,8 @@ def _append_postgresql(entry: AuditEvent, digest: str) -> bool:
     if sql is None:
         sql = _PG_APPEND[key] = _pg_append_sql(*key)
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
-    params = [*([] if org_null else [entry.organization_id]), digest, *values]
-    with connection.cursor() as cursor:
+    params = [digest, *([] if org_null else [entry.organization_id]), *values]
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -232,7 +240,7 @@ def _append_locked(entry: AuditEvent, digest: str) -> None:
         entry.prev_hash = last_hash
         entry.hash = link_hash(last_hash, entry.seq, digest)
         _insert(entry)
-        _move_head(head_id, entry.seq, entry.hash)
+        _move_head(head_id, entry)
 
 
 def _entry(
@@ -375,8 +383,8 @@ def read_and_record(
     if sql is None:
         sql = _PG_READ[key] = _pg_read_sql(*key)
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
-    append_params = [*([] if org_null else [entry.organization_id]), digest, *values]
-    with connection.cursor() as cursor:
+    append_params = [digest, *([] if org_null else [entry.organization_id]), *values]
+    with hot_cursor() as cursor:
         cursor.execute(sql, [*params, *append_params])
         found = cursor.fetchone()
     if found is None:

@@ -1,0 +1,52 @@
+"""A cursor for the few statements that run on every request (ADR 0007).
+
+On PostgreSQL, Django sends every statement as text with its values inlined, so the
+server parses and plans it each time. For the wide statements on the hot path (the bearer
+token's user, the patient read with its audit entry, the audit append) planning cost more
+than running them. ``hot_cursor`` binds values on the server instead, so psycopg prepares
+each statement once per connection (after ``prepare_threshold`` runs, see settings) and
+the server reuses the plan.
+
+Everything else about the cursor is Django's: it is the same connection and transaction,
+statements are logged and counted like any other (``CaptureQueriesContext``), and driver
+errors become ``django.db`` errors. On SQLite, or with ``PALPA_DB_PREPARED_STATEMENTS``
+off (behind a pooler that cannot keep prepared statements), it is ``connection.cursor()``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import connection
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
+
+def prepares_statements() -> bool:
+    """Whether ``hot_cursor`` statements are kept prepared on this connection."""
+    if connection.vendor != "postgresql":
+        return False
+    return connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is not None
+
+
+def hot_cursor() -> CursorWrapper:
+    if not prepares_statements():
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+
+    # What ``connection.cursor()`` does (``BaseDatabaseWrapper._cursor`` and the
+    # PostgreSQL ``create_cursor``), with a server-binding cursor in place of the default
+    # client-binding one.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+        timestamptz = types["timestamptz"].oid
+        loader = connection.connection.adapters.get_loader(timestamptz, Format.TEXT)
+        if connection.timezone != getattr(loader, "timezone", connection.timezone):
+            register_tzloader(connection.timezone, raw)
+        return connection._prepare_cursor(raw)  # type: ignore[attr-defined,no-any-return]
