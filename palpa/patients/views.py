@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.permissions import Capability, has_capability, require
-from palpa.care.queries import patient_notes
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients import queries, services
@@ -47,7 +46,6 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "consents": queries.consents_for(user, patient),
         "clinical": clinical,
         "allergies": queries.allergies_for(user, patient) if clinical else [],
-        "notes": patient_notes(user, patient) if clinical else [],
         "consent_form": ConsentForm(prefix="consent"),
         "allergy_form": AllergyForm(prefix="allergy"),
         "status_form": StatusForm(initial={"status": patient.status}),

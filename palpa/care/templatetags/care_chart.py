@@ -44,6 +44,16 @@ def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[s
     return shown
 
 
+@register.inclusion_tag("care/_chart_notes.html")
+def chart_notes(user: Any, patient: Patient) -> dict[str, Any]:
+    """The patient's treatment notes on the chart, for staff who may see clinical notes
+    (the chart view has recorded the read). The chart (patients) is below care, so care
+    fills in this part."""
+    if not isinstance(user, User) or not has_capability(user, Capability.VIEW_CLINICAL):
+        return {"notes": []}
+    return {"notes": list(queries.patient_notes(user, patient))}
+
+
 @register.inclusion_tag("care/_chart_visits.html", takes_context=True)
 def visits_to_document(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
     """Today's booked or arrived appointments of the patient that no note documents yet,

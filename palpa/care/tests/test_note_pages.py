@@ -140,6 +140,35 @@ def test_front_desk_and_biller_see_no_notes_on_the_chart(
     )
 
 
+def test_the_chart_lists_the_patients_notes_for_clinical_staff(
+    therapist: User,
+    patient: Patient,
+    location: Location,
+    client_for: Callable[[User], Client],
+) -> None:
+    from palpa.care.services import start_note
+
+    note = start_note(
+        actor=therapist, patient=patient, location=location, visit_date=dt.date(2026, 3, 2)
+    )
+    chart = client_for(therapist).get(reverse("patients:detail", args=[patient.public_id]))
+    page = chart.content.decode()
+    assert reverse("care:note", args=[note.public_id]) in page
+    assert "2026-03-02" in page
+    assert "No notes yet." not in page
+
+
+def test_the_chart_notes_tag_gives_nothing_to_staff_without_clinical_access(
+    front_desk: User, therapist: User, patient: Patient, location: Location
+) -> None:
+    from palpa.care.services import start_note
+    from palpa.care.templatetags.care_chart import chart_notes
+
+    start_note(actor=therapist, patient=patient, location=location, visit_date=dt.date.today())
+    assert chart_notes(front_desk, patient) == {"notes": []}
+    assert len(chart_notes(therapist, patient)["notes"]) == 1
+
+
 def test_dashboard_lists_the_therapists_stale_drafts(
     therapist: User,
     patient: Patient,
