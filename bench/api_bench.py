@@ -11,9 +11,10 @@ What one run does (everything on 127.0.0.1, bounded in time):
    a session for the same therapist already verified by her TOTP device (the session
    django-otp's own login would leave: ``DEVICE_ID_SESSION_KEY`` set);
 3. serves Palpa with gunicorn (2 workers, ``PALPA_ENV=production``) and loads, with wrk
-   and N connections for a bounded time each: the bare baseline view (one primary-key
-   read on the same database, through the same middleware), read one patient, search
-   patients by name, open the chart page, create a patient;
+   and N connections for a bounded time each: read one patient, search patients by name,
+   open the chart page, create a patient, each in slices alternating with the bare
+   baseline view (one primary-key read on the same database, through the same
+   middleware), so that each ratio compares rates measured side by side;
 4. measures what audit logging costs: the same read and create again on a second server
    whose workers skip the audit write (bench/gunicorn_audit_off.py, bench-only), and
    ``audit.services.record`` timed in-process against a plain INSERT of the same row;
@@ -606,6 +607,7 @@ class Result:
     audit_entries: int | None = None
     cpu: dict[str, float] = field(default_factory=dict)
     ratio: float | None = None
+    baseline_rps: float | None = None  # the baseline slices paired with this endpoint
 
     @property
     def error_count(self) -> int:
@@ -768,6 +770,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10, help="load per endpoint (10)")
     parser.add_argument("--warmup", type=float, default=2, help="unmeasured load first (2)")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=2,
+        help="baseline/endpoint slice pairs per endpoint; each slice is seconds/pairs (2)",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
@@ -852,9 +860,33 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
     off: list[Result] = []
     with contextlib.ExitStack() as servers:
         server = servers.enter_context(Gunicorn(name="palpa", **server_kw))
-        for endpoint in targets:
-            print(f"  {endpoint.label} ...", flush=True)
-            results.append(measured(endpoint, server, "palpa", args.seconds, args.warmup))
+        # Each endpoint alternates with the baseline in short slices (baseline, endpoint,
+        # baseline, endpoint, …) and its ratio is taken against the baseline slices run
+        # beside it: this machine's speed drifts from minute to minute, and pairing puts
+        # the drift on both sides of the ratio alike.
+        baseline = next(e for e in targets if e.key == "baseline")
+        others = [e for e in targets if e.key != "baseline"]
+        slice_seconds = max(1.0, args.seconds / args.pairs)
+        baseline_slices: list[Result] = []
+        if not others:
+            print(f"  {baseline.label} ...", flush=True)
+            baseline_slices.append(measured(baseline, server, "palpa", args.seconds, args.warmup))
+        for endpoint in others:
+            print(f"  {endpoint.label}, alternating with the baseline ...", flush=True)
+            mine: dict[str, list[Result]] = {"baseline": [], endpoint.key: []}
+            for turn in range(2 * args.pairs):
+                current = baseline if turn % 2 == 0 else endpoint
+                warm = args.warmup if turn < 2 else 0.0
+                mine[current.key].append(measured(current, server, "palpa", slice_seconds, warm))
+            paired_base = combine(mine["baseline"])
+            result = combine(mine[endpoint.key])
+            result.ratio = result.rps / paired_base.rps if paired_base.rps else None
+            result.baseline_rps = paired_base.rps
+            results.append(result)
+            baseline_slices.extend(mine["baseline"])
+        overall = combine(baseline_slices)
+        overall.ratio = 1.0
+        results.insert(0, overall)
         rss = server.worker_rss_mb()
         if not args.no_audit_off:
             # The same requests on a second server whose workers skip the audit write,
@@ -879,7 +911,7 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
 
     chains = verify_all()
     base = next(r for r in results if r.key == "baseline")
-    for r in [*results, *on, *off]:
+    for r in [*on, *off]:
         r.ratio = r.rps / base.rps if base.rps else None
 
     print()
@@ -889,6 +921,11 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
     )
     print()
     print_table(results)
+    print(
+        "  (each ratio is to the baseline slices run alternately with that endpoint: "
+        + ", ".join(f"{r.key} {r.baseline_rps:.0f}/s" for r in results if r.baseline_rps)
+        + ")"
+    )
     print()
     print("Audit cost (alternating slices, audited vs the same server skipping the audit write)")
     for a, b in zip(on, off, strict=True):

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from palpa.accounts.models import ApiToken, Location, Organization, Role, Room, User, hash_token
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
-from palpa.core.db import hot_cursor
+from palpa.core.db import fetchone_checking_connection
 from palpa.core.rows import columns_of, instance_from_row
 
 TOKEN_PREFIX = "palpa_"
@@ -191,9 +191,8 @@ def user_for_token(secret: str) -> User | None:
         _TOKEN_USER_SQL.append(_token_user_sql())
     now = timezone.now()
     params = [hash_token(secret), connection.ops.adapt_datetimefield_value(now)]
-    with hot_cursor() as cursor:
-        cursor.execute(_TOKEN_USER_SQL[0], params)
-        row = cursor.fetchone()
+    # An API request's first statement: it doubles as the connection's health check.
+    row = fetchone_checking_connection(_TOKEN_USER_SQL[0], params)
     if row is None:
         return None
     user = cast("User", instance_from_row(User, connection.alias, row))

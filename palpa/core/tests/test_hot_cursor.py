@@ -1,14 +1,18 @@
 """hot_cursor: on PostgreSQL the hot-path statements are prepared once per connection and
-reused (ADR 0007); they are still Django statements (counted, errors translated)."""
+reused (ADR 0007); they are still Django statements (counted, errors translated). An API
+request's token lookup doubles as the connection health check."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, ProgrammingError, connection
 from django.test.utils import CaptureQueriesContext
 
-from palpa.accounts.models import Organization
-from palpa.core.db import hot_cursor, prepares_statements
+from palpa.accounts.models import Organization, User
+from palpa.accounts.services import issue_token, user_for_token
+from palpa.core.db import fetchone_checking_connection, hot_cursor, prepares_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +67,69 @@ def test_without_postgresql_it_is_the_plain_cursor(org: Organization) -> None:
     with hot_cursor() as cursor:
         cursor.execute(_select(), [org.pk, "x"])
         assert cursor.fetchone() == (org.pk, org.name)
+
+
+server_connection = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="connection health checks concern a server connection; SQLite is a local file",
+)
+
+
+def _new_request() -> None:
+    """What Django does between requests: the next request's first statement must check
+    the reused connection."""
+    connection.close_if_unusable_or_obsolete()
+
+
+@server_connection
+@pytest.mark.django_db(transaction=True)
+def test_a_token_lookup_is_the_requests_health_check(
+    therapist: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = issue_token(actor=therapist, name="health")
+    wrapper: Any = connection
+    wrapper.health_check_enabled = True
+    _new_request()
+    assert wrapper.health_check_done is False
+    checks: list[bool] = []
+    real_is_usable = connection.is_usable
+
+    def is_usable() -> bool:
+        checks.append(True)
+        return real_is_usable()
+
+    monkeypatch.setattr(connection, "is_usable", is_usable)
+    assert user_for_token(issued.secret) == therapist
+    assert checks == []  # no SELECT 1 before it: the lookup was the check
+    assert wrapper.health_check_done is True
+
+
+@server_connection
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_connection_is_replaced_and_the_lookup_sent_again(therapist: User) -> None:
+    issued = issue_token(actor=therapist, name="dead connection")
+    wrapper: Any = connection
+    wrapper.health_check_enabled = True
+    connection.ensure_connection()
+    old_pid = wrapper.connection.info.backend_pid
+    dsn = wrapper.connection.info.dsn
+    _new_request()
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as admin:  # the server drops our connection
+        admin.execute("SELECT pg_terminate_backend(%s)", [old_pid])
+    assert user_for_token(issued.secret) == therapist
+    assert wrapper.connection.info.backend_pid != old_pid
+
+
+@server_connection
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_statement_on_a_live_connection_raises(therapist: User) -> None:
+    wrapper: Any = connection
+    wrapper.health_check_enabled = True
+    connection.ensure_connection()
+    pid = wrapper.connection.info.backend_pid
+    _new_request()
+    with pytest.raises(ProgrammingError):
+        fetchone_checking_connection("SELECT no_such_column FROM accounts_user", [])
+    assert wrapper.connection.info.backend_pid == pid  # the connection was kept
