@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability, require
 from palpa.care import queries, services
 from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
@@ -169,3 +170,14 @@ def addendum_add(request: HttpRequest, note_id: str) -> HttpResponse:
     else:
         messages.error(request, "Write the addendum first.")
     return redirect("care:note", note_id=note.public_id)
+
+
+def dashboard_panel(user: User) -> dict[str, object]:
+    """The member's own draft notes, and those unsigned for more than 72 hours
+    (registered in CareConfig.ready)."""
+    if not has_capability(user, Capability.EDIT_CLINICAL):
+        return {}
+    return {
+        "unsigned": list(queries.unsigned_notes(user)),
+        "drafts": list(queries.unsigned_notes(user, older_than_hours=0).order_by("visit_date")),
+    }

@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability
-from palpa.practitioners.models import Practitioner
+from palpa.core import dashboard as dashboard_panels
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -36,44 +35,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    from palpa.patients.queries import patients_for
-    from palpa.practitioners.services import licenses_expiring
-
     user = staff_user(request)
-    context: dict[str, object] = {
-        "today": timezone.localdate(),
-        "patient_count": patients_for(user).filter(status="active").count(),
-    }
-    if has_capability(user, Capability.EDIT_CLINICAL):
-        from palpa.care.queries import unsigned_notes
-
-        context["unsigned"] = list(unsigned_notes(user))
-        context["drafts"] = list(unsigned_notes(user, older_than_hours=0).order_by("visit_date"))
-    if has_capability(user, Capability.MANAGE_PRACTITIONERS):
-        context["expiring"] = licenses_expiring(actor=user)
-        context["expired"] = _expired_licenses(user)
-    if has_capability(user, Capability.MANAGE_ORGANIZATION):
-        from palpa.referrals.services import referrals_running_low
-
-        context["referrals_low"] = referrals_running_low(actor=user, today=timezone.localdate())
-    if has_capability(user, Capability.VIEW_DEMOGRAPHICS):
-        from palpa.scheduling.online import notices_for
-
-        context["online_notices"] = notices_for(user).count()
+    context = {"today": timezone.localdate(), **dashboard_panels.context_for(user)}
     return render(request, "core/dashboard.html", context)
-
-
-def _expired_licenses(user: User) -> list[Practitioner]:
-    """Active practitioners whose newest license has lapsed (they cannot be booked)."""
-    from palpa.practitioners.queries import practitioners_for
-
-    today = timezone.localdate()
-    lapsed = []
-    for practitioner in practitioners_for(user).filter(active=True):
-        licenses = list(practitioner.licenses.all())
-        if licenses and not any(lic.issued_on <= today <= lic.expires_on for lic in licenses):
-            lapsed.append(practitioner)
-    return lapsed
 
 
 def bench_baseline(request: HttpRequest, pk: int) -> JsonResponse:

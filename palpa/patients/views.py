@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, require
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -146,3 +147,10 @@ def allergy_add(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         messages.error(request, "Allergy not recorded: " + form.errors.as_text())
     return redirect("patients:detail", public_id=patient.public_id)
+
+
+def dashboard_panel(user: User) -> dict[str, object]:
+    """The dashboard's count of active patients (registered in PatientsConfig.ready)."""
+    if not has_capability(user, Capability.VIEW_DEMOGRAPHICS):
+        return {"patient_count": 0}
+    return {"patient_count": queries.patients_for(user).filter(status="active").count()}

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from palpa.accounts.models import Location
+from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -96,3 +96,17 @@ def license_verify(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("practitioners:detail", public_id=lic.practitioner.public_id)
+
+
+def dashboard_panel(user: User) -> dict[str, object]:
+    """Licenses expiring soon and practitioners whose license has lapsed, for those who
+    manage practitioners (registered in PractitionersConfig.ready)."""
+    if not has_capability(user, Capability.MANAGE_PRACTITIONERS):
+        return {}
+    today = timezone.localdate()
+    lapsed = []
+    for practitioner in queries.practitioners_for(user).filter(active=True):
+        licenses = list(practitioner.licenses.all())
+        if licenses and not any(lic.issued_on <= today <= lic.expires_on for lic in licenses):
+            lapsed.append(practitioner)
+    return {"expiring": services.licenses_expiring(actor=user), "expired": lapsed}

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -275,3 +276,11 @@ def policy(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Referral warnings saved.")
             return redirect("referrals:policy")
     return render(request, "referrals/policy.html", {"form": form})
+
+
+def dashboard_panel(user: User) -> dict[str, object]:
+    """Referrals running low on visits or days, for the owner (registered in
+    ReferralsConfig.ready)."""
+    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+        return {}
+    return {"referrals_low": services.referrals_running_low(actor=user, today=timezone.localdate())}

@@ -9,7 +9,10 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from palpa.core import dashboard
         from palpa.scheduling import flags, reminders, services
+        from palpa.scheduling.views import dashboard_panel
 
         flags.register(services.screening_flags)
+        dashboard.register(dashboard_panel)
         reminders.connect()  # reminders and patient notices follow bookings

@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import Capability, has_capability
 from palpa.audit.services import Action, record
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
@@ -633,3 +634,13 @@ def _first_week(a: Appointment) -> str:
             {"view": "week", "date": day.isoformat(), "location": str(a.location.public_id)}
         )
     )
+
+
+def dashboard_panel(user: User) -> dict[str, object]:
+    """How many online bookings, changes and requests wait for the front desk
+    (registered in SchedulingConfig.ready)."""
+    if not has_capability(user, Capability.VIEW_DEMOGRAPHICS):
+        return {}
+    from palpa.scheduling.online import notices_for
+
+    return {"online_notices": notices_for(user).count()}

@@ -39,3 +39,29 @@ def test_the_outsiders_dashboard_does_not_count_our_patients(
 ) -> None:
     body = web_client(request, "outsider").get("/").content.decode()
     assert "0 active patients" in body
+
+
+def test_each_app_with_a_dashboard_part_registers_its_panel() -> None:
+    from palpa.core.dashboard import panels
+
+    modules = sorted(panel.__module__ for panel in panels())
+    assert modules == [
+        "palpa.care.views",
+        "palpa.patients.views",
+        "palpa.practitioners.views",
+        "palpa.referrals.views",
+        "palpa.scheduling.views",
+    ]
+
+
+def test_panels_fill_in_only_what_the_role_may_see(
+    front_desk: User, owner: User, therapist: User, patient: Patient
+) -> None:
+    from palpa.core.dashboard import context_for
+
+    desk = context_for(front_desk)
+    assert desk["patient_count"] == 1
+    assert "online_notices" in desk
+    assert not {"unsigned", "drafts", "expiring", "expired", "referrals_low"} & set(desk)
+    assert {"unsigned", "drafts"} <= set(context_for(therapist))
+    assert {"expiring", "expired", "referrals_low"} <= set(context_for(owner))
