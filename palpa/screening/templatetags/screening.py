@@ -34,6 +34,20 @@ def _user(context: template.Context) -> User | None:
     return user if isinstance(user, User) and user.is_authenticated else None
 
 
+def _status_once_per_request(context: template.Context, patient: Patient) -> Any:
+    """The patient's screening status, worked out once per request: the chart shows it in
+    its banner and again in its section."""
+    request = context.get("request")
+    memo: dict[int, Any] | None = getattr(request, "_palpa_screening_status", None)
+    if memo is None:
+        memo = {}
+        if request is not None:
+            request._palpa_screening_status = memo
+    if patient.pk not in memo:
+        memo[patient.pk] = services.screening_status(patient)
+    return memo[patient.pk]
+
+
 def _chart(context: template.Context, patient: Patient) -> dict[str, Any]:
     user = _user(context)
     if user is None or user.organization_id != patient.organization_id:
@@ -42,7 +56,7 @@ def _chart(context: template.Context, patient: Patient) -> dict[str, Any]:
     flag = queries.may_see_flag(user) or details
     if not flag:
         return {"show_flag": False, "show_details": False}
-    status = services.screening_status(patient)
+    status = _status_once_per_request(context, patient)
     return {
         "show_flag": True,
         "show_details": details,

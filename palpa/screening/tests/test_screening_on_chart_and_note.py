@@ -104,3 +104,21 @@ def test_the_note_page_lists_the_restrictions_and_why_it_cannot_be_signed(
     after = client.get(f"/care/notes/{note.public_id}/").content.decode()
     assert "Cannot be signed yet" not in after
     assert "massage tools anywhere" in after
+
+
+def test_the_chart_works_out_the_screening_status_once_for_banner_and_section(
+    request: pytest.FixtureRequest, therapist: User, patient: Patient
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    record_screening(actor=therapist, patient=patient, facts=facts_emergency())
+    client = web_client(request, "therapist")
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/patients/{patient.public_id}/").content.decode()
+    assert "Safety screening" in body  # the section
+    assert 'class="banner emergency" role="alert"' in body  # and the banner, one status
+    screening_reads = [
+        q["sql"] for q in queries.captured_queries if 'FROM "screening_screening"' in q["sql"]
+    ]
+    assert len(screening_reads) == 1
