@@ -158,9 +158,10 @@ def signed_notes_under(plan: Plan) -> QuerySet[TreatmentNote]:
     )
 
 
-def goal_chart_points(goal: Goal) -> charts.TrendChart:
+def goal_chart_points(goal: Goal, series: list[progress.Point] | None = None) -> charts.TrendChart:
     """The goal's measurements as a trend chart (MCID band, target, due date): the one
-    source of the chart on the care pages and in the physician's report."""
+    source of the chart on the care pages and in the physician's report. ``series`` is
+    ``goal_series(goal)`` when the caller has read it already."""
     instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
     low: float | None = None
     high: float | None = None
@@ -171,7 +172,7 @@ def goal_chart_points(goal: Goal) -> charts.TrendChart:
         title=goal.measure_label,
         unit="degrees" if goal.measure_kind == Goal.Measure.ROM else "score",
         baseline=progress.Point(goal.baseline_on, goal.baseline_value),
-        series=goal_series(goal),
+        series=goal_series(goal) if series is None else series,
         target=goal.target_value,
         due_on=goal.due_on,
         mcid=charts.mcid_of(instrument),

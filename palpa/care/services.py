@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -1864,6 +1864,9 @@ class PlanProgress:
     non_responder: progress.NonResponder
     reassessment_due: bool
     reassessment_reason: str
+    # Each goal's measurements since its baseline (by goal id), as the statuses used them:
+    # the trend charts draw the same points without reading them again.
+    series: dict[int, list[progress.Point]] = field(default_factory=dict)
 
 
 def plan_progress(
@@ -1880,9 +1883,9 @@ def plan_progress(
         raise ValidationError({"after_notes": "Judge the response after at least 1 visit."})
     as_of = today or timezone.localdate()
     goals = list(plan.goals.select_related("baseline_rom").order_by("position", "created_at"))
+    series = {goal.pk: queries.goal_series(goal) for goal in goals}
     results = [
-        (goal, progress.goal_status(pure_goal(goal), queries.goal_series(goal), as_of))
-        for goal in goals
+        (goal, progress.goal_status(pure_goal(goal), series[goal.pk], as_of)) for goal in goals
     ]
     primary = next((result for goal, result in results if goal.is_primary), None)
     notes = queries.signed_notes_under(plan)
@@ -1912,6 +1915,7 @@ def plan_progress(
         non_responder=alert,
         reassessment_due=due,
         reassessment_reason=why,
+        series=series,
     )
 
 
