@@ -15,6 +15,7 @@ from django.utils import timezone
 from palpa.audit.context import current
 from palpa.audit.models import AuditChainHead, AuditEvent
 from palpa.core.db import hot_cursor
+from palpa.core.rows import insert
 
 if TYPE_CHECKING:  # audit sits below accounts: it names them only for types
     from palpa.accounts.models import Organization, User
@@ -93,31 +94,6 @@ def _locked_head(organization_id: int | None) -> tuple[int, int, str]:
     except IntegrityError:  # another writer created it first
         head = AuditChainHead.objects.select_for_update().get(_in_chain(organization_id))
     return head.pk, head.last_seq, head.last_hash
-
-
-def _insert(entry: AuditEvent) -> None:
-    """INSERT the entry as ``Model.save()`` would (same fields, same value preparation),
-    without the per-call query compilation and signal dispatch."""
-    meta = AuditEvent._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (identifiers from the model)
-        quote(meta.db_table),
-        ", ".join(quote(str(f.column)) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(f"{sql} RETURNING id", values)
-            row = cursor.fetchone()
-            assert row is not None
-            entry.pk = row[0]
-        else:
-            cursor.execute(sql, values)
-            entry.pk = connection.ops.last_insert_id(cursor, meta.db_table, "id")
-    entry._state.adding = False  # from here on the model refuses to save it again
-    entry._state.db = connection.alias
 
 
 def _move_head(head_id: int, entry: AuditEvent) -> None:
@@ -239,7 +215,7 @@ def _append_locked(entry: AuditEvent, digest: str) -> None:
         entry.seq = last_seq + 1
         entry.prev_hash = last_hash
         entry.hash = link_hash(last_hash, entry.seq, digest)
-        _insert(entry)
+        insert(entry, connection.alias)  # as save() would, without compiling the INSERT
         _move_head(head_id, entry)
 
 

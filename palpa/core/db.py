@@ -36,6 +36,8 @@ def hot_cursor() -> CursorWrapper:
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.postgres import types
+    from psycopg.pq import Format
 
     # What ``connection.cursor()`` does (``BaseDatabaseWrapper._cursor`` and the
     # PostgreSQL ``create_cursor``), with a server-binding cursor in place of the default
@@ -44,30 +46,10 @@ def hot_cursor() -> CursorWrapper:
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
-        if not _tz_agrees():
+        loader = connection.connection.adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
+        if connection.timezone != getattr(loader, "timezone", connection.timezone):
             register_tzloader(connection.timezone, raw)
         return connection._prepare_cursor(raw)  # type: ignore[attr-defined,no-any-return]
-
-
-_TZ_AGREES: dict[int, bool] = {}
-
-
-def _tz_agrees() -> bool:
-    """Whether the connection's timestamptz loader already uses Django's time zone (asked
-    once per driver connection, as the answer only changes with a new connection)."""
-    from psycopg.postgres import types
-    from psycopg.pq import Format
-
-    raw = connection.connection
-    key = id(raw)
-    agrees = _TZ_AGREES.get(key)
-    if agrees is None:
-        loader = raw.adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
-        agrees = connection.timezone == getattr(loader, "timezone", connection.timezone)
-        if len(_TZ_AGREES) > 64:  # connections come and go; keep the memo small
-            _TZ_AGREES.clear()
-        _TZ_AGREES[key] = agrees
-    return agrees
 
 
 def fetchone_checking_connection(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
