@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from palpa.care.progress import Point
 from palpa.outcomes.library import get_instrument
@@ -46,12 +47,6 @@ def mcid_of(instrument: str) -> float | None:
 WIDTH, HEIGHT = 600, 300
 LEFT, RIGHT, TOP, BOTTOM = 58, 16, 34, 62  # the plot area's margins
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
 
 
 def _nice_step(span: float, most: int = 6) -> float:
@@ -106,7 +101,7 @@ def render_svg(chart: TrendChart) -> str:
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}"'
         f' viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT}">',
-        f"<title>{_escape(chart.title)}</title>",
+        f"<title>{escape(chart.title)}</title>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
     ]
     step = _nice_step(y_high - y_low)
@@ -165,13 +160,13 @@ def render_svg(chart: TrendChart) -> str:
         )
     out.append(
         f'<text x="{WIDTH / 2:.0f}" y="20" font-size="13" fill="{INK}"'
-        f' text-anchor="middle">{_escape(chart.title)}</text>'
+        f' text-anchor="middle">{escape(chart.title)}</text>'
     )
     if chart.unit:
         mid = TOP + plot_h / 2
         out.append(
             f'<text x="14" y="{mid:.0f}" font-size="11" fill="{INK}" text-anchor="middle"'
-            f' transform="rotate(-90 14 {mid:.0f})">{_escape(chart.unit)}</text>'
+            f' transform="rotate(-90 14 {mid:.0f})">{escape(chart.unit)}</text>'
         )
     legend = [("line", ACCENT, "", chart.title), ("line", TARGET, "6 4", "Target")]
     if chart.mcid is not None:
@@ -193,36 +188,20 @@ def render_svg(chart: TrendChart) -> str:
             )
         out.append(
             f'<text x="{lx + 28}" y="{ry + 4}" font-size="10" fill="{INK}">'
-            f"{_escape(label[:30])}</text>"
+            f"{escape(label[:30])}</text>"
         )
     out.append("</svg>")
     return "\n".join(out)
 
 
-_PROLOG = re.compile(
-    r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|<style.*?</style>|<metadata>.*?</metadata>", re.S
-)
-_STYLE = re.compile(r'\sstyle="([^"]*)"')
-_PROPERTY = re.compile(r"^[a-z-]+$")
-
-
-def _presentation(match: re.Match[str]) -> str:
-    attrs = []
-    for declaration in match.group(1).split(";"):
-        name, _, value = declaration.partition(":")
-        name, value = name.strip(), value.strip()
-        if name and value and _PROPERTY.match(name) and '"' not in value:
-            attrs.append(f' {name}="{value}"')
-    return "".join(attrs)
+_PROLOG = re.compile(r"<\?xml.*?\?>", re.S)
 
 
 def inline_svg(svg: str, label: str) -> str:
-    """The chart ready to embed in a page under a strict CSP: no <style>, no style
-    attributes (turned into presentation attributes), no comments (some SVG writers copy the
-    chart's text into them), labelled as an image."""
+    """The chart ready to embed in a page: without its XML declaration, labelled as an
+    image. ``render_svg`` writes no style, script or comment, so the page's strict CSP
+    holds."""
     body = _PROLOG.sub("", svg).strip()
-    body = _STYLE.sub(_presentation, body)
-    safe_label = (
-        label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return body.replace(
+        "<svg ", f'<svg role="img" aria-label="{escape(label)}" class="trend-svg" ', 1
     )
-    return body.replace("<svg ", f'<svg role="img" aria-label="{safe_label}" class="trend-svg" ', 1)

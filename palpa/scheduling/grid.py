@@ -29,14 +29,13 @@ from palpa.referrals.countdown import Countdown
 from palpa.referrals.models import Referral
 from palpa.referrals.services import countdown, policy_for
 from palpa.scheduling import flags, hours, queries
-from palpa.scheduling.models import MAX_DURATION_MINUTES, Appointment
+from palpa.scheduling.models import Appointment
 from palpa.screening import queries as screening_queries
 from palpa.screening.models import Clearance, Screening
 from palpa.screening.services import BLOCKING, FindingState, ScreeningStatus, evidence_of
 
 DAY = "day"
 WEEK = "week"
-LONGEST = dt.timedelta(minutes=MAX_DURATION_MINUTES)
 # The columns the calendar shows (loading every timestamp of six joined rows per
 # appointment costs more than the query itself).
 SHOWN = (
@@ -184,9 +183,6 @@ def build(
             actor, location=location, practitioner=practitioner, start=start, end=end
         )
         .exclude(status=Appointment.Status.ENTERED_IN_ERROR)
-        # A lower bound on ``start`` too, so the (location, start) index reads only the
-        # span, not the location's whole history before it (no appointment is longer).
-        .filter(start__gte=start - LONGEST)
         .select_related(None)
         .select_related("patient", "practitioner", "room", "appointment_type")
         .only(*SHOWN)

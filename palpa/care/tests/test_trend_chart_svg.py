@@ -68,8 +68,21 @@ def test_text_is_escaped_and_the_inline_form_has_no_styles() -> None:
 
 
 @given(st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=1, max_size=30))
-def test_every_point_lies_inside_the_plot_area(values: list[float]) -> None:
+def test_points_lie_in_the_plot_area_in_date_order_and_higher_values_higher(
+    values: list[float],
+) -> None:
     svg = ET.fromstring(render_svg(_chart(values)))
-    for circle in svg.iter(f"{SVG}circle"):
-        assert 58 <= float(circle.attrib["cx"]) <= 600 - 16
-        assert 34 <= float(circle.attrib["cy"]) <= 300 - 62
+    circles = list(svg.iter(f"{SVG}circle"))
+    assert len(circles) == len(values)  # the baseline and every measurement
+    xs = [float(c.attrib["cx"]) for c in circles]
+    ys = [float(c.attrib["cy"]) for c in circles]
+    assert all(58 <= x <= 600 - 16 for x in xs)
+    assert all(34 <= y <= 300 - 62 for y in ys)
+    assert xs == sorted(xs)  # later dates further right
+    assert len(set(xs)) == len(xs)
+    for i in range(1, len(values)):
+        a, b, ya, yb = values[i - 1], values[i], ys[i - 1], ys[i]
+        if b > a + 0.5:  # half a unit is a pixel on this 0-100 scale: drawn apart
+            assert yb < ya
+        elif a > b + 0.5:
+            assert yb > ya

@@ -125,7 +125,6 @@ class _Calendar:
             if p.user is not None
         }
         self.types: dict[str, AppointmentType] = {}
-        self.slot_minutes: dict[tuple[str, dt.date], list[int]] = {}
 
     def at(self, location: Location, day: dt.date, clock: str) -> dt.datetime:
         return to_utc(day, _time(clock), zone(location.time_zone))
