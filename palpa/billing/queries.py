@@ -94,7 +94,14 @@ def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]
     if patient is not None:
         found = found.filter(patient=patient)
     return found.select_related(
-        "patient", "rendering_provider", "location", "payer", "coverage", "note", "prepaid__plan"
+        "patient",
+        "rendering_provider",
+        "location",
+        "payer",
+        "coverage",
+        "note",
+        "prepaid__plan",
+        "reviewed_by",  # the API's charge shows who reviewed it
     )
 
 
