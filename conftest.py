@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 import pytest
+import time_machine
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +29,62 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+# --- The test clock ------------------------------------------------------------------
+# `--clock INSTANT` (or PALPA_TEST_CLOCK) runs the whole session as if the clock had been
+# set to INSTANT when it started; time then moves on at its normal pace. Every reading of
+# the clock in Python (datetime, date.today, time.time, Django's timezone.now) sees it, in
+# the test process and in the live server's threads. `bin/test --clocks` runs the suite at
+# each of the instants below, where wall-clock assumptions break.
+HARD_INSTANTS = {
+    # Sunday evening in Tampa, already Monday in UTC: "today" and "this week" differ.
+    "monday-0130-utc": "2026-12-07T01:30:00+00:00",
+    # A minute before the US spring-forward jump (02:00 EST becomes 03:00 EDT).
+    "spring-forward": "2027-03-14T01:59:00-05:00",
+    # The US fall-back day, in the hour that happens twice (01:30 EDT, then 01:30 EST).
+    "fall-back": "2027-11-07T01:30:00-04:00",
+    # New Year's Eve, 23:30 in Tampa: it is already next year in UTC.
+    "new-years-eve": "2027-12-31T23:30:00-05:00",
+    # The evening of a leap day in Tampa (1 March in UTC).
+    "leap-day": "2028-02-29T23:30:00-05:00",
+}
+_CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("PALPA_TEST_CLOCK") or None,
+        help="start the session's clock at this instant (ISO 8601 with an offset, or one "
+        f"of: {', '.join(HARD_INSTANTS)}); time moves on from there",
+    )
+
+
+def _clock_instant(value: str) -> dt.datetime:
+    instant = dt.datetime.fromisoformat(HARD_INSTANTS.get(value, value))
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"--clock {value}: give the instant with its UTC offset")
+    return instant
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    value = config.getoption("--clock")
+    if value:
+        traveller = time_machine.travel(_clock_instant(value), tick=True)
+        traveller.start()
+        config.stash[_CLOCK] = traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_CLOCK, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption("--clock")
+    return f"test clock: started at {_clock_instant(value).isoformat()}" if value else None
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,7 +32,8 @@ def test_the_front_desk_moves_through_weeks_and_opens_an_appointment_by_keyboard
     practitioner: Practitioner,
     patient: Patient,
 ) -> None:
-    today = dt.date.today()
+    # "This week" is the location's week: compute today in its zone, as the page does.
+    today = dt.datetime.now(ZoneInfo(location.time_zone)).date()
     this_monday = today - dt.timedelta(days=today.weekday())
     next_monday = this_monday + dt.timedelta(days=7)
     weekday_hours(owner, practitioner, location)

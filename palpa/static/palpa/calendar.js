@@ -20,6 +20,25 @@
     return true;
   }
 
+  // While a day or week loads, a key pressed is kept and acted on once the new one has
+  // settled (its links are replaced on the way), so no key typed ahead is lost and no
+  // key follows a link htmx has not taken over yet (that would reload the whole page).
+  var loading = false;
+  var queued = null;
+
+  function inCalendar(event) {
+    var el = event.detail && event.detail.elt;
+    return !!(el && el.closest && el.closest("#calendar"));
+  }
+
+  function go(which) {
+    var link = document.querySelector('#calendar [data-cal-key="' + which + '"]');
+    if (!link) return false;
+    if (window.htmx && link.hasAttribute("hx-get")) window.htmx.process(link);
+    link.click();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
     if ((event.key === "ArrowDown" || event.key === "ArrowUp") && moveBetweenAppointments(event)) {
@@ -28,15 +47,32 @@
     }
     var which = KEYS[event.key];
     if (!which) return;
-    // While a day or week is loading, its links are about to be replaced: wait for it.
-    if (document.querySelector("#calendar .htmx-request")) {
+    if (loading) {
       event.preventDefault();
+      queued = which;
       return;
     }
-    var link = document.querySelector('#calendar [data-cal-key="' + which + '"]');
-    if (!link) return;
-    event.preventDefault();
-    link.click();
+    if (go(which)) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (inCalendar(event)) loading = true;
+  });
+
+  function settled() {
+    loading = false;
+    var which = queued;
+    queued = null;
+    if (which) go(which);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "calendar") settled();
+  });
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (inCalendar(event)) settled();
+    });
   });
 
   // After htmx swaps in another day or week, put the focus on its heading.
