@@ -13,6 +13,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from palpa.core.keys import weakness
+from palpa.core.proxies import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
@@ -65,13 +68,23 @@ PRODUCTION = PALPA_ENV == "production"
 
 DEFAULT_SECRET_KEY = "palpa-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
-if PRODUCTION and (SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
-        "Palpa refuses to start in production without its own SECRET_KEY "
-        "(50 or more random characters; set SECRET_KEY or SECRET_KEY_FILE)."
+if PRODUCTION:
+    _weak = (
+        "it is the development key" if SECRET_KEY == DEFAULT_SECRET_KEY else weakness(SECRET_KEY)
     )
+    if _weak:
+        raise ImproperlyConfigured(
+            f"Palpa refuses to start in production with this SECRET_KEY: {_weak}. Set "
+            "SECRET_KEY or SECRET_KEY_FILE to 50 or more random characters (e.g. the output "
+            "of `openssl rand -base64 48`)."
+        )
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "Palpa refuses to start in production with DEBUG=true: debug pages show settings "
+        "and patient data to anyone who causes an error. Unset DEBUG."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts Palpa serves in production.")
@@ -106,6 +119,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later layer (HTTPS redirect, lockout, rate limits, audit) sees the
+    # client's address and scheme as the trusted proxies report them.
+    "palpa.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "palpa.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,7 +138,7 @@ MIDDLEWARE = [
 ]
 
 if PRODUCTION:  # static files from the app server itself, compressed and cached
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "palpa.urls"
 WSGI_APPLICATION = "palpa.wsgi.application"
@@ -222,6 +238,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "palpa.core.proxies.request_client_address"
+
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+# networks; palpa/core/proxies.py). Production trusts a proxy on the same machine.
+PALPA_TRUSTED_PROXIES = env_list(
+    "PALPA_TRUSTED_PROXIES", ["127.0.0.1", "::1"] if PRODUCTION else []
+)
+parse_networks(PALPA_TRUSTED_PROXIES)  # a malformed entry stops Palpa at start
 
 OTP_TOTP_ISSUER = "Palpa"
 

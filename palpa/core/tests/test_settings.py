@@ -34,7 +34,9 @@ def _palpa(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_production_refuses_to_start_with_the_default_secret_key() -> None:
     result = _palpa("check", PALPA_ENV="production", ALLOWED_HOSTS="palpa.example")
     assert result.returncode != 0
-    assert "refuses to start in production without its own SECRET_KEY" in result.stderr
+    assert "refuses to start in production with this SECRET_KEY: it is the development key" in (
+        result.stderr
+    )
 
 
 def test_production_refuses_a_short_secret_key() -> None:
@@ -43,6 +45,38 @@ def test_production_refuses_a_short_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("a" * 50, "uses fewer than 12 different characters"),
+        ("abcdefghijklm" * 4, "repeats a short pattern"),
+        ("0123456789abcdef" * 3 + "01", "repeats a short pattern"),
+    ],
+)
+def test_production_refuses_a_low_entropy_secret_key(key: str, reason: str) -> None:
+    result = _palpa("check", PALPA_ENV="production", ALLOWED_HOSTS="palpa.example", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert f"with this SECRET_KEY: it {reason}" in result.stderr
+
+
+def test_production_refuses_debug() -> None:
+    result = _palpa(
+        "check",
+        PALPA_ENV="production",
+        ALLOWED_HOSTS="palpa.example",
+        SECRET_KEY=STRONG_KEY,
+        DEBUG="true",
+    )
+    assert result.returncode != 0
+    assert "refuses to start in production with DEBUG=true" in result.stderr
+
+
+def test_a_malformed_trusted_proxy_stops_palpa_at_start() -> None:
+    result = _palpa("check", PALPA_TRUSTED_PROXIES="10.0.0.1, the-proxy")
+    assert result.returncode != 0
+    assert "PALPA_TRUSTED_PROXIES: 'the-proxy' is not an IP address or network" in result.stderr
 
 
 def test_check_deploy_reports_nothing_in_production(tmp_path: Path) -> None:
