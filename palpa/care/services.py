@@ -52,7 +52,12 @@ from palpa.practitioners.services import require_current_license
 from palpa.referrals.services import count_visit, require_authorization, withdraw_visit
 from palpa.scheduling.models import Appointment
 from palpa.scheduling.services import NotAllowedNow, mark_fulfilled
-from palpa.screening.services import check_technique, require_can_sign, require_can_start
+from palpa.screening.services import (
+    check_planned_techniques,
+    check_technique,
+    require_can_sign,
+    require_can_start,
+)
 
 SOAP_FIELDS = (
     "pain_today",
@@ -1662,6 +1667,10 @@ def sign_plan(*, actor: User, plan: Plan) -> Plan:
     if errors:
         raise ValidationError(errors)
     require_current_license(practitioner, location=plan.location, on=timezone.localdate())
+    # the screening's restrictions in force today, in the treatment note's words
+    check_planned_techniques(
+        patient=plan.patient, on=timezone.localdate(), techniques=plan.techniques
+    )
     with transaction.atomic():
         require_authorization(  # the referral's visits left and expiry, or an owner's override
             actor=actor,

@@ -170,8 +170,10 @@ class _Evaluator:
             ok = value in operand
         elif op == "has_any":
             ok = bool(set(value) & operand)
-        else:
+        elif op == "within":
             ok = value > operand.start(self.facts.as_of)
+        else:  # before: at least the period before as_of
+            ok = value <= operand.start(self.facts.as_of)
         if not ok:
             return None
         path = prefix + node.path
@@ -181,11 +183,12 @@ class _Evaluator:
         spec = field_spec(node.path, type(obj))
         name = spec.label if spec is not None else node.path
         if node.op == "has_any":
-            hits = [CODE_LABELS.get(c, c) for c in value if c in node.value]
+            words = self.regions if spec is not None and spec.kind == "regions" else CODE_LABELS
+            hits = [words.get(c, c) for c in value if c in node.value]
             return f"{name}: {join_words(hits)}"
         if node.op in ("gt", "gte", "lt", "lte", "in"):
             return f"{name} {CODE_LABELS.get(value, value)}"
-        if node.op == "within":
+        if node.op in ("within", "before"):
             return f"{name} {value.isoformat()}"
         return name
 
@@ -270,7 +273,10 @@ _OPENING = {
     "MODIFY": "We can go ahead with your massage, with some changes to keep you safe.",
 }
 _URGENCY_WORDS = {
-    "emergency": "Please go to an emergency department today: this must be checked the same day.",
+    "emergency": (
+        "This is an emergency: get emergency care now (call 911 or your local emergency "
+        "number), as explained below."
+    ),
     "urgent": "Please see a doctor urgently, before any more massage.",
     "referral": "Please see your doctor about this; we can send them what we found.",
     "none": "",

@@ -112,6 +112,16 @@ MEDICATION_KINDS = ("anticoagulant", "antiplatelet", "corticosteroid", "immunosu
 CANCER_STATUSES = ("active", "under_treatment", "remission", "past")
 DEVICE_KINDS = ("port", "av_fistula", "pacemaker", "neurostimulator", "pump", "other")
 PREGNANCY_COMPLICATIONS = ("bleeding", "pre_eclampsia", "placental_problem", "other")
+BP_SYMPTOMS = (
+    "chest_pain",
+    "shortness_of_breath",
+    "neurological_signs",
+    "vision_change",
+    "severe_headache",
+)
+# Plausible measured blood pressure (mmHg): outside these a reading is a typing error.
+SYSTOLIC_RANGE = (50, 300)
+DIASTOLIC_RANGE = (20, 200)
 
 CODE_LABELS: dict[str, str] = {
     **{code: c.label for code, c in CONDITION_CODES.items()},
@@ -142,6 +152,11 @@ CODE_LABELS: dict[str, str] = {
     "contagious": "contagious",
     "widespread": "widespread",
     "acute": "sudden (acute)",
+    "chest_pain": "chest pain",
+    "shortness_of_breath": "shortness of breath",
+    "neurological_signs": "new confusion, weakness, numbness or trouble speaking",
+    "vision_change": "a change in vision",
+    "severe_headache": "a severe headache",
 }
 
 
@@ -303,13 +318,43 @@ class Pregnancy:
 
 @dataclass(frozen=True)
 class BloodPressure:
+    """A blood pressure measured by the clinic (or reported with its date). Only a reading
+    measured on the day of the screening (``measured_on == as_of``) is today's reading."""
+
     systolic: int = field(
-        metadata=_m("int", "systolic (mmHg)", required=True, minimum=0, maximum=400)
+        metadata=_m(
+            "int",
+            "systolic (mmHg)",
+            required=True,
+            minimum=SYSTOLIC_RANGE[0],
+            maximum=SYSTOLIC_RANGE[1],
+        )
     )
     diastolic: int = field(
-        metadata=_m("int", "diastolic (mmHg)", required=True, minimum=0, maximum=400)
+        metadata=_m(
+            "int",
+            "diastolic (mmHg)",
+            required=True,
+            minimum=DIASTOLIC_RANGE[0],
+            maximum=DIASTOLIC_RANGE[1],
+        )
     )
-    measured_on: dt.date | None = field(default=None, metadata=_m("date", "date measured"))
+    measured_on: dt.date = field(metadata=_m("date", "date measured", required=True))
+    symptoms: tuple[str, ...] = field(
+        default=(),
+        metadata=_m("codes", "symptoms at the time of the reading", codes=BP_SYMPTOMS),
+    )
+
+    def check(self, path: str) -> list[FieldError]:
+        if self.diastolic >= self.systolic:
+            return [
+                FieldError(
+                    f"{path}.diastolic",
+                    f"must be lower than the systolic ({self.diastolic} is not below "
+                    f"{self.systolic})",
+                )
+            ]
+        return []
 
 
 @dataclass(frozen=True)
@@ -390,6 +435,20 @@ class NeckFlags:
     nausea: bool = field(default=False, metadata=_m("bool", "nausea"))
     numbness: bool = field(default=False, metadata=_m("bool", "numbness"))
     new_severe_headache: bool = field(default=False, metadata=_m("bool", "a new, severe headache"))
+    # signs of stroke, TIA or cervical artery dissection (with speech_difficulty,
+    # double_vision and drop_attacks above): an emergency wherever the pain is
+    one_sided_weakness: bool = field(
+        default=False,
+        metadata=_m(
+            "bool", "new numbness or weakness of the face, or of an arm or leg on one side"
+        ),
+    )
+    loss_of_coordination: bool = field(
+        default=False, metadata=_m("bool", "new loss of coordination")
+    )
+    sudden_severe_headache: bool = field(
+        default=False, metadata=_m("bool", "a sudden, very severe headache (the worst ever)")
+    )
     # infection and cancer
     fever_or_chills: bool = field(
         default=False, metadata=_m("bool", "fever, chills or shivering fits")

@@ -11,6 +11,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import tenant_id
 from palpa.referrals.models import Physician
 from palpa.screening import questionnaire as q
+from palpa.screening.facts import DIASTOLIC_RANGE, SYSTOLIC_RANGE
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -26,8 +27,15 @@ def _places(label: str) -> forms.MultipleChoiceField:
 
 
 class IntakeForm(forms.Form):
-    """The patient's health questions (``palpa-intake-1``), in plain words, no script."""
+    """The patient's health questions (``palpa-intake-2``), in plain words, no script."""
 
+    stroke_signs = forms.MultipleChoiceField(
+        label="Right now, or in the last few days: tick any of these you have had",
+        help_text="If you have any of these now, call 911 (or your local emergency number).",
+        choices=q.STROKE_SIGNS,
+        required=False,
+        widget=CHECKBOXES,
+    )
     low_back_pain = forms.BooleanField(label="I have pain in my low back", required=False)
     low_back_flags = forms.MultipleChoiceField(
         label="If you have low back pain: tick any of these that are true for you",
@@ -83,6 +91,10 @@ class IntakeForm(forms.Form):
         required=False,
         widget=CHECKBOXES,
     )
+    swelling_where = _places(
+        "Do you have swelling of an arm or leg (or elsewhere) that a doctor has not explained? "
+        "Where?"
+    )
     lymphedema_where = _places(
         "Do you have lymphoedema (long-lasting swelling of an arm or leg)? Where?"
     )
@@ -106,6 +118,9 @@ class IntakeForm(forms.Form):
     )
     lymph_nodes_where = _places("Have you had lymph nodes removed? On which side?")
     port_where = _places("Do you have an implanted port (for chemotherapy)? Where?")
+    device_where = _places(
+        "Do you have a pacemaker, defibrillator, nerve stimulator or implanted pump? Where?"
+    )
     surgery_when = forms.DateField(
         label="Have you had an operation in the last 3 months? When?",
         required=False,
@@ -124,10 +139,37 @@ class IntakeForm(forms.Form):
         widget=CHECKBOXES,
     )
 
+    bp_systolic = forms.IntegerField(
+        label="Blood pressure, if measured: the top number (systolic, mmHg)",
+        min_value=SYSTOLIC_RANGE[0],
+        max_value=SYSTOLIC_RANGE[1],
+        required=False,
+    )
+    bp_diastolic = forms.IntegerField(
+        label="The bottom number (diastolic, mmHg)",
+        min_value=DIASTOLIC_RANGE[0],
+        max_value=DIASTOLIC_RANGE[1],
+        required=False,
+    )
+    bp_measured_on = forms.DateField(
+        label="The day it was measured",
+        help_text="Today, unless you give another day. Only a reading from today counts as "
+        "today's.",
+        required=False,
+        widget=DATE,
+    )
+    bp_symptoms = forms.MultipleChoiceField(
+        label="When it was measured, did you have any of these?",
+        choices=q.BP_SYMPTOMS,
+        required=False,
+        widget=CHECKBOXES,
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         today = timezone.localdate()
-        for name in ("clot_when", "cancer_treatment_ended", "surgery_when"):
+        clean_blood_pressure(self, data)
+        for name in ("clot_when", "cancer_treatment_ended", "surgery_when", "bp_measured_on"):
             day = data.get(name)
             if isinstance(day, dt.date) and day > today:
                 self.add_error(name, "This date is in the future; give the date it happened.")
@@ -141,6 +183,51 @@ class IntakeForm(forms.Form):
 
     def facts(self) -> dict[str, Any]:
         return q.facts_from_answers(self.cleaned_data, as_of=timezone.localdate())
+
+
+def clean_blood_pressure(form: forms.Form, data: dict[str, Any]) -> None:
+    """Both numbers or neither, the diastolic below the systolic, and no date without a
+    reading (errors on the field, in the form's own names)."""
+    systolic, diastolic = data.get("bp_systolic"), data.get("bp_diastolic")
+    if (systolic is None) != (diastolic is None):
+        missing = "bp_diastolic" if diastolic is None else "bp_systolic"
+        if missing not in form.errors:
+            form.add_error(missing, "Give both numbers of the blood pressure.")
+    elif systolic is not None and diastolic is not None and diastolic >= systolic:
+        form.add_error("bp_diastolic", "The bottom number must be lower than the top number.")
+    if (
+        systolic is None
+        and diastolic is None
+        and not {"bp_systolic", "bp_diastolic"} & set(form.errors)
+        and (data.get("bp_measured_on") or data.get("bp_symptoms"))
+    ):
+        form.add_error("bp_systolic", "Give the reading these details belong to.")
+
+
+class BloodPressureForm(forms.Form):
+    """Staff: a blood pressure measured at the visit (a re-screen with the reading)."""
+
+    bp_systolic = forms.IntegerField(
+        label="Systolic (mmHg)", min_value=SYSTOLIC_RANGE[0], max_value=SYSTOLIC_RANGE[1]
+    )
+    bp_diastolic = forms.IntegerField(
+        label="Diastolic (mmHg)", min_value=DIASTOLIC_RANGE[0], max_value=DIASTOLIC_RANGE[1]
+    )
+    bp_measured_on = forms.DateField(label="Measured on", widget=DATE)
+    bp_symptoms = forms.MultipleChoiceField(
+        label="Symptoms now",
+        choices=q.BP_SYMPTOMS,
+        required=False,
+        widget=CHECKBOXES,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_blood_pressure(self, data)
+        day = data.get("bp_measured_on")
+        if isinstance(day, dt.date) and day > timezone.localdate():
+            self.add_error("bp_measured_on", "A reading cannot be from a future day.")
+        return data
 
 
 class FactsForm(forms.Form):

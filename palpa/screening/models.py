@@ -124,6 +124,13 @@ class Screening(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALID)
+    history_on = models.DateField(
+        "whole health history taken on",
+        null=True,
+        blank=True,
+        help_text="Set when only a visit's blood pressure was added to an earlier history: "
+        "the day that history was taken (the re-screen falls due from it).",
+    )
 
     class Meta:
         ordering: ClassVar = ["-as_of", "-created_at", "-pk"]

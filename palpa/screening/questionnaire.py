@@ -1,4 +1,4 @@
-"""The patient's health questions (questionnaire ``palpa-intake-1``) and how each answer
+"""The patient's health questions (questionnaire ``palpa-intake-2``) and how each answer
 becomes intake facts (docs/screening.md). Pure: no database.
 
 The questions are in plain words for a patient on a phone. A red-flag answer counts even
@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-VERSION = "palpa-intake-1"
+VERSION = "palpa-intake-2"
 
 LOW_BACK_FLAGS: list[tuple[str, str]] = [
     ("bladder_dysfunction", "New trouble passing urine, or leaking urine, since the pain began"),
@@ -45,10 +45,7 @@ NECK_FLAGS: list[tuple[str, str]] = [
     ("bilateral_limb_symptoms", "Numbness, tingling or weakness in both arms or both legs"),
     ("bowel_bladder_change", "A change in your bladder or bowel control"),
     ("dizziness", "Dizziness"),
-    ("double_vision", "Seeing double"),
-    ("speech_difficulty", "Trouble speaking"),
     ("swallowing_difficulty", "Trouble swallowing"),
-    ("drop_attacks", "Falling suddenly without warning"),
     ("nystagmus", "Your eyes jerking or flickering"),
     ("nausea", "Feeling sick (nausea)"),
     ("numbness", "Numbness in your face, arms or legs"),
@@ -56,6 +53,28 @@ NECK_FLAGS: list[tuple[str, str]] = [
     ("fever_or_chills", "Fever, chills or shivering fits"),
     ("unexplained_weight_loss", "Losing weight without trying"),
     ("night_pain", "Pain at night that does not ease when you change position"),
+]
+
+# Warning signs of a stroke, TIA or neck artery dissection: asked of everyone (they are an
+# emergency whatever the pain), recorded as facts of ``red_flags.neck``.
+STROKE_SIGNS: list[tuple[str, str]] = [
+    ("speech_difficulty", "New trouble speaking, or slurred speech"),
+    (
+        "one_sided_weakness",
+        "New numbness or weakness of your face, or of an arm or leg on one side",
+    ),
+    ("double_vision", "Seeing double"),
+    ("drop_attacks", "Falling suddenly without warning"),
+    ("loss_of_coordination", "New loss of coordination: your arms or legs do not do what you want"),
+    ("sudden_severe_headache", "A sudden, very severe headache, the worst you have ever had"),
+]
+
+BP_SYMPTOMS: list[tuple[str, str]] = [
+    ("chest_pain", "Chest pain"),
+    ("shortness_of_breath", "Shortness of breath"),
+    ("neurological_signs", "New confusion, weakness, numbness or trouble speaking"),
+    ("vision_change", "A change in your vision"),
+    ("severe_headache", "A severe headache"),
 ]
 
 # Places a patient can name, in their words (codes of the default rule set's regions).
@@ -187,6 +206,7 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
             {"code": "diabetic_neuropathy", **({"qualifiers": ulcers} if ulcers else {})}
         )
     for key, code in (
+        ("swelling_where", "oedema_of_unknown_cause"),
         ("lymphedema_where", "lymphedema"),
         ("varicose_where", "varicose_veins"),
         ("skin_where", "undiagnosed_lesion"),
@@ -208,9 +228,27 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
     if answers.get("surgery_when"):
         where = _places(answers, "surgery_where") or ["abdomen"]
         facts["surgeries"] = [{"region": r, "date": _iso(answers["surgery_when"])} for r in where]
-    port = _places(answers, "port_where")
-    if port:
-        facts["devices"] = [{"kind": "port", "region": r} for r in port]
+    devices: list[dict[str, Any]] = [
+        {"kind": "port", "region": r} for r in _places(answers, "port_where")
+    ]
+    devices += [
+        {"kind": "other", "region": r, "note": "a pacemaker, stimulator or pump"}
+        for r in _places(answers, "device_where")
+    ]
+    if devices:
+        facts["devices"] = devices
+
+    # Blood pressure: a reading with the day it was measured (today's counts as today's)
+    if answers.get("bp_systolic") is not None and answers.get("bp_diastolic") is not None:
+        reading: dict[str, Any] = {
+            "systolic": answers["bp_systolic"],
+            "diastolic": answers["bp_diastolic"],
+            "measured_on": _iso(answers.get("bp_measured_on") or as_of),
+        }
+        symptoms = [c for c, _ in BP_SYMPTOMS if c in (answers.get("bp_symptoms") or [])]
+        if symptoms:
+            reading["symptoms"] = symptoms
+        facts["blood_pressure"] = reading
 
     # Pregnancy
     if answers.get("pregnant"):
@@ -230,6 +268,10 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
         chosen = [code for code, _ in flags if code in (answers.get(f"{key}_flags") or [])]
         if answers.get(pain) or chosen:
             red_flags[key] = dict.fromkeys(chosen, True)
+    # Stroke warning signs are asked of everyone; they are facts of red_flags.neck.
+    signs = [code for code, _ in STROKE_SIGNS if code in (answers.get("stroke_signs") or [])]
+    if signs:
+        red_flags.setdefault("neck", {}).update(dict.fromkeys(signs, True))
     if red_flags:
         facts["red_flags"] = red_flags
 

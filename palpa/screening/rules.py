@@ -35,7 +35,7 @@ ALL_TECHNIQUES = "all_techniques"
 
 Decision = Literal["PROCEED", "MODIFY", "CLEARANCE", "STOP"]
 Urgency = Literal["none", "referral", "urgent", "emergency"]
-Op = Literal["true", "gt", "gte", "lt", "lte", "in", "has_any", "within"]
+Op = Literal["true", "gt", "gte", "lt", "lte", "in", "has_any", "within", "before"]
 
 
 # --- conditions ----------------------------------------------------------------------
@@ -105,11 +105,12 @@ class Source:
     note: str = ""
 
     def as_json(self) -> dict[str, str]:
+        """What results carry (and staff and patients read): the publication, its
+        evidence tag and link. ``note`` is internal to the data file (which row of the
+        clinical reference names it, how it was checked) and is left out."""
         out = {"citation": self.citation, "evidence": self.evidence}
         if self.url:
             out["url"] = self.url
-        if self.note:
-            out["note"] = self.note
         return out
 
 
@@ -175,8 +176,9 @@ _OPS: dict[str, tuple[str, ...]] = {
     "lt": ("int",),
     "lte": ("int",),
     "in": ("code",),
-    "has_any": ("codes",),
+    "has_any": ("codes", "regions"),
     "within": ("date",),
+    "before": ("date",),
 }
 
 
@@ -291,7 +293,8 @@ class _Loader:
             if not isinstance(raw, list) or not raw:
                 self.fail(path, "expected a non-empty list of codes")
                 return None
-            bad = [x for x in raw if x not in spec.codes]
+            allowed = self.regions if spec.kind == "regions" else spec.codes
+            bad = [x for x in raw if x not in allowed]
             if bad:
                 self.fail(path, f"unknown codes {bad}")
                 return None
@@ -489,3 +492,30 @@ def default_rule_set_document() -> dict[str, Any]:
 def default_rule_set() -> RuleSet:
     """Palpa's shipped rule set (``data/rules.json``), validated once per process."""
     return load_rule_set(default_rule_set_document())
+
+
+def _previous_documents() -> dict[str, dict[str, Any]]:
+    folder = resources.files("palpa.screening").joinpath("data/previous")
+    out: dict[str, dict[str, Any]] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            doc: dict[str, Any] = json.loads(entry.read_text("utf-8"))
+            out[str(doc["version"])] = doc
+    return out
+
+
+@cache
+def shipped_versions() -> tuple[str, ...]:
+    """Every version of Palpa's own rules, oldest first, the one in force last. Earlier
+    versions are kept (``data/previous/<version>.json``) so that a screening they produced
+    can be shown with the rules that produced it."""
+    return (*sorted(_previous_documents()), default_rule_set().version)
+
+
+@cache
+def shipped_rule_set(version: str) -> RuleSet | None:
+    """One version of Palpa's own rules (the current or an earlier one), or None."""
+    if version == default_rule_set().version:
+        return default_rule_set()
+    doc = _previous_documents().get(version)
+    return load_rule_set(doc) if doc is not None else None

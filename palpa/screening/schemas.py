@@ -47,10 +47,11 @@ class ScreeningOut(Schema):
 
 
 class SourceOut(Schema):
+    """A publication a finding cites (the data file's internal note is not shown)."""
+
     citation: str
     evidence: str
     url: str = ""
-    note: str = ""
 
 
 class LetterOut(Schema):

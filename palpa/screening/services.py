@@ -56,6 +56,8 @@ from palpa.screening.rules import (
     default_rule_set,
     default_rule_set_document,
     load_rule_set,
+    shipped_rule_set,
+    shipped_versions,
 )
 
 BLOCKING = ("CLEARANCE", "STOP")
@@ -121,7 +123,7 @@ def rule_set_of(screening: Screening) -> RuleSet:
     """The rule set that produced a screening (for its region and technique words)."""
     if screening.rule_set is not None:
         return _stored_rule_set(screening.rule_set)
-    return default_rule_set()
+    return shipped_rule_set(screening.rule_set_version) or default_rule_set()
 
 
 def _same_org(actor: User, *objs: Any) -> None:
@@ -234,6 +236,70 @@ def record_screening(
     with transaction.atomic():
         screening.save()
         _audit_screening(actor, screening)
+    return screening
+
+
+def record_blood_pressure(
+    *,
+    actor: User,
+    patient: Patient,
+    systolic: int,
+    diastolic: int,
+    measured_on: dt.date,
+    symptoms: Sequence[str] = (),
+) -> Screening:
+    """At a visit: a measured blood pressure, screened at once with the rest of the health
+    history in force (which the therapist confirms unchanged). The new screening is for
+    today and keeps the day the whole history was taken, so a re-screen falls due as
+    before. Refused without a screening in force, or when a full re-screen is due.
+    Errors name ``blood_pressure.<field>``."""
+    require(actor, Capability.EDIT_CLINICAL)
+    _same_org(actor, patient)
+    _active_patient(patient)
+    today = timezone.localdate()
+    status = screening_status(patient, on=today)
+    if status.screening is None:
+        raise ScreeningRefused(
+            "There is no health history to add the reading to: screen the health history "
+            "(with the blood pressure) first."
+        )
+    if status.due:
+        raise ScreeningRefused(
+            f"A full re-screen is due (the last was on {status.screening.as_of.isoformat()}): "
+            "re-screen the health history with the blood pressure instead."
+        )
+    base = status.screening
+    doc = {k: v for k, v in base.facts.items() if k != "as_of"}
+    reading: dict[str, Any] = {
+        "systolic": systolic,
+        "diastolic": diastolic,
+        "measured_on": measured_on.isoformat(),
+    }
+    if symptoms:
+        reading["symptoms"] = list(symptoms)
+    doc["blood_pressure"] = reading
+    doc = _facts_document(patient, doc, today)
+    try:
+        screening = _new_screening(
+            patient,
+            doc,
+            source=Screening.Source.STAFF,
+            questionnaire_version=base.questionnaire_version,
+            screened_by=actor,
+        )
+    except ValidationError as exc:
+        raise ValidationError(
+            {k.removeprefix("facts."): v for k, v in exc.message_dict.items()}
+        ) from exc
+    screening.history_on = base.history_on or base.as_of
+    with transaction.atomic():
+        screening.save()
+        _audit_screening(
+            actor,
+            screening,
+            blood_pressure=reading,
+            history_from=str(base.public_id),
+        )
     return screening
 
 
@@ -427,8 +493,10 @@ class FindingState:
 
 INSTRUCTIONS = {
     "emergency": (
-        "Emergency: send the patient to an emergency department today (same-day referral). "
-        "Do not treat."
+        "Emergency: do not treat. The patient needs emergency care now: call 911 (or the "
+        "local emergency number) for signs of a stroke or a hypertensive emergency, or if "
+        "they cannot get to an emergency department safely; otherwise send them to one at "
+        "once (same-day referral)."
     ),
     "urgent": "Urgent: the patient must see a doctor before any more massage. Do not treat.",
     "referral": (
@@ -466,9 +534,12 @@ class ScreeningStatus:
 
     @property
     def due_on(self) -> dt.date | None:
+        """A full re-screen falls due ``rescreen_days`` after the whole health history was
+        last taken (a visit's blood pressure reading does not move it)."""
         if self.screening is None:
             return None
-        return self.screening.as_of + dt.timedelta(days=self.rescreen_days)
+        taken = self.screening.history_on or self.screening.as_of
+        return taken + dt.timedelta(days=self.rescreen_days)
 
     @property
     def due(self) -> bool:
@@ -725,33 +796,28 @@ def require_can_sign(*, patient: Patient, on: dt.date) -> None:
         raise ScreeningRefused(refusal)
 
 
-def check_technique(
-    *,
-    patient: Patient,
-    on: dt.date,
-    technique: str,
-    region: str,
-    side: str,
-    pressure: str,
-    tool: str,
-) -> None:
-    """Raise ``ValidationError`` naming the field (``region``, ``technique``, ``pressure``
-    or ``tool``) when the entry breaks a restriction in force, with the rule behind it."""
-    status = screening_status(patient, on=on)
-    if status.screening is None:
-        return
-    as_of = status.screening.as_of.isoformat()
-    regions = {*screening_regions(region, side), WHOLE_BODY}
-    implied = implied_techniques(technique, pressure, tool)
+def _conflicts(
+    status: ScreeningStatus,
+    regions: set[str],
+    implied: Mapping[str, Sequence[str]],
+    field_for: Mapping[str, str],
+) -> dict[str, list[str]]:
+    """The one restriction check: what ``implied`` (screening technique codes by the field
+    that implies them) breaks on ``regions``, by a finding not lifted, in words naming the
+    screening's date, the restriction and the rule. ``field_for`` names the error's field
+    for "region" (massage of any kind ruled out there) and each field of ``implied``."""
     errors: dict[str, list[str]] = {}
+    if status.screening is None:
+        return errors
+    as_of = status.screening.as_of.isoformat()
 
     def refuse(field_name: str, what: str, where: str, f: FindingState) -> None:
         place = "anywhere" if where == WHOLE_BODY else f"on the {status.region_label(where)}"
         message = (
             f"The screening of {as_of} rules out {what} {place} (rule {f.rule_id}: {f.title})."
         )
-        if message not in errors.setdefault(field_name, []):
-            errors[field_name].append(message)
+        if message not in errors.setdefault(field_for[field_name], []):
+            errors[field_for[field_name]].append(message)
 
     for f in status.findings:
         if f.lifted:
@@ -766,6 +832,51 @@ def check_technique(
                 for code in implied_codes:
                     if code in codes:
                         refuse(field_name, status.technique_label(code), where, f)
+    return errors
+
+
+def check_technique(
+    *,
+    patient: Patient,
+    on: dt.date,
+    technique: str,
+    region: str,
+    side: str,
+    pressure: str,
+    tool: str,
+) -> None:
+    """Raise ``ValidationError`` naming the field (``region``, ``technique``, ``pressure``
+    or ``tool``) when the entry breaks a restriction in force, with the rule behind it."""
+    status = screening_status(patient, on=on)
+    errors = _conflicts(
+        status,
+        {*screening_regions(region, side), WHOLE_BODY},
+        implied_techniques(technique, pressure, tool),
+        {name: name for name in ("region", "technique", "pressure", "tool")},
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_planned_techniques(
+    *, patient: Patient, on: dt.date, techniques: Sequence[str], field_name: str = "techniques"
+) -> None:
+    """A plan of care's techniques against the restrictions in force on ``on``: a plan
+    names no region, so a technique is refused where a restriction applies anywhere
+    (``whole_body``), with the treatment note's words. ``ValidationError`` on
+    ``field_name``."""
+    status = screening_status(patient, on=on)
+    errors: dict[str, list[str]] = {}
+    for technique in techniques:
+        found = _conflicts(
+            status,
+            {WHOLE_BODY},
+            implied_techniques(technique, "light", "none"),
+            {"region": field_name, "technique": field_name},
+        )
+        for message in found.get(field_name, []):
+            if message not in errors.setdefault(field_name, []):
+                errors[field_name].append(message)
     if errors:
         raise ValidationError(errors)
 
@@ -1008,7 +1119,7 @@ def publish_rule_set(*, actor: User, document: Mapping[str, Any], reason: str) -
             f"them); unknown: {', '.join(extra_regions + extra_techniques)}"
         )
     if (
-        rule_set.version == default.version
+        rule_set.version in shipped_versions()
         or RuleSetVersion.objects.filter(
             organization_id=actor.organization_id, version=rule_set.version
         ).exists()

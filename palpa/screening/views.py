@@ -27,6 +27,7 @@ from palpa.patients.queries import patients_for
 from palpa.screening import queries, services
 from palpa.screening import questionnaire as q
 from palpa.screening.forms import (
+    BloodPressureForm,
     ClearanceForm,
     ConfirmForm,
     FactsForm,
@@ -108,6 +109,7 @@ def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "may_edit": has_capability(user, Capability.EDIT_CLINICAL),
         "may_override": has_capability(user, Capability.MANAGE_ORGANIZATION),
         "confirm_form": ConfirmForm(initial={"on": timezone.localdate()}),
+        "bp_form": BloodPressureForm(prefix="bp", initial={"bp_measured_on": timezone.localdate()}),
         "clearance_form": ClearanceForm(
             actor=user, initial={"cleared_on": timezone.localdate()}, prefix="clearance"
         ),
@@ -219,6 +221,49 @@ def confirm(request: HttpRequest, public_id: str) -> HttpResponse:
     ):
         target = _review_url(patient)
     return redirect(target)
+
+
+_BP_FIELDS = {
+    "blood_pressure.systolic": "bp_systolic",
+    "blood_pressure.diastolic": "bp_diastolic",
+    "blood_pressure.measured_on": "bp_measured_on",
+    "blood_pressure.symptoms": "bp_symptoms",
+}
+
+
+@login_required
+@require_POST
+def blood_pressure(request: HttpRequest, public_id: str) -> HttpResponse:
+    """At a visit: record the measured blood pressure (screened at once)."""
+    user = staff_user(request)
+    require(user, Capability.EDIT_CLINICAL)
+    patient = _patient(request, public_id)
+    form = BloodPressureForm(request.POST, prefix="bp")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            screening = services.record_blood_pressure(
+                actor=user,
+                patient=patient,
+                systolic=data["bp_systolic"],
+                diastolic=data["bp_diastolic"],
+                measured_on=data["bp_measured_on"],
+                symptoms=data["bp_symptoms"],
+            )
+        except ValidationError as exc:
+            for name, problems in exc.message_dict.items():
+                for problem in problems:
+                    form.add_error(_BP_FIELDS.get(name), problem)
+        except Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Blood pressure recorded and screened: {screening.decision}."
+            )
+            return redirect("screening:review", public_id=patient.public_id)
+    context = review_context(request, patient)
+    context["bp_form"] = form
+    return render(request, "screening/review.html", context)
 
 
 @login_required

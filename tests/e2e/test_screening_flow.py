@@ -113,7 +113,8 @@ def test_patient_answers_on_a_phone_and_the_therapist_clears_before_signing(
     expect(dvt).to_contain_text("Reason:")
     expect(dvt).to_contain_text("needs the physician's clearance")
     expect(dvt.locator("ul.sources")).to_contain_text("Source:")
-    expect(dvt.locator("ul.sources")).to_contain_text("clinical.md")
+    expect(dvt.locator("ul.sources")).to_contain_text("Ernst E. 2003, Rheumatology 42:1101")
+    expect(dvt.locator("ul.sources")).not_to_contain_text("clinical.md")
     page.screenshot(path=artifacts / "screening-review-clearance.png", full_page=True)
 
     # Signing today's note is refused, saying why.

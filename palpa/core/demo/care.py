@@ -50,7 +50,8 @@ def dated(facts: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
             return {k: convert(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [convert(v) for v in value]
-        if key in ("onset", "date", "diagnosed", "treatment_ended") and isinstance(value, int):
+        dates = ("onset", "date", "diagnosed", "treatment_ended", "measured_on")
+        if key in dates and isinstance(value, int):
             return (as_of - dt.timedelta(days=value)).isoformat()
         return value
 

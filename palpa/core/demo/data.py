@@ -599,6 +599,8 @@ CLEARED_WITH_NOTES: dict[int, dict[str, Any]] = {
         "facts": {
             "conditions": [{"code": "hypertension", "qualifiers": ["uncontrolled"]}],
             "medications": [{"name": "lisinopril", "kind": "other"}],
+            # measured at the evaluation: raised, below the clearance range (advice only)
+            "blood_pressure": {"systolic": 152, "diastolic": 94, "measured_on": 0},
         },
         "scope": "Massage with moderate to deep pressure to the legs",
         "conditions": "Stop if dizzy; check blood pressure before each visit.",

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from palpa.screening.engine import Result, screen
 from palpa.screening.facts import (
     ANTIBIOTICS,
+    BP_SYMPTOMS,
     CANCER_STATUSES,
     CONDITION_CODES,
     DEVICE_KINDS,
@@ -94,6 +95,20 @@ devices = st.fixed_dictionaries(
 lymph_nodes = st.fixed_dictionaries({"region": st.sampled_from(REGIONS)})
 
 
+@st.composite
+def blood_pressures(draw: st.DrawFn) -> dict[str, Any]:
+    systolic = draw(st.integers(90, 240))
+    doc: dict[str, Any] = {
+        "systolic": systolic,
+        "diastolic": draw(st.integers(40, min(systolic - 1, 150))),
+        "measured_on": draw(st.sampled_from([AS_OF, days_ago(1), days_ago(40)])),
+    }
+    symptoms = draw(st.lists(st.sampled_from(BP_SYMPTOMS), unique=True, max_size=2))
+    if symptoms:
+        doc["symptoms"] = symptoms
+    return doc
+
+
 def flags(cls: type) -> st.SearchStrategy[dict[str, bool]]:
     names = [f.name for f in dataclasses.fields(cls)]
     return st.lists(st.sampled_from(names), unique=True, max_size=4).map(
@@ -117,9 +132,11 @@ facts_docs = st.fixed_dictionaries(
         "pregnancy": st.fixed_dictionaries(
             {},
             optional={
-                "complications": st.lists(st.sampled_from(PREGNANCY_COMPLICATIONS), unique=True)
+                "weeks": st.integers(0, 42),
+                "complications": st.lists(st.sampled_from(PREGNANCY_COMPLICATIONS), unique=True),
             },
         ),
+        "blood_pressure": blood_pressures(),
         "red_flags": st.fixed_dictionaries(
             {}, optional={"low_back": flags(LowBackFlags), "neck": flags(NeckFlags)}
         ),

@@ -119,3 +119,38 @@ def test_a_region_listed_twice_is_refused() -> None:
     assert errors(
         {"as_of": "2026-03-02", "conditions": [{"code": "rash", "regions": ["chest", "chest"]}]}
     ) == ["conditions[0].regions: lists a value twice"]
+
+
+def test_a_blood_pressure_is_plausible_dated_and_its_diastolic_below_its_systolic() -> None:
+    from palpa.screening.facts import FactsError, parse_facts
+    from palpa.screening.rules import default_rule_set
+
+    regions = default_rule_set().regions
+
+    def errors(reading: dict[str, object]) -> list[str]:
+        try:
+            parse_facts({"as_of": "2026-03-02", "blood_pressure": reading}, regions=regions)
+        except FactsError as exc:
+            return [str(e) for e in exc.errors]
+        return []
+
+    assert errors({"systolic": 130, "diastolic": 85, "measured_on": "2026-03-02"}) == []
+    assert errors({"systolic": 130, "diastolic": 85}) == ["blood_pressure.measured_on: required"]
+    assert errors({"systolic": 330, "diastolic": 85, "measured_on": "2026-03-02"}) == [
+        "blood_pressure.systolic: expected 50 to 300, got 330"
+    ]
+    assert errors({"systolic": 120, "diastolic": 10, "measured_on": "2026-03-02"}) == [
+        "blood_pressure.diastolic: expected 20 to 200, got 10"
+    ]
+    assert errors({"systolic": 90, "diastolic": 95, "measured_on": "2026-03-02"}) == [
+        "blood_pressure.diastolic: must be lower than the systolic (95 is not below 90)"
+    ]
+    assert errors({"systolic": 150, "diastolic": 95, "measured_on": "2026-03-03"}) == [
+        "blood_pressure.measured_on: 2026-03-03 is after as_of (2026-03-02)"
+    ]
+    assert errors(
+        {"systolic": 150, "diastolic": 95, "measured_on": "2026-03-02", "symptoms": ["itch"]}
+    ) == [
+        "blood_pressure.symptoms[0]: unknown value 'itch' (one of: chest_pain, "
+        "shortness_of_breath, neurological_signs, vision_change, severe_headache)"
+    ]

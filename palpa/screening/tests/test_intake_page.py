@@ -87,7 +87,7 @@ def test_the_patients_answers_are_screened_and_the_link_then_refuses(
     assert "Thank you" in response.content.decode()
     screening = Screening.objects.get(patient=patient)
     assert screening.decision == "CLEARANCE"
-    assert screening.questionnaire_version == "palpa-intake-1"
+    assert screening.questionnaire_version == "palpa-intake-2"
     assert screening.source == "patient_link"
     again = client.get(url(token))
     assert again.status_code == 404

@@ -49,7 +49,8 @@ def test_every_red_flag_question_is_a_fact_of_the_schema() -> None:
     low_back = {f.name for f in dataclasses.fields(LowBackFlags)}
     neck = {f.name for f in dataclasses.fields(NeckFlags)}
     assert {code for code, _ in q.LOW_BACK_FLAGS} == low_back
-    assert {code for code, _ in q.NECK_FLAGS} == neck
+    assert {code for code, _ in q.NECK_FLAGS} | {code for code, _ in q.STROKE_SIGNS} == neck
+    assert not {code for code, _ in q.NECK_FLAGS} & {code for code, _ in q.STROKE_SIGNS}
     assert {code for code, _ in q.PLACES} <= set(default_rule_set().regions)
 
 
@@ -91,3 +92,46 @@ def test_conditions_medicines_and_pregnancy_map_to_their_codes() -> None:
     assert {"osteoporosis_fragility_fracture", "pregnancy_complicated", "recent_surgery"} <= set(
         rules
     )
+
+
+def test_stroke_signs_are_asked_of_everyone_and_are_an_emergency() -> None:
+    facts, decision, rules = decide({"stroke_signs": ["one_sided_weakness"]})
+    assert facts["red_flags"] == {"neck": {"one_sided_weakness": True}}
+    assert decision == "STOP"
+    assert rules[0] == "stroke_warning_signs"
+
+
+def test_swelling_a_doctor_has_not_explained_is_oedema_of_unknown_cause() -> None:
+    facts, decision, rules = decide({"swelling_where": ["left_lower_limb"]})
+    assert facts["conditions"] == [
+        {"code": "oedema_of_unknown_cause", "regions": ["left_lower_limb"]}
+    ]
+    assert decision == "STOP"
+    assert rules == ["oedema_unexplained_limb", "oedema_unexplained_mld"]
+
+
+def test_a_pacemaker_or_pump_site_is_avoided() -> None:
+    facts, decision, rules = decide({"device_where": ["chest"]})
+    assert facts["devices"] == [
+        {"kind": "other", "region": "chest", "note": "a pacemaker, stimulator or pump"}
+    ]
+    assert (decision, rules) == ("MODIFY", ["implanted_device"])
+
+
+def test_a_blood_pressure_without_a_day_is_todays() -> None:
+    facts, decision, rules = decide(
+        {"bp_systolic": 185, "bp_diastolic": 115, "bp_symptoms": ["chest_pain"]}
+    )
+    assert facts["blood_pressure"] == {
+        "systolic": 185,
+        "diastolic": 115,
+        "measured_on": "2026-03-02",
+        "symptoms": ["chest_pain"],
+    }
+    assert decision == "STOP"
+    assert rules[0] == "blood_pressure_crisis_symptoms"
+    older, decision, _ = decide(
+        {"bp_systolic": 185, "bp_diastolic": 115, "bp_measured_on": TODAY - dt.timedelta(days=3)}
+    )
+    assert older["blood_pressure"]["measured_on"] == "2026-02-27"
+    assert decision == "PROCEED"

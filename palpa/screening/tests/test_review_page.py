@@ -77,7 +77,7 @@ def test_an_emergency_shows_an_unmissable_banner_with_the_instruction(
     record_screening(actor=therapist, patient=patient, facts=facts_emergency())
     body = web_client(request, "therapist").get(review(patient)).content.decode()
     assert 'class="banner emergency" role="alert"' in body
-    assert "send the patient to an emergency department today" in body
+    assert "The patient needs emergency care now: call 911" in body
 
 
 def test_the_therapist_records_a_clearance_with_the_letter_in_the_form(

@@ -33,7 +33,7 @@ def errors_of(doc: dict[str, Any]) -> str:
 
 def test_the_shipped_rule_set_loads_with_a_version() -> None:
     rules = default_rule_set()
-    assert rules.version == "palpa-default-1"
+    assert rules.version == "palpa-default-2"
     assert len(rules.rules) == len({r.id for r in rules.rules})
 
 
@@ -42,21 +42,25 @@ def test_every_row_of_section_c_has_a_rule() -> None:
     expected = {
         # C1 low back and neck
         "lbp_cauda_equina", "lbp_cancer_flags", "lbp_infection_flags", "lbp_fracture_flags",
-        "neck_trauma", "neck_myelopathy", "neck_vascular", "neck_infection", "neck_cancer",
-        "neck_inflammatory_arthritis",
+        "stroke_warning_signs", "neck_trauma", "neck_myelopathy", "neck_vascular",
+        "neck_infection", "neck_cancer", "neck_inflammatory_arthritis",
         # C2, in the order of the table
-        "dvt_suspected", "dvt_known", "superficial_thrombophlebitis", "bleeding_risk",
+        "dvt_suspected", "oedema_unexplained_limb", "oedema_unexplained_mld", "dvt_known",
+        "superficial_thrombophlebitis", "bleeding_risk",
         "bleeding_risk_unstable", "fever_or_systemic_infection", "local_infection",
         "local_infection_untreated", "local_infection_mld", "cancer_active",
-        "cancer_bone_metastases", "cancer_radiation_fields", "cancer_ports",
-        "cancer_lymphedema_risk_limbs", "recent_surgery", "fracture_suspected",
+        "cancer_bone_metastases", "cancer_radiation_fields",
+        "cancer_lymphedema_risk_limbs", "implanted_device", "recent_surgery", "fracture_suspected",
         "fracture_unhealed", "osteoporosis", "osteoporosis_fragility_fracture", "pregnancy",
-        "pregnancy_complicated", "hypertension_uncontrolled", "hypertension_crisis",
-        "hypertension_crisis_symptoms", "heart_failure", "heart_failure_decompensated",
+        "pregnancy_before_12_weeks", "pregnancy_complicated", "hypertension_uncontrolled",
+        "hypertension_crisis", "hypertension_crisis_symptoms", "blood_pressure_crisis_symptoms",
+        "blood_pressure_crisis", "blood_pressure_high", "blood_pressure_raised",
+        "blood_pressure_not_today", "heart_failure", "heart_failure_decompensated",
         "kidney_failure", "kidney_failure_acute_mld", "av_fistula", "lymphedema",
         "lymphedema_mld_stop", "lymphedema_mld_active_cancer", "lymphedema_neck_mld",
         "inflammatory_arthritis_flare", "inflammatory_arthritis_systemic",
-        "rheumatoid_arthritis_neck", "skin_lesion", "skin_contagious_widespread",
+        "rheumatoid_arthritis_neck", "skin_lesion", "skin_lesion_undiagnosed",
+        "skin_contagious_widespread",
         "varicose_veins", "diabetic_neuropathy", "diabetic_neuropathy_ulcers",
     }  # fmt: skip
     assert ids == expected
@@ -71,7 +75,8 @@ def test_every_shipped_rule_has_a_verified_or_partly_checked_source() -> None:
 def test_what_was_left_out_is_written_in_the_data_file() -> None:
     topics = " ".join(x["topic"] for x in default_rule_set().left_out)
     assert "INR" in topics
-    assert "hypertensive crisis" in topics
+    assert "Thrombophilia" in topics
+    assert "Blood pressure symptoms below the crisis range" in topics
 
 
 def test_a_rule_without_a_source_is_rejected() -> None:

@@ -66,7 +66,7 @@ def test_the_biller_sees_nothing_of_the_screening(
     body = chart(request, "biller", patient)
     assert "Safety screening" not in body
     assert "banner emergency" not in body
-    assert "emergency department" not in body
+    assert "emergency care" not in body
     assert "intake" not in body
 
 
@@ -76,7 +76,7 @@ def test_an_emergency_is_unmissable_on_the_chart(
     record_screening(actor=therapist, patient=patient, facts=facts_emergency())
     clinical = chart(request, "therapist", patient)
     assert 'class="banner emergency" role="alert"' in clinical
-    assert "send the patient to an emergency department today" in clinical
+    assert "The patient needs emergency care now: call 911" in clinical
     desk = chart(request, "front_desk", patient)
     assert 'class="banner emergency" role="alert"' in desk
     assert "do not start a massage" in desk

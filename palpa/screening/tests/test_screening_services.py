@@ -436,7 +436,9 @@ def test_a_whole_body_stop_or_an_emergency_stops_a_note_being_started(
     services.record_screening(actor=therapist, patient=patient, facts=facts_emergency())
     emergency = services.screening_status(patient)
     assert emergency.emergency
-    assert emergency.instruction.startswith("Emergency: send the patient to an emergency")
+    assert emergency.instruction.startswith(
+        "Emergency: do not treat. The patient needs emergency care now"
+    )
     assert "Emergency" in emergency.start_refusal
 
 

@@ -58,7 +58,7 @@ def test_the_therapist_screens_the_patients_answers(
     screening = Screening.objects.get()
     assert screening.decision == "STOP"
     assert screening.facts["red_flags"] == {"neck": {"trauma": True}}
-    assert screening.questionnaire_version == "palpa-intake-1"
+    assert screening.questionnaire_version == "palpa-intake-2"
 
 
 def test_the_therapist_screens_facts_and_bad_facts_name_the_field(
@@ -111,7 +111,7 @@ def test_the_owner_publishes_a_version_and_sets_the_timings(
 ) -> None:
     client = web_client(request, "owner")
     page = client.get("/screening/rules/").content.decode()
-    assert "palpa-default-1" in page
+    assert "palpa-default-2" in page
     doc = copy.deepcopy(default_rule_set_document())
     doc["version"] = "bayside-1"
     published = client.post(
