@@ -51,6 +51,7 @@ from palpa.screening.models import (
 from palpa.screening.rules import (
     ALL_TECHNIQUES,
     WHOLE_BODY,
+    Rule,
     RuleSet,
     RuleSetError,
     default_rule_set,
@@ -117,6 +118,21 @@ def rule_set_in_force(organization_id: int) -> tuple[RuleSet, RuleSetVersion | N
     if stored is None:
         return default_rule_set(), None
     return _stored_rule_set(stored), stored
+
+
+def default_rules_missing(organization_id: int) -> list[Rule]:
+    """The rules of Palpa's current shipped set that the organization's own rule set in
+    force lacks (matched by id). Empty while the organization uses Palpa's rules.
+
+    An organization's rule set is a copy it edits; when Palpa's rules gain a safety rule
+    (palpa-default-2 added stroke signs, a measured blood pressure and unexplained limb
+    swelling), a copy made earlier does not have it until the owner publishes a version
+    that does. The owner is told on the rules page and the dashboard."""
+    rule_set, stored = rule_set_in_force(organization_id)
+    if stored is None:
+        return []
+    have = {rule.id for rule in rule_set.rules}
+    return [rule for rule in default_rule_set().rules if rule.id not in have]
 
 
 def rule_set_of(screening: Screening) -> RuleSet:

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
@@ -385,5 +386,14 @@ def rules(request: HttpRequest) -> HttpResponse:
         "versions": list(queries.rule_sets_for(user)),
         "in_force": current.version if current else default_rule_set().version,
         "default_version": default_rule_set().version,
+        "missing_rules": services.default_rules_missing(org_id),
     }
     return render(request, "screening/rules.html", context)
+
+
+def dashboard_panel(user: User) -> dict[str, object]:
+    """For the owner: Palpa's rules that the organization's own rule set lacks
+    (registered in ScreeningConfig.ready)."""
+    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+        return {}
+    return {"screening_rules_missing": services.default_rules_missing(tenant_id(user))}

@@ -51,6 +51,7 @@ def test_each_app_with_a_dashboard_part_registers_its_panel() -> None:
         "palpa.practitioners.views",
         "palpa.referrals.views",
         "palpa.scheduling.views",
+        "palpa.screening.views",
     ]
 
 
