@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +7,7 @@ from django.shortcuts import render
 
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.models import AuditEvent
+from palpa.core.dates import page_date
 from palpa.core.views import staff_user
 
 
@@ -26,10 +25,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["patient"]:
         qs = qs.filter(patient_id=filters["patient"])
     if filters["since"]:
-        try:
-            qs = qs.filter(at__date__gte=dt.date.fromisoformat(filters["since"]))
-        except ValueError:
+        since = page_date(filters["since"])
+        if since is None:
             filters["since"] = ""
+        else:
+            qs = qs.filter(at__date__gte=since)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -7,13 +7,13 @@ apply the booking rules and their messages are shown on the fields they name.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
 from django import forms
 
 from palpa.accounts.models import Location, Room, User
+from palpa.core.dates import page_date
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
@@ -255,8 +255,9 @@ class CourseForm(_ScheduleForm):
 
         per_week = number("per_week", 2, MAX_PER_WEEK)
         initial: dict[str, Any] = {"weeks": number("weeks", 6, 52)}
-        with contextlib.suppress(ValueError):
-            initial["first_day"] = dt.date.fromisoformat(params.get("start", ""))
+        first_day = page_date(params.get("start"))
+        if first_day is not None:
+            initial["first_day"] = first_day
         if patient is not None:
             initial["patient"] = patient.mrn
             if patient.primary_location is not None:

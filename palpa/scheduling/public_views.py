@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from palpa.core.dates import page_date
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.patients.models import Patient
@@ -110,11 +111,8 @@ def _forget(request: HttpRequest) -> None:
 
 
 def _day(value: str | None, first: dt.date, last: dt.date) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(value or "")
-    except ValueError:
-        return first
-    return min(max(day, first), last)
+    day = page_date(value)
+    return first if day is None else min(max(day, first), last)
 
 
 def _slot_rows(

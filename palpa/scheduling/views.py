@@ -8,7 +8,6 @@ in place naming the field or the rule. Other organizations get 404.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.audit.services import Action, record
+from palpa.core.dates import page_date
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -83,10 +83,7 @@ def _optional(queryset: Any, value: str | None) -> Any:
 
 
 def _day(value: str | None, location: Location) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return hours.local_day(timezone.now(), hours.zone(location.time_zone))
+    return page_date(value) or hours.local_day(timezone.now(), hours.zone(location.time_zone))
 
 
 def _span(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, fmt: str = "%H:%M") -> str:
@@ -227,9 +224,7 @@ def _render_book(
     location = _optional(queries.locations_for(user), str(source.get("location") or ""))
     kind = _optional(queries.appointment_types_for(user), str(source.get("appointment_type") or ""))
     who = _optional(practitioners_for(user), str(source.get("practitioner") or ""))
-    day = None
-    with contextlib.suppress(ValueError):
-        day = dt.date.fromisoformat(str(source.get("date") or ""))
+    day = page_date(source.get("date"))
     slots = _slots(user, location=location, appointment_type=kind, day=day, practitioner=None)
     tz = hours.zone(location.time_zone) if location is not None else dt.UTC
     base = {
@@ -330,10 +325,9 @@ def _render_appointment(
         ),
     }
     if context["movable"]:
-        try:
-            move_day = dt.date.fromisoformat(request.GET.get("move_date", ""))
-        except ValueError:
-            move_day = max(local_day, hours.local_day(timezone.now(), tz))
+        move_day = page_date(request.GET.get("move_date")) or max(
+            local_day, hours.local_day(timezone.now(), tz)
+        )
         anyone = request.GET.get("anyone") == "1"
         slots = _slots(
             user,

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 
+from conftest import verified_client
 from palpa.accounts.models import Location, Room, User
 from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import assert_answer, matrix, web_client
@@ -386,3 +388,27 @@ def test_a_patient_seen_in_an_earlier_week_is_not_a_first_visit(
     )
     second_week = grid.build(front_desk, span="week", day=later, location=location)
     assert [b.first_visit for c in second_week.columns for b in c.blocks] == [True]
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "\uff12\uff10\uff12\uff16-01-05", "0"],
+)
+@pytest.mark.parametrize("view", ["week", "day"])
+def test_a_date_outside_the_calendars_years_shows_this_week_instead_of_failing(
+    front_desk: User, location: Location, date: str, view: str
+) -> None:
+    client = verified_client(front_desk)
+    response = client.get("/schedule/", {"date": date, "view": view})
+    assert response.status_code == 200
+    today = dt.datetime.now(ZoneInfo(location.time_zone)).date()
+    assert response.context["cal"].first <= today <= response.context["cal"].last
+
+
+def test_the_booking_page_and_the_audit_log_ignore_impossible_dates(
+    owner: User, location: Location
+) -> None:
+    client = verified_client(owner)
+    assert client.get("/schedule/new/", {"date": "0001-01-01"}).status_code == 200
+    assert client.get("/audit/", {"since": "0001-01-01"}).status_code == 200
+    assert client.get("/audit/", {"since": "9999-12-31"}).status_code == 200
