@@ -18,6 +18,24 @@ find_python() {
   return 1
 }
 
+ensure_debian_packages() {  # $@: packages; installs the missing ones when run as root
+  local pkg missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages Palpa needs: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Palpa needs these Debian packages: sudo apt-get install ${missing[*]}" >&2
+    return 3
+  fi
+}
+
+# PDFs (WeasyPrint): Pango for text, HarfBuzz's subsetter to embed only the glyphs used.
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+
 ensure_venv() {  # $1: lock file
   local lock="$1" py stamp want
   if ! py="$(find_python)"; then
