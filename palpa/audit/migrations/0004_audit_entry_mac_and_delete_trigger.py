@@ -33,6 +33,13 @@ def sqlite_triggers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) ->
             schema_editor.execute(sql)
 
 
+def sqlite_update_trigger(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """Backwards: removing the columns rebuilds the table again; the UPDATE trigger of
+    migration 0002 comes back (this operation runs last when migrating back)."""
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_TRIGGERS[0])
+
+
 def drop_sqlite_delete_trigger(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
@@ -42,6 +49,7 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0003_audit_lighter_append")]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, sqlite_update_trigger),
         migrations.AddField(
             model_name="auditevent",
             name="key_id",
