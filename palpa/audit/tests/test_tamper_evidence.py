@@ -105,6 +105,17 @@ def test_a_changed_entry_with_every_later_hash_recomputed_and_the_head_moved_is_
     assert "changed entry #3" in out
 
 
+def test_entries_removed_from_the_middle_are_named_as_a_range(org: Organization) -> None:
+    _chain_of(org, 5)
+    attacks.drop_triggers()
+    for entry in attacks.chain(org.pk)[1:3]:
+        attacks.sql("DELETE FROM audit_auditevent WHERE id = %s", [entry.pk])
+    report = verify_chain(org.pk)
+    assert [(p.kind, p.seq, p.message) for p in report.problems] == [
+        ("missing", 2, "missing entries #2\u2013#3")
+    ]
+
+
 def test_removed_newest_entries_with_the_head_set_back_are_caught_by_a_checkpoint(
     org: Organization, clock: time_machine.Traveller, settings: Any
 ) -> None:
