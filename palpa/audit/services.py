@@ -14,6 +14,9 @@ from palpa.audit.chain import GENESIS, compute_hash, content_digest, in_chain, l
 from palpa.audit.context import current
 from palpa.audit.keys import AuditKey, current_key
 from palpa.audit.models import AuditChainHead, AuditEvent
+
+# Verification lives in its own module; these names stay importable from here.
+from palpa.audit.verification import ChainReport, verify_all, verify_chain
 from palpa.core.db import hot_cursor
 from palpa.core.rows import insert
 
@@ -352,9 +355,6 @@ def read_and_record(
         _append(entry, digest)
     return tuple(found[:-1])
 
-
-# Verification lives in its own module; these names stay importable from here.
-from palpa.audit.verification import ChainReport, verify_all, verify_chain  # noqa: E402
 
 __all__ = [
     "GENESIS",
