@@ -171,6 +171,9 @@ else:
             # row triggers (the audit log's append-only ones) unfired (ADR 0008).
             "ENGINE": "palpa.core.sqlite",
             "NAME": str(DATA_DIR / "palpa.sqlite3"),
+            # Tests: an in-memory database per process (Django's default for SQLite),
+            # named so, because pytest-django recognizes the default only by the ENGINE.
+            "TEST": {"NAME": ":memory:"},
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the write lock at BEGIN, so two
                 # writers never deadlock on lock upgrade; they queue for busy_timeout.

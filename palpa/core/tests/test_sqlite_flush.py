@@ -48,3 +48,6 @@ def test_sqlite_runs_on_palpas_backend() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("this run uses PostgreSQL")
     assert connection.settings_dict["ENGINE"] == "palpa.core.sqlite"
+    # Each test process (also each pytest-xdist worker) has its own in-memory database:
+    # pytest-django would otherwise take the file's path for a server database name.
+    assert connection.settings_dict["NAME"] == "file:memorydb_default?mode=memory&cache=shared"
