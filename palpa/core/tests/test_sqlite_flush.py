@@ -44,7 +44,7 @@ def test_flush_empties_the_audit_log_and_keeps_its_triggers() -> None:
     assert AuditEvent.objects.filter(pk=again.pk).exists()
 
 
-def test_sqlite_runs_on_palpas_backend() -> None:
+def test_sqlite_runs_on_palpas_backend(db: None) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("this run uses PostgreSQL")
     assert connection.settings_dict["ENGINE"] == "palpa.core.sqlite"
