@@ -80,6 +80,7 @@ def configure_environment(database_url: str, data_dir: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "palpa.settings",
         "PALPA_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters, fresh each run
+        "PALPA_AUDIT_KEY": secrets.token_urlsafe(48),  # the audit MAC key (ADR 0008)
         "ALLOWED_HOSTS": HOST,
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,

@@ -74,6 +74,7 @@ def configure_environment(database_url: str, data_dir: Path) -> None:
             "DJANGO_SETTINGS_MODULE": "palpa.settings",
             "PALPA_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),
+            "PALPA_AUDIT_KEY": secrets.token_urlsafe(48),
             "ALLOWED_HOSTS": f"{HOST},testserver",
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url,

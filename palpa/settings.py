@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from palpa.audit.keys import key_problem as audit_key_problem
+from palpa.audit.keys import split_keys as split_audit_keys
 from palpa.core.keys import weakness
 from palpa.core.proxies import parse_networks
 
@@ -180,8 +182,13 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend whose flush, like PostgreSQL's TRUNCATE, leaves
+            # row triggers (the audit log's append-only ones) unfired (ADR 0008).
+            "ENGINE": "palpa.core.sqlite",
             "NAME": str(DATA_DIR / "palpa.sqlite3"),
+            # Tests: an in-memory database per process (Django's default for SQLite),
+            # named so, because pytest-django recognizes the default only by the ENGINE.
+            "TEST": {"NAME": ":memory:"},
             "OPTIONS": {
                 # IMMEDIATE: a write transaction takes the write lock at BEGIN, so two
                 # writers never deadlock on lock upgrade; they queue for busy_timeout.
@@ -326,6 +333,27 @@ PALPA_LICENSE_WARNING_DAYS = env_int("PALPA_LICENSE_WARNING_DAYS", 60)
 # Read and search audit entries are committed without waiting for the WAL flush (ADR 0005);
 # true makes them wait like every other entry.
 PALPA_AUDIT_SYNCHRONOUS_READS = env_bool("PALPA_AUDIT_SYNCHRONOUS_READS", False)
+# The audit key (ADR 0008): each entry's MAC and the checkpoints are made with it. It
+# never goes into the database. Required in production; development and test make one
+# once in <PALPA_DATA_DIR>/audit.key. Old keys verify entries made before a rotation.
+PALPA_AUDIT_KEY = env_str("PALPA_AUDIT_KEY", "")
+PALPA_AUDIT_OLD_KEYS = split_audit_keys(env_str("PALPA_AUDIT_OLD_KEYS", ""))
+if PRODUCTION and (_audit_key_problem := audit_key_problem(PALPA_AUDIT_KEY, secret_key=SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"Palpa refuses to start in production with this PALPA_AUDIT_KEY: {_audit_key_problem} "
+        "(make one with `palpa audit new-key`; set PALPA_AUDIT_KEY or PALPA_AUDIT_KEY_FILE)."
+    )
+# Signed checkpoints of every audit chain, appended outside the database by
+# `palpa audit checkpoint` and by the worker every PALPA_AUDIT_CHECKPOINT_MINUTES (0: off;
+# off by default in tests, which write their own).
+PALPA_AUDIT_CHECKPOINT_FILE = env_str(
+    "PALPA_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl")
+)
+PALPA_AUDIT_CHECKPOINT_MINUTES = env_int(
+    "PALPA_AUDIT_CHECKPOINT_MINUTES", 0 if PALPA_ENV == "test" else 15
+)
+if PALPA_AUDIT_CHECKPOINT_MINUTES < 0:
+    raise ImproperlyConfigured("PALPA_AUDIT_CHECKPOINT_MINUTES must be 0 (off) or more")
 # The patient's one-time link to fill outcome instruments before a visit.
 PALPA_INSTRUMENT_LINK_DAYS = env_int("PALPA_INSTRUMENT_LINK_DAYS", 7)
 PALPA_INSTRUMENT_LINK_RATE_LIMIT = env_int("PALPA_INSTRUMENT_LINK_RATE_LIMIT", 20)

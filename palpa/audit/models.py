@@ -2,8 +2,10 @@
 
 Each organization has its own chain: an entry's hash covers its own fields and the hash
 of the entry before it in that organization's chain, and ``AuditChainHead`` holds the
-chain's last sequence number and hash (so removing the newest entries is detected too).
-Rows are refused on update and delete by the model, the queryset and a database trigger.
+chain's last sequence number and hash. Each entry also carries a MAC of its hash made with
+a key that is not in the database, and signed checkpoints of the heads are kept outside
+it (ADR 0008), so that someone who can write to the database cannot re-forge the chain.
+Rows are refused on update and delete by the model, the queryset and database triggers.
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ class AuditEvent(models.Model):
     via = models.CharField(max_length=10, blank=True, help_text="web, api, cli, task")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # HMAC-SHA256 of ``hash`` with the audit key, which lives outside the database, and
+    # the id of the key that made it (ADR 0008). Empty on entries made before MACs.
+    mac = models.CharField(max_length=64, blank=True, default="")
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -1,69 +1,29 @@
-"""Writing and verifying the audit chain. ``record`` is the only way entries are made."""
+"""Writing the audit chain. ``record`` (and ``read_and_record``) are the only ways entries
+are made; ``palpa.audit.verification`` checks them (re-exported here)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from palpa.audit.chain import GENESIS, compute_hash, content_digest, in_chain, link_hash
 from palpa.audit.context import current
+from palpa.audit.keys import AuditKey, current_key
 from palpa.audit.models import AuditChainHead, AuditEvent
+
+# Verification lives in its own module; these names stay importable from here.
+from palpa.audit.verification import ChainReport, verify_all, verify_chain
 from palpa.core.db import hot_cursor
 from palpa.core.rows import insert
 
 if TYPE_CHECKING:  # audit sits below accounts: it names them only for types
     from palpa.accounts.models import Organization, User
 
-GENESIS = "0" * 64
 Action = AuditEvent.Action
-
-
-def _canonical(entry: AuditEvent) -> bytes:
-    """The entry's own content: every field but its place in the chain (seq, links)."""
-    body = {
-        "organization": entry.organization_id,
-        "at": entry.at.isoformat(),
-        "actor": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "patient_id": entry.patient_id,
-        "detail": entry.detail,
-        "client_address": entry.client_address,
-        "request_id": entry.request_id,
-        "via": entry.via,
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
-
-
-def content_digest(entry: AuditEvent) -> str:
-    return hashlib.sha256(_canonical(entry)).hexdigest()
-
-
-def link_hash(prev_hash: str, seq: int, digest: str) -> str:
-    """An entry's hash: SHA-256 of ``prev_hash:seq:content_digest`` (ADR 0004).
-
-    PostgreSQL computes the same expression inside the append statement
-    (``_PG_APPEND``); tests check that both agree.
-    """
-    return hashlib.sha256(f"{prev_hash}:{seq}:{digest}".encode()).hexdigest()
-
-
-def compute_hash(entry: AuditEvent) -> str:
-    return link_hash(entry.prev_hash, entry.seq, content_digest(entry))
-
-
-def _in_chain(organization_id: int | None) -> Q:
-    if organization_id is None:
-        return Q(organization__isnull=True)
-    return Q(organization_id=organization_id)
 
 
 def _locked_head(organization_id: int | None) -> tuple[int, int, str]:
@@ -92,7 +52,7 @@ def _locked_head(organization_id: int | None) -> tuple[int, int, str]:
                 organization_id=organization_id, last_seq=0, last_hash=GENESIS
             )
     except IntegrityError:  # another writer created it first
-        head = AuditChainHead.objects.select_for_update().get(_in_chain(organization_id))
+        head = AuditChainHead.objects.select_for_update().get(in_chain(organization_id))
     return head.pk, head.last_seq, head.last_hash
 
 
@@ -103,7 +63,8 @@ def _move_head(head_id: int, entry: AuditEvent) -> None:
         cursor.execute(sql, [entry.seq, entry.prev_hash, entry.hash, head_id])
 
 
-_CHAIN_FIELDS = ("seq", "prev_hash", "hash")
+# The entry's place in the chain and its MAC: set by the append, not by the caller.
+_CHAIN_FIELDS = ("seq", "prev_hash", "hash", "mac", "key_id")
 
 
 def _content_fields() -> list[Any]:
@@ -144,17 +105,29 @@ def _pg_append_ctes(organization_is_null: bool, asynchronous: bool, guard: str =
     )
 
 
+#: HMAC-SHA256 (RFC 2104) of the new entry's hash with PostgreSQL's built-in sha256():
+#: the parameters are the entry key XOR opad, then XOR ipad (``AuditKey.outer_pad``,
+#: ``inner_pad``); the key is shorter than a block, so no key hashing step (ADR 0008).
+PG_ENTRY_MAC = "encode(sha256(%s::bytea || sha256(%s::bytea || convert_to(h.hash, 'UTF8'))), 'hex')"
+
+
 def _pg_insert_sql(asynchronous: bool, returning: str) -> str:
-    """The INSERT of the entry, linked by ``h`` (see ``_pg_append_ctes``)."""
+    """The INSERT of the entry, linked by ``h`` (see ``_pg_append_ctes``) and signed
+    (``PG_ENTRY_MAC``). Parameters: the content values, the two pads, the key id."""
     quote = connection.ops.quote_name
     event = quote(AuditEvent._meta.db_table)
     columns = [quote(str(f.column)) for f in _content_fields()]
     return (
-        f"INSERT INTO {event} ({', '.join(columns)}, seq, prev_hash, hash)"  # noqa: S608
-        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash"
+        f"INSERT INTO {event} ({', '.join(columns)}, seq, prev_hash, hash, mac, key_id)"  # noqa: S608
+        f" SELECT {', '.join(['%s'] * len(columns))}, h.seq, h.prev_hash, h.hash,"
+        f" {PG_ENTRY_MAC}, %s"
         f" FROM h{', c' if asynchronous else ''}"
         f" RETURNING {returning}"
     )
+
+
+def _signing_params(key: AuditKey) -> list[Any]:
+    return [key.outer_pad, key.inner_pad, key.key_id]
 
 
 def _pg_append_sql(organization_is_null: bool, asynchronous: bool = False) -> str:
@@ -169,7 +142,7 @@ def _pg_append_sql(organization_is_null: bool, asynchronous: bool = False) -> st
     request does not wait for the WAL flush of a read's audit entry.
     """
     ctes = _pg_append_ctes(organization_is_null, asynchronous)
-    return f"WITH {ctes} {_pg_insert_sql(asynchronous, 'id, seq, prev_hash, hash')}"
+    return f"WITH {ctes} {_pg_insert_sql(asynchronous, 'id, seq, prev_hash, hash, mac')}"
 
 
 _PG_APPEND: dict[tuple[bool, bool], str] = {}
@@ -188,33 +161,40 @@ def _commits_asynchronously(entry: AuditEvent) -> bool:
     )
 
 
-def _append_postgresql(entry: AuditEvent, digest: str) -> bool:
-    """Link and insert in one round trip; False when the chain has no head row yet."""
-    key = (entry.organization_id is None, _commits_asynchronously(entry))
-    org_null = key[0]
-    sql = _PG_APPEND.get(key)
+def _append_postgresql(entry: AuditEvent, digest: str, key: AuditKey) -> bool:
+    """Link, sign and insert in one round trip; False when the chain has no head row yet."""
+    variant = (entry.organization_id is None, _commits_asynchronously(entry))
+    org_null = variant[0]
+    sql = _PG_APPEND.get(variant)
     if sql is None:
-        sql = _PG_APPEND[key] = _pg_append_sql(*key)
+        sql = _PG_APPEND[variant] = _pg_append_sql(*variant)
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
-    params = [digest, *([] if org_null else [entry.organization_id]), *values]
+    params = [
+        digest,
+        *([] if org_null else [entry.organization_id]),
+        *values,
+        *_signing_params(key),
+    ]
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return False
     entry.pk, entry.seq, entry.prev_hash, entry.hash = int(row[0]), int(row[1]), row[2], row[3]
+    entry.mac, entry.key_id = row[4], key.key_id
     entry._state.adding = False  # from here on the model refuses to save it again
     entry._state.db = connection.alias
     return True
 
 
-def _append_locked(entry: AuditEvent, digest: str) -> None:
-    """Lock the head, link, insert, move the head: three statements (SQLite)."""
+def _append_locked(entry: AuditEvent, digest: str, key: AuditKey) -> None:
+    """Lock the head, link, sign, insert, move the head: three statements (SQLite)."""
     with transaction.atomic():
         head_id, last_seq, last_hash = _locked_head(entry.organization_id)
         entry.seq = last_seq + 1
         entry.prev_hash = last_hash
         entry.hash = link_hash(last_hash, entry.seq, digest)
+        entry.mac, entry.key_id = key.entry_mac(entry.hash), key.key_id
         insert(entry, connection.alias)  # as save() would, without compiling the INSERT
         _move_head(head_id, entry)
 
@@ -256,16 +236,17 @@ def _entry(
 
 
 def _append(entry: AuditEvent, digest: str) -> None:
+    key = current_key()
     if connection.vendor == "postgresql":
-        if not _append_postgresql(entry, digest):
+        if not _append_postgresql(entry, digest, key):
             with transaction.atomic():
                 _locked_head(entry.organization_id)  # creates the chain's head (first entry)
-            if not _append_postgresql(entry, digest):  # pragma: no cover - head just made
+            if not _append_postgresql(entry, digest, key):  # pragma: no cover - head just made
                 raise RuntimeError(
                     f"audit chain head for organization {entry.organization_id} is missing"
                 )
     else:
-        _append_locked(entry, digest)
+        _append_locked(entry, digest, key)
 
 
 def record(
@@ -359,7 +340,12 @@ def read_and_record(
     if sql is None:
         sql = _PG_READ[key] = _pg_read_sql(*key)
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _content_fields()]
-    append_params = [digest, *([] if org_null else [entry.organization_id]), *values]
+    append_params = [
+        digest,
+        *([] if org_null else [entry.organization_id]),
+        *values,
+        *_signing_params(current_key()),
+    ]
     with hot_cursor() as cursor:
         cursor.execute(sql, [*params, *append_params])
         found = cursor.fetchone()
@@ -370,51 +356,15 @@ def read_and_record(
     return tuple(found[:-1])
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    organization_id: int | None
-    entries: int
-    ok: bool
-    broken_at_seq: int | None = None
-    reason: str = ""
-
-
-def verify_chain(organization_id: int | None) -> ChainReport:
-    """Recompute one chain; report the first entry whose link or content does not hold."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    entries = AuditEvent.objects.filter(_in_chain(organization_id)).order_by("seq").iterator(2000)
-    for entry in entries:
-        count += 1
-        if entry.seq != expected_seq:
-            return ChainReport(
-                organization_id, count, False, expected_seq, f"entry #{expected_seq} is missing"
-            )
-        if entry.prev_hash != prev:
-            return ChainReport(
-                organization_id, count, False, entry.seq, "its link to the entry before is broken"
-            )
-        if compute_hash(entry) != entry.hash:
-            return ChainReport(
-                organization_id, count, False, entry.seq, "its content was changed after writing"
-            )
-        prev = entry.hash
-        expected_seq += 1
-    head = AuditChainHead.objects.filter(_in_chain(organization_id)).first()
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
-        return ChainReport(
-            organization_id,
-            count,
-            False,
-            expected_seq,
-            f"the chain ends at #{expected_seq - 1} but its head says #{head.last_seq}: "
-            "newest entries were removed",
-        )
-    return ChainReport(organization_id, count, True)
-
-
-def verify_all() -> list[ChainReport]:
-    org_ids: set[int | None] = set(AuditChainHead.objects.values_list("organization_id", flat=True))
-    org_ids |= set(AuditEvent.objects.values_list("organization_id", flat=True).distinct())
-    return [verify_chain(org_id) for org_id in sorted(org_ids, key=lambda v: (v is None, v or 0))]
+__all__ = [
+    "GENESIS",
+    "Action",
+    "ChainReport",
+    "compute_hash",
+    "content_digest",
+    "link_hash",
+    "read_and_record",
+    "record",
+    "verify_all",
+    "verify_chain",
+]

@@ -36,6 +36,8 @@ ALLOWED = {
     ("audit/views.py", "accounts"): "the owner's audit log page checks the User",
     ("audit/management/commands/audit.py", "accounts"): "verify names the organizations",
     ("audit/", "core"): "core's database and view plumbing sits below audit",
+    ("core/backup.py", "audit"): "a backup's manifest records the audit chain heads; restore "
+    "records the restore in the audit checkpoints and verifies the chains",
 }
 
 

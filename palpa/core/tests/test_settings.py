@@ -14,12 +14,14 @@ from palpa import settings as palpa_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 STRONG_KEY = "k" * 20 + "-production-secret-key-for-tests-only-0123456789"
+AUDIT_KEY = "Tq8-audit-key-for-the-settings-tests-Vb3Nm6Lp0Zx4Wc7"
 
 
 def _palpa(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PALPA_", "DJANGO_"))}
     base.pop("DATABASE_URL", None)
     base.pop("SECRET_KEY", None)
+    base.pop("PALPA_AUDIT_KEY", None)
     return subprocess.run(
         [sys.executable, "-m", "palpa.cli", *args],
         cwd=ROOT,
@@ -90,9 +92,34 @@ def test_check_deploy_reports_nothing_in_production(tmp_path: Path) -> None:
         PALPA_ENV="production",
         ALLOWED_HOSTS="palpa.example",
         SECRET_KEY_FILE=str(key_file),
+        PALPA_AUDIT_KEY=AUDIT_KEY,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("audit_key", "reason"),
+    [
+        ("", "it is not set"),
+        ("x" * 60, "it uses fewer than 12 different characters"),
+        (STRONG_KEY, "it is the same as SECRET_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_a_strong_audit_key(
+    tmp_path: Path, audit_key: str, reason: str
+) -> None:
+    key_file = tmp_path / "secret"
+    key_file.write_text(STRONG_KEY + "\n")
+    result = _palpa(
+        "check",
+        PALPA_ENV="production",
+        ALLOWED_HOSTS="palpa.example",
+        SECRET_KEY_FILE=str(key_file),
+        PALPA_AUDIT_KEY=audit_key,
+    )
+    assert result.returncode != 0
+    assert "refuses to start in production with this PALPA_AUDIT_KEY: " + reason in result.stderr
 
 
 def test_development_check_deploy_does_warn_so_the_production_test_means_something() -> None:

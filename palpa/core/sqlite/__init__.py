@@ -1,0 +1,3 @@
+"""Django's SQLite backend, with ``flush`` emptying tables as PostgreSQL's TRUNCATE does.
+
+See ``base.py``."""
