@@ -248,6 +248,21 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
         },
     ).content.decode()
     assert 'id="id_goal-target_value_error"' in missing_target
+    # 6 -> 5 is inside the NPRS MDC of 2 (Childs 2005): refused on the target field.
+    too_close = client.post(
+        reverse("care:plan_add", args=[plan.public_id, "goal"]),
+        {
+            "goal-statement": "Pain at most 5.",
+            "goal-measure": "instrument:NPRS",
+            "goal-target_kind": "value",
+            "goal-target_value": "5",
+            "goal-due_on": due,
+        },
+    ).content.decode()
+    assert 'id="id_goal-target_value_error"' in too_close
+    assert "MDC of 2 points (Childs 2005)" in too_close
+    assert "could never be shown to be reached" in too_close
+    assert not plan.goals.exists()
     client.post(
         reverse("care:plan_add", args=[plan.public_id, "goal"]),
         {
