@@ -292,9 +292,14 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
     )
     page = _page(client, url)
     assert "Achieved" in page
+    # Which threshold made the change meaningful is shown beside the status (issue 18).
+    decided = "Clinically meaningful change, decided by the absolute threshold"
+    assert decided in page
     chart = _page(client, reverse("patients:detail", args=[patient.public_id]))
     assert "Pain at most 3." in chart
     assert "Achieved" in chart
+    assert decided in chart
+    assert "Baseline ± MDC (2)" in chart  # the trend's band is the noise band
     assert 'class="trend-svg"' in chart
     assert ' style="' not in chart
     refused = client.post(
@@ -306,7 +311,9 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
     )
     plan.refresh_from_db()
     assert plan.status == "completed"
-    assert "Discharged" in _page(client, url)
+    discharged = _page(client, url)
+    assert "Discharged" in discharged
+    assert decided in discharged
 
 
 def test_the_trend_chart_is_an_svg_image(
