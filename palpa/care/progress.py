@@ -397,15 +397,14 @@ def goal_status(goal: Goal, series: Sequence[Point], today: dt.date) -> GoalProg
     band = judged.band
     shortfall = round(expected - improvement, 9)
     behind = shortfall >= band - _EPSILON if band is not None else shortfall > _EPSILON
-    if band is not None and band <= 0:  # pragma: no cover - thresholds are positive
-        behind = shortfall > _EPSILON
     noise = (
         f"{judged.basis} {_fmt(band)} {unit}" if band is not None else "no known measurement error"
     )
     status: Status
     if reached:
         status = "achieved"
-        reason = f"Target reached beyond measurement error ({noise}): {where}."
+        beyond = f" beyond measurement error ({noise})" if band is not None else ""
+        reason = f"Target reached{beyond}: {where}."
     elif today > goal.due_on:
         status = "not_achieved"
         reason = f"The due date has passed without reaching the target: {where}."
