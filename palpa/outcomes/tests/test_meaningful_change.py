@@ -115,9 +115,19 @@ def test_improvement_follows_the_direction_and_flags_only_past_both_thresholds(
     assert reverse.improvement == -result.improvement
     if result.meaningful:
         assert result.mcid is not None
-        assert result.improvement >= result.mcid.value
-        if result.mdc is not None:
-            assert result.improvement >= result.mdc.value
+        if result.decided_by == "absolute":
+            assert result.improvement >= result.mcid.value
+            if result.mdc is not None:
+                assert result.improvement >= result.mdc.value
+        else:
+            # Ostelo's "or 30 %": only where the source gives a relative threshold.
+            assert result.decided_by == "relative"
+            assert result.relative is not None
+            assert result.relative.met
+            room = before - instrument.range_min
+            if instrument.higher_is_better:
+                room = instrument.range_max - before
+            assert result.improvement >= result.relative.value / 100 * room - 1e-9
     if result.mcid is None:
         assert result.meaningful is None
 
