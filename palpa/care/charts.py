@@ -1,7 +1,8 @@
 """Outcome trend charts as plain SVG: one chart per goal's measure (ADR 0006).
 
-The chart shows the baseline and every later measurement, the MCID band around the
-baseline (baseline plus or minus the instrument's default MCID, when it has one), the
+The chart shows the baseline and every later measurement, the noise band around the
+baseline (baseline plus or minus the measurement error the goal status uses: the MDC, or
+the MCID where no MDC is known; ``band_label`` names it), the
 goal's target as a dashed line and its due date as a dotted one. Pure: the caller passes
 the points; the same SVG goes into the chart page and the physician's PDF.
 """
@@ -32,9 +33,10 @@ class TrendChart:
     series: Sequence[Point]
     target: float
     due_on: dt.date
-    mcid: float | None  # the band's half-width, when the instrument has a default MCID
+    mcid: float | None  # the band's half-width (the noise band), when one is known
     low: float | None = None  # the measure's range, for the y axis
     high: float | None = None
+    band_label: str = "MCID"  # what the band is: "MDC", or "MCID" where no MDC is known
 
 
 def mcid_of(instrument: str) -> float | None:
@@ -42,6 +44,19 @@ def mcid_of(instrument: str) -> float | None:
         return None
     threshold = get_instrument(instrument).change_defaults.mcid
     return None if threshold is None else float(threshold.value)
+
+
+def noise_band_of(instrument: str, *, activity: bool = False) -> tuple[float | None, str]:
+    """The band the goal status treats as no detectable change: the MDC (one PSFS activity:
+    the single-activity MDC), or the MCID where no MDC is known."""
+    if not instrument:
+        return None, ""
+    defaults = get_instrument(instrument).defaults_for(activity=activity)
+    if defaults.mdc is not None:
+        return float(defaults.mdc.value), "MDC"
+    if defaults.mcid is not None:
+        return float(defaults.mcid.value), "MCID"
+    return None, ""
 
 
 WIDTH, HEIGHT = 600, 300
@@ -170,7 +185,7 @@ def render_svg(chart: TrendChart) -> str:
         )
     legend = [("line", ACCENT, "", chart.title), ("line", TARGET, "6 4", "Target")]
     if chart.mcid is not None:
-        legend.append(("band", BAND, "", f"Baseline ± MCID ({_number(chart.mcid)})"))
+        legend.append(("band", BAND, "", f"Baseline ± {chart.band_label} ({_number(chart.mcid)})"))
     lx, ly = LEFT + plot_w - 190, TOP + 6
     out.append(
         f'<rect x="{lx - 6}" y="{ly - 4}" width="196" height="{len(legend) * 16 + 6}"'

@@ -311,6 +311,10 @@ def progress_out(report: services.PlanProgress) -> dict[str, Any]:
                 "required": result.required,
                 "expected": result.expected,
                 "meaningful": result.meaningful,
+                "decided_by": result.decided_by,
+                "detected": result.detected,
+                "noise_band": result.noise_band,
+                "noise_basis": result.noise_basis,
                 "meaningful_explanation": result.meaningful_explanation,
                 "thresholds": [
                     {

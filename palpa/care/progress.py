@@ -2,23 +2,32 @@
 
 A goal is a predetermined result: a measure (an instrument's score, one PSFS activity, or
 one range of motion), its baseline, a target and a due date. ``goal_status`` reads the
-measurements taken since the baseline and says where the goal stands today:
+measurements taken since the baseline and says where the goal stands today. It is the one
+place the rules live; every page, report, API and FHIR resource that shows a goal's status
+gets it from here (through ``care.services.goal_progress``).
 
-- **achieved**: the latest measurement reaches the target (for a "meaningful change"
-  target: the change from baseline reaches both the MCID and the MDC);
-- **not achieved**: the due date has passed and the latest measurement does not reach it;
-- **on track**: the latest measurement is at or ahead of the straight line from the
-  baseline (at the baseline date) to the target (at the due date), read on the date it
-  was taken;
-- **at risk**: behind that line, or worse than the baseline.
+First the change from baseline to the latest measurement is judged against measurement
+error (``palpa.outcomes.scoring.meaningful_change``; for ROM ``compare_rom``): it is
+*better* or *worse* only when its size reaches the noise band (the MDC; one PSFS activity
+uses the single-activity MDC), or, for an improvement, the relative threshold where the
+source gives one (Ostelo 2008). Inside the band it is *no detectable change*. Then:
+
+- **achieved**: the target is reached *and* the change is detectably better (for a
+  "meaningful change" target: the change is clinically meaningful). A target reached by a
+  change inside the noise band is not achieved;
+- **not achieved**: the due date has passed without that;
+- **at risk**: detectably worse than the baseline, or behind the straight line from the
+  baseline (at the baseline date) to the target (at the due date) by at least the noise
+  band, read on the date of the latest measurement;
+- **on track**: detectably better and not behind that line;
+- **no detectable change**: neither better nor worse beyond measurement error, and not
+  behind the line by more than the noise (also a goal not measured since its baseline).
 
 The direction of the instrument is respected (for the ODI lower is better, for the LEFS
-and the PSFS higher is better; range of motion improves upwards). Whether a change is
-*clinically meaningful* is ``palpa.outcomes.scoring.meaningful_change``: it must reach
-both the instrument's MCID and its MDC, and the thresholds applied, with their sources,
-are returned. For range of motion the reference's rule applies instead
-(``compare_rom``): the same rater, instrument and position, and a change larger than the
-clinic's local MDC.
+and the PSFS higher is better; range of motion improves upwards). For range of motion the
+reference's rule applies (``compare_rom``): the same rater, instrument and position, and a
+change larger than the clinic's local MDC; a measurement by another rater, instrument or
+position is never counted as a change.
 
 ``non_responder`` raises the alert the reference asks for: no meaningful change on the
 primary measure after N signed treatment notes (6 unless the caller says otherwise).
@@ -32,19 +41,32 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from palpa.outcomes.library import get_instrument
-from palpa.outcomes.scoring import compare_rom, meaningful_change
+from palpa.outcomes.scoring import compare_rom, detectable_improvement, meaningful_change
 
-Status = Literal["achieved", "on_track", "at_risk", "not_achieved"]
+Status = Literal["achieved", "on_track", "no_change", "at_risk", "not_achieved"]
+Detected = Literal["better", "worse", "none"]
 MeasureKind = Literal["instrument", "psfs_activity", "rom"]
 TargetKind = Literal["value", "meaningful_change"]
 
 # Worst first: a higher rank is a better status.
-STATUS_RANK: dict[str, int] = {"not_achieved": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
+STATUS_RANK: dict[str, int] = {
+    "not_achieved": 0,
+    "at_risk": 1,
+    "no_change": 2,
+    "on_track": 3,
+    "achieved": 4,
+}
 STATUS_LABELS: dict[str, str] = {
     "achieved": "Achieved",
     "on_track": "On track",
+    "no_change": "No detectable change",
     "at_risk": "At risk",
     "not_achieved": "Not achieved by the due date",
+}
+DECIDED_BY_LABELS: dict[str, str] = {
+    "absolute": "absolute threshold (MCID and MDC in points)",
+    "relative": "relative threshold (percent of the baseline)",
+    "local_mdc": "the clinic's local MDC for this range of motion",
 }
 DEFAULT_NON_RESPONDER_NOTES = 6
 _EPSILON = 1e-9
@@ -86,6 +108,11 @@ class Goal:
             return True
         return get_instrument(self.instrument).higher_is_better
 
+    @property
+    def activity(self) -> bool:
+        """One PSFS activity: judged by the single-activity thresholds."""
+        return self.measure == "psfs_activity"
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -118,10 +145,21 @@ class GoalProgress:
     thresholds: tuple[Threshold, ...] = field(default_factory=tuple)
     thresholds_reason: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Beyond measurement error: "better", "worse" or "none" (inside the noise band).
+    detected: Detected = "none"
+    noise_band: float | None = None  # the size a change must reach to count
+    noise_basis: str = ""  # "MDC", "MCID (no MDC known)", "local MDC", or "" (none known)
+    # Which threshold made the change count as meaningful: "absolute" (points), "relative"
+    # (percent of the baseline, Ostelo 2008), "local_mdc" (ROM); None when it is not.
+    decided_by: str | None = None
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def decided_by_label(self) -> str:
+        return DECIDED_BY_LABELS.get(self.decided_by or "", "")
 
     @property
     def rank(self) -> int:
@@ -132,14 +170,17 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def meaningful_change_target(instrument: str, baseline: float) -> tuple[float, str]:
+def meaningful_change_target(
+    instrument: str, baseline: float, *, activity: bool = False
+) -> tuple[float, str]:
     """The value a "change of at least the MCID" target means: baseline moved, in the
-    direction of improvement, by the larger of the instrument's default MCID and MDC.
+    direction of improvement, by the larger of the instrument's default MCID and MDC (one
+    PSFS activity: the single-activity ones).
 
     Raises GoalError when the instrument has no MCID, or the target leaves its range.
     """
     definition = get_instrument(instrument)
-    defaults = definition.change_defaults
+    defaults = definition.defaults_for(activity=activity)
     if defaults.mcid is None:
         raise GoalError(
             "target_kind",
@@ -189,9 +230,54 @@ def check_target(goal: Goal) -> None:
         )
     if goal.due_on <= goal.baseline.on:
         raise GoalError("due_on", "The due date comes after the baseline measurement.")
+    if goal.target_kind == "value":
+        _check_detectable_target(goal)
 
 
-def _meaningful(goal: Goal, latest: Point) -> tuple[bool | None, str, tuple[Threshold, ...], str]:
+def _check_detectable_target(goal: Goal) -> None:
+    """Refuse a value target closer to the baseline than measurement error: reaching it
+    could never be told from noise (reference A2), so the goal would not be measurable."""
+    sign = 1.0 if goal.higher_is_better else -1.0
+    required = round(sign * (goal.target - goal.baseline.value), 9) + 0.0
+    direction = "higher" if goal.higher_is_better else "lower"
+    if goal.measure == "rom":
+        mdc = goal.rom_local_mdc
+        if mdc is not None and required <= mdc:
+            edge = goal.baseline.value + mdc
+            raise GoalError(
+                "target_value",
+                f"The target {_fmt(goal.target)} is {_fmt(required)} degrees from the baseline "
+                f"{_fmt(goal.baseline.value)}; the local MDC is {_fmt(mdc)} degrees and a change "
+                "must be larger than it to be told from measurement error (reference B). Set "
+                f"a target above {_fmt(edge)} degrees, or no local MDC.",
+            )
+        return
+    ok, rule = detectable_improvement(
+        goal.instrument, goal.baseline.value, required, activity=goal.activity
+    )
+    if not ok:
+        raise GoalError(
+            "target_value",
+            f"The target {_fmt(goal.target)} is only {_fmt(required)} points from the baseline "
+            f"{_fmt(goal.baseline.value)}: {rule} A target that close could never be shown to "
+            f"be reached; set one further from the baseline ({direction} is better).",
+        )
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    detected: Detected
+    band: float | None
+    basis: str
+    meaningful: bool | None
+    explanation: str
+    thresholds: tuple[Threshold, ...]
+    thresholds_reason: str
+    decided_by: str | None
+
+
+def _judge(goal: Goal, latest: Point) -> _Judgement:
+    """The change from the baseline to ``latest``, judged against measurement error."""
     if goal.measure == "rom":
         base = goal.baseline
         comparison = compare_rom(
@@ -214,11 +300,33 @@ def _meaningful(goal: Goal, latest: Point) -> tuple[bool | None, str, tuple[Thre
                     met=bool(comparison.beyond_error),
                 ),
             )
+        detected: Detected
+        if not comparison.comparable:
+            detected = "none"
+        elif comparison.beyond_error is None:  # no local MDC: every change is a change
+            detected = (
+                "better" if comparison.change > 0 else "worse" if comparison.change < 0 else "none"
+            )
+        elif comparison.beyond_error:
+            detected = "better" if comparison.change > 0 else "worse"
+        else:
+            detected = "none"
         meaningful = None
         if comparison.beyond_error is not None:
             meaningful = comparison.beyond_error and comparison.change > 0
-        return meaningful, comparison.reason, thresholds, "Reference B: compare_rom."
-    result = meaningful_change(goal.instrument, goal.baseline.value, latest.value)
+        return _Judgement(
+            detected=detected,
+            band=goal.rom_local_mdc if comparison.comparable else None,
+            basis="local MDC" if goal.rom_local_mdc is not None and comparison.comparable else "",
+            meaningful=meaningful,
+            explanation=comparison.reason,
+            thresholds=thresholds,
+            thresholds_reason="Reference B: compare_rom.",
+            decided_by="local_mdc" if meaningful else None,
+        )
+    result = meaningful_change(
+        goal.instrument, goal.baseline.value, latest.value, activity=goal.activity
+    )
     applied = tuple(
         Threshold(
             kind=t.kind,
@@ -228,10 +336,19 @@ def _meaningful(goal: Goal, latest: Point) -> tuple[bool | None, str, tuple[Thre
             citation=t.citation,
             met=t.met,
         )
-        for t in (result.mcid, result.mdc)
+        for t in (result.mcid, result.mdc, result.relative)
         if t is not None
     )
-    return result.meaningful, result.explanation, applied, result.thresholds_reason
+    return _Judgement(
+        detected=result.detected,
+        band=result.noise_band,
+        basis=result.noise_basis,
+        meaningful=result.meaningful,
+        explanation=result.explanation,
+        thresholds=applied,
+        thresholds_reason=result.thresholds_reason,
+        decided_by=result.decided_by,
+    )
 
 
 def goal_status(goal: Goal, series: Sequence[Point], today: dt.date) -> GoalProgress:
@@ -246,49 +363,79 @@ def goal_status(goal: Goal, series: Sequence[Point], today: dt.date) -> GoalProg
     elapsed = (latest.on - goal.baseline.on).days
     fraction = 1.0 if span <= 0 else min(max(elapsed / span, 0.0), 1.0)
     expected = round(required * fraction, 9) + 0.0
-    meaningful, explanation, thresholds, thresholds_reason = _meaningful(goal, latest)
+    judged = _judge(goal, latest)
     notes: list[str] = []
-    if goal.target_kind == "meaningful_change":
-        reached = bool(meaningful) if goal.measure != "rom" else improvement >= required - _EPSILON
+    target_met = improvement >= required - _EPSILON
+    if goal.target_kind == "meaningful_change" and goal.measure != "rom":
+        reached = bool(judged.meaningful)
     else:
-        reached = improvement >= required - _EPSILON
+        reached = target_met and judged.detected == "better"
     if not taken:
         notes.append("No measurement since the baseline.")
-    if goal.target_kind == "value" and reached and meaningful is False:
+    if target_met and not reached:
+        notes.append(
+            "The target value is reached, but the change is inside measurement error "
+            f"({judged.basis or 'no comparable measurement'}"
+            f"{f' {_fmt(judged.band)}' if judged.band is not None else ''}), so it is not "
+            "counted as achieved."
+        )
+    if goal.target_kind == "value" and reached and judged.meaningful is False:
         notes.append(
             "The target is reached, but the change is below the instrument's thresholds "
             "for a clinically meaningful change."
+        )
+    if reached and judged.decided_by == "relative":
+        notes.append(
+            "Counted by the relative threshold (percent of the baseline, Ostelo 2008): the "
+            "change is under the absolute MCID or MDC in points."
         )
     unit = "degrees" if goal.measure == "rom" else "points"
     where = (
         f"latest {_fmt(latest.value)} on {latest.on.isoformat()}, baseline "
         f"{_fmt(goal.baseline.value)}, target {_fmt(goal.target)} by {goal.due_on.isoformat()}"
     )
+    band = judged.band
+    shortfall = round(expected - improvement, 9)
+    behind = shortfall >= band - _EPSILON if band is not None else shortfall > _EPSILON
+    noise = (
+        f"{judged.basis} {_fmt(band)} {unit}" if band is not None else "no known measurement error"
+    )
     status: Status
     if reached:
         status = "achieved"
-        reason = f"Target reached: {where}."
+        beyond = f" beyond measurement error ({noise})" if band is not None else ""
+        reason = f"Target reached{beyond}: {where}."
     elif today > goal.due_on:
         status = "not_achieved"
         reason = f"The due date has passed without reaching the target: {where}."
-    elif improvement >= expected - _EPSILON:
+    elif judged.detected == "worse":
+        status = "at_risk"
+        reason = (
+            f"Worse than the baseline beyond measurement error ({noise}; made "
+            f"{_fmt(improvement)} {unit} of improvement): {where}."
+        )
+    elif behind and taken:
+        status = "at_risk"
+        reason = (
+            f"Behind the straight line to the target by more than measurement error "
+            f"(expected {_fmt(expected)} {unit} of improvement by {latest.on.isoformat()}, "
+            f"made {_fmt(improvement)}; {noise}): {where}."
+        )
+    elif judged.detected == "better":
         status = "on_track"
         reason = (
-            f"At or ahead of the straight line to the target (expected {_fmt(expected)} "
-            f"{unit} of improvement by {latest.on.isoformat()}, made {_fmt(improvement)}): "
-            f"{where}."
+            f"Better than the baseline beyond measurement error and not behind the straight "
+            f"line to the target (expected {_fmt(expected)} {unit} of improvement by "
+            f"{latest.on.isoformat()}, made {_fmt(improvement)}; {noise}): {where}."
         )
     else:
-        status = "at_risk"
-        behind = (
-            "Worse than the baseline"
-            if improvement < 0
-            else "Behind the straight line to the target"
-        )
+        status = "no_change"
         reason = (
-            f"{behind} (expected {_fmt(expected)} {unit} of improvement by "
-            f"{latest.on.isoformat()}, made {_fmt(improvement)}): {where}."
-        )
+            "Not measured since the baseline"
+            if not taken
+            else f"No detectable change: the change of {_fmt(improvement)} {unit} is inside "
+            f"measurement error ({noise}), neither better nor worse"
+        ) + f": {where}."
     return GoalProgress(
         status=status,
         label=goal.label,
@@ -304,11 +451,15 @@ def goal_status(goal: Goal, series: Sequence[Point], today: dt.date) -> GoalProg
         improvement=improvement,
         required=required,
         expected=expected,
-        meaningful=meaningful,
-        meaningful_explanation=explanation,
-        thresholds=thresholds,
-        thresholds_reason=thresholds_reason,
+        meaningful=judged.meaningful,
+        meaningful_explanation=judged.explanation,
+        thresholds=judged.thresholds,
+        thresholds_reason=judged.thresholds_reason,
         notes=tuple(notes),
+        detected=judged.detected,
+        noise_band=band,
+        noise_basis=judged.basis,
+        decided_by=judged.decided_by,
     )
 
 

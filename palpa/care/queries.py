@@ -162,9 +162,13 @@ def goal_chart_points(goal: Goal, series: list[progress.Point] | None = None) ->
     """The goal's measurements as a trend chart (MCID band, target, due date): the one
     source of the chart on the care pages and in the physician's report. ``series`` is
     ``goal_series(goal)`` when the caller has read it already."""
-    instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
+    activity = goal.measure_kind == Goal.Measure.PSFS_ACTIVITY
+    instrument = "PSFS" if activity else goal.instrument
     low: float | None = None
     high: float | None = None
+    band, band_label = charts.noise_band_of(instrument, activity=activity)
+    if goal.measure_kind == Goal.Measure.ROM and goal.rom_local_mdc is not None:
+        band, band_label = goal.rom_local_mdc, "local MDC"
     if instrument:
         found = get_instrument(instrument)
         low, high = float(found.range_min), float(found.range_max)
@@ -175,7 +179,8 @@ def goal_chart_points(goal: Goal, series: list[progress.Point] | None = None) ->
         series=goal_series(goal) if series is None else series,
         target=goal.target_value,
         due_on=goal.due_on,
-        mcid=charts.mcid_of(instrument),
+        mcid=band,
+        band_label=band_label or "MCID",
         low=low,
         high=high,
     )

@@ -427,6 +427,17 @@ class GoalOutcomeOut(Schema):
     status: str
     status_label: str
     meaningful: bool | None
+    decided_by: str | None = Field(
+        None,
+        description="Which threshold made the change meaningful: absolute (points), relative "
+        "(percent of the baseline, Ostelo 2008) or local_mdc (ROM); null when it is not "
+        "(or for discharges recorded before Palpa stored it)",
+    )
+    detected: str | None = Field(
+        None, description="better, worse or none (inside measurement error)"
+    )
+    noise_band: float | None = None
+    noise_basis: str = ""
     explanation: str
     thresholds: list[ThresholdOut]
     reason: str
@@ -504,6 +515,19 @@ class GoalProgressOut(Schema):
     required: float
     expected: float
     meaningful: bool | None
+    decided_by: Literal["absolute", "relative", "local_mdc"] | None = Field(
+        description="Which threshold made the change meaningful: absolute (MCID and MDC in "
+        "points), relative (percent of the baseline, Ostelo 2008) or local_mdc (ROM); null "
+        "when the change is not meaningful"
+    )
+    detected: Literal["better", "worse", "none"] = Field(
+        description="The change from baseline judged against measurement error: better or "
+        "worse beyond the noise band, or none (no detectable change)"
+    )
+    noise_band: float | None = Field(
+        description="The size a change must reach to count (the MDC; without one, the MCID)"
+    )
+    noise_basis: str
     meaningful_explanation: str
     thresholds: list[AppliedThresholdOut]
     thresholds_reason: str

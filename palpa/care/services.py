@@ -1427,6 +1427,48 @@ def pure_goal(goal: Goal) -> progress.Goal:
     )
 
 
+def goal_progress(
+    goal: Goal, on: dt.date, series: list[progress.Point] | None = None
+) -> progress.GoalProgress:
+    """The goal's status on ``on``: the one place every page, report, API and FHIR resource
+    gets it from (the rules are ``progress.goal_status``, pure). ``series`` is
+    ``queries.goal_series(goal)`` when the caller has read it already."""
+    points = queries.goal_series(goal) if series is None else series
+    return progress.goal_status(pure_goal(goal), points, on)
+
+
+def goal_outcome(goal: Goal, result: progress.GoalProgress) -> dict[str, Any]:
+    """A goal's status as data: what a discharge stores, and what the API, the reports and
+    FHIR show beside the status (which threshold decided, the noise band)."""
+    return {
+        "goal": str(goal.public_id),
+        "statement": goal.statement,
+        "measure": goal.measure_label,
+        "primary": goal.is_primary,
+        "baseline": result.baseline,
+        "baseline_on": result.baseline_on.isoformat(),
+        "latest": result.latest,
+        "latest_on": result.latest_on.isoformat(),
+        "target": result.target,
+        "target_basis": goal.target_basis,
+        "due_on": result.due_on.isoformat(),
+        "status": result.status,
+        "status_label": result.status_label,
+        "meaningful": result.meaningful,
+        "decided_by": result.decided_by,
+        "decided_by_label": result.decided_by_label,
+        "detected": result.detected,
+        "noise_band": result.noise_band,
+        "noise_basis": result.noise_basis,
+        "explanation": result.meaningful_explanation,
+        "thresholds": [
+            {"kind": t.kind, "value": t.value, "source": t.source, "met": t.met}
+            for t in result.thresholds
+        ],
+        "reason": result.reason,
+    }
+
+
 def add_goal(
     *,
     actor: User,
@@ -1581,10 +1623,11 @@ def _goal_target(goal: Goal, target_value: float | None, errors: dict[str, list[
         if target_value is not None:
             errors["target_value"] = ["Leave the value empty: the MCID sets the target."]
             return
-        instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
+        activity = goal.measure_kind == Goal.Measure.PSFS_ACTIVITY
+        instrument = "PSFS" if activity else goal.instrument
         try:
             goal.target_value, goal.target_basis = progress.meaningful_change_target(
-                instrument, goal.baseline_value
+                instrument, goal.baseline_value, activity=activity
             )
         except progress.GoalError as exc:
             errors[exc.field] = [str(exc)]
@@ -1893,9 +1936,7 @@ def plan_progress(
     as_of = today or timezone.localdate()
     goals = list(plan.goals.select_related("baseline_rom").order_by("position", "created_at"))
     series = {goal.pk: queries.goal_series(goal) for goal in goals}
-    results = [
-        (goal, progress.goal_status(pure_goal(goal), series[goal.pk], as_of)) for goal in goals
-    ]
+    results = [(goal, goal_progress(goal, as_of, series[goal.pk])) for goal in goals]
     primary = next((result for goal, result in results if goal.is_primary), None)
     notes = queries.signed_notes_under(plan)
     signed = notes.count()
@@ -1959,31 +2000,6 @@ def mark_plan_entered_in_error(*, actor: User, plan: Plan, reason: str) -> Plan:
     return plan
 
 
-def _outcome(goal: Goal, result: progress.GoalProgress) -> dict[str, Any]:
-    return {
-        "goal": str(goal.public_id),
-        "statement": goal.statement,
-        "measure": goal.measure_label,
-        "primary": goal.is_primary,
-        "baseline": result.baseline,
-        "baseline_on": result.baseline_on.isoformat(),
-        "latest": result.latest,
-        "latest_on": result.latest_on.isoformat(),
-        "target": result.target,
-        "target_basis": goal.target_basis,
-        "due_on": result.due_on.isoformat(),
-        "status": result.status,
-        "status_label": result.status_label,
-        "meaningful": result.meaningful,
-        "explanation": result.meaningful_explanation,
-        "thresholds": [
-            {"kind": t.kind, "value": t.value, "source": t.source, "met": t.met}
-            for t in result.thresholds
-        ],
-        "reason": result.reason,
-    }
-
-
 def discharge_plan(
     *,
     actor: User,
@@ -2033,10 +2049,7 @@ def discharge_plan(
     if errors:
         raise ValidationError(errors)
     goals = list(plan.goals.select_related("baseline_rom").order_by("position", "created_at"))
-    results = [
-        (goal, progress.goal_status(pure_goal(goal), queries.goal_series(goal), on))
-        for goal in goals
-    ]
+    results = [(goal, goal_progress(goal, on)) for goal in goals]
     open_goals = [goal.measure_label for goal, r in results if r.status != "achieved"]
     if reason == Discharge.Reason.GOALS_MET and open_goals:
         raise ValidationError(
@@ -2047,7 +2060,7 @@ def discharge_plan(
             }
         )
     require_current_license(practitioner, location=plan.location, on=on)
-    outcomes = [_outcome(goal, result) for goal, result in results]
+    outcomes = [goal_outcome(goal, result) for goal, result in results]
     now = timezone.now()
     discharge = Discharge(
         organization_id=plan.organization_id,

@@ -3,18 +3,21 @@
 It sits in ``core`` because diagnoses are recorded on referrals (line 3) as well as on
 evaluations and plans of care (line 6); ``palpa.care.icd10`` re-exports it.
 
-The subset lives in ``palpa/core/data/icd10cm_subset.json`` (the codes of the clinical
-reference, section E, each with its source and tag). Codes from chapter 19 (the S codes)
-need a 7th character (A, D or S); where the code is shorter than six characters, "X"
-placeholders pad it (``S13.4XXD``). Codes that are no longer billable (M54.5 since
-1 October 2021) are refused with the reason and the codes to use instead.
+The subset lives in ``palpa/core/data/icd10cm_subset.json``, generated from the official
+CDC/CMS release files by ``bin/icd10cm-subset`` (``palpa/core/icd10_build.py`` says which
+code ranges and why): each billable code with its official title, its billable flag and
+its source, and the release it came from. Codes from chapter 19 (the S codes) need a 7th
+character (A, D or S); where the code is shorter than six characters, "X" placeholders pad
+it (``S13.4XXD``). A category with subdivisions is not billable and is refused naming its
+subcodes; codes that are no longer billable (M54.5 since 1 October 2021) are refused with
+the reason and the codes to use instead.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,15 @@ class NotBillable:
 
 
 @dataclass(frozen=True)
+class Category:
+    """A code with subdivisions: not billable; ``subcodes`` are the billable ones below it."""
+
+    code: str
+    title: str
+    subcodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CodeSet:
     version: str
     codes: dict[str, SubsetCode]
@@ -74,6 +86,8 @@ class CodeSet:
     seventh_source: str
     not_billable: dict[str, NotBillable]
     sources: dict[str, str]
+    categories: dict[str, Category] = field(default_factory=dict)
+    release: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,8 @@ def parse_code_set(doc: Any) -> CodeSet:
             raise _fail(f"{code}: 'source' must name an entry of 'sources'")
         if item.get("tag") not in TAGS:
             raise _fail(f"{code}: 'tag' must be V or P; unverified codes are not shipped")
+        if item.get("billable", True) is not True:
+            raise _fail(f"{code}: only billable codes are recordable; list it under categories")
         seventh = bool(item.get("seventh_character_required", False))
         if seventh and len(code.replace(".", "")) != 6:
             raise _fail(f"{code}: a code needing a 7th character has 6 (with 'X' placeholders)")
@@ -138,6 +154,16 @@ def parse_code_set(doc: Any) -> CodeSet:
         )
     if not codes:
         raise _fail("no codes")
+    categories: dict[str, Category] = {}
+    for item in doc.get("categories", []):
+        code = str(item.get("code", ""))
+        subcodes = tuple(str(c) for c in item.get("subcodes", []))
+        if item.get("billable") is not False or not subcodes or code in codes:
+            raise _fail(f"category {code}: a category is not billable and names its subcodes")
+        missing = [c for c in subcodes if c not in codes]
+        if missing:
+            raise _fail(f"category {code}: subcodes {', '.join(missing)} are not in 'codes'")
+        categories[code] = Category(code, str(item.get("title", "")), subcodes)
     not_billable: dict[str, NotBillable] = {}
     for item in doc.get("not_billable", []):
         instead = tuple(str(c) for c in item.get("use_instead", []))
@@ -154,6 +180,8 @@ def parse_code_set(doc: Any) -> CodeSet:
         seventh_source=str(seventh_doc["source"]),
         not_billable=not_billable,
         sources=citations,
+        categories=categories,
+        release=str((doc.get("release") or {}).get("name", "")),
     )
 
 
@@ -234,6 +262,14 @@ def validate(text: str) -> Diagnosis:
                 f"place, so write {base}{rest[-1]}.",
                 rule="placeholder_x",
             )
+    category = cs.categories.get(code)
+    if category is not None:
+        shown = [cs.codes[c].display for c in category.subcodes]
+        raise Icd10Error(
+            f"{code} ({category.title}) is a category, not a billable code; use one of "
+            f"{', '.join(shown)}.",
+            rule="incomplete_code",
+        )
     narrower = sorted(c.display for c in cs.codes.values() if c.code.startswith(code))
     if narrower:
         raise Icd10Error(

@@ -47,7 +47,9 @@ THRESHOLD_UNITS: tuple[str, ...] = (
     "unverified",
 )
 # Units a default MCID/MDC may use: they are compared with a change in the instrument's score.
-APPLICABLE_UNITS: tuple[str, ...] = ("points",)
+# Percentage points are converted to score points where the instrument has a percent scale
+# (the NDI: percent = raw x 2).
+APPLICABLE_UNITS: tuple[str, ...] = ("points", "percent_scale_points")
 ROM_SIDES: tuple[str, ...] = ("left", "right", "midline")
 
 
@@ -99,6 +101,9 @@ class Items:
     text: tuple[str, ...] | None
     topics: tuple[str, ...] | None
     text_origin: Literal["palpa", "licensee"] | None
+    max_count: int | None = None  # the most items a patient may name (PSFS: 5)
+    count_rule: str = ""
+    count_source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -165,9 +170,14 @@ class Threshold:
 
 @dataclass(frozen=True)
 class ChangeDefaults:
+    """The thresholds Palpa applies to a change: one MCID and one MDC in score points, and,
+    where the MCID's source also gives one, a relative MCID in percent of the baseline
+    (Ostelo 2008: "10 points or 30 %")."""
+
     mcid: Threshold | None
     mdc: Threshold | None
     reason: str
+    relative: Threshold | None = None
 
 
 @dataclass(frozen=True)
@@ -210,10 +220,21 @@ class Instrument:
     loinc: tuple[LoincCode, ...]
     license: License
     left_out: tuple[str, ...]
+    # The thresholds for one item of a patient-named list (one PSFS activity), where the
+    # source gives them apart from the whole score's.
+    activity_defaults: ChangeDefaults | None = None
 
     @property
     def higher_is_better(self) -> bool:
         return self.direction == "higher_is_better"
+
+    def defaults_for(self, *, activity: bool = False) -> ChangeDefaults:
+        """The thresholds for the whole score, or for one named activity (PSFS)."""
+        if activity:
+            if self.activity_defaults is None:
+                raise ValueError(f"{self.id} has no single-activity thresholds.")
+            return self.activity_defaults
+        return self.change_defaults
 
     def threshold(self, threshold_id: str) -> Threshold:
         for threshold in self.thresholds:
@@ -429,6 +450,14 @@ def _items(obj: _Obj, sources: Mapping[str, Source]) -> Items:
     if count is not None and count < 1:
         raise obj.fail("'count' must be at least 1")
     min_count = obj.integer("min_count") if obj.has("min_count") else (count or 1)
+    max_count = obj.opt_integer("max_count")
+    count_rule, count_source = "", None
+    if max_count is not None:
+        if count is not None or max_count < min_count:
+            raise obj.fail("'max_count' is for patient-named items and is at least 'min_count'")
+        count_rule = obj.string("count_rule")
+        count_source = _source(obj, sources, "count_source")
+        obj.tag("count_tag")
     text = obj.opt_strings("text")
     if text is not None and count is not None and len(text) != count:
         raise obj.fail(f"'text' has {len(text)} entries for {count} items")
@@ -443,6 +472,9 @@ def _items(obj: _Obj, sources: Mapping[str, Source]) -> Items:
         text=text,
         topics=topics,
         text_origin="palpa" if text is not None else None,
+        max_count=max_count,
+        count_rule=count_rule,
+        count_source=count_source,
     )
 
 
@@ -570,7 +602,13 @@ def _thresholds(obj: _Obj, sources: Mapping[str, Source]) -> tuple[Threshold, ..
     return tuple(out)
 
 
-def _default(obj: _Obj, key: str, kind: str, thresholds: Sequence[Threshold]) -> Threshold | None:
+def _default(
+    obj: _Obj,
+    key: str,
+    kind: str,
+    thresholds: Sequence[Threshold],
+    percent_factor: int | None = None,
+) -> Threshold | None:
     name = obj.opt_string(key)
     if name is None:
         return None
@@ -586,7 +624,53 @@ def _default(obj: _Obj, key: str, kind: str, thresholds: Sequence[Threshold]) ->
         )
     if threshold.is_range:
         raise obj.fail(f"'{key}' names {name!r}, a range; a default must be one value")
+    if threshold.unit == "percent_scale_points":
+        if percent_factor is None:
+            raise obj.fail(f"'{key}' names {name!r} in percentage points; the score has none")
+        return replace(
+            threshold,
+            value=threshold.value / percent_factor,
+            unit="points",
+            note=(
+                f"{threshold.value:g} percentage points = {threshold.value / percent_factor:g} "
+                f"score points (percent = score x {percent_factor}). {threshold.note}"
+            ).strip(),
+        )
     return threshold
+
+
+def _relative(
+    obj: _Obj, thresholds: Sequence[Threshold], mcid: Threshold | None
+) -> Threshold | None:
+    name = obj.opt_string("relative")
+    if name is None:
+        return None
+    found = [t for t in thresholds if t.id == name]
+    if not found:
+        raise obj.fail(f"'relative' names {name!r}, which is not among the thresholds")
+    threshold = found[0]
+    if threshold.kind != "mcid" or threshold.unit != "percent_of_baseline":
+        raise obj.fail(f"'relative' names {name!r}; it must be an MCID in percent of baseline")
+    if not 0 < threshold.value < 100 or threshold.is_range:
+        raise obj.fail(f"'relative' {name!r} must be one value between 0 and 100 %")
+    if mcid is None or mcid.source.id != threshold.source.id:
+        raise obj.fail(
+            "'relative' applies only beside an absolute MCID from the same source (the source "
+            "gives 'points or percent')"
+        )
+    return threshold
+
+
+def _change_defaults(
+    obj: _Obj, thresholds: Sequence[Threshold], percent_factor: int | None
+) -> ChangeDefaults:
+    mcid = _default(obj, "mcid", "mcid", thresholds, percent_factor)
+    return ChangeDefaults(
+        mcid=mcid,
+        mdc=_default(obj, "mdc", "mdc", thresholds, percent_factor),
+        reason=obj.string("reason"),
+        relative=_relative(obj, thresholds, mcid),
+    )
 
 
 def _license(obj: _Obj, sources: Mapping[str, Source]) -> License:
@@ -622,12 +706,13 @@ def _instrument(obj: _Obj, sources: Mapping[str, Source], version: str) -> Instr
     bands_obj = obj.opt_obj("bands")
     bands = _bands(bands_obj, sources, range_min, range_max) if bands_obj else None
     thresholds = _thresholds(obj, sources)
-    defaults_obj = obj.obj("change_defaults")
-    defaults = ChangeDefaults(
-        mcid=_default(defaults_obj, "mcid", "mcid", thresholds),
-        mdc=_default(defaults_obj, "mdc", "mdc", thresholds),
-        reason=defaults_obj.string("reason"),
-    )
+    defaults = _change_defaults(obj.obj("change_defaults"), thresholds, scoring.percent_factor)
+    activity_obj = obj.opt_obj("activity_defaults")
+    activity_defaults = None
+    if activity_obj is not None:
+        if items.count is not None:
+            raise activity_obj.fail("single-activity thresholds are for patient-named items")
+        activity_defaults = _change_defaults(activity_obj, thresholds, scoring.percent_factor)
     loinc: list[LoincCode] = []
     for index, raw in enumerate(obj.array("loinc")):
         entry = _Obj(raw, f"{obj.where}.loinc[{index}]")
@@ -670,6 +755,7 @@ def _instrument(obj: _Obj, sources: Mapping[str, Source], version: str) -> Instr
         loinc=tuple(loinc),
         license=license_,
         left_out=obj.strings("left_out"),
+        activity_defaults=activity_defaults,
     )
 
 

@@ -5,10 +5,21 @@ item; for the PSFS, the activity ratings) and returns a ``ScoreResult``, or rais
 ``AnswerError`` naming the item and the rule that was broken. Arithmetic is exact
 (fractions); the score is a whole number when it is one, a float otherwise.
 
-``meaningful_change(instrument, baseline, followup)`` applies the instrument's designated
-MCID and MDC: a change is clinically meaningful only when the improvement reaches both
-(reference A2). When no MDC is known, only the MCID is applied and the result says so;
-when no MCID is known, meaningfulness is not decided (``None``).
+``meaningful_change(instrument, baseline, followup)`` judges a change against the
+instrument's designated thresholds (reference A2; the rule is stated in docs/outcomes.md):
+
+- **beyond measurement error** (``detected``): an improvement or a worsening counts only
+  when its size reaches the MDC (the noise band; without a known MDC the MCID serves as the
+  band). Inside the band the change is "no detectable change", neither better nor worse;
+- **clinically meaningful**: the improvement reaches the MCID *and* the MDC ("absolute"),
+  or, where the MCID's source also gives a relative threshold (Ostelo 2008: "10 points or
+  30 %"), it reaches that percentage of the baseline ("relative"). ``decided_by`` says
+  which. A relative decision also counts as beyond error: Ostelo's consensus sets it for
+  the low baselines where a change of the absolute size is hardly possible.
+- When no MCID is known, meaningfulness is not decided (``None``).
+
+``activity=True`` judges one item of a patient-named list (one PSFS activity) by the
+single-activity thresholds, which are wider than the average's.
 
 ``compare_rom(...)`` applies the reference's range-of-motion rule: compare only the same
 rater, instrument and position, and count a change only when it exceeds the local MDC.
@@ -19,8 +30,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
-from palpa.outcomes.library import Direction, Instrument, Threshold, get_instrument
+from palpa.outcomes.library import ChangeDefaults, Direction, Instrument, Threshold, get_instrument
 
 # Strings accepted as "not applicable" where an instrument scores it (RMDQ).
 NOT_APPLICABLE = frozenset({"na", "n/a", "not applicable", "not_applicable"})
@@ -157,7 +169,8 @@ def normalize_answers(instrument: Instrument, answers: object) -> tuple[int | No
     list_rule = "answers are a list in item order with null for unanswered: " + (
         f"exactly {items.count} for {instrument.id}."
         if items.count is not None
-        else f"one rating per {items.label}, at least {items.min_count}."
+        else f"one rating per {items.label}, at least {items.min_count}"
+        + (f" and at most {items.max_count}." if items.max_count is not None else ".")
     )
     if not isinstance(answers, list | tuple):
         raise AnswerError(instrument.id, "answers are not a list.", item=None, rule=list_rule)
@@ -175,6 +188,14 @@ def normalize_answers(instrument: Instrument, answers: object) -> tuple[int | No
             f"got {len(answers)}.",
             item=None,
             rule=list_rule,
+        )
+    if items.max_count is not None and len(answers) > items.max_count:
+        raise AnswerError(
+            instrument.id,
+            f"got {len(answers)} {_plural(items.label, len(answers))}; at most "
+            f"{items.max_count} may be rated.",
+            item=items.max_count + 1,
+            rule=items.count_rule,
         )
     return tuple(_one_answer(instrument, n, raw) for n, raw in enumerate(answers, start=1))
 
@@ -257,9 +278,13 @@ def score(instrument: Instrument | str, answers: object) -> ScoreResult:
 # Meaningful change
 
 
+Detected = Literal["better", "worse", "none"]
+DecidedBy = Literal["absolute", "relative"]
+
+
 @dataclass(frozen=True)
 class AppliedThreshold:
-    kind: str  # "MCID" or "MDC"
+    kind: str  # "MCID", "MDC" or "relative MCID" (value in percent of the baseline)
     id: str
     value: float
     unit: str
@@ -290,13 +315,20 @@ class ChangeResult:
     followup: float
     change: float  # followup - baseline, in score units
     improvement: float  # the change turned so that positive means better
-    trend: str  # "improved", "worsened" or "unchanged"
+    trend: str  # "improved", "worsened" or "unchanged": the sign, noise or not
     mcid: AppliedThreshold | None
     mdc: AppliedThreshold | None
     meaningful: bool | None  # None: no MCID known, so not decided
     worsened_beyond_mdc: bool | None  # None: no MDC known
     explanation: str
     thresholds_reason: str
+    # Beyond measurement error: "better", "worse", or "none" (inside the noise band).
+    detected: Detected = "none"
+    noise_band: float | None = None  # the size a change must reach to count (MDC, else MCID)
+    noise_basis: str = ""  # what the band is: "MDC", or "MCID (no MDC known)"
+    relative: AppliedThreshold | None = None
+    decided_by: DecidedBy | None = None  # which threshold made the change meaningful
+    activity: bool = False  # judged as one named activity (PSFS), not the whole score
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -309,9 +341,15 @@ class ChangeResult:
             "mcid": self.mcid.as_dict() if self.mcid else None,
             "mdc": self.mdc.as_dict() if self.mdc else None,
             "meaningful": self.meaningful,
+            "decided_by": self.decided_by,
+            "relative": self.relative.as_dict() if self.relative else None,
+            "detected": self.detected,
+            "noise_band": self.noise_band,
+            "noise_basis": self.noise_basis,
             "worsened_beyond_mdc": self.worsened_beyond_mdc,
             "explanation": self.explanation,
             "thresholds_reason": self.thresholds_reason,
+            "activity": self.activity,
         }
 
 
@@ -348,56 +386,143 @@ def _cite(threshold: Threshold) -> str:
     return threshold.source.short
 
 
+def relative_improvement(instrument: Instrument, baseline: float, improvement: float) -> float:
+    """The improvement as a percentage of the room the baseline left for it (its distance
+    from the best score): ODI 12 -> 3 is 9 of 12, 75 %. 0 when there was no room."""
+    room = (instrument.range_max - baseline if instrument.higher_is_better else baseline) - (
+        0 if instrument.higher_is_better else instrument.range_min
+    )
+    if room <= 0:
+        return 0.0
+    return round(100 * improvement / room, 9) + 0.0
+
+
+def _relative_met(instrument: Instrument, relative: Threshold, before: float, gain: float) -> bool:
+    if gain <= 0:
+        return False
+    return relative_improvement(instrument, before, gain) >= relative.value - _EPSILON
+
+
+def detectable_improvement(
+    instrument: Instrument | str, baseline: float, improvement: float, *, activity: bool = False
+) -> tuple[bool, str]:
+    """Whether an improvement of this size from this baseline is beyond measurement error,
+    and the rule that says so: the same test ``meaningful_change`` applies (used to check a
+    target when a goal is set)."""
+    if isinstance(instrument, str):
+        instrument = get_instrument(instrument)
+    defaults = instrument.defaults_for(activity=activity)
+    band, basis = _band(defaults)
+    what = f"{instrument.id}{' activity' if activity else ''}"
+    if band is None:
+        return improvement > 0, f"No MDC or MCID is known for {what}."
+    threshold = defaults.mdc or defaults.mcid
+    assert threshold is not None
+    rule = f"{what}: a change must reach the {basis} of {band:g} points ({_cite(threshold)})"
+    if defaults.relative is not None:
+        rule += (
+            f", or {defaults.relative.value:g} % of the baseline ({_cite(defaults.relative)}; "
+            f"{relative_improvement(instrument, baseline, improvement):.3g} % here)"
+        )
+    if improvement >= band - _EPSILON:
+        return True, rule + "."
+    relative = defaults.relative
+    if relative is not None and _relative_met(instrument, relative, baseline, improvement):
+        return True, rule + "."
+    return False, rule + " to be told from measurement error."
+
+
+def _band(defaults: ChangeDefaults) -> tuple[float | None, str]:
+    if defaults.mdc is not None:
+        return defaults.mdc.value, "MDC"
+    if defaults.mcid is not None:
+        return defaults.mcid.value, "MCID (no MDC known)"
+    return None, ""
+
+
 def meaningful_change(
     instrument: Instrument | str,
     baseline: float | ScoreResult,
     followup: float | ScoreResult,
+    *,
+    activity: bool = False,
 ) -> ChangeResult:
-    """Change from baseline to follow-up against the instrument's default MCID and MDC."""
+    """Change from baseline to follow-up against the instrument's designated thresholds
+    (``activity=True``: one PSFS activity, against the single-activity ones)."""
     if isinstance(instrument, str):
         instrument = get_instrument(instrument)
     before = _score_value(instrument, baseline, "baseline")
     after = _score_value(instrument, followup, "followup")
-    change = round(after - before, 9)
+    change = round(after - before, 9) + 0.0
     improvement = change if instrument.higher_is_better else -change
     improvement = round(improvement, 9) + 0.0  # no negative zero
     trend = "improved" if improvement > 0 else "worsened" if improvement < 0 else "unchanged"
-    defaults = instrument.change_defaults
-    mcid, mdc = defaults.mcid, defaults.mdc
-    unit = "points" if instrument.unit != "%" else "percentage points"
-    said = f"{instrument.id} {trend} by {abs(improvement):g} {unit}"
-    if mcid is None:
-        return ChangeResult(
-            instrument=instrument.id,
-            baseline=before,
-            followup=after,
-            change=change,
-            improvement=improvement,
-            trend=trend,
-            mcid=None,
-            mdc=None,
-            meaningful=None,
-            worsened_beyond_mdc=None,
-            explanation=f"{said}. No MCID is known for {instrument.id}, so whether the change "
-            "is clinically meaningful is not decided.",
-            thresholds_reason=defaults.reason,
-        )
-    meets_mcid = improvement >= mcid.value - _EPSILON
-    applied_mcid = _applied("MCID", mcid, meets_mcid)
-    parts = [f"MCID {mcid.value:g} ({_cite(mcid)}) {'met' if meets_mcid else 'not met'}"]
-    applied_mdc = None
-    worsened_beyond_mdc = None
-    meaningful = meets_mcid
+    defaults = instrument.defaults_for(activity=activity)
+    mcid, mdc, relative = defaults.mcid, defaults.mdc, defaults.relative
+    band, basis = _band(defaults)
+    unit = "point" if instrument.unit != "%" else "percentage point"
+    unit += "" if abs(improvement) == 1 else "s"
+    what = f"{instrument.id} activity" if activity else instrument.id
+    said = f"{what} {trend} by {abs(improvement):g} {unit}"
+    relative_met = relative is not None and _relative_met(instrument, relative, before, improvement)
+    detected: Detected
+    if band is None:
+        detected = "better" if improvement > 0 else "worse" if improvement < 0 else "none"
+    elif improvement >= band - _EPSILON or relative_met:
+        detected = "better"
+    elif -improvement >= band - _EPSILON:
+        detected = "worse"
+    else:
+        detected = "none"
+    if band is None:
+        noise = "no MDC or MCID is known, so every change counts as a change"
+    elif detected == "none":
+        noise = f"no detectable change: inside the {basis} of {band:g}"
+    elif abs(improvement) >= band - _EPSILON:
+        noise = f"beyond measurement error ({basis} {band:g})"
+    else:
+        noise = f"under the {basis} of {band:g}, but counted by the relative threshold"
+    applied_mcid = applied_mdc = applied_relative = None
+    worsened_beyond_mdc: bool | None = None
+    meaningful: bool | None = None
+    decided_by: DecidedBy | None = None
+    parts: list[str] = []
     if mdc is not None:
         meets_mdc = improvement >= mdc.value - _EPSILON
         applied_mdc = _applied("MDC", mdc, meets_mdc)
         worsened_beyond_mdc = -improvement >= mdc.value - _EPSILON
-        meaningful = meets_mcid and meets_mdc
-        parts.append(f"MDC {mdc.value:g} ({_cite(mdc)}) {'met' if meets_mdc else 'not met'}")
-        applied_text = "both the MCID and the MDC were applied"
+    if mcid is None:
+        explanation = (
+            f"{said}; {noise}. No MCID is known for {what}, so whether the change is "
+            "clinically meaningful is not decided."
+        )
     else:
-        applied_text = f"no MDC is known for {instrument.id}; only the MCID was applied"
-    verdict = "clinically meaningful" if meaningful else "not clinically meaningful"
+        meets_mcid = improvement >= mcid.value - _EPSILON
+        applied_mcid = _applied("MCID", mcid, meets_mcid)
+        parts.append(f"MCID {mcid.value:g} ({_cite(mcid)}) {'met' if meets_mcid else 'not met'}")
+        absolute = meets_mcid
+        if mdc is not None and applied_mdc is not None:
+            absolute = meets_mcid and applied_mdc.met
+            parts.append(
+                f"MDC {mdc.value:g} ({_cite(mdc)}) {'met' if applied_mdc.met else 'not met'}"
+            )
+            applied_text = "the MCID and the MDC were both applied"
+        else:
+            applied_text = f"no MDC is known for {what}; only the MCID was applied"
+        if relative is not None:
+            applied_relative = _applied("relative MCID", relative, relative_met)
+            share = relative_improvement(instrument, before, max(improvement, 0.0))
+            parts.append(
+                f"relative MCID {relative.value:g} % of the baseline ({_cite(relative)}) "
+                f"{'met' if relative_met else 'not met'} ({share:.3g} %)"
+            )
+            applied_text += "; absolute or relative, whichever is reached (Palpa change rule)"
+        meaningful = absolute or relative_met
+        decided_by = "absolute" if absolute else "relative" if relative_met else None
+        verdict = "clinically meaningful" if meaningful else "not clinically meaningful"
+        if decided_by is not None:
+            verdict += f" (decided by the {decided_by} threshold)"
+        explanation = f"{said}; {noise}: {verdict}. {'; '.join(parts)}; {applied_text}."
     return ChangeResult(
         instrument=instrument.id,
         baseline=before,
@@ -409,8 +534,14 @@ def meaningful_change(
         mdc=applied_mdc,
         meaningful=meaningful,
         worsened_beyond_mdc=worsened_beyond_mdc,
-        explanation=f"{said}: {verdict}. {'; '.join(parts)}; {applied_text}.",
+        explanation=explanation,
         thresholds_reason=defaults.reason,
+        detected=detected,
+        noise_band=band,
+        noise_basis=basis,
+        relative=applied_relative,
+        decided_by=decided_by,
+        activity=activity,
     )
 
 

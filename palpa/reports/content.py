@@ -12,7 +12,6 @@ from collections import defaultdict
 from typing import Any
 
 from palpa.care import charts, progress
-from palpa.care import queries as care_queries
 from palpa.care.catalog import catalog
 from palpa.care.models import Discharge, Evaluation, Goal, Plan, TechniqueEntry, TreatmentNote
 from palpa.core import icd10
@@ -115,6 +114,7 @@ def _chart(goal: Goal, as_of: dt.date) -> dict[str, Any]:
         "target": chart.target,
         "due_on": chart.due_on.isoformat(),
         "mcid": chart.mcid,
+        "band_label": chart.band_label,
         "low": chart.low,
         "high": chart.high,
     }
@@ -134,17 +134,18 @@ def trend_chart(data: dict[str, Any]) -> charts.TrendChart:
         target=float(data["target"]),
         due_on=dt.date.fromisoformat(data["due_on"]),
         mcid=data["mcid"],
+        band_label=data.get("band_label", "MCID"),
         low=data["low"],
         high=data["high"],
     )
 
 
 def _goals(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
-    from palpa.care.services import pure_goal
+    from palpa.care.services import goal_progress
 
     out = []
     for goal in plan.goals.select_related("baseline_rom").order_by("position", "created_at"):
-        result = progress.goal_status(pure_goal(goal), care_queries.goal_series(goal), as_of)
+        result = goal_progress(goal, as_of)
         unit = "°" if goal.measure_kind == Goal.Measure.ROM else ""
         out.append(
             {
@@ -164,6 +165,9 @@ def _goals(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
                 "status": result.status,
                 "status_label": result.status_label,
                 "meaningful": result.meaningful,
+                "decided_by": result.decided_by,
+                "decided_by_label": result.decided_by_label,
+                "detected": result.detected,
                 "explanation": result.meaningful_explanation,
                 "chart": _chart(goal, as_of),
             }
@@ -214,6 +218,8 @@ def _scores(plan: Plan, start: dt.date, as_of: dt.date) -> list[dict[str, Any]]:
             "mcid": None,
             "mdc": None,
             "meaningful": None,
+            "decided_by": None,
+            "detected": None,
             "trend": "",
             "explanation": "Not measured again since the baseline.",
         }
@@ -225,6 +231,8 @@ def _scores(plan: Plan, start: dt.date, as_of: dt.date) -> list[dict[str, Any]]:
             row.update(
                 change=_num(change.change),
                 meaningful=change.meaningful,
+                decided_by=change.decided_by,
+                detected=change.detected,
                 trend=change.trend,
                 explanation=change.explanation,
             )

@@ -130,7 +130,11 @@ def test_therapist_plans_measures_and_discharges(
     odi_progress = by_measure["ODI"]
     assert odi_progress["status"] == "achieved"
     assert odi_progress["meaningful"] is True
-    assert {t["kind"] for t in odi_progress["thresholds"]} == {"MCID", "MDC"}
+    assert {t["kind"] for t in odi_progress["thresholds"]} == {"MCID", "MDC", "relative MCID"}
+    assert odi_progress["decided_by"] == "absolute"
+    assert odi_progress["detected"] == "better"
+    assert odi_progress["noise_band"] == 10
+    assert odi_progress["noise_basis"] == "MDC"
     assert all(t["source"] and t["citation"] for t in odi_progress["thresholds"])
     rom_progress = by_measure["thoracolumbar spine flexion"]
     assert rom_progress["latest"] == 66
@@ -215,6 +219,19 @@ def test_bad_plan_and_goal_fields_get_422_naming_each(
         due_on=DUE,
     )
     assert backwards.json()["detail"][0]["loc"] == ["body", "target_value"]
+    inside_noise = _goal(
+        client,
+        plan["id"],
+        statement="Less pain.",
+        measure_kind="instrument",
+        instrument="NPRS",
+        target_value=5,
+        due_on=DUE,
+    )
+    assert inside_noise.status_code == 422
+    (problem,) = inside_noise.json()["detail"]
+    assert problem["loc"] == ["body", "target_value"]
+    assert "MDC of 2 points (Childs 2005)" in problem["msg"]
 
 
 def test_a_signed_plan_changes_only_through_a_new_version(

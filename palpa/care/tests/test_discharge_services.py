@@ -42,8 +42,10 @@ def test_discharge_records_each_goals_outcome_and_completes_the_plan(
         True,
         True,
     )
-    assert {t["kind"] for t in odi["thresholds"]} == {"MCID", "MDC"}
-    assert nprs["status"] == "on_track"
+    assert {t["kind"] for t in odi["thresholds"]} == {"MCID", "MDC", "relative MCID"}
+    assert odi["decided_by"] == "absolute"
+    assert odi["decided_by_label"].startswith("absolute threshold")
+    assert nprs["status"] == "no_change"  # not measured again since the baseline
     assert discharge.signed_by == therapist
     assert len(discharge.content_hash) == 64
     assert AuditEvent.objects.filter(

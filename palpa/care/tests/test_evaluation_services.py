@@ -114,7 +114,7 @@ def test_diagnoses_are_ranked_and_a_new_primary_moves_the_others_down(
     with pytest.raises(ValidationError, match="already a working diagnosis"):
         services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
     with pytest.raises(ValidationError) as caught:
-        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.9", rank=9)
+        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="J45.909", rank=9)
     assert "not in Palpa's ICD-10-CM subset" in caught.value.message_dict["code"][0]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import assume, given
@@ -56,14 +57,16 @@ def test_a_target_reached_is_achieved() -> None:
     assert result.measurements == 2
 
 
-def test_behind_the_straight_line_is_at_risk_and_ahead_of_it_on_track() -> None:
-    # Halfway to the due date the line expects 1.5 points of the 3 asked for.
-    behind = goal_status(_goal(), [Point(_on(21), 5)], _on(22))
+def test_behind_the_straight_line_by_more_than_the_mdc_is_at_risk() -> None:
+    # ODI 60 -> 30 over 42 days: halfway the line expects 15 points; the MDC is 10.
+    goal = _goal("ODI", baseline=60, target=30)
+    behind = goal_status(goal, [Point(_on(21), 56)], _on(22))
     assert behind.status == "at_risk"
-    assert behind.expected == 1.5
+    assert behind.expected == 15
     assert "behind the straight line" in behind.reason.lower()
-    ahead = goal_status(_goal(), [Point(_on(21), 4)], _on(22))
+    ahead = goal_status(goal, [Point(_on(21), 50)], _on(22))  # 10 better, 5 behind the line
     assert ahead.status == "on_track"
+    assert ahead.detected == "better"
 
 
 def test_worse_than_the_baseline_is_at_risk() -> None:
@@ -73,9 +76,11 @@ def test_worse_than_the_baseline_is_at_risk() -> None:
     assert result.reason.startswith("Worse than the baseline")
 
 
-def test_without_a_new_measurement_the_goal_is_on_track_and_says_so() -> None:
+def test_without_a_new_measurement_the_goal_shows_no_detectable_change_and_says_so() -> None:
     result = goal_status(_goal(), [], _on(10))
-    assert result.status == "on_track"
+    assert result.status == "no_change"
+    assert result.status_label == "No detectable change"
+    assert result.reason.startswith("Not measured since the baseline")
     assert result.latest_on == START
     assert result.notes == ("No measurement since the baseline.",)
 
@@ -108,7 +113,11 @@ def test_a_meaningful_change_target_is_the_larger_of_mcid_and_mdc() -> None:
     assert target == pytest.approx(42.9)  # MDC (SDC) 17.1 is the larger
     target, basis = meaningful_change_target("PSFS", 3)
     assert target == pytest.approx(5.3)
-    assert "no MDC is known for PSFS" in basis
+    assert "MDC 2 (PSFS form (Stratford 1995))" in basis
+    target, basis = meaningful_change_target("PSFS", 3, activity=True)
+    assert target == 6  # one activity: the single-activity MDC of 3
+    target, basis = meaningful_change_target("NDI", 24)
+    assert target == 14.5  # Cleland 2008: 19 percentage points = 9.5 raw
 
 
 def test_meaningful_change_needs_both_mcid_and_mdc_and_names_their_sources() -> None:
@@ -117,15 +126,19 @@ def test_meaningful_change_needs_both_mcid_and_mdc_and_names_their_sources() -> 
     assert result.status == "achieved"
     assert result.meaningful is True
     kinds = {t.kind: t for t in result.thresholds}
-    assert set(kinds) == {"MCID", "MDC"}
+    assert set(kinds) == {"MCID", "MDC", "relative MCID"}
     assert kinds["MCID"].source == "Ostelo 2008"
     assert kinds["MDC"].met
-    assert "both the MCID and the MDC were applied" in result.meaningful_explanation
+    assert result.decided_by == "absolute"
+    assert "the MCID and the MDC were both applied" in result.meaningful_explanation
     assert result.thresholds_reason
 
 
-def test_a_value_target_reached_below_the_thresholds_is_flagged() -> None:
-    result = goal_status(_goal(baseline=6, target=5), [Point(_on(20), 5)], _on(21))
+def test_a_value_target_reached_beyond_the_mdc_but_below_the_mcid_is_flagged() -> None:
+    # NDI 20 -> 14: 6 raw points, beyond Vernon's MDC (5), under Cleland's MCID (9.5).
+    goal = _goal("NDI", baseline=20, target=14)
+    check_target(goal)
+    result = goal_status(goal, [Point(_on(20), 14)], _on(21))
     assert result.status == "achieved"
     assert result.meaningful is False
     assert any("below the instrument's thresholds" in note for note in result.notes)
@@ -272,8 +285,9 @@ def cases(draw: st.DrawFn) -> tuple[Goal, list[Point], dt.date]:
     series = [
         Point(START + dt.timedelta(days=d), float(v)) for d, v in zip(days, values, strict=True)
     ]
+    activity = instrument.id == "PSFS" and draw(st.booleans())
     goal = Goal(
-        measure="instrument",
+        measure="psfs_activity" if activity else "instrument",
         label=instrument.id,
         baseline=Point(START, float(baseline)),
         target=float(target),
@@ -281,6 +295,18 @@ def cases(draw: st.DrawFn) -> tuple[Goal, list[Point], dt.date]:
         due_on=START + dt.timedelta(days=span),
         instrument=instrument.id,
     )
+    if kind == "meaningful_change" and activity:
+        try:
+            target, _ = meaningful_change_target(instrument.id, baseline, activity=True)
+        except GoalError:
+            assume(False)
+            raise
+        goal = replace(goal, target=float(target))
+    try:
+        check_target(goal)  # a target inside measurement error is refused when it is set
+    except GoalError:
+        assume(False)
+        raise
     return goal, series, today
 
 
@@ -327,3 +353,129 @@ def test_a_goal_not_achieved_by_its_due_date_is_never_on_track(
         assert result.status in ("achieved", "not_achieved")
     else:
         assert result.status != "not_achieved"
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 18: measurement error, relative thresholds, one PSFS activity (reference A2)
+
+
+def test_ndi_10_to_8_against_a_target_of_8_is_refused_and_never_achieved() -> None:
+    goal = _goal("NDI", baseline=10, target=8)
+    with pytest.raises(GoalError, match="MDC of 5 points \\(Vernon\\)") as caught:
+        check_target(goal)
+    assert caught.value.field == "target_value"
+    assert "could never be shown to be reached" in str(caught.value)
+    result = goal_status(goal, [Point(_on(14), 8)], _on(15))
+    assert result.status == "no_change"
+    assert result.detected == "none"
+    assert any("inside measurement error" in note for note in result.notes)
+
+
+def test_nprs_5_to_4_one_day_later_is_not_achieved() -> None:
+    goal = _goal(baseline=5, target=4)
+    with pytest.raises(GoalError, match="MDC of 2 points \\(Childs 2005\\)"):
+        check_target(goal)
+    result = goal_status(goal, [Point(_on(1), 4)], _on(1))
+    assert result.status != "achieved"
+    assert result.status == "no_change"
+
+
+def test_nprs_unchanged_at_6_one_day_later_is_not_at_risk() -> None:
+    result = goal_status(_goal(), [Point(_on(1), 6)], _on(1))
+    assert result.status == "no_change"
+    assert result.detected == "none"
+
+
+def test_nprs_6_to_7_in_the_first_week_is_no_detectable_change() -> None:
+    result = goal_status(_goal(), [Point(_on(5), 7)], _on(6))
+    assert result.status == "no_change"
+    assert result.improvement == -1
+    assert "No detectable change" in result.reason
+    assert "Worse than the baseline" not in result.reason
+    worse = goal_status(_goal(), [Point(_on(5), 8)], _on(6))  # 2 points: the MDC
+    assert worse.status == "at_risk"
+    assert worse.reason.startswith("Worse than the baseline beyond measurement error")
+
+
+def test_odi_12_to_3_achieves_by_the_relative_threshold_and_says_so() -> None:
+    goal = _goal("ODI", baseline=12, target=3)
+    check_target(goal)  # 9 points is under the MDC, but 75 % of the baseline
+    result = goal_status(goal, [Point(_on(28), 3)], _on(29))
+    assert result.status == "achieved"
+    assert result.meaningful is True
+    assert result.decided_by == "relative"
+    assert result.decided_by_label.startswith("relative threshold")
+    assert any("relative threshold" in note for note in result.notes)
+    big = goal_status(_goal("ODI", baseline=80, target=70), [Point(_on(28), 70)], _on(29))
+    assert big.decided_by == "absolute"
+    assert big.status == "achieved"
+
+
+def test_a_psfs_activity_is_judged_by_the_single_activity_mdc() -> None:
+    goal = Goal(
+        measure="psfs_activity",
+        label="PSFS: Running 10 km",
+        baseline=Point(START, 4),
+        target=7,
+        target_kind="value",
+        due_on=DUE,
+        instrument="PSFS",
+    )
+    check_target(goal)
+    with pytest.raises(GoalError, match="MDC of 3 points"):
+        check_target(replace(goal, target=6))
+    two = goal_status(goal, [Point(_on(21), 6)], _on(22))  # 2: the average's MDC, not one's
+    assert two.detected == "none"
+    assert two.status == "no_change"
+    assert two.noise_band == 3
+    three = goal_status(goal, [Point(_on(21), 7)], _on(22))
+    assert three.status == "achieved"
+    assert three.meaningful is True
+
+
+def test_a_rom_target_inside_the_local_mdc_is_refused() -> None:
+    with pytest.raises(GoalError, match="local MDC is 10 degrees") as caught:
+        check_target(replace(_rom_goal(local_mdc=10), target=70))
+    assert caught.value.field == "target_value"
+    check_target(_rom_goal(local_mdc=10))  # 20 degrees
+
+
+@st.composite
+def noise_cases(draw: st.DrawFn) -> tuple[Goal, float]:
+    goal, _series, _today = draw(cases())
+    return goal, draw(st.floats(0, 50, allow_nan=False))
+
+
+@given(noise_cases(), st.integers(0, 200))
+def test_the_noise_band_is_symmetric_around_the_baseline(
+    case: tuple[Goal, float], days: int
+) -> None:
+    goal, size = case
+    instrument = get_instrument(goal.instrument)
+    up = goal.baseline.value + size
+    down = goal.baseline.value - size
+    assume(instrument.range_min <= down and up <= instrument.range_max)
+    better, worse = (up, down) if instrument.higher_is_better else (down, up)
+    today = min(START + dt.timedelta(days=days), goal.due_on)
+    gain = goal_status(goal, [Point(today, better)], today)
+    loss = goal_status(goal, [Point(today, worse)], today)
+    if gain.decided_by != "relative" and not (
+        gain.detected == "better" and size < (gain.noise_band or 0)
+    ):
+        # By absolute points the band is the same on both sides.
+        assert (gain.detected == "better") == (loss.detected == "worse"), (size, gain, loss)
+    if size < (loss.noise_band or 0):
+        assert loss.detected == "none"
+        assert not loss.reason.startswith("Worse than the baseline")
+
+
+@given(cases())
+def test_a_goal_is_never_achieved_inside_the_mdc_unless_the_relative_threshold_decides(
+    case: tuple[Goal, list[Point], dt.date],
+) -> None:
+    goal, series, today = case
+    result = goal_status(goal, series, today)
+    if result.status == "achieved" and result.noise_band is not None:
+        assert result.improvement >= result.noise_band - 1e-9 or result.decided_by == "relative"
+    if result.detected == "none":
+        assert result.status != "achieved"

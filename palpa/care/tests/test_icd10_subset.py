@@ -42,18 +42,46 @@ REFERENCE_E = {
 }
 
 
-def test_the_subset_is_exactly_the_codes_of_reference_section_e() -> None:
+def test_the_subset_holds_reference_e_and_the_referral_codes_from_the_official_release() -> None:
     cs = code_set()
-    assert set(cs.codes) == REFERENCE_E
+    assert set(cs.codes) >= REFERENCE_E
+    assert {"M54.6", "M54.16", "M53.1", "M79.602", "M25.511", "G44.209", "S23.3XX"} <= set(cs.codes)
     assert {c.code for c in cs.codes.values() if c.seventh_required} == {
         "S13.4XX",
+        "S13.8XX",
         "S16.1XX",
+        "S23.3XX",
+        "S29.012",
         "S33.5XX",
         "S39.012",
     }
-    assert all(c.source and c.tag in ("V", "P") for c in cs.codes.values())
-    assert cs.codes["M79.7"].tag == "P"
-    assert cs.codes["M54.2"].tag == "V"
+    assert all(c.source == "cms_tabular" and c.tag == "V" for c in cs.codes.values())
+    assert "April 1, 2026" in cs.release
+    # Left out, with the reason in the selection: emergencies and non-massage diagnoses.
+    assert not {"M79.A11", "M62.82", "M54.00", "M79.3"} & set(cs.codes)
+
+
+def test_every_code_carries_its_official_title_and_billable_flag() -> None:
+    doc = json.loads(DATA.read_text(encoding="utf-8"))
+    assert doc["release"]["carried_by"].startswith("PyPI package simple-icd-10-cm 1.5.0")
+    assert set(doc["release"]["sha256"]) == {
+        "icd10c-tabular-April-1-2026.xml",
+        "code-list-April-2026.txt",
+    }
+    assert all(c["billable"] is True and c["title"] == c["label"] for c in doc["codes"])
+    assert all(c["billable"] is False for c in doc["categories"])
+    thoracic = validate("M54.6")
+    assert thoracic.label == "Pain in thoracic spine"
+    assert validate("M54.6").source.startswith("ICD-10-CM Tabular List of Diseases and Injuries")
+
+
+def test_a_category_is_refused_as_not_billable_naming_its_codes() -> None:
+    with pytest.raises(Icd10Error, match=r"M79\.1 \(Myalgia\) is a category") as caught:
+        validate("M79.1")
+    assert caught.value.rule == "incomplete_code"
+    assert "M79.10, M79.11, M79.12, M79.18" in str(caught.value)
+    with pytest.raises(Icd10Error, match="is a category"):
+        validate("M62.83")
 
 
 def test_m54_5_is_refused_as_not_billable_since_october_2021() -> None:
@@ -162,6 +190,12 @@ def test_a_code_without_a_verified_tag_is_refused_on_load() -> None:
     with pytest.raises(CodeSetError, match="unverified codes are not shipped"):
         parse_code_set(doc)
     doc = json.loads(DATA.read_text(encoding="utf-8"))
-    doc["codes"][12]["code"] = "S13.4"
+    doc["categories"] = []
+    index = next(i for i, c in enumerate(doc["codes"]) if c["code"] == "S13.4XX")
+    doc["codes"][index]["code"] = "S13.4"
     with pytest.raises(CodeSetError, match="7th character"):
+        parse_code_set(doc)
+    doc = json.loads(DATA.read_text(encoding="utf-8"))
+    doc["codes"][0]["billable"] = False
+    with pytest.raises(CodeSetError, match="only billable codes are recordable"):
         parse_code_set(doc)

@@ -179,7 +179,7 @@ def test_a_psfs_goal_follows_one_named_activity(
     )
     assert goal.psfs_activity == "Check blind spot driving"
     assert goal.baseline_value == 3
-    assert goal.target_value == pytest.approx(5.3)
+    assert goal.target_value == 6  # one activity: the PSFS form's single-activity MDC, 3
     services.sign_plan(actor=therapist, plan=plan)
     # Re-rated in another order: matched by the activity's name.
     services.record_reassessment(
@@ -350,7 +350,8 @@ def test_progress_reads_re_assessments_and_counts_meaningful_change(
     statuses = {goal.instrument: result for goal, result in report.goals}
     assert statuses["ODI"].status == "achieved"  # 40 -> 20
     assert statuses["ODI"].meaningful is True
-    assert {t.kind for t in statuses["ODI"].thresholds} == {"MCID", "MDC"}
+    assert {t.kind for t in statuses["ODI"].thresholds} == {"MCID", "MDC", "relative MCID"}
+    assert statuses["ODI"].decided_by == "absolute"
     assert statuses["NPRS"].latest == 5
     assert statuses["NPRS"].meaningful is False
     assert not report.non_responder.alert

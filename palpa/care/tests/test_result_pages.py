@@ -248,6 +248,21 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
         },
     ).content.decode()
     assert 'id="id_goal-target_value_error"' in missing_target
+    # 6 -> 5 is inside the NPRS MDC of 2 (Childs 2005): refused on the target field.
+    too_close = client.post(
+        reverse("care:plan_add", args=[plan.public_id, "goal"]),
+        {
+            "goal-statement": "Pain at most 5.",
+            "goal-measure": "instrument:NPRS",
+            "goal-target_kind": "value",
+            "goal-target_value": "5",
+            "goal-due_on": due,
+        },
+    ).content.decode()
+    assert 'id="id_goal-target_value_error"' in too_close
+    assert "MDC of 2 points (Childs 2005)" in too_close
+    assert "could never be shown to be reached" in too_close
+    assert not plan.goals.exists()
     client.post(
         reverse("care:plan_add", args=[plan.public_id, "goal"]),
         {
@@ -277,9 +292,14 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
     )
     page = _page(client, url)
     assert "Achieved" in page
+    # Which threshold made the change meaningful is shown beside the status (issue 18).
+    decided = "Clinically meaningful change, decided by the absolute threshold"
+    assert decided in page
     chart = _page(client, reverse("patients:detail", args=[patient.public_id]))
     assert "Pain at most 3." in chart
     assert "Achieved" in chart
+    assert decided in chart
+    assert "Baseline ± MDC (2)" in chart  # the trend's band is the noise band
     assert 'class="trend-svg"' in chart
     assert ' style="' not in chart
     refused = client.post(
@@ -291,7 +311,9 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
     )
     plan.refresh_from_db()
     assert plan.status == "completed"
-    assert "Discharged" in _page(client, url)
+    discharged = _page(client, url)
+    assert "Discharged" in discharged
+    assert decided in discharged
 
 
 def test_the_trend_chart_is_an_svg_image(

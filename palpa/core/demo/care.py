@@ -384,6 +384,11 @@ class Course:
                 "No meaningful change since the evaluation despite good attendance; "
                 "re-evaluate and consider referring back to the physician."
             )
+        if story == "mid-course, at risk" and measured is not None:
+            return (
+                "Disability worse than at the evaluation after lifting at work; review the "
+                "plan and the home program at the next visit."
+            )
         if story == "plateau" and v >= 2 * self.trajectory.every - 1:
             return "Early gains have levelled off; function unchanged since the last re-assessment."
         if story.startswith("discharged") and last:

@@ -477,11 +477,11 @@ TRAJECTORIES: dict[int, Trajectory] = {
     1: Trajectory(
         "responder",
         7,
-        (18, 12),
+        (18, 8),
         (6, 3),
         rom=(55, 66),
         rom_target=75,
-        psfs=((4, 3), (6, 5)),
+        psfs=((4, 3), (7, 5)),
         psfs_target=8,
     ),
     2: Trajectory(
@@ -506,7 +506,7 @@ TRAJECTORIES: dict[int, Trajectory] = {
         psfs_target=7,
     ),
     5: Trajectory(
-        "mid-course, on track", 5, (16, 13), (5, 4), psfs=((5, 4), (6, 5)), psfs_target=8
+        "mid-course, on track", 5, (16, 11), (5, 4), psfs=((5, 4), (8, 5)), psfs_target=8
     ),
     6: Trajectory(
         "responder", 10, (45, 34, 25), (3, 1), psfs=((4, 5), (6, 6), (8, 7)), psfs_target=7
@@ -562,11 +562,11 @@ TRAJECTORIES: dict[int, Trajectory] = {
         psfs=((2, 5), (4, 6), (6, 7)),
         psfs_target=7,
     ),
-    16: Trajectory("mid-course, at risk", 5, (30, 28), (6, 6), rom=(66, 68), rom_target=85),
+    16: Trajectory("mid-course, at risk", 5, (30, 40), (6, 6), rom=(66, 68), rom_target=85),
     17: Trajectory(
         "plateau",
         10,
-        (20, 14, 13, 13),
+        (20, 10, 9, 9),
         (6, 4),
         every=3,
         target=8,

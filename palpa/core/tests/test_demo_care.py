@@ -183,6 +183,27 @@ def test_goal_statuses_include_achieved_on_track_and_at_risk(org: Organization, 
     assert statuses & {"at_risk", "not_achieved"}
 
 
+def test_the_at_risk_patient_is_worse_beyond_measurement_error_and_no_goal_is_achieved_by_noise(
+    org: Organization, maya: User
+) -> None:
+    reports = _progress(maya, org)
+    worse = [
+        patient
+        for patient, report in reports.items()
+        if any(
+            g.is_primary and r.status == "at_risk" and r.detected == "worse"
+            for g, r in report.goals
+        )
+    ]
+    assert len(worse) == 1
+    for report in reports.values():
+        for _goal, result in report.goals:
+            if result.status == "achieved":
+                assert result.detected == "better"
+            if result.detected == "none":
+                assert result.status in ("no_change", "at_risk", "not_achieved")
+
+
 def test_several_patients_respond_meaningfully_and_reach_a_goal(
     org: Organization, maya: User
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from palpa.care import progress
 from palpa.care.models import Goal, Plan
-from palpa.care.queries import goal_series
+from palpa.care.services import goal_progress as care_goal_progress
 from palpa.care.services import pure_goal
 from palpa.fhir.mapping.common import (
     GOAL_ACHIEVEMENT,
@@ -44,13 +44,12 @@ def achievement(result: progress.GoalProgress) -> tuple[str, str]:
         return "not-achieved", "Not Achieved"
     if result.measurements == 0:
         return "in-progress", "In Progress"
-    if result.improvement < 0:
+    # Only a change beyond measurement error is improving or worsening.
+    if result.detected == "worse":
         return "worsening", "Worsening"
-    if result.improvement == 0:
-        return "no-change", "No Change"
-    if result.status == "on_track":
+    if result.detected == "better":
         return "improving", "Improving"
-    return "in-progress", "In Progress"
+    return "no-change", "No Change"
 
 
 def goal_progress(goal: Goal, ctx: Context) -> progress.GoalProgress:
@@ -60,7 +59,7 @@ def goal_progress(goal: Goal, ctx: Context) -> progress.GoalProgress:
     discharge = getattr(plan, "discharge", None) if plan.status == Plan.Status.COMPLETED else None
     if discharge is not None:
         on = discharge.discharged_on
-    return progress.goal_status(pure_goal(goal), goal_series(goal), on)
+    return care_goal_progress(goal, on)
 
 
 def _measure(goal: Goal) -> tuple[JSON, str]:
@@ -96,6 +95,11 @@ def to_fhir(goal: Goal, ctx: Context) -> JSON:
     if goal.target_basis:
         notes.append(f"Target: {goal.target_basis}")
     notes.append(f"Status today: {result.status_label}. {result.reason}")
+    if result.meaningful is not None:
+        decided = f", decided by the {result.decided_by_label}" if result.decided_by else ""
+        notes.append(
+            f"Clinically meaningful change: {'yes' if result.meaningful else 'no'}{decided}."
+        )
     resource: JSON = {
         "resourceType": "Goal",
         "id": str(goal.public_id),

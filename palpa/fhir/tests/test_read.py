@@ -184,7 +184,8 @@ def test_goal_has_its_target_due_date_and_computed_achievement(
     assert pain["lifecycleStatus"] == "active"
     assert pain["target"][0]["detailQuantity"] == {"value": 3, "comparator": "<=", "unit": "points"}
     assert pain["target"][0]["dueDate"] == "2026-07-13"
-    # 6 -> 4 by 15 June is ahead of the straight line to 3 by 13 July: on track, improving.
+    # 6 -> 4 by 15 June (2 points, the NPRS MDC) is ahead of the straight line to 3 by
+    # 13 July: on track, improving.
     assert pain["achievementStatus"]["coding"] == [
         {
             "system": "http://terminology.hl7.org/CodeSystem/goal-achievement",
@@ -196,6 +197,7 @@ def test_goal_has_its_target_due_date_and_computed_achievement(
     odi = goals["Sit through a 1-hour meeting without low back pain stopping me."]
     assert odi["priority"]["coding"][0]["code"] == "high-priority"
     assert odi["achievementStatus"]["coding"][0]["code"] == "in-progress"  # not re-measured
+    assert odi["achievementStatus"]["coding"][1]["code"] == "no_change"
 
 
 def test_care_plan_links_its_goals_and_diagnoses(fhir: Client, course: Course) -> None:

@@ -53,7 +53,7 @@ def test_the_data_files_ship_inside_the_package() -> None:
 
 def test_the_packaged_library_is_versioned_and_has_every_instrument_of_the_issue() -> None:
     library = load_library()
-    assert library.version == "1.0.0"
+    assert library.version == "1.1.0"
     assert set(library.ids()) >= EXPECTED_IDS
     assert load_library() is library  # cached
 
@@ -190,6 +190,24 @@ def _no_version(d: dict[str, Any]) -> None:
     del d["version"]
 
 
+def _relative_in_points(d: dict[str, Any]) -> None:
+    _instrument(d, "ODI")["change_defaults"]["relative"] = "fritz2001"
+
+
+def _relative_from_another_source(d: dict[str, Any]) -> None:
+    _instrument(d, "ODI")["change_defaults"]["mcid"] = "fritz2001"
+
+
+def _percent_points_without_a_percent_scale(d: dict[str, Any]) -> None:
+    odi = _instrument(d, "ODI")
+    odi["thresholds"][2]["unit"] = "percent_scale_points"
+    odi["change_defaults"]["mcid"] = odi["thresholds"][2]["id"]
+
+
+def _activity_count_without_its_source(d: dict[str, Any]) -> None:
+    del _instrument(d, "PSFS")["items"]["count_source"]
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -209,6 +227,10 @@ def _no_version(d: dict[str, Any]) -> None:
         (_published_rule_without_source, r"missing: 'source' is missing"),
         (_duplicate_id, r"instruments\[NPRS\]: duplicate id"),
         (_no_version, "'version' is missing"),
+        (_relative_in_points, "it must be an MCID in percent of baseline"),
+        (_relative_from_another_source, "beside an absolute MCID from the same source"),
+        (_percent_points_without_a_percent_scale, "in percentage points; the score has none"),
+        (_activity_count_without_its_source, "'count_source' is missing"),
     ],
 )
 def test_bad_data_is_refused_with_a_message_naming_the_place(

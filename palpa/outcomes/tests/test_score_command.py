@@ -87,7 +87,7 @@ def test_list_shows_the_instruments() -> None:
     ids = [i["id"] for i in listing["instruments"]]
     assert {"NPRS", "PEG3", "PSFS", "ODI", "RMDQ", "NDI", "LEFS"} <= set(ids)
     assert {"QUICKDASH", "PROMIS_PI_6A", "GROC"} <= set(ids)
-    assert listing["library_version"] == "1.0.0"
+    assert listing["library_version"] == "1.1.0"
 
 
 def test_the_installed_palpa_command_exits_2_on_stderr() -> None:
@@ -109,3 +109,14 @@ def test_the_installed_palpa_command_exits_2_on_stderr() -> None:
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert "items 2 and 11 are unanswered" in bad.stderr
+
+
+def test_psfs_with_more_than_five_activities_exits_2_naming_the_rule() -> None:
+    code, out, err = run("PSFS", "--answers", "[1,2,3,4,5,6,7]")
+    assert code == 2
+    assert out == ""
+    assert "got 7 activities; at most 5 may be rated" in err
+    assert "up to 3 to 5 important activities (Stratford 1995)" in err
+    ok, out, _ = run("PSFS", "--answers", "[1,2,3,4,5]")
+    assert ok == 0
+    assert json.loads(out)["score"] == 3

@@ -24,7 +24,9 @@ def _allowed_missing(instrument: Instrument, count: int) -> int:
 @st.composite
 def administrations(draw: st.DrawFn, instrument: Instrument) -> list[int | None]:
     """A valid administration: answers in range, missing items within the rule."""
-    count = instrument.items.count or draw(st.integers(instrument.items.min_count, 8))
+    count = instrument.items.count or draw(
+        st.integers(instrument.items.min_count, instrument.items.max_count or 8)
+    )
     response = instrument.items.response
     values: list[int | None] = list(
         draw(st.lists(st.integers(response.min, response.max), min_size=count, max_size=count))
@@ -70,7 +72,7 @@ def test_raising_one_answer_raises_the_score(instrument: Instrument, data: st.Da
 def test_one_missing_item_too_many_is_refused_naming_the_first(
     instrument: Instrument, data: st.DataObject
 ) -> None:
-    count = instrument.items.count or data.draw(st.integers(1, 8))
+    count = instrument.items.count or data.draw(st.integers(1, instrument.items.max_count or 8))
     allowed = _allowed_missing(instrument, count)
     if allowed + 1 > count:
         return

@@ -61,6 +61,7 @@ def test_the_score_table_shows_change_against_the_mcid(signed: Report) -> None:
     assert "ODI (lower is better)" in text
     assert "-20" in text  # ODI 40 -> 20
     assert "MCID" in text
+    assert "decided by the absolute threshold" in " ".join(text.split())
 
 
 def test_the_signature_block_names_the_therapist_and_license(signed: Report) -> None:

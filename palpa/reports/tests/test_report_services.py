@@ -103,6 +103,10 @@ def test_signing_stores_the_pdf_its_hash_and_the_snapshot(signed: Report) -> Non
     assert signed.content["patient"]["name"] == "Rosa Delgado"
     assert signed.content["signature"]["license"].startswith("LMT FL #MA")
     assert [g["measure"] for g in signed.content["goals"]] == ["ODI", "NPRS"]
+    # Which threshold made each change meaningful travels with the snapshot (issue 18).
+    assert [g["decided_by"] for g in signed.content["goals"]] == ["absolute", "absolute"]
+    assert [g["detected"] for g in signed.content["goals"]] == ["better", "better"]
+    assert signed.content["goals"][0]["chart"]["band_label"] == "MDC"
     assert signed.content["visits"] == {
         "in_period": 4,
         "total": 4,
