@@ -14,8 +14,10 @@ instrument's designated thresholds (reference A2; the rule is stated in docs/out
 - **clinically meaningful**: the improvement reaches the MCID *and* the MDC ("absolute"),
   or, where the MCID's source also gives a relative threshold (Ostelo 2008: "10 points or
   30 %"), it reaches that percentage of the baseline ("relative"). ``decided_by`` says
-  which. A relative decision also counts as beyond error: Ostelo's consensus sets it for
-  the low baselines where a change of the absolute size is hardly possible.
+  which. A relative decision also counts as beyond error where the MDC is not verified
+  (the ODI's comes from secondary sources; the RMDQ has none): Ostelo's consensus sets it
+  for the low baselines where a change of the absolute size is hardly possible. Inside a
+  verified MDC (the NPRS's, Childs 2005) a change is noise whatever its share.
 - When no MCID is known, meaningfulness is not decided (``None``).
 
 ``activity=True`` judges one item of a patient-named list (one PSFS activity) by the
@@ -403,6 +405,20 @@ def _relative_met(instrument: Instrument, relative: Threshold, before: float, ga
     return relative_improvement(instrument, before, gain) >= relative.value - _EPSILON
 
 
+def _relative_counts(
+    instrument: Instrument, defaults: ChangeDefaults, before: float, gain: float
+) -> bool:
+    """The relative threshold is reached and may decide. It may not where a verified MDC
+    says the change is measurement noise: NPRS 3 -> 2 is 33 % of the baseline, but one
+    point is inside Childs 2005's MDC of 2 (SEM 1.02), so it is no detectable change. Where
+    the MDC comes from secondary sources only ([P]: the ODI's 10) or none is known (RMDQ),
+    Ostelo 2008's relative threshold decides at low baselines (ODI 12 -> 3 counts)."""
+    relative, mdc = defaults.relative, defaults.mdc
+    if relative is None or not _relative_met(instrument, relative, before, gain):
+        return False
+    return mdc is None or mdc.tag != "V" or gain >= mdc.value - _EPSILON
+
+
 def detectable_improvement(
     instrument: Instrument | str, baseline: float, improvement: float, *, activity: bool = False
 ) -> tuple[bool, str]:
@@ -426,8 +442,7 @@ def detectable_improvement(
         )
     if improvement >= band - _EPSILON:
         return True, rule + "."
-    relative = defaults.relative
-    if relative is not None and _relative_met(instrument, relative, baseline, improvement):
+    if _relative_counts(instrument, defaults, baseline, improvement):
         return True, rule + "."
     return False, rule + " to be told from measurement error."
 
@@ -464,7 +479,7 @@ def meaningful_change(
     unit += "" if abs(improvement) == 1 else "s"
     what = f"{instrument.id} activity" if activity else instrument.id
     said = f"{what} {trend} by {abs(improvement):g} {unit}"
-    relative_met = relative is not None and _relative_met(instrument, relative, before, improvement)
+    relative_met = _relative_counts(instrument, defaults, before, improvement)
     detected: Detected
     if band is None:
         detected = "better" if improvement > 0 else "worse" if improvement < 0 else "none"
@@ -512,11 +527,22 @@ def meaningful_change(
         if relative is not None:
             applied_relative = _applied("relative MCID", relative, relative_met)
             share = relative_improvement(instrument, before, max(improvement, 0.0))
+            reached = _relative_met(instrument, relative, before, improvement)
+            if reached and not relative_met:
+                said_relative = (
+                    f"reached ({share:.3g} %) but not counted: the change is inside the "
+                    "verified MDC"
+                )
+            else:
+                said_relative = f"{'met' if relative_met else 'not met'} ({share:.3g} %)"
             parts.append(
                 f"relative MCID {relative.value:g} % of the baseline ({_cite(relative)}) "
-                f"{'met' if relative_met else 'not met'} ({share:.3g} %)"
+                + said_relative
             )
-            applied_text += "; absolute or relative, whichever is reached (Palpa change rule)"
+            applied_text += (
+                "; absolute or relative, whichever is reached, but never inside a verified "
+                "MDC (Palpa change rule)"
+            )
         meaningful = absolute or relative_met
         decided_by = "absolute" if absolute else "relative" if relative_met else None
         verdict = "clinically meaningful" if meaningful else "not clinically meaningful"

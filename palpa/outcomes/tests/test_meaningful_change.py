@@ -128,6 +128,9 @@ def test_improvement_follows_the_direction_and_flags_only_past_both_thresholds(
             if instrument.higher_is_better:
                 room = instrument.range_max - before
             assert result.improvement >= result.relative.value / 100 * room - 1e-9
+            # Never inside a verified MDC.
+            if result.mdc is not None and result.mdc.tag == "V":
+                assert result.improvement >= result.mdc.value
     if result.mcid is None:
         assert result.meaningful is None
 
@@ -187,6 +190,22 @@ def test_nprs_changes_of_one_point_are_no_detectable_change_either_way() -> None
         assert "no detectable change" in result.explanation
     assert meaningful_change("NPRS", 6, 8).detected == "worse"
     assert meaningful_change("NPRS", 6, 4).detected == "better"
+
+
+def test_a_relative_change_inside_a_verified_mdc_is_still_noise() -> None:
+    # NPRS 3 -> 2 is 33 % of the baseline (Ostelo's 30 %), but one point is inside
+    # Childs 2005's verified MDC of 2: no detectable change, not meaningful.
+    for before, after in [(3, 2), (2, 1), (1, 0)]:
+        result = meaningful_change("NPRS", before, after)
+        assert result.detected == "none", (before, after)
+        assert result.meaningful is False
+        assert result.decided_by is None
+        assert "reached" in result.explanation
+        assert "inside the verified MDC" in result.explanation
+    # Two points from a low baseline: beyond the MDC, and meaningful.
+    assert meaningful_change("NPRS", 3, 1).decided_by == "absolute"
+    # The ODI's MDC comes from secondary sources only ([P]): Ostelo's relative rule decides.
+    assert meaningful_change("ODI", 12, 3).decided_by == "relative"
 
 
 def test_ndi_10_to_8_is_inside_the_mdc() -> None:
