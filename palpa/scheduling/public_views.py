@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from palpa.accounts.gates import public
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.patients.models import Patient
@@ -138,6 +139,7 @@ def _slot_rows(
 
 
 @never_cache
+@public
 def start(request: HttpRequest, location: str) -> HttpResponse:
     """Choose an appointment type, then a time."""
     if not online.allow_request(_address(request)):
@@ -210,6 +212,7 @@ def _booked(
 
 
 @never_cache
+@public
 def details(request: HttpRequest, location: str) -> HttpResponse:
     """The chosen time: who is booking (a patient on file, or new), then book."""
     if not online.allow_request(_address(request)):
@@ -305,6 +308,7 @@ def details(request: HttpRequest, location: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def verify(request: HttpRequest, location: str) -> HttpResponse:
     if not online.allow_request(_address(request)):
         return _slow_down(request)
@@ -332,6 +336,7 @@ def verify(request: HttpRequest, location: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def link(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time link in the code message: proves the patient on this device."""
     if not online.allow_request(_address(request)):
@@ -370,6 +375,7 @@ def _appointment_summary(appointment: Any) -> dict[str, str]:
 
 
 @never_cache
+@public
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     if not online.allow_request(_address(request)):
         return _slow_down(request)
@@ -407,6 +413,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def move(request: HttpRequest, token: str) -> HttpResponse:
     if not online.allow_request(_address(request)):
         return _slow_down(request)
@@ -458,6 +465,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     if not feeds.allow_feed_request(_address(request)):
         return _private(HttpResponse("Too many requests.", status=429, content_type="text/plain"))
