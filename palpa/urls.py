@@ -1,11 +1,12 @@
 from django.urls import include, path
 
+from palpa.accounts.gates import public
 from palpa.api import api
 from palpa.core import views as core_views
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
-    path("bench/baseline/<int:pk>", core_views.bench_baseline, name="bench_baseline"),
+    path("healthz", public(core_views.healthz), name="healthz"),
+    path("bench/baseline/<int:pk>", public(core_views.bench_baseline), name="bench_baseline"),
     path("api/v1/", api.urls),
     path("accounts/", include("palpa.accounts.urls")),
     path("patients/", include("palpa.patients.urls")),

@@ -10,7 +10,9 @@ from ninja import Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from palpa.accounts import services
+from palpa.accounts.gates import OWN_TOKEN_API, api_requires
 from palpa.accounts.models import ApiToken
+from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, actor
 
 router = Router()
@@ -52,11 +54,13 @@ def _out(t: ApiToken) -> dict[str, Any]:
 
 
 @router.get("", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
+@api_requires(Capability.STAFF)
 def list_tokens(request: HttpRequest) -> list[dict[str, Any]]:
     return [_out(t) for t in ApiToken.objects.filter(user=actor(request))]
 
 
 @router.post("", response={201: IssuedTokenOut, **ERRORS}, summary="Issue a token")
+@api_requires(Capability.STAFF)
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     issued = services.issue_token(
         actor=actor(request), name=payload.name, expires_at=payload.expires_at
@@ -65,6 +69,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
 
 
 @router.delete("/{token_id}", response={200: TokenOut, **ERRORS}, summary="Revoke a token")
+@api_requires(Capability.STAFF, record=OWN_TOKEN_API)
 def revoke_token(request: HttpRequest, token_id: UUID) -> dict[str, Any]:
     user = actor(request)
     token = get_object_or_404(ApiToken, public_id=token_id, organization_id=user.organization_id)

@@ -123,7 +123,9 @@ class User(AbstractUser):
         org = self.organization
         if org is None:
             return True
-        return org.require_mfa and self.role in {Role.OWNER, Role.THERAPIST}
+        from palpa.accounts.permissions import Capability, role_has
+
+        return org.require_mfa and role_has(self.role, Capability.SECOND_FACTOR)
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -32,7 +32,7 @@ def create_staff(
 ) -> User:
     """Create a staff account. ``actor`` None is for set-up commands (the demo, the first owner)."""
     if actor is not None:
-        require(actor, Capability.MANAGE_ORGANIZATION)
+        require(actor, Capability.ORGANIZATION_MANAGE)
         if actor.organization_id != organization.pk:
             raise PermissionDenied("You can only add staff to your own organization.")
     if role not in Role.values:
@@ -63,7 +63,7 @@ def create_staff(
 
 
 def update_organization(*, actor: User, changes: dict[str, Any]) -> Organization:
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.ORGANIZATION_MANAGE)
     org = actor.organization
     assert org is not None
     allowed = {"name", "require_mfa", "session_idle_minutes", "license_warning_days"}
@@ -87,7 +87,7 @@ def update_organization(*, actor: User, changes: dict[str, Any]) -> Organization
 
 
 def save_location(*, actor: User, location: Location) -> Location:
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.ORGANIZATION_MANAGE)
     if location.organization_id not in (None, actor.organization_id):
         raise PermissionDenied("This location belongs to another organization.")
     location.organization = actor.organization  # type: ignore[assignment]
@@ -101,7 +101,7 @@ def save_location(*, actor: User, location: Location) -> Location:
 
 
 def add_room(*, actor: User, location: Location, name: str, equipment: str = "") -> Room:
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.ORGANIZATION_MANAGE)
     if location.organization_id != actor.organization_id:
         raise PermissionDenied("This location belongs to another organization.")
     room = Room(
@@ -147,7 +147,7 @@ def issue_token(*, actor: User, name: str, expires_at: Any = None) -> IssuedToke
 
 def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.user_id != actor.pk:
-        require(actor, Capability.MANAGE_ORGANIZATION)
+        require(actor, Capability.ORGANIZATION_MANAGE)
     if token.organization_id != actor.organization_id:
         raise PermissionDenied("This token belongs to another organization.")
     with transaction.atomic():

@@ -1,10 +1,11 @@
 from django.urls import path
 
 from palpa.accounts import views
+from palpa.accounts.gates import public
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", public(views.LoginView.as_view()), name="login"),
     path("otp/", views.otp_view, name="otp"),
     path("otp/setup/", views.otp_setup_view, name="otp_setup"),
     path("logout/", views.logout_view, name="logout"),

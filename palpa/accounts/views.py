@@ -17,8 +17,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from palpa.accounts import services
 from palpa.accounts.forms import LocationForm, LoginForm, OrganizationForm, OtpForm, RoomForm
+from palpa.accounts.gates import OWN_TOKEN, public, requires
 from palpa.accounts.models import ApiToken, Location
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
 from palpa.core.views import staff_user
 
@@ -38,6 +39,7 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("core:dashboard")
 
 
+@public  # the second step of signing in
 @login_required
 def otp_view(request: HttpRequest) -> HttpResponse:
     """Second step of sign-in; sends a user without a confirmed device to set one up."""
@@ -80,6 +82,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/otp.html", {"form": form})
 
 
+@public  # the second step of signing in
 @login_required
 def otp_setup_view(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
@@ -111,6 +114,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     from django.contrib.auth import logout
@@ -120,9 +124,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.ORGANIZATION_MANAGE)
 def settings_view(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     org = user.organization
     assert org is not None
     form = OrganizationForm(request.POST or None, instance=org)
@@ -141,9 +145,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.ORGANIZATION_MANAGE)
 def location_edit_view(request: HttpRequest, public_id: str | None = None) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     location = (
         get_object_or_404(Location, public_id=public_id, organization_id=user.organization_id)
         if public_id
@@ -168,9 +172,9 @@ def location_edit_view(request: HttpRequest, public_id: str | None = None) -> Ht
 
 @login_required
 @require_POST
+@requires(Capability.ORGANIZATION_MANAGE)
 def room_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     location = get_object_or_404(
         Location, public_id=public_id, organization_id=user.organization_id
     )
@@ -187,6 +191,7 @@ def room_add_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.STAFF)
 def tokens_view(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     new_secret = None
@@ -202,6 +207,7 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.STAFF, record=OWN_TOKEN)
 def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     token = get_object_or_404(ApiToken, public_id=public_id, organization_id=user.organization_id)

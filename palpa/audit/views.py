@@ -5,17 +5,18 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.gates import requires
+from palpa.accounts.permissions import Capability, tenant_id
 from palpa.audit.models import AuditEvent
 from palpa.core.dates import page_date
 from palpa.core.views import staff_user
 
 
 @login_required
+@requires(Capability.AUDIT_READ)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Owners read and filter their organization's log; nothing here can change it."""
     user = staff_user(request)
-    require(user, Capability.VIEW_AUDIT)
     qs = AuditEvent.objects.filter(organization_id=tenant_id(user)).select_related("actor")
     filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "patient", "since")}
     if filters["actor"]:

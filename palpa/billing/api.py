@@ -11,14 +11,15 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Status
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
 from palpa.billing import exports, queries, services
 from palpa.billing.models import (
     Charge,
@@ -30,8 +31,6 @@ from palpa.billing.models import (
     PrepaidPlan,
 )
 from palpa.billing.money import round_money
-from palpa.billing.queries import BillingCapability as Cap
-from palpa.billing.queries import require_billing
 from palpa.billing.schemas import (
     AccountOut,
     AdjustmentIn,
@@ -233,7 +232,7 @@ def _charge(request: HttpRequest, charge_id: UUID) -> Charge:
     user = actor(request)
     found = Charge.objects.filter(organization_id=tenant_id(user), public_id=charge_id)
     charge = get_object_or_404(found)
-    require_billing(user, Cap.VIEW_CHARGES)
+    require(user, Capability.BILLING_READ_CHARGES)
     return get_object_or_404(queries.charges_for(user), pk=charge.pk)
 
 
@@ -241,7 +240,7 @@ def _entry(request: HttpRequest, entry_id: UUID) -> LedgerEntry:
     user = actor(request)
     found = LedgerEntry.objects.filter(organization_id=tenant_id(user), public_id=entry_id)
     entry: LedgerEntry = get_object_or_404(found)
-    require_billing(user, Cap.VIEW_ACCOUNT)
+    require(user, Capability.BILLING_READ_ACCOUNT)
     return entry
 
 
@@ -269,11 +268,11 @@ def _location(request: HttpRequest, location_id: UUID) -> Location:
     response={200: list[ChargeOut], **ERRORS},
     summary="Charges by status (to_review: the biller's queue), newest first",
 )
+@api_requires(Capability.BILLING_READ_CHARGES)
 def list_charges(
     request: HttpRequest, status: ChargeStatus = "to_review", patient: UUID | None = None
 ) -> list[dict[str, Any]]:
     user = actor(request)
-    require_billing(user, Cap.VIEW_CHARGES)
     found = queries.charges_for(user).filter(status=status).prefetch_related("lines")
     if patient is not None:
         found = found.filter(patient__public_id=patient)
@@ -288,6 +287,7 @@ def list_charges(
 
 
 @router.get("/billing/charges/{charge_id}", response={200: ChargeOut, **ERRORS})
+@api_requires(Capability.BILLING_READ_CHARGES)
 def get_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     charge = _charge(request, charge_id)
     services.audit_charge_read(actor=actor(request), charge=charge)
@@ -299,6 +299,7 @@ def get_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     response={200: ChargeOut, **WITH_REFUSAL},
     summary="Mark a reviewed charge ready to bill: it is posted to the ledger",
 )
+@api_requires(Capability.BILLING_REVIEW_CHARGES)
 def ready_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     charge = services.mark_charge_ready(actor=actor(request), charge=_charge(request, charge_id))
     return charge_out(charge)
@@ -309,6 +310,7 @@ def ready_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     response={200: ChargeOut, **WITH_REFUSAL},
     summary="Rebuild a charge to review from today's configuration",
 )
+@api_requires(Capability.BILLING_REVIEW_CHARGES)
 def recalculate_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     charge = services.recalculate_charge(actor=actor(request), charge=_charge(request, charge_id))
     return charge_out(charge)
@@ -319,6 +321,7 @@ def recalculate_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     response={200: ChargeOut, **WITH_REFUSAL},
     summary="Void a charge with the reason; what was posted is reversed",
 )
+@api_requires(Capability.BILLING_REVIEW_CHARGES)
 def void_charge(request: HttpRequest, charge_id: UUID, payload: VoidIn) -> dict[str, Any]:
     charge = services.void_charge(
         actor=actor(request), charge=_charge(request, charge_id), reason=payload.reason
@@ -334,10 +337,10 @@ def void_charge(request: HttpRequest, charge_id: UUID, payload: VoidIn) -> dict[
     response={200: AccountOut, **ERRORS},
     summary="A patient's account: balances, coverage, packages, invoices, ledger",
 )
+@api_requires(Capability.BILLING_READ_ACCOUNT)
 def get_account(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     services.audit_account_read(actor=user, patient=patient)
     return account_out(user, patient)
 
@@ -347,12 +350,12 @@ def get_account(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
     response={201: EntryOut, **WITH_REFUSAL},
     summary="Record a payment (cash, card with the terminal reference, check, insurer)",
 )
+@api_requires(Capability.BILLING_POST_PAYMENT)
 def create_payment(
     request: HttpRequest, patient_id: UUID, payload: PaymentIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.TAKE_PAYMENTS)
     entry = services.record_payment(
         actor=user,
         patient=patient,
@@ -371,12 +374,12 @@ def create_payment(
     response={201: EntryOut, **WITH_REFUSAL},
     summary="Post an adjustment with its reason (negative lowers the balance)",
 )
+@api_requires(Capability.BILLING_CORRECT_LEDGER)
 def create_adjustment(
     request: HttpRequest, patient_id: UUID, payload: AdjustmentIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.CORRECT_LEDGER)
     entry = services.post_adjustment(
         actor=user,
         patient=patient,
@@ -394,12 +397,12 @@ def create_adjustment(
     response={201: list[EntryOut], **WITH_REFUSAL},
     summary="Move an amount from the insurer's part to the patient's",
 )
+@api_requires(Capability.BILLING_CORRECT_LEDGER)
 def create_transfer(
     request: HttpRequest, patient_id: UUID, payload: TransferIn
 ) -> Status[list[dict[str, Any]]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.CORRECT_LEDGER)
     pair = services.transfer_to_patient(
         actor=user,
         patient=patient,
@@ -415,6 +418,7 @@ def create_transfer(
     response={201: EntryOut, **WITH_REFUSAL},
     summary="Refund (part of) a payment",
 )
+@api_requires(Capability.BILLING_CORRECT_LEDGER)
 def refund_entry(request: HttpRequest, entry_id: UUID, payload: RefundIn) -> Status[dict[str, Any]]:
     entry = _entry(request, entry_id)
     refund = services.refund_payment(
@@ -428,6 +432,7 @@ def refund_entry(request: HttpRequest, entry_id: UUID, payload: RefundIn) -> Sta
     response={201: EntryOut, **WITH_REFUSAL},
     summary="Reverse a posted entry with its exact opposite (the entry stays)",
 )
+@api_requires(Capability.BILLING_CORRECT_LEDGER)
 def reverse_entry(
     request: HttpRequest, entry_id: UUID, payload: ReverseIn
 ) -> Status[dict[str, Any]]:
@@ -441,10 +446,10 @@ def reverse_entry(
     response={201: InvoiceOut, **WITH_REFUSAL},
     summary="Invoice the patient for what is theirs and not yet invoiced",
 )
+@api_requires(Capability.BILLING_POST_PAYMENT)
 def create_invoice(request: HttpRequest, patient_id: UUID) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.TAKE_PAYMENTS)
     return Status(201, invoice_out(services.issue_invoice(actor=user, patient=patient)))
 
 
@@ -453,12 +458,12 @@ def create_invoice(request: HttpRequest, patient_id: UUID) -> Status[dict[str, A
     response={201: CoverageOut, **WITH_REFUSAL},
     summary="Record who the patient's visits are billed to (insurer or self-pay)",
 )
+@api_requires(Capability.BILLING_POST_PAYMENT)
 def create_coverage(
     request: HttpRequest, patient_id: UUID, payload: CoverageIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.TAKE_PAYMENTS)
     fields = payload.dict(exclude={"payer"})
     coverage = services.add_coverage(
         actor=user, patient=patient, payer=_payer(request, payload.payer), **fields
@@ -471,12 +476,12 @@ def create_coverage(
     response={201: PrepaidOut, **WITH_REFUSAL},
     summary="Sell a package or start a membership (its price or first fee is charged)",
 )
+@api_requires(Capability.BILLING_POST_PAYMENT)
 def create_prepaid(
     request: HttpRequest, patient_id: UUID, payload: PrepaidIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    require_billing(user, Cap.TAKE_PAYMENTS)
     plan = queries.prepaid_plans_for(user).filter(public_id=payload.plan).first()
     if plan is None:
         raise ValidationError({"plan": "No package or membership of yours has this id."})
@@ -491,9 +496,9 @@ def create_prepaid(
     response={200: list[BalanceRowOut], **ERRORS},
     summary="Patients whose account is not settled, largest patient balance first",
 )
+@api_requires(Capability.BILLING_READ_ACCOUNT)
 def list_balances(request: HttpRequest) -> list[dict[str, Any]]:
     user = actor(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     rows = list(queries.balances_for(user)[:500])
     services.audit_billing_search(actor=user, what="Balance", query={}, patients=rows)
     return [
@@ -512,13 +517,14 @@ def list_balances(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/billing/payers", response={200: list[PayerOut], **ERRORS}, summary="Payers")
+@api_requires(Capability.BILLING_READ_ACCOUNT)
 def list_payers(request: HttpRequest) -> list[dict[str, Any]]:
     user = actor(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     return [payer_out(p) for p in queries.payers_for(user).prefetch_related("fees")]
 
 
 @router.post("/billing/payers", response={201: PayerOut, **ERRORS}, summary="Add a payer")
+@api_requires(Capability.BILLING_CONFIGURE)
 def create_payer(request: HttpRequest, payload: PayerIn) -> Status[dict[str, Any]]:
     payer = services.add_payer(actor=actor(request), **payload.dict())
     return Status(201, payer_out(payer))
@@ -532,6 +538,7 @@ def _payer_by_id(request: HttpRequest, payer_id: UUID) -> Payer:
 
 
 @router.patch("/billing/payers/{payer_id}", response={200: PayerOut, **ERRORS})
+@api_requires(Capability.BILLING_CONFIGURE)
 def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> dict[str, Any]:
     payer = _payer_by_id(request, payer_id)
     changes = payload.model_dump(exclude_unset=True)
@@ -547,6 +554,7 @@ def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> di
     response={200: PayerOut, **ERRORS},
     summary="Set the payer's price of one unit of a code",
 )
+@api_requires(Capability.BILLING_CONFIGURE)
 def put_fee(request: HttpRequest, payer_id: UUID, code: str, payload: PriceIn) -> dict[str, Any]:
     payer = _payer_by_id(request, payer_id)
     services.set_fee(actor=actor(request), payer=payer, code=code, unit_price=payload.unit_price)
@@ -561,7 +569,11 @@ def location_out(user: User, location: Location) -> dict[str, Any]:
         "name": location.name,
         "place_of_service": setting.place_of_service if setting else "11",
         "tax_id": (
-            (setting.tax_id_display if queries.may(user, Cap.CONFIGURE) else setting.tax_id_masked)
+            (
+                setting.tax_id_display
+                if has_capability(user, Capability.BILLING_CONFIGURE)
+                else setting.tax_id_masked
+            )
             if setting
             else ""
         ),
@@ -578,6 +590,7 @@ def location_out(user: User, location: Location) -> dict[str, Any]:
     summary="Set a location's claim identifiers: federal tax id and its kind (item 25), "
     "billing provider NPI (33a), service facility NPI (32a)",
 )
+@api_requires(Capability.BILLING_CONFIGURE)
 def put_billing_identifiers(
     request: HttpRequest, location_id: UUID, payload: BillingIdentifiersIn
 ) -> dict[str, Any]:
@@ -592,6 +605,7 @@ def put_billing_identifiers(
     response={200: LocationBillingOut, **ERRORS},
     summary="Set a location's place-of-service code (default 11, office)",
 )
+@api_requires(Capability.BILLING_CONFIGURE)
 def put_place_of_service(
     request: HttpRequest, location_id: UUID, payload: PlaceOfServiceIn
 ) -> dict[str, Any]:
@@ -606,6 +620,7 @@ def put_place_of_service(
     response={200: LocationBillingOut, **ERRORS},
     summary="Set a location's self-pay price of one unit of a code",
 )
+@api_requires(Capability.BILLING_CONFIGURE)
 def put_self_pay_price(
     request: HttpRequest, location_id: UUID, code: str, payload: PriceIn
 ) -> dict[str, Any]:
@@ -622,9 +637,9 @@ def put_self_pay_price(
     response={200: list[CodeMapOut], **ERRORS},
     summary="The billing code of each technique (the organization's over the defaults)",
 )
+@api_requires(Capability.BILLING_READ_ACCOUNT)
 def get_code_map(request: HttpRequest) -> list[dict[str, Any]]:
     user = actor(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     assert user.organization_id is not None
     own = set(queries.code_mappings_for(user).values_list("technique", flat=True))
     mapping = services.code_map(user.organization_id)
@@ -639,6 +654,7 @@ def get_code_map(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: list[CodeMapOut], **ERRORS},
     summary="Map a technique to a code of the code book (empty: not billed)",
 )
+@api_requires(Capability.BILLING_CONFIGURE)
 def put_code_map(request: HttpRequest, technique: str, payload: CodeMapIn) -> list[dict[str, Any]]:
     services.map_technique(actor=actor(request), technique=technique, code=payload.code)
     return get_code_map(request)
@@ -649,9 +665,9 @@ def put_code_map(request: HttpRequest, technique: str, payload: CodeMapIn) -> li
     response={200: list[PrepaidPlanOut], **ERRORS},
     summary="Packages and memberships on sale",
 )
+@api_requires(Capability.BILLING_READ_ACCOUNT)
 def list_prepaid_plans(request: HttpRequest) -> list[dict[str, Any]]:
     user = actor(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     return [prepaid_plan_out(p) for p in queries.prepaid_plans_for(user).select_related("location")]
 
 
@@ -660,6 +676,7 @@ def list_prepaid_plans(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: PrepaidPlanOut, **ERRORS},
     summary="Add a package (N visits paid ahead) or a membership (monthly, visits included)",
 )
+@api_requires(Capability.BILLING_CONFIGURE)
 def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[dict[str, Any]]:
     user = actor(request)
     location = _location(request, payload.location) if payload.location else None
@@ -678,12 +695,11 @@ def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[
     summary="The claims export of a period (NUCC 1500 fields, JSON): insured visits ready "
     "to bill, by date of service; owners and billers",
 )
+@api_requires(Capability.BILLING_EXPORT_CLAIMS)
 def claims_export(
     request: HttpRequest, start: dt.date, end: dt.date, payer: UUID | None = None
 ) -> dict[str, Any]:
     user = actor(request)
-    if not exports.may_export_claims(user):
-        raise PermissionDenied("Your role may not export claims.")
     chosen = _payer(request, payer)
     found = exports.claims(
         actor=user,

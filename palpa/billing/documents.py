@@ -32,8 +32,8 @@ from django.db.models import QuerySet, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from palpa.accounts.models import Location, Role, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.audit.services import Action, record
 from palpa.billing.codes import load_codes
 from palpa.billing.models import Charge, Coverage, LedgerEntry
@@ -47,10 +47,7 @@ STYLESHEET = PDF_DIR / "documents.css"
 LETTERS = "ABCDEFGHIJKL"  # CMS-1500 item 21 holds twelve diagnoses, A to L
 MAX_PERIOD_DAYS = 366
 
-SUPERBILL_ROLES = frozenset({Role.OWNER, Role.BILLER, Role.THERAPIST})
-STATEMENT_ROLES = frozenset({Role.OWNER, Role.BILLER, Role.FRONT_DESK})
-
-OWN_VISITS_ONLY = "A therapist may download superbills only of visits they provided."
+OWN_VISITS_ONLY = "Your role may download superbills only of the visits you provided."
 SIGNATURE_STATEMENT = (
     "Signed electronically: the rendering provider signed the treatment note of each "
     "visit in Palpa on the date shown; the note is kept unchanged in the patient's record."
@@ -65,19 +62,13 @@ SUPERBILL_NOTICE = (
 
 
 def may_download_superbills(actor: User) -> bool:
-    return (
-        actor.is_authenticated
-        and actor.organization_id is not None
-        and (actor.role in SUPERBILL_ROLES)
-    )
+    """Of their own visits at least (``billing.superbill``); of every visit with
+    ``billing.superbill_any``."""
+    return has_capability(actor, Capability.BILLING_SUPERBILL)
 
 
 def may_download_statements(actor: User) -> bool:
-    return (
-        actor.is_authenticated
-        and actor.organization_id is not None
-        and (actor.role in STATEMENT_ROLES)
-    )
+    return has_capability(actor, Capability.BILLING_STATEMENT)
 
 
 def _require(allowed: bool, what: str) -> None:
@@ -102,7 +93,7 @@ def posted_charges(actor: User) -> QuerySet[Charge]:
         "note__signed_by",
         "organization",
     )
-    if actor.role == Role.THERAPIST:
+    if not has_capability(actor, Capability.BILLING_SUPERBILL_ANY):
         charges = charges.filter(rendering_provider__user=actor)
     return charges
 
@@ -269,7 +260,7 @@ def superbill_charges(
             patient=patient, date_of_service__gte=start, date_of_service__lte=end
         ).order_by("date_of_service", "created_at")
     )
-    if actor.role == Role.THERAPIST and not found_list:
+    if not has_capability(actor, Capability.BILLING_SUPERBILL_ANY) and not found_list:
         raise PermissionDenied(OWN_VISITS_ONLY)
     return found_list
 

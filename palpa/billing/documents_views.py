@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from palpa.accounts.gates import Record, requires
+from palpa.accounts.permissions import Capability
 from palpa.billing import documents, exports
 from palpa.billing.models import Charge
 from palpa.core.views import staff_user
@@ -67,6 +69,7 @@ def _patient(request: HttpRequest, patient_id: str) -> Patient:
 
 @login_required
 @never_cache
+@requires(Capability.BILLING_READ_ACCOUNT)
 def patient_documents(request: HttpRequest, patient_id: str) -> HttpResponse:
     """The page that asks for a period and offers the superbill and the statement."""
     user = staff_user(request)
@@ -97,10 +100,9 @@ def _documents_page(
 
 @login_required
 @never_cache
+@requires(Capability.BILLING_SUPERBILL)
 def superbill_period(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
-    if not documents.may_download_superbills(user):
-        raise PermissionDenied("Your role may not download superbills.")
     patient = _patient(request, patient_id)
     form = PeriodForm(request.GET)
     if not form.is_valid():
@@ -113,6 +115,17 @@ def superbill_period(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 @never_cache
+@requires(
+    Capability.BILLING_SUPERBILL,
+    record=Record(
+        "charge_id",
+        Charge,
+        "rendering_provider__user_id",
+        Capability.BILLING_SUPERBILL_ANY,
+        what="the visit",
+        reads=True,
+    ),
+)
 def superbill_visit(request: HttpRequest, charge_id: str) -> HttpResponse:
     user = staff_user(request)
     try:
@@ -124,10 +137,9 @@ def superbill_visit(request: HttpRequest, charge_id: str) -> HttpResponse:
 
 @login_required
 @never_cache
+@requires(Capability.BILLING_STATEMENT)
 def statement(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
-    if not documents.may_download_statements(user):
-        raise PermissionDenied("Your role may not download statements.")
     patient = _patient(request, patient_id)
     form = PeriodForm(request.GET)
     if not form.is_valid():
@@ -140,12 +152,11 @@ def statement(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 @never_cache
+@requires(Capability.BILLING_EXPORT_CLAIMS)
 def claims_export(request: HttpRequest) -> HttpResponse:
     """The export page (a period and a format); with ``start``, ``end`` and ``format`` in
     the query, the file itself."""
     user = staff_user(request)
-    if not exports.may_export_claims(user):
-        raise PermissionDenied("Your role may not export claims.")
     if "start" not in request.GET and "end" not in request.GET:
         form = PeriodForm(initial=_default_period())
         return render(request, "billing/claims_export.html", {"form": form})

@@ -27,8 +27,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet, Sum
 
-from palpa.accounts.models import Location, Role, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.audit.services import Action, record
 from palpa.billing.documents import LETTERS, check_period, letters, money
 from palpa.billing.models import Charge, Coverage, LedgerEntry, LocationBilling
@@ -40,7 +40,6 @@ FORM_VERSION = "02/12"
 ICD_INDICATOR = "0"  # item 21: 0 = ICD-10-CM
 REFERRING_QUALIFIER = "DN"  # item 17: DN = referring provider
 LINES_PER_FORM = 6  # item 24 has six service lines on the paper form
-CLAIMS_ROLES = frozenset({Role.OWNER, Role.BILLER})
 
 SEX = {"female": "F", "male": "M"}
 RELATIONSHIP = {"self": "self", "spouse": "spouse", "child": "child", "other": "other"}
@@ -145,11 +144,7 @@ COLUMNS: tuple[Column, ...] = CLAIM_COLUMNS + LINE_COLUMNS
 
 
 def may_export_claims(actor: User) -> bool:
-    return (
-        actor.is_authenticated
-        and actor.organization_id is not None
-        and (actor.role in CLAIMS_ROLES)
-    )
+    return has_capability(actor, Capability.BILLING_EXPORT_CLAIMS)
 
 
 def claim_charges(

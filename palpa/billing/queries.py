@@ -1,11 +1,10 @@
-"""Billing records as the actor may see them, and who may do what.
+"""Billing records as the actor may see them.
 
-- owner, biller: everything (accounts, charges, payments, review, corrections, configuration);
-- front desk: patient accounts (balance, ledger, coverage, invoices) and taking payments,
-  recording coverage, issuing invoices and selling packages; never charges (their codes
-  and diagnoses are clinical);
-- therapist: patient accounts and charges, read only;
-- staff of another organization: nothing (the API and pages answer 404).
+Who may do what is the permission table's (``accounts.permissions``, the ``billing.*``
+capabilities): owners and billers everything; the front desk patient accounts and taking
+payments, never charges (their codes and diagnoses are clinical); therapists accounts
+and charges, read only; staff of another organization nothing (the API and pages answer
+404).
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from enum import StrEnum
 
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from palpa.accounts.models import Role, User
+from palpa.accounts.models import User
+from palpa.accounts.permissions import Capability, has_capability
 from palpa.billing.models import (
     Charge,
     CodeMapping,
@@ -37,58 +36,13 @@ from palpa.patients.models import Patient
 from palpa.scheduling.flags import Flag
 
 
-class BillingCapability(StrEnum):
-    VIEW_ACCOUNT = "view_account"
-    VIEW_CHARGES = "view_charges"
-    TAKE_PAYMENTS = "take_payments"
-    REVIEW_CHARGES = "review_charges"
-    CORRECT_LEDGER = "correct_ledger"
-    CONFIGURE = "configure_billing"
-
-
-_EVERYTHING = frozenset(BillingCapability)
-ROLE_BILLING: dict[str, frozenset[BillingCapability]] = {
-    Role.OWNER: _EVERYTHING,
-    Role.BILLER: _EVERYTHING,
-    Role.FRONT_DESK: frozenset({BillingCapability.VIEW_ACCOUNT, BillingCapability.TAKE_PAYMENTS}),
-    Role.THERAPIST: frozenset({BillingCapability.VIEW_ACCOUNT, BillingCapability.VIEW_CHARGES}),
-}
-
-_WHAT = {
-    BillingCapability.VIEW_ACCOUNT: "see patient accounts",
-    BillingCapability.VIEW_CHARGES: "see charges",
-    BillingCapability.TAKE_PAYMENTS: "take payments",
-    BillingCapability.REVIEW_CHARGES: "review charges",
-    BillingCapability.CORRECT_LEDGER: "refund, adjust or reverse ledger entries",
-    BillingCapability.CONFIGURE: "change the billing configuration",
-}
-
-
-def may(actor: User, capability: BillingCapability) -> bool:
-    if not actor.is_authenticated or not actor.is_active or actor.organization_id is None:
-        return False
-    return capability in ROLE_BILLING.get(actor.role, frozenset())
-
-
-def require_billing(actor: User, capability: BillingCapability) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not may(actor, capability):
-        raise PermissionDenied(f"Your role may not {_WHAT[capability]}.")
-
-
-def can_map(actor: User) -> dict[str, bool]:
-    """What the templates may offer (computed here; templates never decide)."""
-    return {c.value: may(actor, c) for c in BillingCapability}
-
-
 def _org(actor: User) -> int:
     assert actor.organization_id is not None
     return actor.organization_id
 
 
 def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]:
-    if not may(actor, BillingCapability.VIEW_CHARGES):
+    if not has_capability(actor, Capability.BILLING_READ_CHARGES):
         return Charge.objects.none()
     found = Charge.objects.filter(organization_id=_org(actor))
     if patient is not None:
@@ -106,7 +60,7 @@ def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]
 
 
 def entries_for(actor: User, patient: Patient | None = None) -> QuerySet[LedgerEntry]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return LedgerEntry.objects.none()
     found = LedgerEntry.objects.filter(organization_id=_org(actor))
     if patient is not None:
@@ -119,7 +73,7 @@ def payments_for(actor: User) -> QuerySet[LedgerEntry]:
 
 
 def coverages_for(actor: User, patient: Patient | None = None) -> QuerySet[Coverage]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return Coverage.objects.none()
     found = Coverage.objects.filter(organization_id=_org(actor))
     if patient is not None:
@@ -128,7 +82,7 @@ def coverages_for(actor: User, patient: Patient | None = None) -> QuerySet[Cover
 
 
 def invoices_for(actor: User, patient: Patient | None = None) -> QuerySet[Invoice]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return Invoice.objects.none()
     found = Invoice.objects.filter(organization_id=_org(actor))
     if patient is not None:
@@ -137,7 +91,7 @@ def invoices_for(actor: User, patient: Patient | None = None) -> QuerySet[Invoic
 
 
 def prepaids_for(actor: User, patient: Patient | None = None) -> QuerySet[PatientPrepaid]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return PatientPrepaid.objects.none()
     found = PatientPrepaid.objects.filter(organization_id=_org(actor))
     if patient is not None:
@@ -149,37 +103,37 @@ def prepaids_for(actor: User, patient: Patient | None = None) -> QuerySet[Patien
 
 
 def payers_for(actor: User) -> QuerySet[Payer]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return Payer.objects.none()
     return Payer.objects.filter(organization_id=_org(actor))
 
 
 def fees_for(actor: User) -> QuerySet[FeeScheduleEntry]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return FeeScheduleEntry.objects.none()
     return FeeScheduleEntry.objects.filter(organization_id=_org(actor)).select_related("payer")
 
 
 def self_pay_prices_for(actor: User) -> QuerySet[SelfPayPrice]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return SelfPayPrice.objects.none()
     return SelfPayPrice.objects.filter(organization_id=_org(actor)).select_related("location")
 
 
 def code_mappings_for(actor: User) -> QuerySet[CodeMapping]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return CodeMapping.objects.none()
     return CodeMapping.objects.filter(organization_id=_org(actor))
 
 
 def location_billing_for(actor: User) -> QuerySet[LocationBilling]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return LocationBilling.objects.none()
     return LocationBilling.objects.filter(organization_id=_org(actor)).select_related("location")
 
 
 def prepaid_plans_for(actor: User) -> QuerySet[PrepaidPlan]:
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return PrepaidPlan.objects.none()
     return PrepaidPlan.objects.filter(organization_id=_org(actor))
 
@@ -220,7 +174,7 @@ def account_balances(patient: Patient) -> dict[str, Decimal]:
 def balances_for(actor: User) -> QuerySet[Patient]:
     """Patients of the actor's organization whose account is not settled, each annotated
     with ``patient_balance`` and ``insurer_balance``, largest patient balance first."""
-    if not may(actor, BillingCapability.VIEW_ACCOUNT):
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return Patient.objects.none()
     zero = Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=2))
     patient_part = Coalesce(
@@ -274,7 +228,14 @@ def patient_balances(patients: Sequence[Patient]) -> dict[int, Decimal]:
 def unpaid_balance_flags(patients: Sequence[Patient]) -> dict[int, list[Flag]]:
     """The schedule's "unpaid balance" flag (registered in BillingConfig.ready())."""
     return {
-        pk: [Flag(code="unpaid_balance", label=f"Unpaid balance {amount}", severity="warning")]
+        pk: [
+            Flag(
+                code="unpaid_balance",
+                label=f"Unpaid balance {amount}",
+                severity="warning",
+                capability=Capability.BILLING_READ_ACCOUNT,
+            )
+        ]
         for pk, amount in patient_balances(patients).items()
         if amount > 0
     }

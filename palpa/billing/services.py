@@ -22,7 +22,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from palpa.accounts.models import Location, Organization, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.billing import capture
 from palpa.billing.codes import load_codes
@@ -44,8 +44,7 @@ from palpa.billing.models import (
     UnitRule,
 )
 from palpa.billing.money import DEFAULT_CURRENCY, MAX_AMOUNT, round_money
-from palpa.billing.queries import BillingCapability as Cap
-from palpa.billing.queries import coverage_on, require_billing
+from palpa.billing.queries import coverage_on
 from palpa.care.catalog import catalog
 from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
 from palpa.care.models import Plan, TreatmentNote
@@ -213,7 +212,7 @@ def add_payer(
     currency: str = DEFAULT_CURRENCY,
     diagnosis_pointers: int = 4,
 ) -> Payer:
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "Name the payer."
@@ -248,7 +247,7 @@ PAYER_FIELDS = ("name", "payer_code", "unit_rule", "modifiers", "active", "diagn
 
 
 def update_payer(*, actor: User, payer: Payer, changes: dict[str, Any]) -> Payer:
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     _same_org(actor, payer)
     unknown = sorted(set(changes) - set(PAYER_FIELDS))
     if unknown:
@@ -273,7 +272,7 @@ def update_payer(*, actor: User, payer: Payer, changes: dict[str, Any]) -> Payer
 def set_fee(*, actor: User, payer: Payer, code: str, unit_price: Any) -> FeeScheduleEntry:
     """The payer's price of one unit of ``code`` (replaces an earlier price; charges
     already captured keep theirs)."""
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     _same_org(actor, payer)
     code = _check_code(code)
     price = parse_amount(unit_price, "unit_price")
@@ -290,7 +289,7 @@ def set_fee(*, actor: User, payer: Payer, code: str, unit_price: Any) -> FeeSche
 def set_self_pay_price(
     *, actor: User, location: Location, code: str, unit_price: Any, currency: str = DEFAULT_CURRENCY
 ) -> SelfPayPrice:
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     _same_org(actor, location)
     code = _check_code(code)
     price = parse_amount(unit_price, "unit_price")
@@ -312,7 +311,7 @@ def set_self_pay_price(
 
 def map_technique(*, actor: User, technique: str, code: str) -> CodeMapping:
     """The organization's code for a technique; an empty code: not billed."""
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     if technique not in catalog().techniques:
         raise ValidationError({"technique": f"{technique!r} is not in the technique catalog."})
     code = _check_code(code) if code.strip() else ""
@@ -327,7 +326,7 @@ def map_technique(*, actor: User, technique: str, code: str) -> CodeMapping:
 
 
 def set_place_of_service(*, actor: User, location: Location, code: str) -> LocationBilling:
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     _same_org(actor, location)
     places = capture.claim_form().places_of_service
     if code not in places:
@@ -405,7 +404,7 @@ def set_billing_identifiers(
     """The location's 1500 identifiers, all four replaced: the federal tax id (item 25)
     and its kind, the billing provider's NPI (item 33a) and the facility's (item 32a).
     An empty value clears one; the audit entry names the tax id by its last four digits."""
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     _same_org(actor, location)
     kind = tax_id_kind.strip().lower()
     errors: dict[str, list[str]] = {}
@@ -457,7 +456,7 @@ def add_prepaid_plan(
     location: Location | None = None,
     currency: str = DEFAULT_CURRENCY,
 ) -> PrepaidPlan:
-    require_billing(actor, Cap.CONFIGURE)
+    require(actor, Capability.BILLING_CONFIGURE)
     _same_org(actor, location)
     errors: dict[str, str] = {}
     if kind not in PrepaidPlan.Kind.values:
@@ -515,7 +514,7 @@ def add_coverage(
     ends_on: dt.date | None = None,
 ) -> Coverage:
     """Record who the patient's visits are billed to from ``starts_on``."""
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, patient, payer)
     errors: dict[str, str] = {}
     if kind == Coverage.Kind.INSURANCE:
@@ -565,7 +564,7 @@ def add_coverage(
 
 
 def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Coverage:
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, coverage)
     if coverage.status != Coverage.Status.ACTIVE:
         raise LedgerRefused("This coverage is not active.")
@@ -582,7 +581,7 @@ def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Covera
 
 
 def mark_coverage_entered_in_error(*, actor: User, coverage: Coverage, reason: str) -> Coverage:
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, coverage)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the coverage is in error."})
@@ -829,7 +828,7 @@ def capture_missing(*, organization_id: int | None = None) -> list[Charge]:
 def recalculate_charge(*, actor: User, charge: Charge) -> Charge:
     """Rebuild a charge still to review from today's configuration (a fee added, a
     coverage recorded late, a code re-mapped)."""
-    require_billing(actor, Cap.REVIEW_CHARGES)
+    require(actor, Capability.BILLING_REVIEW_CHARGES)
     _same_org(actor, charge)
     with transaction.atomic():
         locked = Charge.objects.select_for_update().get(pk=charge.pk)
@@ -876,7 +875,7 @@ def blocking_problems(charge: Charge) -> list[str]:
 def mark_charge_ready(*, actor: User, charge: Charge) -> Charge:
     """The biller has reviewed the charge: post it to the ledger (and, for a visit drawn
     from a package or membership, the matching prepaid credit)."""
-    require_billing(actor, Cap.REVIEW_CHARGES)
+    require(actor, Capability.BILLING_REVIEW_CHARGES)
     _same_org(actor, charge)
     with transaction.atomic():
         locked = Charge.objects.select_for_update().get(pk=charge.pk)
@@ -984,7 +983,7 @@ def _void(actor: User, charge: Charge, reason: str, *, in_error: bool = False) -
 
 def void_charge(*, actor: User, charge: Charge, reason: str) -> Charge:
     """Void a charge (kept, with the reason); what was posted is reversed."""
-    require_billing(actor, Cap.REVIEW_CHARGES)
+    require(actor, Capability.BILLING_REVIEW_CHARGES)
     _same_org(actor, charge)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the charge is void."})
@@ -1007,7 +1006,7 @@ def record_payment(
     posted_on: dt.date | None = None,
 ) -> LedgerEntry:
     """A payment received: from the patient (cash, card, check, other) or an insurer."""
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, patient, payer)
     value = parse_amount(amount)
     errors: dict[str, str] = {}
@@ -1061,7 +1060,7 @@ def _is_reversed(entry: LedgerEntry) -> bool:
 
 def refund_payment(*, actor: User, payment: LedgerEntry, amount: Any, memo: str) -> LedgerEntry:
     """Give money back from a payment (at most what is left of it)."""
-    require_billing(actor, Cap.CORRECT_LEDGER)
+    require(actor, Capability.BILLING_CORRECT_LEDGER)
     _same_org(actor, payment)
     value = parse_amount(amount)
     if not memo.strip():
@@ -1112,7 +1111,7 @@ def post_adjustment(
 ) -> LedgerEntry:
     """An adjustment with its reason: negative lowers the balance (a write-off, a
     contractual adjustment), positive raises it."""
-    require_billing(actor, Cap.CORRECT_LEDGER)
+    require(actor, Capability.BILLING_CORRECT_LEDGER)
     _same_org(actor, patient, payer)
     value = parse_amount(amount, signed=True)
     errors: dict[str, str] = {}
@@ -1146,7 +1145,7 @@ def transfer_to_patient(
 ) -> list[LedgerEntry]:
     """Move an amount the insurer will not pay to the patient's responsibility: two
     entries in one batch that add up to zero."""
-    require_billing(actor, Cap.CORRECT_LEDGER)
+    require(actor, Capability.BILLING_CORRECT_LEDGER)
     _same_org(actor, patient, payer)
     value = parse_amount(amount)
     if not memo.strip():
@@ -1185,7 +1184,7 @@ def transfer_to_patient(
 
 def reverse_entry(*, actor: User, entry: LedgerEntry, memo: str) -> LedgerEntry:
     """Cancel a posted entry by its exact opposite (the entry itself stays)."""
-    require_billing(actor, Cap.CORRECT_LEDGER)
+    require(actor, Capability.BILLING_CORRECT_LEDGER)
     _same_org(actor, entry)
     if not memo.strip():
         raise ValidationError({"memo": "Say why the entry is reversed."})
@@ -1233,7 +1232,7 @@ def reverse_entry(*, actor: User, entry: LedgerEntry, memo: str) -> LedgerEntry:
 def issue_invoice(*, actor: User, patient: Patient, issued_on: dt.date | None = None) -> Invoice:
     """Bill the patient for what is theirs and not yet invoiced (charges and amounts moved
     to them), numbered per organization."""
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, patient)
     with transaction.atomic():
         _lock_patient(patient)
@@ -1290,7 +1289,7 @@ def sell_prepaid(
 ) -> PatientPrepaid:
     """Sell a package (its price is charged once) or start a membership (the first
     month's fee is charged)."""
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, patient, plan)
     if not plan.active:
         raise LedgerRefused(f"{plan} is no longer sold.")
@@ -1338,7 +1337,7 @@ def sell_prepaid(
 
 def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.date) -> LedgerEntry:
     """Charge a membership's fee for the month of ``month`` (once a month)."""
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, prepaid)
     period = _month(month)
     if prepaid.kind != PrepaidPlan.Kind.MEMBERSHIP:
@@ -1372,7 +1371,7 @@ def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.dat
 
 
 def end_prepaid(*, actor: User, prepaid: PatientPrepaid, ends_on: dt.date) -> PatientPrepaid:
-    require_billing(actor, Cap.TAKE_PAYMENTS)
+    require(actor, Capability.BILLING_POST_PAYMENT)
     _same_org(actor, prepaid)
     if ends_on < prepaid.starts_on:
         raise ValidationError({"ends_on": "It ends on or after the day it started."})

@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import requires, requires_by
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
 from palpa.billing import documents, exports, queries, services
 from palpa.billing.capture import claim_form
 from palpa.billing.forms import (
@@ -37,8 +38,6 @@ from palpa.billing.forms import (
     VoidForm,
 )
 from palpa.billing.models import Charge, LedgerEntry
-from palpa.billing.queries import BillingCapability as Cap
-from palpa.billing.queries import require_billing
 from palpa.care.catalog import catalog
 from palpa.core.errors import Refused
 from palpa.core.views import staff_user
@@ -60,7 +59,7 @@ def _charge(user: User, public_id: str) -> Charge:
     charge = get_object_or_404(
         Charge.objects.filter(organization_id=tenant_id(user)), public_id=public_id
     )
-    require_billing(user, Cap.VIEW_CHARGES)
+    require(user, Capability.BILLING_READ_CHARGES)
     return charge
 
 
@@ -68,7 +67,7 @@ def _entry(user: User, public_id: str) -> LedgerEntry:
     entry: LedgerEntry = get_object_or_404(
         LedgerEntry.objects.filter(organization_id=tenant_id(user)), public_id=public_id
     )
-    require_billing(user, Cap.VIEW_ACCOUNT)
+    require(user, Capability.BILLING_READ_ACCOUNT)
     return entry
 
 
@@ -92,17 +91,18 @@ def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> b
 
 
 @login_required
+@requires(Capability.BILLING_READ_ACCOUNT)
 def home(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    if queries.may(user, Cap.VIEW_CHARGES):
+    if has_capability(user, Capability.BILLING_READ_CHARGES):
         return redirect("billing:charges")
     return redirect("billing:balances")
 
 
 @login_required
+@requires(Capability.BILLING_READ_CHARGES)
 def charges(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require_billing(user, Cap.VIEW_CHARGES)
     status = request.GET.get("status", "to_review")
     if status not in QUEUES:
         status = "to_review"
@@ -116,13 +116,13 @@ def charges(request: HttpRequest) -> HttpResponse:
         "status": status,
         "queues": QUEUES,
         "title": QUEUES[status],
-        "can": queries.can_map(user),
         "may_export_claims": status == "ready" and exports.may_export_claims(user),
     }
     return render(request, "billing/charges.html", context)
 
 
 @login_required
+@requires(Capability.BILLING_READ_CHARGES)
 def charge_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     charge = _charge(user, public_id)
@@ -135,7 +135,6 @@ def charge_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         else [],
         "entries": list(charge.entries.select_related("posted_by")),
         "void_form": VoidForm(prefix="void"),
-        "can": queries.can_map(user),
         # a ready charge's superbill, for whoever may download it (a therapist: their own)
         "may_superbill": documents.posted_charges(user).filter(pk=charge.pk).exists(),
     }
@@ -144,10 +143,10 @@ def charge_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.BILLING_REVIEW_CHARGES)
 def charge_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
     user = staff_user(request)
     charge = _charge(user, public_id)
-    require_billing(user, Cap.REVIEW_CHARGES)
     if action == "ready":
         _attempt(
             request,
@@ -171,25 +170,23 @@ def charge_action(request: HttpRequest, public_id: str, action: str) -> HttpResp
 
 
 @login_required
+@requires(Capability.BILLING_READ_ACCOUNT)
 def payments(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     found = list(queries.payments_for(user)[:200])
     services.audit_billing_search(
         actor=user, what="Payment", query={}, patients=[e.patient for e in found]
     )
-    return render(
-        request, "billing/payments.html", {"entries": found, "can": queries.can_map(user)}
-    )
+    return render(request, "billing/payments.html", {"entries": found})
 
 
 @login_required
+@requires(Capability.BILLING_READ_ACCOUNT)
 def balances(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     rows = list(queries.balances_for(user)[:500])
     services.audit_billing_search(actor=user, what="Balance", query={}, patients=rows)
-    return render(request, "billing/balances.html", {"rows": rows, "can": queries.can_map(user)})
+    return render(request, "billing/balances.html", {"rows": rows})
 
 
 # --- a patient's account -----------------------------------------------------------------
@@ -200,10 +197,10 @@ def _payer_choices(user: User) -> list[tuple[str, str]]:
 
 
 @login_required
+@requires(Capability.BILLING_READ_ACCOUNT)
 def account(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = _patient(user, public_id)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     services.audit_account_read(actor=user, patient=patient)
     entries = list(queries.entries_for(user, patient).order_by("-posted_at", "-pk"))
     reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
@@ -226,7 +223,6 @@ def account(request: HttpRequest, public_id: str) -> HttpResponse:
         ),
         "refund_form": RefundForm(prefix="refund"),
         "reverse_form": ReverseForm(prefix="reverse"),
-        "can": queries.can_map(user),
         "may_documents": documents.may_download_superbills(user)
         or documents.may_download_statements(user),
     }
@@ -235,11 +231,22 @@ def account(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires_by(
+    "action",
+    {
+        "payment": Capability.BILLING_POST_PAYMENT,
+        "coverage": Capability.BILLING_POST_PAYMENT,
+        "prepaid": Capability.BILLING_POST_PAYMENT,
+        "invoice": Capability.BILLING_POST_PAYMENT,
+        "adjustment": Capability.BILLING_CORRECT_LEDGER,
+        "transfer": Capability.BILLING_CORRECT_LEDGER,
+    },
+)
 def account_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
     user = staff_user(request)
     patient = _patient(user, public_id)
     if action == "payment":
-        require_billing(user, Cap.TAKE_PAYMENTS)
+        require(user, Capability.BILLING_POST_PAYMENT)
         pay = PaymentForm(request.POST, prefix="pay", payers=_payer_choices(user))
         pay.is_valid()
         data = pay.cleaned_data
@@ -259,7 +266,7 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
             "Payment recorded.",
         )
     elif action == "transfer":
-        require_billing(user, Cap.CORRECT_LEDGER)
+        require(user, Capability.BILLING_CORRECT_LEDGER)
         _attempt(
             request,
             lambda: services.transfer_to_patient(
@@ -271,7 +278,7 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
             "Moved to the patient's part.",
         )
     elif action == "adjustment":
-        require_billing(user, Cap.CORRECT_LEDGER)
+        require(user, Capability.BILLING_CORRECT_LEDGER)
         adj = AdjustmentForm(request.POST, prefix="adj")
         adj.is_valid()
         data = adj.cleaned_data
@@ -287,7 +294,7 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
             "Adjustment posted.",
         )
     elif action == "coverage":
-        require_billing(user, Cap.TAKE_PAYMENTS)
+        require(user, Capability.BILLING_POST_PAYMENT)
         cov = CoverageForm(request.POST, prefix="cov", payers=_payer_choices(user))
         if not cov.is_valid():
             for field, errors in cov.errors.items():
@@ -312,7 +319,7 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
                 "Coverage recorded.",
             )
     elif action == "prepaid":  # the plan is looked up among the organization's own
-        require_billing(user, Cap.TAKE_PAYMENTS)
+        require(user, Capability.BILLING_POST_PAYMENT)
         plans = queries.prepaid_plans_for(user).filter(active=True)
         form = PrepaidForm(request.POST, prefix="pre", plans=list(plans))
         chosen = (
@@ -327,7 +334,7 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
                 f"{chosen} sold.",
             )
     else:  # invoice
-        require_billing(user, Cap.TAKE_PAYMENTS)
+        require(user, Capability.BILLING_POST_PAYMENT)
         _attempt(
             request,
             lambda: services.issue_invoice(actor=user, patient=patient),
@@ -338,10 +345,10 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
 
 @login_required
 @require_POST
+@requires(Capability.BILLING_CORRECT_LEDGER)
 def entry_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
     user = staff_user(request)
     entry = _entry(user, public_id)
-    require_billing(user, Cap.CORRECT_LEDGER)
     if action == "refund":
         amount = request.POST.get("refund-amount", "")
         memo = request.POST.get("refund-memo", "")
@@ -364,9 +371,9 @@ def entry_action(request: HttpRequest, public_id: str, action: str) -> HttpRespo
 
 
 @login_required
+@requires(Capability.BILLING_READ_ACCOUNT)
 def settings_page(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require_billing(user, Cap.VIEW_ACCOUNT)
     return render(request, "billing/settings.html", _settings_context(user))
 
 
@@ -377,7 +384,7 @@ def _settings_context(user: User, bound: BillingIdentifiersForm | None = None) -
     mapping = services.code_map(org)
     own = set(queries.code_mappings_for(user).values_list("technique", flat=True))
     settings_by_location = {s.location_id: s for s in queries.location_billing_for(user)}
-    configure = queries.may(user, Cap.CONFIGURE)
+    configure = has_capability(user, Capability.BILLING_CONFIGURE)
     locations: list[dict[str, Any]] = []
     for location in Location.objects.filter(organization_id=org, active=True):
         setting = settings_by_location.get(location.pk)
@@ -421,18 +428,17 @@ def _settings_context(user: User, bound: BillingIdentifiersForm | None = None) -
         ],
         "locations": locations,
         "plans": list(queries.prepaid_plans_for(user).select_related("location")),
-        "can": queries.can_map(user),
         "forms": _settings_forms(user, payers, [row["location"] for row in locations]),
     }
 
 
 @login_required
 @require_POST
+@requires(Capability.BILLING_CONFIGURE)
 def settings_identifiers(request: HttpRequest) -> HttpResponse:
     """A location's 1500 identifiers (tax id, billing and facility NPI). A value the
     service refuses is shown on its field, the page answered again with status 400."""
     user = staff_user(request)
-    require_billing(user, Cap.CONFIGURE)
     location = (
         Location.objects.filter(organization_id=tenant_id(user), active=True)
         .filter(public_id__in=[_uuid_or_none(request.POST.get("ids-location", ""))])
@@ -500,10 +506,10 @@ def _settings_forms(
 
 @login_required
 @require_POST
+@requires(Capability.BILLING_CONFIGURE)
 def settings_action(request: HttpRequest, action: str) -> HttpResponse:
     """Owners and billers change the configuration; charges captured earlier keep theirs."""
     user = staff_user(request)
-    require_billing(user, Cap.CONFIGURE)
     payers = list(queries.payers_for(user))
     locations = list(Location.objects.filter(organization_id=tenant_id(user), active=True))
     form = _settings_forms(user, payers, locations, request.POST)[action]

@@ -8,8 +8,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.permissions import Capability, tenant_id
+from palpa.care import gates as care_gates
 from palpa.care import queries, services
 from palpa.care.models import TechniqueEntry, TreatmentNote
 from palpa.care.schemas import (
@@ -70,9 +72,7 @@ def note_out(note: TreatmentNote) -> dict[str, Any]:
 
 
 def _note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
-    user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
-    return get_object_or_404(queries.notes_for(user), public_id=note_id)
+    return get_object_or_404(queries.notes_for(actor(request)), public_id=note_id)
 
 
 @router.get(
@@ -80,9 +80,9 @@ def _note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
     response={200: list[NoteOut], **ERRORS},
     summary="A patient's treatment notes (clinical: owners and therapists)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_notes(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     notes = list(queries.patient_notes(user, patient))
     for note in notes:
@@ -95,9 +95,9 @@ def list_notes(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     response={201: NoteOut, **CARE_ERRORS},
     summary="Start a draft treatment note",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
 def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     data = payload.model_dump()
     location = Location.objects.filter(
@@ -131,6 +131,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
 
 
 @router.get("/notes/{note_id}", response={200: NoteOut, **ERRORS}, summary="Read a note")
+@api_requires(Capability.CLINICAL_READ)
 def get_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
     note = _note(request, note_id)
     services.audit_note_read(actor=actor(request), note=note)
@@ -140,6 +141,7 @@ def get_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
 @router.patch(
     "/notes/{note_id}", response={200: NoteOut, **CARE_ERRORS}, summary="Change a draft note"
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> dict[str, Any]:
     note = _note(request, note_id)
     services.update_note(
@@ -153,6 +155,7 @@ def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> dict[
     response={201: TechniqueOut, **CARE_ERRORS},
     summary="Record a technique performed (draft notes)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def add_technique(
     request: HttpRequest, note_id: UUID, payload: TechniqueIn
 ) -> Status[dict[str, Any]]:
@@ -177,6 +180,7 @@ def add_technique(
     response={200: NoteOut, **CARE_ERRORS},
     summary="Remove a technique from a draft note",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) -> dict[str, Any]:
     note = _note(request, note_id)
     entry = get_object_or_404(TechniqueEntry, note=note, public_id=technique_id)
@@ -189,6 +193,7 @@ def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) ->
     response={200: NoteOut, **CARE_ERRORS},
     summary="Sign a note (needs a current license); it is locked afterwards",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def sign_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
     note = _note(request, note_id)
     services.sign_note(actor=actor(request), note=note)
@@ -200,6 +205,7 @@ def sign_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
     response={201: AddendumOut, **CARE_ERRORS},
     summary="Add a signed addendum to a signed note",
 )
+@api_requires(Capability.CLINICAL_ADDENDUM, record=care_gates.NOTE)
 def add_addendum(
     request: HttpRequest, note_id: UUID, payload: AddendumIn
 ) -> Status[dict[str, Any]]:
@@ -221,6 +227,7 @@ def add_addendum(
     response={200: NoteOut, **CARE_ERRORS},
     summary="Mark a note as entered in error (it is kept)",
 )
+@api_requires(Capability.CLINICAL_READ, record=care_gates.NOTE_IN_ERROR)
 def note_in_error(request: HttpRequest, note_id: UUID, payload: InErrorIn) -> dict[str, Any]:
     note = _note(request, note_id)
     services.mark_note_entered_in_error(actor=actor(request), note=note, reason=payload.reason)

@@ -18,8 +18,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.permissions import Capability, tenant_id
+from palpa.care import gates as care_gates
 from palpa.care import icd10, progress, queries, services
 from palpa.care.models import Discharge, Evaluation, Goal, Plan, RomMeasurement
 from palpa.care.schemas import (
@@ -346,18 +348,17 @@ def progress_out(report: services.PlanProgress) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------
-# Lookups: the actor's own organization only (404 otherwise); clinical roles only (403)
+# Lookups: the actor's own organization only (404 otherwise); each operation's gate
+# (api_requires) refuses other roles (403) before the body is read.
 
 
 def _reader(request: HttpRequest) -> User:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     return user
 
 
 def _writer(request: HttpRequest) -> User:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     return user
 
 
@@ -382,6 +383,7 @@ def _plan(user: User, plan_id: UUID) -> Plan:
     response={200: list[EvaluationOut], **ERRORS},
     summary="A patient's evaluations (clinical: owners and therapists)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = _reader(request)
     patient = _patient(user, patient_id)
@@ -396,6 +398,7 @@ def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[dict[str, A
     response={201: EvaluationOut, **CARE_ERRORS},
     summary="Start a draft evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
 def create_evaluation(
     request: HttpRequest, patient_id: UUID, payload: EvaluationIn
 ) -> Status[dict[str, Any]]:
@@ -416,6 +419,7 @@ def create_evaluation(
     response={200: EvaluationOut, **ERRORS},
     summary="Read an evaluation",
 )
+@api_requires(Capability.CLINICAL_READ)
 def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
     user = _reader(request)
     evaluation = _evaluation(user, evaluation_id)
@@ -428,6 +432,7 @@ def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Change a draft evaluation's complaint, history or posture notes",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def patch_evaluation(
     request: HttpRequest, evaluation_id: UUID, payload: EvaluationPatch
 ) -> dict[str, Any]:
@@ -444,6 +449,7 @@ def patch_evaluation(
     response={201: PainOut, **CARE_ERRORS},
     summary="Add a pain-map entry (coded region, side, intensity 0-10, quality)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
@@ -466,6 +472,7 @@ def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Stat
     response={201: PalpationOut, **CARE_ERRORS},
     summary="Add a palpation finding (tone, tenderness 0-3, trigger points, texture)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_palpation(
     request: HttpRequest, evaluation_id: UUID, payload: PalpationIn
 ) -> Status[dict[str, Any]]:
@@ -494,6 +501,7 @@ def add_palpation(
     response={201: RomOut, **CARE_ERRORS},
     summary="Record a range-of-motion measurement (the norm and its source are copied)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
@@ -506,6 +514,7 @@ def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status
     response={201: SpecialTestOut, **CARE_ERRORS},
     summary="Record a special test (positive, negative or equivocal)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_special_test(
     request: HttpRequest, evaluation_id: UUID, payload: SpecialTestIn
 ) -> Status[dict[str, Any]]:
@@ -529,6 +538,7 @@ def add_special_test(
     response={201: DiagnosisOut, **CARE_ERRORS},
     summary="Add a working diagnosis from the ICD-10-CM subset (rank 1 = primary)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_diagnosis(
     request: HttpRequest, evaluation_id: UUID, payload: DiagnosisIn
 ) -> Status[dict[str, Any]]:
@@ -545,6 +555,7 @@ def add_diagnosis(
     response={201: AdministrationOut, **CARE_ERRORS},
     summary="Score an instrument as a baseline of the evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_baseline(
     request: HttpRequest, evaluation_id: UUID, payload: BaselineIn
 ) -> Status[dict[str, Any]]:
@@ -565,6 +576,7 @@ def add_baseline(
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Sign an evaluation (needs a current license); it is locked afterwards",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
@@ -577,6 +589,7 @@ def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Mark an evaluation as entered in error (it is kept)",
 )
+@api_requires(Capability.CLINICAL_READ, record=care_gates.EVALUATION_IN_ERROR)
 def evaluation_in_error(
     request: HttpRequest, evaluation_id: UUID, payload: InErrorIn
 ) -> dict[str, Any]:
@@ -593,6 +606,7 @@ def evaluation_in_error(
     response={201: AddendumOut, **CARE_ERRORS},
     summary="Add a signed addendum to a signed evaluation (the evaluation stays as signed)",
 )
+@api_requires(Capability.CLINICAL_ADDENDUM, record=care_gates.EVALUATION)
 def add_evaluation_addendum(
     request: HttpRequest, evaluation_id: UUID, payload: AddendumIn
 ) -> Status[dict[str, Any]]:
@@ -622,6 +636,7 @@ def _remove_finding(
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Remove a pain-map entry from a draft evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def remove_pain(request: HttpRequest, evaluation_id: UUID, entry_id: UUID) -> dict[str, Any]:
     return _remove_finding(request, evaluation_id, "pain_map", entry_id)
 
@@ -631,6 +646,7 @@ def remove_pain(request: HttpRequest, evaluation_id: UUID, entry_id: UUID) -> di
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Remove a palpation finding from a draft evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def remove_palpation(request: HttpRequest, evaluation_id: UUID, finding_id: UUID) -> dict[str, Any]:
     return _remove_finding(request, evaluation_id, "palpation", finding_id)
 
@@ -640,6 +656,7 @@ def remove_palpation(request: HttpRequest, evaluation_id: UUID, finding_id: UUID
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Remove a range-of-motion measurement from a draft evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def remove_rom(request: HttpRequest, evaluation_id: UUID, measurement_id: UUID) -> dict[str, Any]:
     return _remove_finding(request, evaluation_id, "rom_measurements", measurement_id)
 
@@ -649,6 +666,7 @@ def remove_rom(request: HttpRequest, evaluation_id: UUID, measurement_id: UUID) 
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Remove a special test from a draft evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def remove_special_test(request: HttpRequest, evaluation_id: UUID, test_id: UUID) -> dict[str, Any]:
     return _remove_finding(request, evaluation_id, "special_tests", test_id)
 
@@ -658,6 +676,7 @@ def remove_special_test(request: HttpRequest, evaluation_id: UUID, test_id: UUID
     response={200: EvaluationOut, **CARE_ERRORS},
     summary="Remove a working diagnosis from a draft evaluation (the next ones move up)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def remove_diagnosis(
     request: HttpRequest, evaluation_id: UUID, diagnosis_id: UUID
 ) -> dict[str, Any]:
@@ -678,6 +697,7 @@ class Icd10Query(Schema):
     response={200: list[Icd10HitOut], **ERRORS},
     summary="Search Palpa's ICD-10-CM subset for medical massage (by code or words)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def search_icd10(request: HttpRequest, params: Query[Icd10Query]) -> list[dict[str, Any]]:
     _reader(request)
     return [
@@ -710,6 +730,7 @@ class AdministrationQuery(Schema):
     response={200: list[AdministrationOut], **ERRORS},
     summary="A patient's scored instruments, newest first (filter by instrument)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_administrations(
     request: HttpRequest, patient_id: UUID, params: Query[AdministrationQuery]
 ) -> list[dict[str, Any]]:
@@ -728,6 +749,7 @@ def list_administrations(
     response={201: AdministrationOut, **CARE_ERRORS},
     summary="Score and record an instrument (422 names the item and the rule)",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def create_administration(
     request: HttpRequest, patient_id: UUID, payload: AdministrationIn
 ) -> Status[dict[str, Any]]:
@@ -750,6 +772,7 @@ def create_administration(
     response={200: AdministrationOut, **CARE_ERRORS},
     summary="Mark an administration as entered in error (kept, out of progress)",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def administration_in_error(
     request: HttpRequest, administration_id: UUID, payload: InErrorIn
 ) -> dict[str, Any]:
@@ -772,6 +795,7 @@ def administration_in_error(
     response={200: list[PlanOut], **ERRORS},
     summary="A patient's plans of care, every version",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_plans(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = _reader(request)
     patient = _patient(user, patient_id)
@@ -786,6 +810,7 @@ def list_plans(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     response={201: PlanOut, **CARE_ERRORS},
     summary="Draft a plan of care from a signed evaluation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
 def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     patient = _patient(user, patient_id)
@@ -800,6 +825,7 @@ def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Stat
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **ERRORS}, summary="Read a plan of care")
+@api_requires(Capability.CLINICAL_READ)
 def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     user = _reader(request)
     plan = _plan(user, plan_id)
@@ -812,6 +838,7 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     response={200: PlanOut, **CARE_ERRORS},
     summary="Change a draft plan (diagnoses and home care replace their lists)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
@@ -824,6 +851,7 @@ def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[
     response={201: GoalOut, **CARE_ERRORS},
     summary="Add a goal: measure, target (value or meaningful change) and due date",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
@@ -836,6 +864,7 @@ def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[dic
     response={200: PlanOut, **CARE_ERRORS},
     summary="Remove a goal from a draft plan",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
@@ -849,6 +878,7 @@ def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str,
     response={200: PlanOut, **CARE_ERRORS},
     summary="Sign a plan (needs a current license); a new version supersedes the one before",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
@@ -861,6 +891,7 @@ def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     response={201: PlanOut, **CARE_ERRORS},
     summary="Start a new version of an active plan (a draft carrying everything over)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
@@ -873,6 +904,7 @@ def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
     response={200: PlanOut, **CARE_ERRORS},
     summary="Discard a draft, or mark an active first version as entered in error",
 )
+@api_requires(Capability.CLINICAL_READ, record=care_gates.PLAN_IN_ERROR)
 def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
@@ -885,6 +917,7 @@ def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> di
     response={201: AdministrationOut, **CARE_ERRORS},
     summary="Score an instrument again under the active plan",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def reassess_instrument(
     request: HttpRequest, plan_id: UUID, payload: ReassessmentIn
 ) -> Status[dict[str, Any]]:
@@ -906,6 +939,7 @@ def reassess_instrument(
     response={201: RomOut, **CARE_ERRORS},
     summary="Measure a range of motion again under the active plan",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def reassess_rom(
     request: HttpRequest, plan_id: UUID, payload: ReassessmentRomIn
 ) -> Status[dict[str, Any]]:
@@ -925,6 +959,7 @@ class ProgressQuery(Schema):
     response={200: PlanProgressOut, **ERRORS},
     summary="Each goal's status, meaningful change with its thresholds, non-responder alert",
 )
+@api_requires(Capability.CLINICAL_READ)
 def plan_progress(
     request: HttpRequest, plan_id: UUID, params: Query[ProgressQuery]
 ) -> dict[str, Any]:
@@ -941,6 +976,7 @@ def plan_progress(
     response={201: DischargeOut, **CARE_ERRORS},
     summary="Discharge: the reason and each goal's outcome, signed; the plan completes",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def discharge(request: HttpRequest, plan_id: UUID, payload: DischargeIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)

@@ -10,7 +10,8 @@ First the change from baseline to the latest measurement is judged against measu
 error (``palpa.outcomes.scoring.meaningful_change``; for ROM ``compare_rom``): it is
 *better* or *worse* only when its size reaches the noise band (the MDC; one PSFS activity
 uses the single-activity MDC), or, for an improvement, the relative threshold where the
-source gives one (Ostelo 2008) and no verified MDC says the change is noise. Inside the band it is *no detectable change*. Then:
+source gives one (Ostelo 2008) and no verified MDC says the change is noise. Inside the
+band it is *no detectable change*. Then:
 
 - **achieved**: the target is reached *and* the change is detectably better (for a
   "meaningful change" target: the change is clinically meaningful). A target reached by a

@@ -20,7 +20,7 @@ from palpa.scheduling.queries import appointments_for
 
 
 def notes_for(actor: User) -> QuerySet[TreatmentNote]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return TreatmentNote.objects.none()
     return TreatmentNote.objects.filter(organization_id=tenant_id(actor)).select_related(
         "patient", "practitioner", "location", "signed_by", "plan_of_care"
@@ -42,7 +42,7 @@ def unsigned_notes(actor: User, *, older_than_hours: int = 72) -> QuerySet[Treat
 
 
 def evaluations_for(actor: User) -> QuerySet[Evaluation]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return Evaluation.objects.none()
     return Evaluation.objects.filter(organization_id=tenant_id(actor)).select_related(
         "patient", "practitioner", "location", "signed_by"
@@ -66,7 +66,7 @@ def patient_evaluations(actor: User, patient: Patient) -> QuerySet[Evaluation]:
 
 
 def administrations_for(actor: User) -> QuerySet[InstrumentAdministration]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return InstrumentAdministration.objects.none()
     return InstrumentAdministration.objects.filter(organization_id=tenant_id(actor)).select_related(
         "patient", "entered_by"
@@ -83,7 +83,7 @@ def patient_administrations(
 
 
 def plans_for(actor: User) -> QuerySet[Plan]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return Plan.objects.none()
     return Plan.objects.filter(organization_id=tenant_id(actor)).select_related(
         "patient", "evaluation", "practitioner", "location", "signed_by", "supersedes"

@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import Gate, requires, requires_by
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability
 from palpa.care import bodychart, charts, icd10, queries, services
+from palpa.care import gates as care_gates
 from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm
 from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement
@@ -69,14 +71,13 @@ def _instrument(code: str) -> Instrument | None:
 
 def _evaluation(request: HttpRequest, evaluation_id: str) -> Evaluation:
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     return get_object_or_404(queries.evaluations_for(user), public_id=evaluation_id)
 
 
 @login_required
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
 def evaluation_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     form = NewEvaluationForm(
         request.POST or None,
@@ -167,6 +168,9 @@ def _render_evaluation(
 
 
 @login_required
+@requires(
+    Capability.CLINICAL_READ, post=Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT
+)
 def evaluation_detail(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     user = staff_user(request)
     evaluation = _evaluation(request, evaluation_id)
@@ -224,6 +228,7 @@ def _add_part(user: User, evaluation: Evaluation, part: str, form: BaseForm) -> 
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def evaluation_add(request: HttpRequest, evaluation_id: str, part: str) -> HttpResponse:
     user = staff_user(request)
     evaluation = _evaluation(request, evaluation_id)
@@ -259,6 +264,7 @@ EVALUATION_ROWS: dict[str, tuple[str, str, str]] = {
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def evaluation_remove(
     request: HttpRequest, evaluation_id: str, part: str, row_id: str
 ) -> HttpResponse:
@@ -281,6 +287,7 @@ def evaluation_remove(
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_ADDENDUM, record=care_gates.EVALUATION)
 def evaluation_addendum_add(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     user = staff_user(request)
     evaluation = _evaluation(request, evaluation_id)
@@ -304,6 +311,7 @@ def evaluation_addendum_add(request: HttpRequest, evaluation_id: str) -> HttpRes
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def evaluation_administration(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     user = staff_user(request)
     evaluation = _evaluation(request, evaluation_id)
@@ -337,6 +345,7 @@ def evaluation_administration(request: HttpRequest, evaluation_id: str) -> HttpR
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def icd10_search(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     """The htmx search box: hits of the ICD-10-CM subset, each a button that adds it."""
     evaluation = _evaluation(request, evaluation_id)
@@ -350,6 +359,7 @@ def icd10_search(request: HttpRequest, evaluation_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def evaluation_sign(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     user = staff_user(request)
     evaluation = _evaluation(request, evaluation_id)
@@ -367,14 +377,13 @@ def evaluation_sign(request: HttpRequest, evaluation_id: str) -> HttpResponse:
 
 def _plan(request: HttpRequest, plan_id: str) -> Plan:
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     return get_object_or_404(queries.plans_for(user), public_id=plan_id)
 
 
 @login_required
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION)
 def plan_new(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     evaluation = _evaluation(request, evaluation_id)
     form = NewPlanForm(request.POST or None, prefix="plan")
     if request.method == "POST" and form.is_valid():
@@ -456,6 +465,7 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
     return _render_plan(request, _plan(request, plan_id))
 
@@ -470,6 +480,16 @@ def _home_care_items(plan: Plan, *, without: int | None = None) -> list[dict[str
 
 @login_required
 @require_POST
+@requires_by(
+    "part",
+    {
+        "goal": Gate(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT),
+        "homecare": Gate(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT),
+        "reassess": Gate(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN),
+        "reassess_rom": Gate(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN),
+        "discharge": Gate(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN),
+    },
+)
 def plan_add(request: HttpRequest, plan_id: str, part: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
@@ -538,6 +558,7 @@ def plan_add(request: HttpRequest, plan_id: str, part: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
     """Change a draft plan's course of care; nothing is saved unless every field is valid."""
     user = staff_user(request)
@@ -564,6 +585,7 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def homecare_remove(request: HttpRequest, plan_id: str, item_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
@@ -580,6 +602,7 @@ def homecare_remove(request: HttpRequest, plan_id: str, item_id: str) -> HttpRes
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def goal_remove(request: HttpRequest, plan_id: str, goal_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
@@ -594,6 +617,7 @@ def goal_remove(request: HttpRequest, plan_id: str, goal_id: str) -> HttpRespons
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
 def plan_sign(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
@@ -607,6 +631,7 @@ def plan_sign(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def plan_revise(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
@@ -620,6 +645,7 @@ def plan_revise(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def plan_handout(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
@@ -633,11 +659,11 @@ def plan_handout(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def goal_chart(request: HttpRequest, goal_id: str) -> HttpResponse:
     """The goal's outcome trend as an SVG image (shown through <img>, so the chart's own
     style attributes are outside the page's CSP)."""
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     goal = get_object_or_404(
         Goal.objects.select_related("plan", "plan__patient").filter(
             plan__in=queries.plans_for(user)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.permissions import Capability, require, require_own_or, tenant_id
 from palpa.audit.services import Action, record
 from palpa.care import icd10, progress, queries
 from palpa.care.catalog import catalog, check_region
@@ -73,13 +73,27 @@ class NoteLocked(Refused):
     code = "note_locked"
 
 
-def _practitioner_of(actor: User) -> Practitioner:
-    require(actor, Capability.EDIT_CLINICAL)
+def _practitioner_of(
+    actor: User, capability: Capability = Capability.CLINICAL_AUTHOR
+) -> Practitioner:
+    require(actor, capability)
     practitioner = Practitioner.objects.filter(user=actor, organization_id=tenant_id(actor))
     found = practitioner.first()
     if found is None or not found.active:
         raise PermissionDenied("Only an active practitioner of this organization writes notes.")
     return found
+
+
+def _require_author_or_corrector(
+    actor: User, record: TreatmentNote | Evaluation | Plan, *, what: str
+) -> None:
+    """Marking a record entered in error: its own practitioner (``clinical.author``), or
+    a role that corrects other practitioners' records (``clinical.correct_others``)."""
+    own = Practitioner.objects.filter(user=actor, pk=record.practitioner_id).exists()
+    if own:
+        require(actor, Capability.CLINICAL_AUTHOR)
+    else:
+        require_own_or(actor, Capability.CLINICAL_CORRECT_OTHERS, own=False, what=what)
 
 
 def _same_org(actor: User, *objs: Any) -> None:
@@ -177,8 +191,7 @@ def _editable(actor: User, note: TreatmentNote) -> Practitioner:
             f"This note is {note.get_status_display().lower()} and cannot change; "
             "add a signed addendum instead."
         )
-    if note.practitioner_id != practitioner.pk:
-        raise PermissionDenied("Only the note's own practitioner edits a draft note.")
+    require_own_or(actor, None, own=note.practitioner_id == practitioner.pk, what="the note")
     return practitioner
 
 
@@ -384,7 +397,9 @@ def _addendum_signature(
 
 
 def add_addendum(*, actor: User, note: TreatmentNote, text: str) -> NoteAddendum:
-    practitioner = _practitioner_of(actor)
+    """A signed addition to a signed note, by any active practitioner of the organization
+    (``clinical.addendum``), signed and shown under its own writer's name."""
+    practitioner = _practitioner_of(actor, Capability.CLINICAL_ADDENDUM)
     _same_org(actor, note)
     if note.status != TreatmentNote.Status.SIGNED:
         raise Refused("Addenda are added to signed notes; edit the draft itself instead.")
@@ -408,11 +423,9 @@ def add_addendum(*, actor: User, note: TreatmentNote, text: str) -> NoteAddendum
 
 def mark_note_entered_in_error(*, actor: User, note: TreatmentNote, reason: str) -> TreatmentNote:
     """A note written for the wrong patient or visit: kept, but marked and out of counts."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_READ)
     _same_org(actor, note)
-    own = Practitioner.objects.filter(user=actor, pk=note.practitioner_id).exists()
-    if not own and actor.role != "owner":
-        raise PermissionDenied("Only the note's practitioner or an owner may do this.")
+    _require_author_or_corrector(actor, note, what="the note")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the note is in error."})
     if note.status == TreatmentNote.Status.ENTERED_IN_ERROR:
@@ -519,8 +532,8 @@ def _editable_evaluation(actor: User, evaluation: Evaluation) -> Practitioner:
         raise EvaluationLocked(
             f"This evaluation is {evaluation.get_status_display().lower()} and cannot change."
         )
-    if evaluation.practitioner_id != practitioner.pk:
-        raise PermissionDenied("Only the evaluation's own practitioner edits a draft.")
+    own = evaluation.practitioner_id == practitioner.pk
+    require_own_or(actor, None, own=own, what="the evaluation")
     return practitioner
 
 
@@ -959,11 +972,9 @@ def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
 def mark_evaluation_entered_in_error(
     *, actor: User, evaluation: Evaluation, reason: str
 ) -> Evaluation:
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_READ)
     _same_org(actor, evaluation)
-    own = Practitioner.objects.filter(user=actor, pk=evaluation.practitioner_id).exists()
-    if not own and actor.role != "owner":
-        raise PermissionDenied("Only the evaluation's practitioner or an owner may do this.")
+    _require_author_or_corrector(actor, evaluation, what="the evaluation")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the evaluation is in error."})
     if evaluation.status == Evaluation.Status.ENTERED_IN_ERROR:
@@ -989,9 +1000,9 @@ def add_evaluation_addendum(
     """A signed correction or addition to a signed evaluation, which stays as signed.
 
     The same rules as a note's addendum: any active practitioner of the organization
-    with a current license for the evaluation's location today.
+    (``clinical.addendum``) with a current license for the evaluation's location today.
     """
-    practitioner = _practitioner_of(actor)
+    practitioner = _practitioner_of(actor, Capability.CLINICAL_ADDENDUM)
     _same_org(actor, evaluation)
     if evaluation.status != Evaluation.Status.SIGNED:
         raise EvaluationAddendumRefused(
@@ -1324,8 +1335,7 @@ def _editable_plan(actor: User, plan: Plan) -> Practitioner:
             f"Version {plan.version} of this plan is {plan.get_status_display().lower()} and "
             "cannot change; revise it to make a new version."
         )
-    if plan.practitioner_id != practitioner.pk:
-        raise PermissionDenied("Only the plan's own practitioner edits a draft.")
+    require_own_or(actor, None, own=plan.practitioner_id == practitioner.pk, what="the plan")
     return practitioner
 
 
@@ -1929,7 +1939,7 @@ def plan_progress(
     non_responder_after: int = progress.DEFAULT_NON_RESPONDER_NOTES,
 ) -> PlanProgress:
     """Each goal's status today, the non-responder alert and whether re-assessment is due."""
-    require(actor, Capability.VIEW_CLINICAL)
+    require(actor, Capability.CLINICAL_READ)
     _same_org(actor, plan)
     if non_responder_after < 1:
         raise ValidationError({"after_notes": "Judge the response after at least 1 visit."})
@@ -1974,11 +1984,9 @@ def mark_plan_entered_in_error(*, actor: User, plan: Plan, reason: str) -> Plan:
 
     A version that replaced another cannot be withdrawn this way: revise it instead.
     """
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_READ)
     _same_org(actor, plan)
-    own = Practitioner.objects.filter(user=actor, pk=plan.practitioner_id).exists()
-    if not own and actor.role != "owner":
-        raise PermissionDenied("Only the plan's practitioner or an owner may do this.")
+    _require_author_or_corrector(actor, plan, what="the plan")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the plan is in error."})
     if plan.status == Plan.Status.ENTERED_IN_ERROR:

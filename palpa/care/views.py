@@ -10,8 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.accounts.permissions import Capability, has_capability
+from palpa.care import gates as care_gates
 from palpa.care import queries, services
 from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
@@ -23,9 +25,9 @@ from palpa.patients.queries import patients_for
 
 
 @login_required
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
 def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     active_plan = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE).first()
     initial: dict[str, Any] = {"location": patient.primary_location, "plan_of_care": active_plan}
@@ -58,11 +60,11 @@ def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 def _note(request: HttpRequest, note_id: str) -> TreatmentNote:
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     return get_object_or_404(queries.notes_for(user), public_id=note_id)
 
 
 @login_required
+@requires(Capability.CLINICAL_READ, post=Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
     user = staff_user(request)
     note = _note(request, note_id)
@@ -110,6 +112,7 @@ def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def technique_add(request: HttpRequest, note_id: str) -> HttpResponse:
     user = staff_user(request)
     note = _note(request, note_id)
@@ -129,6 +132,7 @@ def technique_add(request: HttpRequest, note_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def technique_remove(request: HttpRequest, note_id: str, technique_id: str) -> HttpResponse:
     user = staff_user(request)
     note = _note(request, note_id)
@@ -142,6 +146,7 @@ def technique_remove(request: HttpRequest, note_id: str, technique_id: str) -> H
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def note_sign(request: HttpRequest, note_id: str) -> HttpResponse:
     user = staff_user(request)
     note = _note(request, note_id)
@@ -156,6 +161,7 @@ def note_sign(request: HttpRequest, note_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_ADDENDUM, record=care_gates.NOTE)
 def addendum_add(request: HttpRequest, note_id: str) -> HttpResponse:
     user = staff_user(request)
     note = _note(request, note_id)
@@ -175,7 +181,7 @@ def addendum_add(request: HttpRequest, note_id: str) -> HttpResponse:
 def dashboard_panel(user: User) -> dict[str, object]:
     """The member's own draft notes, and those unsigned for more than 72 hours
     (registered in CareConfig.ready)."""
-    if not has_capability(user, Capability.EDIT_CLINICAL):
+    if not has_capability(user, Capability.CLINICAL_AUTHOR):
         return {}
     return {
         "unsigned": list(queries.unsigned_notes(user)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,8 +46,17 @@ ERRORS: dict[int, Any] = {
 }
 
 
+# Run once the caller is known, before the request's body is read: an operation's gate
+# (``palpa.accounts.gates.api_requires``) raises PermissionDenied (403) here.
+Check = Callable[[HttpRequest, User], None]
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer palpa_…``: a personal access token."""
+
+    def __init__(self, check: Check | None = None) -> None:
+        super().__init__()
+        self.check = check
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         from palpa.accounts.services import user_for_token
@@ -54,6 +64,8 @@ class TokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            if self.check is not None:
+                self.check(request, user)
         return user
 
 
@@ -62,10 +74,11 @@ class VerifiedSessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
-    def __init__(self) -> None:
+    def __init__(self, check: Check | None = None) -> None:
         from django.conf import settings
 
         self.param_name = settings.SESSION_COOKIE_NAME
+        self.check = check
         super().__init__(csrf=True)
 
     def __call__(self, request: HttpRequest) -> User | None:
@@ -77,6 +90,8 @@ class VerifiedSessionAuth(APIKeyCookie):
         exempt = getattr(request, "_ninja_csrf_exempt", False)
         if self.csrf and not exempt and check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed: send the X-CSRFToken header.")
+        if self.check is not None:
+            self.check(request, user)
         return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:

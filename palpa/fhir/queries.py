@@ -53,19 +53,19 @@ def fhir_practitioners(actor: User) -> QuerySet[Practitioner]:
 
 
 def fhir_organizations(actor: User) -> QuerySet[Organization]:
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.STAFF):
         return Organization.objects.none()
     return Organization.objects.filter(pk=tenant_id(actor))
 
 
 def fhir_locations(actor: User) -> QuerySet[Location]:
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.STAFF):
         return Location.objects.none()
     return Location.objects.filter(organization_id=tenant_id(actor)).select_related("organization")
 
 
 def _clinical(actor: User) -> int | None:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return None
     return tenant_id(actor)
 
@@ -164,7 +164,7 @@ def fhir_practitioner_roles(actor: User) -> QuerySet[Practitioner]:
 def fhir_consents(actor: User) -> QuerySet[Consent]:
     """Consents of patients the actor may see, each annotated ``superseded`` when a newer
     row of the same kind exists for the patient."""
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.PATIENTS_READ):
         return Consent.objects.none()
     newer = Consent.objects.filter(patient=OuterRef("patient"), kind=OuterRef("kind")).filter(
         Q(given_on__gt=OuterRef("given_on"))
@@ -225,7 +225,7 @@ def fhir_appointments(actor: User) -> QuerySet[Appointment]:
 def fhir_schedules(actor: User) -> QuerySet[Practitioner]:
     """Practitioners with weekly working hours: one Schedule each (all staff see the
     schedule)."""
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.SCHEDULE_READ):
         return Practitioner.objects.none()
     hours = WorkingHours.objects.filter(practitioner=OuterRef("pk"))
     return practitioners_for(actor).filter(Exists(hours)).select_related("organization")

@@ -174,7 +174,7 @@ def _is_uuid(text: str) -> bool:
 
 PATIENT = ResourceType(
     name="Patient",
-    capability=Capability.VIEW_DEMOGRAPHICS,
+    capability=Capability.PATIENTS_READ,
     compartment=True,
     documentation="patients.Patient (patients entered in error are not served)",
     sources=[
@@ -215,7 +215,7 @@ def _npi(values: list[str], _m: str) -> Q:
 
 PRACTITIONER = ResourceType(
     name="Practitioner",
-    capability=Capability.VIEW_PRACTITIONERS,
+    capability=Capability.PRACTITIONERS_READ,
     compartment=False,
     documentation="practitioners.Practitioner with its licenses",
     sources=[
@@ -244,7 +244,7 @@ PRACTITIONER = ResourceType(
 
 ORGANIZATION = ResourceType(
     name="Organization",
-    capability=Capability.VIEW_DEMOGRAPHICS,
+    capability=Capability.STAFF,
     compartment=False,
     documentation="accounts.Organization: the client's own organization only",
     sources=[
@@ -274,7 +274,7 @@ ORGANIZATION = ResourceType(
 
 LOCATION = ResourceType(
     name="Location",
-    capability=Capability.VIEW_DEMOGRAPHICS,
+    capability=Capability.STAFF,
     compartment=False,
     documentation="accounts.Location (clinics and medical spas)",
     sources=[
@@ -303,7 +303,7 @@ LOCATION = ResourceType(
 
 CONDITION = ResourceType(
     name="Condition",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="care.Diagnosis of signed evaluations (ICD-10-CM)",
     sources=[
@@ -387,7 +387,7 @@ _OBSERVATION_PARAMS = [
 
 OBSERVATION = ResourceType(
     name="Observation",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="outcomes.InstrumentAdministration, care.RomMeasurement, care.PainMapEntry",
     sources=[
@@ -472,7 +472,7 @@ def _plan_status(field_prefix: str, mapping: dict[str, str]) -> Filter:
 
 GOAL = ResourceType(
     name="Goal",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="care.Goal of signed plans of care; achievementStatus computed",
     sources=[
@@ -495,7 +495,7 @@ GOAL = ResourceType(
 
 CAREPLAN = ResourceType(
     name="CarePlan",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="care.Plan (signed versions; drafts are not served)",
     sources=[
@@ -536,7 +536,7 @@ _FINISHED_EVALUATION = {
 
 ENCOUNTER = ResourceType(
     name="Encounter",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="care.TreatmentNote (treatment visits) and care.Evaluation (evaluations)",
     sources=[
@@ -577,7 +577,7 @@ ENCOUNTER = ResourceType(
 
 PROCEDURE = ResourceType(
     name="Procedure",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="care.TechniqueEntry of signed treatment notes",
     sources=[
@@ -621,7 +621,7 @@ PROCEDURE = ResourceType(
 
 SERVICE_REQUEST = ResourceType(
     name="ServiceRequest",
-    capability=Capability.EDIT_DEMOGRAPHICS,  # the roles that may read referrals
+    capability=Capability.REFERRALS_READ,
     compartment=True,
     documentation="referrals.Referral (the physician's prescription)",
     sources=[
@@ -673,7 +673,7 @@ def _specialty(values: list[str], _m: str) -> Q:
 
 PRACTITIONER_ROLE = ResourceType(
     name="PractitionerRole",
-    capability=Capability.VIEW_PRACTITIONERS,
+    capability=Capability.PRACTITIONERS_READ,
     compartment=False,
     documentation="practitioners.Practitioner: one role per practitioner (NUCC 225700000X)",
     sources=[
@@ -739,7 +739,7 @@ def _static_string(element: str) -> StaticFilter:
 
 QUESTIONNAIRE = ResourceType(
     name="Questionnaire",
-    capability=Capability.VIEW_DEMOGRAPHICS,
+    capability=Capability.STAFF,
     compartment=False,
     documentation="the outcome instrument library (one per instrument; skeletons where the "
     "text is licensed)",
@@ -781,7 +781,7 @@ def _questionnaire_ref(values: list[str], _m: str) -> Q:
 
 QUESTIONNAIRE_RESPONSE = ResourceType(
     name="QuestionnaireResponse",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="outcomes.InstrumentAdministration (the answers behind an instrument score)",
     sources=[
@@ -849,7 +849,7 @@ def _docref_type(values: list[str], _m: str) -> Q:
 
 DOCUMENT_REFERENCE = ResourceType(
     name="DocumentReference",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="reports.Report (signed progress and discharge reports, as PDF)",
     sources=[
@@ -893,7 +893,7 @@ DOCUMENT_REFERENCE = ResourceType(
 
 BINARY = ResourceType(
     name="Binary",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="the PDF of a signed report (read only; the DocumentReference points here)",
     sources=[
@@ -913,7 +913,7 @@ BINARY = ResourceType(
 
 CONSENT = ResourceType(
     name="Consent",
-    capability=Capability.VIEW_DEMOGRAPHICS,
+    capability=Capability.PATIENTS_READ,
     compartment=True,
     documentation="patients.Consent (treatment, privacy notice, contact channels)",
     sources=[
@@ -1021,7 +1021,7 @@ def _provenance_source(
 
 PROVENANCE = ResourceType(
     name="Provenance",
-    capability=Capability.VIEW_CLINICAL,
+    capability=Capability.CLINICAL_READ,
     compartment=True,
     documentation="the signatures of signed evaluations and treatment notes (Encounter), "
     "plans of care (CarePlan) and reports (DocumentReference)",
@@ -1075,7 +1075,7 @@ def _appointment_status(values: list[str], _m: str) -> Q:
 
 APPOINTMENT = ResourceType(
     name="Appointment",
-    capability=Capability.VIEW_DEMOGRAPHICS,  # every staff role sees the schedule
+    capability=Capability.SCHEDULE_READ,
     compartment=True,
     documentation="scheduling.Appointment (R4 AppointmentStatus codes)",
     sources=[
@@ -1147,7 +1147,7 @@ def _schedule_actor(values: list[str], _m: str) -> Q:
 
 SCHEDULE = ResourceType(
     name="Schedule",
-    capability=Capability.VIEW_DEMOGRAPHICS,  # every staff role sees the schedule
+    capability=Capability.SCHEDULE_READ,
     compartment=False,
     documentation="scheduling.WorkingHours: one Schedule per practitioner with weekly hours",
     sources=[
@@ -1173,7 +1173,7 @@ SCHEDULE = ResourceType(
 
 SLOT = ResourceType(
     name="Slot",
-    capability=Capability.VIEW_DEMOGRAPHICS,  # every staff role sees the schedule
+    capability=Capability.SCHEDULE_READ,
     compartment=False,
     documentation="free time computed by the scheduling slot finder (search only; "
     "default window: today and 6 days, at most 31 days)",

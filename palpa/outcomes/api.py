@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router, Status
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.outcomes import queries, services
 from palpa.outcomes.models import InstrumentLink
@@ -61,11 +62,11 @@ def _patient(user: User, patient_id: UUID) -> Patient:
     response={201: InstrumentLinkCreatedOut, **ERRORS},
     summary="Send the patient chosen instruments as a one-time phone link (clinical)",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def create_instrument_link(
     request: HttpRequest, patient_id: UUID, payload: InstrumentLinkIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(user, patient_id)
     link, token = services.create_instrument_link(
         actor=user, patient=patient, instruments=payload.instruments, context=payload.context
@@ -79,9 +80,9 @@ def create_instrument_link(
     response={200: list[InstrumentLinkOut], **ERRORS},
     summary="A patient's instrument links and their state, newest first (no tokens)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_instrument_links(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     patient = _patient(user, patient_id)
     links = list(
         queries.patient_instrument_links(user, patient).prefetch_related("administrations")
@@ -95,11 +96,11 @@ def list_instrument_links(request: HttpRequest, patient_id: UUID) -> list[dict[s
     response={200: InstrumentLinkOut, **LINK_ERRORS},
     summary="Revoke an unused instrument link (409 once it is used, expired or revoked)",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def revoke_instrument_link(
     request: HttpRequest, link_id: UUID, payload: RevokeIn
 ) -> dict[str, Any]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     link = get_object_or_404(queries.instrument_links_for(user), public_id=link_id)
     revoked = services.revoke_instrument_link(actor=user, link=link, reason=payload.reason)
     return link_out(revoked)

@@ -16,7 +16,7 @@ from palpa.patients.models import Patient
 
 
 def instrument_links_for(actor: User) -> QuerySet[InstrumentLink]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return InstrumentLink.objects.none()
     return InstrumentLink.objects.filter(organization_id=tenant_id(actor)).select_related(
         "patient", "created_by", "revoked_by"
@@ -28,9 +28,9 @@ def patient_instrument_links(actor: User, patient: Patient) -> QuerySet[Instrume
 
 
 def may_see_links(actor: User) -> bool:
-    return has_capability(actor, Capability.VIEW_CLINICAL)
+    return has_capability(actor, Capability.CLINICAL_READ)
 
 
 def may_send_links(actor: User) -> bool:
     """Therapists and owners: the answers become clinical measurements."""
-    return has_capability(actor, Capability.EDIT_CLINICAL)
+    return has_capability(actor, Capability.CLINICAL_WRITE)

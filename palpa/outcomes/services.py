@@ -120,7 +120,7 @@ def administer_instrument(
     item_labels: Sequence[str] = (),
 ) -> InstrumentAdministration:
     """Score the answers with the outcome library and record them, with both versions."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     errors: dict[str, list[str]] = {}
     if patient.status != Patient.Status.ACTIVE:
@@ -173,7 +173,7 @@ def mark_administration_entered_in_error(
     *, actor: User, administration: InstrumentAdministration, reason: str
 ) -> InstrumentAdministration:
     """Kept, but out of every series and progress calculation."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, administration.patient)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the administration is in error."})
@@ -272,7 +272,7 @@ def create_instrument_link(
     token (shown only now: only its hash is stored).
 
     Earlier unused links of the patient are revoked ("replaced by a newer link")."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     errors: dict[str, list[str]] = {}
     if patient.status != Patient.Status.ACTIVE:
@@ -549,7 +549,7 @@ def revoke_instrument_link(
     *, actor: User, link: InstrumentLink, reason: str = ""
 ) -> InstrumentLink:
     """An unused link stops working at once; a used or expired one cannot be revoked."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, link.patient)
     with transaction.atomic():
         stored = InstrumentLink.objects.select_for_update().get(pk=link.pk)

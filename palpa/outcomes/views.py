@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import public, requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -41,6 +42,7 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@public
 def fill(request: HttpRequest, token: str) -> HttpResponse:
     if not services.allow_instrument_link_request(request.META.get("REMOTE_ADDR", "")):
         return _private(render(request, "outcomes/link_slow_down.html", status=429))
@@ -89,13 +91,12 @@ def _links_context(user: User, patient: Patient, form: InstrumentLinkForm) -> di
 
 
 @login_required
+@requires(Capability.CLINICAL_READ, post=Capability.CLINICAL_WRITE)
 def links(request: HttpRequest, public_id: str) -> HttpResponse:
     """The patient's instrument links, and the form that sends a new one."""
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     patient = _patient(user, public_id)
     if request.method == "POST":
-        require(user, Capability.EDIT_CLINICAL)
         form = InstrumentLinkForm(request.POST)
         if form.is_valid():
             try:
@@ -124,9 +125,9 @@ def links(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_WRITE)
 def link_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     link = get_object_or_404(queries.instrument_links_for(user), public_id=public_id)
     try:
         services.revoke_instrument_link(

@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.permissions import Capability, tenant_id
 from palpa.core.api import ERRORS, actor
 from palpa.core.rows import get_by
 from palpa.patients import queries, services
@@ -67,9 +68,9 @@ class SearchParams(Schema):
 
 
 @router.get("", response={200: PatientPage, **ERRORS}, summary="Search patients")
+@api_requires(Capability.PATIENTS_READ)
 def list_patients(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     user = actor(request)
-    require(user, Capability.VIEW_DEMOGRAPHICS)
     qs = queries.search_patients(user, params.q, include_inactive=params.include_inactive)
     count = qs.count()
     rows = list(qs.select_related("primary_location")[params.offset : params.offset + params.limit])
@@ -83,8 +84,8 @@ def list_patients(request: HttpRequest, params: Query[SearchParams]) -> dict[str
 
 
 @router.post("", response={201: PatientOut, **ERRORS}, summary="Create a patient")
+@api_requires(Capability.PATIENTS_WRITE)
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
-    require(actor(request), Capability.EDIT_DEMOGRAPHICS)  # before any check of the body
     data = payload.model_dump()
     _resolve_location(request, data)
     patient = services.create_patient(actor=actor(request), **data)
@@ -92,6 +93,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str,
 
 
 @router.get("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Read a patient")
+@api_requires(Capability.PATIENTS_READ)
 def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
     patient = services.read_patient(actor=actor(request), public_id=patient_id, what="api")
     if patient is None:
@@ -100,9 +102,9 @@ def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
 
 
 @router.patch("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Change a patient")
+@api_requires(Capability.PATIENTS_WRITE)
 def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
     patient = _patient(request, patient_id)
-    require(actor(request), Capability.EDIT_DEMOGRAPHICS)  # before any check of the body
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None and k != "primary_location"]
     if nulls:
@@ -117,6 +119,7 @@ def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch)
     response={200: PatientOut, **ERRORS},
     summary="Set status (inactive, deceased, entered-in-error); patients are never deleted",
 )
+@api_requires(Capability.PATIENTS_WRITE)
 def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dict[str, Any]:
     patient = _patient(request, patient_id)
     services.set_patient_status(
@@ -130,6 +133,7 @@ def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dic
     response={200: PatientOut, **ERRORS},
     summary="Mark a patient as entered in error (the record is kept)",
 )
+@api_requires(Capability.PATIENTS_WRITE)
 def delete_patient(request: HttpRequest, patient_id: UUID, reason: str = "") -> dict[str, Any]:
     patient = _patient(request, patient_id)
     services.set_patient_status(
@@ -152,6 +156,7 @@ def _consent_out(c: Consent) -> dict[str, Any]:
 
 
 @router.get("/{patient_id}/consents", response={200: list[ConsentOut], **ERRORS})
+@api_requires(Capability.PATIENTS_READ)
 def list_consents(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
@@ -160,6 +165,7 @@ def list_consents(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]
 
 
 @router.post("/{patient_id}/consents", response={201: ConsentOut, **ERRORS})
+@api_requires(Capability.PATIENTS_WRITE)
 def add_consent(
     request: HttpRequest, patient_id: UUID, payload: ConsentIn
 ) -> Status[dict[str, Any]]:
@@ -183,20 +189,20 @@ def _allergy_out(a: Allergy) -> dict[str, Any]:
     response={200: list[AllergyOut], **ERRORS},
     summary="Allergies and sensitivities (clinical: owners and therapists)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_allergies(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     patient = _patient(request, patient_id)
     services.audit_patient_read(actor=user, patient=patient, what="allergies")
     return [_allergy_out(a) for a in queries.allergies_for(user, patient)]
 
 
 @router.post("/{patient_id}/allergies", response={201: AllergyOut, **ERRORS})
+@api_requires(Capability.CLINICAL_WRITE)
 def add_allergy(
     request: HttpRequest, patient_id: UUID, payload: AllergyIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, patient_id)
     allergy = services.add_allergy(actor=user, patient=patient, **payload.dict())
     return Status(201, _allergy_out(allergy))

@@ -21,7 +21,7 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def patients_for(actor: User) -> QuerySet[Patient]:
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.PATIENTS_READ):
         return Patient.objects.none()
     return Patient.objects.filter(organization_id=tenant_id(actor))
 
@@ -51,7 +51,7 @@ def patient_sql() -> str:
 def patient_lookup(actor: User, public_id: uuid.UUID) -> list[Any] | None:
     """The parameters of ``patient_sql`` for the actor, or None when the actor's role may
     not see patients at all (the same rule as ``patients_for``)."""
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.PATIENTS_READ):
         return None
     key = Patient._meta.get_field("public_id").get_db_prep_value(public_id, connection)
     return [tenant_id(actor), key]
@@ -122,13 +122,13 @@ def search_patients(
 
 
 def consents_for(actor: User, patient: Patient) -> QuerySet[Consent]:
-    if not has_capability(actor, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(actor, Capability.PATIENTS_READ):
         return Consent.objects.none()
     return Consent.objects.filter(organization_id=tenant_id(actor), patient=patient)
 
 
 def allergies_for(actor: User, patient: Patient) -> QuerySet[Allergy]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return Allergy.objects.none()
     return Allergy.objects.filter(organization_id=tenant_id(actor), patient=patient).exclude(
         status=Allergy.Status.ENTERED_IN_ERROR

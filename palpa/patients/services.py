@@ -102,7 +102,7 @@ def validate_patient(*, actor: User, patient: Patient) -> None:
 
 
 def create_patient(*, actor: User, **fields: Any) -> Patient:
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.PATIENTS_WRITE)
     _check_fields(fields)
     patient = Patient(organization_id=tenant_id(actor), **fields)
     patient.refresh_search_name()
@@ -116,7 +116,7 @@ def create_patient(*, actor: User, **fields: Any) -> Patient:
 
 def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) -> Patient:
     """Apply demographic changes; all are validated before anything is written."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.PATIENTS_WRITE)
     if patient.organization_id != actor.organization_id:
         raise PermissionDenied("This patient belongs to another organization.")
     if patient.status == Patient.Status.ENTERED_IN_ERROR:
@@ -152,7 +152,7 @@ def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) ->
 
 def set_patient_status(*, actor: User, patient: Patient, status: str, reason: str) -> Patient:
     """Inactive, deceased, or entered in error (the way a record is 'deleted')."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.PATIENTS_WRITE)
     if patient.organization_id != actor.organization_id:
         raise PermissionDenied("This patient belongs to another organization.")
     if status not in Patient.Status.values:
@@ -177,7 +177,7 @@ def set_patient_status(*, actor: User, patient: Patient, status: str, reason: st
 def record_consent(
     *, actor: User, patient: Patient, kind: str, version: str, given_on: dt.date, granted: bool
 ) -> Consent:
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.PATIENTS_WRITE)
     if patient.organization_id != actor.organization_id:
         raise PermissionDenied("This patient belongs to another organization.")
     consent = Consent(
@@ -203,7 +203,7 @@ def record_consent(
 
 
 def add_allergy(*, actor: User, patient: Patient, **fields: Any) -> Allergy:
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     if patient.organization_id != actor.organization_id:
         raise PermissionDenied("This patient belongs to another organization.")
     allergy = Allergy(

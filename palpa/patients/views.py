@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.accounts.permissions import Capability, has_capability
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients import queries, services
@@ -18,9 +19,9 @@ from palpa.patients.models import Patient
 
 
 @login_required
+@requires(Capability.PATIENTS_READ)
 def patient_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.VIEW_DEMOGRAPHICS)
     q = request.GET.get("q", "").strip()[:100]
     page = Paginator(
         queries.search_patients(user, q).select_related("primary_location"), 25
@@ -37,11 +38,12 @@ def _get_patient(request: HttpRequest, public_id: str) -> Patient:
 
 
 @login_required
+@requires(Capability.PATIENTS_READ)
 def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = _get_patient(request, public_id)
     services.audit_patient_read(actor=user, patient=patient, what="chart")
-    clinical = has_capability(user, Capability.VIEW_CLINICAL)
+    clinical = has_capability(user, Capability.CLINICAL_READ)
     context = {
         "patient": patient,
         "consents": queries.consents_for(user, patient),
@@ -55,9 +57,9 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.PATIENTS_WRITE)
 def patient_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     form = PatientForm(request.POST or None, actor=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,9 +74,9 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.PATIENTS_WRITE)
 def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _get_patient(request, public_id)
     original = Patient.objects.get(pk=patient.pk)
     form = PatientForm(request.POST or None, instance=patient, actor=user)
@@ -94,9 +96,9 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.PATIENTS_WRITE)
 def patient_status(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _get_patient(request, public_id)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -115,9 +117,9 @@ def patient_status(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.PATIENTS_WRITE)
 def consent_add(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _get_patient(request, public_id)
     form = ConsentForm(request.POST, prefix="consent")
     if form.is_valid():
@@ -133,9 +135,9 @@ def consent_add(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_WRITE)
 def allergy_add(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _get_patient(request, public_id)
     form = AllergyForm(request.POST, prefix="allergy")
     if form.is_valid():
@@ -151,6 +153,6 @@ def allergy_add(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def dashboard_panel(user: User) -> dict[str, object]:
     """The dashboard's count of active patients (registered in PatientsConfig.ready)."""
-    if not has_capability(user, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(user, Capability.PATIENTS_READ):
         return {"patient_count": 0}
     return {"patient_count": queries.patients_for(user).filter(status="active").count()}

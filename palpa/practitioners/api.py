@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Status
 
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.gates import api_requires
+from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
 from palpa.core.api import ERRORS, actor
 from palpa.practitioners import queries, services
@@ -60,29 +61,31 @@ def _practitioner(request: HttpRequest, practitioner_id: UUID) -> Practitioner:
 
 
 @router.get("", response={200: list[PractitionerOut], **ERRORS}, summary="List practitioners")
+@api_requires(Capability.PRACTITIONERS_READ)
 def list_practitioners(request: HttpRequest) -> list[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.VIEW_PRACTITIONERS)
     return [practitioner_out(p) for p in queries.practitioners_for(user)]
 
 
 @router.post("", response={201: PractitionerOut, **ERRORS}, summary="Add a practitioner")
+@api_requires(Capability.PRACTITIONERS_MANAGE)
 def create_practitioner(request: HttpRequest, payload: PractitionerIn) -> Status[dict[str, Any]]:
     p = services.create_practitioner(actor=actor(request), **payload.dict())
     return Status(201, practitioner_out(p))
 
 
 @router.get("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
+@api_requires(Capability.PRACTITIONERS_READ)
 def get_practitioner(request: HttpRequest, practitioner_id: UUID) -> dict[str, Any]:
     return practitioner_out(_practitioner(request, practitioner_id))
 
 
 @router.patch("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
+@api_requires(Capability.PRACTITIONERS_MANAGE)
 def patch_practitioner(
     request: HttpRequest, practitioner_id: UUID, payload: PractitionerPatch
 ) -> dict[str, Any]:
     p = _practitioner(request, practitioner_id)
-    require(actor(request), Capability.MANAGE_PRACTITIONERS)  # before any check of the body
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
@@ -92,6 +95,7 @@ def patch_practitioner(
 
 
 @router.post("/{practitioner_id}/licenses", response={201: LicenseOut, **ERRORS})
+@api_requires(Capability.PRACTITIONERS_MANAGE)
 def add_license(
     request: HttpRequest, practitioner_id: UUID, payload: LicenseIn
 ) -> Status[dict[str, Any]]:
@@ -105,6 +109,7 @@ def add_license(
     response={200: LicenseCheckOut, **ERRORS},
     summary="May this practitioner be booked or sign notes in a jurisdiction on a day?",
 )
+@api_requires(Capability.PRACTITIONERS_READ)
 def license_check(
     request: HttpRequest, practitioner_id: UUID, jurisdiction: str, on: dt.date | None = None
 ) -> dict[str, Any]:

@@ -7,7 +7,10 @@ class PractitionersConfig(AppConfig):
     verbose_name = "Practitioners and licenses"
 
     def ready(self) -> None:
+        from palpa.accounts.permissions import register_practitioner_check
         from palpa.core import dashboard
+        from palpa.practitioners.queries import is_active_practitioner
         from palpa.practitioners.views import dashboard_panel
 
         dashboard.register(dashboard_panel)
+        register_practitioner_check(is_active_practitioner)

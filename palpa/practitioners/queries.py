@@ -10,8 +10,18 @@ from palpa.practitioners.models import License, Practitioner
 
 
 def practitioners_for(actor: User) -> QuerySet[Practitioner]:
-    if not has_capability(actor, Capability.VIEW_PRACTITIONERS):
+    if not has_capability(actor, Capability.PRACTITIONERS_READ):
         return Practitioner.objects.none()
     return Practitioner.objects.filter(organization_id=tenant_id(actor)).prefetch_related(
         Prefetch("licenses", queryset=License.objects.order_by("-expires_on"))
     )
+
+
+def is_active_practitioner(user: User) -> bool:
+    """Is the account an active practitioner of its own organization? (The permission
+    table's ``practitioner`` rows ask this; registered in PractitionersConfig.ready.)"""
+    if user.organization_id is None:
+        return False
+    return Practitioner.objects.filter(
+        user_id=user.pk, organization_id=user.organization_id, active=True
+    ).exists()

@@ -65,7 +65,7 @@ def _clean_and_save(instance: Any) -> None:
 
 
 def create_practitioner(*, actor: User, **fields: Any) -> Practitioner:
-    require(actor, Capability.MANAGE_PRACTITIONERS)
+    require(actor, Capability.PRACTITIONERS_MANAGE)
     with transaction.atomic():
         practitioner = Practitioner(organization=actor.organization, **fields)
         _clean_and_save(practitioner)
@@ -76,7 +76,7 @@ def create_practitioner(*, actor: User, **fields: Any) -> Practitioner:
 def update_practitioner(
     *, actor: User, practitioner: Practitioner, changes: dict[str, Any]
 ) -> Practitioner:
-    require(actor, Capability.MANAGE_PRACTITIONERS)
+    require(actor, Capability.PRACTITIONERS_MANAGE)
     with transaction.atomic():
         before = {name: getattr(practitioner, name) for name in changes}
         for name, value in changes.items():
@@ -88,7 +88,7 @@ def update_practitioner(
 
 
 def add_license(*, actor: User, practitioner: Practitioner, **fields: Any) -> License:
-    require(actor, Capability.MANAGE_PRACTITIONERS)
+    require(actor, Capability.PRACTITIONERS_MANAGE)
     if practitioner.organization_id != actor.organization_id:
         raise ValidationError("This practitioner belongs to another organization.")
     fields["jurisdiction"] = str(fields.get("jurisdiction", "")).upper()
@@ -109,7 +109,7 @@ def add_license(*, actor: User, practitioner: Practitioner, **fields: Any) -> Li
 
 
 def set_license_verification(*, actor: User, license: License, status: str) -> License:
-    require(actor, Capability.MANAGE_PRACTITIONERS)
+    require(actor, Capability.PRACTITIONERS_MANAGE)
     if status not in License.Verification.values:
         raise ValidationError({"verification_status": f"Unknown status {status!r}."})
     with transaction.atomic():

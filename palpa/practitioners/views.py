@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import requires
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.practitioners import queries, services
@@ -27,9 +28,9 @@ class Row:
 
 
 @login_required
+@requires(Capability.PRACTITIONERS_READ)
 def practitioner_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.VIEW_PRACTITIONERS)
     today = timezone.localdate()
     locations = list(Location.objects.filter(organization_id=tenant_id(user), active=True))
     rows = [
@@ -46,21 +47,20 @@ def practitioner_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.PRACTITIONERS_READ, post=Capability.PRACTITIONERS_MANAGE)
 def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     practitioner = get_object_or_404(queries.practitioners_for(user), public_id=public_id)
-    can_manage = has_capability(user, Capability.MANAGE_PRACTITIONERS)
+    can_manage = has_capability(user, Capability.PRACTITIONERS_MANAGE)
     form = LicenseForm(request.POST or None)
-    if request.method == "POST":
-        require(user, Capability.MANAGE_PRACTITIONERS)
-        if form.is_valid():
-            try:
-                services.add_license(actor=user, practitioner=practitioner, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, "License added.")
-                return redirect("practitioners:detail", public_id=practitioner.public_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_license(actor=user, practitioner=practitioner, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "License added.")
+            return redirect("practitioners:detail", public_id=practitioner.public_id)
     return render(
         request,
         "practitioners/detail.html",
@@ -69,9 +69,9 @@ def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.PRACTITIONERS_MANAGE)
 def practitioner_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_PRACTITIONERS)
     form = PractitionerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,9 +85,9 @@ def practitioner_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.PRACTITIONERS_MANAGE)
 def license_verify(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_PRACTITIONERS)
     lic = get_object_or_404(License, public_id=public_id, organization_id=tenant_id(user))
     status = request.POST.get("status", "")
     try:
@@ -101,7 +101,7 @@ def license_verify(request: HttpRequest, public_id: str) -> HttpResponse:
 def dashboard_panel(user: User) -> dict[str, object]:
     """Licenses expiring soon and practitioners whose license has lapsed, for those who
     manage practitioners (registered in PractitionersConfig.ready)."""
-    if not has_capability(user, Capability.MANAGE_PRACTITIONERS):
+    if not has_capability(user, Capability.PRACTITIONERS_MANAGE):
         return {}
     today = timezone.localdate()
     lapsed = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,6 +18,8 @@ from ninja import Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param_functions
 
+from palpa.accounts.gates import api_requires
+from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -37,11 +39,6 @@ from palpa.referrals.schemas import (
 router = Router()
 WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 OPTIONAL_FILE: Any = param_functions.File(None)  # the scanned prescription may come later
-
-
-def _require(allowed: bool, what: str) -> None:
-    if not allowed:
-        raise PermissionDenied(f"Your role may not {what}.")
 
 
 def physician_out(p: Physician) -> dict[str, Any]:
@@ -114,9 +111,9 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
 
 
 @router.get("/physicians", response={200: list[PhysicianOut], **ERRORS}, summary="List physicians")
+@api_requires(Capability.PHYSICIANS_READ)
 def list_physicians(request: HttpRequest, include_inactive: bool = False) -> list[dict[str, Any]]:
     user = actor(request)
-    _require(queries.may_read_directory(user), "read the physician directory")
     found = queries.physicians_for(user)
     if not include_inactive:
         found = found.filter(active=True)
@@ -126,12 +123,14 @@ def list_physicians(request: HttpRequest, include_inactive: bool = False) -> lis
 @router.post(
     "/physicians", response={201: PhysicianOut, **ERRORS}, summary="Add a referring physician"
 )
+@api_requires(Capability.PHYSICIANS_WRITE)
 def create_physician(request: HttpRequest, payload: PhysicianIn) -> Status[dict[str, Any]]:
     physician = services.add_physician(actor=actor(request), **payload.dict())
     return Status(201, physician_out(physician))
 
 
 @router.get("/physicians/{physician_id}", response={200: PhysicianOut, **ERRORS})
+@api_requires(Capability.PHYSICIANS_READ)
 def get_physician(request: HttpRequest, physician_id: UUID) -> dict[str, Any]:
     return physician_out(_physician(request, physician_id))
 
@@ -141,12 +140,12 @@ def get_physician(request: HttpRequest, physician_id: UUID) -> dict[str, Any]:
     response={200: PhysicianOut, **ERRORS},
     summary="Change or deactivate a physician (never deleted)",
 )
+@api_requires(Capability.PHYSICIANS_WRITE)
 def patch_physician(
     request: HttpRequest, physician_id: UUID, payload: PhysicianPatch
 ) -> dict[str, Any]:
     physician = _physician(request, physician_id)
     user = actor(request)
-    _require(queries.may_edit_directory(user), "edit the physician directory")
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
@@ -163,10 +162,10 @@ def patch_physician(
     response={200: list[ReferralOut], **ERRORS},
     summary="A patient's referrals with their countdown",
 )
+@api_requires(Capability.REFERRALS_READ)
 def list_referrals(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    _require(queries.may_see_referrals(user), "see referrals")
     found = [referral_out(r) for r in queries.referrals_for(user, patient)]
     services.audit_referral_read(actor=user, patient=patient, what="referrals")
     return found
@@ -177,6 +176,7 @@ def list_referrals(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any
     response={201: ReferralOut, **WITH_REFUSAL},
     summary="Record a referral, with the scanned prescription (multipart/form-data)",
 )
+@api_requires(Capability.REFERRALS_WRITE)
 def create_referral(
     request: HttpRequest,
     patient_id: UUID,
@@ -185,7 +185,6 @@ def create_referral(
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    _require(queries.may_edit_referrals(user), "record referrals")
     physician = queries.physicians_for(user).filter(public_id=payload.physician).first()
     if physician is None:
         raise ValidationError({"physician": "No physician of your directory has this id."})
@@ -198,11 +197,11 @@ def create_referral(
 
 def _referral(request: HttpRequest, referral_id: UUID) -> Referral:
     user = actor(request)
-    _require(queries.may_see_referrals(user), "see referrals")
     return get_object_or_404(queries.referrals_for(user), public_id=referral_id)
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS})
+@api_requires(Capability.REFERRALS_READ)
 def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     referral = _referral(request, referral_id)
     services.audit_referral_read(actor=actor(request), patient=referral.patient, what="referral")
@@ -214,10 +213,10 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     response={200: ReferralOut, **WITH_REFUSAL},
     summary="Cancel a referral with the reason (kept, no longer in effect)",
 )
+@api_requires(Capability.REFERRALS_WRITE)
 def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) -> dict[str, Any]:
     user = actor(request)
     referral = _referral(request, referral_id)
-    _require(queries.may_edit_referrals(user), "cancel referrals")
     services.cancel_referral(actor=user, referral=referral, reason=payload.reason)
     return referral_out(queries.referrals_for(user).get(pk=referral.pk))
 
@@ -227,11 +226,11 @@ def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) 
     response={201: OverrideOut, **WITH_REFUSAL},
     summary="Owners: let care go beyond the patient's referral, with a written reason",
 )
+@api_requires(Capability.REFERRALS_OVERRIDE)
 def create_override(
     request: HttpRequest, patient_id: UUID, payload: OverrideIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    _require(queries.may_override(user), "override a referral (owners only)")
     override = services.override_authorization(actor=user, patient=patient, **payload.dict())
     return Status(201, override_out(override))

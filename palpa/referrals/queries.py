@@ -19,23 +19,27 @@ from palpa.referrals.models import Physician, Referral, ReferralOverride
 
 
 def may_read_directory(actor: User) -> bool:
-    return has_capability(actor, Capability.VIEW_DEMOGRAPHICS)
+    return has_capability(actor, Capability.PHYSICIANS_READ)
 
 
 def may_edit_directory(actor: User) -> bool:
-    return has_capability(actor, Capability.EDIT_DEMOGRAPHICS)
+    return has_capability(actor, Capability.PHYSICIANS_WRITE)
 
 
 def may_see_referrals(actor: User) -> bool:
-    return has_capability(actor, Capability.EDIT_DEMOGRAPHICS)
+    return has_capability(actor, Capability.REFERRALS_READ)
 
 
 def may_edit_referrals(actor: User) -> bool:
-    return has_capability(actor, Capability.EDIT_DEMOGRAPHICS)
+    return has_capability(actor, Capability.REFERRALS_WRITE)
 
 
 def may_override(actor: User) -> bool:
-    return has_capability(actor, Capability.MANAGE_ORGANIZATION)
+    return has_capability(actor, Capability.REFERRALS_OVERRIDE)
+
+
+def may_configure(actor: User) -> bool:
+    return has_capability(actor, Capability.REFERRALS_CONFIGURE)
 
 
 def physicians_for(actor: User) -> QuerySet[Physician]:

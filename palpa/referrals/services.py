@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import icd10
 from palpa.core.errors import Refused
@@ -116,7 +116,7 @@ def _directory_errors(physician: Physician) -> None:
 
 
 def add_physician(*, actor: User, **fields: Any) -> Physician:
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.PHYSICIANS_WRITE)
     _check_fields(fields, (*PHYSICIAN_FIELDS, "active"))
     physician = Physician(organization=actor.organization, **fields)
     _directory_errors(physician)
@@ -129,7 +129,7 @@ def add_physician(*, actor: User, **fields: Any) -> Physician:
 def update_physician(*, actor: User, physician: Physician, changes: Mapping[str, Any]) -> Physician:
     """Change a directory entry (``active`` False takes it out of new referrals and
     clearances; physicians are never deleted)."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.PHYSICIANS_WRITE)
     _same_org(actor, physician)
     _check_fields(changes, (*PHYSICIAN_FIELDS, "active"))
     stored = Physician.objects.get(pk=physician.pk)
@@ -172,7 +172,7 @@ def policy_for(organization_id: int) -> Policy:
 def set_referral_policy(
     *, actor: User, warn_visits_left: int, warn_days_left: int
 ) -> ReferralPolicy:
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.REFERRALS_CONFIGURE)
     assert actor.organization_id is not None
     policy = ReferralPolicy.objects.filter(organization_id=actor.organization_id).first()
     policy = policy or ReferralPolicy(organization_id=actor.organization_id)
@@ -345,7 +345,7 @@ def record_referral(
     prescription: UploadedFile[bytes] | None = None,
 ) -> Referral:
     """A physician's referral (prescription) for a patient, with the scanned document."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.REFERRALS_WRITE)
     _same_org(actor, patient)
     if patient.status != Patient.Status.ACTIVE:
         raise ValidationError(
@@ -402,7 +402,7 @@ def update_referral(
 ) -> Referral:
     """Correct or extend a referral (say the physician authorizes more visits), or attach
     its scanned prescription. A cancelled referral does not change."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.REFERRALS_WRITE)
     _same_org(actor, referral)
     _check_fields(changes, REFERRAL_FIELDS)
     if referral.status == Referral.Status.CANCELLED:
@@ -448,7 +448,7 @@ def update_referral(
 def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral:
     """The physician withdrew the referral, or it was recorded by mistake: kept, marked
     cancelled with the reason, no longer counted or in effect."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.REFERRALS_WRITE)
     _same_org(actor, referral)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the referral is cancelled."})
@@ -632,8 +632,11 @@ def _grant(
     problems: list[str],
     field: str = "override_reason",
 ) -> ReferralOverride:
-    if not has_capability(actor, Capability.MANAGE_ORGANIZATION):
-        raise PermissionDenied("Only an owner may override a referral's authorization.")
+    require(
+        actor,
+        Capability.REFERRALS_OVERRIDE,
+        "Only an owner may override a referral's authorization.",
+    )
     _same_org(actor, patient)
     if len(reason.strip()) < MIN_REASON:
         raise ValidationError(

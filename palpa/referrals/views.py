@@ -7,12 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import requires
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.core.errors import Refused
@@ -27,15 +28,10 @@ from palpa.referrals.models import Physician, Referral
 # --- the physician directory ---------------------------------------------------------
 
 
-def _require(allowed: bool, what: str) -> None:
-    if not allowed:
-        raise PermissionDenied(f"Your role may not {what}.")
-
-
 @login_required
+@requires(Capability.PHYSICIANS_READ)
 def physician_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    _require(queries.may_read_directory(user), "read the physician directory")
     show = request.GET.get("show", "")
     physicians = queries.physicians_for(user)
     if show != "all":
@@ -44,15 +40,15 @@ def physician_list(request: HttpRequest) -> HttpResponse:
         "physicians": list(physicians),
         "show_all": show == "all",
         "may_edit": queries.may_edit_directory(user),
-        "may_set_policy": queries.may_override(user),
+        "may_set_policy": queries.may_configure(user),
     }
     return render(request, "referrals/physician_list.html", context)
 
 
 @login_required
+@requires(Capability.PHYSICIANS_WRITE)
 def physician_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    _require(queries.may_edit_directory(user), "edit the physician directory")
     form = PhysicianForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,13 +62,13 @@ def physician_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.PHYSICIANS_READ, post=Capability.PHYSICIANS_WRITE)
 def physician_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     physician = get_object_or_404(queries.physicians_for(user), public_id=public_id)
     may_edit = queries.may_edit_directory(user)
     form = PhysicianForm(request.POST or None, instance=physician) if may_edit else None
     if request.method == "POST":
-        _require(may_edit, "edit the physician directory")
         assert form is not None
         if form.is_valid():
             stored = Physician.objects.get(pk=physician.pk)
@@ -92,10 +88,10 @@ def physician_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.PHYSICIANS_WRITE)
 def physician_active(request: HttpRequest, public_id: str) -> HttpResponse:
     """Deactivate (or reactivate) a directory entry; physicians are never deleted."""
     user = staff_user(request)
-    _require(queries.may_edit_directory(user), "edit the physician directory")
     physician = get_object_or_404(queries.physicians_for(user), public_id=public_id)
     active = request.POST.get("active") == "1"
     services.update_physician(actor=user, physician=physician, changes={"active": active})
@@ -114,14 +110,13 @@ def _patient(user: User, public_id: str) -> Patient:
 
 
 def _referral(user: User, public_id: str) -> Referral:
-    _require(queries.may_see_referrals(user), "see referrals")
     return get_object_or_404(queries.referrals_for(user), public_id=public_id)
 
 
 @login_required
+@requires(Capability.REFERRALS_WRITE)
 def referral_new(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    _require(queries.may_edit_referrals(user), "record referrals")
     patient = _patient(user, public_id)
     today = timezone.localdate()
     form = ReferralForm(
@@ -158,12 +153,12 @@ def _detail_context(user: User, referral: Referral, **forms: Any) -> dict[str, A
 
 
 @login_required
+@requires(Capability.REFERRALS_READ, post=Capability.REFERRALS_WRITE)
 def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """The referral with its countdown and counted visits; editors change it here."""
     user = staff_user(request)
     referral = _referral(user, public_id)
     if request.method == "POST":
-        _require(queries.may_edit_referrals(user), "change referrals")
         form = ReferralForm(request.POST, request.FILES, actor=user)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -193,9 +188,9 @@ def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.REFERRALS_WRITE)
 def referral_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    _require(queries.may_edit_referrals(user), "cancel referrals")
     referral = _referral(user, public_id)
     form = CancelForm(request.POST, prefix="cancel")
     if form.is_valid():
@@ -215,6 +210,7 @@ def referral_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.REFERRALS_READ)
 def prescription(request: HttpRequest, public_id: str) -> FileResponse:
     user = staff_user(request)
     referral = _referral(user, public_id)
@@ -231,10 +227,10 @@ def prescription(request: HttpRequest, public_id: str) -> FileResponse:
 
 @login_required
 @require_POST
+@requires(Capability.REFERRALS_OVERRIDE)
 def override(request: HttpRequest, public_id: str) -> HttpResponse:
     """An owner lets care go beyond the patient's referral, with a written reason."""
     user = staff_user(request)
-    _require(queries.may_override(user), "override a referral (owners only)")
     patient = _patient(user, public_id)
     form = OverrideForm(request.POST, prefix="override")
     if form.is_valid():
@@ -254,10 +250,10 @@ def override(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.REFERRALS_CONFIGURE)
 def policy(request: HttpRequest) -> HttpResponse:
     """Owners: when the countdown warns (visits and days left)."""
     user = staff_user(request)
-    _require(queries.may_override(user), "change the referral warnings (owners only)")
     assert user.organization_id is not None
     current = services.policy_for(user.organization_id)
     form = PolicyForm(
@@ -281,6 +277,6 @@ def policy(request: HttpRequest) -> HttpResponse:
 def dashboard_panel(user: User) -> dict[str, object]:
     """Referrals running low on visits or days, for the owner (registered in
     ReferralsConfig.ready)."""
-    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+    if not has_capability(user, Capability.REFERRALS_OVERRIDE):
         return {}
     return {"referrals_low": services.referrals_running_low(actor=user, today=timezone.localdate())}

@@ -15,12 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
 from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
+from palpa.reports import gates as report_gates
 from palpa.reports import queries, render, services
 from palpa.reports.models import Report, ReportDelivery
 from palpa.reports.schemas import (
@@ -76,13 +78,11 @@ def delivery_out(d: ReportDelivery) -> dict[str, Any]:
 
 def _reader(request: HttpRequest) -> User:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     return user
 
 
 def _writer(request: HttpRequest) -> User:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     return user
 
 
@@ -102,6 +102,7 @@ def _report(user: User, report_id: UUID) -> Report:
     response={200: list[ReportOut], **ERRORS},
     summary="A patient's progress and discharge reports (clinical: owners and therapists)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_reports(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     user = _reader(request)
     patient = _patient(user, patient_id)
@@ -121,6 +122,7 @@ def list_reports(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]
     response={201: ReportOut, **REPORT_ERRORS},
     summary="Draft a progress report (active plan) or a discharge report (discharged plan)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.PATIENT)
 def create_report(
     request: HttpRequest, patient_id: UUID, payload: ReportIn
 ) -> Status[dict[str, Any]]:
@@ -135,6 +137,7 @@ def create_report(
     response={200: ReportContentOut, **ERRORS},
     summary="Read a report with its content (a signed report's snapshot)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def get_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
     user = _reader(request)
     report = _report(user, report_id)
@@ -147,6 +150,7 @@ def get_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
     response={200: ReportOut, **REPORT_ERRORS},
     summary="Change a draft's assessment or recommendation",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT)
 def patch_report(request: HttpRequest, report_id: UUID, payload: ReportPatch) -> dict[str, Any]:
     user = _writer(request)
     report = _report(user, report_id)
@@ -161,6 +165,7 @@ def patch_report(request: HttpRequest, report_id: UUID, payload: ReportPatch) ->
     response={200: ReportOut, **REPORT_ERRORS},
     summary="Sign (409 license when the license does not allow it); the PDF is stored",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT)
 def sign_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
     user = _writer(request)
     report = services.sign_report(actor=user, report=_report(user, report_id))
@@ -172,6 +177,7 @@ def sign_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
     response={201: ReportOut, **REPORT_ERRORS},
     summary="Draft a corrected version; once signed it supersedes this one (both are kept)",
 )
+@api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT)
 def correct_report(
     request: HttpRequest, report_id: UUID, payload: CorrectionIn
 ) -> Status[dict[str, Any]]:
@@ -187,6 +193,7 @@ def correct_report(
     response={201: DeliveryOut, **REPORT_ERRORS},
     summary="Email the physician a single-use link to the signed PDF",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def send_report(
     request: HttpRequest, report_id: UUID, payload: DeliveryIn
 ) -> Status[dict[str, Any]]:
@@ -214,6 +221,7 @@ def send_report(
         }
     },
 )
+@api_requires(Capability.CLINICAL_READ)
 def report_pdf(request: HttpRequest, report_id: UUID) -> HttpResponse:
     user = _reader(request)
     report = _report(user, report_id)
@@ -230,9 +238,9 @@ def report_pdf(request: HttpRequest, report_id: UUID) -> HttpResponse:
     response={200: PolicyOut, **ERRORS},
     summary="When progress reports are due and how long physicians' links work",
 )
+@api_requires(Capability.STAFF)
 def get_policy(request: HttpRequest) -> dict[str, Any]:
     user = actor(request)
-    require(user, Capability.VIEW_DEMOGRAPHICS)
     policy = services.policy_for(user.organization_id or 0)
     return {
         "every_visits": policy.every_visits,
@@ -246,6 +254,7 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
     response={200: PolicyOut, **ERRORS},
     summary="Set the report policy (owners)",
 )
+@api_requires(Capability.REPORTS_CONFIGURE)
 def put_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
     user = actor(request)
     saved = services.set_report_policy(actor=user, **payload.model_dump())

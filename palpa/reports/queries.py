@@ -17,11 +17,11 @@ from palpa.reports.models import Report, ReportDelivery
 
 
 def may_see_reports(actor: User) -> bool:
-    return has_capability(actor, Capability.VIEW_CLINICAL)
+    return has_capability(actor, Capability.CLINICAL_READ)
 
 
 def may_write_reports(actor: User) -> bool:
-    return has_capability(actor, Capability.EDIT_CLINICAL)
+    return has_capability(actor, Capability.CLINICAL_AUTHOR)
 
 
 def reports_for(actor: User) -> QuerySet[Report]:

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.permissions import Capability, require, require_own_or, tenant_id
 from palpa.audit.services import Action, record
 from palpa.care.models import Plan
 from palpa.core import ratelimit
@@ -63,7 +63,7 @@ def _same_org(actor: User, *objs: Any) -> None:
 
 
 def _practitioner_of(actor: User) -> Practitioner:
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_AUTHOR)
     found = Practitioner.objects.filter(user=actor, organization_id=tenant_id(actor)).first()
     if found is None or not found.active:
         raise PermissionDenied("Only an active practitioner of this organization writes reports.")
@@ -110,7 +110,7 @@ def policy_for(organization_id: int) -> Policy:
 def set_report_policy(
     *, actor: User, every_visits: int | None, every_days: int | None, link_days: int
 ) -> ReportPolicy:
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.REPORTS_CONFIGURE)
     org = tenant_id(actor)
     policy = ReportPolicy.objects.filter(organization_id=org).first() or ReportPolicy(
         organization_id=org
@@ -222,8 +222,8 @@ def _editable(actor: User, report: Report) -> Practitioner:
     _same_org(actor, report)
     if report.status != Report.Status.DRAFT:
         raise ReportLocked("A signed report never changes; correct it to make a new version.")
-    if report.practitioner_id != practitioner.pk:
-        raise PermissionDenied("Only the report's practitioner changes or signs the draft.")
+    own = report.practitioner_id == practitioner.pk
+    require_own_or(actor, None, own=own, what="the report")
     return practitioner
 
 
@@ -274,7 +274,7 @@ def _current_period(report: Report) -> None:
 def preview(*, actor: User, report: Report) -> dict[str, Any]:
     """What the report shows: a signed report's snapshot, or a draft built from the chart
     as it is now. The read is audited."""
-    require(actor, Capability.VIEW_CLINICAL)
+    require(actor, Capability.CLINICAL_READ)
     _same_org(actor, report)
     _audit(actor, Action.READ, report)
     if report.is_signed or (report.status == Report.Status.ENTERED_IN_ERROR and report.content):
@@ -406,7 +406,7 @@ def discard_report(*, actor: User, report: Report, reason: str) -> Report:
 
 
 def _sendable(actor: User, report: Report) -> None:
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, report)
     if report.status != Report.Status.SIGNED:
         state = "a draft" if report.status == Report.Status.DRAFT else report.get_status_display()
@@ -524,7 +524,7 @@ def download_for_fax(*, actor: User, report: Report) -> ReportDelivery:
 
 
 def audit_pdf_read(*, actor: User, report: Report) -> None:
-    require(actor, Capability.VIEW_CLINICAL)
+    require(actor, Capability.CLINICAL_READ)
     _same_org(actor, report)
     _audit(actor, Action.EXPORT, report, channel="view")
 

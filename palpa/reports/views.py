@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.accounts.gates import public, requires
+from palpa.accounts.permissions import Capability, has_capability
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients.queries import patients_for
+from palpa.reports import gates as report_gates
 from palpa.reports import queries, rules, services
 from palpa.reports import render as report_render
 from palpa.reports.forms import CorrectionForm, DiscardForm, PolicyForm, ReportForm, SendForm
@@ -27,7 +29,6 @@ from palpa.reports.models import Report
 
 def _report(request: HttpRequest, report_id: str) -> Report:
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     return get_object_or_404(queries.reports_for(user), public_id=report_id)
 
 
@@ -41,9 +42,9 @@ def _problem(exc: Exception) -> str:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=report_gates.PATIENT)
 def report_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     kind = request.POST.get("kind", Report.Kind.PROGRESS)
     try:
@@ -55,6 +56,9 @@ def report_new(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(
+    Capability.CLINICAL_READ, post=Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT
+)
 def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
     user = staff_user(request)
     report = _report(request, report_id)
@@ -88,7 +92,7 @@ def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
         "document": report_render.html_fragment(content, draft=not report.is_signed),
         "form": form,
         "editable": editable,
-        "may_write": has_capability(user, Capability.EDIT_CLINICAL),
+        "may_write": has_capability(user, Capability.CLINICAL_AUTHOR),
         "delivery_status": status,
         "delivery_label": rules.DELIVERY_LABELS[status],
         "deliveries": list(queries.deliveries_of(user, report)),
@@ -103,6 +107,7 @@ def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT)
 def report_sign(request: HttpRequest, report_id: str) -> HttpResponse:
     user = staff_user(request)
     report = _report(request, report_id)
@@ -118,6 +123,7 @@ def report_sign(request: HttpRequest, report_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_WRITE)
 def report_send(request: HttpRequest, report_id: str) -> HttpResponse:
     user = staff_user(request)
     report = _report(request, report_id)
@@ -156,6 +162,7 @@ def _pdf_response(report: Report, *, attachment: bool) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def report_pdf(request: HttpRequest, report_id: str) -> HttpResponse:
     """The signed PDF, as stored (the read is audited)."""
     user = staff_user(request)
@@ -169,6 +176,7 @@ def report_pdf(request: HttpRequest, report_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_WRITE)
 def report_fax(request: HttpRequest, report_id: str) -> HttpResponse:
     """Download the signed PDF to fax it; the download is recorded as a delivery."""
     user = staff_user(request)
@@ -183,6 +191,7 @@ def report_fax(request: HttpRequest, report_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT)
 def report_correct(request: HttpRequest, report_id: str) -> HttpResponse:
     user = staff_user(request)
     report = _report(request, report_id)
@@ -203,6 +212,7 @@ def report_correct(request: HttpRequest, report_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT)
 def report_discard(request: HttpRequest, report_id: str) -> HttpResponse:
     user = staff_user(request)
     report = _report(request, report_id)
@@ -222,9 +232,9 @@ def report_discard(request: HttpRequest, report_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.REPORTS_CONFIGURE)
 def policy(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     current = services.policy_for(user.organization_id or 0)
     form = PolicyForm(
         request.POST or None,
@@ -260,6 +270,7 @@ def _expired(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@public
 def link_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with one button (so that mail scanners that follow links do not use the
     link up). POST: the PDF, once; the link is used up."""

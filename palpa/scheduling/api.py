@@ -13,14 +13,16 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location, Room, User
+from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -40,15 +42,11 @@ from palpa.scheduling.schemas import (
     WaitlistIn,
     WaitlistOut,
 )
+from palpa.screening.queries import may_see_flag
 
 router = Router()
 WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 MAX_RANGE = dt.timedelta(days=62)
-
-
-def _require(allowed: bool, what: str) -> None:
-    if not allowed:
-        raise PermissionDenied(f"Your role may not {what}.")
 
 
 def _named(obj: Any, name: str | None = None) -> dict[str, Any] | None:
@@ -79,15 +77,20 @@ def type_out(t: AppointmentType) -> dict[str, Any]:
 
 
 def appointment_out(
-    a: Appointment, flag_cache: dict[int, list[dict[str, Any]]] | None = None
+    a: Appointment, viewer: User, flag_cache: dict[int, list[dict[str, Any]]] | None = None
 ) -> dict[str, Any]:
-    """The appointment as the API shows it; ``flag_cache`` (patient id -> flags) saves
-    working out one patient's flags again for each of their appointments in a list."""
+    """The appointment as the API shows it to ``viewer``: the screening decision and the
+    flags only where the viewer's role may see them (``screening.read_decision``;
+    ``Flag.capability``). ``flag_cache`` (patient id -> flags) saves working out one
+    patient's flags again for each of their appointments in a list."""
     tz = hours.zone(a.location.time_zone)
     active = a.status in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
     cache = flag_cache if flag_cache is not None else {}
     if active and a.patient_id not in cache:
-        cache[a.patient_id] = [vars(f) for f in flags.flags_for(a.patient)]
+        cache[a.patient_id] = [
+            {"code": f.code, "label": f.label, "severity": f.severity}
+            for f in flags.flags_for(a.patient, viewer)
+        ]
     return {
         "id": a.public_id,
         "status": a.status,
@@ -104,7 +107,7 @@ def appointment_out(
         "source": a.source,
         "series": a.series,
         "notes": a.notes,
-        "screening_decision": a.screening_decision,
+        "screening_decision": a.screening_decision if may_see_flag(viewer) else None,
         "outside_hours_reason": a.outside_hours_reason,
         "referral_override": a.referral_override.public_id if a.referral_override else None,
         "cancel_reason": a.cancel_reason,
@@ -178,7 +181,7 @@ def _parties(
 
 
 def _reread(user: User, a: Appointment) -> dict[str, Any]:
-    return appointment_out(queries.appointments_for(user).get(pk=a.pk))
+    return appointment_out(queries.appointments_for(user).get(pk=a.pk), user)
 
 
 # --- appointment types and slots ------------------------------------------------------
@@ -189,9 +192,9 @@ def _reread(user: User, a: Appointment) -> dict[str, Any]:
     response={200: list[AppointmentTypeOut], **ERRORS},
     summary="The organization's appointment types",
 )
+@api_requires(Capability.SCHEDULE_READ)
 def list_appointment_types(request: HttpRequest) -> list[dict[str, Any]]:
     user = actor(request)
-    _require(queries.may_see_schedule(user), "see the schedule")
     found = queries.appointment_types_for(user).prefetch_related("practitioners")
     return [type_out(t) for t in found]
 
@@ -208,12 +211,12 @@ class SlotQuery(Schema):
     response={200: list[SlotOut], **ERRORS},
     summary="Free slots for one appointment type at a location",
 )
+@api_requires(Capability.SCHEDULE_READ)
 def search_slots(
     request: HttpRequest, location_id: UUID, filters: Query[SlotQuery]
 ) -> list[dict[str, Any]]:
     user = actor(request)
     location = _location(user, location_id)
-    _require(queries.may_see_schedule(user), "see the schedule")
     kind = _required(
         queries.appointment_types_for(user),
         filters.appointment_type,
@@ -256,12 +259,12 @@ class AppointmentQuery(Schema):
     response={200: list[AppointmentOut], **ERRORS},
     summary="Appointments at a location in a time range (audited)",
 )
+@api_requires(Capability.SCHEDULE_READ)
 def list_appointments(
     request: HttpRequest, filters: Query[AppointmentQuery]
 ) -> list[dict[str, Any]]:
     user = actor(request)
     location = _location(user, filters.location)
-    _require(queries.may_see_schedule(user), "see the schedule")
     if filters.end <= filters.start or filters.end - filters.start > MAX_RANGE:
         raise ValidationError({"end": "The range ends after it starts and spans at most 62 days."})
     who = _field(practitioners_for(user), filters.practitioner, "practitioner", "practitioner")
@@ -287,7 +290,7 @@ def list_appointments(
         },
     )
     cache: dict[int, list[dict[str, Any]]] = {}
-    return [appointment_out(a, cache) for a in found]
+    return [appointment_out(a, user, cache) for a in found]
 
 
 @router.get(
@@ -295,6 +298,7 @@ def list_appointments(
     response={200: AppointmentOut, **ERRORS},
     summary="One appointment (audited)",
 )
+@api_requires(Capability.SCHEDULE_READ)
 def get_appointment(request: HttpRequest, appointment_id: UUID) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)
@@ -304,7 +308,7 @@ def get_appointment(request: HttpRequest, appointment_id: UUID) -> dict[str, Any
         patient_ids=[str(a.patient.public_id)],
         detail={"appointment": str(a.public_id)},
     )
-    return appointment_out(a)
+    return appointment_out(a, user)
 
 
 @router.post(
@@ -312,9 +316,9 @@ def get_appointment(request: HttpRequest, appointment_id: UUID) -> dict[str, Any
     response={201: AppointmentOut, **WITH_REFUSAL},
     summary="Book an appointment",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def book_appointment(request: HttpRequest, payload: BookIn) -> Status[dict[str, Any]]:
     user = actor(request)
-    _require(queries.may_book(user), "book appointments")
     patient, practitioner, location, kind, room = _parties(user, payload)
     a = services.book_appointment(
         actor=user,
@@ -336,12 +340,12 @@ def book_appointment(request: HttpRequest, payload: BookIn) -> Status[dict[str, 
     response={200: AppointmentOut, **WITH_REFUSAL},
     summary="Move an appointment (time, and optionally practitioner or room)",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def reschedule_appointment(
     request: HttpRequest, appointment_id: UUID, payload: RescheduleIn
 ) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)
-    _require(queries.may_book(user), "change appointments")
     who = _field(practitioners_for(user), payload.practitioner, "practitioner", "practitioner")
     room = _field(queries.rooms_for(user), payload.room, "room", "room")
     services.reschedule_appointment(
@@ -361,12 +365,12 @@ def reschedule_appointment(
     response={200: AppointmentOut, **WITH_REFUSAL},
     summary="Cancel an appointment (reason required; the slot goes to the waitlist)",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def cancel_appointment(
     request: HttpRequest, appointment_id: UUID, payload: CancelIn
 ) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)
-    _require(queries.may_book(user), "change appointments")
     services.cancel_appointment(
         actor=user,
         appointment=a,
@@ -381,10 +385,10 @@ def cancel_appointment(
     response={200: AppointmentOut, **WITH_REFUSAL},
     summary="The patient has arrived",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def arrive(request: HttpRequest, appointment_id: UUID) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)
-    _require(queries.may_book(user), "change appointments")
     services.mark_arrived(actor=user, appointment=a)
     return _reread(user, a)
 
@@ -394,10 +398,10 @@ def arrive(request: HttpRequest, appointment_id: UUID) -> dict[str, Any]:
     response={200: AppointmentOut, **WITH_REFUSAL},
     summary="The patient did not come",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def no_show(request: HttpRequest, appointment_id: UUID) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)
-    _require(queries.may_book(user), "change appointments")
     services.mark_no_show(actor=user, appointment=a)
     return _reread(user, a)
 
@@ -445,9 +449,9 @@ def _preview_out(preview: services.CoursePreview, tz_name: str) -> dict[str, Any
     response={200: CoursePreviewOut, **WITH_REFUSAL},
     summary="Preview a recurring course: every appointment and its conflicts; nothing saved",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def preview_course(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
     user = actor(request)
-    _require(queries.may_book(user), "book appointments")
     args = _course_args(user, payload)
     preview = services.preview_course(**args)
     return _preview_out(preview, args["location"].time_zone)
@@ -458,9 +462,9 @@ def preview_course(request: HttpRequest, payload: CourseIn) -> dict[str, Any]:
     response={201: list[AppointmentOut], **WITH_REFUSAL},
     summary="Book a recurring course, all or nothing",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def book_course(request: HttpRequest, payload: CourseIn) -> Status[list[dict[str, Any]]]:
     user = actor(request)
-    _require(queries.may_book(user), "book appointments")
     booked = services.book_course(
         **_course_args(user, payload),
         override_reason=payload.override_reason,
@@ -468,7 +472,7 @@ def book_course(request: HttpRequest, payload: CourseIn) -> Status[list[dict[str
     )
     found = queries.appointments_for(user).filter(pk__in=[a.pk for a in booked])
     cache: dict[int, list[dict[str, Any]]] = {}
-    return Status(201, [appointment_out(a, cache) for a in found])
+    return Status(201, [appointment_out(a, user, cache) for a in found])
 
 
 # --- the waitlist ---------------------------------------------------------------------
@@ -479,10 +483,10 @@ def book_course(request: HttpRequest, payload: CourseIn) -> Status[list[dict[str
     response={200: list[WaitlistOut], **ERRORS},
     summary="Patients waiting for a slot at a location (audited)",
 )
+@api_requires(Capability.SCHEDULE_READ)
 def list_waitlist(request: HttpRequest, location_id: UUID) -> list[dict[str, Any]]:
     user = actor(request)
     location = _location(user, location_id)
-    _require(queries.may_see_schedule(user), "see the schedule")
     found = list(queries.waitlist_for(user, location=location).prefetch_related("offers"))
     services.audit_schedule_read(
         actor=user,
@@ -498,9 +502,9 @@ def list_waitlist(request: HttpRequest, location_id: UUID) -> list[dict[str, Any
     response={201: WaitlistOut, **WITH_REFUSAL},
     summary="Put a patient on the waitlist",
 )
+@api_requires(Capability.SCHEDULE_BOOK)
 def add_to_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status[dict[str, Any]]:
     user = actor(request)
-    _require(queries.may_book(user), "change the waitlist")
     entry = services.add_to_waitlist(
         actor=user,
         patient=_required(patients_for(user), payload.patient, "patient", "patient"),

@@ -46,7 +46,7 @@ def feeds_for(actor: User) -> QuerySet[CalendarFeed]:
     found = CalendarFeed.objects.filter(organization_id=tenant_id(actor)).select_related(
         "practitioner"
     )
-    if has_capability(actor, Capability.MANAGE_ORGANIZATION):
+    if has_capability(actor, Capability.SCHEDULE_CONFIGURE):
         return found
     mine = own_practitioner(actor)
     return found.filter(practitioner=mine) if mine is not None else found.none()
@@ -84,7 +84,7 @@ def revoke_feed(*, actor: User, feed: CalendarFeed) -> CalendarFeed:
         raise PermissionDenied("This feed belongs to another organization.")
     mine = own_practitioner(actor)
     if not (
-        has_capability(actor, Capability.MANAGE_ORGANIZATION)
+        has_capability(actor, Capability.SCHEDULE_CONFIGURE)
         or (mine is not None and feed.practitioner_id == mine.pk)
     ):
         raise PermissionDenied("Only the therapist or an owner may revoke this feed.")

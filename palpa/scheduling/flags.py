@@ -4,6 +4,10 @@ Scheduling may not import billing or care (they sit higher), so they contribute 
 ``palpa.scheduling.flags.register(provider)`` in their ``AppConfig.ready()``, where a
 provider takes a patient and returns the flags that apply (e.g. billing's "unpaid
 balance"). Scheduling itself contributes the screening STOP flag.
+
+A flag names the capability needed to see it (``Flag.capability``): the screening STOP
+flag needs ``screening.read_decision``, billing's balance ``billing.read_account``.
+``flags_for`` and ``flags_for_many`` give each viewer only the flags they may see.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from palpa.accounts.permissions import Capability, has_capability
+
 if TYPE_CHECKING:
+    from palpa.accounts.models import User
     from palpa.patients.models import Patient
 
 
@@ -21,6 +28,13 @@ class Flag:
     code: str  # e.g. "unpaid_balance", "screening_stop"
     label: str  # shown to staff, e.g. "Unpaid balance $120.00"
     severity: str = "warning"  # "info" | "warning" | "danger"
+    capability: Capability | None = (
+        None  # needed to see the flag (None: anyone who sees the schedule)
+    )
+
+    def shown_to(self, viewer: User | None) -> bool:
+        """None: no viewer to limit (the flag itself is wanted, not shown to someone)."""
+        return viewer is None or self.capability is None or has_capability(viewer, self.capability)
 
 
 Provider = Callable[["Patient"], Iterable[Flag]]
@@ -37,9 +51,12 @@ def unregister(provider: Provider) -> None:
         _providers.remove(provider)
 
 
-def flags_for(patient: Patient) -> list[Flag]:
-    """Every registered provider's flags for the patient, in registration order."""
-    return [flag for provider in list(_providers) for flag in provider(patient)]
+def flags_for(patient: Patient, viewer: User | None = None) -> list[Flag]:
+    """Every registered provider's flags for the patient that the viewer may see, in
+    registration order."""
+    return [
+        flag for provider in list(_providers) for flag in provider(patient) if flag.shown_to(viewer)
+    ]
 
 
 # Batch providers: the calendar shows the flags of every patient on a page with one call
@@ -59,12 +76,15 @@ def unregister_many(provider: ManyProvider) -> None:
         _many_providers.remove(provider)
 
 
-def flags_for_many(patients: Sequence[Patient]) -> dict[int, list[Flag]]:
-    """Every batch provider's flags for the patients, by patient pk (each provider once)."""
+def flags_for_many(
+    patients: Sequence[Patient], viewer: User | None = None
+) -> dict[int, list[Flag]]:
+    """Every batch provider's flags for the patients that the viewer may see, by patient
+    pk (each provider once)."""
     found: dict[int, list[Flag]] = {p.pk: [] for p in patients}
     if not patients:
         return found
     for provider in list(_many_providers):
         for pk, flags in provider(patients).items():
-            found.setdefault(pk, []).extend(flags)
+            found.setdefault(pk, []).extend(f for f in flags if f.shown_to(viewer))
     return found

@@ -255,7 +255,7 @@ def annotate(actor: User, blocks: Sequence[Block], *, first: dt.date, last: dt.d
             seen_before.add(pk)
         if earliest is not None:
             firsts[pk] = earliest
-    extra = flags.flags_for_many(patients)
+    extra = flags.flags_for_many(patients, actor)
     for b in blocks:
         a = b.appointment
         b.first_visit = (

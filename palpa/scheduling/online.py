@@ -35,8 +35,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from palpa.accounts.models import Location, Role, User
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import Capability, require, roles_with, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import ratelimit
 from palpa.core.errors import Refused
@@ -98,7 +98,7 @@ def update_online_settings(
     appointment_types: Sequence[AppointmentType],
 ) -> OnlineBookingSettings:
     """Owner only. Only active, online-bookable types of the organization may be chosen."""
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     if location.organization_id != tenant_id(actor):
         raise ValidationError({"location": "Choose one of your organization's locations."})
     unknown = sorted(set(changes) - set(SETTING_FIELDS))
@@ -439,14 +439,17 @@ def verify_link(token: str) -> BookingAccessCode | None:
 
 
 def _notify_staff(notice: OnlineBookingNotice) -> None:
-    """Email the location's notify address (or the owners) after the commit."""
+    """Email the location's notify address (or those who set up online booking, the
+    ``schedule.configure`` roles) after the commit."""
     config = settings_for(notice.location)
     if config.notify_email:
         recipients = [config.notify_email]
     else:
         recipients = list(
             User.objects.filter(
-                organization_id=notice.organization_id, role=Role.OWNER, is_active=True
+                organization_id=notice.organization_id,
+                role__in=roles_with(Capability.SCHEDULE_CONFIGURE),
+                is_active=True,
             )
             .exclude(email="")
             .values_list("email", flat=True)
@@ -721,7 +724,7 @@ def notices_for(actor: User, *, open_only: bool = True) -> QuerySet[OnlineBookin
 
 
 def mark_handled(*, actor: User, notice: OnlineBookingNotice) -> OnlineBookingNotice:
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     if notice.organization_id != tenant_id(actor):
         raise ValidationError({"notice": "This notice belongs to another organization."})
     with transaction.atomic():

@@ -12,23 +12,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import Record, requires
 from palpa.accounts.models import Location
-from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.scheduling import feeds, online, queries, reminders, wording
-from palpa.scheduling.models import ReminderPolicy
+from palpa.scheduling.models import CalendarFeed, ReminderPolicy
 from palpa.scheduling.online_forms import OnlineSettingsForm, ReminderPolicyForm
 
 
 @login_required
+@requires(Capability.SCHEDULE_READ)
 def notices(request: HttpRequest) -> HttpResponse:
     """Online bookings, moves, cancellations and new-patient requests not yet handled
     (``?all=1``: the last 100, handled ones too)."""
     user = staff_user(request)
-    if not queries.may_see_schedule(user):
-        raise PermissionDenied("Your role may not see the schedule.")
     show_all = request.GET.get("all") == "1"
     found = list(online.notices_for(user, open_only=not show_all)[:100])
     online.audit_notices_read(actor=user, notices=found)
@@ -38,16 +38,16 @@ def notices(request: HttpRequest) -> HttpResponse:
         "show_all": show_all,
         "may_handle": queries.may_book(user),
         "locations": locations,
-        "may_configure": has_capability(user, Capability.MANAGE_ORGANIZATION),
+        "may_configure": has_capability(user, Capability.SCHEDULE_CONFIGURE),
     }
     return render(request, "scheduling/online/staff_notices.html", context)
 
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_BOOK)
 def notice_handled(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     notice = get_object_or_404(online.notices_for(user, open_only=False), public_id=public_id)
     try:
         online.mark_handled(actor=user, notice=notice)
@@ -59,9 +59,9 @@ def notice_handled(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.SCHEDULE_CONFIGURE)
 def location_settings(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     location = get_object_or_404(
         Location.objects.filter(organization_id=tenant_id(user)), public_id=public_id
     )
@@ -95,9 +95,9 @@ def location_settings(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.SCHEDULE_CONFIGURE)
 def reminder_settings(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     form = ReminderPolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -126,9 +126,9 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_CONFIGURE)
 def reminder_switch(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.MANAGE_ORGANIZATION)
     policy = get_object_or_404(
         ReminderPolicy.objects.filter(organization_id=tenant_id(user)), public_id=public_id
     )
@@ -139,14 +139,13 @@ def reminder_switch(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.PRACTITIONERS_OWN_HOURS)
 def calendar_feeds(request: HttpRequest) -> HttpResponse:
     """The therapist's own feed (make one, see its state, revoke it); owners see and may
     revoke every feed of the organization."""
     user = staff_user(request)
-    if not queries.may_see_schedule(user):
-        raise PermissionDenied("Your role may not see the schedule.")
     mine = feeds.own_practitioner(user)
-    if mine is None and not has_capability(user, Capability.MANAGE_ORGANIZATION):
+    if mine is None and not has_capability(user, Capability.SCHEDULE_CONFIGURE):
         raise PermissionDenied("Only practitioners and owners have calendar feeds.")
     context: dict[str, object] = {"feeds": list(feeds.feeds_for(user)), "mine": mine}
     if request.method == "POST":
@@ -165,6 +164,17 @@ def calendar_feeds(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(
+    Capability.PRACTITIONERS_OWN_HOURS,
+    record=Record(
+        "public_id",
+        CalendarFeed,
+        "practitioner__user_id",
+        Capability.SCHEDULE_CONFIGURE,
+        what="the calendar feed",
+        hidden=True,  # another therapist's feed is not shown at all (404)
+    ),
+)
 def calendar_feed_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     feed = get_object_or_404(feeds.feeds_for(user), public_id=public_id)

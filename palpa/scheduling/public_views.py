@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from palpa.accounts.gates import public
 from palpa.core.dates import page_date
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
@@ -136,6 +137,7 @@ def _slot_rows(
 
 
 @never_cache
+@public
 def start(request: HttpRequest, location: str) -> HttpResponse:
     """Choose an appointment type, then a time."""
     if not online.allow_request(_address(request)):
@@ -208,6 +210,7 @@ def _booked(
 
 
 @never_cache
+@public
 def details(request: HttpRequest, location: str) -> HttpResponse:
     """The chosen time: who is booking (a patient on file, or new), then book."""
     if not online.allow_request(_address(request)):
@@ -303,6 +306,7 @@ def details(request: HttpRequest, location: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def verify(request: HttpRequest, location: str) -> HttpResponse:
     if not online.allow_request(_address(request)):
         return _slow_down(request)
@@ -330,6 +334,7 @@ def verify(request: HttpRequest, location: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def link(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time link in the code message: proves the patient on this device."""
     if not online.allow_request(_address(request)):
@@ -368,6 +373,7 @@ def _appointment_summary(appointment: Any) -> dict[str, str]:
 
 
 @never_cache
+@public
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     if not online.allow_request(_address(request)):
         return _slow_down(request)
@@ -405,6 +411,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def move(request: HttpRequest, token: str) -> HttpResponse:
     if not online.allow_request(_address(request)):
         return _slow_down(request)
@@ -456,6 +463,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@public
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     if not feeds.allow_feed_request(_address(request)):
         return _private(HttpResponse("Too many requests.", status=429, content_type="text/plain"))

@@ -41,15 +41,16 @@ MAX_DURATION = dt.timedelta(minutes=MAX_DURATION_MINUTES)  # no appointment is l
 
 
 def may_see_schedule(actor: User) -> bool:
-    return has_capability(actor, Capability.VIEW_DEMOGRAPHICS)
+    return has_capability(actor, Capability.SCHEDULE_READ)
 
 
 def may_book(actor: User) -> bool:
-    return has_capability(actor, Capability.EDIT_DEMOGRAPHICS)
+    return has_capability(actor, Capability.SCHEDULE_BOOK)
 
 
 def may_override(actor: User) -> bool:
-    return has_capability(actor, Capability.MANAGE_ORGANIZATION)
+    """Book beyond what the patient's referral covers (with a written reason)."""
+    return has_capability(actor, Capability.REFERRALS_OVERRIDE)
 
 
 def appointment_types_for(

@@ -312,7 +312,7 @@ def set_reminder_policy(
 
     from palpa.accounts.permissions import Capability, require, tenant_id
 
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     organization_id = tenant_id(actor)
     errors: dict[str, list[str]] = {}
     try:
@@ -359,7 +359,7 @@ def switch_reminder_policy(*, actor: Any, policy: ReminderPolicy, active: bool) 
 
     from palpa.accounts.permissions import Capability, require, tenant_id
 
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     if policy.organization_id != tenant_id(actor):
         raise PermissionDenied("This policy belongs to another organization.")
     with transaction.atomic():

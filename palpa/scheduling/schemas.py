@@ -59,7 +59,10 @@ class AppointmentOut(Schema):
     source: Literal["staff", "online"]
     series: UUID | None
     notes: str
-    screening_decision: str
+    screening_decision: str | None = Field(
+        description="The screening decision when booked; null for roles that may not see "
+        "screening decisions (capability screening.read_decision)"
+    )
     outside_hours_reason: str
     referral_override: UUID | None
     cancel_reason: str

@@ -457,7 +457,7 @@ def book_appointment(
     """Book one appointment as staff (the rules are in the module text). ``room`` None
     picks the first free suitable room; ``override_reason`` is an owner's referral
     override; ``outside_hours_reason`` books outside working hours."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, location)
     req = _Request(patient, practitioner, location, appointment_type, start, room)
     return _book(
@@ -514,7 +514,7 @@ def reschedule_appointment(
 ) -> Appointment:
     """Move a booked appointment (and optionally to another practitioner or room); every
     booking rule is checked again, the old time is freed only if the new one is taken."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, appointment)
     with transaction.atomic():
         current = Appointment.objects.select_related(
@@ -573,7 +573,7 @@ def cancel_appointment(
     offered to the next fitting waitlist patient when it is still ahead.
     ``actor`` None is the patient cancelling online."""
     if actor is not None:
-        require(actor, Capability.EDIT_DEMOGRAPHICS)
+        require(actor, Capability.SCHEDULE_BOOK)
         _same_org(actor.organization_id, appointment)
     text = _reason(reason, "reason", minimum=3)
     with transaction.atomic():
@@ -611,7 +611,7 @@ def _locked(appointment: Appointment) -> Appointment:
 def _set_status(
     actor: User, appointment: Appointment, to: str, allowed_from: Sequence[str], **extra: Any
 ) -> Appointment:
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, appointment)
     with transaction.atomic():
         current = _locked(appointment)
@@ -783,7 +783,7 @@ def preview_course(
 ) -> CoursePreview:
     """Every appointment a course would book, each with its conflicts, and the course's
     own problems (the referral); nothing is saved."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, location)
     requests = _course_requests(
         patient, practitioner, location, appointment_type, first_day, weeks, times, room
@@ -809,7 +809,7 @@ def book_course(
     """Book a recurring course, all or nothing: any conflict refuses the whole course
     (``CourseConflicts``, 409, with every conflict listed). The appointments share one
     ``series`` id; the referral is checked once for all of them."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, location)
     requests = _course_requests(
         patient, practitioner, location, appointment_type, first_day, weeks, times, room
@@ -871,7 +871,7 @@ def add_to_waitlist(
     window_end: dt.time | None = None,
     notes: str = "",
 ) -> WaitlistEntry:
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, patient, location, appointment_type, practitioner)
     errors: dict[str, str] = {}
     if patient.status != Patient.Status.ACTIVE:
@@ -994,7 +994,14 @@ def screening_flags(patient: Patient) -> list[Flag]:
     """The schedule's own flag: a patient whose screening says STOP today."""
     status = screening_status(patient)
     if status.effective_decision == "STOP":
-        return [Flag("screening_stop", "Screening: STOP (evaluation only)", "danger")]
+        return [
+            Flag(
+                "screening_stop",
+                "Screening: STOP (evaluation only)",
+                "danger",
+                Capability.SCREENING_READ_DECISION,
+            )
+        ]
     return []
 
 
@@ -1019,7 +1026,7 @@ def create_appointment_type(
 ) -> AppointmentType:
     """An owner adds an appointment type (``TYPE_FIELDS``); ``practitioners`` limits who
     may perform it (none: everyone)."""
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     unknown = sorted(set(fields) - set(TYPE_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
@@ -1042,7 +1049,7 @@ def update_appointment_type(
     practitioners: Sequence[Practitioner] | None = None,
 ) -> AppointmentType:
     """Change a type (``active`` False retires it; types are never deleted)."""
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     _same_org(actor.organization_id, appointment_type, *(practitioners or ()))
     unknown = sorted(set(changes) - set(TYPE_FIELDS))
     if unknown:
@@ -1079,10 +1086,7 @@ def set_weekly_hours(
     """Replace the practitioner's weekly hours at the location (local wall-clock times).
     Owners set anyone's hours; a therapist sets their own."""
     own = practitioner.user_id is not None and practitioner.user_id == actor.pk
-    if not own:
-        require(actor, Capability.MANAGE_PRACTITIONERS)
-    else:
-        require(actor, Capability.VIEW_CLINICAL)
+    require(actor, Capability.PRACTITIONERS_OWN_HOURS if own else Capability.PRACTITIONERS_MANAGE)
     _same_org(actor.organization_id, practitioner, location)
     errors: dict[str, str] = {}
     for row in rows:
@@ -1133,7 +1137,7 @@ def add_availability_exception(
     as UTC instants; partial days are fine. Appointments already booked then are kept
     (the calendar shows them) and must be moved by hand."""
     own = practitioner.user_id is not None and practitioner.user_id == actor.pk
-    require(actor, Capability.VIEW_CLINICAL if own else Capability.MANAGE_PRACTITIONERS)
+    require(actor, Capability.PRACTITIONERS_OWN_HOURS if own else Capability.PRACTITIONERS_MANAGE)
     _same_org(actor.organization_id, practitioner, location)
     start, end = _utc(starts_at, "starts_at"), _utc(ends_at, "ends_at")
     if end <= start:
@@ -1163,7 +1167,7 @@ def add_availability_exception(
 
 def set_room_features(*, actor: User, room: Room, features: Sequence[str]) -> list[str]:
     """Replace a room's features (slugs such as ``hydraulic_table``)."""
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     _same_org(actor.organization_id, room)
     wanted = sorted({f.strip() for f in features if f.strip()})
     with transaction.atomic():
@@ -1201,7 +1205,7 @@ DEFAULT_TYPES = Path(__file__).parent / "data" / "appointment_types.json"
 def install_default_types(*, actor: User) -> list[AppointmentType]:
     """Add the starting set of appointment types (``data/appointment_types.json``) that
     the organization does not have yet (by code); returns the ones added."""
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCHEDULE_CONFIGURE)
     document = json.loads(DEFAULT_TYPES.read_text(encoding="utf-8"))
     have = set(
         AppointmentType.objects.filter(organization_id=tenant_id(actor)).values_list(
@@ -1221,7 +1225,7 @@ def accept_offer(
 ) -> Appointment:
     """The waiting patient takes the offered slot: it is booked (every booking rule
     applies), the offer is accepted and the entry booked, all or nothing."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, offer)
     with transaction.atomic():
         current = WaitlistOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
@@ -1249,7 +1253,7 @@ def accept_offer(
 
 def decline_offer(*, actor: User, offer: WaitlistOffer) -> WaitlistOffer:
     """The patient does not take it: the offer is declined and the patient waits again."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, offer)
     with transaction.atomic():
         current = WaitlistOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
@@ -1273,7 +1277,7 @@ def decline_offer(*, actor: User, offer: WaitlistOffer) -> WaitlistOffer:
 
 def withdraw_from_waitlist(*, actor: User, entry: WaitlistEntry, reason: str = "") -> WaitlistEntry:
     """Take a patient off the waitlist (kept, status withdrawn)."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, entry)
     with transaction.atomic():
         entry.status = WaitlistEntry.Status.WITHDRAWN

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import requires
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.audit.services import Action, record
@@ -39,16 +40,6 @@ from palpa.scheduling.forms import BookingForm, CancelForm, CourseForm, MoveForm
 from palpa.scheduling.models import Appointment, WaitlistOffer
 
 Status = Appointment.Status
-
-
-def _see(user: User) -> None:
-    if not queries.may_see_schedule(user):
-        raise PermissionDenied("Your role may not see the schedule.")
-
-
-def _book(user: User) -> None:
-    if not queries.may_book(user):
-        raise PermissionDenied("Your role may not change the schedule (read only).")
 
 
 def _show_error(form: BaseForm, exc: Exception) -> None:
@@ -108,10 +99,10 @@ def _calendar_url(span: str, day: dt.date, cal: grid.Calendar) -> str:
 
 
 @login_required
+@requires(Capability.SCHEDULE_READ)
 def calendar(request: HttpRequest) -> HttpResponse:
     """``?view=day|week&date=&location=&practitioner=&room=``; htmx asks for the grid only."""
     user = staff_user(request)
-    _see(user)
     location = _location(user, request.GET.get("location"))
     practitioner = _optional(practitioners_for(user), request.GET.get("practitioner"))
     room = _optional(queries.rooms_for(user, location), request.GET.get("room"))
@@ -177,11 +168,10 @@ def _slots(
 
 
 @login_required
+@requires(Capability.SCHEDULE_BOOK)
 def book(request: HttpRequest) -> HttpResponse:
     """Book one appointment: choose a free slot from the slot finder (or type a time)."""
     user = staff_user(request)
-    _see(user)
-    _book(user)
     if request.method == "POST":
         _location(user, request.POST.get("location"))  # another organization's: 404
         form = BookingForm(request.POST, actor=user)
@@ -273,7 +263,6 @@ def _render_book(
 
 
 def _appointment(user: User, public_id: str) -> Appointment:
-    _see(user)
     return get_object_or_404(queries.appointments_for(user), public_id=public_id)
 
 
@@ -361,6 +350,7 @@ def _render_appointment(
 
 
 @login_required
+@requires(Capability.SCHEDULE_READ)
 def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     return _render_appointment(request, user, _appointment(user, public_id))
@@ -368,10 +358,10 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_BOOK)
 def appointment_move(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     appointment = _appointment(user, public_id)
-    _book(user)
     form = MoveForm(request.POST, actor=user, location=appointment.location)
     if form.is_valid():
         data = form.cleaned_data
@@ -396,10 +386,10 @@ def appointment_move(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_BOOK)
 def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     appointment = _appointment(user, public_id)
-    _book(user)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -436,7 +426,6 @@ def _next(request: HttpRequest, default: str) -> str:
 def _status_change(request: HttpRequest, public_id: str, what: str) -> HttpResponse:
     user = staff_user(request)
     appointment = _appointment(user, public_id)
-    _book(user)
     change = services.mark_arrived if what == "arrived" else services.mark_no_show
     try:
         change(actor=user, appointment=appointment)
@@ -451,23 +440,25 @@ def _status_change(request: HttpRequest, public_id: str, what: str) -> HttpRespo
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_BOOK)
 def appointment_arrived(request: HttpRequest, public_id: str) -> HttpResponse:
     return _status_change(request, public_id, "arrived")
 
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_BOOK)
 def appointment_no_show(request: HttpRequest, public_id: str) -> HttpResponse:
     return _status_change(request, public_id, "noshow")
 
 
 @login_required
 @require_POST
+@requires(Capability.SCHEDULE_BOOK)
 def appointment_offer(request: HttpRequest, public_id: str) -> HttpResponse:
     """Offer a cancelled appointment's freed time to the next patient on the waitlist."""
     user = staff_user(request)
     appointment = _appointment(user, public_id)
-    _book(user)
     if appointment.status != Status.CANCELLED or appointment.start <= timezone.now():
         messages.error(request, "Only the time of a cancelled appointment still ahead is offered.")
     else:
@@ -483,14 +474,13 @@ def appointment_offer(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.SCHEDULE_READ, post=Capability.SCHEDULE_BOOK)
 def waitlist(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    _see(user)
     location = _location(user, request.GET.get("location") or request.POST.get("location"))
     form = WaitlistForm(request.POST or None, actor=user)
     status = 200
     if request.method == "POST":
-        _book(user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -546,6 +536,7 @@ def _course_times(form: CourseForm) -> list[services.CourseTime]:
 
 
 @login_required
+@requires(Capability.SCHEDULE_BOOK)
 def course(request: HttpRequest) -> HttpResponse:
     """Book a course of care (e.g. 2 visits a week for 6 weeks): preview every visit with
     its conflicts first; "Book all" books every one or none.
@@ -553,8 +544,6 @@ def course(request: HttpRequest) -> HttpResponse:
     The plan of care links here with ``?patient=&per_week=&weeks=&start=&practitioner=``.
     """
     user = staff_user(request)
-    _see(user)
-    _book(user)
     preview = None
     status = 200
     if request.method == "POST":
@@ -633,7 +622,7 @@ def _first_week(a: Appointment) -> str:
 def dashboard_panel(user: User) -> dict[str, object]:
     """How many online bookings, changes and requests wait for the front desk
     (registered in SchedulingConfig.ready)."""
-    if not has_capability(user, Capability.VIEW_DEMOGRAPHICS):
+    if not has_capability(user, Capability.SCHEDULE_READ):
         return {}
     from palpa.scheduling.online import notices_for
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,7 +19,8 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.gates import api_requires
+from palpa.accounts.permissions import Capability, tenant_id
 from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -135,14 +136,11 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
 
 
 def _clinical_patient(request: HttpRequest, patient_id: UUID) -> Patient:
-    user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     return _patient(request, patient_id)
 
 
 def _screening(request: HttpRequest, screening_id: UUID) -> Screening:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     return get_object_or_404(queries.screenings_for(user), public_id=screening_id)
 
 
@@ -151,9 +149,9 @@ def _screening(request: HttpRequest, screening_id: UUID) -> Screening:
     response={201: IntakeLinkOut, **SCREENING_ERRORS},
     summary="Create a one-time intake link for the patient (front desk, therapists, owners)",
 )
+@api_requires(Capability.SCREENING_SEND_INTAKE)
 def create_intake_link(request: HttpRequest, patient_id: UUID) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _patient(request, patient_id)
     link, token = services.create_intake_link(actor=user, patient=patient)
     url = request.build_absolute_uri(reverse("intake:form", args=[token]))
@@ -173,11 +171,11 @@ def create_intake_link(request: HttpRequest, patient_id: UUID) -> Status[dict[st
     response={201: ScreeningOut, **SCREENING_ERRORS},
     summary="Enter the patient's intake facts; they are screened at once (clinical)",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def create_screening(
     request: HttpRequest, patient_id: UUID, payload: ScreeningIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, patient_id)
     screening = services.record_screening(
         actor=user,
@@ -193,6 +191,7 @@ def create_screening(
     response={200: list[ScreeningOut], **ERRORS},
     summary="The patient's screenings, newest first (clinical)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def list_screenings(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     patient = _clinical_patient(request, patient_id)
     user = actor(request)
@@ -205,6 +204,7 @@ def list_screenings(request: HttpRequest, patient_id: UUID) -> list[dict[str, An
     response={200: StatusOut, **ERRORS},
     summary="What the patient's screening allows on a day: decision, reasons, restrictions",
 )
+@api_requires(Capability.CLINICAL_READ)
 def get_status(
     request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]
 ) -> dict[str, Any]:
@@ -218,9 +218,8 @@ def get_status(
     response={200: FlagOut, **ERRORS},
     summary="Whether the patient may be treated, without clinical detail (front desk)",
 )
+@api_requires(Capability.SCREENING_READ_DECISION)
 def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]) -> dict[str, Any]:
-    user = actor(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _patient(request, patient_id)
     status = services.screening_status(patient, on=params.on)
     return {
@@ -238,11 +237,11 @@ def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery])
     response={201: ConfirmationOut, **SCREENING_ERRORS},
     summary="At a visit: the health history has not changed since the last screening",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def confirm(
     request: HttpRequest, patient_id: UUID, payload: ConfirmationIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, patient_id)
     made = services.confirm_no_change(
         actor=user, patient=patient, on=payload.on or timezone.localdate()
@@ -263,6 +262,7 @@ def confirm(
     response={201: ClearanceOut, **SCREENING_ERRORS},
     summary="Record a physician's clearance with the letter (multipart/form-data)",
 )
+@api_requires(Capability.CLINICAL_WRITE)
 def add_clearance(
     request: HttpRequest,
     screening_id: UUID,
@@ -270,7 +270,6 @@ def add_clearance(
     letter: File[UploadedFile],
 ) -> Status[dict[str, Any]]:
     user = actor(request)
-    require(user, Capability.EDIT_CLINICAL)
     screening = _screening(request, screening_id)
     physician = Physician.objects.filter(
         public_id=payload.physician, organization_id=tenant_id(user)
@@ -304,9 +303,9 @@ def add_clearance(
         }
     },
 )
+@api_requires(Capability.CLINICAL_READ)
 def get_letter(request: HttpRequest, clearance_id: UUID) -> FileResponse:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     clearance = get_object_or_404(queries.clearances_for(user), public_id=clearance_id)
     if not clearance.letter:
         raise Http404("An override has no letter.")
@@ -324,6 +323,7 @@ def get_letter(request: HttpRequest, clearance_id: UUID) -> FileResponse:
     response={201: ClearanceOut, **SCREENING_ERRORS},
     summary="An owner lets treatment go ahead without a clearance, with a written reason",
 )
+@api_requires(Capability.SCREENING_OVERRIDE)
 def add_override(
     request: HttpRequest, screening_id: UUID, payload: OverrideIn
 ) -> Status[dict[str, Any]]:
@@ -360,8 +360,6 @@ def _summary(stored: RuleSetVersion | None, in_force: str) -> dict[str, Any]:
 
 def _owner(request: HttpRequest) -> int:
     user = actor(request)
-    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
-        raise PermissionDenied("Only an owner manages the screening rules.")
     return tenant_id(user)
 
 
@@ -370,6 +368,7 @@ def _owner(request: HttpRequest) -> int:
     response={200: RuleSetList, **ERRORS},
     summary="The organization's rule-set versions and the one in force (owners)",
 )
+@api_requires(Capability.SCREENING_MANAGE_RULES)
 def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
     org_id = _owner(request)
     stored = services.current_rule_set_version(org_id)
@@ -389,6 +388,7 @@ def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
     response={200: RuleSetOut, **ERRORS},
     summary="One rule-set version with its whole document (owners)",
 )
+@api_requires(Capability.SCREENING_MANAGE_RULES)
 def get_rule_set(request: HttpRequest, version: str) -> dict[str, Any]:
     org_id = _owner(request)
     stored = services.current_rule_set_version(org_id)
@@ -404,6 +404,7 @@ def get_rule_set(request: HttpRequest, version: str) -> dict[str, Any]:
     response={201: RuleSetOut, **SCREENING_ERRORS},
     summary="Publish a new version of the organization's rules (owners; audited)",
 )
+@api_requires(Capability.SCREENING_MANAGE_RULES)
 def publish_rule_set(request: HttpRequest, payload: RuleSetIn) -> Status[dict[str, Any]]:
     _owner(request)
     stored = services.publish_rule_set(
@@ -417,9 +418,9 @@ def publish_rule_set(request: HttpRequest, payload: RuleSetIn) -> Status[dict[st
     response={200: PolicyOut, **ERRORS},
     summary="Re-screen interval and intake-link lifetime (clinical)",
 )
+@api_requires(Capability.CLINICAL_READ)
 def get_policy(request: HttpRequest) -> dict[str, Any]:
     user = actor(request)
-    require(user, Capability.VIEW_CLINICAL)
     policy = services.policy_for(tenant_id(user))
     return {"rescreen_days": policy.rescreen_days, "intake_link_days": policy.intake_link_days}
 
@@ -429,6 +430,7 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
     response={200: PolicyOut, **ERRORS},
     summary="Set the re-screen interval and intake-link lifetime (owners; audited)",
 )
+@api_requires(Capability.SCREENING_MANAGE_RULES)
 def put_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
     _owner(request)
     policy = services.set_screening_policy(

@@ -1,7 +1,7 @@
 """Screening records as the actor may see them.
 
-Clinical roles (owners, therapists) see screenings, their facts and clearances; front desk
-sees only the decision flag (``screening_flag``); billers and other organizations nothing.
+Who sees what is the permission table's: ``clinical.read`` screenings, their facts and
+clearances; ``screening.read_decision`` only the decision flag; other organizations nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from palpa.screening.models import Clearance, RuleSetVersion, Screening
 
 
 def screenings_for(actor: User) -> QuerySet[Screening]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return Screening.objects.none()
     return Screening.objects.filter(organization_id=tenant_id(actor)).select_related(
         "patient", "screened_by", "rule_set"
@@ -27,7 +27,7 @@ def patient_screenings(actor: User, patient: Patient) -> QuerySet[Screening]:
 
 
 def clearances_for(actor: User) -> QuerySet[Clearance]:
-    if not has_capability(actor, Capability.VIEW_CLINICAL):
+    if not has_capability(actor, Capability.CLINICAL_READ):
         return Clearance.objects.none()
     return Clearance.objects.filter(organization_id=tenant_id(actor)).select_related(
         "screening__patient", "physician", "recorded_by"
@@ -35,7 +35,7 @@ def clearances_for(actor: User) -> QuerySet[Clearance]:
 
 
 def rule_sets_for(actor: User) -> QuerySet[RuleSetVersion]:
-    if not has_capability(actor, Capability.MANAGE_ORGANIZATION):
+    if not has_capability(actor, Capability.SCREENING_MANAGE_RULES):
         return RuleSetVersion.objects.none()
     return RuleSetVersion.objects.filter(organization_id=tenant_id(actor)).select_related(
         "created_by"
@@ -43,14 +43,18 @@ def rule_sets_for(actor: User) -> QuerySet[RuleSetVersion]:
 
 
 def may_see_flag(actor: User) -> bool:
-    """Front desk, therapists and owners see whether a patient may be treated (the flag);
-    the flag says nothing about why."""
-    return has_capability(actor, Capability.EDIT_DEMOGRAPHICS)
+    """Whether the actor sees the screening decision (PROCEED … STOP) wherever it shows:
+    the chart's banner, the schedule, appointments. The flag says nothing about why."""
+    return has_capability(actor, Capability.SCREENING_READ_DECISION)
+
+
+def may_send_intake(actor: User) -> bool:
+    return has_capability(actor, Capability.SCREENING_SEND_INTAKE)
 
 
 def may_see_details(actor: User) -> bool:
-    return has_capability(actor, Capability.VIEW_CLINICAL)
+    return has_capability(actor, Capability.CLINICAL_READ)
 
 
 def may_edit(actor: User) -> bool:
-    return has_capability(actor, Capability.EDIT_CLINICAL)
+    return has_capability(actor, Capability.CLINICAL_WRITE)

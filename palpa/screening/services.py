@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core import ratelimit
 from palpa.core.errors import Refused
@@ -238,7 +238,7 @@ def record_screening(
     ``facts`` follows the schema in docs/screening.md; ``as_of`` defaults to today and
     ``date_of_birth`` to the patient's. Errors name the field as ``facts.<path>``.
     """
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     _active_patient(patient)
     doc = _facts_document(patient, facts, timezone.localdate())
@@ -269,7 +269,7 @@ def record_blood_pressure(
     today and keeps the day the whole history was taken, so a re-screen falls due as
     before. Refused without a screening in force, or when a full re-screen is due.
     Errors name ``blood_pressure.<field>``."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     _active_patient(patient)
     today = timezone.localdate()
@@ -340,7 +340,7 @@ def create_intake_link(*, actor: User, patient: Patient) -> tuple[IntakeLink, st
     """A one-time link for the patient; returns the link and its token (shown only now).
 
     Earlier unused links of the patient stop working."""
-    require(actor, Capability.EDIT_DEMOGRAPHICS)
+    require(actor, Capability.SCREENING_SEND_INTAKE)
     _same_org(actor, patient)
     _active_patient(patient)
     token = secrets.token_urlsafe(32)
@@ -902,7 +902,7 @@ def check_planned_techniques(
 
 def confirm_no_change(*, actor: User, patient: Patient, on: dt.date) -> VisitConfirmation:
     """At a visit: the health history is as screened (the screening stays in force)."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     if on > timezone.localdate():
         raise ValidationError({"on": "Confirm on the day of the visit, not before."})
@@ -996,7 +996,7 @@ def record_clearance(
 ) -> Clearance:
     """A physician's clearance for a screening's CLEARANCE (and STOP) findings, with the
     letter. By default it clears every such finding; ``rule_ids`` chooses some."""
-    require(actor, Capability.EDIT_CLINICAL)
+    require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, screening, physician)
     errors: dict[str, list[str]] = {}
     if not physician.active:
@@ -1055,8 +1055,7 @@ def override_clearance(
     """An owner lets treatment go ahead without a physician's clearance, in writing.
 
     Only CLEARANCE findings can be overridden; a STOP needs a physician."""
-    if not has_capability(actor, Capability.MANAGE_ORGANIZATION):
-        raise PermissionDenied("Only an owner may override a clearance.")
+    require(actor, Capability.SCREENING_OVERRIDE, "Only an owner may override a clearance.")
     _same_org(actor, screening)
     if len(reason.strip()) < MIN_OVERRIDE_REASON:
         raise ValidationError(
@@ -1110,7 +1109,7 @@ def audit_letter_read(*, actor: User, clearance: Clearance) -> None:
 
 
 def _require_owner(actor: User) -> None:
-    require(actor, Capability.MANAGE_ORGANIZATION)
+    require(actor, Capability.SCREENING_MANAGE_RULES)
 
 
 def publish_rule_set(*, actor: User, document: Mapping[str, Any], reason: str) -> RuleSetVersion:

@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,8 +18,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from palpa.accounts.gates import public, requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -58,6 +59,7 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@public
 def intake(request: HttpRequest, token: str) -> HttpResponse:
     if not services.allow_intake_request(request.META.get("REMOTE_ADDR", "")):
         return _private(render(request, "screening/intake_slow_down.html", status=429))
@@ -87,7 +89,6 @@ def _patient(request: HttpRequest, public_id: str) -> Patient:
 
 def _clinical_screening(request: HttpRequest, public_id: str) -> Screening:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     return get_object_or_404(queries.screenings_for(user), public_id=public_id)
 
 
@@ -107,8 +108,8 @@ def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "status": status,
         "findings": findings,
         "history": list(queries.patient_screenings(user, patient)[:20]),
-        "may_edit": has_capability(user, Capability.EDIT_CLINICAL),
-        "may_override": has_capability(user, Capability.MANAGE_ORGANIZATION),
+        "may_edit": has_capability(user, Capability.CLINICAL_WRITE),
+        "may_override": has_capability(user, Capability.SCREENING_OVERRIDE),
         "confirm_form": ConfirmForm(initial={"on": timezone.localdate()}),
         "bp_form": BloodPressureForm(prefix="bp", initial={"bp_measured_on": timezone.localdate()}),
         "clearance_form": ClearanceForm(
@@ -121,10 +122,10 @@ def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def review(request: HttpRequest, public_id: str) -> HttpResponse:
     """The therapist's page: the decision, its reasons and sources, and what to do."""
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     patient = _patient(request, public_id)
     services.audit_screening_read(actor=user, patient=patient, what="screening review")
     return render(request, "screening/review.html", review_context(request, patient))
@@ -132,9 +133,9 @@ def review(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.SCREENING_SEND_INTAKE)
 def intake_link_create(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_DEMOGRAPHICS)
     patient = _patient(request, public_id)
     try:
         link, token = services.create_intake_link(actor=user, patient=patient)
@@ -161,10 +162,10 @@ def _named(exc: ValidationError) -> list[str]:
 
 
 @login_required
+@requires(Capability.CLINICAL_WRITE)
 def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
     """Staff enter or update the health history: the patient's questions, or the facts."""
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, public_id)
     latest = services.latest_screening(patient, on=timezone.localdate())
     mode = request.POST.get("mode", "")
@@ -202,9 +203,9 @@ def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_WRITE)
 def confirm(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, public_id)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
@@ -234,10 +235,10 @@ _BP_FIELDS = {
 
 @login_required
 @require_POST
+@requires(Capability.CLINICAL_WRITE)
 def blood_pressure(request: HttpRequest, public_id: str) -> HttpResponse:
     """At a visit: record the measured blood pressure (screened at once)."""
     user = staff_user(request)
-    require(user, Capability.EDIT_CLINICAL)
     patient = _patient(request, public_id)
     form = BloodPressureForm(request.POST, prefix="bp")
     if form.is_valid():
@@ -268,6 +269,7 @@ def blood_pressure(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.CLINICAL_WRITE)
 def clearance_add(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     screening = _clinical_screening(request, public_id)
@@ -302,10 +304,9 @@ def clearance_add(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires(Capability.SCREENING_OVERRIDE)
 def override_add(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
-        raise PermissionDenied("Only an owner may override a clearance.")
     screening = _clinical_screening(request, public_id)
     patient = screening.patient
     form = OverrideForm(request.POST, prefix="override")
@@ -327,9 +328,9 @@ def override_add(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@requires(Capability.CLINICAL_READ)
 def letter(request: HttpRequest, public_id: str) -> FileResponse:
     user = staff_user(request)
-    require(user, Capability.VIEW_CLINICAL)
     clearance = get_object_or_404(queries.clearances_for(user), public_id=public_id)
     if not clearance.letter:
         raise Http404
@@ -343,11 +344,10 @@ def letter(request: HttpRequest, public_id: str) -> FileResponse:
 
 
 @login_required
+@requires(Capability.SCREENING_MANAGE_RULES)
 def rules(request: HttpRequest) -> HttpResponse:
     """Owners: the rule-set versions, a new version, and the screening timings."""
     user = staff_user(request)
-    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
-        raise PermissionDenied("Only an owner manages the screening rules.")
     org_id = tenant_id(user)
     mode = request.POST.get("mode", "")
     document = services.rule_set_document(org_id)
@@ -394,6 +394,6 @@ def rules(request: HttpRequest) -> HttpResponse:
 def dashboard_panel(user: User) -> dict[str, object]:
     """For the owner: Palpa's rules that the organization's own rule set lacks
     (registered in ScreeningConfig.ready)."""
-    if not has_capability(user, Capability.MANAGE_ORGANIZATION):
+    if not has_capability(user, Capability.SCREENING_MANAGE_RULES):
         return {}
     return {"screening_rules_missing": services.default_rules_missing(tenant_id(user))}

@@ -21,7 +21,7 @@ register = template.Library()
 def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
     """Only what the user may see (queries limit it); nothing for non-clinical roles."""
     shown: dict[str, Any] = {"visible": False, "patient": patient, "can": context.get("can")}
-    if not isinstance(user, User) or not has_capability(user, Capability.VIEW_CLINICAL):
+    if not isinstance(user, User) or not has_capability(user, Capability.CLINICAL_READ):
         return shown
     evaluations = list(
         queries.evaluations_for(user)
@@ -50,7 +50,7 @@ def chart_notes(user: Any, patient: Patient) -> dict[str, Any]:
     """The patient's treatment notes on the chart, for staff who may see clinical notes
     (the chart view has recorded the read). The chart (patients) is below care, so care
     fills in this part."""
-    if not isinstance(user, User) or not has_capability(user, Capability.VIEW_CLINICAL):
+    if not isinstance(user, User) or not has_capability(user, Capability.CLINICAL_READ):
         return {"notes": []}
     return {"notes": list(queries.patient_notes(user, patient))}
 
@@ -60,7 +60,7 @@ def visits_to_document(context: template.Context, user: Any, patient: Patient) -
     """Today's booked or arrived appointments of the patient that no note documents yet,
     each with a link that starts its treatment note (clinical staff who write notes)."""
     shown: dict[str, Any] = {"visits": [], "patient": patient}
-    if not isinstance(user, User) or not has_capability(user, Capability.EDIT_CLINICAL):
+    if not isinstance(user, User) or not has_capability(user, Capability.CLINICAL_AUTHOR):
         return shown
     shown["visits"] = queries.visits_to_document(user, patient)
     return shown

@@ -33,6 +33,10 @@ ALLOWED = {
     ("core/management/commands/demo_code.py", "accounts"): "prints a demo login's 2FA code",
     ("core/api.py", "accounts"): "the API's bearer-token and session auth return a User",
     ("core/views.py", "accounts"): "staff_user() checks the signed-in User",
+    (
+        "core/urls.py",
+        "accounts",
+    ): "the dashboard's route gate (accounts.gates) names its capability",
     ("audit/views.py", "accounts"): "the owner's audit log page checks the User",
     ("audit/management/commands/audit.py", "accounts"): "verify names the organizations",
     ("audit/", "core"): "core's database and view plumbing sits below audit",

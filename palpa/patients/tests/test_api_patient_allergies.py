@@ -73,7 +73,7 @@ def test_front_desk_cannot_read_allergies(
 ) -> None:
     response = api_for(front_desk, "token").get(f"/patients/{patient.public_id}/allergies")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Your role may not view clinical."}
+    assert response.json() == {"detail": "Your role may not read clinical records (clinical.read)."}
 
 
 def test_a_refused_allergy_read_leaves_no_read_entry(

@@ -41,7 +41,7 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
             patient=patient, status=Plan.Status.COMPLETED, discharge__isnull=False
         ).exists(),
         may_write=queries.may_write_reports(user),
-        may_policy=has_capability(user, Capability.MANAGE_ORGANIZATION),
+        may_policy=has_capability(user, Capability.REPORTS_CONFIGURE),
         csrf_token=context.get("csrf_token"),
         request=context.get("request"),
     )

@@ -60,7 +60,7 @@ def _chart(context: template.Context, patient: Patient) -> dict[str, Any]:
     return {
         "show_flag": True,
         "show_details": details,
-        "may_link": queries.may_see_flag(user),
+        "may_link": queries.may_send_intake(user),
         "status": status,
         "patient": patient,
         "action_words": ACTION_WORDS[status.action],

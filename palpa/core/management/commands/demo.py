@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from palpa.accounts.models import Location, Organization, Room, User
+from palpa.accounts.permissions import Capability, roles_with
 from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
 from palpa.core.demo import billing, care, data, referrals, reports, scheduling
@@ -111,7 +112,8 @@ class Command(BaseCommand):
                     actor=owner, license=license_, status=License.Verification.VERIFIED
                 )
 
-        for user in User.objects.filter(organization=org, role__in=["owner", "therapist"]):
+        second_factor = roles_with(Capability.SECOND_FACTOR)  # who signs in with a code
+        for user in User.objects.filter(organization=org, role__in=second_factor):
             TOTPDevice.objects.create(
                 user=user, name="Demo authenticator", confirmed=True, key=demo_totp_key(user.email)
             )

@@ -1,0 +1,404 @@
+"""One fixture clinic with a record behind every route, for the permission walk.
+
+Built through the services (as the product writes), at a fixed instant, once per test
+module and rolled back after it. Every clinical record is the work of ``therapist``, so
+``other_therapist`` shows what the table says about other practitioners' records. The
+personas are the root conftest's: owner, therapist, other_therapist, front_desk, biller
+(one organization, Bayside) and outsider (the owner of another organization).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, TestCase
+
+from conftest import _location, _org, _staff, _therapist, verified_client
+from palpa.accounts.models import Room, User
+from palpa.accounts.services import issue_token
+from palpa.billing import services as billing
+from palpa.billing.models import Charge
+from palpa.care import services as care
+from palpa.core.npi import make_npi
+from palpa.outcomes import services as outcomes
+from palpa.patients.models import Consent
+from palpa.patients.services import add_allergy, create_patient, record_consent
+from palpa.practitioners.models import License, Practitioner
+from palpa.referrals.services import add_physician, record_referral
+from palpa.reports import services as reports
+from palpa.scheduling import feeds, reminders, wording
+from palpa.scheduling import services as scheduling
+from palpa.scheduling.models import OnlineBookingNotice
+from palpa.screening import services as screening
+from palpa.screening.rules import default_rule_set
+
+NOW = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # Monday, 15:00 in Tampa
+TODAY = dt.date(2026, 3, 2)
+PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+PERSONAS = ("owner", "therapist", "other_therapist", "front_desk", "biller", "outsider")
+FAMILY_NAME = "Delgado-Quintero"  # our patient's name: never in an answer to the outsider
+
+
+@dataclass
+class Clinic:
+    users: dict[str, User]
+    ids: dict[str, str]  # what -> public id (or other URL value) of one of our records
+    tokens: dict[str, str] = field(default_factory=dict)  # persona -> API token secret
+    clients: dict[str, Client] = field(default_factory=dict)  # persona -> signed-in session
+    markers: tuple[str, ...] = ()  # our data an outsider must never be shown
+
+    def web(self, persona: str) -> Client:
+        """A signed-in browser session (second factor done)."""
+        return verified_client(self.users[persona])
+
+    def api(self, persona: str) -> Client:
+        """A client sending the persona's personal access token (JSON API and FHIR)."""
+        return Client(headers={"Authorization": f"Bearer {self.tokens[persona]}"})
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, "application/pdf")
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo("America/New_York"))
+
+
+def build() -> Clinic:
+    """Call inside a transaction (and with the clock at ``NOW``)."""
+    with time_machine.travel(NOW, tick=False):
+        return _build()
+
+
+def _build() -> Clinic:
+    org = _org("Bayside Medical Massage", "bayside")
+    location = _location(org, "Bayside Clinic")
+    owner = _staff(org, "owner@bayside.example", "owner", "Olive Owner")
+    therapist = _therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
+    other_therapist = _therapist(org, owner, "other@bayside.example", "Theo Other")
+    front_desk = _staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
+    biller = _staff(org, "biller@bayside.example", "biller", "Bill Biller")
+    other_org = _org("Elsewhere Spa", "elsewhere")
+    _location(other_org, "Elsewhere Spa")
+    outsider = _staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
+    users = {
+        "owner": owner,
+        "therapist": therapist,
+        "other_therapist": other_therapist,
+        "front_desk": front_desk,
+        "biller": biller,
+        "outsider": outsider,
+    }
+    practitioner = Practitioner.objects.get(user=therapist)
+    room = Room.objects.create(organization=org, location=location, name="Room 1")
+
+    patient = create_patient(
+        actor=front_desk,
+        given_name="Rosa",
+        family_name=FAMILY_NAME,
+        date_of_birth=dt.date(1971, 3, 14),
+        phone="+1 813 555 0101",
+        email="rosa@example.com",
+        primary_location=location,
+    )
+    consent = record_consent(
+        actor=front_desk,
+        patient=patient,
+        kind=Consent.Kind.TREATMENT,
+        version="1",
+        given_on=TODAY,
+        granted=True,
+    )
+    add_allergy(actor=therapist, patient=patient, substance="Arnica", severity="mild")
+
+    # physician, referral with its prescription
+    physician = add_physician(
+        actor=owner,
+        given_name="Helen",
+        family_name="Park",
+        credentials="MD",
+        npi=make_npi("123456789"),
+        practice="Bayside Family Medicine",
+        fax="+1 813 555 0199",
+        secure_email="dr.park@bayside-fm.example",
+    )
+    referral = record_referral(
+        actor=front_desk,
+        patient=patient,
+        physician=physician,
+        diagnoses=["M54.50"],
+        requested_service="Medical massage",
+        frequency="2x/week x 6 weeks",
+        visits_authorized=12,
+        starts_on=TODAY - dt.timedelta(days=7),
+        expires_on=TODAY + dt.timedelta(days=60),
+        prescription=_pdf("prescription.pdf"),
+    )
+
+    # screening: one needing a clearance (cleared, with the letter), then a PROCEED one
+    onset = (TODAY - dt.timedelta(days=71)).isoformat()
+    needs_clearance = screening.record_screening(
+        actor=owner,
+        patient=patient,
+        facts={
+            "as_of": (TODAY - dt.timedelta(days=10)).isoformat(),
+            "medications": [{"name": "warfarin", "kind": "anticoagulant"}],
+            "conditions": [
+                {"code": "dvt", "status": "past", "regions": ["left_lower_limb"], "onset": onset}
+            ],
+        },
+    )
+    clearance = screening.record_clearance(
+        actor=therapist,
+        screening=needs_clearance,
+        physician=physician,
+        cleared_on=TODAY - dt.timedelta(days=9),
+        scope="Massage with light pressure; avoid the left calf.",
+        letter=_pdf("clearance.pdf"),
+    )
+    screening.record_screening(actor=owner, patient=patient, facts={"as_of": TODAY.isoformat()})
+    _link, intake_token = screening.create_intake_link(actor=front_desk, patient=patient)
+
+    # an evaluation and a plan of care, signed; a revision drafted; a second evaluation drafted
+    evaluation = care.start_evaluation(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        evaluated_on=TODAY - dt.timedelta(days=3),
+        chief_complaint="Low back pain for 3 months, worse after sitting.",
+    )
+    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+    care.record_baseline_administration(
+        actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[6]
+    )
+    care.sign_evaluation(actor=therapist, evaluation=evaluation)
+    plan = care.create_plan(
+        actor=therapist,
+        evaluation=evaluation,
+        frequency_per_week=2,
+        duration_weeks=6,
+        techniques=["myofascial_release"],
+        home_care=[
+            {
+                "kind": "self_massage",
+                "instructions": "Ball on the left glute against a wall.",
+                "tool": "massage_ball",
+                "frequency": "Once a day",
+            }
+        ],
+    )
+    goal = care.add_goal(
+        actor=therapist,
+        plan=plan,
+        statement="Pain at most 3 out of 10 on a work day.",
+        measure_kind="instrument",
+        instrument="NPRS",
+        target_value=3,
+        due_on=TODAY + dt.timedelta(weeks=6),
+    )
+    care.sign_plan(actor=therapist, plan=plan)
+    revision = care.revise_plan(actor=therapist, plan=plan)
+    draft_evaluation = care.start_evaluation(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        evaluated_on=TODAY,
+        chief_complaint="Neck stiffness since last week.",
+    )
+    pain = care.add_pain_map_entry(
+        actor=therapist, evaluation=draft_evaluation, region="neck", intensity=4, quality="aching"
+    )
+    palpation = care.add_palpation_finding(
+        actor=therapist, evaluation=draft_evaluation, region="neck", tone="hypertonic", tenderness=2
+    )
+    rom = care.record_rom(
+        actor=therapist,
+        evaluation=draft_evaluation,
+        joint="cervical_spine",
+        motion="rotation",
+        side="left",
+        degrees=60,
+        instrument="goniometer",
+    )
+    special_test = care.add_special_test(
+        actor=therapist, evaluation=draft_evaluation, name="Spurling test", result="negative"
+    )
+    diagnosis = care.add_diagnosis(actor=therapist, evaluation=draft_evaluation, code="M54.2")
+
+    # a signed note (its charge captured as after the commit, reviewed and posted), a draft
+    billing.set_self_pay_price(actor=owner, location=location, code="97140", unit_price="30.00")
+    signed_note = care.start_note(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        visit_date=TODAY,
+        plan_of_care=plan,
+        pain_today=5,
+        subjective="Stiff after sitting.",
+    )
+    care.add_technique(
+        actor=therapist,
+        note=signed_note,
+        technique="myofascial_release",
+        region="low_back",
+        minutes=25,
+        pressure="moderate",
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        care.sign_note(actor=therapist, note=signed_note)
+    care.add_addendum(actor=therapist, note=signed_note, text="Patient called: felt better.")
+    draft_note = care.start_note(
+        actor=therapist, patient=patient, location=location, visit_date=TODAY, pain_today=4
+    )
+    technique = care.add_technique(
+        actor=therapist,
+        note=draft_note,
+        technique="myofascial_release",
+        region="low_back",
+        minutes=20,
+        pressure="moderate",
+    )
+    charge = billing.mark_charge_ready(actor=biller, charge=Charge.objects.get(note=signed_note))
+
+    # instruments: a score and a link; reports: one signed, its correction drafted
+    administration = outcomes.administer_instrument(
+        actor=therapist,
+        patient=patient,
+        instrument="NPRS",
+        answers=[4],
+        administered_on=TODAY,
+        context="reassessment",
+    )
+    instrument_link, instrument_token = outcomes.create_instrument_link(
+        actor=therapist, patient=patient, instruments=["NPRS"]
+    )
+    report = reports.start_report(actor=therapist, patient=patient, kind="progress")
+    reports.update_report(
+        actor=therapist,
+        report=report,
+        changes={"assessment": "Pain fell from 6 to 4.", "recommendation": "continue"},
+    )
+    signed_report = reports.sign_report(actor=therapist, report=report)
+    draft_report = reports.correct_report(
+        actor=therapist, report=signed_report, reason="The physician's name was misspelled."
+    )
+
+    # the schedule: a type, hours, a booked visit, a cancelled one, the waitlist, a notice
+    kind = scheduling.create_appointment_type(
+        actor=owner,
+        code="treatment-60",
+        kind="treatment",
+        name="Treatment 60 min",
+        duration_minutes=60,
+        buffer_minutes=15,
+    )
+    scheduling.set_weekly_hours(
+        actor=owner,
+        practitioner=practitioner,
+        location=location,
+        rows=[scheduling.HoursRow(d, dt.time(9), dt.time(17)) for d in range(5)],
+    )
+    booked = scheduling.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        appointment_type=kind,
+        start=_at(TODAY + dt.timedelta(days=1), 10),
+    )
+    cancelled = scheduling.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        appointment_type=kind,
+        start=_at(TODAY + dt.timedelta(days=2), 10),
+    )
+    scheduling.cancel_appointment(
+        actor=front_desk, appointment=cancelled, reason="The patient is travelling."
+    )
+    scheduling.add_to_waitlist(
+        actor=front_desk, patient=patient, location=location, appointment_type=kind
+    )
+    notice = OnlineBookingNotice.objects.create(
+        organization=org, location=location, kind=OnlineBookingNotice.Kind.BOOKED, patient=patient
+    )
+    policy = reminders.set_reminder_policy(
+        actor=owner,
+        channel="email",
+        lead_minutes=24 * 60,
+        subject=wording.DEFAULT_EMAIL_SUBJECT,
+        body=wording.DEFAULT_EMAIL_BODY,
+    )
+    feed, feed_token = feeds.create_feed(actor=therapist)
+
+    # billing: a payer with a fee, a payment, a package
+    payer = billing.add_payer(actor=owner, name="Gulf Coast Health", modifiers=["GP"])
+    billing.set_fee(actor=owner, payer=payer, code="97140", unit_price="30.00")
+    payment = billing.record_payment(
+        actor=front_desk, patient=patient, amount="20.00", method="card", reference="T-1001"
+    )
+    billing.add_prepaid_plan(
+        actor=owner, kind="package", name="Five visits", visits=5, price="400.00"
+    )
+
+    therapists_phone = issue_token(actor=therapist, name="therapist's phone")
+    clinic = Clinic(
+        users=users,
+        ids={
+            "organization": str(org.public_id),
+            "location": str(location.public_id),
+            "room": str(room.public_id),
+            "patient": str(patient.public_id),
+            "consent": str(consent.public_id),
+            "practitioner": str(practitioner.public_id),
+            "license": str(License.objects.filter(practitioner=practitioner).first().public_id),  # type: ignore[union-attr]
+            "physician": str(physician.public_id),
+            "referral": str(referral.public_id),
+            "screening_needing_clearance": str(needs_clearance.public_id),
+            "clearance": str(clearance.public_id),
+            "intake_token": intake_token,
+            "rule_set_version": default_rule_set().version,
+            "evaluation": str(evaluation.public_id),
+            "evaluation_draft": str(draft_evaluation.public_id),
+            "pain_entry": str(pain.public_id),
+            "palpation": str(palpation.public_id),
+            "rom": str(rom.public_id),
+            "special_test": str(special_test.public_id),
+            "diagnosis": str(diagnosis.public_id),
+            "plan": str(plan.public_id),
+            "plan_draft": str(revision.public_id),
+            "goal": str(goal.public_id),
+            "goal_draft": str(revision.goals.get().public_id),
+            "home_care_draft": str(revision.home_care.get().public_id),
+            "note": str(signed_note.public_id),
+            "note_draft": str(draft_note.public_id),
+            "technique": str(technique.public_id),
+            "administration": str(administration.public_id),
+            "instrument_link": str(instrument_link.public_id),
+            "instrument_token": instrument_token,
+            "report": str(signed_report.public_id),
+            "report_draft": str(draft_report.public_id),
+            "appointment_type": str(kind.public_id),
+            "appointment": str(booked.public_id),
+            "appointment_cancelled": str(cancelled.public_id),
+            "notice": str(notice.public_id),
+            "reminder_policy": str(policy.public_id),
+            "feed": str(feed.public_id),
+            "feed_token": feed_token,
+            "token": str(therapists_phone.token.public_id),
+            "charge": str(charge.public_id),
+            "entry": str(payment.public_id),
+            "payer": str(payer.public_id),
+        },
+        markers=(FAMILY_NAME, str(patient.public_id), patient.mrn),
+    )
+    clinic.tokens = {
+        name: issue_token(actor=user, name="walk").secret for name, user in users.items()
+    }
+    return clinic
