@@ -148,6 +148,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "screening:intake": {"public_id": "patient"},
     "screening:intake_link": {"public_id": "patient"},
     "screening:confirm": {"public_id": "patient"},
+    "screening:blood_pressure": {"public_id": "patient"},
     "screening:clearance": {"public_id": "screening_needing_clearance"},
     "screening:override": {"public_id": "screening_needing_clearance"},
     "screening:letter": {"public_id": "clearance"},
