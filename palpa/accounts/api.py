@@ -12,11 +12,12 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from palpa.accounts import services
 from palpa.accounts.models import ApiToken
 from palpa.core.api import ERRORS, actor
+from palpa.core.schemas import InputSchema
 
 router = Router()
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)

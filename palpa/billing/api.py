@@ -7,7 +7,6 @@ is audited, and every write goes through ``palpa.billing.services``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -64,6 +63,7 @@ from palpa.billing.schemas import (
 )
 from palpa.care.catalog import catalog
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import Line, QueryDate
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 
@@ -547,7 +547,7 @@ def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> di
     response={200: PayerOut, **ERRORS},
     summary="Set the payer's price of one unit of a code",
 )
-def put_fee(request: HttpRequest, payer_id: UUID, code: str, payload: PriceIn) -> dict[str, Any]:
+def put_fee(request: HttpRequest, payer_id: UUID, code: Line, payload: PriceIn) -> dict[str, Any]:
     payer = _payer_by_id(request, payer_id)
     services.set_fee(actor=actor(request), payer=payer, code=code, unit_price=payload.unit_price)
     return payer_out(payer)
@@ -607,7 +607,7 @@ def put_place_of_service(
     summary="Set a location's self-pay price of one unit of a code",
 )
 def put_self_pay_price(
-    request: HttpRequest, location_id: UUID, code: str, payload: PriceIn
+    request: HttpRequest, location_id: UUID, code: Line, payload: PriceIn
 ) -> dict[str, Any]:
     user = actor(request)
     location = _location(request, location_id)
@@ -639,7 +639,7 @@ def get_code_map(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: list[CodeMapOut], **ERRORS},
     summary="Map a technique to a code of the code book (empty: not billed)",
 )
-def put_code_map(request: HttpRequest, technique: str, payload: CodeMapIn) -> list[dict[str, Any]]:
+def put_code_map(request: HttpRequest, technique: Line, payload: CodeMapIn) -> list[dict[str, Any]]:
     services.map_technique(actor=actor(request), technique=technique, code=payload.code)
     return get_code_map(request)
 
@@ -679,7 +679,7 @@ def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[
     "to bill, by date of service; owners and billers",
 )
 def claims_export(
-    request: HttpRequest, start: dt.date, end: dt.date, payer: UUID | None = None
+    request: HttpRequest, start: QueryDate, end: QueryDate, payer: UUID | None = None
 ) -> dict[str, Any]:
     user = actor(request)
     if not exports.may_export_claims(user):

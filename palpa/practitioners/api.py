@@ -13,6 +13,7 @@ from ninja import Router, Status
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core.api import ERRORS, actor
+from palpa.core.schemas import Line, QueryDate
 from palpa.practitioners import queries, services
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.schemas import (
@@ -106,7 +107,7 @@ def add_license(
     summary="May this practitioner be booked or sign notes in a jurisdiction on a day?",
 )
 def license_check(
-    request: HttpRequest, practitioner_id: UUID, jurisdiction: str, on: dt.date | None = None
+    request: HttpRequest, practitioner_id: UUID, jurisdiction: Line, on: QueryDate | None = None
 ) -> dict[str, Any]:
     p = _practitioner(request, practitioner_id)
     day = on or timezone.localdate()

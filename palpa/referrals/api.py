@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from ninja.params import functions as param_functions
 
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import QueryBool
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.referrals import queries, services
@@ -114,7 +115,9 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
 
 
 @router.get("/physicians", response={200: list[PhysicianOut], **ERRORS}, summary="List physicians")
-def list_physicians(request: HttpRequest, include_inactive: bool = False) -> list[dict[str, Any]]:
+def list_physicians(
+    request: HttpRequest, include_inactive: QueryBool = False
+) -> list[dict[str, Any]]:
     user = actor(request)
     _require(queries.may_read_directory(user), "read the physician directory")
     found = queries.physicians_for(user)

@@ -17,11 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from palpa.accounts.models import Location, Room, User
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import TextInputSchema
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
@@ -196,7 +197,7 @@ def list_appointment_types(request: HttpRequest) -> list[dict[str, Any]]:
     return [type_out(t) for t in found]
 
 
-class SlotQuery(Schema):
+class SlotQuery(TextInputSchema):
     appointment_type: UUID
     first_day: dt.date = Field(description="Local date at the location")
     days: int = Field(7, ge=1, le=31)
@@ -243,7 +244,7 @@ def search_slots(
 # --- appointments ---------------------------------------------------------------------
 
 
-class AppointmentQuery(Schema):
+class AppointmentQuery(TextInputSchema):
     location: UUID
     start: dt.datetime = Field(description="From (with offset); appointments overlapping count")
     end: dt.datetime = Field(description="To (with offset), at most 62 days after start")

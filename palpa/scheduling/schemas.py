@@ -7,6 +7,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema, Text
+
 Status = Literal["booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error"]
 Kind = Literal["evaluation", "treatment", "reassessment", "spa"]
 
@@ -66,7 +68,7 @@ class AppointmentOut(Schema):
     flags: list[FlagOut]
 
 
-class BookIn(Schema):
+class BookIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
@@ -76,23 +78,23 @@ class BookIn(Schema):
     start: dt.datetime = Field(description="With its UTC offset, e.g. 2026-03-09T14:00:00Z")
     room: UUID | None = Field(None, description="Empty: the first free suitable room")
     outside_hours_reason: str = Field("", max_length=300)
-    override_reason: str = Field(
+    override_reason: Text = Field(
         "", max_length=2000, description="An owner's reason to book beyond the referral"
     )
-    notes: str = Field("", max_length=500)
+    notes: Text = Field("", max_length=500)
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     start: dt.datetime
     practitioner: UUID | None = None
     room: UUID | None = None
     outside_hours_reason: str = Field("", max_length=300)
-    override_reason: str = Field("", max_length=2000)
+    override_reason: Text = Field("", max_length=2000)
 
 
-class CancelIn(Schema):
+class CancelIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=300)
@@ -107,12 +109,12 @@ class SlotOut(Schema):
     room: Named | None
 
 
-class CourseTimeIn(Schema):
+class CourseTimeIn(InputSchema):
     weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
     time: dt.time = Field(description="Local wall-clock time at the location")
 
 
-class CourseIn(Schema):
+class CourseIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
@@ -124,8 +126,8 @@ class CourseIn(Schema):
     times: list[CourseTimeIn] = Field(min_length=1, max_length=7)
     room: UUID | None = None
     outside_hours_reason: str = Field("", max_length=300)
-    override_reason: str = Field("", max_length=2000)
-    notes: str = Field("", max_length=500)
+    override_reason: Text = Field("", max_length=2000)
+    notes: Text = Field("", max_length=500)
 
 
 class CandidateOut(Schema):
@@ -143,7 +145,7 @@ class CoursePreviewOut(Schema):
     problems: list[str] = Field(description="For the course as a whole, e.g. the referral")
 
 
-class WaitlistIn(Schema):
+class WaitlistIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
@@ -155,7 +157,7 @@ class WaitlistIn(Schema):
     weekdays: list[int] = Field(default_factory=list, description="0 Monday … 6 Sunday")
     window_start: dt.time | None = None
     window_end: dt.time | None = None
-    notes: str = Field("", max_length=300)
+    notes: Text = Field("", max_length=300)
 
 
 class OfferOut(Schema):

@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 
 from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import Line
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.referrals.models import Physician
@@ -389,7 +390,7 @@ def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
     response={200: RuleSetOut, **ERRORS},
     summary="One rule-set version with its whole document (owners)",
 )
-def get_rule_set(request: HttpRequest, version: str) -> dict[str, Any]:
+def get_rule_set(request: HttpRequest, version: Line) -> dict[str, Any]:
     org_id = _owner(request)
     stored = services.current_rule_set_version(org_id)
     in_force = stored.version if stored else default_rule_set().version

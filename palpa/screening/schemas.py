@@ -7,6 +7,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema, Text, TextInputSchema
+
 Decision = Literal["PROCEED", "MODIFY", "CLEARANCE", "STOP"]
 Urgency = Literal["none", "referral", "urgent", "emergency"]
 
@@ -18,7 +20,7 @@ class IntakeLinkOut(Schema):
     expires_at: dt.datetime
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     facts: dict[str, Any] = Field(
@@ -128,11 +130,11 @@ class FlagOut(Schema):
     due_on: dt.date | None
 
 
-class StatusQuery(Schema):
+class StatusQuery(TextInputSchema):
     on: dt.date | None = Field(None, description="The day (default: today)")
 
 
-class ConfirmationIn(Schema):
+class ConfirmationIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     on: dt.date | None = Field(None, description="The visit day (default: today)")
@@ -145,13 +147,13 @@ class ConfirmationOut(Schema):
     confirmed_by: str
 
 
-class ClearanceIn(Schema):
+class ClearanceIn(TextInputSchema):
     """Form fields sent with the letter (multipart/form-data)."""
 
     physician: UUID = Field(description="A physician of the organization's directory")
     cleared_on: dt.date
-    scope: str = Field(min_length=1, max_length=2000)
-    conditions: str = Field("", max_length=2000)
+    scope: Text = Field(min_length=1, max_length=2000)
+    conditions: Text = Field("", max_length=2000)
     valid_until: dt.date | None = None
     rule_ids: list[str] = Field(
         default_factory=list,
@@ -159,10 +161,10 @@ class ClearanceIn(Schema):
     )
 
 
-class OverrideIn(Schema):
+class OverrideIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     rule_ids: list[str] = Field(default_factory=list)
 
 
@@ -181,18 +183,18 @@ class RuleSetList(Schema):
     versions: list[RuleSetSummary]
 
 
-class RuleSetIn(Schema):
+class RuleSetIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     document: dict[str, Any] = Field(description="A whole rule set (schema in docs/screening.md)")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class RuleSetOut(RuleSetSummary):
     document: dict[str, Any]
 
 
-class PolicyIn(Schema):
+class PolicyIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     rescreen_days: int = Field(ge=7, le=365)
