@@ -25,14 +25,14 @@ from palpa.patients.queries import patients_for
 from palpa.referrals import queries, services
 from palpa.referrals.models import Physician, Referral, ReferralOverride
 from palpa.referrals.schemas import (
-    CancelIn,
-    OverrideIn,
     OverrideOut,
     PhysicianIn,
     PhysicianOut,
     PhysicianPatch,
+    ReferralCancelIn,
     ReferralIn,
     ReferralOut,
+    ReferralOverrideIn,
 )
 
 router = Router()
@@ -217,7 +217,9 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     response={200: ReferralOut, **WITH_REFUSAL},
     summary="Cancel a referral with the reason (kept, no longer in effect)",
 )
-def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) -> dict[str, Any]:
+def cancel_referral(
+    request: HttpRequest, referral_id: UUID, payload: ReferralCancelIn
+) -> dict[str, Any]:
     user = actor(request)
     referral = _referral(request, referral_id)
     _require(queries.may_edit_referrals(user), "cancel referrals")
@@ -231,7 +233,7 @@ def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) 
     summary="Owners: let care go beyond the patient's referral, with a written reason",
 )
 def create_override(
-    request: HttpRequest, patient_id: UUID, payload: OverrideIn
+    request: HttpRequest, patient_id: UUID, payload: ReferralOverrideIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)

@@ -108,13 +108,13 @@ class ReferralOut(Schema):
     recorded_at: dt.datetime
 
 
-class CancelIn(InputSchema):
+class ReferralCancelIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Text = Field(min_length=1, max_length=2000)
 
 
-class OverrideIn(InputSchema):
+class ReferralOverrideIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Text = Field(max_length=2000, description="At least 20 characters")

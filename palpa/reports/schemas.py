@@ -69,13 +69,13 @@ class ReportContentOut(ReportOut):
     )
 
 
-class PolicyIn(InputSchema):
+class ReportPolicyIn(InputSchema):
     every_visits: int | None
     every_days: int | None
     link_days: int
 
 
-class PolicyOut(Schema):
+class ReportPolicyOut(Schema):
     every_visits: int | None
     every_days: int | None
     link_days: int

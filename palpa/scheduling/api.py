@@ -30,10 +30,10 @@ from palpa.practitioners.queries import practitioners_for
 from palpa.scheduling import flags, hours, queries, services
 from palpa.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 from palpa.scheduling.schemas import (
+    AppointmentCancelIn,
     AppointmentOut,
     AppointmentTypeOut,
     BookIn,
-    CancelIn,
     CourseIn,
     CoursePreviewOut,
     RescheduleIn,
@@ -363,7 +363,7 @@ def reschedule_appointment(
     summary="Cancel an appointment (reason required; the slot goes to the waitlist)",
 )
 def cancel_appointment(
-    request: HttpRequest, appointment_id: UUID, payload: CancelIn
+    request: HttpRequest, appointment_id: UUID, payload: AppointmentCancelIn
 ) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)

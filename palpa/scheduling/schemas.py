@@ -39,7 +39,7 @@ class TypeRef(Schema):
     kind: Kind
 
 
-class FlagOut(Schema):
+class ScheduleFlagOut(Schema):
     code: str
     label: str
     severity: str
@@ -65,7 +65,7 @@ class AppointmentOut(Schema):
     outside_hours_reason: str
     referral_override: UUID | None
     cancel_reason: str
-    flags: list[FlagOut]
+    flags: list[ScheduleFlagOut]
 
 
 class BookIn(InputSchema):
@@ -94,7 +94,7 @@ class RescheduleIn(InputSchema):
     override_reason: Text = Field("", max_length=2000)
 
 
-class CancelIn(InputSchema):
+class AppointmentCancelIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=300)

@@ -33,16 +33,16 @@ from palpa.screening.schemas import (
     ClearanceOut,
     ConfirmationIn,
     ConfirmationOut,
-    FlagOut,
     IntakeLinkOut,
-    OverrideIn,
-    PolicyIn,
-    PolicyOut,
     RuleSetIn,
     RuleSetList,
     RuleSetOut,
+    ScreeningFlagOut,
     ScreeningIn,
     ScreeningOut,
+    ScreeningOverrideIn,
+    ScreeningPolicyIn,
+    ScreeningPolicyOut,
     StatusOut,
     StatusQuery,
 )
@@ -216,7 +216,7 @@ def get_status(
 
 @router.get(
     "/patients/{patient_id}/screening-flag",
-    response={200: FlagOut, **ERRORS},
+    response={200: ScreeningFlagOut, **ERRORS},
     summary="Whether the patient may be treated, without clinical detail (front desk)",
 )
 def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]) -> dict[str, Any]:
@@ -326,7 +326,7 @@ def get_letter(request: HttpRequest, clearance_id: UUID) -> FileResponse:
     summary="An owner lets treatment go ahead without a clearance, with a written reason",
 )
 def add_override(
-    request: HttpRequest, screening_id: UUID, payload: OverrideIn
+    request: HttpRequest, screening_id: UUID, payload: ScreeningOverrideIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     screening = _screening(request, screening_id)
@@ -415,7 +415,7 @@ def publish_rule_set(request: HttpRequest, payload: RuleSetIn) -> Status[dict[st
 
 @router.get(
     "/screening/policy",
-    response={200: PolicyOut, **ERRORS},
+    response={200: ScreeningPolicyOut, **ERRORS},
     summary="Re-screen interval and intake-link lifetime (clinical)",
 )
 def get_policy(request: HttpRequest) -> dict[str, Any]:
@@ -427,10 +427,10 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/screening/policy",
-    response={200: PolicyOut, **ERRORS},
+    response={200: ScreeningPolicyOut, **ERRORS},
     summary="Set the re-screen interval and intake-link lifetime (owners; audited)",
 )
-def put_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
+def put_policy(request: HttpRequest, payload: ScreeningPolicyIn) -> dict[str, Any]:
     _owner(request)
     policy = services.set_screening_policy(
         actor=actor(request),

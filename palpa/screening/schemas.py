@@ -117,7 +117,7 @@ class StatusOut(Schema):
     clearances: list[ClearanceOut]
 
 
-class FlagOut(Schema):
+class ScreeningFlagOut(Schema):
     """For the front desk: whether the patient may be treated, without clinical detail."""
 
     patient: UUID
@@ -161,7 +161,7 @@ class ClearanceIn(TextInputSchema):
     )
 
 
-class OverrideIn(InputSchema):
+class ScreeningOverrideIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Text = Field(min_length=1, max_length=2000)
@@ -194,13 +194,13 @@ class RuleSetOut(RuleSetSummary):
     document: dict[str, Any]
 
 
-class PolicyIn(InputSchema):
+class ScreeningPolicyIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     rescreen_days: int = Field(ge=7, le=365)
     intake_link_days: int = Field(ge=1, le=30)
 
 
-class PolicyOut(Schema):
+class ScreeningPolicyOut(Schema):
     rescreen_days: int
     intake_link_days: int
