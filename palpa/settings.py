@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "palpa.audit.middleware.RequestContextMiddleware",
+    "palpa.core.limits.BodyLimitMiddleware",  # 413 on /api/ and /fhir/ before any read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
