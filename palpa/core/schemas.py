@@ -30,7 +30,14 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from annotated_types import MaxLen
 from ninja import Schema as NinjaSchema
-from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from palpa.core.text import TextError, clean_text
@@ -235,5 +242,17 @@ QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 QueryDate = Annotated[dt.date, BeforeValidator(_query_date)]
 # Multi-line text in a schema field: ``notes: Text = Field("", max_length=4000)``.
 Text = Annotated[str, MULTILINE]
+# A local wall-clock time (no offset). JSON Schema's "time" format requires an offset, so
+# the published schema says what is really sent and read: HH:MM or HH:MM:SS.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$",
+            "description": "Local wall-clock time, HH:MM or HH:MM:SS",
+        }
+    ),
+]
 # Paging: every limit and offset is bounded.
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]

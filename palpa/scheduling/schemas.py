@@ -7,7 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema, Text
+from palpa.core.schemas import InputSchema, LocalTime, Text
 
 Status = Literal["booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error"]
 Kind = Literal["evaluation", "treatment", "reassessment", "spa"]
@@ -111,7 +111,7 @@ class SlotOut(Schema):
 
 class CourseTimeIn(InputSchema):
     weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
-    time: dt.time = Field(description="Local wall-clock time at the location")
+    time: LocalTime = Field(description="Local wall-clock time at the location")
 
 
 class CourseIn(InputSchema):
@@ -155,8 +155,8 @@ class WaitlistIn(InputSchema):
     earliest_date: dt.date | None = None
     latest_date: dt.date | None = None
     weekdays: list[int] = Field(default_factory=list, description="0 Monday … 6 Sunday")
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
+    window_start: LocalTime | None = None
+    window_end: LocalTime | None = None
     notes: Text = Field("", max_length=300)
 
 
@@ -177,8 +177,8 @@ class WaitlistOut(Schema):
     earliest_date: dt.date | None
     latest_date: dt.date | None
     weekdays: list[int]
-    window_start: dt.time | None
-    window_end: dt.time | None
+    window_start: LocalTime | None
+    window_end: LocalTime | None
     notes: str
     added_at: dt.datetime
     offers: list[OfferOut]
