@@ -109,3 +109,15 @@ def test_the_installed_palpa_command_exits_2_on_stderr() -> None:
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert "items 2 and 11 are unanswered" in bad.stderr
+
+
+def test_deeply_nested_answers_exit_2_naming_the_argument_not_a_recursion_error() -> None:
+    code, out, err = run("ODI", "--answers", "[" * 5000 + "]" * 5000)
+    assert (code, out) == (2, "")
+    assert "--answers nests arrays or objects 5000 levels deep; at most 32" in err
+
+
+def test_control_characters_in_answers_exit_2() -> None:
+    code, _, err = run("PSFS", "--answers", '["\\u0007"]')
+    assert code == 2
+    assert "--answers: [0] contains U+0007" in err
