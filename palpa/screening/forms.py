@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import tenant_id
+from palpa.core.forms import Form
 from palpa.referrals.models import Physician
 from palpa.screening import questionnaire as q
 
@@ -25,7 +26,7 @@ def _places(label: str) -> forms.MultipleChoiceField:
     )
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     """The patient's health questions (``palpa-intake-1``), in plain words, no script."""
 
     low_back_pain = forms.BooleanField(label="I have pain in my low back", required=False)
@@ -143,7 +144,7 @@ class IntakeForm(forms.Form):
         return q.facts_from_answers(self.cleaned_data, as_of=timezone.localdate())
 
 
-class FactsForm(forms.Form):
+class FactsForm(Form):
     """Staff: the facts as JSON (every field of docs/screening.md)."""
 
     facts = forms.CharField(
@@ -162,11 +163,11 @@ class FactsForm(forms.Form):
         return value
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     on = forms.DateField(label="Visit date", widget=DATE)
 
 
-class ClearanceForm(forms.Form):
+class ClearanceForm(Form):
     physician = forms.ModelChoiceField(queryset=Physician.objects.none())
     cleared_on = forms.DateField(label="Date of the clearance", widget=DATE)
     scope = forms.CharField(
@@ -194,7 +195,7 @@ class ClearanceForm(forms.Form):
         field.queryset = Physician.objects.filter(organization_id=tenant_id(actor), active=True)
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     reason = forms.CharField(
         label="Why treatment may go ahead without a physician's clearance",
         max_length=2000,
@@ -202,7 +203,7 @@ class OverrideForm(forms.Form):
     )
 
 
-class RuleSetForm(forms.Form):
+class RuleSetForm(Form):
     document = forms.CharField(
         label="Rule set (JSON)",
         widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "false", "class": "wide"}),
@@ -219,7 +220,7 @@ class RuleSetForm(forms.Form):
         return value
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(Form):
     rescreen_days = forms.IntegerField(label="Re-screen every (days)", min_value=7, max_value=365)
     intake_link_days = forms.IntegerField(
         label="Intake links work for (days)", min_value=1, max_value=30
