@@ -102,13 +102,18 @@ def _text(value: str, *, multiline: bool, max_length: int | None, where: str = "
         raise _error(exc.rule, f"{where}{exc.message}") from None
 
 
-def _any_json(value: Any, *, multiline: bool, where: str = "") -> Any:
+MAX_JSON_DEPTH = 32  # free-form JSON (answers, facts, rule sets) nests no deeper
+
+
+def _any_json(value: Any, *, multiline: bool, where: str = "", depth: int = 0) -> Any:
     """Free-form JSON (answers, facts): every string and every key under the rule."""
     if isinstance(value, str):
         return _text(value, multiline=multiline, max_length=None, where=where)
+    if isinstance(value, (list, dict)) and depth >= MAX_JSON_DEPTH:
+        raise _error("json_too_deep", f"{where}nests more than {MAX_JSON_DEPTH} levels deep")
     if isinstance(value, list):
         return [
-            _any_json(item, multiline=multiline, where=f"{where}item {i}: ")
+            _any_json(item, multiline=multiline, where=f"{where}item {i}: ", depth=depth + 1)
             for i, item in enumerate(value)
         ]
     if isinstance(value, dict):
@@ -117,7 +122,7 @@ def _any_json(value: Any, *, multiline: bool, where: str = "") -> Any:
                 _text(key, multiline=False, max_length=200, where=f"{where}key: ")
                 if isinstance(key, str)
                 else key
-            ): _any_json(item, multiline=multiline, where=f"{where}{key!s:.40}: ")
+            ): _any_json(item, multiline=multiline, where=f"{where}{key!s:.40}: ", depth=depth + 1)
             for key, item in value.items()
         }
     return value

@@ -234,3 +234,17 @@ def test_every_request_schema_applies_the_boundary_rule() -> None:
                 ):
                     problems.append(f"{where}: parameter {name!r} must use palpa.core.schemas")
     assert problems == []
+
+
+def test_free_form_json_nested_past_reason_is_a_422_and_a_deep_body_a_400(
+    therapist: User, patient: Patient, api_client_for: Any
+) -> None:
+    client = api_client_for(therapist)
+    url = f"/api/v1/patients/{patient.public_id}/screenings"
+    nested = '{"facts": {"x": ' + "[" * 500 + "]" * 500 + "}}"
+    response = client.post(url, nested, content_type="application/json")
+    assert _rules(response) == {"facts": "json_too_deep"}
+    deep = '{"facts": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post(url, deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Cannot parse request body")
