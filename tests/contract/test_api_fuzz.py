@@ -20,7 +20,8 @@ import pytest
 import schemathesis
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pytest_django import DjangoDbBlocker
@@ -116,8 +117,18 @@ def clinic(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterato
 
 
 @pytest.fixture(scope="module")
-def schema(clinic: dict[str, User]) -> Any:
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+def schema(clinic: dict[str, User]) -> Iterator[Any]:
+    """The published document, and requests through Django's WSGI handler. Like Django's
+    test client, the handler must not close the database connection when a request starts
+    or ends
+    (the clinic and each test live in a transaction on it)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 def _ids() -> dict[str, list[str]]:
