@@ -22,7 +22,7 @@ class _Sample(Form):
 def _errors(data: dict[str, Any]) -> dict[str, list[str]]:
     form = _Sample(data)
     form.is_valid()
-    return {name: list(errors) for name, errors in form.errors.items()}
+    return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
 
 
 @pytest.mark.parametrize(
