@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
@@ -11,6 +17,7 @@ from palpa.accounts.api import router as tokens_router
 from palpa.care.api import router as care_router
 from palpa.core.api import TokenAuth, VerifiedSessionAuth, validation_items
 from palpa.core.errors import Refused
+from palpa.core.limits import api_too_large, body_limit
 from palpa.patients.api import router as patients_router
 from palpa.practitioners.api import router as practitioners_router
 from palpa.screening.api import router as screening_router
@@ -42,6 +49,18 @@ api.add_router("", "palpa.billing.api.router", tags=["billing"])
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": validation_items(exc)}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api_too_large(body_limit(request))
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    message = str(exc) or "The request body cannot be read."
+    return api.create_response(request, {"detail": message}, status=400)
 
 
 @api.exception_handler(Refused)

@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "palpa.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "palpa.audit.middleware.RequestContextMiddleware",
+    "palpa.core.limits.BodyLimitMiddleware",  # 413 on /api/ and /fhir/ before any read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

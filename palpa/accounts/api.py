@@ -14,11 +14,12 @@ from palpa.accounts.gates import OWN_TOKEN_API, api_requires
 from palpa.accounts.models import ApiToken
 from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, actor
+from palpa.core.schemas import InputSchema
 
 router = Router()
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)

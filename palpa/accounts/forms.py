@@ -6,9 +6,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from palpa.accounts.models import Location, Organization, Room
+from palpa.core.forms import Form, ModelForm, TextRuleMixin
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(TextRuleMixin, AuthenticationForm):
     username = forms.CharField(
         label="Email",
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
@@ -25,7 +26,7 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
-class OtpForm(forms.Form):
+class OtpForm(Form):
     token = forms.RegexField(
         label="6-digit code from your authenticator app",
         regex=r"^\s*\d{6}\s*$",
@@ -36,13 +37,13 @@ class OtpForm(forms.Form):
     )
 
 
-class OrganizationForm(forms.ModelForm[Organization]):
+class OrganizationForm(ModelForm[Organization]):
     class Meta:
         model = Organization
         fields = ("name", "require_mfa", "session_idle_minutes", "license_warning_days")
 
 
-class LocationForm(forms.ModelForm[Location]):
+class LocationForm(ModelForm[Location]):
     class Meta:
         model = Location
         fields = (
@@ -59,7 +60,7 @@ class LocationForm(forms.ModelForm[Location]):
         )
 
 
-class RoomForm(forms.ModelForm[Room]):
+class RoomForm(ModelForm[Room]):
     class Meta:
         model = Room
         fields = ("name", "equipment")

@@ -7,7 +7,6 @@ is audited, and every write goes through ``palpa.billing.services``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -63,6 +62,7 @@ from palpa.billing.schemas import (
 )
 from palpa.care.catalog import catalog
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import Line, QueryDate
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 
@@ -555,7 +555,7 @@ def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> di
     summary="Set the payer's price of one unit of a code",
 )
 @api_requires(Capability.BILLING_CONFIGURE)
-def put_fee(request: HttpRequest, payer_id: UUID, code: str, payload: PriceIn) -> dict[str, Any]:
+def put_fee(request: HttpRequest, payer_id: UUID, code: Line, payload: PriceIn) -> dict[str, Any]:
     payer = _payer_by_id(request, payer_id)
     services.set_fee(actor=actor(request), payer=payer, code=code, unit_price=payload.unit_price)
     return payer_out(payer)
@@ -622,7 +622,7 @@ def put_place_of_service(
 )
 @api_requires(Capability.BILLING_CONFIGURE)
 def put_self_pay_price(
-    request: HttpRequest, location_id: UUID, code: str, payload: PriceIn
+    request: HttpRequest, location_id: UUID, code: Line, payload: PriceIn
 ) -> dict[str, Any]:
     user = actor(request)
     location = _location(request, location_id)
@@ -655,7 +655,7 @@ def get_code_map(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Map a technique to a code of the code book (empty: not billed)",
 )
 @api_requires(Capability.BILLING_CONFIGURE)
-def put_code_map(request: HttpRequest, technique: str, payload: CodeMapIn) -> list[dict[str, Any]]:
+def put_code_map(request: HttpRequest, technique: Line, payload: CodeMapIn) -> list[dict[str, Any]]:
     services.map_technique(actor=actor(request), technique=technique, code=payload.code)
     return get_code_map(request)
 
@@ -697,7 +697,7 @@ def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[
 )
 @api_requires(Capability.BILLING_EXPORT_CLAIMS)
 def claims_export(
-    request: HttpRequest, start: dt.date, end: dt.date, payer: UUID | None = None
+    request: HttpRequest, start: QueryDate, end: QueryDate, payer: UUID | None = None
 ) -> dict[str, Any]:
     user = actor(request)
     chosen = _payer(request, payer)

@@ -32,7 +32,7 @@ from typing import Any, Literal, cast
 from palpa.care.catalog import catalog
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "codes.json"
-CODE_PATTERN = re.compile(r"^(?:\d{5}|[A-Z]\d{4})$")
+CODE_PATTERN = re.compile(r"^(?:[0-9]{5}|[A-Z][0-9]{4})$")
 CODE_FORMAT = "5 digits (CPT, e.g. 97140) or a capital letter and 4 digits (HCPCS, e.g. G0283)"
 TAGS: tuple[str, ...] = ("V", "P", "palpa_decision")
 KINDS: tuple[str, ...] = ("timed", "untimed")

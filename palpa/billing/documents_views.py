@@ -23,6 +23,7 @@ from palpa.accounts.gates import Record, requires
 from palpa.accounts.permissions import Capability
 from palpa.billing import documents, exports
 from palpa.billing.models import Charge
+from palpa.core.forms import Form
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -30,7 +31,7 @@ from palpa.patients.queries import patients_for
 DEFAULT_DAYS = 90
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(Form):
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 

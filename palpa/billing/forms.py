@@ -6,11 +6,12 @@ from django import forms
 
 from palpa.billing.models import Coverage, LedgerEntry, PrepaidPlan, TaxIdKind, UnitRule
 from palpa.billing.services import ADJUSTMENT_REASONS
+from palpa.core.forms import Form
 
 AMOUNT_HELP = "e.g. 45.00 (dollars and cents)"
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(Form):
     amount = forms.CharField(max_length=14, help_text=AMOUNT_HELP)
     method = forms.ChoiceField(choices=[(v, label) for v, label in LedgerEntry.Method.choices if v])
     payer = forms.ChoiceField(required=False, choices=[], help_text="Insurer payments only")
@@ -26,31 +27,31 @@ class PaymentForm(forms.Form):
         self.fields["payer"].choices = [("", "—"), *payers]  # type: ignore[attr-defined]
 
 
-class TransferForm(forms.Form):
+class TransferForm(Form):
     amount = forms.CharField(max_length=14, help_text=AMOUNT_HELP)
     memo = forms.CharField(max_length=300, label="Why", help_text="e.g. deductible, not covered")
 
 
-class AdjustmentForm(forms.Form):
+class AdjustmentForm(Form):
     amount = forms.CharField(max_length=14, help_text="Negative lowers the balance, e.g. -20.00")
     reason = forms.ChoiceField(choices=[(r.value, r.label) for r in ADJUSTMENT_REASONS])
     memo = forms.CharField(max_length=300, label="Description")
 
 
-class RefundForm(forms.Form):
+class RefundForm(Form):
     amount = forms.CharField(max_length=14, help_text=AMOUNT_HELP)
     memo = forms.CharField(max_length=300, label="Why")
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(Form):
     memo = forms.CharField(max_length=300, label="Why")
 
 
-class VoidForm(forms.Form):
+class VoidForm(Form):
     reason = forms.CharField(max_length=300)
 
 
-class CoverageForm(forms.Form):
+class CoverageForm(Form):
     kind = forms.ChoiceField(choices=Coverage.Kind.choices)
     payer = forms.ChoiceField(required=False, choices=[])
     member_id = forms.CharField(max_length=40, required=False)
@@ -64,7 +65,7 @@ class CoverageForm(forms.Form):
         self.fields["payer"].choices = [("", "—"), *payers]  # type: ignore[attr-defined]
 
 
-class PrepaidForm(forms.Form):
+class PrepaidForm(Form):
     plan = forms.ChoiceField(choices=[], label="Package or membership")
 
     def __init__(self, *args: object, plans: list[PrepaidPlan], **kwargs: object) -> None:
@@ -75,7 +76,7 @@ class PrepaidForm(forms.Form):
         ]
 
 
-class PayerForm(forms.Form):
+class PayerForm(Form):
     name = forms.CharField(max_length=200)
     payer_code = forms.CharField(max_length=20, required=False, label="Payer id")
     unit_rule = forms.ChoiceField(choices=UnitRule.choices)
@@ -84,7 +85,7 @@ class PayerForm(forms.Form):
     )
 
 
-class FeeForm(forms.Form):
+class FeeForm(Form):
     payer = forms.ChoiceField(choices=[])
     code = forms.CharField(max_length=10, help_text="e.g. 97140")
     unit_price = forms.CharField(max_length=14, help_text="Price of one unit, e.g. 30.00")
@@ -94,7 +95,7 @@ class FeeForm(forms.Form):
         self.fields["payer"].choices = payers  # type: ignore[attr-defined]
 
 
-class CodeMapForm(forms.Form):
+class CodeMapForm(Form):
     technique = forms.ChoiceField(choices=[])
     code = forms.CharField(max_length=10, required=False, help_text="Empty: not billed")
 
@@ -103,7 +104,7 @@ class CodeMapForm(forms.Form):
         self.fields["technique"].choices = techniques  # type: ignore[attr-defined]
 
 
-class LocationPriceForm(forms.Form):
+class LocationPriceForm(Form):
     location = forms.ChoiceField(choices=[])
     place_of_service = forms.ChoiceField(choices=[], required=False)
     code = forms.CharField(max_length=10, required=False, help_text="Self-pay price: the code")
@@ -121,7 +122,7 @@ class LocationPriceForm(forms.Form):
         self.fields["place_of_service"].choices = [("", "unchanged"), *places]  # type: ignore[attr-defined]
 
 
-class PrepaidPlanForm(forms.Form):
+class PrepaidPlanForm(Form):
     kind = forms.ChoiceField(choices=PrepaidPlan.Kind.choices)
     name = forms.CharField(max_length=200)
     visits = forms.IntegerField(min_value=1, max_value=100, help_text="Membership: per month")
@@ -129,7 +130,7 @@ class PrepaidPlanForm(forms.Form):
     price = forms.CharField(max_length=14, help_text="Membership: per month")
 
 
-class BillingIdentifiersForm(forms.Form):
+class BillingIdentifiersForm(Form):
     """A location's identifiers on the 1500 claim form; the service checks each value
     (tax id format, NPI check digit) and its errors are shown on the field."""
 

@@ -8,6 +8,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema
+
 Amount = Decimal
 ChargeStatus = Literal["to_review", "ready", "void"]
 Method = Literal["cash", "card", "check", "insurer", "other"]
@@ -21,7 +23,7 @@ AMOUNT = Field(
 )
 
 
-class Strict(Schema):
+class Strict(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -38,6 +38,9 @@ from palpa.billing.codes import CODE_FORMAT, load_codes, valid_code_format
 Rule = Literal["cms", "per-code"]
 RULES: tuple[str, ...] = get_args(Rule)
 UNIT_MINUTES = 15
+# One code's timed minutes for one day: at most the minutes in a day. Larger numbers are
+# typing slips (or attacks), not treatment time.
+MAX_MINUTES = 24 * 60
 MINIMUM_MINUTES = 8
 
 
@@ -104,6 +107,11 @@ def _check(minutes_by_code: Mapping[str, int], rule: str) -> None:
             )
         if minutes < 0:
             raise UnitsError(f"code {code} (rule {rule}): minutes {minutes} must be 0 or more")
+        if minutes > MAX_MINUTES:
+            raise UnitsError(
+                f"code {code} (rule {rule}): minutes {minutes} must be at most {MAX_MINUTES} "
+                "(the minutes in a day)"
+            )
 
 
 def allocate(minutes_by_code: Mapping[str, int], *, rule: Rule = "cms") -> Allocation:

@@ -15,7 +15,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from palpa.accounts.gates import api_requires
@@ -57,6 +57,7 @@ from palpa.care.schemas import (
     SpecialTestOut,
 )
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import TextInputSchema
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.outcomes.services import (
     administer_instrument,
@@ -687,7 +688,7 @@ def remove_diagnosis(
 # ICD-10-CM subset
 
 
-class Icd10Query(Schema):
+class Icd10Query(TextInputSchema):
     q: str = Field("", max_length=60)
     limit: int = Field(25, ge=1, le=50)
 
@@ -721,7 +722,7 @@ def search_icd10(request: HttpRequest, params: Query[Icd10Query]) -> list[dict[s
 # Instrument administrations
 
 
-class AdministrationQuery(Schema):
+class AdministrationQuery(TextInputSchema):
     instrument: str = Field("", max_length=40)
 
 
@@ -949,7 +950,7 @@ def reassess_rom(
     return Status(201, rom_out(entry))
 
 
-class ProgressQuery(Schema):
+class ProgressQuery(TextInputSchema):
     after_notes: int = Field(progress.DEFAULT_NON_RESPONDER_NOTES, ge=1, le=100)
     as_of: dt.date | None = None
 

@@ -8,10 +8,11 @@ from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
 from palpa.care.catalog import SIDES, catalog
 from palpa.care.models import Plan, TreatmentNote
+from palpa.core.forms import Form, ModelForm
 from palpa.patients.models import Patient
 
 
-class NoteForm(forms.ModelForm[TreatmentNote]):
+class NoteForm(ModelForm[TreatmentNote]):
     class Meta:
         model = TreatmentNote
         fields = (
@@ -34,7 +35,7 @@ class NoteForm(forms.ModelForm[TreatmentNote]):
         pass  # validated by the service
 
 
-class NewNoteForm(forms.Form):
+class NewNoteForm(Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     visit_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     plan_of_care = forms.ModelChoiceField(
@@ -60,7 +61,7 @@ def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, entry.label) for key, entry in entries.items()]
 
 
-class TechniqueForm(forms.Form):
+class TechniqueForm(Form):
     technique = forms.ChoiceField()
     region = forms.ChoiceField()
     side = forms.ChoiceField(required=False)
@@ -78,7 +79,7 @@ class TechniqueForm(forms.Form):
         self.fields["tool"].choices = _choices(cat.tools)  # type: ignore[attr-defined]
 
 
-class AddendumForm(forms.Form):
+class AddendumForm(Form):
     text = forms.CharField(
         label="Addendum", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )

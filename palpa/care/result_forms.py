@@ -22,6 +22,7 @@ from palpa.care.models import (
     RomMeasurement,
     SpecialTest,
 )
+from palpa.core.forms import Form
 from palpa.outcomes.library import Instrument, load_library, load_rom_norms
 
 SIDE_CHOICES = [("", "No side"), *((s, s.title()) for s in SIDES)]
@@ -53,7 +54,7 @@ def rom_choices() -> list[tuple[str, str]]:
     return out
 
 
-class NewEvaluationForm(forms.Form):
+class NewEvaluationForm(Form):
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     evaluated_on = forms.DateField(
         label="Evaluation date", widget=forms.DateInput(attrs={"type": "date"})
@@ -69,7 +70,7 @@ class NewEvaluationForm(forms.Form):
         field.queryset = Location.objects.filter(organization_id=tenant_id(actor), active=True)
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(Form):
     chief_complaint = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
@@ -87,7 +88,7 @@ class EvaluationForm(forms.Form):
     )
 
 
-class PainForm(forms.Form):
+class PainForm(Form):
     region = forms.ChoiceField(label="Region")
     side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
     intensity = forms.IntegerField(
@@ -104,7 +105,7 @@ class PainForm(forms.Form):
         _set_choices(self, "region", region_choices())
 
 
-class PalpationForm(forms.Form):
+class PalpationForm(Form):
     region = forms.ChoiceField()
     side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
     tone = forms.ChoiceField(choices=PalpationFinding.Tone.choices)
@@ -120,7 +121,7 @@ class PalpationForm(forms.Form):
         _set_choices(self, "region", region_choices())
 
 
-class RomForm(forms.Form):
+class RomForm(Form):
     measure = forms.ChoiceField(label="Joint, motion and side")
     degrees = forms.IntegerField(min_value=-90, max_value=360)
     mode = forms.ChoiceField(choices=RomMeasurement.Mode.choices)
@@ -137,19 +138,19 @@ class RomForm(forms.Form):
         return {"joint": joint, "motion": motion, "side": side, **data}
 
 
-class SpecialTestForm(forms.Form):
+class SpecialTestForm(Form):
     name = forms.CharField(label="Test", max_length=80)
     side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
     result = forms.ChoiceField(choices=SpecialTest.Result.choices)
     note = forms.CharField(required=False, max_length=300)
 
 
-class DiagnosisForm(forms.Form):
+class DiagnosisForm(Form):
     code = forms.CharField(label="ICD-10-CM code", max_length=10)
     primary = forms.BooleanField(label="Primary diagnosis", required=False)
 
 
-class ChooseInstrumentForm(forms.Form):
+class ChooseInstrumentForm(Form):
     instrument = forms.ChoiceField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -157,7 +158,7 @@ class ChooseInstrumentForm(forms.Form):
         _set_choices(self, "instrument", instrument_choices())
 
 
-class AnswersForm(forms.Form):
+class AnswersForm(Form):
     """One field per item of the instrument, with the library's answer options.
 
     Items whose text is licensed and not shipped are shown as "Item n"; the PSFS asks the
@@ -205,7 +206,7 @@ class AnswersForm(forms.Form):
         return [int(v) if v not in ("", None) else None for v in values], []
 
 
-class NewPlanForm(forms.Form):
+class NewPlanForm(Form):
     starts_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Default: today"
     )
@@ -269,7 +270,7 @@ class PlanEditForm(NewPlanForm):
         return out
 
 
-class GoalForm(forms.Form):
+class GoalForm(Form):
     statement = forms.CharField(
         label="Goal, in the patient's words", widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -299,7 +300,7 @@ class GoalForm(forms.Form):
         return out
 
 
-class HomeCareForm(forms.Form):
+class HomeCareForm(Form):
     kind = forms.ChoiceField(choices=HomeCareItem.Kind.choices)
     instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
     tool = forms.ChoiceField(initial="none")
@@ -314,7 +315,7 @@ class ReassessRomForm(RomForm):
     pass
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(Form):
     reason = forms.ChoiceField(choices=Discharge.Reason.choices)
     reason_detail = forms.CharField(
         label="Detail", required=False, max_length=300, help_text="Needed for referred out or other"
@@ -325,5 +326,5 @@ class DischargeForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(max_length=300)

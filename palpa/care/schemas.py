@@ -7,10 +7,12 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema, Text
+
 Adherence = Literal["", "none", "some", "most", "all"]
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     location: UUID
@@ -20,25 +22,25 @@ class NoteIn(Schema):
         None, description="The booked visit this note documents; signing marks it fulfilled."
     )
     pain_today: int | None = Field(None, ge=0, le=10)
-    subjective: str = ""
+    subjective: Text = ""
     home_care_adherence: Adherence = ""
-    objective: str = ""
-    assessment: str = ""
-    plan: str = ""
+    objective: Text = ""
+    assessment: Text = ""
+    plan: Text = ""
 
 
-class NotePatch(Schema):
+class NotePatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     pain_today: int | None = Field(None, ge=0, le=10)
-    subjective: str | None = None
+    subjective: Text | None = None
     home_care_adherence: Adherence | None = None
-    objective: str | None = None
-    assessment: str | None = None
-    plan: str | None = None
+    objective: Text | None = None
+    assessment: Text | None = None
+    plan: Text | None = None
 
 
-class TechniqueIn(Schema):
+class TechniqueIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     technique: str = Field(max_length=40)
@@ -59,8 +61,8 @@ class TechniqueOut(Schema):
     tool: str
 
 
-class AddendumIn(Schema):
-    text: str = Field(min_length=1, max_length=5000)
+class AddendumIn(InputSchema):
+    text: Text = Field(min_length=1, max_length=5000)
 
 
 class AddendumOut(Schema):
@@ -93,7 +95,7 @@ class NoteOut(Schema):
     addenda: list[AddendumOut]
 
 
-class InErrorIn(Schema):
+class InErrorIn(InputSchema):
     reason: str = Field(min_length=1, max_length=300)
 
 
@@ -105,25 +107,25 @@ RomSide = Literal["left", "right", "midline"]
 Answer = bool | int | float | str | None
 
 
-class EvaluationIn(Schema):
+class EvaluationIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     location: UUID
     evaluated_on: dt.date
-    chief_complaint: str = Field("", max_length=5000)
-    history: str = Field("", max_length=20000)
-    posture: str = Field("", max_length=5000)
+    chief_complaint: Text = Field("", max_length=5000)
+    history: Text = Field("", max_length=20000)
+    posture: Text = Field("", max_length=5000)
 
 
-class EvaluationPatch(Schema):
+class EvaluationPatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
-    chief_complaint: str | None = Field(None, max_length=5000)
-    history: str | None = Field(None, max_length=20000)
-    posture: str | None = Field(None, max_length=5000)
+    chief_complaint: Text | None = Field(None, max_length=5000)
+    history: Text | None = Field(None, max_length=20000)
+    posture: Text | None = Field(None, max_length=5000)
 
 
-class PainIn(Schema):
+class PainIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     region: str = Field(max_length=40)
@@ -142,7 +144,7 @@ class PainOut(Schema):
     note: str
 
 
-class PalpationIn(Schema):
+class PalpationIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     region: str = Field(max_length=40)
@@ -165,7 +167,7 @@ class PalpationOut(Schema):
     texture: str
 
 
-class RomIn(Schema):
+class RomIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     joint: str = Field(max_length=40)
@@ -199,7 +201,7 @@ class RomOut(Schema):
     status: str
 
 
-class SpecialTestIn(Schema):
+class SpecialTestIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=80)
@@ -216,7 +218,7 @@ class SpecialTestOut(Schema):
     note: str
 
 
-class DiagnosisIn(Schema):
+class DiagnosisIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(max_length=12)
@@ -231,7 +233,7 @@ class DiagnosisOut(Schema):
     codeset_version: str
 
 
-class BaselineIn(Schema):
+class BaselineIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     instrument: str = Field(max_length=40)
@@ -312,11 +314,11 @@ class Icd10HitOut(Schema):
     note: str
 
 
-class HomeCareIn(Schema):
+class HomeCareIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(max_length=16)
-    instructions: str = Field(max_length=500)
+    instructions: Text = Field(max_length=500)
     tool: str = Field("none", max_length=20)
     frequency: str = Field(max_length=120)
 
@@ -329,7 +331,7 @@ class HomeCareOut(Schema):
     frequency: str
 
 
-class PlanIn(Schema):
+class PlanIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     evaluation: UUID
@@ -337,31 +339,31 @@ class PlanIn(Schema):
     frequency_per_week: int
     duration_weeks: int
     techniques: list[str] = Field(default_factory=list, max_length=30)
-    precautions: str = Field("", max_length=5000)
+    precautions: Text = Field("", max_length=5000)
     reassess_every_visits: int | None = 6
     reassess_every_days: int | None = None
     diagnoses: list[str] | None = Field(None, max_length=12)
     home_care: list[HomeCareIn] = Field(default_factory=list, max_length=30)
 
 
-class PlanPatch(Schema):
+class PlanPatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     starts_on: dt.date | None = None
     frequency_per_week: int | None = None
     duration_weeks: int | None = None
     techniques: list[str] | None = Field(None, max_length=30)
-    precautions: str | None = Field(None, max_length=5000)
+    precautions: Text | None = Field(None, max_length=5000)
     reassess_every_visits: int | None = None
     reassess_every_days: int | None = None
     diagnoses: list[str] | None = Field(None, max_length=12)
     home_care: list[HomeCareIn] | None = Field(None, max_length=30)
 
 
-class GoalIn(Schema):
+class GoalIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
-    statement: str = Field(max_length=500)
+    statement: Text = Field(max_length=500)
     measure_kind: Literal["instrument", "psfs_activity", "rom"]
     instrument: str = Field("", max_length=40)
     rom_joint: str = Field("", max_length=40)
@@ -396,12 +398,12 @@ class GoalOut(Schema):
     rom_local_mdc: float | None
 
 
-class DischargeIn(Schema):
+class DischargeIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Literal["goals_met", "plateau", "referred_out", "patient_choice", "other"]
     reason_detail: str = Field("", max_length=300)
-    summary: str = Field("", max_length=20000)
+    summary: Text = Field("", max_length=20000)
     discharged_on: dt.date | None = None
 
 

@@ -75,7 +75,12 @@ def client_actor(client: FhirClient) -> User:
 def _from_oauth(request: HttpRequest) -> Principal | None:
     from oauth2_provider.oauth2_backends import get_oauthlib_core
 
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+    try:
+        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+    except ValueError as exc:  # oauthlib reads the whole URI: a query it cannot decode
+        raise FhirError(
+            400, f"The query string is not valid URL encoding ({exc}).", code="invalid"
+        ) from exc
     if not valid or oauth_request is None:
         return None
     token = oauth_request.access_token

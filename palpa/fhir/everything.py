@@ -20,7 +20,7 @@ from palpa.fhir import search
 from palpa.fhir.auth import Principal
 from palpa.fhir.errors import FhirError
 from palpa.fhir.mapping.common import JSON, Context
-from palpa.fhir.params import parse_date, parse_uuid, split_values
+from palpa.fhir.params import MAX_OFFSET, parse_date, parse_uuid, parse_whole, split_values
 from palpa.fhir.registry import ResourceType, get_type, registry
 
 PARAMS = ("_type", "_since", "_count", "_offset", "_format")
@@ -46,9 +46,7 @@ def compartment_types() -> list[ResourceType]:
 
 
 def _int(name: str, raw: str) -> int:
-    if not raw.isdigit():
-        raise FhirError(400, f"{name}={raw!r}: a whole number, 0 or more, is expected.")
-    return int(raw)
+    return parse_whole(name, raw, low=0, high=MAX_OFFSET)
 
 
 def parse(items: list[tuple[str, str]]) -> EverythingRequest:

@@ -21,6 +21,7 @@ from palpa.fhir.auth import authenticate
 from palpa.fhir.errors import FhirError, issue, operation_outcome
 from palpa.fhir.mapping.common import Context
 from palpa.fhir.models import ExportJob
+from palpa.fhir.params import check_strings, clean_param
 from palpa.fhir.views import base_url, fhir_view, respond
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,11 @@ def _only(request: HttpRequest, *methods: str) -> None:
 
 
 def _items(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(key, value) for key, values in request.GET.lists() for value in values]
+    return [
+        (clean_param("", key), clean_param(key, value))
+        for key, values in request.GET.lists()
+        for value in values
+    ]
 
 
 @fhir_view
@@ -51,6 +56,9 @@ def root(request: HttpRequest) -> HttpResponse:
         sent: Any = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise FhirError(400, f"The body is not JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise FhirError(400, "The body is not JSON Palpa reads: nested too deeply.") from exc
+    check_strings(sent)
     plan = transaction.check_bundle(sent)
     written = transaction.write(principal, plan)
     return respond(transaction.response_bundle(plan, written))

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from palpa.core.text import TextError, clean_text
 from palpa.fhir.errors import FhirError
+
+# FHIR elements whose text may span lines (narrative); every other string is one line.
+MULTILINE_ELEMENTS = frozenset({"text", "div", "note", "comment", "description"})
+MAX_OFFSET = 1_000_000
+_WHOLE = re.compile(r"[0-9]{1,12}")
 
 DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 _DATE = re.compile(
@@ -165,3 +171,53 @@ def split_values(raw: str) -> list[str]:
     r"""Comma-separated values (OR); ``\,`` is a literal comma."""
     parts = re.split(r"(?<!\\),", raw)
     return [part.replace("\\,", ",") for part in parts if part != ""]
+
+
+def clean_param(name: str, raw: str) -> str:
+    """A search parameter's name or value under the text rule (``palpa.core.text``): one
+    line, NFC, at most 1,000 characters; 400 naming the parameter and the rule."""
+    try:
+        return clean_text(raw, multiline=False)
+    except TextError as exc:
+        label = "a parameter name" if name == "" else repr(name)
+        raise FhirError(400, f"{label}: {exc.message}.", expression=name or "") from exc
+
+
+def parse_whole(name: str, raw: str, *, low: int, high: int) -> int:
+    """A whole number in ``[low, high]`` written in ASCII digits; 400 otherwise."""
+    if not _WHOLE.fullmatch(raw):
+        raise FhirError(400, f"{name}={raw!r}: a whole number (digits 0-9) is expected.")
+    value = int(raw)
+    if not low <= value <= high:
+        raise FhirError(400, f"{name}={raw!r}: must be from {low} to {high}.")
+    return value
+
+
+def check_strings(document: object, path: str = "Bundle") -> None:
+    """Every string (and key) of a FHIR JSON document under the text rule; 400 naming the
+    element's path and the rule. Narrative elements may span lines."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            where = f"{path}.{key}"
+            if isinstance(key, str):
+                try:
+                    clean_text(key, multiline=False, max_length=200)
+                except TextError as exc:
+                    raise FhirError(400, f"{path}: a key {exc.message}.", expression=path) from exc
+            if isinstance(value, str):
+                try:
+                    clean_text(value, multiline=key in MULTILINE_ELEMENTS)
+                except TextError as exc:
+                    raise FhirError(400, f"{where}: {exc.message}.", expression=where) from exc
+            else:
+                check_strings(value, where)
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            if isinstance(item, str):
+                try:
+                    clean_text(item, multiline=False)
+                except TextError as exc:
+                    where = f"{path}[{index}]"
+                    raise FhirError(400, f"{where}: {exc.message}.", expression=where) from exc
+            else:
+                check_strings(item, f"{path}[{index}]")

@@ -21,11 +21,14 @@ from palpa.fhir.auth import Principal
 from palpa.fhir.errors import FhirError, issue, operation_outcome
 from palpa.fhir.mapping.common import JSON, Context
 from palpa.fhir.params import (
+    MAX_OFFSET,
     DateRange,
+    clean_param,
     date_q,
     parse_date,
     parse_reference,
     parse_uuid,
+    parse_whole,
     split_values,
 )
 from palpa.fhir.registry import ResourceType, Source, get_type
@@ -64,16 +67,6 @@ class SearchResult:
     request: SearchRequest
 
 
-def _int(name: str, raw: str, *, low: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise FhirError(400, f"{name}={raw!r}: a whole number is expected.") from exc
-    if value < low:
-        raise FhirError(400, f"{name}={raw!r}: must be {low} or more.")
-    return value
-
-
 def parse_search(
     rtype: ResourceType, items: list[tuple[str, str]], *, strict: bool
 ) -> SearchRequest:
@@ -89,14 +82,18 @@ def parse_search(
     names = {p.name for p in rtype.params} | COMMON
     if rtype.compartment and rtype.name != "Patient":
         names |= {"patient", "subject"}
-    for key, raw in items:
+    for raw_key, raw_value in items:
+        key = clean_param("", raw_key)
+        raw = clean_param(key, raw_value)
         name, _, modifier = key.partition(":")
         if key in IGNORED_SILENTLY:
             continue
         if name == "_count":
-            found.count = min(_int("_count", raw, low=0), settings.PALPA_FHIR_MAX_COUNT)
+            found.count = min(
+                parse_whole("_count", raw, low=0, high=MAX_OFFSET), settings.PALPA_FHIR_MAX_COUNT
+            )
         elif name == "_offset":
-            found.offset = _int("_offset", raw, low=0)
+            found.offset = parse_whole("_offset", raw, low=0, high=MAX_OFFSET)
         elif name == "_format":
             continue
         elif name == "_sort":

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from palpa.audit.context import RequestContext, current, reset_context, set_context
+from palpa.core.limits import body_limit, fhir_too_large
 from palpa.fhir import capability, search, services
 from palpa.fhir.auth import authenticate
 from palpa.fhir.errors import FhirError, issue, operation_outcome
@@ -86,6 +89,10 @@ def fhir_view(view: View) -> View:
             return view(request, *args, **kwargs)
         except FhirError as error:
             return respond(error.outcome(), error.status, error.headers)
+        except RequestDataTooBig:
+            return fhir_too_large(body_limit(request))
+        except (SuspiciousOperation, MultiPartParserError) as exc:
+            return respond(FhirError(400, str(exc) or "The request cannot be read.").outcome(), 400)
         except Exception:
             logger.exception("FHIR request failed: %s %s", request.method, request.path)
             outcome = operation_outcome(

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from palpa.core.forms import Form
 from palpa.outcomes.library import Instrument, get_instrument
 from palpa.outcomes.models import InstrumentAdministration, InstrumentLink
 from palpa.outcomes.services import (
@@ -33,7 +34,7 @@ class AnyChoices(forms.MultipleChoiceField):
         return True
 
 
-class InstrumentLinkForm(forms.Form):
+class InstrumentLinkForm(Form):
     instruments = AnyChoices(
         label="Instruments for the patient to fill",
         required=False,
@@ -90,7 +91,7 @@ class Section:
     errors: list[str] = field(default_factory=list)
 
 
-class LinkAnswersForm(forms.Form):
+class LinkAnswersForm(Form):
     """One section per instrument of the link, in the link's order."""
 
     def __init__(self, link: InstrumentLink, *args: Any, **kwargs: Any) -> None:

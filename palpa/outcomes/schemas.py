@@ -7,11 +7,13 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema
+
 Context = Literal["baseline", "reassessment", "visit", "discharge"]
 LinkState = Literal["pending", "used", "expired", "revoked"]
 
 
-class InstrumentLinkIn(Schema):
+class InstrumentLinkIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     instruments: list[str] = Field(
@@ -47,7 +49,7 @@ class InstrumentLinkCreatedOut(InstrumentLinkOut):
     url: str = Field(description="The one-time link to give the patient (shown only now)")
 
 
-class RevokeIn(Schema):
+class RevokeIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field("", max_length=200)

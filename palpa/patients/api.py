@@ -6,7 +6,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from palpa.accounts.gates import api_requires
@@ -14,6 +14,7 @@ from palpa.accounts.models import Location
 from palpa.accounts.permissions import Capability, tenant_id
 from palpa.core.api import ERRORS, actor
 from palpa.core.rows import get_by
+from palpa.core.schemas import MAX_OFFSET, Line, TextInputSchema
 from palpa.patients import queries, services
 from palpa.patients.models import Allergy, Consent, Patient
 from palpa.patients.schemas import (
@@ -60,10 +61,10 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
     return patient
 
 
-class SearchParams(Schema):
+class SearchParams(TextInputSchema):
     q: str = Field("", max_length=100, description="name words, MRN, or date of birth")
     limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     include_inactive: bool = False
 
 
@@ -134,7 +135,7 @@ def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dic
     summary="Mark a patient as entered in error (the record is kept)",
 )
 @api_requires(Capability.PATIENTS_WRITE)
-def delete_patient(request: HttpRequest, patient_id: UUID, reason: str = "") -> dict[str, Any]:
+def delete_patient(request: HttpRequest, patient_id: UUID, reason: Line = "") -> dict[str, Any]:
     patient = _patient(request, patient_id)
     services.set_patient_status(
         actor=actor(request),

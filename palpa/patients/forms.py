@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
+from palpa.core.forms import Form, ModelForm
 from palpa.patients.models import Allergy, Consent, Patient
 from palpa.patients.services import DEMOGRAPHIC_FIELDS, validate_patient
 
@@ -16,7 +17,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class PatientForm(forms.ModelForm[Patient]):
+class PatientForm(ModelForm[Patient]):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
@@ -53,19 +54,19 @@ class PatientForm(forms.ModelForm[Patient]):
                     self.add_error(name, messages)
 
 
-class ConsentForm(forms.ModelForm[Consent]):
+class ConsentForm(ModelForm[Consent]):
     class Meta:
         model = Consent
         fields = ("kind", "version", "given_on", "granted")
         widgets = {"given_on": DateInput()}
 
 
-class AllergyForm(forms.ModelForm[Allergy]):
+class AllergyForm(ModelForm[Allergy]):
     class Meta:
         model = Allergy
         fields = ("substance", "reaction", "severity")
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(choices=Patient.Status.choices)
     reason = forms.CharField(max_length=300, required=False)

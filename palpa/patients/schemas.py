@@ -7,10 +7,12 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema
+
 Sex = Literal["female", "male", "other", "unknown"]
 
 
-class PatientBase(Schema):
+class PatientBase(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     preferred_name: str = Field("", max_length=100)
@@ -36,7 +38,7 @@ class PatientIn(PatientBase):
     date_of_birth: dt.date
 
 
-class PatientPatch(Schema):
+class PatientPatch(InputSchema):
     """Only the fields sent are changed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -95,12 +97,12 @@ class PatientPage(Schema):
     results: list[PatientOut]
 
 
-class StatusIn(Schema):
+class StatusIn(InputSchema):
     status: Literal["active", "inactive", "deceased", "entered-in-error"]
     reason: str = Field("", max_length=300)
 
 
-class ConsentIn(Schema):
+class ConsentIn(InputSchema):
     kind: Literal["treatment", "privacy_notice", "contact_email", "contact_sms", "contact_phone"]
     version: str = Field(min_length=1, max_length=20)
     given_on: dt.date
@@ -115,7 +117,7 @@ class ConsentOut(Schema):
     granted: bool
 
 
-class AllergyIn(Schema):
+class AllergyIn(InputSchema):
     substance: str = Field(min_length=1, max_length=120)
     reaction: str = Field("", max_length=200)
     severity: Literal["mild", "moderate", "severe"] = "mild"

@@ -14,6 +14,7 @@ from palpa.accounts.gates import api_requires
 from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
 from palpa.core.api import ERRORS, actor
+from palpa.core.schemas import Line, QueryDate
 from palpa.practitioners import queries, services
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.schemas import (
@@ -111,7 +112,7 @@ def add_license(
 )
 @api_requires(Capability.PRACTITIONERS_READ)
 def license_check(
-    request: HttpRequest, practitioner_id: UUID, jurisdiction: str, on: dt.date | None = None
+    request: HttpRequest, practitioner_id: UUID, jurisdiction: Line, on: QueryDate | None = None
 ) -> dict[str, Any]:
     p = _practitioner(request, practitioner_id)
     day = on or timezone.localdate()

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from django import forms
 
+from palpa.core.forms import ModelForm
 from palpa.practitioners.models import License, Practitioner
 
 
-class PractitionerForm(forms.ModelForm[Practitioner]):
+class PractitionerForm(ModelForm[Practitioner]):
     class Meta:
         model = Practitioner
         fields = ("given_name", "family_name", "credentials", "npi", "email", "phone", "active")
 
 
-class LicenseForm(forms.ModelForm[License]):
+class LicenseForm(ModelForm[License]):
     class Meta:
         model = License
         fields = ("jurisdiction", "license_type", "number", "issued_on", "expires_on")

@@ -6,8 +6,10 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema
 
-class LicenseIn(Schema):
+
+class LicenseIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     jurisdiction: str = Field(min_length=2, max_length=10)
@@ -28,7 +30,7 @@ class LicenseOut(Schema):
     current: bool
 
 
-class PractitionerIn(Schema):
+class PractitionerIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     given_name: str = Field(min_length=1, max_length=100)
@@ -39,7 +41,7 @@ class PractitionerIn(Schema):
     phone: str = Field("", max_length=30)
 
 
-class PractitionerPatch(Schema):
+class PractitionerPatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     given_name: str | None = Field(None, min_length=1, max_length=100)

@@ -21,19 +21,20 @@ from ninja.params import functions as param_functions
 from palpa.accounts.gates import api_requires
 from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import QueryBool
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.referrals import queries, services
 from palpa.referrals.models import Physician, Referral, ReferralOverride
 from palpa.referrals.schemas import (
-    CancelIn,
-    OverrideIn,
     OverrideOut,
     PhysicianIn,
     PhysicianOut,
     PhysicianPatch,
+    ReferralCancelIn,
     ReferralIn,
     ReferralOut,
+    ReferralOverrideIn,
 )
 
 router = Router()
@@ -112,7 +113,9 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
 
 @router.get("/physicians", response={200: list[PhysicianOut], **ERRORS}, summary="List physicians")
 @api_requires(Capability.PHYSICIANS_READ)
-def list_physicians(request: HttpRequest, include_inactive: bool = False) -> list[dict[str, Any]]:
+def list_physicians(
+    request: HttpRequest, include_inactive: QueryBool = False
+) -> list[dict[str, Any]]:
     user = actor(request)
     found = queries.physicians_for(user)
     if not include_inactive:
@@ -214,7 +217,9 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     summary="Cancel a referral with the reason (kept, no longer in effect)",
 )
 @api_requires(Capability.REFERRALS_WRITE)
-def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) -> dict[str, Any]:
+def cancel_referral(
+    request: HttpRequest, referral_id: UUID, payload: ReferralCancelIn
+) -> dict[str, Any]:
     user = actor(request)
     referral = _referral(request, referral_id)
     services.cancel_referral(actor=user, referral=referral, reason=payload.reason)
@@ -228,7 +233,7 @@ def cancel_referral(request: HttpRequest, referral_id: UUID, payload: CancelIn) 
 )
 @api_requires(Capability.REFERRALS_OVERRIDE)
 def create_override(
-    request: HttpRequest, patient_id: UUID, payload: OverrideIn
+    request: HttpRequest, patient_id: UUID, payload: ReferralOverrideIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     patient = _patient(request, patient_id)

@@ -13,12 +13,13 @@ from django import forms
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import tenant_id
+from palpa.core.forms import Form, ModelForm
 from palpa.referrals.models import Physician, Referral, ReferralPolicy
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class PhysicianForm(forms.ModelForm[Physician]):
+class PhysicianForm(ModelForm[Physician]):
     class Meta:
         model = Physician
         fields = (
@@ -38,7 +39,7 @@ class PhysicianForm(forms.ModelForm[Physician]):
         pass  # validated by the service (it names the NPI's check digit)
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(Form):
     physician = forms.ModelChoiceField(
         label="Referring physician", queryset=Physician.objects.none()
     )
@@ -91,7 +92,7 @@ class ReferralForm(forms.Form):
         }
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     reason = forms.CharField(
         label="Why the referral is cancelled",
         max_length=2000,
@@ -99,7 +100,7 @@ class CancelForm(forms.Form):
     )
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     reason = forms.CharField(
         label="Why care may go beyond the referral",
         max_length=2000,
@@ -117,7 +118,7 @@ class OverrideForm(forms.Form):
     )
 
 
-class PolicyForm(forms.ModelForm[ReferralPolicy]):
+class PolicyForm(ModelForm[ReferralPolicy]):
     class Meta:
         model = ReferralPolicy
         fields = ("warn_visits_left", "warn_days_left")

@@ -7,11 +7,13 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema, Text, TextInputSchema
+
 Delivery = Literal["secure_email", "fax", "mail"]
 Status = Literal["active", "exhausted", "expired", "cancelled"]
 
 
-class PhysicianIn(Schema):
+class PhysicianIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     given_name: str = Field(min_length=1, max_length=100)
@@ -19,14 +21,14 @@ class PhysicianIn(Schema):
     credentials: str = Field("", max_length=60)
     npi: str = Field(max_length=10, description="10 digits; the check digit is verified")
     practice: str = Field("", max_length=200)
-    address: str = Field("", max_length=300)
+    address: Text = Field("", max_length=300)
     phone: str = Field("", max_length=30)
     fax: str = Field("", max_length=30)
     secure_email: str = Field("", max_length=254)
     preferred_delivery: Delivery = "fax"
 
 
-class PhysicianPatch(Schema):
+class PhysicianPatch(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     given_name: str | None = Field(None, min_length=1, max_length=100)
@@ -34,7 +36,7 @@ class PhysicianPatch(Schema):
     credentials: str | None = Field(None, max_length=60)
     npi: str | None = Field(None, max_length=10)
     practice: str | None = Field(None, max_length=200)
-    address: str | None = Field(None, max_length=300)
+    address: Text | None = Field(None, max_length=300)
     phone: str | None = Field(None, max_length=30)
     fax: str | None = Field(None, max_length=30)
     secure_email: str | None = Field(None, max_length=254)
@@ -57,7 +59,7 @@ class PhysicianOut(Schema):
     active: bool
 
 
-class ReferralIn(Schema):
+class ReferralIn(TextInputSchema):
     """Form fields, sent with the optional scanned prescription (multipart/form-data)."""
 
     physician: UUID = Field(description="A physician of the organization's directory")
@@ -67,7 +69,7 @@ class ReferralIn(Schema):
     visits_authorized: int = Field(ge=1, le=500)
     starts_on: dt.date
     expires_on: dt.date
-    precautions: str = Field("", max_length=4000)
+    precautions: Text = Field("", max_length=4000)
 
 
 class PrescriptionOut(Schema):
@@ -106,16 +108,16 @@ class ReferralOut(Schema):
     recorded_at: dt.datetime
 
 
-class CancelIn(Schema):
+class ReferralCancelIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
-class OverrideIn(Schema):
+class ReferralOverrideIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(max_length=2000, description="At least 20 characters")
+    reason: Text = Field(max_length=2000, description="At least 20 characters")
     visits_planned: int | None = Field(None, ge=1, le=500)
     ends_on: dt.date | None = None
 

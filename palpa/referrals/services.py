@@ -34,6 +34,7 @@ from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import icd10
 from palpa.core.errors import Refused
+from palpa.core.uploads import checked_document
 from palpa.patients.models import Patient
 from palpa.referrals import countdown as pure
 from palpa.referrals.countdown import Countdown
@@ -47,11 +48,6 @@ from palpa.referrals.models import (
     ReferralVisit,
 )
 
-PRESCRIPTION_TYPES = {  # content type: (extension, leading bytes)
-    "application/pdf": ("pdf", (b"%PDF-",)),
-    "image/png": ("png", (b"\x89PNG\r\n\x1a\n",)),
-    "image/jpeg": ("jpg", (b"\xff\xd8\xff",)),
-}
 DEFAULT_PRESCRIPTION_MAX_BYTES = 10 * 1024 * 1024
 MIN_REASON = 20
 PHYSICIAN_FIELDS = (
@@ -258,15 +254,10 @@ def _checked_prescription(file: UploadedFile[bytes]) -> tuple[str, str, bytes]:
         raise ValidationError(too_big)
     if not content:
         raise ValidationError({"prescription": "The prescription file is empty."})
-    for content_type, (extension, magics) in PRESCRIPTION_TYPES.items():
-        if any(content.startswith(m) for m in magics):
-            return content_type, extension, content
-    raise ValidationError(
-        {
-            "prescription": "The prescription must be a PDF, PNG or JPEG file "
-            "(its content is checked)."
-        }
+    content_type, extension = checked_document(
+        content, field="prescription", label="The prescription"
     )
+    return content_type, extension, content
 
 
 def _original_name(file: UploadedFile[bytes]) -> str:

@@ -29,12 +29,12 @@ from palpa.reports.schemas import (
     CorrectionIn,
     DeliveryIn,
     DeliveryOut,
-    PolicyIn,
-    PolicyOut,
     ReportContentOut,
     ReportIn,
     ReportOut,
     ReportPatch,
+    ReportPolicyIn,
+    ReportPolicyOut,
 )
 
 router = Router()
@@ -235,7 +235,7 @@ def report_pdf(request: HttpRequest, report_id: UUID) -> HttpResponse:
 
 @router.get(
     "/report-policy",
-    response={200: PolicyOut, **ERRORS},
+    response={200: ReportPolicyOut, **ERRORS},
     summary="When progress reports are due and how long physicians' links work",
 )
 @api_requires(Capability.STAFF)
@@ -251,11 +251,11 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/report-policy",
-    response={200: PolicyOut, **ERRORS},
+    response={200: ReportPolicyOut, **ERRORS},
     summary="Set the report policy (owners)",
 )
 @api_requires(Capability.REPORTS_CONFIGURE)
-def put_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
+def put_policy(request: HttpRequest, payload: ReportPolicyIn) -> dict[str, Any]:
     user = actor(request)
     saved = services.set_report_policy(actor=user, **payload.model_dump())
     return {

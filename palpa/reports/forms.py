@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
+from palpa.core.forms import Form, ModelForm
 from palpa.reports.models import Report
 
 
-class ReportForm(forms.ModelForm[Report]):
+class ReportForm(ModelForm[Report]):
     class Meta:
         model = Report
         fields = ("assessment", "recommendation", "recommendation_detail")
@@ -19,7 +20,7 @@ class ReportForm(forms.ModelForm[Report]):
         }
 
 
-class SendForm(forms.Form):
+class SendForm(Form):
     email = forms.EmailField(
         label="Physician's email",
         required=False,
@@ -27,15 +28,15 @@ class SendForm(forms.Form):
     )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(Form):
     reason = forms.CharField(label="What does the correction fix?", max_length=300)
 
 
-class DiscardForm(forms.Form):
+class DiscardForm(Form):
     reason = forms.CharField(label="Why discard this draft?", max_length=300)
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(Form):
     every_visits = forms.IntegerField(
         label="A progress report is due after this many signed visits",
         min_value=1,

@@ -7,24 +7,26 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from palpa.core.schemas import InputSchema, Text
 
-class ReportIn(Schema):
+
+class ReportIn(InputSchema):
     kind: str = Field(description="progress or discharge")
 
 
-class ReportPatch(Schema):
-    assessment: str | None = None
+class ReportPatch(InputSchema):
+    assessment: Text | None = None
     recommendation: str | None = Field(
         default=None, description="continue, modify, discharge or refer_back"
     )
-    recommendation_detail: str | None = None
+    recommendation_detail: Text | None = None
 
 
-class CorrectionIn(Schema):
-    reason: str
+class CorrectionIn(InputSchema):
+    reason: Text
 
 
-class DeliveryIn(Schema):
+class DeliveryIn(InputSchema):
     email: str = Field(
         default="", description="Empty: the physician's secure email from the directory."
     )
@@ -67,13 +69,13 @@ class ReportContentOut(ReportOut):
     )
 
 
-class PolicyIn(Schema):
+class ReportPolicyIn(InputSchema):
     every_visits: int | None
     every_days: int | None
     link_days: int
 
 
-class PolicyOut(Schema):
+class ReportPolicyOut(Schema):
     every_visits: int | None
     every_days: int | None
     link_days: int

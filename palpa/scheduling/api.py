@@ -17,13 +17,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location, Room, User
 from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import TextInputSchema
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
@@ -31,10 +32,10 @@ from palpa.practitioners.queries import practitioners_for
 from palpa.scheduling import flags, hours, queries, services
 from palpa.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 from palpa.scheduling.schemas import (
+    AppointmentCancelIn,
     AppointmentOut,
     AppointmentTypeOut,
     BookIn,
-    CancelIn,
     CourseIn,
     CoursePreviewOut,
     RescheduleIn,
@@ -199,7 +200,7 @@ def list_appointment_types(request: HttpRequest) -> list[dict[str, Any]]:
     return [type_out(t) for t in found]
 
 
-class SlotQuery(Schema):
+class SlotQuery(TextInputSchema):
     appointment_type: UUID
     first_day: dt.date = Field(description="Local date at the location")
     days: int = Field(7, ge=1, le=31)
@@ -246,7 +247,7 @@ def search_slots(
 # --- appointments ---------------------------------------------------------------------
 
 
-class AppointmentQuery(Schema):
+class AppointmentQuery(TextInputSchema):
     location: UUID
     start: dt.datetime = Field(description="From (with offset); appointments overlapping count")
     end: dt.datetime = Field(description="To (with offset), at most 62 days after start")
@@ -367,7 +368,7 @@ def reschedule_appointment(
 )
 @api_requires(Capability.SCHEDULE_BOOK)
 def cancel_appointment(
-    request: HttpRequest, appointment_id: UUID, payload: CancelIn
+    request: HttpRequest, appointment_id: UUID, payload: AppointmentCancelIn
 ) -> dict[str, Any]:
     user = actor(request)
     a = _appointment(user, appointment_id)

@@ -14,6 +14,7 @@ from django import forms
 
 from palpa.accounts.models import Location, Room, User
 from palpa.core.dates import page_date
+from palpa.core.forms import Form
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
@@ -57,7 +58,7 @@ class PatientField(forms.CharField):
         return patient
 
 
-class _ScheduleForm(forms.Form):
+class _ScheduleForm(Form):
     """Choices limited to the actor's organization; the override field for owners."""
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
@@ -152,7 +153,7 @@ class MoveForm(_ScheduleForm):
         self.fields["room"].queryset = queries.rooms_for(actor, location)  # type: ignore[attr-defined]
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     reason = forms.CharField(
         label="Reason for cancelling",
         max_length=300,

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from palpa.core.forms import Form, ModelForm
 from palpa.scheduling.models import AppointmentType, OnlineBookingSettings, ReminderPolicy
 from palpa.scheduling.wording import WordingError, check
 
@@ -20,7 +21,7 @@ def _born(value: dt.date | None) -> dt.date | None:
     return value
 
 
-class ReturningPatientForm(forms.Form):
+class ReturningPatientForm(Form):
     contact = forms.CharField(
         label="Your email or mobile phone",
         max_length=254,
@@ -33,7 +34,7 @@ class ReturningPatientForm(forms.Form):
         return _born(self.cleaned_data.get("date_of_birth"))
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = forms.CharField(
         label="The 6-digit code we sent you",
         max_length=12,
@@ -43,7 +44,7 @@ class CodeForm(forms.Form):
     )
 
 
-class NewPatientForm(forms.Form):
+class NewPatientForm(Form):
     given_name = forms.CharField(label="First name", max_length=100)
     family_name = forms.CharField(label="Last name", max_length=100)
     date_of_birth = forms.DateField(label="Date of birth", widget=DATE)
@@ -83,13 +84,13 @@ class NewPatientForm(forms.Form):
         return data
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     reason = forms.CharField(
         label="Reason (optional)", max_length=200, required=False, widget=forms.TextInput()
     )
 
 
-class OnlineSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class OnlineSettingsForm(ModelForm):  # type: ignore[type-arg]
     appointment_types = forms.ModelMultipleChoiceField(
         queryset=AppointmentType.objects.none(),
         required=False,
@@ -129,7 +130,7 @@ class OnlineSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
         )
 
 
-class ReminderPolicyForm(forms.Form):
+class ReminderPolicyForm(Form):
     channel = forms.ChoiceField(choices=ReminderPolicy.Channel.choices)
     lead_hours = forms.DecimalField(
         label="Hours before the appointment", min_value=0.5, max_value=336, decimal_places=1

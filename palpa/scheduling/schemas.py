@@ -7,6 +7,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema, LocalTime, Text
+
 Status = Literal["booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error"]
 Kind = Literal["evaluation", "treatment", "reassessment", "spa"]
 
@@ -37,7 +39,7 @@ class TypeRef(Schema):
     kind: Kind
 
 
-class FlagOut(Schema):
+class ScheduleFlagOut(Schema):
     code: str
     label: str
     severity: str
@@ -66,10 +68,10 @@ class AppointmentOut(Schema):
     outside_hours_reason: str
     referral_override: UUID | None
     cancel_reason: str
-    flags: list[FlagOut]
+    flags: list[ScheduleFlagOut]
 
 
-class BookIn(Schema):
+class BookIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
@@ -79,23 +81,23 @@ class BookIn(Schema):
     start: dt.datetime = Field(description="With its UTC offset, e.g. 2026-03-09T14:00:00Z")
     room: UUID | None = Field(None, description="Empty: the first free suitable room")
     outside_hours_reason: str = Field("", max_length=300)
-    override_reason: str = Field(
+    override_reason: Text = Field(
         "", max_length=2000, description="An owner's reason to book beyond the referral"
     )
-    notes: str = Field("", max_length=500)
+    notes: Text = Field("", max_length=500)
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     start: dt.datetime
     practitioner: UUID | None = None
     room: UUID | None = None
     outside_hours_reason: str = Field("", max_length=300)
-    override_reason: str = Field("", max_length=2000)
+    override_reason: Text = Field("", max_length=2000)
 
 
-class CancelIn(Schema):
+class AppointmentCancelIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=300)
@@ -110,12 +112,12 @@ class SlotOut(Schema):
     room: Named | None
 
 
-class CourseTimeIn(Schema):
+class CourseTimeIn(InputSchema):
     weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
-    time: dt.time = Field(description="Local wall-clock time at the location")
+    time: LocalTime = Field(description="Local wall-clock time at the location")
 
 
-class CourseIn(Schema):
+class CourseIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
@@ -127,8 +129,8 @@ class CourseIn(Schema):
     times: list[CourseTimeIn] = Field(min_length=1, max_length=7)
     room: UUID | None = None
     outside_hours_reason: str = Field("", max_length=300)
-    override_reason: str = Field("", max_length=2000)
-    notes: str = Field("", max_length=500)
+    override_reason: Text = Field("", max_length=2000)
+    notes: Text = Field("", max_length=500)
 
 
 class CandidateOut(Schema):
@@ -146,7 +148,7 @@ class CoursePreviewOut(Schema):
     problems: list[str] = Field(description="For the course as a whole, e.g. the referral")
 
 
-class WaitlistIn(Schema):
+class WaitlistIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     patient: UUID
@@ -156,9 +158,9 @@ class WaitlistIn(Schema):
     earliest_date: dt.date | None = None
     latest_date: dt.date | None = None
     weekdays: list[int] = Field(default_factory=list, description="0 Monday … 6 Sunday")
-    window_start: dt.time | None = None
-    window_end: dt.time | None = None
-    notes: str = Field("", max_length=300)
+    window_start: LocalTime | None = None
+    window_end: LocalTime | None = None
+    notes: Text = Field("", max_length=300)
 
 
 class OfferOut(Schema):
@@ -178,8 +180,8 @@ class WaitlistOut(Schema):
     earliest_date: dt.date | None
     latest_date: dt.date | None
     weekdays: list[int]
-    window_start: dt.time | None
-    window_end: dt.time | None
+    window_start: LocalTime | None
+    window_end: LocalTime | None
     notes: str
     added_at: dt.datetime
     offers: list[OfferOut]

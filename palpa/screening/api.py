@@ -22,6 +22,7 @@ from ninja.files import UploadedFile
 from palpa.accounts.gates import api_requires
 from palpa.accounts.permissions import Capability, tenant_id
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import Line
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.referrals.models import Physician
@@ -33,16 +34,16 @@ from palpa.screening.schemas import (
     ClearanceOut,
     ConfirmationIn,
     ConfirmationOut,
-    FlagOut,
     IntakeLinkOut,
-    OverrideIn,
-    PolicyIn,
-    PolicyOut,
     RuleSetIn,
     RuleSetList,
     RuleSetOut,
+    ScreeningFlagOut,
     ScreeningIn,
     ScreeningOut,
+    ScreeningOverrideIn,
+    ScreeningPolicyIn,
+    ScreeningPolicyOut,
     StatusOut,
     StatusQuery,
 )
@@ -215,7 +216,7 @@ def get_status(
 
 @router.get(
     "/patients/{patient_id}/screening-flag",
-    response={200: FlagOut, **ERRORS},
+    response={200: ScreeningFlagOut, **ERRORS},
     summary="Whether the patient may be treated, without clinical detail (front desk)",
 )
 @api_requires(Capability.SCREENING_READ_DECISION)
@@ -325,7 +326,7 @@ def get_letter(request: HttpRequest, clearance_id: UUID) -> FileResponse:
 )
 @api_requires(Capability.SCREENING_OVERRIDE)
 def add_override(
-    request: HttpRequest, screening_id: UUID, payload: OverrideIn
+    request: HttpRequest, screening_id: UUID, payload: ScreeningOverrideIn
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     screening = _screening(request, screening_id)
@@ -389,7 +390,7 @@ def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
     summary="One rule-set version with its whole document (owners)",
 )
 @api_requires(Capability.SCREENING_MANAGE_RULES)
-def get_rule_set(request: HttpRequest, version: str) -> dict[str, Any]:
+def get_rule_set(request: HttpRequest, version: Line) -> dict[str, Any]:
     org_id = _owner(request)
     stored = services.current_rule_set_version(org_id)
     in_force = stored.version if stored else default_rule_set().version
@@ -415,7 +416,7 @@ def publish_rule_set(request: HttpRequest, payload: RuleSetIn) -> Status[dict[st
 
 @router.get(
     "/screening/policy",
-    response={200: PolicyOut, **ERRORS},
+    response={200: ScreeningPolicyOut, **ERRORS},
     summary="Re-screen interval and intake-link lifetime (clinical)",
 )
 @api_requires(Capability.CLINICAL_READ)
@@ -427,11 +428,11 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/screening/policy",
-    response={200: PolicyOut, **ERRORS},
+    response={200: ScreeningPolicyOut, **ERRORS},
     summary="Set the re-screen interval and intake-link lifetime (owners; audited)",
 )
 @api_requires(Capability.SCREENING_MANAGE_RULES)
-def put_policy(request: HttpRequest, payload: PolicyIn) -> dict[str, Any]:
+def put_policy(request: HttpRequest, payload: ScreeningPolicyIn) -> dict[str, Any]:
     _owner(request)
     policy = services.set_screening_policy(
         actor=actor(request),

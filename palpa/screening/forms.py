@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import tenant_id
+from palpa.core.forms import Form
 from palpa.referrals.models import Physician
 from palpa.screening import questionnaire as q
 from palpa.screening.facts import DIASTOLIC_RANGE, SYSTOLIC_RANGE
@@ -26,7 +27,7 @@ def _places(label: str) -> forms.MultipleChoiceField:
     )
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     """The patient's health questions (``palpa-intake-2``), in plain words, no script."""
 
     stroke_signs = forms.MultipleChoiceField(
@@ -204,7 +205,7 @@ def clean_blood_pressure(form: forms.Form, data: dict[str, Any]) -> None:
         form.add_error("bp_systolic", "Give the reading these details belong to.")
 
 
-class BloodPressureForm(forms.Form):
+class BloodPressureForm(Form):
     """Staff: a blood pressure measured at the visit (a re-screen with the reading)."""
 
     bp_systolic = forms.IntegerField(
@@ -230,7 +231,7 @@ class BloodPressureForm(forms.Form):
         return data
 
 
-class FactsForm(forms.Form):
+class FactsForm(Form):
     """Staff: the facts as JSON (every field of docs/screening.md)."""
 
     facts = forms.CharField(
@@ -249,11 +250,11 @@ class FactsForm(forms.Form):
         return value
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     on = forms.DateField(label="Visit date", widget=DATE)
 
 
-class ClearanceForm(forms.Form):
+class ClearanceForm(Form):
     physician = forms.ModelChoiceField(queryset=Physician.objects.none())
     cleared_on = forms.DateField(label="Date of the clearance", widget=DATE)
     scope = forms.CharField(
@@ -281,7 +282,7 @@ class ClearanceForm(forms.Form):
         field.queryset = Physician.objects.filter(organization_id=tenant_id(actor), active=True)
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     reason = forms.CharField(
         label="Why treatment may go ahead without a physician's clearance",
         max_length=2000,
@@ -289,7 +290,7 @@ class OverrideForm(forms.Form):
     )
 
 
-class RuleSetForm(forms.Form):
+class RuleSetForm(Form):
     document = forms.CharField(
         label="Rule set (JSON)",
         widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "false", "class": "wide"}),
@@ -306,7 +307,7 @@ class RuleSetForm(forms.Form):
         return value
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(Form):
     rescreen_days = forms.IntegerField(label="Re-screen every (days)", min_value=7, max_value=365)
     intake_link_days = forms.IntegerField(
         label="Intake links work for (days)", min_value=1, max_value=30

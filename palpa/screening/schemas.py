@@ -7,6 +7,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from palpa.core.schemas import InputSchema, Text, TextInputSchema
+
 Decision = Literal["PROCEED", "MODIFY", "CLEARANCE", "STOP"]
 Urgency = Literal["none", "referral", "urgent", "emergency"]
 
@@ -18,7 +20,7 @@ class IntakeLinkOut(Schema):
     expires_at: dt.datetime
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     facts: dict[str, Any] = Field(
@@ -116,7 +118,7 @@ class StatusOut(Schema):
     clearances: list[ClearanceOut]
 
 
-class FlagOut(Schema):
+class ScreeningFlagOut(Schema):
     """For the front desk: whether the patient may be treated, without clinical detail."""
 
     patient: UUID
@@ -129,11 +131,11 @@ class FlagOut(Schema):
     due_on: dt.date | None
 
 
-class StatusQuery(Schema):
+class StatusQuery(TextInputSchema):
     on: dt.date | None = Field(None, description="The day (default: today)")
 
 
-class ConfirmationIn(Schema):
+class ConfirmationIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     on: dt.date | None = Field(None, description="The visit day (default: today)")
@@ -146,13 +148,13 @@ class ConfirmationOut(Schema):
     confirmed_by: str
 
 
-class ClearanceIn(Schema):
+class ClearanceIn(TextInputSchema):
     """Form fields sent with the letter (multipart/form-data)."""
 
     physician: UUID = Field(description="A physician of the organization's directory")
     cleared_on: dt.date
-    scope: str = Field(min_length=1, max_length=2000)
-    conditions: str = Field("", max_length=2000)
+    scope: Text = Field(min_length=1, max_length=2000)
+    conditions: Text = Field("", max_length=2000)
     valid_until: dt.date | None = None
     rule_ids: list[str] = Field(
         default_factory=list,
@@ -160,10 +162,10 @@ class ClearanceIn(Schema):
     )
 
 
-class OverrideIn(Schema):
+class ScreeningOverrideIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
     rule_ids: list[str] = Field(default_factory=list)
 
 
@@ -182,24 +184,24 @@ class RuleSetList(Schema):
     versions: list[RuleSetSummary]
 
 
-class RuleSetIn(Schema):
+class RuleSetIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     document: dict[str, Any] = Field(description="A whole rule set (schema in docs/screening.md)")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class RuleSetOut(RuleSetSummary):
     document: dict[str, Any]
 
 
-class PolicyIn(Schema):
+class ScreeningPolicyIn(InputSchema):
     model_config = ConfigDict(extra="forbid")
 
     rescreen_days: int = Field(ge=7, le=365)
     intake_link_days: int = Field(ge=1, le=30)
 
 
-class PolicyOut(Schema):
+class ScreeningPolicyOut(Schema):
     rescreen_days: int
     intake_link_days: int

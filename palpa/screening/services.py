@@ -33,6 +33,7 @@ from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core import ratelimit
 from palpa.core.errors import Refused
+from palpa.core.uploads import checked_document
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
 from palpa.screening.engine import screen
@@ -62,11 +63,6 @@ from palpa.screening.rules import (
 )
 
 BLOCKING = ("CLEARANCE", "STOP")
-LETTER_TYPES = {  # content type: (extension, leading bytes)
-    "application/pdf": ("pdf", (b"%PDF-",)),
-    "image/png": ("png", (b"\x89PNG\r\n\x1a\n",)),
-    "image/jpeg": ("jpg", (b"\xff\xd8\xff",)),
-}
 DEFAULT_LETTER_MAX_BYTES = 5 * 1024 * 1024
 MIN_OVERRIDE_REASON = 20
 
@@ -969,12 +965,8 @@ def _letter_checked(letter: UploadedFile[bytes] | None) -> tuple[str, str, bytes
         raise ValidationError({"letter": f"The letter is larger than {limit // (1024 * 1024)} MB."})
     if not content:
         raise ValidationError({"letter": "The letter is empty."})
-    for content_type, (extension, magics) in LETTER_TYPES.items():
-        if any(content.startswith(m) for m in magics):
-            return content_type, extension, content
-    raise ValidationError(
-        {"letter": "The letter must be a PDF, PNG or JPEG file (its content is checked)."}
-    )
+    content_type, extension = checked_document(content, field="letter", label="The letter")
+    return content_type, extension, content
 
 
 def _original_name(letter: UploadedFile[bytes]) -> str:

@@ -61,7 +61,7 @@ def test_units_under_8_minutes_prints_zero_with_the_note() -> None:
         (("9711=3",), "argument '9711=3': code '9711' must be 5 digits"),
         (("97110=abc",), "argument '97110=abc': minutes 'abc' must be a whole number"),
         (("97110=2.5",), "argument '97110=2.5': minutes '2.5' must be a whole number"),
-        (("97110=-3",), "argument '97110=-3': minutes '-3' must be a whole number of 0 or more"),
+        (("97110=-3",), "argument '97110=-3': minutes '-3' must be a whole number from 0 to 1440"),
         (("97110=", "97140=3"), "argument '97110=': minutes '' must be a whole number"),
         (
             ("--rule", "per-code", "97110=3", "97110=4"),
@@ -99,3 +99,34 @@ def test_the_palpa_console_command_runs_units() -> None:
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert "minutes '1.5' must be a whole number" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("argument", "shown"),
+    [
+        ("97124=99999999999999999999999", "'97124=99999999999999999999999'"),
+        ("97124=1441", "'97124=1441'"),
+        ("97124=\uff13\uff10", "'97124=\uff13\uff10'"),  # full-width 30
+        ("97124=\u00b2", "'97124=\u00b2'"),  # superscript 2
+        ("\uff19\uff17\uff11\uff12\uff14=30", "'\uff19\uff17\uff11\uff12\uff14=30'"),
+    ],
+)
+def test_minutes_past_a_day_or_in_other_digits_are_refused_naming_the_argument(
+    argument: str, shown: str
+) -> None:
+    code, out, err = run(argument)
+    assert (code, out) == (2, "")
+    assert f"argument {shown}" in err
+    assert "97124" in err or "code" in err
+
+
+def test_minutes_up_to_a_day_are_counted() -> None:
+    code, out, _ = run("97124=1440")
+    assert code == 0
+    assert json.loads(out)["total_units"] == 96
+
+
+def test_a_control_character_in_an_argument_is_refused() -> None:
+    code, _, err = run("97124=3\u001b0")
+    assert code == 2
+    assert "contains U+001B" in err

@@ -156,3 +156,16 @@ def assert_answer(response: Response, who: str, status: int) -> None:
     if who == "anonymous":
         assert status == 302
         assert response["Location"].startswith(LOGIN + "?next="), response["Location"]
+
+
+def one_page_pdf() -> bytes:
+    """A small valid PDF (one blank page), as a scanner would send."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import typing
 from typing import Any
 
 import pytest
@@ -106,3 +107,50 @@ def test_every_operation_has_a_unique_id_and_a_tag(spec: dict[str, Any]) -> None
     ids = [operation["operationId"] for operation in operations]
     assert len(ids) == len(set(ids))
     assert all(operation.get("tags") for operation in operations)
+
+
+def _schema_classes() -> dict[str, set[str]]:
+    """Every pydantic model an operation reads or answers with, by name: {name: {qualified}}."""
+    from pydantic import BaseModel
+
+    from palpa.api import api
+    from palpa.core.schemas import _unwrap
+
+    found: dict[str, set[str]] = {}
+
+    def visit(annotation: Any) -> None:
+        kind, _ = _unwrap(annotation)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            qualified = f"{kind.__module__}.{kind.__qualname__}"
+            if qualified in found.get(kind.__name__, set()):
+                return
+            found.setdefault(kind.__name__, set()).add(qualified)
+            for field in kind.model_fields.values():
+                visit(field.annotation)
+            return
+        for argument in typing.get_args(kind):
+            visit(argument)
+
+    for _, router in api._routers:
+        for view in router.path_operations.values():
+            for operation in view.operations:
+                for params in operation.models:
+                    for field in params.model_fields.values():
+                        visit(field.annotation)
+                for model in operation.response_models.values():
+                    if model is not None:
+                        for field in model.model_fields.values():
+                            visit(field.annotation)
+    return found
+
+
+def test_no_two_schemas_share_a_name(spec: dict[str, Any]) -> None:
+    """The document names each schema by its class name: two classes of one name would
+    publish one of them for both, and a response would not match its contract."""
+    shared = {name: sorted(q) for name, q in _schema_classes().items() if len(q) > 1}
+    assert shared == {}
+    published = spec["components"]["schemas"]
+    for name in ("ScheduleFlagOut", "ScreeningFlagOut", "ReportPolicyOut", "ScreeningPolicyOut"):
+        assert name in published
+    assert "FlagOut" not in published
+    assert "PolicyOut" not in published

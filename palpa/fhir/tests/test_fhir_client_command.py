@@ -52,3 +52,9 @@ def test_a_name_is_used_once_per_organization(org: Organization) -> None:
     _run("bayside", "Hub")
     with pytest.raises(CommandError, match="already has a client named 'Hub'"):
         _run("bayside", "Hub")
+
+
+def test_a_name_with_a_bidi_override_is_refused_with_exit_2(org: Organization) -> None:
+    with pytest.raises(CommandError, match=r"NAME contains U\+202E") as info:
+        call_command("fhir_client", org.slug, "Hub\u202egnp")
+    assert info.value.returncode == 2

@@ -120,3 +120,15 @@ def test_psfs_with_more_than_five_activities_exits_2_naming_the_rule() -> None:
     ok, out, _ = run("PSFS", "--answers", "[1,2,3,4,5]")
     assert ok == 0
     assert json.loads(out)["score"] == 3
+
+
+def test_deeply_nested_answers_exit_2_naming_the_argument_not_a_recursion_error() -> None:
+    code, out, err = run("ODI", "--answers", "[" * 5000 + "]" * 5000)
+    assert (code, out) == (2, "")
+    assert "--answers nests arrays or objects 5000 levels deep; at most 32" in err
+
+
+def test_control_characters_in_answers_exit_2() -> None:
+    code, _, err = run("PSFS", "--answers", '["\\u0007"]')
+    assert code == 2
+    assert "--answers: [0] contains U+0007" in err

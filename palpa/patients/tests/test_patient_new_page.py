@@ -86,3 +86,14 @@ def test_every_bad_field_is_shown_at_once_and_nothing_is_saved(
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"phone", "date_of_birth", "email"}
     assert not Patient.objects.exists()
+
+
+def test_a_name_with_a_right_to_left_override_is_a_form_error_and_nothing_is_saved(
+    request: pytest.FixtureRequest, front_desk: User, location: Location
+) -> None:
+    response = web_client(request, "front_desk").post(
+        "/patients/new/", {**FORM, "family_name": "Quinn\u202etxt.exe"}
+    )
+    assert response.status_code == 200
+    assert "RIGHT-TO-LEFT OVERRIDE" in response.content.decode()
+    assert not Patient.objects.exists()

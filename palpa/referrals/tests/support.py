@@ -9,12 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from palpa.accounts.models import Location, User
 from palpa.care.models import TreatmentNote
 from palpa.core.npi import make_npi
-from palpa.core.tests.support import TODAY
+from palpa.core.tests.support import TODAY, one_page_pdf
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician, Referral
 from palpa.referrals.services import add_physician, record_referral
 
-PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+PDF = one_page_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 

@@ -117,6 +117,17 @@ def test_a_disguised_file_and_a_bad_code_are_422_naming_each_field(
     assert not Referral.objects.exists()
 
 
+def test_a_pdf_that_is_html_after_its_header_is_422_and_nothing_is_kept(
+    front_desk: User, patient: Patient, physician: Physician
+) -> None:
+    polyglot = b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>"
+    url = f"/api/v1/patients/{patient.public_id}/referrals"
+    response = _multipart(front_desk, url, _form(physician, prescription=upload(polyglot)))
+    assert error_fields(response) == {"prescription"}
+    assert "is not a valid PDF" in response.json()["detail"][0]["msg"]
+    assert not Referral.objects.exists()
+
+
 def test_a_physician_of_another_directory_is_422(
     front_desk: User, patient: Patient, outsider_referral: Referral
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from palpa.core.tests.support import one_page_pdf
 from palpa.screening.engine import Result, screen
 from palpa.screening.facts import (
     ANTIBIOTICS,
@@ -166,7 +167,7 @@ def add_facts(base: Any, extra: Any) -> Any:
 
 # Health histories that give each decision (dates relative to the day they are used).
 WARFARIN = {"name": "warfarin", "kind": "anticoagulant"}
-PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+PDF = one_page_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 

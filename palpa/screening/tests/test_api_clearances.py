@@ -118,6 +118,12 @@ def test_a_clearance_without_a_letter_or_with_a_disguised_file_is_422(
     )
     assert disguised.status_code == 422
     assert [i["loc"] for i in disguised.json()["detail"]] == [["body", "letter"]]
+    polyglot = letter(b"%PDF-1.7\n<html><script>alert(1)</script></html>", "x.pdf")
+    refused = client.post(url, _form(physician, letter=polyglot), headers=headers)
+    assert refused.status_code == 422
+    assert (
+        "The letter starts like a PDF but is not a valid PDF" in refused.json()["detail"][0]["msg"]
+    )
     stranger = _form(physician)
     stranger["physician"] = "00000000-0000-0000-0000-000000000000"
     other = client.post(url, stranger, headers=headers)

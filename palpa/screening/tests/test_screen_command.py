@@ -105,3 +105,26 @@ def test_an_invalid_rule_set_exits_2(tmp_path: Path) -> None:
     code, err = fail_command(write(tmp_path, {"as_of": "2026-03-02"}), "--rules", rules)
     assert code == 2
     assert "rules[0].sources: every rule needs at least one source" in err
+
+
+def test_a_deeply_nested_facts_file_exits_2_not_a_recursion_error(tmp_path: Path) -> None:
+    path = tmp_path / "facts.json"
+    path.write_text("[" * 5000 + "]" * 5000)
+    code, err = fail_command(str(path))
+    assert code == 2
+    assert f"{path} nests arrays or objects 5000 levels deep; at most 32" in err
+
+
+def test_a_deeply_nested_rule_set_exits_2(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"rules": ' + "[" * 3000 + "]" * 3000 + "}")
+    code, err = fail_command(write(tmp_path, {"as_of": "2026-03-02"}), "--rules", str(rules))
+    assert code == 2
+    assert "--rules" in err
+    assert "levels deep" in err
+
+
+def test_a_control_character_in_a_fact_exits_2_naming_it(tmp_path: Path) -> None:
+    code, err = fail_command(write(tmp_path, {"as_of": "2026-03-02", "notes\u0000": 1}))
+    assert code == 2
+    assert "contains U+0000" in err

@@ -4,7 +4,8 @@ Prints the allocation of one day's timed minutes to units (see ``palpa.billing.u
 total minutes, units per code with the reason, total units and notes. Bad input exits
 with status 2 and one line on stderr naming the argument and the rule: a missing ``=``,
 a code in the wrong format, an untimed or unknown code, minutes that are not a whole
-number of 0 or more, or a code given twice. A code given twice is refused rather than
+number from 0 to 1440 (the minutes in a day) in the digits 0-9, control characters, or a
+code given twice. A code given twice is refused rather than
 summed: the minutes of one code are added up before they are entered, so a repeated code
 is far more likely a typing slip than a second block.
 """
@@ -18,10 +19,11 @@ from typing import Any, NoReturn, cast
 from django.core.management.base import BaseCommand, CommandParser
 
 from palpa.billing.codes import CODE_FORMAT, load_codes, valid_code_format
-from palpa.billing.units import RULES, Allocation, Rule, UnitsError, allocate
+from palpa.billing.units import MAX_MINUTES, RULES, Allocation, Rule, UnitsError, allocate
+from palpa.core.cli_input import InputError, text_argument
 
 EXIT_INVALID = 2
-MINUTES = re.compile(r"^\d+$")
+MINUTES = re.compile(r"[0-9]{1,6}")  # ASCII digits only (not full-width or superscript)
 
 
 class Command(BaseCommand):
@@ -60,6 +62,10 @@ class Command(BaseCommand):
             self._fail(f"palpa units (rule {rule}): give at least one CODE=MINUTES, e.g. 97110=33")
         minutes_by_code: dict[str, int] = {}
         for arg in pairs:
+            try:
+                text_argument(arg, argument=f"argument {arg!a}", max_length=40)
+            except InputError as exc:
+                self._fail(f"palpa units (rule {rule}): {exc}")
             code, sep, raw = arg.partition("=")
             code, raw = code.strip(), raw.strip()
             if not sep:
@@ -72,10 +78,10 @@ class Command(BaseCommand):
                     f"palpa units (rule {rule}): argument {arg!r}: code {code!r} must be "
                     f"{CODE_FORMAT}"
                 )
-            if not MINUTES.fullmatch(raw):
+            if not MINUTES.fullmatch(raw) or int(raw) > MAX_MINUTES:
                 self._fail(
                     f"palpa units (rule {rule}): argument {arg!r}: minutes {raw!r} must be a "
-                    "whole number of 0 or more"
+                    f"whole number from 0 to {MAX_MINUTES} written with the digits 0-9"
                 )
             if code in minutes_by_code:
                 self._fail(

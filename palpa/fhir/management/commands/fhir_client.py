@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from palpa.accounts.models import Organization
+from palpa.core.cli_input import InputError, text_argument
 from palpa.fhir.services import create_fhir_client
 from palpa.patients.models import Patient
 
@@ -31,6 +32,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            name = text_argument(options["name"], argument="NAME", max_length=100)
+            scopes = text_argument(options["scopes"], argument="--scopes", max_length=500)
+        except InputError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
             raise CommandError(f"No organization has the slug {options['organization']!r}.")
@@ -45,8 +51,8 @@ class Command(BaseCommand):
             issued = create_fhir_client(
                 actor=None,
                 organization=organization,
-                name=options["name"],
-                scopes=options["scopes"].split(),
+                name=name,
+                scopes=scopes.split(),
                 patient=patient,
             )
         except ValidationError as exc:

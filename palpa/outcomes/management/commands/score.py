@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from palpa.core.cli_input import InputError, load_json
 from palpa.outcomes.library import UnknownInstrument, load_library
 from palpa.outcomes.scoring import AnswerError, score
 
@@ -84,9 +85,9 @@ class Command(BaseCommand):
                 f"{instrument.items.count or 'the'} answers in item order, null for unanswered."
             )
         try:
-            answers = json.loads(options["answers"])
-        except json.JSONDecodeError as exc:
-            self._fail(f"palpa score {instrument.id}: --answers is not valid JSON ({exc}).")
+            answers = load_json(options["answers"], argument="--answers")
+        except InputError as exc:
+            self._fail(f"palpa score {instrument.id}: {exc}.")
         try:
             result = score(instrument, answers)
         except AnswerError as exc:

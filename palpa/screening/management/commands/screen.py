@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from palpa.core.cli_input import MAX_JSON_CHARS, InputError, load_json
 from palpa.screening.engine import screen
 from palpa.screening.facts import FactsError, parse_facts
-from palpa.screening.rules import RuleSetError, default_rule_set, load_rule_set_file
+from palpa.screening.rules import RuleSetError, default_rule_set, load_rule_set
 
 
 class Command(BaseCommand):
@@ -39,23 +40,36 @@ class Command(BaseCommand):
         self.stderr.write(message)
         raise SystemExit(2)
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def read(self, name: str) -> str:
+        """The file's text (``-``: standard input), at most MAX_JSON_CHARS + 1 characters."""
+        label = "standard input" if name == "-" else name
         try:
-            rule_set = (
-                load_rule_set_file(options["rules"]) if options["rules"] else default_rule_set()
-            )
+            if name == "-":
+                return sys.stdin.read(MAX_JSON_CHARS + 1)
+            with Path(name).open(encoding="utf-8") as handle:
+                return handle.read(MAX_JSON_CHARS + 1)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.fail(f"{label}: cannot read ({exc})")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rules: Path | None = options["rules"]
+        try:
+            if rules is None:
+                rule_set = default_rule_set()
+            else:
+                rule_set = load_rule_set(
+                    load_json(self.read(str(rules)), argument=f"--rules {rules}")
+                )
+        except InputError as exc:
+            self.fail(str(exc))
         except RuleSetError as exc:
             self.fail(f"rule set is invalid:\n{exc}")
         name: str = options["file"]
         label = "standard input" if name == "-" else name
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.fail(f"{label}: cannot read ({exc})")
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            self.fail(f"{label}: not valid JSON ({exc})")
+            raw = load_json(self.read(name), argument=label)
+        except InputError as exc:
+            self.fail(str(exc))
         try:
             facts = parse_facts(raw, regions=rule_set.regions)
         except FactsError as exc:
