@@ -23,6 +23,7 @@ from palpa.billing import services as billing
 from palpa.billing.models import Charge
 from palpa.care import services as care
 from palpa.core.npi import make_npi
+from palpa.core.tests.support import one_page_pdf
 from palpa.outcomes import services as outcomes
 from palpa.patients.models import Consent
 from palpa.patients.services import add_allergy, create_patient, record_consent
@@ -37,7 +38,6 @@ from palpa.screening.rules import default_rule_set
 
 NOW = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # Monday, 15:00 in Tampa
 TODAY = dt.date(2026, 3, 2)
-PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
 PERSONAS = ("owner", "therapist", "other_therapist", "front_desk", "biller", "outsider")
 FAMILY_NAME = "Delgado-Quintero"  # our patient's name: never in an answer to the outsider
 
@@ -60,7 +60,7 @@ class Clinic:
 
 
 def _pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF, "application/pdf")
+    return SimpleUploadedFile(name, one_page_pdf(), "application/pdf")
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
