@@ -399,6 +399,7 @@ class OnlineBookingNotice(TenantModel):
         REQUESTED = "requested", "New patient request"
         CANCELLED = "cancelled", "Cancelled online"
         MOVED = "moved", "Moved online"
+        REFERRAL = "referral", "Request to book: the referral does not cover it"
 
     location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)

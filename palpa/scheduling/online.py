@@ -5,10 +5,14 @@
   or are not taken online, and until when patients may cancel or move.
 - A patient on file proves who they are with a one-time link or a 6-digit code sent to
   the email or phone on file (hashed, expiring, at most ``CODE_ATTEMPTS`` tries,
-  rate-limited per client address, audited). The page never says whether a patient was
-  found.
+  rate-limited per visitor and per code, audited). The page never says whether a
+  patient was found.
 - A new patient gives name, date of birth, phone or email and consent; in request-only
   mode nothing is booked and staff get a request.
+- A patient whose referral does not cover the chosen visit (visits left, its dates, or
+  no referral in effect) is not refused with the referral's details: the choice becomes
+  a request to book that staff see with the reason, and the patient reads only that the
+  clinic will confirm the time.
 - Staff hear of every online booking, request, cancellation and move: a notice on the
   online booking page and an email to the location's address (or the owners).
 - Each confirmation carries a link to cancel or move the appointment until
@@ -43,6 +47,7 @@ from palpa.core.errors import Refused
 from palpa.patients.models import Consent, Patient
 from palpa.patients.services import register_patient_online
 from palpa.practitioners.models import Practitioner
+from palpa.referrals.services import ReferralRefused
 from palpa.scheduling import hours, patient_messages, queries, services, sms
 from palpa.scheduling.models import (
     Appointment,
@@ -66,6 +71,21 @@ Kind = OnlineBookingNotice.Kind
 
 class TooLate(Refused):
     code = "online_change_too_late"
+
+
+class SentToStaff(Exception):
+    """The patient's choice needs staff (the referral does not cover it): nothing was
+    booked; ``notice`` is the request staff see."""
+
+    def __init__(self, notice: OnlineBookingNotice) -> None:
+        super().__init__("The clinic will confirm this time.")
+        self.notice = notice
+
+
+PATIENT_REFERRAL_TEXT = (
+    "This time cannot be booked online: the clinic needs to check your referral first. "
+    "Please call the clinic to book."
+)
 
 
 # --- settings (owner) ------------------------------------------------------------------
@@ -277,26 +297,69 @@ def _matching_patient(
     return (found[0], patient_messages.SMS) if len(found) == 1 else None
 
 
-def allow_request(client_address: str) -> bool:
-    """Count one request to the public booking pages from this address; False once over
-    ``PALPA_ONLINE_BOOKING_RATE_LIMIT`` (default 30) per
-    ``PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES`` (default 15)."""
-    return ratelimit.allow(
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _window() -> int:
+    return _setting("PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES", 15)
+
+
+def _key(text: str) -> str:
+    """A short, stable stand-in for a session key or a contact in the rate table."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def allow_request(client_address: str, visitor: str) -> bool:
+    """Count one request to the public booking pages; False once over a limit.
+
+    Each visitor (the browser's booking session) has its own budget,
+    ``PALPA_ONLINE_BOOKING_RATE_LIMIT`` requests (default 60) per
+    ``PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES`` (default 15), so patients who share an
+    address (the clinic's Wi-Fi, a waiting-room tablet) do not use up each other's. The
+    address as a whole has a far larger ceiling, ``PALPA_ONLINE_BOOKING_ADDRESS_LIMIT``
+    (default 600), which bounds a client that drops its cookie to start afresh."""
+    window = _window()
+    per_visitor = ratelimit.allow(
         "online_booking",
-        client_address,
-        limit=int(getattr(settings, "PALPA_ONLINE_BOOKING_RATE_LIMIT", 30)),
-        window_minutes=int(getattr(settings, "PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES", 15)),
+        "s:" + _key(visitor),
+        limit=_setting("PALPA_ONLINE_BOOKING_RATE_LIMIT", 60),
+        window_minutes=window,
     )
+    per_address = ratelimit.allow(
+        "online_booking_address",
+        client_address,
+        limit=_setting("PALPA_ONLINE_BOOKING_ADDRESS_LIMIT", 600),
+        window_minutes=window,
+    )
+    return per_visitor and per_address
 
 
-def allow_code_request(client_address: str) -> bool:
-    """Stricter: codes sent from one address (default 5 per 15 minutes)."""
-    return ratelimit.allow(
-        "online_booking_code",
-        client_address,
-        limit=int(getattr(settings, "PALPA_ONLINE_BOOKING_CODE_LIMIT", 5)),
-        window_minutes=int(getattr(settings, "PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES", 15)),
-    )
+def allow_code_request(client_address: str, visitor: str, contact: str) -> bool:
+    """Stricter, for asking a code to be sent: ``PALPA_ONLINE_BOOKING_CODE_LIMIT``
+    (default 5) per visitor and as many per contact typed (email or phone, however
+    written), with a ceiling of ten times that per address. Codes reaching one patient
+    are capped on top of this (``CODES_PER_HOUR``), and each code allows
+    ``CODE_ATTEMPTS`` guesses."""
+    window = _window()
+    limit = _setting("PALPA_ONLINE_BOOKING_CODE_LIMIT", 5)
+    typed = contact.strip().casefold()
+    normal = typed if "@" in typed else _digits(typed)[-10:]
+    checks = [
+        ratelimit.allow(
+            "online_booking_code", "s:" + _key(visitor), limit=limit, window_minutes=window
+        ),
+        ratelimit.allow(
+            "online_booking_code", "c:" + _key(normal), limit=limit, window_minutes=window
+        ),
+        ratelimit.allow(
+            "online_booking_code_address",
+            client_address,
+            limit=limit * 10,
+            window_minutes=window,
+        ),
+    ]
+    return all(checks)
 
 
 @dataclass(frozen=True)
@@ -518,21 +581,58 @@ def book_for_patient(
     appointment_type: AppointmentType,
     notes: str = "",
 ) -> Appointment:
-    """Book the chosen slot for a patient on file (identity proven) or just registered."""
+    """Book the chosen slot for a patient on file (identity proven) or just registered.
+
+    Where the patient's referral does not cover the visit, nothing is booked: staff get
+    a request to book with the reason and ``SentToStaff`` is raised."""
     if patient.organization_id != config.location.organization_id:
         raise ValidationError({"patient": "This page books for this clinic's patients only."})
-    with transaction.atomic():
-        appointment = services.book_online_appointment(
-            patient=patient,
-            practitioner=slot.practitioner,
-            location=config.location,
-            appointment_type=appointment_type,
-            start=slot.start,
-            notes=notes,
-        )
-        _notice(config, Kind.BOOKED, appointment=appointment)
-        _queue_patient_notice(appointment, "booked")
+    try:
+        with transaction.atomic():
+            appointment = services.book_online_appointment(
+                patient=patient,
+                practitioner=slot.practitioner,
+                location=config.location,
+                appointment_type=appointment_type,
+                start=slot.start,
+                notes=notes,
+            )
+            _notice(config, Kind.BOOKED, appointment=appointment)
+            _queue_patient_notice(appointment, "booked")
+    except ReferralRefused as exc:
+        raise SentToStaff(
+            _request_beyond_referral(config, patient, slot, appointment_type, str(exc))
+        ) from exc
     return appointment
+
+
+def _request_beyond_referral(
+    config: OnlineBookingSettings,
+    patient: Patient,
+    slot: queries.OpenSlot,
+    appointment_type: AppointmentType,
+    reason: str,
+) -> OnlineBookingNotice:
+    """A request to book that staff see (with the referral's reason, for staff only)."""
+    with transaction.atomic():
+        notice = _notice(
+            config,
+            Kind.REFERRAL,
+            patient=patient,
+            appointment_type=appointment_type,
+            wanted_start=slot.start,
+            message=reason[:500],
+        )
+        record(
+            actor=None,
+            action=Action.CREATE,
+            organization=config.location.organization,
+            obj=notice,
+            patient_id=str(patient.public_id),
+            detail={"kind": Kind.REFERRAL, "type": appointment_type.code},
+            actor_label=PATIENT_LABEL,
+        )
+    return notice
 
 
 @dataclass(frozen=True)
@@ -691,6 +791,16 @@ def move_by_patient(*, link: AppointmentLink, slot: queries.OpenSlot) -> Appoint
         raise _too_late(old)
     config = settings_for(old.location)
     date, time, _ = patient_messages.local_text(old.start, old.location)
+    try:
+        return _move(config, old, slot, f"Moved from {date} at {time}.")
+    except ReferralRefused as exc:
+        # The referral's details are for staff: the patient is asked to call.
+        raise Refused(PATIENT_REFERRAL_TEXT) from exc
+
+
+def _move(
+    config: OnlineBookingSettings, old: Appointment, slot: queries.OpenSlot, moved: str
+) -> Appointment:
     with transaction.atomic():
         services.cancel_appointment(
             actor=None,
@@ -706,7 +816,7 @@ def move_by_patient(*, link: AppointmentLink, slot: queries.OpenSlot) -> Appoint
             start=slot.start,
             notes=old.notes,
         )
-        _notice(config, Kind.MOVED, appointment=new, message=f"Moved from {date} at {time}.")
+        _notice(config, Kind.MOVED, appointment=new, message=moved)
         _queue_patient_notice(new, "moved")
     return new
 

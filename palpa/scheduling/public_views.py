@@ -1,7 +1,8 @@
 """The public online booking pages (no sign-in), the patient's appointment link and the
 therapist's calendar feed.
 
-Every page counts against a per-address rate limit, is never cached or indexed, and
+Every page counts against the visitor's rate limit (their booking session, with a larger
+ceiling per address), is never cached or indexed, and
 answers an unknown, closed, expired or used location, link or code the same way.
 """
 
@@ -57,6 +58,19 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 
 def _address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _visitor(request: HttpRequest) -> str:
+    """The browser's session key: the rate limits count per visitor, so patients behind
+    one address (clinic Wi-Fi, a waiting-room tablet) do not slow each other down."""
+    if request.session.session_key is None:
+        request.session["palpa_visitor"] = True
+        request.session.save()
+    return str(request.session.session_key)
+
+
+def _allowed(request: HttpRequest) -> bool:
+    return online.allow_request(_address(request), _visitor(request))
 
 
 def _config(location: str) -> OnlineBookingSettings:
@@ -140,7 +154,7 @@ def _slot_rows(
 @public
 def start(request: HttpRequest, location: str) -> HttpResponse:
     """Choose an appointment type, then a time."""
-    if not online.allow_request(_address(request)):
+    if not _allowed(request):
         return _slow_down(request)
     config = online.open_booking(location)
     if config is None:
@@ -213,7 +227,7 @@ def _booked(
 @public
 def details(request: HttpRequest, location: str) -> HttpResponse:
     """The chosen time: who is booking (a patient on file, or new), then book."""
-    if not online.allow_request(_address(request)):
+    if not _allowed(request):
         return _slow_down(request)
     config = online.open_booking(location)
     if config is None:
@@ -234,18 +248,31 @@ def details(request: HttpRequest, location: str) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "book" and patient is not None:
-                appointment = online.book_for_patient(
-                    config=config, patient=patient, slot=slot, appointment_type=kind
-                )
+                try:
+                    appointment = online.book_for_patient(
+                        config=config, patient=patient, slot=slot, appointment_type=kind
+                    )
+                except online.SentToStaff:
+                    _forget(request)
+                    return _page(
+                        request,
+                        "requested.html",
+                        {
+                            "config": config,
+                            "summary": _summary(config, slot, kind),
+                            "referral": True,
+                        },
+                    )
                 return _booked(request, config, appointment, patient)
             if action == "returning":
                 returning = ReturningPatientForm(request.POST, prefix="r")
                 if returning.is_valid():
-                    if not online.allow_code_request(_address(request)):
+                    contact = returning.cleaned_data["contact"]
+                    if not online.allow_code_request(_address(request), _visitor(request), contact):
                         return _slow_down(request)
                     challenge = online.request_access(
                         config=config,
-                        contact=returning.cleaned_data["contact"],
+                        contact=contact,
                         date_of_birth=returning.cleaned_data["date_of_birth"],
                     )
                     state = request.session.get(SESSION_KEY) or {}
@@ -308,7 +335,7 @@ def details(request: HttpRequest, location: str) -> HttpResponse:
 @never_cache
 @public
 def verify(request: HttpRequest, location: str) -> HttpResponse:
-    if not online.allow_request(_address(request)):
+    if not _allowed(request):
         return _slow_down(request)
     config = online.open_booking(location)
     if config is None:
@@ -337,7 +364,7 @@ def verify(request: HttpRequest, location: str) -> HttpResponse:
 @public
 def link(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time link in the code message: proves the patient on this device."""
-    if not online.allow_request(_address(request)):
+    if not _allowed(request):
         return _slow_down(request)
     row = online.verify_link(token)
     if row is None:
@@ -375,7 +402,7 @@ def _appointment_summary(appointment: Any) -> dict[str, str]:
 @never_cache
 @public
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    if not online.allow_request(_address(request)):
+    if not _allowed(request):
         return _slow_down(request)
     found = online.find_link(token)
     if found is None:
@@ -413,7 +440,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @public
 def move(request: HttpRequest, token: str) -> HttpResponse:
-    if not online.allow_request(_address(request)):
+    if not _allowed(request):
         return _slow_down(request)
     found = online.find_link(token)
     if found is None:

@@ -20,6 +20,7 @@ from django.test import Client
 from palpa.accounts.models import Location, User
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
+from palpa.referrals.tests.support import make_physician, make_referral
 from palpa.scheduling import online, patient_messages, services, sms
 from palpa.scheduling.models import (
     Appointment,
@@ -181,3 +182,37 @@ def test_moving_to_a_time_not_offered_changes_nothing(
     assert page.status_code == 409
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+def test_a_move_past_the_referral_asks_the_patient_to_call_and_names_no_one(
+    owner: User,
+    front_desk: User,
+    patient: Patient,
+    practitioner: Practitioner,
+    config: OnlineBookingSettings,
+    online_type: AppointmentType,
+) -> None:
+    make_referral(front_desk, patient, make_physician(owner), visits=8, expires_on=TUESDAY_NEXT)
+    booked = services.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=config.location,
+        appointment_type=online_type,
+        start=at(TUESDAY_NEXT, "10:00"),
+    )
+    path = patient_messages.create_link(booked).removeprefix("https://palpa.example")
+    page = Client().post(
+        path + "move/",
+        {
+            "practitioner": str(practitioner.public_id),
+            "start": at(dt.date(2026, 3, 11), "14:00").isoformat(),
+        },
+    )
+    text = page.content.decode()
+    assert page.status_code == 409
+    assert "the clinic needs to check your referral first" in text
+    for staff_only in ("Bennett", "expiry", "override"):
+        assert staff_only not in text
+    booked.refresh_from_db()
+    assert booked.status == "booked"  # nothing changed

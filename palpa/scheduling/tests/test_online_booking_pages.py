@@ -20,9 +20,12 @@ from django.test import Client
 
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
+from palpa.core.tests.support import web_client
 from palpa.patients.models import Consent, Patient
 from palpa.practitioners.models import Practitioner
-from palpa.scheduling import online, sms
+from palpa.referrals.services import cancel_referral
+from palpa.referrals.tests.support import make_physician, make_referral
+from palpa.scheduling import online, services, sms
 from palpa.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -310,7 +313,7 @@ def test_a_code_made_at_one_location_does_not_open_another(
     assert "Booking for" not in client.get(f"/book/{other.public_id}/details/").content.decode()
 
 
-def test_too_many_requests_from_one_address_are_slowed_down(
+def test_too_many_requests_from_one_visitor_are_slowed_down(
     settings: Any, config: OnlineBookingSettings
 ) -> None:
     settings.PALPA_ONLINE_BOOKING_RATE_LIMIT = 3
@@ -318,6 +321,45 @@ def test_too_many_requests_from_one_address_are_slowed_down(
     codes = [client.get(start_url(config)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert "Please wait" in client.get(start_url(config)).content.decode()
+
+
+def test_patients_behind_one_address_do_not_slow_each_other_down(
+    settings: Any, config: OnlineBookingSettings
+) -> None:
+    """A waiting-room tablet or the clinic's Wi-Fi: one address, many patients."""
+    settings.PALPA_ONLINE_BOOKING_RATE_LIMIT = 3
+    patients = [Client() for _ in range(12)]
+    codes = [c.get(start_url(config)).status_code for c in patients for _ in range(3)]
+    assert codes == [200] * 36
+
+
+def test_a_client_that_drops_its_cookie_meets_the_address_ceiling(
+    settings: Any, config: OnlineBookingSettings
+) -> None:
+    settings.PALPA_ONLINE_BOOKING_ADDRESS_LIMIT = 5
+    codes = [Client().get(start_url(config)).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_codes_asked_for_one_contact_are_limited_whoever_asks(
+    settings: Any,
+    config: OnlineBookingSettings,
+    online_type: AppointmentType,
+    practitioner: Practitioner,
+    patient: Patient,
+) -> None:
+    settings.PALPA_ONLINE_BOOKING_CODE_LIMIT = 2
+    answers = []
+    for contact in ("rosa@example.com", "ROSA@example.com ", "rosa@example.com"):
+        client = Client()  # a new visitor each time
+        choose(client, config, online_type, practitioner, at(TUESDAY_NEXT, "10:00"))
+        answer = client.post(
+            start_url(config) + "details/",
+            {"action": "returning", "r-contact": contact, "r-date_of_birth": "1971-03-14"},
+        )
+        answers.append(answer.status_code)
+    assert answers == [302, 302, 429]
+    assert len(mail.outbox) == 2
 
 
 def test_at_most_three_codes_an_hour_reach_one_patient(
@@ -479,3 +521,89 @@ def test_neither_the_code_nor_the_links_token_is_stored(
     assert AuditEvent.objects.filter(
         action="create", object_id=str(row.public_id), patient_id=str(patient.public_id)
     ).exists()
+
+
+# --- patients with a referral ------------------------------------------------------------
+
+
+def _verified_client(
+    config: OnlineBookingSettings, kind: AppointmentType, practitioner: Practitioner
+) -> Client:
+    client = Client()
+    code = _ask_code(client, config, kind, practitioner)
+    assert client.post(start_url(config) + "verify/", {"code": code}).status_code == 302
+    return client
+
+
+def test_a_referral_patient_books_within_the_visits_left(
+    owner: User,
+    front_desk: User,
+    config: OnlineBookingSettings,
+    online_type: AppointmentType,
+    practitioner: Practitioner,
+    patient: Patient,
+) -> None:
+    make_referral(front_desk, patient, make_physician(owner), visits=8)
+    client = _verified_client(config, online_type, practitioner)
+    booked = client.post(start_url(config) + "details/", {"action": "book"})
+    assert booked.status_code == 200
+    assert "You are booked" in booked.content.decode()
+    assert Appointment.objects.filter(patient=patient, status="booked").count() == 1
+
+
+def test_a_visit_beyond_the_referral_becomes_a_request_that_staff_see(
+    request: pytest.FixtureRequest,
+    owner: User,
+    front_desk: User,
+    config: OnlineBookingSettings,
+    online_type: AppointmentType,
+    practitioner: Practitioner,
+    patient: Patient,
+) -> None:
+    make_referral(front_desk, patient, make_physician(owner), visits=1)
+    services.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=config.location,
+        appointment_type=online_type,
+        start=at(dt.date(2026, 3, 5), "10:00"),
+    )
+    client = _verified_client(config, online_type, practitioner)
+    page = client.post(start_url(config) + "details/", {"action": "book"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Request sent: not booked yet" in text
+    assert "the clinic needs to check your referral" in text
+    for staff_only in ("Bennett", "of 1", "owner", "override", "visits are planned"):
+        assert staff_only not in text
+    assert Appointment.objects.filter(patient=patient).count() == 1  # nothing booked
+    notice = OnlineBookingNotice.objects.get(kind="referral")
+    assert notice.patient == patient
+    assert notice.wanted_start == at(TUESDAY_NEXT, "10:00")
+    assert "the referral from Laura Bennett, MD has" in notice.message
+    assert AuditEvent.objects.filter(
+        actor_label=online.PATIENT_LABEL, object_id=str(notice.public_id)
+    ).exists()
+    listed = web_client(request, "front_desk").get("/online-booking/").content.decode()
+    assert "Request to book: the referral does not cover it" in listed
+    assert "Bennett" in listed  # the reason is for staff
+
+
+def test_another_physicians_cancelled_referral_is_never_shown_to_the_patient(
+    owner: User,
+    front_desk: User,
+    config: OnlineBookingSettings,
+    online_type: AppointmentType,
+    practitioner: Practitioner,
+    patient: Patient,
+) -> None:
+    referral = make_referral(front_desk, patient, make_physician(owner), visits=8)
+    cancel_referral(actor=front_desk, referral=referral, reason="Sent for another patient.")
+    client = _verified_client(config, online_type, practitioner)
+    page = client.post(start_url(config) + "details/", {"action": "book"})
+    text = page.content.decode()
+    assert "Request sent: not booked yet" in text
+    for staff_only in ("Bennett", "cancelled", "visits used", "No referral is in effect"):
+        assert staff_only not in text
+    assert not Appointment.objects.filter(patient=patient).exists()
