@@ -1,6 +1,10 @@
 """One fixed-window rate limit for the public, token-guarded pages (the patient's intake
-and instrument links, the physician's report link), counted in the database so that every
-app server shares it."""
+and instrument links, the physician's report link, online booking), counted in the
+database so that every app server shares it.
+
+Pages reached by a secret link count a known link on its own and an unknown one against
+the client's address (``key_for_link``): patients who share an address (the clinic's
+Wi-Fi, a waiting-room tablet) do not slow each other down, and guessing is bounded."""
 
 from __future__ import annotations
 
@@ -35,3 +39,9 @@ def allow(scope: str, client_address: str, *, limit: int, window_minutes: int) -
             RateWindow.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
         count = window.values_list("count", flat=True).get()
     return count <= limit
+
+
+def key_for_link(client_address: str, link_id: object | None) -> str:
+    """What a link page counts against: the link when the token named a usable one,
+    otherwise the client's address."""
+    return f"link:{link_id}" if link_id else client_address

@@ -580,13 +580,14 @@ def audit_instrument_links_read(*, actor: User, patient: Patient, what: str) -> 
     )
 
 
-def allow_instrument_link_request(client_address: str) -> bool:
-    """Count a request to an instrument link from this address; False once over the limit:
+def allow_instrument_link_request(client_address: str, link_id: object | None = None) -> bool:
+    """Count a request to an instrument link; False once over the limit. A usable link
+    (``link_id``) counts on its own, an unknown token against the address:
     ``PALPA_INSTRUMENT_LINK_RATE_LIMIT`` requests (default 20) per
     ``PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES`` (default 15)."""
     return ratelimit.allow(
         "instrument_link",
-        client_address,
+        ratelimit.key_for_link(client_address, link_id),
         limit=int(getattr(settings, "PALPA_INSTRUMENT_LINK_RATE_LIMIT", 20)),
         window_minutes=int(getattr(settings, "PALPA_INSTRUMENT_LINK_RATE_WINDOW_MINUTES", 15)),
     )

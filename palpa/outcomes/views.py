@@ -44,9 +44,10 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 @never_cache
 @public
 def fill(request: HttpRequest, token: str) -> HttpResponse:
-    if not services.allow_instrument_link_request(request.META.get("REMOTE_ADDR", "")):
-        return _private(render(request, "outcomes/link_slow_down.html", status=429))
     link = services.find_instrument_link(token)
+    address = request.META.get("REMOTE_ADDR", "")
+    if not services.allow_instrument_link_request(address, link.pk if link else None):
+        return _private(render(request, "outcomes/link_slow_down.html", status=429))
     if link is None:
         return _unavailable(request)
     form = LinkAnswersForm(link, request.POST or None)

@@ -532,13 +532,14 @@ def audit_pdf_read(*, actor: User, report: Report) -> None:
 # --- the physician's link --------------------------------------------------------------
 
 
-def allow_link_request(client_address: str) -> bool:
-    """Count a request to a report link from this address; False once over the limit:
+def allow_link_request(client_address: str, link_id: object | None = None) -> bool:
+    """Count a request to a report link; False once over the limit. A usable link
+    (``link_id``) counts on its own, an unknown token against the address:
     ``PALPA_REPORT_LINK_RATE_LIMIT`` requests (default 20) per
     ``PALPA_REPORT_LINK_RATE_WINDOW_MINUTES`` (default 15)."""
     return ratelimit.allow(
         "report_link",
-        client_address,
+        ratelimit.key_for_link(client_address, link_id),
         limit=int(getattr(settings, "PALPA_REPORT_LINK_RATE_LIMIT", 20)),
         window_minutes=int(getattr(settings, "PALPA_REPORT_LINK_RATE_WINDOW_MINUTES", 15)),
     )
@@ -574,6 +575,14 @@ def _refused_link(token: str, why: str) -> None:
         )
         return
     _audit(None, Action.READ, known.report, delivery=str(known.public_id), refused=why)
+
+
+def usable_link_id(token: str) -> int | None:
+    """The delivery's id when the token names one that can still be opened (for the rate
+    limit; nothing is audited here)."""
+    if not token or len(token) > 100:
+        return None
+    return _usable(token).values_list("pk", flat=True).first()
 
 
 def find_link(token: str) -> ReportDelivery | None:

@@ -275,7 +275,7 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with one button (so that mail scanners that follow links do not use the
     link up). POST: the PDF, once; the link is used up."""
     address = request.META.get("REMOTE_ADDR", "")
-    if not services.allow_link_request(address):
+    if not services.allow_link_request(address, services.usable_link_id(token)):
         return _private(render(request, "reports/link_slow_down.html", status=429))
     if request.method == "POST":
         report = services.open_link(token=token, client_address=address)

@@ -417,13 +417,14 @@ def submit_intake(*, token: str, facts: Mapping[str, Any], questionnaire_version
     return screening
 
 
-def allow_intake_request(client_address: str) -> bool:
-    """Count a request to an intake link from this address; False once over the limit:
+def allow_intake_request(client_address: str, link_id: object | None = None) -> bool:
+    """Count a request to an intake link; False once over the limit. A usable link
+    (``link_id``) counts on its own, an unknown token against the address:
     ``PALPA_INTAKE_RATE_LIMIT`` requests (default 20) per
     ``PALPA_INTAKE_RATE_WINDOW_MINUTES`` (default 15)."""
     return ratelimit.allow(
         "intake",
-        client_address,
+        ratelimit.key_for_link(client_address, link_id),
         limit=int(getattr(settings, "PALPA_INTAKE_RATE_LIMIT", 20)),
         window_minutes=int(getattr(settings, "PALPA_INTAKE_RATE_WINDOW_MINUTES", 15)),
     )

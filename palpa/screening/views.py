@@ -61,9 +61,10 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 @never_cache
 @public
 def intake(request: HttpRequest, token: str) -> HttpResponse:
-    if not services.allow_intake_request(request.META.get("REMOTE_ADDR", "")):
-        return _private(render(request, "screening/intake_slow_down.html", status=429))
     link = services.find_intake_link(token)
+    address = request.META.get("REMOTE_ADDR", "")
+    if not services.allow_intake_request(address, link.pk if link else None):
+        return _private(render(request, "screening/intake_slow_down.html", status=429))
     if link is None:
         return _unavailable(request)
     form = IntakeForm(request.POST or None)

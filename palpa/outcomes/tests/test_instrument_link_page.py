@@ -157,12 +157,14 @@ def test_every_unusable_link_gets_the_same_plain_page(
     assert "Rosa" not in body
 
 
-def test_too_many_requests_from_one_address_are_turned_away(token: str, settings: Any) -> None:
+def test_guesses_from_one_address_are_turned_away_but_a_real_link_still_opens(
+    token: str, settings: Any
+) -> None:
     settings.PALPA_INSTRUMENT_LINK_RATE_LIMIT = 2
     client = Client(REMOTE_ADDR="203.0.113.9")
-    assert client.get(url(token)).status_code == 200
-    assert client.get(url("guess")).status_code == 404
-    response = client.get(url(token))
-    assert response.status_code == 429
-    assert "Please wait a few minutes" in response.content.decode()
+    assert [client.get(url(f"guess-{n}")).status_code for n in range(3)] == [404, 404, 429]
+    assert "Please wait a few minutes" in client.get(url("guess")).content.decode()
+    assert client.get(url(token)).status_code == 200  # the patient's own link still opens
     assert Client(REMOTE_ADDR="198.51.100.7").get(url(token)).status_code == 200
+    response = client.get(url(token))  # a link's own requests are limited too
+    assert response.status_code == 429

@@ -111,6 +111,18 @@ def test_too_many_requests_from_one_address_slow_down(db: None, settings: Any) -
     assert answers == [410, 410, 410, 429, 429]
 
 
+def test_a_real_link_opens_though_guesses_from_the_same_address_were_refused(
+    therapist: User, signed: Report, settings: Any
+) -> None:
+    settings.PALPA_REPORT_LINK_RATE_LIMIT = 2
+    path = _send(therapist, signed)
+    client = Client()
+    answers = [client.get(f"/report-link/guess-number-{n}/").status_code for n in range(3)]
+    assert answers == [410, 410, 429]
+    assert client.get(path).status_code == 200
+    assert client.post(path).status_code == 200
+
+
 def test_a_draft_cannot_be_sent(therapist: User, draft: Report) -> None:
     with pytest.raises(services.ReportRefused, match="draft"):
         services.send_report(actor=therapist, report=draft, base_url=BASE)
