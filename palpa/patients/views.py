@@ -13,7 +13,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
-from palpa.patients import queries, services
+from palpa.patients import chart, queries, services
 from palpa.patients.forms import AllergyForm, ConsentForm, PatientForm, StatusForm
 from palpa.patients.models import Patient
 
@@ -52,6 +52,7 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "consent_form": ConsentForm(prefix="consent"),
         "allergy_form": AllergyForm(prefix="allergy"),
         "status_form": StatusForm(initial={"status": patient.status}),
+        "sections": chart.sections_for(user, patient),
     }
     return render(request, "patients/detail.html", context)
 

@@ -10,9 +10,11 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from palpa.core import dashboard
-        from palpa.scheduling import flags, reminders, services
+        from palpa.patients import chart as patient_chart
+        from palpa.scheduling import chart, flags, reminders, services
         from palpa.scheduling.views import dashboard_panel
 
         flags.register(services.screening_flags)
         dashboard.register(dashboard_panel)
+        patient_chart.register(chart.SECTION)
         reminders.connect()  # reminders and patient notices follow bookings

@@ -35,7 +35,7 @@ from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.queries import practitioners_for
-from palpa.scheduling import grid, hours, queries, services
+from palpa.scheduling import actions, grid, hours, queries, services
 from palpa.scheduling.forms import BookingForm, CancelForm, CourseForm, MoveForm, WaitlistForm
 from palpa.scheduling.models import Appointment, WaitlistOffer
 
@@ -296,6 +296,7 @@ def _render_appointment(
     context: dict[str, Any] = {
         "a": appointment,
         "info": block,
+        "links": actions.for_appointment(user, appointment),
         "may_book": may_book,
         "movable": may_book and appointment.status == Status.BOOKED,
         "cancellable": may_book and appointment.status in (Status.BOOKED, Status.ARRIVED),
