@@ -22,6 +22,11 @@ language_validator = RegexValidator(
 )
 
 
+def phone_digits(phone: str) -> str:
+    """The last ten digits of a phone number as typed ("+1 (813) 555-0101" -> 8135550101)."""
+    return "".join(ch for ch in phone if ch.isascii() and ch.isdigit())[-10:]
+
+
 class Patient(TenantModel):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -65,6 +70,8 @@ class Patient(TenantModel):
     )
     # Lower-cased "given family preferred" for fast, database-neutral name search.
     search_name = models.CharField(max_length=320, editable=False, db_index=True)
+    # The phone's last ten digits, however it was typed, for search by phone.
+    phone_digits = models.CharField(max_length=10, editable=False, blank=True, default="")
 
     class Meta:
         ordering: ClassVar = ["family_name", "given_name"]
@@ -74,6 +81,7 @@ class Patient(TenantModel):
         indexes: ClassVar = [
             models.Index(fields=["organization", "family_name", "given_name"], name="pt_org_name"),
             models.Index(fields=["organization", "date_of_birth"], name="pt_org_dob"),
+            models.Index(fields=["organization", "phone_digits"], name="pt_org_phone"),
         ]
 
     def __str__(self) -> str:
@@ -84,11 +92,13 @@ class Patient(TenantModel):
         return f"{self.given_name} {self.family_name}"
 
     def refresh_search_name(self) -> None:
+        """Recompute the search columns (name and phone digits) from the fields."""
         self.search_name = " ".join(
             part.lower()
             for part in (self.given_name, self.family_name, self.preferred_name)
             if part
         )
+        self.phone_digits = phone_digits(self.phone)
 
 
 class Consent(TenantModel):

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.rows import columns_of, instance_from_row
-from palpa.patients.models import Allergy, Consent, Patient
+from palpa.patients.models import Allergy, Consent, Patient, phone_digits
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -100,10 +100,22 @@ def parse_date_query(text: str) -> dt.date | None:
     return None
 
 
+PHONE_DIGITS_MIN = 7
+PHONE_TEXT = re.compile(r"\+?[\d\s().-]+")
+
+
+def _by_phone(digits: str) -> Q:
+    """Ten digits or more match the number exactly; seven to nine match its end."""
+    if len(digits) >= 10:
+        return Q(phone_digits=digits[-10:])
+    return Q(phone_digits__endswith=digits)
+
+
 def search_patients(
     actor: User, text: str = "", *, include_inactive: bool = False
 ) -> QuerySet[Patient]:
-    """Search by name (every word must match), MRN, or date of birth (YYYY-MM-DD or M/D/YYYY)."""
+    """Search by name (every word must match), MRN, phone (seven or more digits, however
+    written) or date of birth (YYYY-MM-DD or M/D/YYYY)."""
     qs = patients_for(actor)
     if not include_inactive:
         qs = qs.exclude(status=Patient.Status.ENTERED_IN_ERROR)
@@ -115,7 +127,14 @@ def search_patients(
         return qs.filter(date_of_birth=born)
     if re.fullmatch(r"[Pp]?\d{3,}", text):
         digits = text.lstrip("Pp")
-        return qs.filter(Q(mrn__iexact=text) | Q(mrn__endswith=digits.zfill(6)))
+        by_mrn = Q(mrn__iexact=text) | Q(mrn__endswith=digits.zfill(6))
+        if text.isdigit() and len(text) >= PHONE_DIGITS_MIN:
+            return qs.filter(by_mrn | _by_phone(text))
+        return qs.filter(by_mrn)
+    if PHONE_TEXT.fullmatch(text):
+        digits = phone_digits(text)
+        if len(digits) >= PHONE_DIGITS_MIN:
+            return qs.filter(_by_phone(digits))
     for word in text.lower().split()[:4]:
         qs = qs.filter(search_name__contains=word)
     return qs

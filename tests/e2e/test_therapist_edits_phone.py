@@ -40,7 +40,7 @@ def bystander(owner: User, location: Location) -> Patient:
 def _open_chart(page: Page, patient: Patient) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Patients")
-    page.get_by_label("Search by name, MRN or date of birth").fill(patient.family_name)
+    page.get_by_label("Search by name, MRN, phone or date of birth").fill(patient.family_name)
     page.get_by_role("button", name="Search").click()
     results = page.locator("#results")
     expect(results).to_contain_text(f"1 patient matching “{patient.family_name}”")
@@ -193,3 +193,29 @@ def test_wrong_second_factor_code_does_not_open_the_dashboard(
     assert AuditEvent.objects.filter(
         action="mfa", actor=therapist, detail__event="wrong code"
     ).exists()
+
+
+def test_slash_jumps_to_the_header_search_and_finds_a_patient_by_phone(
+    page: Page,
+    therapist: User,
+    therapist_device: TOTPDevice,
+    patient: Patient,
+    bystander: Patient,
+    sign_in: SignIn,
+    artifacts: Path,
+) -> None:
+    sign_in(page, therapist, therapist_device)
+    page.goto("/schedule/")
+    page.locator("main").click(position={"x": 5, "y": 5})  # focus on the page, not a field
+    page.keyboard.press("/")
+    search = page.get_by_role("searchbox", name=re.compile("Find a patient"))
+    expect(search).to_be_focused()
+    page.keyboard.type("(813) 555-0102")
+    page.keyboard.press("Enter")
+    results = page.locator("#results")
+    expect(results).to_contain_text("1 patient")
+    expect(results.get_by_role("link", name="Rivera, Marco")).to_be_visible()
+    page.screenshot(path=artifacts / "header-search-desktop.png")
+    page.set_viewport_size(PHONE)
+    assert _has_no_horizontal_overflow(page), "the header search makes a phone scroll sideways"
+    page.screenshot(path=artifacts / "header-search-phone.png")
