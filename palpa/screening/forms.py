@@ -180,6 +180,14 @@ class IntakeForm(Form):
             self.add_error("clot_where", "Tick where the clot was (or is).")
         if data.get("surgery_where") and not data.get("surgery_when"):
             self.add_error("surgery_when", "Tell us when the operation was.")
+        if data.get("surgery_when") and not data.get("surgery_where"):
+            self.add_error("surgery_where", "Tick where the operation was.")
+        if data.get("blood_thinner") and not (data.get("blood_thinner_name") or "").strip():
+            self.add_error(
+                "blood_thinner_name",
+                "Write the name of your blood thinner (as on the box or label). "
+                "If you do not know it, write “not sure”.",
+            )
         return data
 
     def facts(self) -> dict[str, Any]:

@@ -135,6 +135,19 @@ PREGNANCY_COMPLICATIONS: list[tuple[str, str]] = [
 ]
 
 
+class MissingDetail(ValueError):
+    """An answer the rules need was not given. Nothing is invented in its place: the
+    intake form asks for it before the answers get here (``IntakeForm.clean``)."""
+
+    def __init__(self, answer: str, what: str) -> None:
+        super().__init__(f"{answer}: the answers do not say {what}")
+        self.answer = answer
+
+
+def _missing(answer: str, what: str) -> list[str]:
+    raise MissingDetail(answer, what)
+
+
 def _places(answers: Mapping[str, Any], key: str) -> list[str]:
     return [code for code, _ in PLACES if code in (answers.get(key) or [])]
 
@@ -151,9 +164,11 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
     ticked = set(answers.get("conditions") or [])
 
     # Medicines
-    if answers.get("blood_thinner"):
-        name = str(answers.get("blood_thinner_name") or "").strip() or "blood thinner"
-        medications.append({"name": name, "kind": "anticoagulant"})
+    thinner = str(answers.get("blood_thinner_name") or "").strip()
+    if answers.get("blood_thinner") or thinner:  # a name written counts as taking it
+        if not thinner:
+            raise MissingDetail("blood_thinner_name", "which blood thinner")
+        medications.append({"name": thinner[:100], "kind": "anticoagulant"})
     if answers.get("antiplatelet"):
         medications.append({"name": "aspirin or clopidogrel", "kind": "antiplatelet"})
     if answers.get("steroid"):
@@ -170,7 +185,7 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
         entry: dict[str, Any] = {
             "code": "dvt",
             "status": clot,
-            "regions": _places(answers, "clot_where") or ["left_lower_limb", "right_lower_limb"],
+            "regions": _places(answers, "clot_where") or _missing("clot_where", "where"),
         }
         if answers.get("clot_when"):
             entry["onset"] = _iso(answers["clot_when"])
@@ -226,7 +241,7 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
     if nodes:
         facts["lymph_node_removal"] = [{"region": r} for r in nodes]
     if answers.get("surgery_when"):
-        where = _places(answers, "surgery_where") or ["abdomen"]
+        where = _places(answers, "surgery_where") or _missing("surgery_where", "where")
         facts["surgeries"] = [{"region": r, "date": _iso(answers["surgery_when"])} for r in where]
     devices: list[dict[str, Any]] = [
         {"kind": "port", "region": r} for r in _places(answers, "port_where")

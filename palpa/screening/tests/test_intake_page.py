@@ -152,3 +152,19 @@ def test_guesses_from_one_address_are_refused_but_a_real_link_still_opens(
     assert "too many tries" in refused.content.decode()
     assert [client.get(url(token)).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert Client(REMOTE_ADDR="198.51.100.7").get(url(token)).status_code == 429  # the link's
+
+
+def test_a_surgery_without_a_site_or_a_blood_thinner_without_a_name_is_asked_for(
+    token: str,
+) -> None:
+    """Nothing is invented: the page asks for the missing detail and saves nothing."""
+    response = Client().post(
+        url(token), {"surgery_when": "2026-02-20", "blood_thinner": "on", "neck_pain": "on"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Tick where the operation was." in body
+    assert "Write the name of your blood thinner" in body
+    assert 'value="2026-02-20"' in body  # what was given is kept
+    assert not Screening.objects.exists()
+    assert IntakeLink.objects.get().used_at is None

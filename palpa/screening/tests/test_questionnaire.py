@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from palpa.screening import questionnaire as q
 from palpa.screening.engine import screen
 from palpa.screening.facts import LowBackFlags, NeckFlags, parse_facts
@@ -135,3 +137,25 @@ def test_a_blood_pressure_without_a_day_is_todays() -> None:
     )
     assert older["blood_pressure"]["measured_on"] == "2026-02-27"
     assert decision == "PROCEED"
+
+
+@pytest.mark.parametrize(
+    ("answers", "answer"),
+    [
+        ({"surgery_when": TODAY - dt.timedelta(days=10)}, "surgery_where"),
+        ({"clot": "past", "clot_when": TODAY - dt.timedelta(days=60)}, "clot_where"),
+        ({"blood_thinner": True}, "blood_thinner_name"),
+    ],
+)
+def test_nothing_is_invented_for_a_missing_detail(answers: dict[str, Any], answer: str) -> None:
+    """A surgery without a site, a clot without a place, a blood thinner without a name:
+    the form asks for them; the answers never get a default in their place."""
+    with pytest.raises(q.MissingDetail) as raised:
+        q.facts_from_answers(answers, as_of=TODAY)
+    assert raised.value.answer == answer
+
+
+def test_a_blood_thinner_named_but_not_ticked_still_counts() -> None:
+    facts, _, rules = decide({"blood_thinner_name": "apixaban"})
+    assert facts["medications"] == [{"name": "apixaban", "kind": "anticoagulant"}]
+    assert "bleeding_risk" in rules
