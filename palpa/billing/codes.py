@@ -51,6 +51,9 @@ class Source:
     citation: str
     section: str
     url: str = ""
+    # Where the fact was taken from Palpa's internal clinical reference: for maintainers
+    # only, never shown (the citation is the primary publication).
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,13 @@ def _sources(doc: Mapping[str, Any], name: str) -> dict[str, Source]:
             citation=_str(item, "citation", f"source {sid!r}", name=name),
             section=_str(item, "section", f"source {sid!r}", name=name),
             url=str(item.get("url", "")),
+            note=str(item.get("note", "")),
         )
+        if "clinical reference" in out[sid].citation.lower():
+            raise CodesError(
+                f"{name}: source {sid!r} cites Palpa's clinical reference; cite the primary "
+                "publication and keep the reference row in its 'note'"
+            )
     return out
 
 

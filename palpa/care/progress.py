@@ -401,19 +401,31 @@ def goal_status(goal: Goal, series: Sequence[Point], today: dt.date) -> GoalProg
     noise = (
         f"{judged.basis} {_fmt(band)} {unit}" if band is not None else "no known measurement error"
     )
+    unknown = f"no measurement error is known for {goal.label}, so every change counts as a change"
     status: Status
     if reached:
         status = "achieved"
-        beyond = f" beyond measurement error ({noise})" if band is not None else ""
+        if band is None:
+            beyond = f" ({unknown})"
+        elif judged.decided_by == "relative" and improvement < band - _EPSILON:
+            # Never say "beyond measurement error" of a change under the band: the relative
+            # threshold counted it (issue 18 review: ODI 6 -> 4 said "beyond ... MDC 10").
+            beyond = (
+                f", counted by the relative threshold (percent of the baseline, Ostelo 2008) "
+                f"though under the {noise}"
+            )
+        else:
+            beyond = f" beyond measurement error ({noise})"
         reason = f"Target reached{beyond}: {where}."
     elif today > goal.due_on:
         status = "not_achieved"
         reason = f"The due date has passed without reaching the target: {where}."
     elif judged.detected == "worse":
         status = "at_risk"
+        beyond = f"beyond measurement error ({noise}; " if band is not None else f"({unknown}; "
         reason = (
-            f"Worse than the baseline beyond measurement error ({noise}; made "
-            f"{_fmt(improvement)} {unit} of improvement): {where}."
+            f"Worse than the baseline {beyond}made {_fmt(improvement)} {unit} of "
+            f"improvement): {where}."
         )
     elif behind and taken:
         status = "at_risk"
@@ -424,8 +436,15 @@ def goal_status(goal: Goal, series: Sequence[Point], today: dt.date) -> GoalProg
         )
     elif judged.detected == "better":
         status = "on_track"
+        better = (
+            "Better than the baseline beyond measurement error"
+            if band is not None and improvement >= band - _EPSILON
+            else "Better than the baseline (counted by the relative threshold, Ostelo 2008)"
+            if band is not None
+            else f"Better than the baseline ({unknown})"
+        )
         reason = (
-            f"Better than the baseline beyond measurement error and not behind the straight "
+            f"{better} and not behind the straight "
             f"line to the target (expected {_fmt(expected)} {unit} of improvement by "
             f"{latest.on.isoformat()}, made {_fmt(improvement)}; {noise}): {where}."
         )

@@ -30,6 +30,8 @@ from palpa.screening import queries, services
 from palpa.screening.models import Clearance, RuleSetVersion, Screening
 from palpa.screening.rules import default_rule_set, default_rule_set_document
 from palpa.screening.schemas import (
+    BloodPressureIn,
+    BloodPressureOut,
     ClearanceIn,
     ClearanceOut,
     ConfirmationIn,
@@ -256,6 +258,72 @@ def confirm(
             "confirmed_by": str(made.confirmed_by),
         },
     )
+
+
+_BP_RULES = ("blood_pressure_", "symptoms_at_reading_")
+
+
+def blood_pressure_out(patient: Patient, on: Any, screening: Screening | None) -> dict[str, Any]:
+    reading: dict[str, Any] | None = (
+        screening.facts.get("blood_pressure") if screening else None
+    ) or None
+    return {
+        "patient": patient.public_id,
+        "on": on,
+        "screening": screening.public_id if screening else None,
+        "reading": {**reading, "symptoms": reading.get("symptoms", [])} if reading else None,
+        "todays": reading is not None and reading["measured_on"] == on.isoformat(),
+        "decision": screening.decision if screening else None,
+        "urgency": screening.urgency if screening else None,
+        "findings": [
+            f["rule_id"]
+            for f in (screening.result.get("findings", []) if screening else [])
+            if f["rule_id"].startswith(_BP_RULES)
+        ],
+    }
+
+
+@router.get(
+    "/patients/{patient_id}/blood-pressure",
+    response={200: BloodPressureOut, **ERRORS},
+    summary="The blood pressure reading in the screening in force on a day (clinical)",
+)
+@api_requires(Capability.CLINICAL_READ)
+def get_blood_pressure(
+    request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]
+) -> dict[str, Any]:
+    patient = _clinical_patient(request, patient_id)
+    services.audit_screening_read(actor=actor(request), patient=patient, what="blood pressure")
+    on = params.on or timezone.localdate()
+    status = services.screening_status(patient, on=on)
+    return blood_pressure_out(patient, on, status.screening)
+
+
+@router.post(
+    "/patients/{patient_id}/blood-pressure",
+    response={201: BloodPressureOut, **SCREENING_ERRORS},
+    summary="At a visit: a measured blood pressure, screened at once with the history in force",
+)
+@api_requires(Capability.CLINICAL_WRITE)
+def record_blood_pressure(
+    request: HttpRequest, patient_id: UUID, payload: BloodPressureIn
+) -> Status[dict[str, Any]]:
+    patient = _patient(request, patient_id)
+    try:
+        screening = services.record_blood_pressure(
+            actor=actor(request),
+            patient=patient,
+            systolic=payload.systolic,
+            diastolic=payload.diastolic,
+            measured_on=payload.measured_on or timezone.localdate(),
+            symptoms=payload.symptoms,
+        )
+    except ValidationError as exc:
+        # The service names facts paths (blood_pressure.systolic); the API names the body's.
+        raise ValidationError(
+            {k.removeprefix("blood_pressure."): v for k, v in exc.message_dict.items()}
+        ) from exc
+    return Status(201, blood_pressure_out(patient, screening.as_of, screening))
 
 
 @router.post(

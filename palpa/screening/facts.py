@@ -182,6 +182,15 @@ class Condition:
     )
     note: str = field(default="", metadata=_m("text", "note"))
 
+    def __post_init__(self) -> None:
+        # An infection whose treatment is not given is untreated (docs/screening.md: missing
+        # means none), so that the untreated-infection referral and the MLD stop apply; a
+        # start date without a status is "started" (on antibiotics, not yet improving).
+        spec = CONDITION_CODES.get(self.code)
+        if spec is not None and spec.infection and self.antibiotics is None:
+            given = "started" if self.antibiotics_started is not None else "none"
+            object.__setattr__(self, "antibiotics", given)
+
     def check(self, path: str) -> list[FieldError]:
         spec = CONDITION_CODES.get(self.code)
         if spec is None:
@@ -199,6 +208,15 @@ class Condition:
         if self.status == "suspected" and not spec.may_be_suspected:
             errors.append(
                 FieldError(f"{path}.status", "'suspected' applies only to dvt and fracture")
+            )
+        if self.code == "dvt" and self.status == "past" and self.onset is None:
+            # The DVT precautions last 6 months from the clot: without its date a past
+            # clot could be last month's, and no rule could tell (issue 18 review).
+            errors.append(
+                FieldError(
+                    f"{path}.onset",
+                    "required for a past dvt (the 6-month precautions count from it)",
+                )
             )
         if spec.needs_regions and not self.regions:
             errors.append(FieldError(f"{path}.regions", f"{self.code} needs at least one region"))

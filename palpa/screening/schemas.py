@@ -205,3 +205,43 @@ class ScreeningPolicyIn(InputSchema):
 class ScreeningPolicyOut(Schema):
     rescreen_days: int
     intake_link_days: int
+
+
+BloodPressureSymptom = Literal[
+    "chest_pain", "shortness_of_breath", "neurological_signs", "vision_change", "severe_headache"
+]
+
+
+class BloodPressureIn(InputSchema):
+    """A blood pressure measured at the visit (docs/screening.md, "A blood pressure
+    measured at the visit"). Plausible ranges and the day are checked by the service and
+    named by field in a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    systolic: int = Field(description="mmHg, 50 to 300")
+    diastolic: int = Field(description="mmHg, 20 to 200, below the systolic")
+    measured_on: dt.date | None = Field(
+        None, description="The day it was measured (default: today; not a future day)"
+    )
+    symptoms: list[BloodPressureSymptom] = Field(
+        default_factory=list, description="Symptoms at the time of the reading", max_length=5
+    )
+
+
+class BloodPressureReading(Schema):
+    systolic: int
+    diastolic: int
+    measured_on: dt.date
+    symptoms: list[str]
+
+
+class BloodPressureOut(Schema):
+    patient: UUID
+    on: dt.date
+    screening: UUID | None = Field(description="The screening in force that holds the reading")
+    reading: BloodPressureReading | None
+    todays: bool = Field(description="The reading was measured on the day asked about")
+    decision: str | None
+    urgency: str | None
+    findings: list[str] = Field(description="The blood-pressure rules that the reading fired")

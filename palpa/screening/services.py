@@ -122,8 +122,9 @@ def default_rules_missing(organization_id: int) -> list[Rule]:
 
     An organization's rule set is a copy it edits; when Palpa's rules gain a safety rule
     (palpa-default-2 added stroke signs, a measured blood pressure and unexplained limb
-    swelling), a copy made earlier does not have it until the owner publishes a version
-    that does. The owner is told on the rules page and the dashboard."""
+    swelling; palpa-default-3 symptoms at a reading, an earlier crisis-range reading and
+    the limb at risk after node removal), a copy made earlier does not have it until the
+    owner publishes a version that does. The owner is told on the rules page and the dashboard."""
     rule_set, stored = rule_set_in_force(organization_id)
     if stored is None:
         return []

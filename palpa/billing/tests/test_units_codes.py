@@ -143,7 +143,7 @@ def _bad_row(d: dict[str, Any]) -> None:
 
 def _unverified_modifier(d: dict[str, Any]) -> None:
     d["modifiers"]["default_rules"] = [
-        {"modifier": "59", "codes": ["97124", "97140"], "source": "palpa_ref_e_cpt", "tag": "P"}
+        {"modifier": "59", "codes": ["97124", "97140"], "source": "ama_cpt", "tag": "P"}
     ]
 
 
@@ -193,8 +193,30 @@ def test_hcpcs_letter_and_4_digits_is_a_valid_code() -> None:
             "label": "Electrical stimulation",
             "kind": "untimed",
             "unit_minutes": None,
-            "source": "palpa_ref_e_cpt",
+            "source": "ama_cpt",
             "tag": "P",
         }
     )
     assert "G0283" in parse_codes(doc, techniques=TECHNIQUES).codes
+
+
+def test_every_fact_cites_its_primary_source_and_keeps_the_reference_row_internal() -> None:
+    """Issue 18 review: the code book cited "Palpa clinical reference, section E". Each
+    citation is now the publication (CMS Pub. 100-04, the AMA's CPT, Palmetto GBA); the
+    reference row stays only in the source's note."""
+    book = load_codes()
+    for source in book.sources.values():
+        assert "clinical reference" not in source.citation.lower(), source.id
+        assert source.note, source.id
+    assert "American Medical Association, CPT" in book.codes["97124"].source.citation
+    assert "American Medical Association, CPT" in book.rules["per-code"].source.citation
+    assert book.units_table.source.citation.startswith("CMS, Medicare Claims Processing")
+    assert "Palmetto GBA" in book.codes["97010"].source.citation
+    assert "clinical reference (internal), E" in book.codes["97124"].source.note
+
+
+def test_a_source_citing_the_internal_reference_is_refused_naming_it() -> None:
+    doc = raw()
+    doc["sources"]["ama_cpt"]["citation"] = "Palpa clinical reference, section E"
+    with pytest.raises(CodesError, match="source 'ama_cpt' cites Palpa's clinical reference"):
+        parse_codes(doc, techniques=TECHNIQUES)

@@ -479,3 +479,82 @@ def test_a_goal_is_never_achieved_inside_the_mdc_unless_the_relative_threshold_d
         assert result.improvement >= result.noise_band - 1e-9 or result.decided_by == "relative"
     if result.detected == "none":
         assert result.status != "achieved"
+
+
+# --- a second independent review (issue 18): cases not given in the issue -------------
+
+
+def _activity(baseline: float, target: float) -> Goal:
+    return replace(_goal("PSFS", baseline, target), measure="psfs_activity")
+
+
+@pytest.mark.parametrize(
+    ("instrument", "baseline", "latest", "status", "detected"),
+    [
+        ("NPRS", 6, 8, "at_risk", "worse"),  # 2 points worse: reaches Childs' MDC of 2
+        ("NPRS", 6, 7, "no_change", "none"),  # inside the MDC
+        ("LEFS", 40, 31, "at_risk", "worse"),  # higher is better: 9 down reaches the MDC 9
+        ("LEFS", 40, 32, "no_change", "none"),
+        ("ODI", 40, 50, "at_risk", "worse"),  # lower is better: 10 up reaches the MDC 10
+        ("ODI", 40, 48, "no_change", "none"),
+        ("QUICKDASH", 50, 67.1, "at_risk", "worse"),  # van Kampen's SDC 17.1, exactly
+        ("QUICKDASH", 50, 67, "no_change", "none"),
+    ],
+)
+def test_worsening_counts_only_beyond_the_mdc_in_the_instrument_s_direction(
+    instrument: str, baseline: float, latest: float, status: str, detected: str
+) -> None:
+    # measured again on the baseline day, so the straight line expects nothing yet and
+    # only the change from the baseline is judged
+    target = {"NPRS": 3, "LEFS": 60, "ODI": 20, "QUICKDASH": 30}[instrument]
+    result = goal_status(_goal(instrument, baseline, target), [Point(_on(0), latest)], _on(0))
+    assert (result.status, result.detected) == (status, detected)
+
+
+def test_a_value_target_exactly_at_the_mdc_is_accepted_and_reached_is_achieved() -> None:
+    goal = _goal("LEFS", 40, 49)  # Binkley 1999: MDC 9
+    check_target(goal)
+    assert goal_status(goal, [Point(_on(14), 49)], _on(14)).status == "achieved"
+    with pytest.raises(GoalError, match="MDC of 9 points"):
+        check_target(_goal("LEFS", 40, 48))
+
+
+def test_one_psfs_activity_uses_the_single_activity_mdc_of_3() -> None:
+    assert goal_status(_activity(3, 6), [Point(_on(14), 5)], _on(14)).status == "no_change"
+    assert goal_status(_activity(3, 6), [Point(_on(14), 6)], _on(14)).status == "achieved"
+    with pytest.raises(GoalError, match="PSFS activity: a change must reach the MDC of 3"):
+        check_target(_activity(3, 5))
+    # the average of the activities uses 2 (and the MCID 2.3 for meaningfulness)
+    assert goal_status(_goal("PSFS", 3, 6), [Point(_on(14), 5.3)], _on(14)).detected == "better"
+
+
+def test_a_relative_decision_never_says_beyond_measurement_error() -> None:
+    """ODI 6 -> 4 is 33 % of the baseline (Ostelo 2008) but 2 points, under the MDC of 10:
+    palpa-default wording said "Target reached beyond measurement error (MDC 10 points)"."""
+    result = goal_status(_goal("ODI", 6, 4), [Point(_on(14), 4)], _on(14))
+    assert (result.status, result.decided_by) == ("achieved", "relative")
+    assert "beyond measurement error" not in result.reason
+    assert "counted by the relative threshold" in result.reason
+    assert "under the MDC 10 points" in result.reason
+
+
+def test_without_a_known_measurement_error_the_reason_says_so() -> None:
+    """PROMIS PI raw and PEG3 have no verified MDC or MCID: every change counts, and the
+    words must not claim one was beyond measurement error."""
+    worse = goal_status(_goal("PROMIS_PI_6A", 20, 15), [Point(_on(14), 21)], _on(14))
+    assert (worse.status, worse.noise_band) == ("at_risk", None)
+    assert "beyond measurement error" not in worse.reason
+    assert "no measurement error is known for PROMIS_PI_6A" in worse.reason
+    reached = goal_status(_goal("PEG3", 5, 3), [Point(_on(14), 3)], _on(14))
+    assert reached.status == "achieved"
+    assert "beyond measurement error" not in reached.reason
+    assert reached.meaningful is None
+
+
+def test_relative_thresholds_at_low_baselines_where_the_source_gives_them() -> None:
+    """Ostelo 2008: RMDQ 5 points or 30 %; NPRS 2 points or 30 %, but NPRS 3 -> 2 stays
+    inside Childs' verified MDC of 2 and is refused as a target."""
+    rmdq = goal_status(_goal("RMDQ", 6, 4), [Point(_on(14), 4)], _on(14))
+    assert (rmdq.status, rmdq.decided_by) == ("achieved", "relative")
+    with pytest.raises(GoalError, match="MDC of 2 points"):
+        check_target(_goal("NPRS", 3, 2))

@@ -132,3 +132,28 @@ def test_control_characters_in_answers_exit_2() -> None:
     code, _, err = run("PSFS", "--answers", '["\\u0007"]')
     assert code == 2
     assert "--answers: [0] contains U+0007" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "argument"),
+    [
+        (("NPRS", "--answers", "[11]"), "rating 1"),
+        (("PSFS", "--answers", "[]"), "at least 1 activity"),
+        (("NDI", "--answers", "[1,1,1,1,1,1,1,null,null,null]"), "items 8, 9 and 10"),
+        (("NPRS", "--answers", "[1"), "--answers"),
+        (("NPRS",), "--answers"),
+        (("NOPE", "--answers", "[1]"), "'NOPE'"),
+        ((), "name an instrument"),
+    ],
+)
+def test_the_installed_command_ends_each_error_with_one_newline(
+    args: tuple[str, ...], argument: str
+) -> None:
+    """A shell prompt or a log line must not run on after the message (issue 18 review:
+    checked on the real process, not only through call_command)."""
+    palpa = Path(sys.executable).parent / "palpa"
+    bad = subprocess.run([str(palpa), "score", *args], capture_output=True, text=True, check=False)
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert argument in bad.stderr
+    assert bad.stderr.endswith("\n")
+    assert bad.stderr.count("\n") == 1

@@ -63,7 +63,7 @@ def conditions(draw: st.DrawFn) -> dict[str, Any]:
     )
     if qualifiers:
         doc["qualifiers"] = qualifiers
-    if draw(st.booleans()):
+    if draw(st.booleans()) or (code == "dvt" and doc["status"] == "past"):
         doc["onset"] = draw(dates)
     if spec.infection:
         antibiotics = draw(st.sampled_from(ANTIBIOTICS))

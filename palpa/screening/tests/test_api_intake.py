@@ -85,7 +85,7 @@ def test_who_may_enter_intake_facts(
     if status == 201:
         body = response.json()
         assert body["decision"] == "CLEARANCE"
-        assert body["rule_set_version"] == "palpa-default-2"
+        assert body["rule_set_version"] == "palpa-default-3"
         assert body["questionnaire_version"] == "paper-2026"
         assert body["result"]["findings"][0]["rule_id"] == "dvt_known"
         assert body["facts"]["medications"][0]["name"] == "warfarin"

@@ -54,13 +54,13 @@ def test_who_may_list_the_rule_sets(
     assert response.status_code == status
     if status == 200:
         body = response.json()
-        assert body["default_version"] == "palpa-default-2"
+        assert body["default_version"] == "palpa-default-3"
         versions = [v["version"] for v in body["versions"]]
         if who == "owner":
             assert body["in_force"] == "bayside-1"
-            assert versions == ["palpa-default-2", "bayside-1"]
+            assert versions == ["palpa-default-3", "bayside-1"]
         else:
-            assert versions == ["palpa-default-2"]
+            assert versions == ["palpa-default-3"]
 
 
 @pytest.mark.parametrize(("who", "status"), matrix(OWNERS_WRITE))
@@ -94,7 +94,7 @@ def test_one_version_with_its_document(owner: User) -> None:
     ours = api.get("/screening/rule-sets/bayside-1").json()
     assert ours["reason"] == "Ours."
     assert ours["created_by"] == str(owner)
-    palpas = api.get("/screening/rule-sets/palpa-default-2").json()
+    palpas = api.get("/screening/rule-sets/palpa-default-3").json()
     assert palpas["in_force"] is False
     assert palpas["document"]["rules"]
     assert api.get("/screening/rule-sets/nope-9").status_code == 404

@@ -79,7 +79,7 @@ def test_a_crisis_reading_today_stops_the_session_and_keeps_the_history(
     assert response.status_code == 302
     latest = Screening.objects.filter(patient=patient).exclude(pk=first.pk).get()
     assert (latest.decision, latest.urgency) == ("STOP", "urgent")
-    assert latest.rule_set_version == "palpa-default-2"
+    assert latest.rule_set_version == "palpa-default-3"
     assert latest.facts["medications"] == first.facts["medications"]
     assert latest.facts["blood_pressure"] == {
         "systolic": 185,
@@ -121,8 +121,17 @@ def test_a_reading_from_an_earlier_day_is_not_todays(therapist: User, patient: P
         diastolic=115,
         measured_on=today() - dt.timedelta(days=3),
     )
-    assert screening.decision == "PROCEED"
-    assert [f["rule_id"] for f in screening.result["findings"]] == ["blood_pressure_not_today"]
+    # Not today's reading, but a crisis-range one: CLEARANCE until today's reading
+    # replaces it (issue 18 review; palpa-default-2 gave PROCEED).
+    assert screening.decision == "CLEARANCE"
+    assert [f["rule_id"] for f in screening.result["findings"]] == [
+        "blood_pressure_crisis_earlier",
+        "blood_pressure_not_today",
+    ]
+    again = services.record_blood_pressure(
+        actor=therapist, patient=patient, systolic=132, diastolic=84, measured_on=today()
+    )
+    assert again.decision == "PROCEED"
 
 
 def test_the_reading_does_not_move_the_re_screen_and_needs_a_history_in_force(
@@ -169,7 +178,7 @@ def test_an_earlier_decision_keeps_the_version_that_produced_it(
     therapist: User, patient: Patient
 ) -> None:
     """Rules are versioned: a screening stored under palpa-default-1 keeps its version,
-    its result and the words of its own rules after the bump to palpa-default-2."""
+    its result and the words of its own rules after the bumps to palpa-default-2 and -3."""
     from palpa.screening.rules import shipped_rule_set, shipped_versions
 
     older = services.record_screening(
@@ -177,7 +186,7 @@ def test_an_earlier_decision_keeps_the_version_that_produced_it(
     )
     v1 = shipped_rule_set("palpa-default-1")
     assert v1 is not None
-    assert shipped_versions() == ("palpa-default-1", "palpa-default-2")
+    assert shipped_versions() == ("palpa-default-1", "palpa-default-2", "palpa-default-3")
     from palpa.screening.engine import screen
     from palpa.screening.facts import parse_facts
 
@@ -191,7 +200,7 @@ def test_an_earlier_decision_keeps_the_version_that_produced_it(
     older.refresh_from_db()
     assert older.decision == "PROCEED"  # v1 avoided ports only during cancer care
     newer = services.record_screening(actor=therapist, patient=patient, facts=older.facts)
-    assert (newer.rule_set_version, newer.decision) == ("palpa-default-2", "MODIFY")
+    assert (newer.rule_set_version, newer.decision) == ("palpa-default-3", "MODIFY")
     older.refresh_from_db()
     assert (older.rule_set_version, older.decision) == ("palpa-default-1", "PROCEED")
     assert services.rule_set_of(older) is v1

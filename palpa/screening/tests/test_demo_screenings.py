@@ -34,7 +34,7 @@ def test_the_demo_has_each_decision_and_every_signed_note_was_screened(db: None)
     assert cleared.cleared
     assert cleared.screening is not None
     assert "blood_pressure_raised" in {f.rule_id for f in cleared.findings}
-    assert cleared.screening.rule_set_version == "palpa-default-2"
+    assert cleared.screening.rule_set_version == "palpa-default-3"
     assert Clearance.objects.get(organization=org).letter.read().startswith(b"%PDF-")
 
     waiting = screening_status(patients[18])

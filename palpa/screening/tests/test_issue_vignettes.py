@@ -112,10 +112,16 @@ def test_the_cut_offs_are_applied_exactly_as_the_reference_gives_them() -> None:
 
 def test_a_reading_from_an_earlier_day_is_not_todays_reading() -> None:
     result = run(
-        {"blood_pressure": {"systolic": 185, "diastolic": 115, "measured_on": days_ago(1)}}
+        {"blood_pressure": {"systolic": 165, "diastolic": 105, "measured_on": days_ago(1)}}
     )
     assert (result.decision, result.urgency) == ("PROCEED", "none")
     assert rule_ids(result) == ["blood_pressure_not_today"]
+    # An earlier reading in the crisis range is not today's either (no STOP/urgent), but
+    # it holds the session until today's reading replaces it (test_review_vignettes.py).
+    crisis_old = run(
+        {"blood_pressure": {"systolic": 185, "diastolic": 115, "measured_on": days_ago(1)}}
+    )
+    assert (crisis_old.decision, crisis_old.urgency) == ("CLEARANCE", "referral")
     assert "today" not in result.findings[0].explanation.split("today's")[0].replace(
         "before your massage", ""
     )

@@ -136,7 +136,7 @@ def test_a_blood_pressure_without_a_day_is_todays() -> None:
         {"bp_systolic": 185, "bp_diastolic": 115, "bp_measured_on": TODAY - dt.timedelta(days=3)}
     )
     assert older["blood_pressure"]["measured_on"] == "2026-02-27"
-    assert decision == "PROCEED"
+    assert decision == "CLEARANCE"  # not today's: measured again or cleared (issue 18 review)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ def errors_of(doc: dict[str, Any]) -> str:
 
 def test_the_shipped_rule_set_loads_with_a_version() -> None:
     rules = default_rule_set()
-    assert rules.version == "palpa-default-2"
+    assert rules.version == "palpa-default-3"
     assert len(rules.rules) == len({r.id for r in rules.rules})
 
 
@@ -54,9 +54,11 @@ def test_every_row_of_section_c_has_a_rule() -> None:
         "fracture_unhealed", "osteoporosis", "osteoporosis_fragility_fracture", "pregnancy",
         "pregnancy_before_12_weeks", "pregnancy_complicated", "hypertension_uncontrolled",
         "hypertension_crisis", "hypertension_crisis_symptoms", "blood_pressure_crisis_symptoms",
-        "blood_pressure_crisis", "blood_pressure_high", "blood_pressure_raised",
+        "blood_pressure_crisis", "symptoms_at_reading_emergency", "symptoms_at_reading_urgent",
+        "blood_pressure_high", "blood_pressure_raised", "blood_pressure_crisis_earlier",
         "blood_pressure_not_today", "heart_failure", "heart_failure_decompensated",
         "kidney_failure", "kidney_failure_acute_mld", "av_fistula", "lymphedema",
+        "lymph_node_removal_limb",
         "lymphedema_mld_stop", "lymphedema_mld_active_cancer", "lymphedema_neck_mld",
         "inflammatory_arthritis_flare", "inflammatory_arthritis_systemic",
         "rheumatoid_arthritis_neck", "skin_lesion", "skin_lesion_undiagnosed",
@@ -76,7 +78,7 @@ def test_what_was_left_out_is_written_in_the_data_file() -> None:
     topics = " ".join(x["topic"] for x in default_rule_set().left_out)
     assert "INR" in topics
     assert "Thrombophilia" in topics
-    assert "Blood pressure symptoms below the crisis range" in topics
+    assert "A severe headache below the crisis range" in topics
 
 
 def test_a_rule_without_a_source_is_rejected() -> None:

@@ -37,13 +37,13 @@ def test_a_new_version_is_in_force_for_new_screenings_and_old_ones_keep_theirs(
         actor=owner, document=stricter("bayside-1"), reason="Our insurer asks us to avoid them."
     )
     after = services.record_screening(actor=therapist, patient=patient, facts=VARICOSE)
-    assert before.rule_set_version == "palpa-default-2"
+    assert before.rule_set_version == "palpa-default-3"
     assert before.result["restrictions_by_region"] == {"left_lower_limb": ["deep_pressure"]}
     assert after.rule_set == stored
     assert after.rule_set_version == "bayside-1"
     assert after.result["restrictions_by_region"] == {"left_lower_limb": ["all_techniques"]}
     before.refresh_from_db()
-    assert before.rule_set_version == "palpa-default-2"
+    assert before.rule_set_version == "palpa-default-3"
     entry = AuditEvent.objects.get(object_type="RuleSetVersion")
     assert entry.action == "settings"
     assert entry.detail["rule_set_version"] == "bayside-1"
@@ -56,7 +56,7 @@ def test_every_change_needs_a_new_version(owner: User) -> None:
         services.publish_rule_set(actor=owner, document=stricter("bayside-1"), reason="Again.")
     with pytest.raises(ValidationError, match="already used"):
         services.publish_rule_set(
-            actor=owner, document=stricter("palpa-default-2"), reason="Same as Palpa's."
+            actor=owner, document=stricter("palpa-default-3"), reason="Same as Palpa's."
         )
 
 

@@ -47,7 +47,7 @@ def test_screen_prints_the_result_as_json(tmp_path: Path) -> None:
         "explanation",
     ]
     assert result["decision"] == "MODIFY"
-    assert result["rule_set_version"] == "palpa-default-2"
+    assert result["rule_set_version"] == "palpa-default-3"
     findings = result["findings"]
     assert isinstance(findings, list)
     assert set(findings[0]) >= {

@@ -111,7 +111,7 @@ def test_the_owner_publishes_a_version_and_sets_the_timings(
 ) -> None:
     client = web_client(request, "owner")
     page = client.get("/screening/rules/").content.decode()
-    assert "palpa-default-2" in page
+    assert "palpa-default-3" in page
     doc = copy.deepcopy(default_rule_set_document())
     doc["version"] = "bayside-1"
     published = client.post(

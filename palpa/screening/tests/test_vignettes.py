@@ -243,6 +243,7 @@ def test_cancer_under_treatment_needs_clearance_with_gentle_pressure_and_site_av
         "cancer_active",
         "cancer_radiation_fields",
         "implanted_device",
+        "lymph_node_removal_limb",
         "cancer_lymphedema_risk_limbs",
     }
     assert result.restrictions_by_region == {
