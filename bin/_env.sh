@@ -65,3 +65,17 @@ ensure_venv() {  # $1: lock file
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 }
+
+ensure_node_modules() {  # the browser tests' JavaScript tools (axe-core), from package-lock.json
+  local stamp="node_modules/.palpa-stamp" want
+  want="$(sha256sum package-lock.json | cut -c1-16)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    ensure_debian_packages nodejs npm || return 3
+  fi
+  echo "Installing the browser tests' JavaScript tools from package-lock.json ..."
+  npm ci --no-audit --no-fund --silent
+  echo "$want" > "$stamp"
+}
