@@ -433,17 +433,19 @@ def build(
                 f"({release['tabular_file']}), CDC NCHS / CMS.",
             },
             "ref_e": {
-                "short": "Palpa clinical reference E",
-                "citation": "Palpa clinical reference, section E (ICD-10-CM), from the CMS/CDC "
-                "ICD-10-CM code set.",
+                "short": "ICD-10-CM FY2022",
+                "citation": "ICD-10-CM FY2022 release (effective 1 October 2021), CDC NCHS / "
+                "CMS, Tabular List addenda: M54.5 Low back pain expanded into M54.50, M54.51 "
+                "and M54.59.",
+                "note": "Palpa clinical reference (internal), section E (ICD-10-CM) [V]",
             },
             "guidelines_ch19": {
                 "short": "ICD-10-CM Official Guidelines, ch. 19",
                 "citation": "ICD-10-CM Official Guidelines for Coding and Reporting, chapter 19 "
                 "(Injury, poisoning and certain other consequences of external causes): 7th "
-                "characters A, D and S; 'X' placeholders, as recorded [V] in the Palpa "
-                "clinical reference, section E, and as defined for each category in the "
-                "Tabular List.",
+                "characters A, D and S; 'X' placeholders, as defined for each category in "
+                "the Tabular List.",
+                "note": "Palpa clinical reference (internal), section E, 7th character [V]",
             },
             "guidelines_level_of_detail": {
                 "short": "ICD-10-CM Official Guidelines, I.B.2",

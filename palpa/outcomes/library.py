@@ -77,6 +77,9 @@ class Source:
     short: str
     citation: str
     section: str
+    # Where the fact was taken from Palpa's internal clinical reference: for maintainers
+    # only, never shown (the citation names the publication).
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,7 +397,13 @@ def _sources(root: _Obj) -> dict[str, Source]:
             short=entry.string("short"),
             citation=entry.string("citation"),
             section=entry.string("section"),
+            note=entry.opt_string("note") or "",
         )
+        if "clinical reference" in out[key].citation.lower():
+            raise entry.fail(
+                "'citation' cites Palpa's clinical reference; cite the publication and keep "
+                "the reference row in 'note'"
+            )
     if not out:
         raise root.fail("'sources' is empty")
     return out

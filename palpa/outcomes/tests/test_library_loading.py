@@ -248,3 +248,25 @@ def test_scoring_and_library_are_pure_python_without_django() -> None:
         "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_every_shown_citation_names_a_publication_and_the_reference_row_stays_internal() -> None:
+    """Issue 18 review: the NDI's MDC (shown with every NDI goal's thresholds) cited "as
+    recorded [V] in the Palpa clinical reference"; the row is now an internal note."""
+    library = load_library()
+    for instrument in library.instruments.values():
+        defaults = instrument.defaults_for(activity=False)
+        for threshold in (defaults.mcid, defaults.mdc, defaults.relative):
+            if threshold is not None:
+                assert "clinical reference" not in threshold.source.citation.lower()
+    ndi_mdc = library.get("NDI").defaults_for(activity=False).mdc
+    assert ndi_mdc is not None
+    assert ndi_mdc.source.citation.startswith("Vernon H (NDI author)")
+    assert "A2, NDI row" in ndi_mdc.source.note
+
+
+def test_a_source_citing_the_internal_reference_is_refused() -> None:
+    data = _raw()
+    data["sources"]["childs2005"]["citation"] = "As recorded in the Palpa clinical reference."
+    with pytest.raises(LibraryError, match="cites Palpa's clinical reference"):
+        parse_library(data)
