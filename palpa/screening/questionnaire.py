@@ -295,3 +295,116 @@ def facts_from_answers(answers: Mapping[str, Any], *, as_of: dt.date) -> dict[st
     if medications:
         facts["medications"] = medications
     return facts
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def answers_from_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The questionnaire's answers that give these facts back: a re-screen starts from the
+    patient's previous answers, to confirm or change. Facts the questions cannot express
+    (entered by staff, e.g. an INR reported unstable) are left out, and so is the blood
+    pressure, which is measured again on the day."""
+    answers: dict[str, Any] = {}
+    ticked: list[str] = []
+    others: list[str] = []
+    for medicine in facts.get("medications") or []:
+        kind = medicine.get("kind")
+        if kind == "anticoagulant":
+            answers["blood_thinner"] = True
+            answers["blood_thinner_name"] = str(medicine.get("name") or "")
+        elif kind == "antiplatelet":
+            answers["antiplatelet"] = True
+        elif kind == "corticosteroid":
+            answers["steroid"] = True
+        elif kind == "immunosuppressant":
+            answers["immunosuppressant"] = True
+        elif kind == "other" and medicine.get("name"):
+            others.append(str(medicine["name"]))
+    if others:
+        answers["other_medicines"] = ", ".join(others)
+    simple = {
+        "heart_failure",
+        "kidney_failure",
+        "bleeding_disorder",
+        "immunosuppression",
+        "fever",
+    }
+    for condition in facts.get("conditions") or []:
+        code = condition.get("code")
+        qualifiers = set(condition.get("qualifiers") or [])
+        regions = list(condition.get("regions") or [])
+        if code == "dvt":
+            answers["clot"] = condition.get("status") or ""
+            answers["clot_where"] = regions
+            answers["clot_when"] = _date(condition.get("onset"))
+        elif code in simple:
+            ticked.append(code)
+        elif code in ("rheumatoid_arthritis", "lupus"):
+            ticked.append(code)
+            if "flare" in qualifiers:
+                ticked.append("arthritis_flare")
+        elif code == "inflammatory_arthritis" and "flare" in qualifiers:
+            ticked.append("arthritis_flare")
+        elif code == "hypertension" and "uncontrolled" in qualifiers:
+            ticked.append("hypertension_uncontrolled")
+        elif code == "osteoporosis":
+            ticked.append("osteoporosis")
+            if "prior_fragility_fracture" in qualifiers:
+                ticked.append("fragility_fracture")
+        elif code == "diabetic_neuropathy":
+            ticked.append("diabetic_neuropathy")
+            if "ulcers" in qualifiers:
+                ticked.append("foot_ulcers")
+        else:
+            for key, fact_code in (
+                ("swelling_where", "oedema_of_unknown_cause"),
+                ("lymphedema_where", "lymphedema"),
+                ("varicose_where", "varicose_veins"),
+                ("skin_where", "undiagnosed_lesion"),
+            ):
+                if code == fact_code:
+                    answers[key] = [*answers.get(key, []), *regions]
+    if ticked:
+        answers["conditions"] = [code for code, _ in CONDITIONS if code in ticked]
+    cancers = facts.get("cancer") or []
+    if cancers:
+        cancer = cancers[0]
+        answers["cancer"] = cancer.get("status") or ""
+        answers["cancer_spread"] = bool(cancer.get("metastatic"))
+        answers["cancer_treatment_ended"] = _date(cancer.get("treatment_ended"))
+    nodes = [n.get("region") for n in facts.get("lymph_node_removal") or [] if n.get("region")]
+    if nodes:
+        answers["lymph_nodes_where"] = nodes
+    surgeries = facts.get("surgeries") or []
+    if surgeries:
+        answers["surgery_when"] = _date(surgeries[0].get("date"))
+        answers["surgery_where"] = [s.get("region") for s in surgeries if s.get("region")]
+    for device in facts.get("devices") or []:
+        key = "port_where" if device.get("kind") == "port" else "device_where"
+        if device.get("region"):
+            answers[key] = [*answers.get(key, []), device["region"]]
+    pregnancy = facts.get("pregnancy")
+    if pregnancy:
+        answers["pregnant"] = True
+        answers["pregnancy_complications"] = list(pregnancy.get("complications") or [])
+        if pregnancy.get("weeks") is not None:
+            answers["pregnancy_weeks"] = pregnancy["weeks"]
+    red_flags = facts.get("red_flags") or {}
+    stroke = {code for code, _ in STROKE_SIGNS}
+    if "low_back" in red_flags:
+        answers["low_back_pain"] = True
+        answers["low_back_flags"] = [c for c, on in red_flags["low_back"].items() if on]
+    neck = red_flags.get("neck") or {}
+    neck_flags = [c for c, on in neck.items() if on and c not in stroke]
+    if neck_flags or ("neck" in red_flags and not set(neck) & stroke):
+        answers["neck_pain"] = True
+        answers["neck_flags"] = neck_flags
+    signs = [c for c, on in neck.items() if on and c in stroke]
+    if signs:
+        answers["stroke_signs"] = signs
+    return answers

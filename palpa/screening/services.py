@@ -36,6 +36,7 @@ from palpa.core.errors import Refused
 from palpa.core.uploads import checked_document
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
+from palpa.screening import questionnaire as q
 from palpa.screening.engine import screen
 from palpa.screening.facts import FactsError, parse_facts
 from palpa.screening.mapping import implied_techniques, screening_regions
@@ -729,6 +730,25 @@ def _labels(screening: Screening) -> dict[str, dict[str, str]]:
     except (RuleSetError, RuleSetVersion.DoesNotExist):  # pragma: no cover - stored sets are valid
         rule_set = default_rule_set()
     return {"regions": dict(rule_set.regions), "techniques": dict(rule_set.techniques)}
+
+
+def previous_answers(patient: Patient, *, actor: User | None = None) -> dict[str, Any]:
+    """The questionnaire's answers from the patient's latest valid screening, for a
+    re-screen to confirm or change (empty when there is none). Showing them is a read of
+    the health history, audited (``actor`` None: the patient through the intake link)."""
+    latest = latest_screening(patient, on=timezone.localdate())
+    if latest is None:
+        return {}
+    record(
+        actor=actor,
+        action=Action.READ,
+        organization=patient.organization if actor is None else None,
+        obj=latest,
+        patient_id=str(patient.public_id),
+        detail={"view": "previous answers for a re-screen"},
+        actor_label="" if actor is not None else "patient (intake link)",
+    )
+    return q.answers_from_facts(latest.facts)
 
 
 def latest_screening(patient: Patient, *, on: dt.date) -> Screening | None:

@@ -67,7 +67,10 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
         return _private(render(request, "screening/intake_slow_down.html", status=429))
     if link is None:
         return _unavailable(request)
-    form = IntakeForm(request.POST or None)
+    previous: dict[str, Any] = {}
+    if request.method != "POST":
+        previous = services.previous_answers(link.patient)
+    form = IntakeForm(request.POST or None, initial=previous)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_intake(token=token, facts=form.facts(), questionnaire_version=q.VERSION)
@@ -77,7 +80,12 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, "Some answers could not be read: " + "; ".join(exc.messages))
         else:
             return _private(render(request, "screening/intake_thanks.html"))
-    context = {"form": form, "clinic": link.organization.name, "expires_at": link.expires_at}
+    context = {
+        "form": form,
+        "clinic": link.organization.name,
+        "expires_at": link.expires_at,
+        "from_last_time": bool(previous),
+    }
     return _private(render(request, "screening/intake.html", context))
 
 
@@ -170,7 +178,11 @@ def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = _patient(request, public_id)
     latest = services.latest_screening(patient, on=timezone.localdate())
     mode = request.POST.get("mode", "")
-    questions = IntakeForm(request.POST if mode == "questions" else None, prefix="q")
+    questions = IntakeForm(
+        request.POST if mode == "questions" else None,
+        prefix="q",
+        initial=services.previous_answers(patient, actor=user) if request.method != "POST" else {},
+    )
     initial_facts = {k: v for k, v in (latest.facts if latest else {}).items() if k != "as_of"}
     facts_form = FactsForm(
         request.POST if mode == "facts" else None,

@@ -15,9 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from palpa.accounts.models import User
+from palpa.audit.models import AuditEvent
 from palpa.patients.models import Patient
 from palpa.screening.models import IntakeLink, Screening
-from palpa.screening.services import create_intake_link
+from palpa.screening.services import create_intake_link, record_screening
 
 
 @pytest.fixture
@@ -168,3 +169,29 @@ def test_a_surgery_without_a_site_or_a_blood_thinner_without_a_name_is_asked_for
     assert 'value="2026-02-20"' in body  # what was given is kept
     assert not Screening.objects.exists()
     assert IntakeLink.objects.get().used_at is None
+
+
+def test_a_re_screen_starts_from_the_previous_answers(
+    front_desk: User, owner: User, patient: Patient
+) -> None:
+    record_screening(
+        actor=owner,
+        patient=patient,
+        facts={
+            "medications": [{"name": "apixaban", "kind": "anticoagulant"}],
+            "surgeries": [{"region": "abdomen", "date": "2026-02-20"}],
+        },
+    )
+    _, again = create_intake_link(actor=front_desk, patient=patient)
+    body = Client().get(url(again)).content.decode()
+    assert "We have filled in your answers from last time" in body
+    assert 'value="apixaban"' in body
+    assert 'value="2026-02-20"' in body
+    assert AuditEvent.objects.filter(
+        actor_label="patient (intake link)", detail__view="previous answers for a re-screen"
+    ).exists()
+
+
+def test_a_first_intake_starts_empty(token: str) -> None:
+    body = Client().get(url(token)).content.decode()
+    assert "from last time" not in body

@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from palpa.screening import questionnaire as q
 from palpa.screening.engine import screen
@@ -159,3 +161,82 @@ def test_a_blood_thinner_named_but_not_ticked_still_counts() -> None:
     facts, _, rules = decide({"blood_thinner_name": "apixaban"})
     assert facts["medications"] == [{"name": "apixaban", "kind": "anticoagulant"}]
     assert "bleeding_risk" in rules
+
+
+_PLACES = [code for code, _ in q.PLACES]
+_SOME_PLACES = st.lists(st.sampled_from(_PLACES), min_size=1, max_size=3, unique=True)
+_DAY = st.dates(min_value=dt.date(2020, 1, 1), max_value=TODAY)
+
+
+@st.composite
+def _answers(draw: st.DrawFn) -> dict[str, Any]:
+    """Complete answers as the intake form cleans them (no missing detail)."""
+    answers: dict[str, Any] = {}
+    if draw(st.booleans()):
+        answers["blood_thinner"] = True
+        answers["blood_thinner_name"] = draw(st.sampled_from(["warfarin", "apixaban", "not sure"]))
+    for key in ("antiplatelet", "steroid", "immunosuppressant", "low_back_pain", "neck_pain"):
+        if draw(st.booleans()):
+            answers[key] = True
+    if draw(st.booleans()):
+        answers["other_medicines"] = ", ".join(
+            draw(
+                st.lists(
+                    st.sampled_from(["metformin", "vitamin D", "statin"]), unique=True, min_size=1
+                )
+            )
+        )
+    clot = draw(st.sampled_from([c for c, _ in q.CLOT_CHOICES]))
+    if clot:
+        answers["clot"] = clot
+        answers["clot_where"] = draw(_SOME_PLACES)
+        answers["clot_when"] = draw(_DAY)
+    answers["conditions"] = draw(
+        st.lists(st.sampled_from([c for c, _ in q.CONDITIONS]), unique=True)
+    )
+    for key in ("swelling_where", "lymphedema_where", "varicose_where", "skin_where"):
+        if draw(st.booleans()):
+            answers[key] = draw(_SOME_PLACES)
+    cancer = draw(st.sampled_from([c for c, _ in q.CANCER_CHOICES]))
+    if cancer:
+        answers["cancer"] = cancer
+        answers["cancer_spread"] = draw(st.booleans())
+        if draw(st.booleans()):
+            answers["cancer_treatment_ended"] = draw(_DAY)
+    for key in ("lymph_nodes_where", "port_where", "device_where"):
+        if draw(st.booleans()):
+            answers[key] = draw(_SOME_PLACES)
+    if draw(st.booleans()):
+        answers["surgery_when"] = draw(_DAY)
+        answers["surgery_where"] = draw(_SOME_PLACES)
+    if draw(st.booleans()):
+        answers["pregnant"] = True
+        answers["pregnancy_complications"] = draw(
+            st.lists(st.sampled_from([c for c, _ in q.PREGNANCY_COMPLICATIONS]), unique=True)
+        )
+        if draw(st.booleans()):
+            answers["pregnancy_weeks"] = draw(st.integers(0, 42))
+    answers["low_back_flags"] = draw(
+        st.lists(st.sampled_from([c for c, _ in q.LOW_BACK_FLAGS]), unique=True)
+    )
+    answers["neck_flags"] = draw(
+        st.lists(st.sampled_from([c for c, _ in q.NECK_FLAGS]), unique=True)
+    )
+    answers["stroke_signs"] = draw(
+        st.lists(st.sampled_from([c for c, _ in q.STROKE_SIGNS]), unique=True)
+    )
+    return answers
+
+
+@given(_answers())
+def test_previous_answers_give_the_same_facts_back(answers: dict[str, Any]) -> None:
+    """A re-screen starts from the previous answers (answers_from_facts): submitted
+    unchanged, they give exactly the facts they came from."""
+    facts = q.facts_from_answers(answers, as_of=TODAY)
+    again = q.facts_from_answers(q.answers_from_facts(facts), as_of=TODAY)
+    assert again == facts
+
+
+def test_the_blood_pressure_is_not_carried_into_a_re_screen() -> None:
+    facts = q.facts_from_answers({"bp_systolic": 150, "bp_diastolic": 95}, as_of=TODAY)
+    assert "bp_systolic" not in q.answers_from_facts(facts)
