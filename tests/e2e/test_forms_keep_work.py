@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from palpa.accounts.models import Location, User
 from palpa.care import services as care
-from palpa.care.models import Evaluation, TreatmentNote
+from palpa.care.models import Evaluation, Plan, TreatmentNote
 from palpa.patients.models import Patient
 from palpa.screening.services import record_screening
 from palpa.screening.tests.support import facts_modify
@@ -209,4 +209,62 @@ def test_typed_report_survives_adding_refused_and_removed_techniques(
     assert draft_note.plan == TYPED_NOTE["#id_soap-plan"]
     assert draft_note.pain_today == 3
     assert [t.technique for t in draft_note.techniques.all()] == ["myofascial_release"]
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def draft_plan(therapist: User, patient: Patient, location: Location) -> Plan:
+    record_screening(actor=therapist, patient=patient, facts={})
+    evaluation = care.start_evaluation(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        evaluated_on=_today(),
+        chief_complaint="Low back pain.",
+    )
+    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+    care.sign_evaluation(actor=therapist, evaluation=evaluation)
+    return care.create_plan(
+        actor=therapist, evaluation=evaluation, frequency_per_week=2, duration_weeks=6
+    )
+
+
+def test_typed_plan_text_survives_a_refused_goal_and_an_added_home_care_item(
+    page: Page,
+    therapist: User,
+    therapist_device: TOTPDevice,
+    sign_in: SignIn,
+    draft_plan: Plan,
+) -> None:
+    sign_in(page, therapist, therapist_device)
+    page.goto(f"/care/plans/{draft_plan.public_id}/")
+    page.get_by_text("Change the course of care").click()
+    precautions = {"#id_edit-precautions": "No prone position beyond 20 minutes."}
+    _type(page, precautions)
+    page.get_by_text("Add a home-care item").click()
+    home_care = {
+        "#id_hc-instructions": "Ball against the wall, left glute.",
+        "#id_hc-frequency": "Once a day",
+    }
+    _type(page, home_care)
+    goal = {"#id_goal-statement": "Sit through a meeting without pain."}
+    _type(page, goal)
+
+    page.get_by_role("button", name="Add goal").click()  # no due date: refused
+    expect(page.locator("#id_goal-due_on_error")).to_be_visible()
+    _still_there(page, precautions | home_care | goal)
+
+    page.get_by_role("button", name="Add item").click()
+    expect(page.locator("#messages")).to_contain_text("added")
+    expect(page.locator("#part-homecare")).to_contain_text("Ball against the wall, left glute.")
+    _still_there(page, precautions | goal)
+
+    page.get_by_role("button", name="Save plan").click()
+    expect(page.locator("#part-course")).to_contain_text("No prone position beyond 20 minutes.")
+    _still_there(page, goal)
+    draft_plan.refresh_from_db()
+    assert draft_plan.precautions == precautions["#id_edit-precautions"]
+    assert [h.instructions for h in draft_plan.home_care.all()] == [
+        home_care["#id_hc-instructions"]
+    ]
     page.wait_for_load_state("networkidle")
