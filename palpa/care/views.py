@@ -104,7 +104,6 @@ def _render_note(
     form: NoteForm | None = None,
     technique_form: TechniqueForm | None = None,
 ) -> HttpResponse:
-    cat = catalog()
     return render(
         request,
         "care/note.html",
@@ -114,12 +113,25 @@ def _render_note(
             "editable": editable,
             "technique_form": technique_form or TechniqueForm(prefix="t"),
             "addendum_form": AddendumForm(),
-            "techniques": [
-                (t, cat.techniques.get(t.technique), cat.region_label(t.region, t.side))
-                for t in note.techniques.all()
-            ],
+            "techniques": [_technique_row(t) for t in note.techniques.all()],
         },
     )
+
+
+def _technique_row(t: TechniqueEntry) -> dict[str, object]:
+    """One technique as a person reads it: every code replaced by the catalog's label."""
+    cat = catalog()
+
+    def label(entries: dict[str, Any], code: str) -> str:
+        return entries[code].label if code in entries else code
+
+    return {
+        "entry": t,
+        "technique": label(cat.techniques, t.technique),
+        "region": cat.region_label(t.region, t.side),
+        "pressure": label(cat.pressures, t.pressure),
+        "tool": label(cat.tools, t.tool),
+    }
 
 
 @login_required
