@@ -6,16 +6,21 @@ afterwards stores it. In a real browser."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from conftest import PASSWORD
 from palpa.accounts.models import Location, User
 from palpa.care import services as care
 from palpa.care.models import Evaluation, Plan, TreatmentNote
 from palpa.patients.models import Patient
+from palpa.practitioners.models import Practitioner
+from palpa.scheduling import services as scheduling
+from palpa.scheduling.tests.support import at, make_room, make_type, weekday_hours
 from palpa.screening.services import record_screening
 from palpa.screening.tests.support import facts_modify
 from tests.e2e.conftest import SignIn
@@ -267,4 +272,41 @@ def test_typed_plan_text_survives_a_refused_goal_and_an_added_home_care_item(
     assert [h.instructions for h in draft_plan.home_care.all()] == [
         home_care["#id_hc-instructions"]
     ]
+    page.wait_for_load_state("networkidle")
+
+
+def test_a_typed_cancel_reason_survives_looking_for_another_slot(
+    page: Page,
+    owner: User,
+    front_desk: User,
+    practitioner: Practitioner,
+    location: Location,
+    patient: Patient,
+) -> None:
+    """The appointment page: searching free slots to move to updates only that card."""
+    day = dt.datetime.now(ZoneInfo(location.time_zone)).date() + dt.timedelta(days=7)
+    weekday_hours(owner, practitioner, location)
+    make_room(location, "Room 1")
+    kind = make_type(owner, "treatment-60", "treatment", 60)
+    appointment = scheduling.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        appointment_type=kind,
+        start=at(day, "10:00"),
+    )
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(front_desk.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Good day")
+    page.goto(f"/schedule/appointments/{appointment.public_id}/")
+    reason = page.get_by_label("Reason for cancelling")
+    reason.fill("Patient called: flu, typed before looking for slots")
+    page.locator("#move-date").fill((day + dt.timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Show free slots").click()
+    expect(page.locator("#move-date")).to_have_value((day + dt.timedelta(days=1)).isoformat())
+    expect(page.locator("#part-move")).to_contain_text("Move to")
+    expect(reason).to_have_value("Patient called: flu, typed before looking for slots")
     page.wait_for_load_state("networkidle")
