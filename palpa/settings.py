@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last (innermost): Palpa's error pages instead of Django's technical ones in DEBUG.
+    "palpa.core.error_pages.FriendlyErrorPagesMiddleware",
 ]
 
 if PRODUCTION:  # static files from the app server itself, compressed and cached

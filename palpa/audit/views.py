@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,8 @@ from palpa.accounts.permissions import Capability, tenant_id
 from palpa.audit.models import AuditEvent
 from palpa.core.dates import page_date
 from palpa.core.views import staff_user
+from palpa.patients.models import Patient
+from palpa.patients.queries import patients_for, search_patients
 
 
 @login_required
@@ -23,8 +27,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(actor_label__icontains=filters["actor"])
     if filters["action"] in AuditEvent.Action.values:
         qs = qs.filter(action=filters["action"])
+    matches: list[Patient] = []
     if filters["patient"]:
-        qs = qs.filter(patient_id=filters["patient"])
+        # By MRN, name or date of birth, as on the patient list; never an internal id.
+        matches = list(search_patients(user, filters["patient"], include_inactive=True)[:50])
+        qs = qs.filter(patient_id__in=[str(p.public_id) for p in matches])
     if filters["since"]:
         since = page_date(filters["since"])
         if since is None:
@@ -32,8 +39,31 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         else:
             qs = qs.filter(at__date__gte=since)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # Each entry's patient by name and MRN (the entry stores the patient's public id).
+    ids = {e.patient_id for e in page if e.patient_id}
+    names = {
+        str(p.public_id): f"{p.full_name} ({p.mrn})"
+        for p in patients_for(user).filter(public_id__in=_uuids(ids))
+    }
+    rows = [(e, names.get(e.patient_id, "")) for e in page]
     return render(
         request,
         "audit/log.html",
-        {"page": page, "filters": filters, "actions": AuditEvent.Action.choices},
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "matches": matches,
+            "actions": AuditEvent.Action.choices,
+        },
     )
+
+
+def _uuids(values: set[str]) -> list[uuid.UUID]:
+    out = []
+    for value in values:
+        try:
+            out.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return out

@@ -13,6 +13,7 @@ credits).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar, Never
 
 from django.conf import settings
@@ -591,7 +592,19 @@ class LedgerEntry(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.posted_on})"
+        return f"{self.get_kind_display()} {self.shown_amount} {self.currency} ({self.posted_on})"
+
+    @property
+    def credits_account(self) -> bool:
+        """A payment, a draw from prepaid credit or a credit adjustment: it lowers the
+        balance (stored as a negative amount, shown to people as a positive one)."""
+        return self.amount < 0
+
+    @property
+    def shown_amount(self) -> Decimal:
+        """The amount as a person reads it: always positive; whether it was charged or
+        paid/credited is said by ``credits_account`` (the ledger's two columns)."""
+        return abs(self.amount)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

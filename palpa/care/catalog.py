@@ -29,6 +29,13 @@ class Region:
     paired: bool
     views: tuple[str, ...]
 
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides a record of this region may name: left, right or bilateral for a
+        paired region, none for a midline one (the only source of which sides are offered
+        and accepted)."""
+        return SIDES if self.paired else ()
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -93,9 +100,9 @@ def check_region(region: str, side: str) -> list[str]:
     cat = catalog()
     if region not in cat.regions:
         return [f"{region!r} is not a body region of Palpa's chart."]
-    paired = cat.regions[region].paired
-    if paired and side not in SIDES:
-        return [f"{cat.regions[region].label} needs a side: left, right or bilateral."]
-    if not paired and side:
-        return [f"{cat.regions[region].label} has no side; leave the side empty."]
+    known = cat.regions[region]
+    if known.sides and side not in known.sides:
+        return [f"{known.label} needs a side: {', '.join(known.sides[:-1])} or {known.sides[-1]}."]
+    if not known.sides and side:
+        return [f"{known.label} has no side (it is on the midline); leave the side empty."]
     return []

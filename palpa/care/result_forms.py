@@ -11,7 +11,7 @@ from django import forms
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
-from palpa.care.catalog import SIDES, catalog
+from palpa.care.catalog import SIDES, catalog, check_region
 from palpa.care.models import (
     Discharge,
     Goal,
@@ -89,8 +89,13 @@ class EvaluationForm(Form):
 
 
 class PainForm(Form):
-    region = forms.ChoiceField(label="Region")
-    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+    """One pain-map entry for the region tapped on the body chart. The tap fixes the
+    region (a hidden field; tap another region to change it) and the side offers only the
+    sides the region catalog allows that region (none for the low back, left, right or
+    bilateral for a shoulder); a side the region cannot have is refused on the side field."""
+
+    region = forms.ChoiceField(label="Region", widget=forms.HiddenInput)
+    side = forms.CharField(label="Side", required=False, widget=forms.Select)
     intensity = forms.IntegerField(
         label="Intensity (0 to 10)",
         min_value=0,
@@ -103,6 +108,26 @@ class PainForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "region", region_choices())
+        raw = self.data.get(self.add_prefix("region")) if self.is_bound else None
+        if raw is None:
+            raw = self.initial.get("region", "")
+        known = catalog().regions.get(str(raw))
+        self.region_label = known.label if known else ""
+        sides = known.sides if known else ()
+        side = self.fields["side"]
+        if sides:
+            side.widget.choices = [(s, s.title()) for s in sides]
+        else:
+            side.widget = forms.HiddenInput()
+        self.fields["intensity"].widget.attrs["autofocus"] = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        region = data.get("region")
+        if region:
+            for problem in check_region(str(region), str(data.get("side") or "")):
+                self.add_error("side", problem)
+        return data
 
 
 class PalpationForm(Form):

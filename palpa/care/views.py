@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.gates import requires
@@ -90,44 +91,69 @@ def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
             else:
                 messages.success(request, "Note saved.")
                 return redirect("care:note", note_id=note.public_id)
-    else:
+    elif request.headers.get("HX-Request") != "true":
         services.audit_note_read(actor=user, note=note)
-    cat = catalog()
+    return _render_note(request, note, form=form, editable=editable)
+
+
+def _render_note(
+    request: HttpRequest,
+    note: TreatmentNote,
+    *,
+    editable: bool,
+    form: NoteForm | None = None,
+    technique_form: TechniqueForm | None = None,
+) -> HttpResponse:
     return render(
         request,
         "care/note.html",
         {
             "note": note,
-            "form": form,
+            "form": form or NoteForm(instance=note, prefix="soap"),
             "editable": editable,
-            "technique_form": TechniqueForm(prefix="t"),
+            "technique_form": technique_form or TechniqueForm(prefix="t"),
             "addendum_form": AddendumForm(),
-            "techniques": [
-                (t, cat.techniques.get(t.technique), cat.region_label(t.region, t.side))
-                for t in note.techniques.all()
-            ],
+            "techniques": [_technique_row(t) for t in note.techniques.all()],
         },
     )
+
+
+def _technique_row(t: TechniqueEntry) -> dict[str, object]:
+    """One technique as a person reads it: every code replaced by the catalog's label."""
+    cat = catalog()
+
+    def label(entries: dict[str, Any], code: str) -> str:
+        return entries[code].label if code in entries else code
+
+    return {
+        "entry": t,
+        "technique": label(cat.techniques, t.technique),
+        "region": cat.region_label(t.region, t.side),
+        "pressure": label(cat.pressures, t.pressure),
+        "tool": label(cat.tools, t.tool),
+    }
 
 
 @login_required
 @require_POST
 @requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def technique_add(request: HttpRequest, note_id: str) -> HttpResponse:
+    """Add a technique; a refusal (a field out of range, a restriction of the screening)
+    is shown once, next to the field it names, on the form as it was filled in."""
     user = staff_user(request)
     note = _note(request, note_id)
     form = TechniqueForm(request.POST, prefix="t")
     if form.is_valid():
         try:
             services.add_technique(actor=user, note=note, **form.cleaned_data)
-            messages.success(request, "Technique recorded.")
         except ValidationError as exc:
-            messages.error(request, "Not recorded: " + " ".join(exc.messages))
+            apply_validation_error(form, exc)
         except Refused as exc:
-            messages.error(request, str(exc))
-    else:
-        messages.error(request, "Not recorded: " + form.errors.as_text())
-    return redirect("care:note", note_id=note.public_id)
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Technique recorded.")
+            return redirect(reverse("care:note", args=[note.public_id]) + "#techniques-h")
+    return _render_note(request, note, technique_form=form, editable=True)
 
 
 @login_required

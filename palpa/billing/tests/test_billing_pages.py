@@ -247,3 +247,22 @@ def test_an_owner_configures_billing_on_the_settings_page(
         "/billing/settings/location/", {**posts["location"], "loc-code": "12345"}, follow=True
     )
     assert b"is not in Palpa&#x27;s code book" in bad.content
+
+
+def test_a_payment_is_shown_as_a_positive_amount_paid_never_a_negative_number(
+    client_for: object, front_desk: User, patient: Patient
+) -> None:
+    services.record_payment(
+        actor=front_desk, patient=patient, amount="35.00", method="card", reference="TRM-9"
+    )
+    client = client_for(front_desk)  # type: ignore[operator]
+    account = client.get(f"/billing/patients/{patient.public_id}/").content.decode()
+    assert "-35.00" not in account
+    assert "Paid or credited" in account
+    assert '<td class="num"></td><td class="num">35.00 USD</td>' in account
+    assert "Patient is in credit" in account
+    assert '<dd id="patient-balance">35.00</dd>' in account
+    payments = client.get("/billing/payments/").content.decode()
+    assert "-35.00" not in payments
+    assert "Amount paid" in payments
+    assert "35.00 USD" in payments

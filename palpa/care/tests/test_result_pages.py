@@ -110,7 +110,7 @@ def test_therapist_evaluates_by_tapping_the_body_chart(
     page = _page(client, url)
     # Every region is a labelled link of the SVG chart; paired ones once per side.
     assert 'aria-label="Shoulder, left (back)"' in page
-    assert 'href="?tap=shoulder&amp;side=left#pain-add"' in page
+    assert f'href="{url}?tap=shoulder&amp;side=left#pain-add"' in page
     assert "style=" not in page
     assert "<script>" not in page
 

@@ -38,6 +38,8 @@ ALLOWED = {
         "accounts",
     ): "the dashboard's route gate (accounts.gates) names its capability",
     ("audit/views.py", "accounts"): "the owner's audit log page checks the User",
+    ("audit/views.py", "patients"): "the audit log page finds a patient by MRN or name and "
+    "names each entry's patient (never by an internal id)",
     ("audit/management/commands/audit.py", "accounts"): "verify names the organizations",
     ("audit/", "core"): "core's database and view plumbing sits below audit",
     ("core/backup.py", "audit"): "a backup's manifest records the audit chain heads; restore "
