@@ -241,3 +241,13 @@ def test_anonymous_visitors_are_sent_to_sign_in_before_changing_a_plan(plan: Pla
         assert "/accounts/login/" in response["Location"]
     assert _stored(plan)[0] == 2
     assert plan.home_care.count() == 1
+
+
+def test_opening_the_plan_is_an_audited_read(
+    therapist: User, plan: Plan, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(therapist)
+    client.get(reverse("care:plan", args=[plan.public_id]))
+    reads = AuditEvent.objects.filter(action="read", object_id=str(plan.public_id))
+    assert reads.count() == 1
+    assert reads.get().actor == therapist
