@@ -7,6 +7,7 @@ path in ``NAME_FILE`` (the way container secrets are mounted). See docs/configur
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -63,7 +64,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-PALPA_ENV = env_str("PALPA_ENV", "development")
+# Under pytest the test settings apply unless PALPA_ENV says otherwise, so running pytest
+# directly (not through bin/test) tests what bin/test tests.
+PALPA_ENV = env_str("PALPA_ENV", "test" if "pytest" in sys.modules else "development")
 if PALPA_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured("PALPA_ENV must be development, test or production")
 PRODUCTION = PALPA_ENV == "production"
