@@ -68,7 +68,7 @@ def fill(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "sections": form.sections(),
         "clinic": link.organization.name,
-        "expires_at": local(link.expires_at, link.organization),
+        "expires_at": local(link.expires_at, link.patient),
     }
     return _private(render(request, "outcomes/link_form.html", context))
 

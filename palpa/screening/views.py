@@ -80,7 +80,7 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "form": form,
         "clinic": link.organization.name,
-        "expires_at": local(link.expires_at, link.organization),
+        "expires_at": local(link.expires_at, link.patient),
     }
     return _private(render(request, "screening/intake.html", context))
 

@@ -187,3 +187,16 @@ def test_the_api_judges_today_by_the_organizations_day(
     response = api_client_for(therapist).get(f"/api/v1/practitioners/{practitioner.public_id}")
     assert response.status_code == 200
     assert [lic["current"] for lic in response.json()["licenses"]] == [True]
+
+
+def test_a_patients_intake_link_says_until_when_in_the_clinics_time(
+    evening: None, owner: User, patient: Patient
+) -> None:
+    from palpa.screening.services import create_intake_link
+
+    link, token = create_intake_link(actor=owner, patient=patient)
+    until = link.expires_at.astimezone(TAMPA)
+    page = _text(Client().get(reverse("intake:form", args=[token])))
+    assert f"until {until:%B} {until.day}, {until.year}, {until:%I:%M}".replace(" 0", " ") in page
+    assert f"{until:%p} {until:%Z}" in page  # e.g. 8:16 PM EST
+    assert until.strftime("%H:%M") == "20:16"
