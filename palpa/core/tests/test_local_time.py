@@ -200,3 +200,15 @@ def test_a_patients_intake_link_says_until_when_in_the_clinics_time(
     assert f"until {until:%B} {until.day}, {until.year}, {until:%I:%M}".replace(" 0", " ") in page
     assert f"{until:%p} {until:%Z}" in page  # e.g. 8:16 PM EST
     assert until.strftime("%H:%M") == "20:16"
+
+
+def test_the_audit_logs_since_filter_counts_the_organizations_days(
+    evening: None, owner: User, patient: Patient, client_for: Callable[[User], Client]
+) -> None:
+    """The patient was registered at 20:16 on the 6th, local time (01:16 on the 7th, UTC)."""
+    client = client_for(owner)
+    url = reverse("audit:log")
+    since_local_day = _text(client.get(url, {"since": LOCAL_DAY.isoformat(), "action": "create"}))
+    since_utc_day = _text(client.get(url, {"since": UTC_DAY.isoformat(), "action": "create"}))
+    assert "2026-12-06 20:16:00 EST" in since_local_day
+    assert "2026-12-06 20:16:00 EST" not in since_utc_day
