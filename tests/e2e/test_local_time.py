@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 from palpa.accounts.models import Location, User
 from palpa.care.services import add_technique, sign_note, start_note
 from palpa.patients.models import Patient
+from palpa.scheduling import online
+from palpa.scheduling.tests.support import make_type
 from palpa.screening.services import record_screening
 from tests.e2e.conftest import SignIn
 
@@ -87,3 +89,45 @@ def test_dashboard_schedule_and_signature_read_the_clinics_evening(
     page.goto(f"/care/notes/{note.public_id}/")
     expect(page.locator("main")).to_contain_text(stamp)
     page.screenshot(path=str(artifacts / "local-time-note-390.png"), full_page=True)
+
+
+def test_the_owner_reads_the_audit_log_and_a_patients_requested_time_in_local_time(
+    evening: None,
+    page: Page,
+    sign_in: SignIn,
+    owner: User,
+    location: Location,
+    patient: Patient,
+    artifacts: Path,
+) -> None:
+    device = TOTPDevice.objects.create(user=owner, name="Phone", confirmed=True)
+    kind = make_type(owner, "treatment-online", "treatment", 60, online_bookable=True)
+    config = online.update_online_settings(
+        actor=owner,
+        location=location,
+        changes={"enabled": True, "new_patients": "request"},
+        appointment_types=[kind],
+    )
+    wanted = dt.datetime(2026, 12, 8, 10, 0, tzinfo=TAMPA)  # 15:00 UTC
+    online.request_as_new_patient(
+        config=config,
+        person=online.NewPatient(
+            "Nora", "Quinn", dt.date(1988, 7, 1), "nora@example.com", "", False
+        ),
+        appointment_type=kind,
+        wanted_start=wanted,
+    )
+    registered = patient.created_at.astimezone(TAMPA)
+    sign_in(page, owner, device)  # once: a TOTP code is good for one sign-in
+    for width, height in ((1440, 900), (390, 844)):
+        tab = page
+        tab.set_viewport_size({"width": width, "height": height})
+        tab.goto("/online-booking/")
+        expect(tab.locator("main")).to_contain_text("Tue 2026-12-08 10:00 EST")
+        expect(tab.locator("main")).not_to_contain_text("UTC")
+        tab.screenshot(path=str(artifacts / f"local-time-requests-{width}.png"), full_page=True)
+        tab.goto("/audit/")
+        expect(tab.locator("main")).to_contain_text(f"{registered:%Y-%m-%d %H:%M}")
+        expect(tab.locator("main")).to_contain_text("EST")
+        expect(tab.locator("main")).not_to_contain_text("UTC")
+        tab.screenshot(path=str(artifacts / f"local-time-audit-{width}.png"), full_page=True)
