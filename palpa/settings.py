@@ -136,6 +136,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "palpa.accounts.middleware.StaffSessionMiddleware",
+    "palpa.accounts.middleware.LocalTimeMiddleware",  # the organization's zone is active
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -165,6 +166,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "palpa.accounts.context_processors.staff",
             ],
+            # ``|local:place``: aware datetimes at a location's or organization's time.
+            "builtins": ["palpa.core.templatetags.local_time"],
         },
     }
 ]

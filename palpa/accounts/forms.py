@@ -40,7 +40,13 @@ class OtpForm(Form):
 class OrganizationForm(ModelForm[Organization]):
     class Meta:
         model = Organization
-        fields = ("name", "require_mfa", "session_idle_minutes", "license_warning_days")
+        fields = (
+            "name",
+            "time_zone",
+            "require_mfa",
+            "session_idle_minutes",
+            "license_warning_days",
+        )
 
 
 class LocationForm(ModelForm[Location]):

@@ -4,8 +4,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from palpa.accounts.models import User
+from palpa.core.dates import zone_of
 
 # Paths a signed-in user may reach before finishing two-factor authentication.
 _MFA_OPEN = (
@@ -40,3 +42,25 @@ class StaffSessionMiddleware:
             if user.mfa_required and not verified and not request.path.startswith(_MFA_OPEN):
                 return redirect("accounts:otp")
         return self.get_response(request)
+
+
+class LocalTimeMiddleware:
+    """Makes the signed-in staff member's organization zone the request's active zone.
+
+    Dates and times in templates, and ``timezone.localdate()`` / ``palpa.core.dates``
+    helpers called without a place, then read as the organization's wall-clock time
+    rather than UTC. Pages about one location still pass that location explicitly.
+    API requests authenticated by token activate it in ``palpa.core.api`` once the caller
+    is known.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        org = user.organization if isinstance(user, User) and user.is_authenticated else None
+        # override() also restores the zone afterwards, so a zone activated later in the
+        # request (token authentication) never leaks into the thread's next request.
+        with timezone.override(zone_of(org) if org is not None else None):
+            return self.get_response(request)

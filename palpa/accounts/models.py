@@ -38,6 +38,13 @@ class Organization(TimestampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Licenses expiring within this many days are listed on the dashboard.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text="Organization-wide pages (dashboard, audit log, billing) show dates and "
+        "times in this zone; each location's pages use the location's own zone.",
+    )
     next_mrn = models.PositiveIntegerField(default=1, editable=False)
 
     def __str__(self) -> str:

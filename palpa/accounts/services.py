@@ -66,7 +66,7 @@ def update_organization(*, actor: User, changes: dict[str, Any]) -> Organization
     require(actor, Capability.ORGANIZATION_MANAGE)
     org = actor.organization
     assert org is not None
-    allowed = {"name", "require_mfa", "session_idle_minutes", "license_warning_days"}
+    allowed = {"name", "time_zone", "require_mfa", "session_idle_minutes", "license_warning_days"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))

@@ -30,7 +30,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
@@ -39,6 +38,7 @@ from palpa.billing.codes import load_codes
 from palpa.billing.models import Charge, Coverage, LedgerEntry
 from palpa.billing.money import round_money
 from palpa.core import icd10
+from palpa.core.dates import local, local_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License, Practitioner
 
@@ -313,7 +313,9 @@ def superbill_content(charges: Sequence[Charge], *, patient: Patient) -> dict[st
                 "rendering_npi": charge.rendering_npi or provider["npi"],
                 "lines": lines,
                 "total": money(charge.total),
-                "signed_on": timezone.localdate(signed_at).isoformat() if signed_at else "",
+                "signed_on": (
+                    local(signed_at, charge.location).date().isoformat() if signed_at else ""
+                ),
             }
         )
 
@@ -352,7 +354,7 @@ def superbill_content(charges: Sequence[Charge], *, patient: Patient) -> dict[st
         "total": money(total),
         "paid": money(paid),
         "currency": currency,
-        "issued_on": timezone.localdate().isoformat(),
+        "issued_on": local_today(first.location if first else _home_location(patient)).isoformat(),
         "signature_statement": SIGNATURE_STATEMENT,
         "notice": SUPERBILL_NOTICE,
     }
@@ -485,7 +487,7 @@ def statement_content(*, patient: Patient, start: dt.date, end: dt.date) -> dict
         "patient_credit": money(max(-by_party["patient"], Decimal(0))),
         "insurer_pending": money(by_party["insurer"]),
         "currency": currency,
-        "issued_on": timezone.localdate().isoformat(),
+        "issued_on": local_today(_home_location(patient)).isoformat(),
     }
 
 

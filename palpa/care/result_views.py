@@ -12,7 +12,6 @@ from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.gates import Gate, requires, requires_by
@@ -40,6 +39,7 @@ from palpa.care.result_forms import (
     RomForm,
     SpecialTestForm,
 )
+from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -82,7 +82,10 @@ def evaluation_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     form = NewEvaluationForm(
         request.POST or None,
         actor=user,
-        initial={"location": patient.primary_location, "evaluated_on": timezone.localdate()},
+        initial={
+            "location": patient.primary_location,
+            "evaluated_on": local_today(patient.primary_location),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

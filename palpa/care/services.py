@@ -41,6 +41,7 @@ from palpa.care.models import (
     TechniqueEntry,
     TreatmentNote,
 )
+from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.events import publish
 from palpa.outcomes.library import load_rom_norms
@@ -152,7 +153,7 @@ def start_note(
             errors["appointment"] = [problem]
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = [f"The patient's record is {patient.get_status_display().lower()}."]
-    if visit_date > timezone.localdate() + dt.timedelta(days=1):
+    if visit_date > local_today(location) + dt.timedelta(days=1):
         errors["visit_date"] = ["A note is written for a visit that has taken place."]
     if plan_of_care is not None and (
         plan_of_care.patient_id != patient.pk or plan_of_care.status != Plan.Status.ACTIVE
@@ -386,7 +387,7 @@ def _addendum_signature(
         raise ValidationError({"text": "Write the correction or addition."})
     if len(text) > ADDENDUM_MAX_CHARS:
         raise ValidationError({"text": f"An addendum is at most {ADDENDUM_MAX_CHARS} characters."})
-    require_current_license(practitioner, location=location, on=timezone.localdate())
+    require_current_license(practitioner, location=location, on=local_today(location))
     now = timezone.now()
     return {
         "text": text,
@@ -1392,7 +1393,7 @@ def _baseline_administration(plan: Plan, instrument: str) -> InstrumentAdministr
             patient=plan.patient,
             instrument=instrument,
             status=InstrumentAdministration.Status.FINAL,
-            administered_on__lte=timezone.localdate(),
+            administered_on__lte=local_today(plan.location),
         )
         .order_by("-administered_on", "-created_at")
         .first()
@@ -1719,10 +1720,10 @@ def sign_plan(*, actor: User, plan: Plan) -> Plan:
         errors["diagnoses"] = ["A plan treats at least one diagnosis."]
     if errors:
         raise ValidationError(errors)
-    require_current_license(practitioner, location=plan.location, on=timezone.localdate())
+    require_current_license(practitioner, location=plan.location, on=local_today(plan.location))
     # the screening's restrictions in force today, in the treatment note's words
     check_planned_techniques(
-        patient=plan.patient, on=timezone.localdate(), techniques=plan.techniques
+        patient=plan.patient, on=local_today(plan.location), techniques=plan.techniques
     )
     with transaction.atomic():
         require_authorization(  # the referral's visits left and expiry, or an owner's override
@@ -1845,7 +1846,7 @@ def record_reassessment(
 ) -> InstrumentAdministration:
     """Score an instrument again under an active plan (context: re-assessment)."""
     _active_plan(actor, plan)
-    on = administered_on or timezone.localdate()
+    on = administered_on or local_today(plan.location)
     if on < plan.evaluation.evaluated_on:
         raise ValidationError(
             {"administered_on": "A re-assessment comes after the plan's evaluation."}
@@ -1886,7 +1887,7 @@ def record_reassessment_rom(
     measured_on: dt.date | None = None,
 ) -> RomMeasurement:
     practitioner = _active_plan(actor, plan)
-    on = measured_on or timezone.localdate()
+    on = measured_on or local_today(plan.location)
     entry = _rom_entry(
         patient=plan.patient,
         rater=practitioner,
@@ -1943,7 +1944,7 @@ def plan_progress(
     _same_org(actor, plan)
     if non_responder_after < 1:
         raise ValidationError({"after_notes": "Judge the response after at least 1 visit."})
-    as_of = today or timezone.localdate()
+    as_of = today or local_today(plan.location)
     goals = list(plan.goals.select_related("baseline_rom").order_by("position", "created_at"))
     series = {goal.pk: queries.goal_series(goal) for goal in goals}
     results = [(goal, goal_progress(goal, as_of, series[goal.pk])) for goal in goals]
@@ -2038,11 +2039,11 @@ def discharge_plan(
             f"Version {pending.version} of this plan is drafted: sign it and discharge that "
             "version, or mark the draft entered in error."
         )
-    on = discharged_on or timezone.localdate()
+    on = discharged_on or local_today(plan.location)
     errors: dict[str, list[str]] = {}
     if reason not in Discharge.Reason.values:
         errors["reason"] = [f"The reason is one of {', '.join(Discharge.Reason.values)}."]
-    if on > timezone.localdate() or on < plan.starts_on:
+    if on > local_today(plan.location) or on < plan.starts_on:
         errors["discharged_on"] = ["The discharge date is between the plan's start and today."]
     if reason in (Discharge.Reason.OTHER, Discharge.Reason.REFERRED_OUT) and not (
         reason_detail.strip()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from palpa.care import queries, services
 from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
 from palpa.care.models import Plan, TechniqueEntry, TreatmentNote
+from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -31,16 +31,19 @@ def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     active_plan = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE).first()
-    initial: dict[str, Any] = {"location": patient.primary_location, "plan_of_care": active_plan}
+    initial: dict[str, Any] = {
+        "location": patient.primary_location,
+        "plan_of_care": active_plan,
+        "visit_date": local_today(patient.primary_location),
+    }
     wanted = request.POST.get("appointment") or request.GET.get("appointment") or ""
     appointment = queries.appointment_to_document(user, patient, wanted) if wanted else None
     if wanted and appointment is None:
         raise Http404("No booked or arrived appointment of this patient has this id.")
     if appointment is not None:
-        tz = zoneinfo.ZoneInfo(appointment.location.time_zone)
         initial |= {
             "location": appointment.location,
-            "visit_date": appointment.start.astimezone(tz).date(),
+            "visit_date": local(appointment.start, appointment.location).date(),
         }
     form = NewNoteForm(request.POST or None, actor=user, patient=patient, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Schema
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from palpa.accounts.models import User
+from palpa.core.dates import zone_of
 
 
 class ErrorItem(Schema):
@@ -64,6 +66,9 @@ class TokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            if user.organization is not None:
+                # Dates the API defaults or compares with "today" are the organization's.
+                timezone.activate(zone_of(user.organization))
             if self.check is not None:
                 self.check(request, user)
         return user

@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from palpa.accounts.models import User
 from palpa.core import dashboard as dashboard_panels
+from palpa.core.dates import local_today
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -36,7 +36,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    context = {"today": timezone.localdate(), **dashboard_panels.context_for(user)}
+    today = local_today(user.organization)  # the organization's day, not UTC's
+    context = {"today": today, **dashboard_panels.context_for(user)}
     return render(request, "core/dashboard.html", context)
 
 

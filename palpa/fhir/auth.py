@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from palpa.accounts.models import Role, User
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.core.dates import zone_of
 from palpa.fhir.errors import FhirError
 from palpa.fhir.models import FhirClient
 from palpa.fhir.scopes import Scope, allows, parse_scopes
@@ -90,6 +92,8 @@ def _from_oauth(request: HttpRequest) -> Principal | None:
         user = token.user
         if not user.is_active or user.organization_id is None:
             return None
+        if user.organization is not None:
+            timezone.activate(zone_of(user.organization))  # restored by LocalTimeMiddleware
         return Principal(
             actor=user,
             context="user",
@@ -130,6 +134,8 @@ def authenticate(request: HttpRequest) -> Principal:
         user = user_for_token(secret)
         if user is None:
             raise _unauthorized("The token is unknown, expired or revoked.")
+        if user.organization is not None:
+            timezone.activate(zone_of(user.organization))  # restored by LocalTimeMiddleware
         return Principal(
             actor=user,
             context="user",
@@ -140,4 +146,6 @@ def authenticate(request: HttpRequest) -> Principal:
     principal = _from_oauth(request)
     if principal is None:
         raise _unauthorized("The token is unknown, expired or revoked.")
+    if principal.client is not None:
+        timezone.activate(zone_of(principal.client.organization))
     return principal

@@ -27,6 +27,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core import ratelimit
+from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.outcomes.library import Instrument, UnknownInstrument, get_instrument, load_library
 from palpa.outcomes.models import (
@@ -125,7 +126,7 @@ def administer_instrument(
     errors: dict[str, list[str]] = {}
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = [f"The patient's record is {patient.get_status_display().lower()}."]
-    if administered_on > timezone.localdate():
+    if administered_on > local_today(patient):
         errors["administered_on"] = ["An administration is recorded once it has taken place."]
     if context not in InstrumentAdministration.Context.values:
         errors["context"] = [
@@ -470,7 +471,6 @@ def submit_instrument_link(
     the activities the patient names themselves. Raises ``Refused`` if the link cannot be
     used and ``ValidationError`` keyed ``INSTRUMENT-ITEM`` (or ``INSTRUMENT``) for answers
     that cannot be scored; the link then stays usable."""
-    today = timezone.localdate()
     with transaction.atomic():
         link = (
             InstrumentLink.objects.select_for_update()
@@ -485,6 +485,7 @@ def submit_instrument_link(
         if link is None:
             raise Refused("This link cannot be used.")
         patient = Patient.objects.select_related("organization").get(pk=link.patient_id)
+        today = local_today(patient)  # the patient's clinic's day (a public page: no zone)
         if patient.status != Patient.Status.ACTIVE:
             raise Refused("This link cannot be used.")
         errors: dict[str, list[str]] = {}

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import public, requires
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
+from palpa.core.dates import local
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -68,7 +69,7 @@ def fill(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "sections": form.sections(),
         "clinic": link.organization.name,
-        "expires_at": link.expires_at,
+        "expires_at": local(link.expires_at, link.patient),
     }
     return _private(render(request, "outcomes/link_form.html", context))
 

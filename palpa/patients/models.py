@@ -88,6 +88,13 @@ class Patient(TenantModel):
         return f"{self.full_name} ({self.mrn})"
 
     @property
+    def time_zone(self) -> str:
+        """The zone of the patient's clinic (primary location, else the organization): the
+        patient's "today" (``palpa.core.dates.local_today(patient)``)."""
+        place = self.primary_location or self.organization
+        return place.time_zone
+
+    @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 

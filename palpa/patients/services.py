@@ -15,6 +15,7 @@ from django.utils import timezone
 from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, read_and_record, record
+from palpa.core.dates import local_today
 from palpa.core.db import hot_cursor
 from palpa.core.rows import insert
 from palpa.patients import queries
@@ -279,7 +280,7 @@ def register_patient_online(
     patient = Patient(organization_id=organization.pk, primary_location=location, **fields)
     patient.refresh_search_name()
     _validate(organization.pk, patient)  # the same rules as a record made by staff
-    today = timezone.localdate()
+    today = local_today(location)
     with transaction.atomic():
         patient.mrn = _next_mrn(organization.pk)
         patient.save()

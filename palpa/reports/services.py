@@ -28,6 +28,7 @@ from palpa.accounts.permissions import Capability, require, require_own_or, tena
 from palpa.audit.services import Action, record
 from palpa.care.models import Plan
 from palpa.core import ratelimit
+from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
@@ -192,7 +193,7 @@ def start_report(*, actor: User, patient: Patient, kind: str) -> Report:
         end = plan.discharge.discharged_on
         recommendation = Report.Recommendation.DISCHARGE
     else:
-        end = timezone.localdate()
+        end = local_today(plan.location)
         recommendation = Report.Recommendation.CONTINUE
     start, end = _period(plan, end)
     from palpa.referrals.services import active_referral, latest_referral
@@ -268,7 +269,7 @@ def _current_period(report: Report) -> None:
         and report.kind == Report.Kind.PROGRESS
         and report.supersedes_id is None
     ):
-        report.period_end = max(timezone.localdate(), report.period_start)
+        report.period_end = max(local_today(report.location), report.period_start)
 
 
 def preview(*, actor: User, report: Report) -> dict[str, Any]:
@@ -297,7 +298,7 @@ def sign_report(*, actor: User, report: Report) -> Report:
         ]
     if errors:
         raise ValidationError(errors)
-    today = timezone.localdate()
+    today = local_today(report.location)
     decision = require_current_license(practitioner, location=report.location, on=today)
     license_ = decision.license
     _current_period(report)
@@ -313,7 +314,7 @@ def sign_report(*, actor: User, report: Report) -> Report:
             else ""
         ),
         "license_expires": license_.expires_on.isoformat() if license_ is not None else "",
-        "signed_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z"),
+        "signed_at": local(now, report.location).strftime("%Y-%m-%d %H:%M %Z"),
     }
     document = render.pdf(snapshot, draft=False)
     with transaction.atomic():
@@ -484,9 +485,11 @@ def deliver_email(*, delivery_id: int, base_url: str, send: bool = True) -> bool
                 [report.patient.given_name[:1].upper(), report.patient.family_name[:1].upper()]
             )
             + ".",
-            "signed_on": timezone.localtime(report.signed_at).date() if report.signed_at else None,
+            "signed_on": local(report.signed_at, report.location).date()
+            if report.signed_at
+            else None,
             "link": base_url + link_path(token),
-            "expires_on": timezone.localtime(delivery.expires_at).date(),
+            "expires_on": local(delivery.expires_at, report.location).date(),
         }
         message = EmailMessage(
             subject=f"A {context['kind']} from {report.organization.name}",

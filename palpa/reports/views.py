@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.gates import public, requires
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.core.dates import local
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -287,7 +287,7 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
         return _expired(request)
     context = {
         "clinic": delivery.report.organization.name,
-        "expires_on": timezone.localtime(delivery.expires_at).date()
+        "expires_on": local(delivery.expires_at, delivery.report.location).date()
         if delivery.expires_at
         else None,
     }

@@ -32,6 +32,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core import ratelimit
+from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.uploads import checked_document
 from palpa.patients.models import Patient
@@ -173,7 +174,7 @@ def _screen(
         facts = parse_facts(doc, regions=rule_set.regions)
     except FactsError as exc:
         raise ValidationError({f"facts.{e.path}": e.message for e in exc.errors}) from exc
-    if facts.as_of > timezone.localdate():
+    if facts.as_of > local_today(patient):
         raise ValidationError({"facts.as_of": "A screening is for today or a past visit."})
     return screen(facts, rule_set).as_json(), stored, facts.as_of
 
@@ -239,7 +240,7 @@ def record_screening(
     require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     _active_patient(patient)
-    doc = _facts_document(patient, facts, timezone.localdate())
+    doc = _facts_document(patient, facts, local_today(patient))
     screening = _new_screening(
         patient,
         doc,
@@ -270,7 +271,7 @@ def record_blood_pressure(
     require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
     _active_patient(patient)
-    today = timezone.localdate()
+    today = local_today(patient)
     status = screening_status(patient, on=today)
     if status.screening is None:
         raise ScreeningRefused(
@@ -402,8 +403,9 @@ def submit_intake(*, token: str, facts: Mapping[str, Any], questionnaire_version
             raise Refused("This link cannot be used.")
         patient = Patient.objects.get(pk=link.patient_id)
         _active_patient(patient)
-        doc = _facts_document(patient, facts, timezone.localdate())
-        doc["as_of"] = timezone.localdate().isoformat()
+        today = local_today(patient)  # the patient's clinic's day, not the server's
+        doc = _facts_document(patient, facts, today)
+        doc["as_of"] = today.isoformat()
         screening = _new_screening(
             patient,
             doc,
@@ -774,7 +776,7 @@ def screening_status(patient: Patient, *, on: dt.date | None = None) -> Screenin
     the latest valid screening on or before it, whether a re-screen is due, the
     clearances and overrides in effect and which findings they clear, the restrictions
     in force, and whether the visit's "no change" check is done."""
-    day = on or timezone.localdate()
+    day = on or local_today(patient)
     rescreen_days = policy_for(patient.organization_id).rescreen_days
     screening = latest_screening(patient, on=day)
     if screening is None:
@@ -922,7 +924,7 @@ def confirm_no_change(*, actor: User, patient: Patient, on: dt.date) -> VisitCon
     """At a visit: the health history is as screened (the screening stays in force)."""
     require(actor, Capability.CLINICAL_WRITE)
     _same_org(actor, patient)
-    if on > timezone.localdate():
+    if on > local_today(patient):
         raise ValidationError({"on": "Confirm on the day of the visit, not before."})
     status = screening_status(patient, on=on)
     if status.screening is None:
@@ -1015,7 +1017,7 @@ def record_clearance(
     errors: dict[str, list[str]] = {}
     if not physician.active:
         errors["physician"] = ["This physician is no longer active in the directory."]
-    if cleared_on > timezone.localdate():
+    if cleared_on > local_today(screening.patient):
         errors["cleared_on"] = ["The clearance date cannot be in the future."]
     if valid_until is not None and valid_until < cleared_on:
         errors["valid_until"] = ["A clearance cannot end before it was given."]
@@ -1088,7 +1090,7 @@ def override_clearance(
         screening=screening,
         kind=Clearance.Kind.OVERRIDE,
         covered=covered,
-        cleared_on=timezone.localdate(),
+        cleared_on=local_today(screening.patient),
         reason=reason.strip(),
         recorded_by=actor,
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import public, requires
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
@@ -83,7 +84,7 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "form": form,
         "clinic": link.organization.name,
-        "expires_at": link.expires_at,
+        "expires_at": local(link.expires_at, link.patient),
         "from_last_time": bool(previous),
     }
     return _private(render(request, "screening/intake.html", context))
@@ -112,6 +113,7 @@ def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     for f in status.findings:
         findings.append({"state": f, "sources": f.finding.get("sources", [])})
     latest = status.screening
+    today = local_today(patient.primary_location)  # the patient's clinic's day
     return {
         "patient": patient,
         "status": status,
@@ -119,10 +121,10 @@ def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
         "history": list(queries.patient_screenings(user, patient)[:20]),
         "may_edit": has_capability(user, Capability.CLINICAL_WRITE),
         "may_override": has_capability(user, Capability.SCREENING_OVERRIDE),
-        "confirm_form": ConfirmForm(initial={"on": timezone.localdate()}),
-        "bp_form": BloodPressureForm(prefix="bp", initial={"bp_measured_on": timezone.localdate()}),
+        "confirm_form": ConfirmForm(initial={"on": today}),
+        "bp_form": BloodPressureForm(prefix="bp", initial={"bp_measured_on": today}),
         "clearance_form": ClearanceForm(
-            actor=user, initial={"cleared_on": timezone.localdate()}, prefix="clearance"
+            actor=user, initial={"cleared_on": today}, prefix="clearance"
         ),
         "override_form": OverrideForm(prefix="override"),
         "open_clearance": any(f.decision == "CLEARANCE" for f in status.open_findings),

@@ -19,6 +19,7 @@ def test_owner_changes_the_idle_timeout_and_it_is_audited(
         reverse("accounts:settings"),
         {
             "name": org.name,
+            "time_zone": "America/New_York",
             "require_mfa": "on",
             "session_idle_minutes": "15",
             "license_warning_days": "90",
@@ -36,12 +37,33 @@ def test_an_idle_timeout_out_of_range_is_refused_with_the_field_named(
 ) -> None:
     response = client_for(owner).post(
         reverse("accounts:settings"),
-        {"name": org.name, "session_idle_minutes": "1", "license_warning_days": "60"},
+        {
+            "name": org.name,
+            "time_zone": "America/New_York",
+            "session_idle_minutes": "1",
+            "license_warning_days": "60",
+        },
     )
     assert response.status_code == 200
     assert "session_idle_minutes" in response.context["form"].errors
     org.refresh_from_db()
     assert org.session_idle_minutes == 30
+
+
+def test_owner_sets_the_organization_time_zone_and_a_made_up_one_is_refused(
+    owner: User, org: Organization, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(owner)
+    form = {"name": org.name, "session_idle_minutes": "30", "license_warning_days": "60"}
+    response = client.post(reverse("accounts:settings"), {**form, "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "is not an IANA time zone" in response.context["form"].errors["time_zone"][0]
+    org.refresh_from_db()
+    assert org.time_zone == "America/New_York"
+    response = client.post(reverse("accounts:settings"), {**form, "time_zone": "America/Denver"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.time_zone == "America/Denver"
 
 
 def test_owner_adds_a_medical_spa_with_a_room(

@@ -19,6 +19,7 @@ OPEN = {
 SAVE = {**OPEN, "owner": 302, "outsider": 302}
 FORM = {
     "name": "Renamed Clinic",
+    "time_zone": "America/New_York",
     "require_mfa": "on",
     "session_idle_minutes": "30",
     "license_warning_days": "60",

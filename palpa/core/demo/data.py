@@ -8,7 +8,11 @@ from typing import Any
 DEMO_SLUG = "harbor-demo"
 DEMO_PASSWORD = "palpa-demo-2026"
 
-ORGANIZATION = {"name": "Harbor Medical Massage", "slug": DEMO_SLUG}
+ORGANIZATION = {
+    "name": "Harbor Medical Massage",
+    "slug": DEMO_SLUG,
+    "time_zone": "America/New_York",
+}
 
 LOCATIONS: list[dict[str, Any]] = [
     {

@@ -214,3 +214,10 @@ def test_the_policy_defaults_are_ten_visits_thirty_days_and_fourteen_day_links(
 ) -> None:
     policy = services.policy_for(owner.organization_id or 0)
     assert (policy.every_visits, policy.every_days, policy.link_days) == (10, 30, 14)
+
+
+def test_the_signature_on_the_pdf_reads_in_the_clinics_time(signed: Report) -> None:
+    """Signed at 20:00 UTC on 2 March 2026: 15:00 in Tampa, and the PDF says so."""
+    assert signed.signed_at is not None
+    assert signed.signed_at.astimezone(dt.UTC).strftime("%H:%M") == "20:00"
+    assert signed.content["signature"]["signed_at"] == "2026-03-02 15:00 EST"

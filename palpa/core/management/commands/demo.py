@@ -6,13 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from palpa.accounts.models import Location, Organization, Room, User
 from palpa.accounts.permissions import Capability, roles_with
 from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
+from palpa.core.dates import local_today
 from palpa.core.demo import billing, care, data, referrals, reports, scheduling
 from palpa.core.npi import make_npi
 from palpa.patients.models import Patient
@@ -49,8 +49,8 @@ class Command(BaseCommand):
             self._print_logins()
 
     def _create(self) -> Organization:
-        today = timezone.localdate()
         org = Organization.objects.create(**data.ORGANIZATION)
+        today = local_today(org)  # the clinic's day: in the evening in Tampa UTC's is tomorrow
         record(
             actor=None, action=Action.CREATE, organization=org, obj=org, detail={"by": "palpa demo"}
         )
