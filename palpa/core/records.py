@@ -1,0 +1,366 @@
+"""Signed records: one mechanism for every record a practitioner signs.
+
+A signed record (a treatment note, an evaluation, a plan of care, a report) is written as
+a draft, then signed: the signature stores who signed, when, and a SHA-256 of the content.
+From then on its content never changes: a correction is a signed addendum or a new
+version of the same lineage, and a record written in error is marked, never deleted.
+
+Each record type declares only what is its own in a ``Lifecycle``: its content (how the
+signature's hash is made), its sign checks, and its after-sign hook. One signing is one
+act (docs/architecture.md, "Records kernel"): the checks run first; then one transaction
+locks the row, seals it, writes one audit entry for the act and runs the after-sign
+hook, whose consequences in lower apps (the referral's visit count, the appointment's
+fulfilment, the superseded version) are written in the same transaction and audited as
+linked to the signed record; higher apps react after commit to the record type's event.
+
+Core is on the bottom line: the audit and the permission checks come in from the record
+type's app (the ``audit`` callable, the ``check`` callables), never imported here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from palpa.core.events import Event, publish
+from palpa.core.models import TenantModel
+
+if TYPE_CHECKING:
+    from palpa.accounts.models import User
+
+DRAFT = "draft"
+ENTERED_IN_ERROR = "entered-in-error"
+# What may still move on a signed record: its status (and the status's reason).
+STATUS_FIELDS = frozenset({"status", "status_reason", "updated_at"})
+SIGNATURE_FIELDS = ("status", "signed_at", "signed_by", "content_hash", "updated_at")
+REASON_MAX_CHARS = 300
+ADDENDUM_MAX_CHARS = 5000
+
+
+class SignedRecordChanged(Exception):
+    """Raised on any attempt to change a signed record's content or to delete a record."""
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """The SHA-256 of ``content`` as canonical JSON (sorted keys, no spaces)."""
+    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def signature_constraint(
+    name: str, signed: Collection[str], also: Q | None = None
+) -> models.CheckConstraint:
+    """A record in a signed status carries its signature: time, signer and hash."""
+    signature = Q(signed_at__isnull=False) & Q(signed_by__isnull=False) & ~Q(content_hash="")
+    status = Q(status=next(iter(signed))) if len(signed) == 1 else Q(status__in=list(signed))
+    return models.CheckConstraint(
+        condition=~status | (signature & also if also is not None else signature), name=name
+    )
+
+
+def refuse_if_locked(model: type[models.Model], pk: int | None, message: str) -> None:
+    """For a row that belongs to a record: refuse the write unless the record is a draft."""
+    if pk is None:
+        return
+    status = model._default_manager.filter(pk=pk).values_list("status", flat=True).first()
+    if status != DRAFT:
+        raise SignedRecordChanged(message)
+
+
+class SignedQuerySet(models.QuerySet[Any]):
+    """Bulk changes go around ``save()``: refuse them where ``save()`` would refuse."""
+
+    def update(self, **kwargs: Any) -> int:
+        if set(kwargs) - STATUS_FIELDS and self.filter(status__in=self.model.SIGNED).exists():
+            raise self.model.Changed(self.model.changed_message)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise self.model.Changed(self.model.deleted_message)
+
+
+class SignedRecord(TenantModel):
+    """The fields every signed record shares. A type names its ``Status`` choices (with
+    ``draft`` and ``entered-in-error``), its ``SIGNED`` statuses (content locked) and the
+    signature constraint (``signature_constraint``)."""
+
+    SIGNED: ClassVar[tuple[str, ...]] = ("signed",)
+    Changed: ClassVar[type[SignedRecordChanged]] = SignedRecordChanged
+    changed_message: ClassVar[str] = "A signed record never changes."
+    deleted_message: ClassVar[str] = "Signed records are never deleted; mark them in error."
+
+    status = models.CharField(max_length=20, default=DRAFT)
+    status_reason = models.CharField(max_length=REASON_MAX_CHARS, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    content_hash = models.CharField(max_length=64, blank=True)
+
+    objects = SignedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields: Iterable[str] | None = kwargs.get("update_fields")
+        if self.pk is not None and (fields is None or not set(fields) <= STATUS_FIELDS):
+            stored = type(self)._default_manager.filter(pk=self.pk)
+            if stored.values_list("status", flat=True).first() in self.SIGNED:
+                raise self.Changed(self.changed_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise self.Changed(self.deleted_message)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != DRAFT
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status in self.SIGNED
+
+
+class Versioned(models.Model):
+    """A record corrected by new versions: all versions share one ``lineage``; each
+    names the version it ``supersedes`` (declared by the type, with its own name)."""
+
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False)
+    version = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+
+class Addendum(TenantModel):
+    """A signed correction or addition to a signed record, which stays as signed.
+    Written once, signed as it is written; it never changes."""
+
+    text = models.TextField()
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+        ordering: ClassVar = ["signed_at"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.signed_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise SignedRecordChanged("A signed addendum never changes; add another one.")
+        super().save(*args, **kwargs)
+
+
+Audit = Callable[..., Any]  # audit(actor, action, record, **detail): one entry
+
+
+def _nothing(*_args: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Lifecycle[R: SignedRecord]:
+    """What one record type declares; the lifecycle functions do the rest.
+
+    - ``what``: the record's name in messages and in its addenda's hash ("note");
+    - ``audit``: writes one audit entry, ``audit(actor, action, record, **detail)``;
+    - ``locked``: the refusal raised when the record was signed a moment ago;
+    - ``check``: the sign checks, before the transaction (raise to refuse; may prepare
+      content that is expensive to make, such as a report's PDF);
+    - ``seal``: sets the signed content and returns its hash (``content_hash`` of the
+      record's content); ``sealed``: the content fields it sets beyond the signature;
+    - ``after_sign``: inside the signing transaction, after the act's audit entry;
+    - ``signed_event``: the event higher apps react to after commit;
+    - ``after_error``: inside the transaction that marks a signed record in error.
+    """
+
+    model: type[R]
+    what: str
+    audit: Audit
+    locked: type[Exception]
+    check: Callable[[User, R], None]
+    seal: Callable[[R], str]
+    signed_status: str = "signed"
+    sealed: tuple[str, ...] = ()
+    sign_detail: Callable[[R], dict[str, Any]] = field(default=lambda record: {})
+    after_sign: Callable[[User, R], None] = _nothing
+    signed_event: Callable[[R], Event] | None = None
+    after_error: Callable[[User, R, str], None] = _nothing
+    addendum: type[Addendum] | None = None
+
+
+def sign[R: SignedRecord](life: Lifecycle[R], *, actor: User, record: R) -> R:
+    """Sign a draft: checks, then one transaction for the act (see the module's doc)."""
+    life.check(actor, record)
+    with transaction.atomic():
+        locked = life.model._default_manager.select_for_update().get(pk=record.pk)
+        if locked.status != DRAFT:
+            raise life.locked(f"This {life.what} was signed a moment ago.")
+        record.status = life.signed_status
+        record.signed_at = record.signed_at or timezone.now()
+        record.signed_by = actor
+        record.content_hash = life.seal(record)
+        record.save(update_fields=[*SIGNATURE_FIELDS, *life.sealed])
+        life.audit(
+            actor,
+            "update",
+            record,
+            signed=True,
+            content_hash=record.content_hash,
+            **life.sign_detail(record),
+        )
+        life.after_sign(actor, record)
+        if life.signed_event is not None:
+            publish(life.signed_event(record))
+    return record
+
+
+def checked_reason(reason: str, missing: str) -> str:
+    """A status reason: required (``missing`` says what to write), at most 300
+    characters; the same rule for every record type."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": missing})
+    if len(reason) > REASON_MAX_CHARS:
+        raise ValidationError({"reason": f"At most {REASON_MAX_CHARS} characters."})
+    return reason
+
+
+def enter_in_error[R: SignedRecord](
+    life: Lifecycle[R], *, actor: User, record: R, reason: str
+) -> R:
+    """Mark a record entered in error: kept, with its reason; the caller has checked who
+    may and from which status. Marking twice changes nothing."""
+    reason = checked_reason(reason, f"Say why the {life.what} is in error.")
+    if record.status == ENTERED_IN_ERROR:
+        return record
+    with transaction.atomic():
+        previous = record.status
+        record.status = ENTERED_IN_ERROR
+        record.status_reason = reason
+        record.save(update_fields=["status", "status_reason", "updated_at"])
+        life.audit(actor, "delete", record, **{"from": previous, "reason": reason})
+        if previous in record.SIGNED:
+            life.after_error(actor, record, reason)
+    return record
+
+
+def add_addendum[R: SignedRecord](
+    life: Lifecycle[R], *, actor: User, record: R, text: str, check_signer: Callable[[], Any]
+) -> Addendum:
+    """A signed addendum to a signed record (the caller has checked who may, and that
+    the record is signed). Its hash covers the record's hash, the text, the signer and
+    the time, so the record it amends stays exactly as it was signed."""
+    assert life.addendum is not None, f"{life.what} takes no addenda"
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the correction or addition."})
+    if len(text) > ADDENDUM_MAX_CHARS:
+        raise ValidationError({"text": f"An addendum is at most {ADDENDUM_MAX_CHARS} characters."})
+    check_signer()
+    now = timezone.now()
+    addendum = life.addendum(
+        organization_id=record.organization_id,
+        text=text,
+        signed_by=actor,
+        signed_at=now,
+        content_hash=content_hash(
+            {life.what: record.content_hash, "text": text, "by": actor.pk, "at": now}
+        ),
+        **{life.what: record},
+    )
+    with transaction.atomic():
+        addendum.save()
+        life.audit(
+            actor,
+            "create",
+            record,
+            addendum=str(addendum.public_id),
+            content_hash=addendum.content_hash,
+        )
+    return addendum
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+def pending_version(record: Any) -> Any:
+    """The drafted or signed version that replaces ``record`` (not one in error), if any."""
+    versions = type(record)._default_manager.filter(supersedes=record)
+    return versions.exclude(status=ENTERED_IN_ERROR).first()
+
+
+def next_version(record: Any) -> int:
+    """One above every version of the lineage (a discarded draft keeps its number)."""
+    versions = type(record)._default_manager.filter(lineage=record.lineage)
+    return int(max(versions.values_list("version", flat=True), default=record.version)) + 1
+
+
+def new_version[R: SignedRecord](
+    life: Lifecycle[R],
+    *,
+    actor: User,
+    record: R,
+    fields: dict[str, Any],
+    taken: Exception,
+    copy: Callable[[R], None] = _nothing,
+    detail: dict[str, Any],
+) -> R:
+    """A new draft version of a signed record, carrying ``fields`` (and what ``copy``
+    copies onto it); the signed one stays until the new one is signed. ``taken`` is
+    raised when another new version was drafted a moment ago."""
+    new = life.model(
+        organization_id=record.organization_id,
+        lineage=getattr(record, "lineage"),  # noqa: B009 (Versioned records only)
+        version=next_version(record),
+        supersedes=record,
+        **fields,
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                new.save()
+        except IntegrityError as exc:
+            raise taken from exc
+        copy(new)
+        life.audit(actor, "create", new, **detail)
+    return new
+
+
+def supersede[R: SignedRecord](
+    life: Lifecycle[R],
+    *,
+    actor: User,
+    record: R,
+    status: str,
+    reason: str,
+    refuse: Callable[[R], None] = _nothing,
+) -> None:
+    """In the signing of ``record``: the version it supersedes gets ``status`` and
+    ``reason`` (after ``refuse`` had its say on the locked row); audited, naming the new
+    version."""
+    previous_id = getattr(record, "supersedes_id")  # noqa: B009 (Versioned records only)
+    if previous_id is None:
+        return
+    previous = life.model._default_manager.select_for_update().get(pk=previous_id)
+    refuse(previous)
+    previous.status = status
+    previous.status_reason = reason
+    previous.save(update_fields=["status", "status_reason", "updated_at"])
+    life.audit(actor, "update", previous, superseded_by=str(record.public_id))
