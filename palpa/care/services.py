@@ -103,8 +103,8 @@ def _same_org(actor: User, *objs: Any) -> None:
             raise PermissionDenied("This record belongs to another organization.")
 
 
-def _audit(actor: User, action: str, obj: TreatmentNote | Evaluation, **detail: Any) -> None:
-    record(
+def _audit(actor: User, action: str, obj: TreatmentNote | Evaluation, **detail: Any) -> Any:
+    return record(
         actor=actor,
         action=action,
         obj=obj,
@@ -1072,8 +1072,8 @@ class PlanRefused(Refused):
     code = "plan_refused"
 
 
-def _audit_plan(actor: User, action: str, plan: Plan, **detail: Any) -> None:
-    record(
+def _audit_plan(actor: User, action: str, plan: Plan, **detail: Any) -> Any:
+    return record(
         actor=actor,
         action=action,
         obj=plan,

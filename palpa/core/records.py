@@ -22,9 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +47,24 @@ STATUS_FIELDS = frozenset({"status", "status_reason", "updated_at"})
 SIGNATURE_FIELDS = ("status", "signed_at", "signed_by", "content_hash", "updated_at")
 REASON_MAX_CHARS = 300
 ADDENDUM_MAX_CHARS = 5000
+
+
+_act: ContextVar[int | None] = ContextVar("palpa_record_act", default=None)
+
+
+def current_act() -> int | None:
+    """The audit sequence number of the act in progress (a signing, a marking in
+    error), which the audit entries written as its consequences link to; else None."""
+    return _act.get()
+
+
+@contextmanager
+def _part_of(entry: Any) -> Iterator[None]:
+    token = _act.set(getattr(entry, "seq", None))
+    try:
+        yield
+    finally:
+        _act.reset(token)
 
 
 class SignedRecordChanged(Exception):
@@ -77,7 +97,7 @@ def refuse_if_locked(model: type[models.Model], pk: int | None, message: str) ->
         raise SignedRecordChanged(message)
 
 
-class SignedQuerySet(models.QuerySet[Any]):
+class SignedQuerySet[M: SignedRecord](models.QuerySet[M, M]):
     """Bulk changes go around ``save()``: refuse them where ``save()`` would refuse."""
 
     def update(self, **kwargs: Any) -> int:
@@ -217,7 +237,7 @@ def sign[R: SignedRecord](life: Lifecycle[R], *, actor: User, record: R) -> R:
         record.signed_by = actor
         record.content_hash = life.seal(record)
         record.save(update_fields=[*SIGNATURE_FIELDS, *life.sealed])
-        life.audit(
+        act = life.audit(
             actor,
             "update",
             record,
@@ -225,7 +245,8 @@ def sign[R: SignedRecord](life: Lifecycle[R], *, actor: User, record: R) -> R:
             content_hash=record.content_hash,
             **life.sign_detail(record),
         )
-        life.after_sign(actor, record)
+        with _part_of(act):
+            life.after_sign(actor, record)
         if life.signed_event is not None:
             publish(life.signed_event(record))
     return record
@@ -255,9 +276,10 @@ def enter_in_error[R: SignedRecord](
         record.status = ENTERED_IN_ERROR
         record.status_reason = reason
         record.save(update_fields=["status", "status_reason", "updated_at"])
-        life.audit(actor, "delete", record, **{"from": previous, "reason": reason})
+        act = life.audit(actor, "delete", record, **{"from": previous, "reason": reason})
         if previous in record.SIGNED:
-            life.after_error(actor, record, reason)
+            with _part_of(act):
+                life.after_error(actor, record, reason)
     return record
 
 
@@ -358,7 +380,7 @@ def supersede[R: SignedRecord](
     previous_id = getattr(record, "supersedes_id")  # noqa: B009 (Versioned records only)
     if previous_id is None:
         return
-    previous = life.model._default_manager.select_for_update().get(pk=previous_id)
+    previous = cast(R, life.model._default_manager.select_for_update().get(pk=previous_id))
     refuse(previous)
     previous.status = status
     previous.status_reason = reason
