@@ -103,20 +103,13 @@ def _same_org(actor: User, *objs: Any) -> None:
             raise PermissionDenied("This record belongs to another organization.")
 
 
-def _audit(actor: User, action: str, obj: TreatmentNote | Evaluation, **detail: Any) -> Any:
+def _audit(actor: User, action: str, obj: TreatmentNote | Evaluation | Plan, **detail: Any) -> Any:
+    """One entry about a care record (a plan's names its version)."""
+    version = {"version": obj.version} if isinstance(obj, Plan) else {}
+    patient_id = str(obj.patient.public_id)
     return record(
-        actor=actor,
-        action=action,
-        obj=obj,
-        patient_id=str(obj.patient.public_id),
-        detail=detail,
+        actor=actor, action=action, obj=obj, patient_id=patient_id, detail=version | detail
     )
-
-
-def _check_soap(fields: dict[str, Any]) -> None:
-    unknown = sorted(set(fields) - set(SOAP_FIELDS))
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
 
 
 def _appointment_problem(appointment: Appointment, patient: Patient) -> str:
@@ -144,7 +137,7 @@ def start_note(
     then marks the appointment fulfilled."""
     practitioner = _practitioner_of(actor)
     _same_org(actor, patient, location)
-    _check_soap(soap)
+    _check_fields_of(soap, SOAP_FIELDS)
     errors: dict[str, list[str]] = {}
     if appointment is not None:
         _same_org(actor, appointment)
@@ -198,7 +191,7 @@ def _editable(actor: User, note: TreatmentNote) -> Practitioner:
 
 def update_note(*, actor: User, note: TreatmentNote, changes: dict[str, Any]) -> TreatmentNote:
     _editable(actor, note)
-    _check_soap(changes)
+    _check_fields_of(changes, SOAP_FIELDS)
     stored = TreatmentNote.objects.get(pk=note.pk)
     for name, value in changes.items():
         setattr(stored, name, value)
@@ -1072,16 +1065,6 @@ class PlanRefused(Refused):
     code = "plan_refused"
 
 
-def _audit_plan(actor: User, action: str, plan: Plan, **detail: Any) -> Any:
-    return record(
-        actor=actor,
-        action=action,
-        obj=plan,
-        patient_id=str(plan.patient.public_id),
-        detail={"version": plan.version, **detail},
-    )
-
-
 def _plan_errors(plan: Plan) -> dict[str, list[str]]:
     """Every rule of a plan's own fields at once."""
     errors: dict[str, list[str]] = {}
@@ -1226,7 +1209,7 @@ def create_plan(
     with transaction.atomic():
         plan.save()
         _write_plan_lists(plan, checked, home)
-        _audit_plan(
+        _audit(
             actor,
             Action.CREATE,
             plan,
@@ -1277,7 +1260,7 @@ def update_plan(*, actor: User, plan: Plan, changes: dict[str, Any]) -> Plan:
         if home is not None:
             HomeCareItem.objects.filter(plan=stored).delete()
         _write_plan_lists(stored, checked or [], home or [])
-        _audit_plan(actor, Action.UPDATE, stored, changed=sorted(changes))
+        _audit(actor, Action.UPDATE, stored, changed=sorted(changes))
     for name in PLAN_FIELDS:
         setattr(plan, name, getattr(stored, name))
     return plan
@@ -1440,7 +1423,7 @@ def add_goal(
             Goal.objects.filter(plan=plan, is_primary=True).update(is_primary=False)
         goal.is_primary = primary or first
         goal.save()
-        _audit_plan(
+        _audit(
             actor,
             Action.UPDATE,
             plan,
@@ -1577,7 +1560,7 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
             successor = plan.goals.order_by("position", "created_at").first()
             if successor is not None:
                 Goal.objects.filter(pk=successor.pk).update(is_primary=True)
-        _audit_plan(actor, Action.UPDATE, plan, removed_draft_goal=removed)
+        _audit(actor, Action.UPDATE, plan, removed_draft_goal=removed)
 
 
 def plan_content(plan: Plan) -> dict[str, Any]:
@@ -1664,7 +1647,7 @@ def _after_plan_signed(actor: User, plan: Plan) -> None:
 PLAN = records.Lifecycle(
     model=Plan,
     what="plan",
-    audit=_audit_plan,
+    audit=_audit,
     locked=PlanLocked,
     check=_plan_sign_checks,
     seal=lambda plan: content_hash(plan_content(plan)),
@@ -1773,7 +1756,7 @@ def record_reassessment(
         LinkedAdministration.objects.create(
             organization_id=plan.organization_id, administration=administration, plan=plan
         )
-        _audit_plan(
+        _audit(
             actor,
             Action.UPDATE,
             plan,
@@ -1814,7 +1797,7 @@ def record_reassessment_rom(
     entry.plan = plan
     with transaction.atomic():
         entry.save()
-        _audit_plan(
+        _audit(
             actor,
             Action.UPDATE,
             plan,
@@ -1824,7 +1807,7 @@ def record_reassessment_rom(
 
 
 def audit_plan_read(*, actor: User, plan: Plan) -> None:
-    _audit_plan(actor, Action.READ, plan)
+    _audit(actor, Action.READ, plan)
 
 
 @dataclass(frozen=True)
@@ -1870,7 +1853,7 @@ def plan_progress(
         every_visits=plan.reassess_every_visits,
         every_days=plan.reassess_every_days,
     )
-    _audit_plan(
+    _audit(
         actor,
         Action.READ,
         plan,
@@ -2005,7 +1988,7 @@ def discharge_plan(
         plan.status = Plan.Status.COMPLETED
         plan.status_reason = f"Discharged on {on.isoformat()}: {discharge.get_reason_display()}."
         plan.save(update_fields=["status", "status_reason", "updated_at"])
-        _audit_plan(
+        _audit(
             actor,
             Action.CREATE,
             plan,

@@ -1,20 +1,11 @@
-"""Signed records: one mechanism for every record a practitioner signs.
+"""Signed records: one mechanism for notes, evaluations, plans of care and reports.
 
-A signed record (a treatment note, an evaluation, a plan of care, a report) is written as
-a draft, then signed: the signature stores who signed, when, and a SHA-256 of the content.
-From then on its content never changes: a correction is a signed addendum or a new
-version of the same lineage, and a record written in error is marked, never deleted.
-
-Each record type declares only what is its own in a ``Lifecycle``: its content (how the
-signature's hash is made), its sign checks, and its after-sign hook. One signing is one
-act (docs/architecture.md, "Records kernel"): the checks run first; then one transaction
-locks the row, seals it, writes one audit entry for the act and runs the after-sign
-hook, whose consequences in lower apps (the referral's visit count, the appointment's
-fulfilment, the superseded version) are written in the same transaction and audited as
-linked to the signed record; higher apps react after commit to the record type's event.
-
-Core is on the bottom line: the audit and the permission checks come in from the record
-type's app (the ``audit`` callable, the ``check`` callables), never imported here.
+A record is written as a draft, then signed (who, when, a SHA-256 of its content); from
+then on its content never changes: a correction is a signed addendum or a new version of
+the same lineage, and a record written in error is marked, never deleted. A record type
+declares its ``Lifecycle`` (its content, sign checks and after-sign hook); the functions
+here do the rest. One signing is one act (docs/architecture.md "Records kernel", ADR 9).
+Core is on line 0: the audit and permission checks come in from the type's app.
 """
 
 from __future__ import annotations
@@ -187,32 +178,23 @@ class Addendum(TenantModel):
         super().save(*args, **kwargs)
 
 
-Audit = Callable[..., Any]  # audit(actor, action, record, **detail): one entry
-
-
 def _nothing(*_args: Any) -> None:
     return None
 
 
 @dataclass(frozen=True)
 class Lifecycle[R: SignedRecord]:
-    """What one record type declares; the lifecycle functions do the rest.
-
-    - ``what``: the record's name in messages and in its addenda's hash ("note");
-    - ``audit``: writes one audit entry, ``audit(actor, action, record, **detail)``;
-    - ``locked``: the refusal raised when the record was signed a moment ago;
-    - ``check``: the sign checks, before the transaction (raise to refuse; may prepare
-      content that is expensive to make, such as a report's PDF);
-    - ``seal``: sets the signed content and returns its hash (``content_hash`` of the
-      record's content); ``sealed``: the content fields it sets beyond the signature;
-    - ``after_sign``: inside the signing transaction, after the act's audit entry;
-    - ``signed_event``: the event higher apps react to after commit;
-    - ``after_error``: inside the transaction that marks a signed record in error.
-    """
+    """What one record type declares: ``what`` it is called ("note"), its ``audit``
+    (``audit(actor, action, record, **detail)`` writes and returns one entry), the
+    refusal when it was ``locked`` a moment ago, its sign ``check`` (before the
+    transaction; may prepare costly content such as a PDF), its ``seal`` (sets the
+    ``sealed`` content fields, returns the hash), its ``after_sign`` hook (in the
+    transaction), the event higher apps react to, and ``after_error`` (in the
+    transaction that marks a signed record in error)."""
 
     model: type[R]
     what: str
-    audit: Audit
+    audit: Callable[..., Any]
     locked: type[Exception]
     check: Callable[[User, R], None]
     seal: Callable[[R], str]
