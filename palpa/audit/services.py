@@ -18,6 +18,7 @@ from palpa.audit.models import AuditChainHead, AuditEvent
 # Verification lives in its own module; these names stay importable from here.
 from palpa.audit.verification import ChainReport, verify_all, verify_chain
 from palpa.core.db import hot_cursor
+from palpa.core.records import current_act
 from palpa.core.rows import insert
 
 if TYPE_CHECKING:  # audit sits below accounts: it names them only for types
@@ -218,6 +219,9 @@ def _entry(
     if org_id is None and actor is not None:
         org_id = actor.organization_id
     ctx = current()
+    act = current_act()  # written as a consequence of a signing (core.records)
+    if act is not None and obj is not None:
+        detail = {**(detail or {}), "act": act}
     return AuditEvent(
         organization_id=org_id,
         at=timezone.now(),

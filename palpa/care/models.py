@@ -12,8 +12,6 @@ them is possible.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Collection, Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -22,38 +20,25 @@ from django.db import models
 from django.db.models import Q
 
 from palpa.core.models import TenantModel
+from palpa.core.records import (
+    Addendum,
+    SignedRecord,
+    Versioned,
+    refuse_if_locked,
+    signature_constraint,
+)
+from palpa.core.records import (
+    SignedRecordChanged as SignedRecordChanged,
+)
 
-
-class SignedRecordChanged(Exception):
-    """Raised on any attempt to change a signed record's content."""
+SIGNED = ("signed",)
 
 
 class SignedNoteChanged(SignedRecordChanged):
     """Raised on any attempt to change a signed note's content."""
 
 
-# A signed record's status (and its reason) may still move, e.g. to entered-in-error.
-STATUS_FIELDS = frozenset({"status", "status_reason", "updated_at"})
-
-
-def refuse_change_when_signed(
-    record: models.Model,
-    signed_statuses: Collection[str],
-    update_fields: Iterable[str] | None,
-    error: SignedRecordChanged,
-) -> None:
-    """Raise ``error`` when ``record`` is stored as signed and the save touches content."""
-    if record.pk is None:
-        return
-    stored = type(record)._default_manager.filter(pk=record.pk)
-    was = stored.values_list("status", flat=True).first()
-    if was in signed_statuses and (
-        update_fields is None or not set(update_fields) <= STATUS_FIELDS
-    ):
-        raise error
-
-
-class TreatmentNote(TenantModel):
+class TreatmentNote(SignedRecord):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SIGNED = "signed", "Signed"
@@ -109,13 +94,10 @@ class TreatmentNote(TenantModel):
     plan = models.TextField(blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    status_reason = models.CharField(max_length=300, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    content_hash = models.CharField(max_length=64, blank=True)
     catalog_version = models.CharField(max_length=20, blank=True)
+
+    Changed = SignedNoteChanged
+    changed_message = "A signed note never changes; add an addendum."
 
     class Meta:
         ordering: ClassVar = ["-visit_date", "-created_at"]
@@ -123,29 +105,10 @@ class TreatmentNote(TenantModel):
             models.Index(fields=["organization", "patient", "-visit_date"], name="note_pt_date"),
             models.Index(fields=["organization", "status", "practitioner"], name="note_status"),
         ]
-        constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=~Q(status="signed")
-                | (Q(signed_at__isnull=False) & Q(signed_by__isnull=False) & ~Q(content_hash="")),
-                name="signed_note_has_signature",
-            )
-        ]
+        constraints: ClassVar = [signature_constraint("signed_note_has_signature", SIGNED)]
 
     def __str__(self) -> str:
         return f"Treatment note {self.visit_date} ({self.get_status_display()})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        refuse_change_when_signed(
-            self,
-            {self.Status.SIGNED},
-            kwargs.get("update_fields"),
-            SignedNoteChanged("A signed note never changes; add an addendum."),
-        )
-        super().save(*args, **kwargs)
-
-    @property
-    def is_locked(self) -> bool:
-        return self.status != self.Status.DRAFT
 
     @property
     def total_minutes(self) -> int:
@@ -171,30 +134,20 @@ class TechniqueEntry(TenantModel):
         return f"{self.technique} {self.region} {self.side} {self.minutes} min".strip()
 
 
-class NoteAddendum(TenantModel):
+class NoteAddendum(Addendum):
     """A signed correction or addition to a signed note; the note itself stays as signed."""
 
     note = models.ForeignKey(TreatmentNote, on_delete=models.PROTECT, related_name="addenda")
-    text = models.TextField()
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_at = models.DateTimeField()
-    content_hash = models.CharField(max_length=64)
 
-    class Meta:
-        ordering: ClassVar = ["signed_at"]
+    class Meta(Addendum.Meta):
         verbose_name_plural = "note addenda"
-
-    def __str__(self) -> str:
-        return f"Addendum {self.signed_at:%Y-%m-%d}"
 
 
 # ---------------------------------------------------------------------------------------
 # Evaluation
 
 
-class Evaluation(TenantModel):
+class Evaluation(SignedRecord):
     """The initial examination: complaint, history, findings, baseline scores, diagnoses."""
 
     class Status(models.TextChoices):
@@ -215,14 +168,10 @@ class Evaluation(TenantModel):
     posture = models.TextField("posture notes", blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    status_reason = models.CharField(max_length=300, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    content_hash = models.CharField(max_length=64, blank=True)
     regions_version = models.CharField(max_length=20, blank=True)
     codeset_version = models.CharField(max_length=20, blank=True)
+
+    changed_message = "A signed evaluation never changes."
 
     class Meta:
         ordering: ClassVar = ["-evaluated_on", "-created_at"]
@@ -230,61 +179,27 @@ class Evaluation(TenantModel):
             models.Index(fields=["organization", "patient", "-evaluated_on"], name="eval_pt_date"),
         ]
         constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=~Q(status="signed")
-                | (Q(signed_at__isnull=False) & Q(signed_by__isnull=False) & ~Q(content_hash="")),
-                name="signed_evaluation_has_signature",
-            )
+            signature_constraint("signed_evaluation_has_signature", SIGNED),
         ]
 
     def __str__(self) -> str:
         return f"Evaluation {self.evaluated_on} ({self.get_status_display()})"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        refuse_change_when_signed(
-            self,
-            {self.Status.SIGNED},
-            kwargs.get("update_fields"),
-            SignedRecordChanged("A signed evaluation never changes."),
-        )
-        super().save(*args, **kwargs)
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status != self.Status.DRAFT
-
-
-class EvaluationAddendum(TenantModel):
+class EvaluationAddendum(Addendum):
     """A signed correction or addition to a signed evaluation; the evaluation stays as
     signed. Written once, signed as it is written; it never changes."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="addenda")
-    text = models.TextField()
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_at = models.DateTimeField()
-    content_hash = models.CharField(max_length=64)
 
-    class Meta:
-        ordering: ClassVar = ["signed_at"]
+    class Meta(Addendum.Meta):
         verbose_name_plural = "evaluation addenda"
-
-    def __str__(self) -> str:
-        return f"Addendum {self.signed_at:%Y-%m-%d}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise SignedRecordChanged("A signed addendum never changes; add another one.")
-        super().save(*args, **kwargs)
 
 
 def _refuse_if_evaluation_locked(evaluation_id: int | None) -> None:
-    if evaluation_id is None:
-        return
-    status = Evaluation.objects.filter(pk=evaluation_id).values_list("status", flat=True)
-    if status.first() != Evaluation.Status.DRAFT:
-        raise SignedRecordChanged("What belongs to a signed evaluation never changes.")
+    refuse_if_locked(
+        Evaluation, evaluation_id, "What belongs to a signed evaluation never changes."
+    )
 
 
 class EvaluationPart(TenantModel):
@@ -567,16 +482,14 @@ SIGNED_PLAN_STATUSES = ("active", "superseded", "completed")
 
 
 def _refuse_if_plan_locked(plan_id: int | None) -> None:
-    if plan_id is None:
-        return
-    status = Plan.objects.filter(pk=plan_id).values_list("status", flat=True)
-    if status.first() != Plan.Status.DRAFT:
-        raise SignedRecordChanged(
-            "What belongs to a signed plan never changes; revise the plan for a new version."
-        )
+    refuse_if_locked(
+        Plan,
+        plan_id,
+        "What belongs to a signed plan never changes; revise the plan for a new version.",
+    )
 
 
-class Plan(TenantModel):
+class Plan(Versioned, SignedRecord):
     """A plan of care: goals, frequency x duration, techniques, precautions, home care.
 
     Signed plans never change: a change creates a new version (``supersedes`` the one
@@ -599,8 +512,6 @@ class Plan(TenantModel):
         "practitioners.Practitioner", on_delete=models.PROTECT, related_name="plans_of_care"
     )
     location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="+")
-    lineage = models.UUIDField(default=uuid.uuid4, editable=False)
-    version = models.PositiveSmallIntegerField(default=1)
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -626,13 +537,10 @@ class Plan(TenantModel):
     )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    status_reason = models.CharField(max_length=300, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    content_hash = models.CharField(max_length=64, blank=True)
     catalog_version = models.CharField(max_length=20, blank=True)
+
+    SIGNED = SIGNED_PLAN_STATUSES
+    changed_message = "A signed plan never changes; revise it to make a new version."
 
     class Meta:
         ordering: ClassVar = ["-starts_on", "-version", "-created_at"]
@@ -646,11 +554,7 @@ class Plan(TenantModel):
                 condition=~Q(status="entered-in-error"),
                 name="one_live_revision_per_version",
             ),
-            models.CheckConstraint(
-                condition=~Q(status__in=SIGNED_PLAN_STATUSES)
-                | (Q(signed_at__isnull=False) & Q(signed_by__isnull=False) & ~Q(content_hash="")),
-                name="signed_plan_has_signature",
-            ),
+            signature_constraint("signed_plan_has_signature", SIGNED_PLAN_STATUSES),
             models.CheckConstraint(
                 condition=Q(frequency_per_week__gte=1, frequency_per_week__lte=7)
                 & Q(duration_weeks__gte=1, duration_weeks__lte=52),
@@ -660,19 +564,6 @@ class Plan(TenantModel):
 
     def __str__(self) -> str:
         return f"Plan of care v{self.version} from {self.starts_on} ({self.get_status_display()})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        refuse_change_when_signed(
-            self,
-            SIGNED_PLAN_STATUSES,
-            kwargs.get("update_fields"),
-            SignedRecordChanged("A signed plan never changes; revise it to make a new version."),
-        )
-        super().save(*args, **kwargs)
-
-    @property
-    def is_locked(self) -> bool:
-        return self.status != self.Status.DRAFT
 
     @property
     def ends_on(self) -> dt.date:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +40,11 @@ from palpa.care.models import (
     TechniqueEntry,
     TreatmentNote,
 )
+from palpa.core import records
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.events import publish
+from palpa.core.records import content_hash as content_hash
 from palpa.outcomes.library import load_rom_norms
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.outcomes.services import administer_instrument
@@ -103,20 +104,13 @@ def _same_org(actor: User, *objs: Any) -> None:
             raise PermissionDenied("This record belongs to another organization.")
 
 
-def _audit(actor: User, action: str, note: TreatmentNote, **detail: Any) -> None:
-    record(
-        actor=actor,
-        action=action,
-        obj=note,
-        patient_id=str(note.patient.public_id),
-        detail=detail,
+def _audit(actor: User, action: str, obj: TreatmentNote | Evaluation | Plan, **detail: Any) -> Any:
+    """One entry about a care record (a plan's names its version)."""
+    version = {"version": obj.version} if isinstance(obj, Plan) else {}
+    patient_id = str(obj.patient.public_id)
+    return record(
+        actor=actor, action=action, obj=obj, patient_id=patient_id, detail=version | detail
     )
-
-
-def _check_soap(fields: dict[str, Any]) -> None:
-    unknown = sorted(set(fields) - set(SOAP_FIELDS))
-    if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
 
 
 def _appointment_problem(appointment: Appointment, patient: Patient) -> str:
@@ -144,7 +138,7 @@ def start_note(
     then marks the appointment fulfilled."""
     practitioner = _practitioner_of(actor)
     _same_org(actor, patient, location)
-    _check_soap(soap)
+    _check_fields_of(soap, SOAP_FIELDS)
     errors: dict[str, list[str]] = {}
     if appointment is not None:
         _same_org(actor, appointment)
@@ -198,7 +192,7 @@ def _editable(actor: User, note: TreatmentNote) -> Practitioner:
 
 def update_note(*, actor: User, note: TreatmentNote, changes: dict[str, Any]) -> TreatmentNote:
     _editable(actor, note)
-    _check_soap(changes)
+    _check_fields_of(changes, SOAP_FIELDS)
     stored = TreatmentNote.objects.get(pk=note.pk)
     for name, value in changes.items():
         setattr(stored, name, value)
@@ -311,13 +305,7 @@ def note_content(note: TreatmentNote) -> dict[str, Any]:
     }
 
 
-def content_hash(content: dict[str, Any]) -> str:
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def sign_note(*, actor: User, note: TreatmentNote) -> TreatmentNote:
-    """Lock the note under the practitioner's signature, if their license allows it."""
+def _note_sign_checks(actor: User, note: TreatmentNote) -> None:
     practitioner = _editable(actor, note)
     if not note.techniques.exists() and not note.assessment.strip():
         raise ValidationError(
@@ -325,101 +313,78 @@ def sign_note(*, actor: User, note: TreatmentNote) -> TreatmentNote:
         )
     require_current_license(practitioner, location=note.location, on=note.visit_date)
     require_can_sign(patient=note.patient, on=note.visit_date)  # screening, clearance
-    with transaction.atomic():
-        locked = TreatmentNote.objects.select_for_update().get(pk=note.pk)
-        if locked.status != TreatmentNote.Status.DRAFT:
-            raise NoteLocked("This note was signed a moment ago.")
-        note.status = TreatmentNote.Status.SIGNED
-        note.signed_at = timezone.now()
-        note.signed_by = actor
-        note.content_hash = content_hash(note_content(note))
-        note.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "updated_at"])
-        _audit(actor, Action.UPDATE, note, signed=True, content_hash=note.content_hash)
-        count_visit(  # against the patient's referral in effect on the visit date, if any
-            actor=actor,
-            patient=note.patient,
-            note_public_id=note.public_id,
-            visit_on=note.visit_date,
-        )
-        publish(
-            TreatmentNoteSigned(
-                note_id=note.pk,
-                organization_id=note.organization_id,
-                patient_id=note.patient_id,
-            )
-        )
-        _fulfil_appointment(actor, note)
-    return note
 
 
-def _fulfil_appointment(actor: User, note: TreatmentNote) -> None:
-    """The documented visit took place: mark its appointment fulfilled. The signature
-    does not depend on the calendar: an appointment that cannot change now (cancelled
-    meanwhile, or not started yet) is left as it is."""
+def _after_note_signed(actor: User, note: TreatmentNote) -> None:
+    """The visit counts against the patient's referral in effect on the visit date, if
+    any, and the documented appointment is fulfilled. The signature does not depend on
+    the calendar: an appointment that cannot change now (cancelled meanwhile, or not
+    started yet) is left as it is."""
+    count_visit(
+        actor=actor, patient=note.patient, note_public_id=note.public_id, visit_on=note.visit_date
+    )
     if note.appointment_id is None:
         return
     appointment = Appointment.objects.get(pk=note.appointment_id)
-    if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED):
-        return
-    with contextlib.suppress(NotAllowedNow):
-        mark_fulfilled(actor=actor, appointment=appointment)
+    if appointment.status in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED):
+        with contextlib.suppress(NotAllowedNow):
+            mark_fulfilled(actor=actor, appointment=appointment)
 
 
-ADDENDUM_MAX_CHARS = 5000
+def _after_note_in_error(actor: User, note: TreatmentNote, reason: str) -> None:
+    """A signed note in error is no visit: it stops counting, and billing reacts."""
+    withdraw_visit(actor=actor, note_public_id=note.public_id, reason=reason)
+    publish(
+        TreatmentNoteEnteredInError(
+            note_id=note.pk,
+            organization_id=note.organization_id,
+            patient_id=note.patient_id,
+            actor_id=actor.pk,
+        )
+    )
 
 
-def _addendum_signature(
-    actor: User,
-    practitioner: Practitioner,
-    *,
-    location: Location,
-    of: str,
-    signed_hash: str,
-    text: str,
-) -> dict[str, Any]:
-    """Check an addendum's text and the signer's license today; return its signed fields.
+NOTE = records.Lifecycle(
+    model=TreatmentNote,
+    what="note",
+    audit=_audit,
+    locked=NoteLocked,
+    check=_note_sign_checks,
+    seal=lambda note: content_hash(note_content(note)),
+    after_sign=_after_note_signed,
+    signed_event=lambda note: TreatmentNoteSigned(
+        note_id=note.pk, organization_id=note.organization_id, patient_id=note.patient_id
+    ),
+    after_error=_after_note_in_error,
+    addendum=NoteAddendum,
+)
 
-    The addendum's hash covers the signed record's hash (under the key ``of``), the text,
-    the signer and the time, so the record it amends stays exactly as it was signed.
-    """
-    text = text.strip()
-    if not text:
-        raise ValidationError({"text": "Write the correction or addition."})
-    if len(text) > ADDENDUM_MAX_CHARS:
-        raise ValidationError({"text": f"An addendum is at most {ADDENDUM_MAX_CHARS} characters."})
-    require_current_license(practitioner, location=location, on=local_today(location))
-    now = timezone.now()
-    return {
-        "text": text,
-        "signed_by": actor,
-        "signed_at": now,
-        "content_hash": content_hash({of: signed_hash, "text": text, "by": actor.pk, "at": now}),
-    }
+
+def sign_note(*, actor: User, note: TreatmentNote) -> TreatmentNote:
+    """Lock the note under the practitioner's signature, if their license allows it."""
+    return records.sign(NOTE, actor=actor, record=note)
 
 
 def add_addendum(*, actor: User, note: TreatmentNote, text: str) -> NoteAddendum:
     """A signed addition to a signed note, by any active practitioner of the organization
-    (``clinical.addendum``), signed and shown under its own writer's name."""
+    (``clinical.addendum``) with a current license for the note's location today, signed
+    and shown under its own writer's name."""
     practitioner = _practitioner_of(actor, Capability.CLINICAL_ADDENDUM)
     _same_org(actor, note)
     if note.status != TreatmentNote.Status.SIGNED:
         raise Refused("Addenda are added to signed notes; edit the draft itself instead.")
-    addendum = NoteAddendum(
-        organization_id=note.organization_id,
-        note=note,
-        **_addendum_signature(
-            actor,
-            practitioner,
-            location=note.location,
-            of="note",
-            signed_hash=note.content_hash,
-            text=text,
-        ),
+    addendum = records.add_addendum(
+        NOTE, actor=actor, record=note, text=text, check_signer=_license_today(practitioner, note)
     )
-    with transaction.atomic():
-        addendum.save()
-        _audit(actor, Action.CREATE, note, addendum=str(addendum.public_id))
+    assert isinstance(addendum, NoteAddendum)
     return addendum
+
+
+def _license_today(practitioner: Practitioner, record: Any) -> Callable[[], Any]:
+    """An addendum is signed under a license current today for the record's location."""
+    return lambda: require_current_license(
+        practitioner, location=record.location, on=local_today(record.location)
+    )
 
 
 def mark_note_entered_in_error(*, actor: User, note: TreatmentNote, reason: str) -> TreatmentNote:
@@ -427,33 +392,7 @@ def mark_note_entered_in_error(*, actor: User, note: TreatmentNote, reason: str)
     require(actor, Capability.CLINICAL_READ)
     _same_org(actor, note)
     _require_author_or_corrector(actor, note, what="the note")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the note is in error."})
-    if note.status == TreatmentNote.Status.ENTERED_IN_ERROR:
-        return note
-    with transaction.atomic():
-        previous = note.status
-        note.status = TreatmentNote.Status.ENTERED_IN_ERROR
-        note.status_reason = reason.strip()
-        note.save(update_fields=["status", "status_reason", "updated_at"])
-        record(
-            actor=actor,
-            action=Action.DELETE,
-            obj=note,
-            patient_id=str(note.patient.public_id),
-            detail={"from": previous, "reason": reason.strip()},
-        )
-        if previous == TreatmentNote.Status.SIGNED:  # a note in error is no visit
-            withdraw_visit(actor=actor, note_public_id=note.public_id, reason=reason)
-            publish(
-                TreatmentNoteEnteredInError(
-                    note_id=note.pk,
-                    organization_id=note.organization_id,
-                    patient_id=note.patient_id,
-                    actor_id=actor.pk,
-                )
-            )
-    return note
+    return records.enter_in_error(NOTE, actor=actor, record=note, reason=reason)
 
 
 def audit_note_read(*, actor: User, note: TreatmentNote) -> None:
@@ -469,16 +408,6 @@ ROM_SIDES = ("left", "right", "midline")
 
 class EvaluationLocked(Refused):
     code = "evaluation_locked"
-
-
-def _audit_evaluation(actor: User, action: str, evaluation: Evaluation, **detail: Any) -> None:
-    record(
-        actor=actor,
-        action=action,
-        obj=evaluation,
-        patient_id=str(evaluation.patient.public_id),
-        detail=detail,
-    )
 
 
 def _check_fields_of(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -522,7 +451,7 @@ def start_evaluation(
     evaluation.full_clean(exclude=["content_hash"])
     with transaction.atomic():
         evaluation.save()
-        _audit_evaluation(actor, Action.CREATE, evaluation, evaluated_on=evaluated_on.isoformat())
+        _audit(actor, Action.CREATE, evaluation, evaluated_on=evaluated_on.isoformat())
     return evaluation
 
 
@@ -548,7 +477,7 @@ def update_evaluation(
     evaluation.full_clean(exclude=["content_hash"])
     with transaction.atomic():
         evaluation.save()
-        _audit_evaluation(actor, Action.UPDATE, evaluation, changed=sorted(changes))
+        _audit(actor, Action.UPDATE, evaluation, changed=sorted(changes))
     return evaluation
 
 
@@ -594,7 +523,7 @@ def add_pain_map_entry(
     )
     with transaction.atomic():
         entry.save()
-        _audit_evaluation(
+        _audit(
             actor,
             Action.UPDATE,
             evaluation,
@@ -643,7 +572,7 @@ def add_palpation_finding(
     )
     with transaction.atomic():
         finding.save()
-        _audit_evaluation(
+        _audit(
             actor,
             Action.UPDATE,
             evaluation,
@@ -681,9 +610,7 @@ def add_special_test(
     )
     with transaction.atomic():
         test.save()
-        _audit_evaluation(
-            actor, Action.UPDATE, evaluation, added_test={"name": test.name, "result": result}
-        )
+        _audit(actor, Action.UPDATE, evaluation, added_test={"name": test.name, "result": result})
     return test
 
 
@@ -776,7 +703,7 @@ def record_rom(
     entry.order = evaluation.rom_measurements.count()
     with transaction.atomic():
         entry.save()
-        _audit_evaluation(
+        _audit(
             actor,
             Action.UPDATE,
             evaluation,
@@ -818,7 +745,7 @@ def add_diagnosis(
             rank=place,
             codeset_version=checked.version,
         )
-        _audit_evaluation(
+        _audit(
             actor, Action.UPDATE, evaluation, added_diagnosis={"code": checked.code, "rank": place}
         )
     return diagnosis
@@ -849,7 +776,7 @@ def record_baseline_administration(
             administration=administration,
             evaluation=evaluation,
         )
-        _audit_evaluation(
+        _audit(
             actor,
             Action.UPDATE,
             evaluation,
@@ -876,7 +803,7 @@ def link_baseline_administration(
             administration=administration,
             evaluation=evaluation,
         )
-        _audit_evaluation(
+        _audit(
             actor,
             Action.UPDATE,
             evaluation,
@@ -942,8 +869,7 @@ def evaluation_content(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
-    """Lock the evaluation under the practitioner's signature, if their license allows it."""
+def _evaluation_sign_checks(actor: User, evaluation: Evaluation) -> None:
     practitioner = _editable_evaluation(actor, evaluation)
     errors: dict[str, list[str]] = {}
     if not evaluation.chief_complaint.strip():
@@ -953,21 +879,22 @@ def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
     if errors:
         raise ValidationError(errors)
     require_current_license(practitioner, location=evaluation.location, on=evaluation.evaluated_on)
-    with transaction.atomic():
-        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-        if locked.status != Evaluation.Status.DRAFT:
-            raise EvaluationLocked("This evaluation was signed a moment ago.")
-        evaluation.status = Evaluation.Status.SIGNED
-        evaluation.signed_at = timezone.now()
-        evaluation.signed_by = actor
-        evaluation.content_hash = content_hash(evaluation_content(evaluation))
-        evaluation.save(
-            update_fields=["status", "signed_at", "signed_by", "content_hash", "updated_at"]
-        )
-        _audit_evaluation(
-            actor, Action.UPDATE, evaluation, signed=True, content_hash=evaluation.content_hash
-        )
-    return evaluation
+
+
+EVALUATION = records.Lifecycle(
+    model=Evaluation,
+    what="evaluation",
+    audit=_audit,
+    locked=EvaluationLocked,
+    check=_evaluation_sign_checks,
+    seal=lambda evaluation: content_hash(evaluation_content(evaluation)),
+    addendum=EvaluationAddendum,
+)
+
+
+def sign_evaluation(*, actor: User, evaluation: Evaluation) -> Evaluation:
+    """Lock the evaluation under the practitioner's signature, if their license allows it."""
+    return records.sign(EVALUATION, actor=actor, record=evaluation)
 
 
 def mark_evaluation_entered_in_error(
@@ -976,19 +903,7 @@ def mark_evaluation_entered_in_error(
     require(actor, Capability.CLINICAL_READ)
     _same_org(actor, evaluation)
     _require_author_or_corrector(actor, evaluation, what="the evaluation")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the evaluation is in error."})
-    if evaluation.status == Evaluation.Status.ENTERED_IN_ERROR:
-        return evaluation
-    with transaction.atomic():
-        previous = evaluation.status
-        evaluation.status = Evaluation.Status.ENTERED_IN_ERROR
-        evaluation.status_reason = reason.strip()[:300]
-        evaluation.save(update_fields=["status", "status_reason", "updated_at"])
-        _audit_evaluation(
-            actor, Action.DELETE, evaluation, **{"from": previous, "reason": reason.strip()}
-        )
-    return evaluation
+    return records.enter_in_error(EVALUATION, actor=actor, record=evaluation, reason=reason)
 
 
 class EvaluationAddendumRefused(Refused):
@@ -1011,27 +926,14 @@ def add_evaluation_addendum(
             "added to signed evaluations"
             + ("; edit the draft itself instead." if not evaluation.is_locked else ".")
         )
-    addendum = EvaluationAddendum(
-        organization_id=evaluation.organization_id,
-        evaluation=evaluation,
-        **_addendum_signature(
-            actor,
-            practitioner,
-            location=evaluation.location,
-            of="evaluation",
-            signed_hash=evaluation.content_hash,
-            text=text,
-        ),
+    addendum = records.add_addendum(
+        EVALUATION,
+        actor=actor,
+        record=evaluation,
+        text=text,
+        check_signer=_license_today(practitioner, evaluation),
     )
-    with transaction.atomic():
-        addendum.save()
-        _audit_evaluation(
-            actor,
-            Action.CREATE,
-            evaluation,
-            addendum=str(addendum.public_id),
-            content_hash=addendum.content_hash,
-        )
+    assert isinstance(addendum, EvaluationAddendum)
     return addendum
 
 
@@ -1051,7 +953,7 @@ def _remove_from_draft_evaluation(
                 f"This evaluation is {locked.get_status_display().lower()} and cannot change."
             )
         row.delete()
-        _audit_evaluation(actor, Action.UPDATE, evaluation, **{f"removed_draft_{what}": removed})
+        _audit(actor, Action.UPDATE, evaluation, **{f"removed_draft_{what}": removed})
 
 
 def remove_pain_map_entry(*, actor: User, entry: PainMapEntry) -> None:
@@ -1138,7 +1040,7 @@ def remove_evaluation_finding(*, actor: User, finding: Finding) -> None:
 
 
 def audit_evaluation_read(*, actor: User, evaluation: Evaluation) -> None:
-    _audit_evaluation(actor, Action.READ, evaluation)
+    _audit(actor, Action.READ, evaluation)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1162,16 +1064,6 @@ class PlanLocked(Refused):
 
 class PlanRefused(Refused):
     code = "plan_refused"
-
-
-def _audit_plan(actor: User, action: str, plan: Plan, **detail: Any) -> None:
-    record(
-        actor=actor,
-        action=action,
-        obj=plan,
-        patient_id=str(plan.patient.public_id),
-        detail={"version": plan.version, **detail},
-    )
 
 
 def _plan_errors(plan: Plan) -> dict[str, list[str]]:
@@ -1318,7 +1210,7 @@ def create_plan(
     with transaction.atomic():
         plan.save()
         _write_plan_lists(plan, checked, home)
-        _audit_plan(
+        _audit(
             actor,
             Action.CREATE,
             plan,
@@ -1369,7 +1261,7 @@ def update_plan(*, actor: User, plan: Plan, changes: dict[str, Any]) -> Plan:
         if home is not None:
             HomeCareItem.objects.filter(plan=stored).delete()
         _write_plan_lists(stored, checked or [], home or [])
-        _audit_plan(actor, Action.UPDATE, stored, changed=sorted(changes))
+        _audit(actor, Action.UPDATE, stored, changed=sorted(changes))
     for name in PLAN_FIELDS:
         setattr(plan, name, getattr(stored, name))
     return plan
@@ -1532,7 +1424,7 @@ def add_goal(
             Goal.objects.filter(plan=plan, is_primary=True).update(is_primary=False)
         goal.is_primary = primary or first
         goal.save()
-        _audit_plan(
+        _audit(
             actor,
             Action.UPDATE,
             plan,
@@ -1669,7 +1561,7 @@ def remove_goal(*, actor: User, goal: Goal) -> None:
             successor = plan.goals.order_by("position", "created_at").first()
             if successor is not None:
                 Goal.objects.filter(pk=successor.pk).update(is_primary=True)
-        _audit_plan(actor, Action.UPDATE, plan, removed_draft_goal=removed)
+        _audit(actor, Action.UPDATE, plan, removed_draft_goal=removed)
 
 
 def plan_content(plan: Plan) -> dict[str, Any]:
@@ -1710,8 +1602,7 @@ def plan_content(plan: Plan) -> dict[str, Any]:
     }
 
 
-def sign_plan(*, actor: User, plan: Plan) -> Plan:
-    """Sign a draft plan; a new version's signature supersedes the version before."""
+def _plan_sign_checks(actor: User, plan: Plan) -> None:
     practitioner = _editable_plan(actor, plan)
     errors: dict[str, list[str]] = {}
     if not plan.goals.exists():
@@ -1725,46 +1616,71 @@ def sign_plan(*, actor: User, plan: Plan) -> Plan:
     check_planned_techniques(
         patient=plan.patient, on=local_today(plan.location), techniques=plan.techniques
     )
-    with transaction.atomic():
-        require_authorization(  # the referral's visits left and expiry, or an owner's override
-            actor=actor,
-            patient=plan.patient,
-            visits_planned=plan.frequency_per_week * plan.duration_weeks,
-            ends_on=plan.starts_on + dt.timedelta(weeks=plan.duration_weeks, days=-1),
+
+
+def _refuse_unless_active(previous: Plan) -> None:
+    if previous.status != Plan.Status.ACTIVE:
+        raise PlanRefused(
+            f"Version {previous.version} is {previous.get_status_display().lower()} "
+            "now, so this revision can no longer replace it."
         )
-        locked = Plan.objects.select_for_update().get(pk=plan.pk)
-        if locked.status != Plan.Status.DRAFT:
-            raise PlanLocked("This plan was signed a moment ago.")
-        previous = None
-        if plan.supersedes_id is not None:
-            previous = Plan.objects.select_for_update().get(pk=plan.supersedes_id)
-            if previous.status != Plan.Status.ACTIVE:
-                raise PlanRefused(
-                    f"Version {previous.version} is {previous.get_status_display().lower()} "
-                    "now, so this revision can no longer replace it."
-                )
-        plan.status = Plan.Status.ACTIVE
-        plan.signed_at = timezone.now()
-        plan.signed_by = actor
-        plan.content_hash = content_hash(plan_content(plan))
-        plan.save(update_fields=["status", "signed_at", "signed_by", "content_hash", "updated_at"])
-        _audit_plan(actor, Action.UPDATE, plan, signed=True, content_hash=plan.content_hash)
-        if previous is not None:
-            previous.status = Plan.Status.SUPERSEDED
-            previous.status_reason = f"Superseded by version {plan.version}."
-            previous.save(update_fields=["status", "status_reason", "updated_at"])
-            _audit_plan(actor, Action.UPDATE, previous, superseded_by=str(plan.public_id))
-    return plan
 
 
-def _pending_revision(plan: Plan) -> Plan | None:
-    return Plan.objects.filter(supersedes=plan).exclude(status=Plan.Status.ENTERED_IN_ERROR).first()
+def _after_plan_signed(actor: User, plan: Plan) -> None:
+    """The referral's visits left and expiry (or an owner's override) cover the plan; a
+    new version supersedes the active one."""
+    require_authorization(
+        actor=actor,
+        patient=plan.patient,
+        visits_planned=plan.frequency_per_week * plan.duration_weeks,
+        ends_on=plan.starts_on + dt.timedelta(weeks=plan.duration_weeks, days=-1),
+    )
+    records.supersede(
+        PLAN,
+        actor=actor,
+        record=plan,
+        status=Plan.Status.SUPERSEDED,
+        reason=f"Superseded by version {plan.version}.",
+        refuse=_refuse_unless_active,
+    )
 
 
-def _next_version(plan: Plan) -> int:
-    """One above every version of the lineage (a discarded draft keeps its number)."""
-    versions = Plan.objects.filter(lineage=plan.lineage).values_list("version", flat=True)
-    return max(versions, default=plan.version) + 1
+PLAN = records.Lifecycle(
+    model=Plan,
+    what="plan",
+    audit=_audit,
+    locked=PlanLocked,
+    check=_plan_sign_checks,
+    seal=lambda plan: content_hash(plan_content(plan)),
+    signed_status=Plan.Status.ACTIVE,
+    after_sign=_after_plan_signed,
+)
+
+
+def sign_plan(*, actor: User, plan: Plan) -> Plan:
+    """Sign a draft plan; a new version's signature supersedes the version before."""
+    return records.sign(PLAN, actor=actor, record=plan)
+
+
+def _copy_plan_lists(plan: Plan) -> Callable[[Plan], None]:
+    def copy(new: Plan) -> None:
+        for diagnosis in plan.diagnoses.all():
+            Diagnosis.objects.create(
+                organization_id=new.organization_id,
+                plan=new,
+                code=diagnosis.code,
+                label=diagnosis.label,
+                rank=diagnosis.rank,
+                codeset_version=diagnosis.codeset_version,
+            )
+        for row in [*plan.goals.all(), *plan.home_care.all()]:
+            row.pk = None
+            row.public_id = uuid.uuid4()
+            row._state.adding = True
+            row.plan = new
+            row.save()
+
+    return copy
 
 
 def revise_plan(*, actor: User, plan: Plan) -> Plan:
@@ -1777,50 +1693,27 @@ def revise_plan(*, actor: User, plan: Plan) -> Plan:
             f"Only the active version of a plan is revised; version {plan.version} is "
             f"{plan.get_status_display().lower()}."
         )
-    pending = _pending_revision(plan)
+    pending = records.pending_version(plan)
     if pending is not None:
         raise PlanRefused(
             f"Version {pending.version} of this plan is already drafted; change and sign it."
         )
-    with transaction.atomic():
-        new = Plan(
-            organization_id=plan.organization_id,
-            patient=plan.patient,
-            evaluation=plan.evaluation,
-            practitioner=practitioner,
-            location=plan.location,
-            lineage=plan.lineage,
-            version=_next_version(plan),
-            supersedes=plan,
-            catalog_version=catalog().version,
+    return records.new_version(
+        PLAN,
+        actor=actor,
+        record=plan,
+        fields={
+            "patient": plan.patient,
+            "evaluation": plan.evaluation,
+            "practitioner": practitioner,
+            "location": plan.location,
+            "catalog_version": catalog().version,
             **{name: getattr(plan, name) for name in PLAN_FIELDS},
-        )
-        new.save()
-        for diagnosis in plan.diagnoses.all():
-            Diagnosis.objects.create(
-                organization_id=new.organization_id,
-                plan=new,
-                code=diagnosis.code,
-                label=diagnosis.label,
-                rank=diagnosis.rank,
-                codeset_version=diagnosis.codeset_version,
-            )
-        for goal in plan.goals.all():
-            goal.pk = None
-            goal.id = None
-            goal.public_id = uuid.uuid4()
-            goal._state.adding = True
-            goal.plan = new
-            goal.save()
-        for item in plan.home_care.all():
-            item.pk = None
-            item.id = None
-            item.public_id = uuid.uuid4()
-            item._state.adding = True
-            item.plan = new
-            item.save()
-        _audit_plan(actor, Action.CREATE, new, revises=str(plan.public_id))
-    return new
+        },
+        taken=PlanRefused("A revision of this plan was drafted a moment ago; change and sign it."),
+        copy=_copy_plan_lists(plan),
+        detail={"revises": str(plan.public_id)},
+    )
 
 
 def _active_plan(actor: User, plan: Plan) -> Practitioner:
@@ -1864,7 +1757,7 @@ def record_reassessment(
         LinkedAdministration.objects.create(
             organization_id=plan.organization_id, administration=administration, plan=plan
         )
-        _audit_plan(
+        _audit(
             actor,
             Action.UPDATE,
             plan,
@@ -1905,7 +1798,7 @@ def record_reassessment_rom(
     entry.plan = plan
     with transaction.atomic():
         entry.save()
-        _audit_plan(
+        _audit(
             actor,
             Action.UPDATE,
             plan,
@@ -1915,7 +1808,7 @@ def record_reassessment_rom(
 
 
 def audit_plan_read(*, actor: User, plan: Plan) -> None:
-    _audit_plan(actor, Action.READ, plan)
+    _audit(actor, Action.READ, plan)
 
 
 @dataclass(frozen=True)
@@ -1961,7 +1854,7 @@ def plan_progress(
         every_visits=plan.reassess_every_visits,
         every_days=plan.reassess_every_days,
     )
-    _audit_plan(
+    _audit(
         actor,
         Action.READ,
         plan,
@@ -1988,25 +1881,16 @@ def mark_plan_entered_in_error(*, actor: User, plan: Plan, reason: str) -> Plan:
     require(actor, Capability.CLINICAL_READ)
     _same_org(actor, plan)
     _require_author_or_corrector(actor, plan, what="the plan")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the plan is in error."})
-    if plan.status == Plan.Status.ENTERED_IN_ERROR:
-        return plan
+    records.checked_reason(reason, "Say why the plan is in error.")
     first_active = plan.status == Plan.Status.ACTIVE and plan.supersedes_id is None
-    if plan.status != Plan.Status.DRAFT and not first_active:
+    if plan.status not in (Plan.Status.DRAFT, Plan.Status.ENTERED_IN_ERROR) and not first_active:
         raise PlanRefused(
             f"Version {plan.version} is {plan.get_status_display().lower()}; only a draft, or "
             "an active first version, can be marked entered in error."
         )
-    if first_active and _pending_revision(plan) is not None:
+    if first_active and records.pending_version(plan) is not None:
         raise PlanRefused("Mark the drafted revision of this plan entered in error first.")
-    with transaction.atomic():
-        previous = plan.status
-        plan.status = Plan.Status.ENTERED_IN_ERROR
-        plan.status_reason = reason.strip()[:300]
-        plan.save(update_fields=["status", "status_reason", "updated_at"])
-        _audit_plan(actor, Action.DELETE, plan, **{"from": previous, "reason": reason.strip()})
-    return plan
+    return records.enter_in_error(PLAN, actor=actor, record=plan, reason=reason)
 
 
 def discharge_plan(
@@ -2033,7 +1917,7 @@ def discharge_plan(
             f"Only an active plan is discharged; version {plan.version} is "
             f"{plan.get_status_display().lower()}: {hint}."
         )
-    pending = _pending_revision(plan)
+    pending = records.pending_version(plan)
     if pending is not None:
         raise PlanRefused(
             f"Version {pending.version} of this plan is drafted: sign it and discharge that "
@@ -2105,7 +1989,7 @@ def discharge_plan(
         plan.status = Plan.Status.COMPLETED
         plan.status_reason = f"Discharged on {on.isoformat()}: {discharge.get_reason_display()}."
         plan.save(update_fields=["status", "status_reason", "updated_at"])
-        _audit_plan(
+        _audit(
             actor,
             Action.CREATE,
             plan,

@@ -14,8 +14,7 @@ download for fax.
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,13 +22,15 @@ from django.db import models
 from django.db.models import Q
 
 from palpa.core.models import TenantModel
+from palpa.core.records import SignedRecord, SignedRecordChanged, Versioned, signature_constraint
 
 DEFAULT_EVERY_VISITS = 10
 DEFAULT_EVERY_DAYS = 30
 DEFAULT_LINK_DAYS = 14
+SIGNED_REPORT_STATUSES = ("signed", "superseded")
 
 
-class SignedReportChanged(Exception):
+class SignedReportChanged(SignedRecordChanged):
     """Raised on any attempt to change or delete a signed report."""
 
 
@@ -72,17 +73,7 @@ class ReportPolicy(TenantModel):
         return f"every {self.every_visits} visits / {self.every_days} days"
 
 
-class ReportQuerySet(models.QuerySet["Report"]):
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise SignedReportChanged("Reports are never deleted; mark a draft entered in error.")
-
-    def update(self, **kwargs: Any) -> int:
-        if set(kwargs) - {"status", "status_reason", "updated_at"}:
-            raise SignedReportChanged("Reports change only through the report services.")
-        return super().update(**kwargs)
-
-
-class Report(TenantModel):
+class Report(Versioned, SignedRecord):
     class Kind(models.TextChoices):
         PROGRESS = "progress", "Progress report"
         DISCHARGE = "discharge", "Discharge report"
@@ -114,8 +105,6 @@ class Report(TenantModel):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     period_start = models.DateField()
     period_end = models.DateField()
-    lineage = models.UUIDField(default=uuid.uuid4, editable=False)
-    version = models.PositiveSmallIntegerField(default=1)
     supersedes = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
@@ -127,11 +116,6 @@ class Report(TenantModel):
     recommendation_detail = models.TextField(blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    status_reason = models.CharField(max_length=300, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     content = models.JSONField(
         default=dict, blank=True, help_text="The snapshot of what the signed PDF shows."
     )
@@ -141,7 +125,10 @@ class Report(TenantModel):
         max_length=64, blank=True, help_text="SHA-256 of the signed PDF's bytes."
     )
 
-    objects = ReportQuerySet.as_manager()
+    SIGNED = SIGNED_REPORT_STATUSES
+    Changed = SignedReportChanged
+    changed_message = "A signed report never changes; correct it instead."
+    deleted_message = "Reports are never deleted; mark a draft entered in error."
 
     class Meta:
         ordering: ClassVar = ["-period_end", "-version", "-created_at"]
@@ -155,15 +142,10 @@ class Report(TenantModel):
                 condition=~Q(status="entered-in-error"),
                 name="one_live_correction_per_report",
             ),
-            models.CheckConstraint(
-                condition=~Q(status__in=["signed", "superseded"])
-                | (
-                    Q(signed_at__isnull=False)
-                    & Q(signed_by__isnull=False)
-                    & ~Q(content_hash="")
-                    & Q(pdf__isnull=False)
-                ),
-                name="signed_report_has_signature_and_pdf",
+            signature_constraint(
+                "signed_report_has_signature_and_pdf",
+                SIGNED_REPORT_STATUSES,
+                also=Q(pdf__isnull=False),
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
@@ -173,23 +155,6 @@ class Report(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version} to {self.period_end}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            was = type(self)._default_manager.filter(pk=self.pk).values_list("status", flat=True)
-            fields = kwargs.get("update_fields")
-            if was.first() in (self.Status.SIGNED, self.Status.SUPERSEDED) and (
-                fields is None or not set(fields) <= {"status", "status_reason", "updated_at"}
-            ):
-                raise SignedReportChanged("A signed report never changes; correct it instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise SignedReportChanged("Reports are never deleted; mark a draft entered in error.")
-
-    @property
-    def is_signed(self) -> bool:
-        return self.status in (self.Status.SIGNED, self.Status.SUPERSEDED)
 
 
 class ReportDelivery(TenantModel):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,7 +27,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require, require_own_or, tenant_id
 from palpa.audit.services import Action, record
 from palpa.care.models import Plan
-from palpa.core import ratelimit
+from palpa.core import ratelimit, records
 from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.patients.models import Patient
@@ -73,8 +73,8 @@ def _practitioner_of(actor: User) -> Practitioner:
 
 def _audit(
     actor: User | None, action: str, report: Report, label: str = "physician link", **detail: Any
-) -> None:
-    record(
+) -> Any:
+    return record(
         actor=actor,
         action=action,
         organization=report.organization if actor is None else None,
@@ -284,9 +284,9 @@ def preview(*, actor: User, report: Report) -> dict[str, Any]:
     return report_content.build(report)
 
 
-def sign_report(*, actor: User, report: Report) -> Report:
-    """Sign: license check, snapshot, PDF, SHA-256 of the PDF; a correction supersedes the
-    version before it."""
+def _report_sign_checks(actor: User, report: Report) -> None:
+    """The report's own rules and the license today; then the snapshot and its PDF are
+    made (before the signing transaction: rendering takes a while)."""
     practitioner = _editable(actor, report)
     errors = _field_errors(report)
     if not report.assessment.strip():
@@ -316,33 +316,39 @@ def sign_report(*, actor: User, report: Report) -> Report:
         "license_expires": license_.expires_on.isoformat() if license_ is not None else "",
         "signed_at": local(now, report.location).strftime("%Y-%m-%d %H:%M %Z"),
     }
-    document = render.pdf(snapshot, draft=False)
-    with transaction.atomic():
-        locked = Report.objects.select_for_update().get(pk=report.pk)
-        if locked.status != Report.Status.DRAFT:
-            raise ReportLocked("This report was signed a moment ago.")
-        report.content = snapshot
-        report.pdf = document
-        report.pdf_size = len(document)
-        report.content_hash = hashlib.sha256(document).hexdigest()
-        report.signed_at = now
-        report.signed_by = actor
-        report.status = Report.Status.SIGNED
-        report.save()
-        if report.supersedes_id is not None:
-            previous = Report.objects.get(pk=report.supersedes_id)
-            previous.status = Report.Status.SUPERSEDED
-            previous.status_reason = f"Corrected by version {report.version}."
-            previous.save(update_fields=["status", "status_reason", "updated_at"])
-        _audit(
-            actor,
-            Action.UPDATE,
-            report,
-            signed=True,
-            content_hash=report.content_hash,
-            license=snapshot["signature"]["license"],
-        )
-    return report
+    report.content = snapshot
+    report.pdf = render.pdf(snapshot, draft=False)
+    report.pdf_size = len(report.pdf)
+    report.signed_at = now
+
+
+def _after_report_signed(actor: User, report: Report) -> None:
+    records.supersede(
+        REPORT,
+        actor=actor,
+        record=report,
+        status=Report.Status.SUPERSEDED,
+        reason=f"Corrected by version {report.version}.",
+    )
+
+
+REPORT = records.Lifecycle(
+    model=Report,
+    what="report",
+    audit=_audit,
+    locked=ReportLocked,
+    check=_report_sign_checks,
+    seal=lambda report: hashlib.sha256(bytes(report.pdf or b"")).hexdigest(),
+    sealed=("content", "pdf", "pdf_size", "period_end"),
+    sign_detail=lambda report: {"license": report.content["signature"]["license"]},
+    after_sign=_after_report_signed,
+)
+
+
+def sign_report(*, actor: User, report: Report) -> Report:
+    """Sign: license check, snapshot, PDF, SHA-256 of the PDF; a correction supersedes the
+    version before it."""
+    return records.sign(REPORT, actor=actor, record=report)
 
 
 def correct_report(*, actor: User, report: Report, reason: str) -> Report:
@@ -352,55 +358,30 @@ def correct_report(*, actor: User, report: Report, reason: str) -> Report:
     _same_org(actor, report)
     if report.status != Report.Status.SIGNED:
         raise ReportRefused("Only the current signed version of a report is corrected.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say what the correction is for."})
-    if len(reason) > 300:
-        raise ValidationError({"reason": "At most 300 characters."})
-    pending = Report.objects.filter(supersedes=report).exclude(
-        status=Report.Status.ENTERED_IN_ERROR
+    reason = records.checked_reason(reason, "Say what the correction is for.")
+    taken = ReportRefused("A correction of this report is already drafted.")
+    if records.pending_version(report) is not None:
+        raise taken
+    fields = ("patient", "plan", "referral", "physician", "location", "kind", "period_start")
+    return records.new_version(
+        REPORT,
+        actor=actor,
+        record=report,
+        fields={
+            **{name: getattr(report, name) for name in (*fields, "period_end", *EDITABLE)},
+            "practitioner": practitioner,
+            "correction_reason": reason,
+        },
+        taken=taken,
+        detail={"corrects": str(report.public_id), "reason": reason},
     )
-    if pending.exists():
-        raise ReportRefused("A correction of this report is already drafted.")
-    draft = Report(
-        organization_id=report.organization_id,
-        patient=report.patient,
-        plan=report.plan,
-        referral=report.referral,
-        physician=report.physician,
-        practitioner=practitioner,
-        location=report.location,
-        kind=report.kind,
-        period_start=report.period_start,
-        period_end=report.period_end,
-        lineage=report.lineage,
-        version=report.version + 1,
-        supersedes=report,
-        correction_reason=reason.strip(),
-        assessment=report.assessment,
-        recommendation=report.recommendation,
-        recommendation_detail=report.recommendation_detail,
-    )
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                draft.save()
-        except IntegrityError as exc:
-            raise ReportRefused("A correction of this report is already drafted.") from exc
-        _audit(actor, Action.CREATE, draft, corrects=str(report.public_id), reason=reason.strip())
-    return draft
 
 
 def discard_report(*, actor: User, report: Report, reason: str) -> Report:
     """Mark a draft entered in error (a signed report is corrected, never discarded)."""
     _editable(actor, report)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the draft is discarded."})
-    with transaction.atomic():
-        report.status = Report.Status.ENTERED_IN_ERROR
-        report.status_reason = reason.strip()[:300]
-        report.save(update_fields=["status", "status_reason", "updated_at"])
-        _audit(actor, Action.DELETE, report, reason=report.status_reason)
-    return report
+    records.checked_reason(reason, "Say why the draft is discarded.")
+    return records.enter_in_error(REPORT, actor=actor, record=report, reason=reason)
 
 
 # --- delivery --------------------------------------------------------------------------
