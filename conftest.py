@@ -19,6 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.services import create_staff, issue_token
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
 from palpa.practitioners.models import Practitioner
@@ -143,7 +144,7 @@ def _therapist(org: Organization, owner: User, email: str, name: str) -> User:
     practitioner = create_practitioner(
         actor=owner, user=user, given_name=given, family_name=family, credentials="LMT"
     )
-    today = dt.date.today()
+    today = clinic_today()
     add_license(
         actor=owner,
         practitioner=practitioner,

@@ -24,7 +24,7 @@ from palpa.care.tests.conftest import (  # noqa: F401 - fixtures used by name
     plan,
     signed_evaluation,
 )
-from palpa.core.tests.support import verified_session
+from palpa.core.tests.support import clinic_today, verified_session
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.scheduling import online, services
@@ -62,7 +62,7 @@ def appointment(
         changes={"enabled": True, "new_patients": "book"},
         appointment_types=[kind],
     )
-    monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
+    monday = clinic_today() + dt.timedelta(days=7 - clinic_today().weekday())
     start = dt.datetime.combine(monday, dt.time(15, 0), tzinfo=dt.UTC)
     return services.book_appointment(
         actor=front_desk,

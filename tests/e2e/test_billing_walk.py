@@ -3,8 +3,6 @@ patient's card payment: in a real browser, through the billing pages."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,6 +12,7 @@ from palpa.billing import services as billing
 from palpa.billing.models import Charge, LedgerEntry
 from palpa.billing.queries import patient_balance
 from palpa.care import services as care
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.screening.services import record_screening
 
@@ -26,7 +25,7 @@ def signed_visit(owner: User, therapist: User, patient: Patient, location: Locat
     billing.set_self_pay_price(actor=owner, location=location, code="97124", unit_price="20.00")
     record_screening(actor=owner, patient=patient, facts={})
     note = care.start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     care.add_technique(
         actor=therapist,

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from palpa.accounts.models import User
 from palpa.care.models import Plan, TreatmentNote
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from tests.e2e.conftest import SignIn
 
@@ -72,7 +73,7 @@ def _plan(page: Page) -> None:
     page.locator("#id_plan-duration_weeks").fill("6")
     page.get_by_label("Myofascial release").check()
     page.get_by_role("button", name="Draft plan").click()
-    due = (dt.date.today() + dt.timedelta(weeks=6)).isoformat()
+    due = (clinic_today() + dt.timedelta(weeks=6)).isoformat()
 
     page.locator("#id_goal-statement").fill("Sit through a 1-hour meeting.")
     page.locator("#id_goal-measure").select_option("instrument:ODI")
@@ -97,7 +98,7 @@ def _notes(page: Page, patient: Patient) -> None:
     for visit in range(1, 4):
         _chart(page, patient)
         page.get_by_role("link", name="New treatment note").click()
-        page.locator("#id_visit_date").fill(dt.date.today().isoformat())
+        page.locator("#id_visit_date").fill(clinic_today().isoformat())
         page.get_by_role("button", name="Start note").click()
         page.locator("#id_soap-assessment").fill(f"Visit {visit}: tolerated well.")
         page.get_by_role("button", name="Save draft").click()

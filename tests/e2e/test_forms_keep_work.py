@@ -9,7 +9,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
@@ -17,6 +16,7 @@ from conftest import PASSWORD
 from palpa.accounts.models import Location, User
 from palpa.care import services as care
 from palpa.care.models import Evaluation, Plan, TreatmentNote
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.scheduling import services as scheduling
@@ -51,7 +51,7 @@ def _still_there(page: Page, typed: dict[str, str]) -> None:
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from conftest import PASSWORD
 from palpa.accounts.models import Location, User
 from palpa.care import services as care
 from palpa.core.npi import make_npi
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
 from palpa.referrals.services import add_physician
@@ -70,7 +71,7 @@ def _desk_enters_the_referral(page: Page, front_desk: User, patient: Patient) ->
     page.get_by_label("Requested service").fill("Medical massage for low back pain")
     page.get_by_label("Frequency").fill("2x/week x 3 weeks")
     page.get_by_label("Visits authorized").fill("6")
-    today = dt.date.today()
+    today = clinic_today()
     page.get_by_label("Starts on").fill(today.isoformat())
     page.get_by_label("Expires on").fill((today + dt.timedelta(days=60)).isoformat())
     page.get_by_role("button", name="Record the referral").click()
@@ -82,7 +83,7 @@ def _treat_five_visits(therapist: User, patient: Patient, location: Location) ->
     (the care pages have their own browser test)."""
     from palpa.screening.services import confirm_no_change
 
-    today = dt.date.today()
+    today = clinic_today()
     evaluation = care.start_evaluation(
         actor=therapist,
         patient=patient,

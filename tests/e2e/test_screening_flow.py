@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import FilePayload, Page, expect
 
 from palpa.accounts.models import Location, User
 from palpa.care.models import TreatmentNote
 from palpa.care.services import add_technique, start_note
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
 from palpa.screening.models import Clearance, Screening
@@ -44,7 +44,7 @@ def physician(owner: User) -> Physician:
 def draft(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
     """Today's visit, written before the patient's answers came in."""
     note = start_note(
-        actor=therapist, patient=patient, location=location, visit_date=timezone.localdate()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     add_technique(
         actor=therapist,
@@ -70,7 +70,7 @@ def _answer_on_the_phone(phone: Page, url: str, artifacts: Path) -> None:
     phone.get_by_label("Which blood thinner?").fill("warfarin")
     clot = phone.get_by_role("group", name="Have you had a blood clot in a vein (a DVT)?")
     clot.get_by_label("Yes, in the past", exact=True).check()
-    two_months_ago = timezone.localdate() - dt.timedelta(days=61)
+    two_months_ago = clinic_today() - dt.timedelta(days=61)
     phone.get_by_label("When was the clot found? (a rough date is fine)").fill(
         two_months_ago.isoformat()
     )
@@ -128,7 +128,7 @@ def test_patient_answers_on_a_phone_and_the_therapist_clears_before_signing(
     # The therapist records the physician's clearance with the letter.
     page.get_by_role("link", name="Open the screening").click()
     page.get_by_role("combobox", name="Physician").select_option(label=str(physician))
-    page.get_by_label("Date of the clearance").fill(timezone.localdate().isoformat())
+    page.get_by_label("Date of the clearance").fill(clinic_today().isoformat())
     page.get_by_label("What the physician cleared").fill(
         "Massage with light pressure; avoid the left calf."
     )

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from palpa.accounts.models import Location, Organization, Room, User
 from palpa.audit.models import AuditEvent
+from palpa.core.tests.support import clinic_today
 
 
 def test_owner_changes_the_idle_timeout_and_it_is_audited(
@@ -125,13 +126,13 @@ def test_owner_dashboard_lists_licenses_nearing_expiry_and_lapsed(
     from palpa.practitioners.models import License
 
     lic = License.objects.get(practitioner__user=therapist)
-    License.objects.filter(pk=lic.pk).update(expires_on=dt.date.today() + dt.timedelta(days=20))
+    License.objects.filter(pk=lic.pk).update(expires_on=clinic_today() + dt.timedelta(days=20))
     page = client_for(owner).get("/").content.decode()
     assert "Licenses expiring within 60 days" in page
     assert "Tess Therapist" in page
     assert lic.number in page
 
-    License.objects.filter(pk=lic.pk).update(expires_on=dt.date.today() - dt.timedelta(days=1))
+    License.objects.filter(pk=lic.pk).update(expires_on=clinic_today() - dt.timedelta(days=1))
     page = client_for(owner).get("/").content.decode()
     assert "Licenses lapsed" in page
 

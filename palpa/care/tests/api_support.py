@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.test import Client
 
+from palpa.core.tests.support import clinic_today
+
 JSON = "application/json"
-TODAY = dt.date.today().isoformat()
+TODAY = clinic_today().isoformat()
 
 
 def call(client: Client, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

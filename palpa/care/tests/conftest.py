@@ -20,6 +20,7 @@ from palpa.care.services import (
     start_evaluation,
     start_note,
 )
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 
 
@@ -29,7 +30,7 @@ def draft(therapist: User, patient: Patient, location: Location) -> TreatmentNot
         actor=therapist,
         patient=patient,
         location=location,
-        visit_date=dt.date.today(),
+        visit_date=clinic_today(),
         pain_today=6,
         subjective="Low back stiff after a long drive; did the ball routine twice.",
         home_care_adherence="some",
@@ -62,7 +63,7 @@ def evaluation(therapist: User, patient: Patient, location: Location) -> Evaluat
         actor=therapist,
         patient=patient,
         location=location,
-        evaluated_on=dt.date.today(),
+        evaluated_on=clinic_today(),
         chief_complaint="Low back pain for 3 months, worse after sitting.",
         history="Desk work; no trauma. GP referral for massage therapy.",
         posture="Anterior pelvic tilt.",

@@ -11,6 +11,7 @@ from django.test import Client
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.care.tests.api_support import JSON, TODAY
+from palpa.core.tests.support import clinic_today
 from palpa.outcomes.library import load_library
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
@@ -84,7 +85,7 @@ def test_bad_answers_get_422_naming_the_item_and_the_rule(
         {
             "instrument": "NPRS",
             "answers": [2],
-            "administered_on": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            "administered_on": (clinic_today() + dt.timedelta(days=3)).isoformat(),
         },
         content_type=JSON,
     )

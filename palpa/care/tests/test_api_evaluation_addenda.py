@@ -11,6 +11,7 @@ from django.test import Client
 from palpa.accounts.models import User
 from palpa.care.models import Evaluation, EvaluationAddendum
 from palpa.care.tests.api_support import JSON
+from palpa.core.tests.support import clinic_today
 from palpa.practitioners.models import License
 
 OPERATIONS = {("post", "/api/v1/evaluations/{evaluation_id}/addenda")}
@@ -64,7 +65,7 @@ def test_a_lapsed_license_answers_409_naming_the_license(
     therapist: User, signed_evaluation: Evaluation, api_client_for: Callable[[User], Client]
 ) -> None:
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=1)
+        expires_on=clinic_today() - dt.timedelta(days=1)
     )
     client = api_client_for(therapist)
     response = client.post(_url(signed_evaluation), CORRECTION, content_type=JSON)

@@ -13,6 +13,7 @@ from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.care.models import Evaluation, Plan
 from palpa.care.tests.api_support import JSON, TODAY, call, valid_requests
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License
 
@@ -209,7 +210,7 @@ def test_signing_with_a_lapsed_license_is_409_and_without_a_diagnosis_422(
     assert missing.json()["detail"][0]["loc"] == ["body", "diagnoses"]
     client.post(f"{base}/diagnoses", {"code": "M54.2"}, content_type=JSON)
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=2)
+        expires_on=clinic_today() - dt.timedelta(days=2)
     )
     refused = client.post(f"{base}/sign")
     assert refused.status_code == 409

@@ -11,6 +11,7 @@ from django.test import Client
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.care.models import TreatmentNote
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License
 
@@ -33,7 +34,7 @@ def _new_note(client: Client, patient: Patient, location: Location) -> dict[str,
         f"/api/v1/patients/{patient.public_id}/notes",
         {
             "location": str(location.public_id),
-            "visit_date": dt.date.today().isoformat(),
+            "visit_date": clinic_today().isoformat(),
             "pain_today": 5,
             "subjective": "Neck tight after desk work.",
         },
@@ -99,7 +100,7 @@ def test_signing_with_a_lapsed_license_answers_409_naming_the_license(
         content_type=JSON,
     )
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=3)
+        expires_on=clinic_today() - dt.timedelta(days=3)
     )
     refused = client.post(f"/api/v1/notes/{note['id']}/sign")
     assert refused.status_code == 409
@@ -141,7 +142,7 @@ def test_front_desk_and_biller_are_refused_clinical_notes(
     assert client.get(f"/api/v1/notes/{note['id']}").status_code == 403
     created = client.post(
         f"/api/v1/patients/{patient.public_id}/notes",
-        {"location": str(location.public_id), "visit_date": dt.date.today().isoformat()},
+        {"location": str(location.public_id), "visit_date": clinic_today().isoformat()},
         content_type=JSON,
     )
     assert created.status_code == 403

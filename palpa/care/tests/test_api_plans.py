@@ -13,6 +13,7 @@ from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.care.models import Evaluation, Plan
 from palpa.care.tests.api_support import JSON, TODAY
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 
 OPERATIONS = {
@@ -31,7 +32,7 @@ OPERATIONS = {
     ("post", "/api/v1/plans/{plan_id}/discharge"),
 }
 
-DUE = (dt.date.today() + dt.timedelta(weeks=6)).isoformat()
+DUE = (clinic_today() + dt.timedelta(weeks=6)).isoformat()
 
 
 def _draft(client: Client, evaluation: Evaluation) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.care import services
 from palpa.care.models import Discharge, Plan, SignedRecordChanged
+from palpa.core.tests.support import clinic_today
 
-TODAY = dt.date.today()
+TODAY = clinic_today()
 
 
 @pytest.fixture

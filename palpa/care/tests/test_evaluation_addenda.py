@@ -19,6 +19,7 @@ from palpa.care.services import (
     content_hash,
     evaluation_content,
 )
+from palpa.core.tests.support import clinic_today
 from palpa.practitioners.models import License
 from palpa.practitioners.services import LicenseError
 
@@ -92,7 +93,7 @@ def test_an_addendum_needs_a_current_license_today(
     therapist: User, signed_evaluation: Evaluation
 ) -> None:
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=1)
+        expires_on=clinic_today() - dt.timedelta(days=1)
     )
     with pytest.raises(LicenseError):
         add_evaluation_addendum(actor=therapist, evaluation=signed_evaluation, text=CORRECTION)

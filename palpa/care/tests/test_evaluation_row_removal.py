@@ -35,6 +35,7 @@ from palpa.care.services import (
     sign_evaluation,
     start_evaluation,
 )
+from palpa.core.tests.support import clinic_today
 
 
 def _last_audit(actor: User) -> AuditEvent:
@@ -128,7 +129,7 @@ def test_a_measurement_used_as_a_goals_baseline_is_not_removed(
         actor=therapist,
         patient=signed_evaluation.patient,
         location=signed_evaluation.location,
-        evaluated_on=dt.date.today(),
+        evaluated_on=clinic_today(),
     )
     measured = record_rom(
         actor=therapist,
@@ -149,7 +150,7 @@ def test_a_measurement_used_as_a_goals_baseline_is_not_removed(
         rom_joint="cervical_spine",
         rom_motion="flexion",
         target_value=45,
-        due_on=dt.date.today() + dt.timedelta(weeks=4),
+        due_on=clinic_today() + dt.timedelta(weeks=4),
     )
     with pytest.raises(FindingInUse, match="baseline of a goal"):
         remove_rom_measurement(actor=therapist, measurement=measured)

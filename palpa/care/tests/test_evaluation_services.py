@@ -18,6 +18,7 @@ from palpa.care.models import (
     SignedRecordChanged,
 )
 from palpa.care.queries import evaluations_for, patient_evaluations
+from palpa.core.tests.support import clinic_today
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License
@@ -177,7 +178,7 @@ def test_signing_needs_a_complaint_and_a_diagnosis(
     therapist: User, patient: Patient, location: Location
 ) -> None:
     empty = services.start_evaluation(
-        actor=therapist, patient=patient, location=location, evaluated_on=dt.date.today()
+        actor=therapist, patient=patient, location=location, evaluated_on=clinic_today()
     )
     with pytest.raises(ValidationError) as caught:
         services.sign_evaluation(actor=therapist, evaluation=empty)
@@ -188,7 +189,7 @@ def test_signing_is_refused_when_the_license_has_lapsed(
     therapist: User, evaluation: Evaluation
 ) -> None:
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=1)
+        expires_on=clinic_today() - dt.timedelta(days=1)
     )
     with pytest.raises(LicenseError, match="expired on"):
         services.sign_evaluation(actor=therapist, evaluation=evaluation)
@@ -219,7 +220,7 @@ def test_front_desk_and_biller_neither_see_nor_start_evaluations(
     assert not evaluations_for(user).exists()
     with pytest.raises(PermissionDenied):
         services.start_evaluation(
-            actor=user, patient=patient, location=location, evaluated_on=dt.date.today()
+            actor=user, patient=patient, location=location, evaluated_on=clinic_today()
         )
 
 
@@ -243,7 +244,7 @@ def test_an_earlier_administration_can_be_linked_as_a_baseline_once(
         patient=evaluation.patient,
         instrument="RMDQ",
         answers=[1] * 10 + [0] * 14,
-        administered_on=dt.date.today(),
+        administered_on=clinic_today(),
         context="visit",
     )
     services.link_baseline_administration(

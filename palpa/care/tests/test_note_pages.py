@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from palpa.accounts.models import Location, User
 from palpa.care.models import TreatmentNote
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 
 
@@ -25,7 +26,7 @@ def test_therapist_starts_fills_and_signs_a_note_in_the_browser_forms(
     assert "New treatment note" in chart
     started = client.post(
         reverse("care:note_new", args=[patient.public_id]),
-        {"location": location.pk, "visit_date": dt.date.today().isoformat()},
+        {"location": location.pk, "visit_date": clinic_today().isoformat()},
     )
     note = TreatmentNote.objects.get(patient=patient)
     assert started["Location"] == reverse("care:note", args=[note.public_id])
@@ -74,13 +75,13 @@ def test_signing_with_a_lapsed_license_shows_why_on_the_page(
     from palpa.practitioners.models import License
 
     note = start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     add_technique(
         actor=therapist, note=note, technique="swedish", region="neck", minutes=20, pressure="light"
     )
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=1)
+        expires_on=clinic_today() - dt.timedelta(days=1)
     )
     client = client_for(therapist)
     response = client.post(reverse("care:note_sign", args=[note.public_id]), follow=True)
@@ -113,7 +114,7 @@ def test_who_may_open_a_note(
     from palpa.care.services import start_note
 
     note = start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     user: User = request.getfixturevalue(persona)
     response = client_for(user).get(reverse("care:note", args=[note.public_id]))
@@ -131,7 +132,7 @@ def test_front_desk_and_biller_see_no_notes_on_the_chart(
 ) -> None:
     from palpa.care.services import start_note
 
-    start_note(actor=therapist, patient=patient, location=location, visit_date=dt.date.today())
+    start_note(actor=therapist, patient=patient, location=location, visit_date=clinic_today())
     user: User = request.getfixturevalue(persona)
     chart = client_for(user).get(reverse("patients:detail", args=[patient.public_id]))
     assert "Treatment notes" not in chart.content.decode()
@@ -164,7 +165,7 @@ def test_the_chart_notes_tag_gives_nothing_to_staff_without_clinical_access(
     from palpa.care.services import start_note
     from palpa.care.templatetags.care_chart import chart_notes
 
-    start_note(actor=therapist, patient=patient, location=location, visit_date=dt.date.today())
+    start_note(actor=therapist, patient=patient, location=location, visit_date=clinic_today())
     assert chart_notes(front_desk, patient) == {"notes": []}
     assert len(chart_notes(therapist, patient)["notes"]) == 1
 
@@ -178,7 +179,7 @@ def test_dashboard_lists_the_therapists_stale_drafts(
     from palpa.care.services import start_note
 
     note = start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     TreatmentNote.objects.filter(pk=note.pk).update(
         created_at=note.created_at - dt.timedelta(hours=80)
@@ -197,7 +198,7 @@ def test_dashboard_lists_the_therapists_own_drafts(
 ) -> None:
     from palpa.care.services import start_note
 
-    start_note(actor=therapist, patient=patient, location=location, visit_date=dt.date.today())
+    start_note(actor=therapist, patient=patient, location=location, visit_date=clinic_today())
     mine = client_for(therapist).get("/").content.decode()
     assert "Your draft notes" in mine
     assert patient.full_name in mine

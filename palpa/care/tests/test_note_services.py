@@ -13,6 +13,7 @@ from palpa.care import services
 from palpa.care.models import NoteAddendum, SignedNoteChanged, TreatmentNote
 from palpa.care.queries import notes_for, unsigned_notes
 from palpa.core.errors import Refused
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License
 from palpa.practitioners.services import LicenseError
@@ -75,7 +76,7 @@ def test_signing_is_refused_when_the_license_has_lapsed(
     therapist: User, draft: TreatmentNote
 ) -> None:
     License.objects.filter(practitioner__user=therapist).update(
-        expires_on=dt.date.today() - dt.timedelta(days=1)
+        expires_on=clinic_today() - dt.timedelta(days=1)
     )
     with pytest.raises(LicenseError, match=r"license #MA\d+ \(FL\) expired on"):
         services.sign_note(actor=therapist, note=draft)
@@ -97,7 +98,7 @@ def test_non_clinicians_and_outsiders_cannot_write_notes(
     actor: User = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
         services.start_note(
-            actor=actor, patient=patient, location=location, visit_date=dt.date.today()
+            actor=actor, patient=patient, location=location, visit_date=clinic_today()
         )
     assert not notes_for(actor).exists()
 
@@ -107,7 +108,7 @@ def test_an_owner_without_a_practitioner_record_cannot_write_notes(
 ) -> None:
     with pytest.raises(PermissionDenied, match="practitioner"):
         services.start_note(
-            actor=owner, patient=patient, location=location, visit_date=dt.date.today()
+            actor=owner, patient=patient, location=location, visit_date=clinic_today()
         )
 
 
@@ -135,7 +136,7 @@ def test_a_note_with_nothing_done_cannot_be_signed(
     therapist: User, patient: Patient, location: Location
 ) -> None:
     note = services.start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     with pytest.raises(ValidationError, match="at least one technique"):
         services.sign_note(actor=therapist, note=note)
@@ -149,7 +150,7 @@ def test_future_visits_and_bad_pain_scores_are_refused(
             actor=therapist,
             patient=patient,
             location=location,
-            visit_date=dt.date.today() + dt.timedelta(days=9),
+            visit_date=clinic_today() + dt.timedelta(days=9),
             pain_today=11,
         )
     assert set(bad.value.message_dict) == {"visit_date", "pain_today"}

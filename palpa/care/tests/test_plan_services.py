@@ -12,12 +12,13 @@ from palpa.audit.models import AuditEvent
 from palpa.care import services
 from palpa.care.models import Evaluation, Goal, Plan, SignedRecordChanged, TreatmentNote
 from palpa.care.queries import patient_plans, plans_for
+from palpa.core.tests.support import clinic_today
 from palpa.outcomes.services import mark_administration_entered_in_error
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License
 from palpa.practitioners.services import LicenseError
 
-TODAY = dt.date.today()
+TODAY = clinic_today()
 
 
 def test_a_plan_follows_a_signed_evaluation_only(therapist: User, evaluation: Evaluation) -> None:

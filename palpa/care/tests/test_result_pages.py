@@ -13,6 +13,7 @@ from django.urls import reverse
 from palpa.accounts.models import Location, User
 from palpa.care.models import Evaluation, Plan
 from palpa.care.services import sign_plan
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 
 PERSONAS = [
@@ -101,7 +102,7 @@ def test_therapist_evaluates_by_tapping_the_body_chart(
         reverse("care:evaluation_new", args=[patient.public_id]),
         {
             "location": location.pk,
-            "evaluated_on": dt.date.today().isoformat(),
+            "evaluated_on": clinic_today().isoformat(),
             "chief_complaint": "Neck pain at the desk.",
         },
     )
@@ -237,7 +238,7 @@ def test_plan_from_the_evaluation_to_discharge_through_the_pages(
     )
     plan = Plan.objects.get(patient=patient)
     url = reverse("care:plan", args=[plan.public_id])
-    due = (dt.date.today() + dt.timedelta(weeks=4)).isoformat()
+    due = (clinic_today() + dt.timedelta(weeks=4)).isoformat()
     missing_target = client.post(
         reverse("care:plan_add", args=[plan.public_id, "goal"]),
         {

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
 
 from palpa.accounts.models import Location, User
 from palpa.care import services
 from palpa.care.catalog import catalog
 from palpa.care.models import TreatmentNote
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
 from palpa.screening import mapping
@@ -59,7 +59,7 @@ def newcomer(owner: User, location: Location) -> Patient:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 def _note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:

@@ -21,7 +21,7 @@ from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.care import services
 from palpa.care.models import TreatmentNote
-from palpa.core.tests.support import api_as, verified_session
+from palpa.core.tests.support import api_as, clinic_today, verified_session
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import add_license, create_practitioner
@@ -29,7 +29,7 @@ from palpa.practitioners.services import add_license, create_practitioner
 
 def _signed_note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
     note = services.start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     services.add_technique(
         actor=therapist,
@@ -52,8 +52,8 @@ def _make_practitioner(owner: User) -> Practitioner:
         jurisdiction="FL",
         license_type="LMT",
         number="MA54321",
-        issued_on=dt.date.today() - dt.timedelta(days=100),
-        expires_on=dt.date.today() + dt.timedelta(days=300),
+        issued_on=clinic_today() - dt.timedelta(days=100),
+        expires_on=clinic_today() + dt.timedelta(days=300),
     )
     return practitioner
 
@@ -66,7 +66,7 @@ def test_an_owner_who_is_not_a_practitioner_reads_but_does_not_write_clinical_re
     assert not has_capability(owner, Capability.CLINICAL_AUTHOR)
     with pytest.raises(PermissionDenied, match="active practitioner"):
         services.start_note(
-            actor=owner, patient=patient, location=location, visit_date=dt.date.today()
+            actor=owner, patient=patient, location=location, visit_date=clinic_today()
         )
     with pytest.raises(PermissionDenied, match="active practitioner"):
         services.add_addendum(actor=owner, note=note, text="Seen in the waiting room.")
@@ -90,7 +90,7 @@ def test_an_inactive_practitioner_writes_no_more(
     assert not has_capability(therapist, Capability.CLINICAL_AUTHOR)
     with pytest.raises(PermissionDenied, match="active practitioner"):
         services.start_note(
-            actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+            actor=therapist, patient=patient, location=location, visit_date=clinic_today()
         )
 
 
@@ -131,7 +131,7 @@ def test_a_draft_is_its_practitioners_whatever_the_body(
     location: Location,
 ) -> None:
     draft = services.start_note(
-        actor=therapist, patient=patient, location=location, visit_date=dt.date.today()
+        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     response = api_as(request, who, "token").post(f"/notes/{draft.public_id}/techniques", {})
     assert response.status_code == status, response.content

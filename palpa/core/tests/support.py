@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -20,6 +21,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -36,6 +38,15 @@ TRANSPORTS = ("token", "session")
 # The moment every time-sensitive test runs at (a Monday afternoon in Tampa).
 NOW = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 2)
+
+
+CLINIC_ZONE = zoneinfo.ZoneInfo("America/New_York")  # every test location is in Tampa
+
+
+def clinic_today() -> dt.date:
+    """Today in the test clinics' zone: the day their services count from (not the
+    machine's or UTC's day, which differ from it every evening)."""
+    return timezone.localtime(timezone=CLINIC_ZONE).date()
 
 
 def frozen_clock() -> Iterator[None]:

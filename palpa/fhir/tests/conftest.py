@@ -34,6 +34,7 @@ from palpa.care.services import (
     start_evaluation,
     start_note,
 )
+from palpa.core.tests.support import clinic_today
 from palpa.fhir.services import IssuedClient, create_fhir_client
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
@@ -73,7 +74,7 @@ def _note(
         actor=therapist,
         patient=patient,
         location=location,
-        visit_date=dt.date.today(),
+        visit_date=clinic_today(),
         plan_of_care=plan,
         pain_today=5,
         subjective="Stiff after sitting.",

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
+from palpa.core.tests.support import clinic_today
 from palpa.outcomes.library import load_library
 from palpa.outcomes.models import FinalRecordChanged, InstrumentAdministration
 from palpa.outcomes.services import (
@@ -18,7 +19,7 @@ from palpa.outcomes.services import (
 )
 from palpa.patients.models import Patient
 
-TODAY = dt.date.today()
+TODAY = clinic_today()
 
 
 def test_an_odi_is_scored_and_stored_with_both_versions(therapist: User, patient: Patient) -> None:

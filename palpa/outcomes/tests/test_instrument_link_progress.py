@@ -7,6 +7,7 @@ import datetime as dt
 from palpa.accounts.models import Location, User
 from palpa.care import services as care
 from palpa.care.queries import patient_administrations
+from palpa.core.tests.support import clinic_today
 from palpa.outcomes.services import create_instrument_link, submit_instrument_link
 from palpa.patients.models import Patient
 
@@ -14,7 +15,7 @@ from palpa.patients.models import Patient
 def test_a_psfs_goal_and_an_nprs_goal_follow_the_patients_link_answers(
     therapist: User, patient: Patient, location: Location
 ) -> None:
-    today = dt.date.today()
+    today = clinic_today()
     evaluation = care.start_evaluation(
         actor=therapist,
         patient=patient,

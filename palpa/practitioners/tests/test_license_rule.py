@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from palpa.accounts.models import Location, Organization, User
+from palpa.core.tests.support import clinic_today
 from palpa.practitioners import rules
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.services import (
@@ -115,7 +116,7 @@ def test_adding_a_license_never_takes_permission_away(
 def test_service_check_refuses_with_a_message_naming_the_license(
     owner: User, practitioner: Practitioner, location: Location
 ) -> None:
-    today = dt.date.today()
+    today = clinic_today()
     assert require_current_license(practitioner, location=location, on=today).allowed
     later = today + dt.timedelta(days=400)
     with pytest.raises(LicenseError) as refused:
@@ -138,7 +139,7 @@ def test_service_check_needs_a_license_for_the_locations_state(
         postal_code="31401",
     )
     with pytest.raises(LicenseError, match="holds no license for GA"):
-        require_current_license(practitioner, location=georgia, on=dt.date.today())
+        require_current_license(practitioner, location=georgia, on=clinic_today())
 
 
 def test_a_license_rejected_on_verification_stops_practice(
@@ -147,7 +148,7 @@ def test_a_license_rejected_on_verification_stops_practice(
     lic = practitioner.licenses.get()
     set_license_verification(actor=owner, license=lic, status=License.Verification.REJECTED)
     with pytest.raises(LicenseError, match="could not be verified"):
-        require_current_license(practitioner, location=location, on=dt.date.today())
+        require_current_license(practitioner, location=location, on=clinic_today())
 
 
 def test_a_license_must_expire_after_it_was_issued(owner: User, practitioner: Practitioner) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.core.tests.support import api_as, api_for, error_fields, matrix
+from palpa.core.tests.support import api_as, api_for, clinic_today, error_fields, matrix
 from palpa.patients.models import Patient
 from palpa.screening.models import Screening
 from palpa.screening.services import record_screening
@@ -34,7 +33,7 @@ WRITE = {**CLINICAL, "owner": 201, "therapist": 201, "other_therapist": 201}
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 @pytest.mark.parametrize(("who", "status"), matrix(WRITE))

@@ -8,12 +8,19 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.services import issue_token
 from palpa.audit.models import AuditEvent
-from palpa.core.tests.support import api_as, api_for, csrf_token, matrix, persona, verified_session
+from palpa.core.tests.support import (
+    api_as,
+    api_for,
+    clinic_today,
+    csrf_token,
+    matrix,
+    persona,
+    verified_session,
+)
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
 from palpa.screening.models import Clearance, Screening
@@ -40,7 +47,7 @@ OVERRIDE = {**CLEAR, "therapist": 403, "other_therapist": 403}
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
@@ -14,6 +13,7 @@ from palpa.core.tests.support import (
     TRANSPORTS,
     api_as,
     api_for,
+    clinic_today,
     error_fields,
     matrix,
     without_csrf,
@@ -52,7 +52,7 @@ CLINICAL_READ = {**CLINICAL_WRITE, "owner": 200, "therapist": 200, "other_therap
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

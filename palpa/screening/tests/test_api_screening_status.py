@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.core.tests.support import api_as, api_for, matrix
+from palpa.core.tests.support import api_as, api_for, clinic_today, matrix
 from palpa.patients.models import Patient
 from palpa.screening.services import record_screening
 from palpa.screening.tests.support import facts_clearance, facts_emergency, facts_modify
@@ -33,7 +32,7 @@ FLAG = {**STATUS, "front_desk": 200}
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 @pytest.mark.parametrize(("who", "status"), matrix(STATUS))

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.core.tests.support import assert_answer, matrix, web_client
+from palpa.core.tests.support import assert_answer, clinic_today, matrix, web_client
 from palpa.patients.models import Patient
 from palpa.screening import services
 from palpa.screening.models import Screening
@@ -42,7 +41,7 @@ def _frozen() -> Iterator[None]:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 def url(patient: Patient) -> str:

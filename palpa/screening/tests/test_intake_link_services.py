@@ -16,6 +16,7 @@ from palpa.audit.models import AuditEvent
 from palpa.audit.services import verify_chain
 from palpa.core.errors import Refused
 from palpa.core.models import RateWindow
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.screening import services
 from palpa.screening.models import IntakeLink, Screening
@@ -55,7 +56,7 @@ def test_the_patients_answers_are_screened_and_the_link_is_used_up(
     link, token = services.create_intake_link(actor=front_desk, patient=patient)
     screening = services.submit_intake(
         token=token,
-        facts=facts_clearance(timezone.localdate()),
+        facts=facts_clearance(clinic_today()),
         questionnaire_version="palpa-intake-1",
     )
     assert screening.decision == "CLEARANCE"

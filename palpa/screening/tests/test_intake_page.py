@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.screening.models import IntakeLink, Screening
 from palpa.screening.services import create_intake_link, record_screening
@@ -82,7 +83,7 @@ def test_the_patients_answers_are_screened_and_the_link_then_refuses(
     token: str, patient: Patient
 ) -> None:
     client = Client()
-    two_months_ago = (timezone.localdate() - dt.timedelta(days=60)).isoformat()
+    two_months_ago = (clinic_today() - dt.timedelta(days=60)).isoformat()
     response = client.post(url(token), {**WARFARIN_AND_CLOT, "clot_when": two_months_ago})
     assert response.status_code == 200
     assert "Thank you" in response.content.decode()
@@ -120,7 +121,7 @@ def test_unknown_used_and_replaced_links_get_the_same_page_revealing_nothing(
     client = Client()
     unknown = client.get(url("x" * 43))
     _link, used = create_intake_link(actor=front_desk, patient=patient)  # replaces `token`
-    two_months_ago = (timezone.localdate() - dt.timedelta(days=60)).isoformat()
+    two_months_ago = (clinic_today() - dt.timedelta(days=60)).isoformat()
     client.post(url(used), {**WARFARIN_AND_CLOT, "clot_when": two_months_ago})
     pages = [unknown, client.get(url(used)), client.get(url(token))]
     assert {p.status_code for p in pages} == {404}

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from django.utils.html import escape
 
 from palpa.accounts.models import User
-from palpa.core.tests.support import assert_answer, matrix, web_client
+from palpa.core.tests.support import assert_answer, clinic_today, matrix, web_client
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
 from palpa.screening.models import Clearance, Screening, VisitConfirmation
@@ -35,7 +34,7 @@ CLINICAL_PAGE = {
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 @pytest.fixture

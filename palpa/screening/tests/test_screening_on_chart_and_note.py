@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from palpa.accounts.models import Location, User
 from palpa.care.services import start_note
-from palpa.core.tests.support import web_client
+from palpa.core.tests.support import clinic_today, web_client
 from palpa.patients.models import Patient
 from palpa.screening.models import VisitConfirmation
 from palpa.screening.services import record_screening
@@ -18,7 +17,7 @@ from palpa.screening.tests.support import facts_clearance, facts_emergency, fact
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 def chart(request: pytest.FixtureRequest, who: str, patient: Patient) -> str:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.audit.services import verify_chain
 from palpa.core.errors import Refused
+from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
 from palpa.screening import services
@@ -32,7 +32,7 @@ from palpa.screening.tests.support import (
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clinic_today()
 
 
 def days_ago(n: int) -> str:
