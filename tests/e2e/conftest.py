@@ -7,10 +7,14 @@ pytest-django's ``live_server`` (a real HTTP server on a transactional test data
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
@@ -18,6 +22,31 @@ from pytest_django.live_server_helper import LiveServer
 
 from conftest import PASSWORD
 from palpa.accounts.models import User
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server answers one request at a time (its connections still have threads
+    of their own). On SQLite the threads share the test database's one in-memory
+    connection, and two overlapping requests (a part of a page refreshing while another
+    request runs) failed with "database table is locked"."""
+
+    _turn = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
+            with self._turn:
+                response = application(environ, start_response)
+                try:
+                    return [b"".join(response)]
+                finally:
+                    close = getattr(response, "close", None)
+                    if close is not None:
+                        close()
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
