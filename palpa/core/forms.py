@@ -104,13 +104,11 @@ def _within_key_range(field: forms.ModelChoiceField[Any], raw: Any) -> bool:
 class TextRuleMixin(BaseForm):
     """The text rule on every text field of the form (see the module)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField):
-                field.clean = _guarded(field)  # type: ignore[method-assign]
-
     def _clean_fields(self) -> None:
+        for field in self.fields.values():  # this form's own copies of the fields
+            if isinstance(field, forms.ModelChoiceField) and not hasattr(field, "guarded"):
+                field.clean = _guarded(field)  # type: ignore[method-assign]
+                field.guarded = True  # type: ignore[attr-defined]
         super()._clean_fields()  # type: ignore[misc]
         for name, field in self.fields.items():
             if name not in self.cleaned_data or isinstance(field.widget, forms.PasswordInput):
