@@ -47,25 +47,18 @@ HOSTILE: tuple[str, ...] = (
     "-1",
     "-" + "9" * 30,
     "\x00",
-    "a\x00b",
     "\x01\x02\x1b[31m\x7f",
     "\u202eevil\u202c",
     "\uff13\uff10",  # full-width digits 30
     "not-a-uuid",
     "00000000-0000-0000-0000-000000000000",
-    "ffffffff-ffff-ffff-ffff-ffffffffffff",
     "x" * 10_000,
     "0001-01-01",
     "9999-12-31",
     "2026-02-30",
-    "9999-12-31T23:59:59+14:00",
-    "0001-01-01T00:00:00-23:59",
     "1e309",
     "NaN",
     "",
-    " ",
-    "../../etc/passwd",
-    "<script>alert(1)</script>",
 )
 
 # Query parameters the views read by name (request.GET.get), besides form fields.
