@@ -354,6 +354,8 @@ def _check_backup(directory: Path, manifest: Manifest) -> Path:
     path = directory / str(database.get("file", ""))
     if not path.is_file() or _sha256(path) != database.get("sha256"):
         raise BackupError(f"{path} is missing or damaged (its SHA-256 differs)", argument="DIR")
+    if connection.vendor == "sqlite":
+        _check_sqlite_file(path)
     for media in manifest.data["media"]:
         file = directory / MEDIA / media["path"]
         if file.is_symlink() or not file.is_file() or _sha256(file) != media["sha256"]:
@@ -383,6 +385,21 @@ def _check_backup(directory: Path, manifest: Manifest) -> Path:
             argument="DIR",
         )
     return path
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """The backup's database opens as SQLite and passes SQLite's quick check (a file whose
+    checksum was written to match it can still be something else)."""
+    try:
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            (result,) = source.execute("PRAGMA quick_check").fetchone()
+        finally:
+            source.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not an SQLite database ({exc})", argument="DIR") from exc
+    if result != "ok":
+        raise BackupError(f"{path} fails SQLite's check: {result}", argument="DIR")
 
 
 def in_use() -> list[str]:

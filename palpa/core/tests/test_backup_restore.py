@@ -6,6 +6,7 @@ and an audit log that verifies; a database that holds data is not overwritten wi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -182,6 +183,8 @@ DAMAGES = {
     "a missing media file": "media file .* is missing or damaged",
     "a media file added afterwards": "media file extra.pdf is not in the manifest",
 }
+if connection.vendor == "sqlite":
+    DAMAGES["not a database, its checksum matching"] = "is not an SQLite database"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -203,6 +206,11 @@ def test_a_damaged_manifest_or_media_is_refused_with_exit_2_and_nothing_touched(
             (damaged / "media" / "referrals" / "prescription.pdf").unlink()
         if what == "a media file added afterwards":
             (damaged / "media" / "extra.pdf").write_bytes(PDF)
+        if what == "not a database, its checksum matching":
+            database = damaged / manifest["database"]["file"]
+            database.write_bytes(b"not a database " * 1000)
+            manifest["database"]["sha256"] = hashlib.sha256(database.read_bytes()).hexdigest()
+            (damaged / "manifest.json").write_text(json.dumps(manifest))
         with pytest.raises(CommandError, match=f"DIR: .*{message}") as refused:
             _run("restore", str(damaged), "--force")
         assert refused.value.returncode == 2, what
