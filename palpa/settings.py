@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "palpa.audit.middleware.RequestContextMiddleware",
     "palpa.core.limits.BodyLimitMiddleware",  # 413 on /api/ and /fhir/ before any read
+    "palpa.core.webinput.NulRefusalMiddleware",  # 400 for NUL in a page's query or form
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +20,7 @@ from palpa.accounts.gates import OWN_TOKEN, public, requires
 from palpa.accounts.models import ApiToken, Location
 from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
+from palpa.core.redirects import local_next
 from palpa.core.views import staff_user
 
 
@@ -31,12 +31,7 @@ class LoginView(auth_views.LoginView):
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("core:dashboard")
+    return local_next(request, request.GET.get("next", ""), reverse("core:dashboard"))
 
 
 @public  # the second step of signing in

@@ -50,6 +50,7 @@ class Checkpoint:
     key_id: str
     backup_at: str = ""
     line: int = 0  # its line number in the file it was read from
+    mac: str = ""  # the signature it was read with
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -151,6 +152,8 @@ def parse_line(text: str, number: int, keys: dict[str, AuditKey]) -> Checkpoint 
         at = dt.datetime.fromisoformat(data["at"])
     except ValueError:
         return LineProblem(number, "its time is not a valid ISO 8601 time")
+    if at.tzinfo is None:
+        return LineProblem(number, "its time has no UTC offset")
     return Checkpoint(
         kind=data["kind"],
         organization_id=data["organization"],
@@ -161,11 +164,36 @@ def parse_line(text: str, number: int, keys: dict[str, AuditKey]) -> Checkpoint 
         key_id=data["key_id"],
         backup_at=str(data.get("backup_at", "")),
         line=number,
+        mac=data["mac"],
     )
 
 
+def _replayed(checkpoint: Checkpoint, earlier: list[Checkpoint]) -> LineProblem | None:
+    """A signed line copied again further down the file. Lines are appended in time
+    order, so a line that repeats an earlier one, or a restore line older than a line of
+    its chain before it, was replayed: a replayed restore line would otherwise excuse a
+    rewound chain as "set back by a restore"."""
+    for before in earlier:
+        if hmac.compare_digest(before.mac, checkpoint.mac):
+            return LineProblem(
+                checkpoint.line,
+                f"repeats line {before.line} (replayed): not used",
+            )
+    if checkpoint.kind == RESTORE:
+        newer = [b for b in earlier if b.organization_id == checkpoint.organization_id]
+        newer = [b for b in newer if b.at > checkpoint.at]
+        if newer:
+            return LineProblem(
+                checkpoint.line,
+                f"a restore line older than line {newer[0].line} before it (replayed or "
+                "moved): not used",
+            )
+    return None
+
+
 def read(path: str | Path, keys: dict[str, AuditKey] | None = None) -> CheckpointFile:
-    """Read a checkpoint file; a file that does not exist reads as empty (``missing``)."""
+    """Read a checkpoint file; a file that does not exist reads as empty (``missing``).
+    A file that cannot be read raises ``OSError``."""
     keys = known_keys() if keys is None else keys
     found = CheckpointFile(str(path))
     try:
@@ -178,6 +206,8 @@ def read(path: str | Path, keys: dict[str, AuditKey] | None = None) -> Checkpoin
             if not text.strip():
                 continue
             parsed = parse_line(text, number, keys)
+            if isinstance(parsed, Checkpoint):
+                parsed = _replayed(parsed, found.checkpoints) or parsed
             if isinstance(parsed, LineProblem):
                 found.problems.append(parsed)
             else:

@@ -10,10 +10,14 @@ MACs existed are counted, not reported as tampering.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
 
 from palpa.audit.chain import GENESIS, compute_hash, in_chain
 from palpa.audit.checkpoints import RESTORE, Checkpoint, CheckpointFile
@@ -109,6 +113,8 @@ def verify_chain(
     # Checkpoints exist only since MACs do (both came with ADR 0008): an entry after the
     # chain's first checkpoint line was written with MACs in place and must carry one.
     signed_after = min((c.seq for c in lines), default=None)
+    covered = max((c.seq for c in active), default=0)
+    first_uncovered: AuditEvent | None = None
     at_seq: dict[int, list[Checkpoint]] = defaultdict(list)
     for checkpoint in active:
         if checkpoint.seq > 0:
@@ -171,6 +177,8 @@ def verify_chain(
                         entry.seq,
                     )
                 )
+        if first_uncovered is None and entry.seq > covered:
+            first_uncovered = entry
         prev = entry.hash
         last_hash = entry.hash
         expected = entry.seq + 1
@@ -279,8 +287,36 @@ def verify_chain(
                     last + 1,
                 )
             )
+    if checkpoints is not None and first_uncovered is not None:
+        problems += _uncovered(first_uncovered, last, checkpoints)
     report.problems = sorted(problems, key=lambda p: p.seq or 0)
     return report
+
+
+def _uncovered(first: AuditEvent, last: int, checkpoints: CheckpointFile) -> list[Problem]:
+    """Entries that a checkpoint should have covered by now and none does. Checkpoints
+    are written every ``PALPA_AUDIT_CHECKPOINT_MINUTES``; an entry older than twice that
+    with no checkpoint at or after it means the checkpoint file was deleted, emptied or
+    cut back (which would hide removed newest entries), or checkpoints stopped. The
+    entry's time is covered by its MAC, so it cannot be moved forward to hide this."""
+    minutes = settings.PALPA_AUDIT_CHECKPOINT_MINUTES
+    if not minutes:
+        return []
+    allowed = dt.timedelta(minutes=2 * minutes)
+    if timezone.now() - first.at <= allowed:
+        return []
+    where = "no checkpoint file" if checkpoints.missing else "no line in the checkpoint file"
+    return [
+        Problem(
+            "uncovered",
+            f"entries {_span(first.seq, last)} are not covered by a checkpoint although "
+            f"#{first.seq} was written at {first.at.isoformat(timespec='seconds')}, more "
+            f"than {2 * minutes} minutes ago ({where} covers them): the checkpoint file "
+            f"{checkpoints.path} was deleted, emptied, cut back or replaced, or checkpoints "
+            "are not being written (is the worker running? `palpa audit checkpoint`)",
+            first.seq,
+        )
+    ]
 
 
 def chains(checkpoints: CheckpointFile | None = None) -> list[int | None]:

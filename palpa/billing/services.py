@@ -105,14 +105,14 @@ def parse_amount(value: Any, field: str = "amount", *, signed: bool = False) -> 
         raise ValidationError({field: "Enter an amount such as 45.00."}) from None
     if not amount.is_finite():
         raise ValidationError({field: "Enter an amount such as 45.00."})
+    if abs(amount) > MAX_AMOUNT:  # first: 1e309 or 30 digits cannot even be rounded
+        raise ValidationError({field: f"The amount is at most {MAX_AMOUNT}."})
     if amount != round_money(amount):
         raise ValidationError({field: "An amount has at most 2 decimal places (cents)."})
     if signed and amount == 0:
         raise ValidationError({field: "An adjustment is not zero."})
     if not signed and amount <= 0:
         raise ValidationError({field: "The amount is more than zero."})
-    if abs(amount) > MAX_AMOUNT:
-        raise ValidationError({field: f"The amount is at most {MAX_AMOUNT}."})
     return round_money(amount)
 
 

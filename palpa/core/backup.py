@@ -282,11 +282,64 @@ def read_manifest(directory: Path) -> Manifest:
     needed = ("format", "database", "tables", "audit_heads", "migrations", "media", "created_at")
     if not isinstance(data, dict) or any(k not in data for k in needed):
         raise BackupError(f"{path} is not a Palpa backup manifest", argument="DIR")
-    if data["format"] != FORMAT:
+    if data["format"] != FORMAT or isinstance(data["format"], bool):
         raise BackupError(
             f"{path} has format {data['format']!r}; this Palpa reads {FORMAT}", argument="DIR"
         )
+    wrong = _malformed(data)
+    if wrong:
+        raise BackupError(f"{path} is damaged: {wrong}", argument="DIR")
     return Manifest(data)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_relative(value: Any) -> bool:
+    """A path inside the backup: relative, no ``..``, no empty or hidden step."""
+    if not isinstance(value, str) or not value or "\x00" in value or value.startswith("/"):
+        return False
+    return all(part not in ("", ".", "..") for part in value.split("/"))
+
+
+def _malformed(data: dict[str, Any]) -> str:
+    """What in a manifest is not of the shape ``backup`` writes ("" when all is)."""
+    database = data["database"]
+    if not isinstance(database, dict):
+        return "'database' is not an object"
+    for key in ("vendor", "file", "sha256"):
+        if not isinstance(database.get(key), str):
+            return f"'database.{key}' is missing or not text"
+    if not _is_relative(database["file"]) or "/" in database["file"]:
+        return "'database.file' is not a file name"
+    if not isinstance(data["created_at"], str):
+        return "'created_at' is not text"
+    tables = data["tables"]
+    if not isinstance(tables, dict) or not all(_is_count(v) for v in tables.values()):
+        return "'tables' is not a map of table names to row counts"
+    migrations = data["migrations"]
+    if not isinstance(migrations, dict) or not all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+        for names in migrations.values()
+    ):
+        return "'migrations' is not a map of apps to migration names"
+    heads = data["audit_heads"]
+    if not isinstance(heads, list) or not all(
+        isinstance(h, dict)
+        and (h.get("organization") is None or _is_count(h.get("organization")))
+        and _is_count(h.get("seq"))
+        and isinstance(h.get("hash"), str)
+        for h in heads
+    ):
+        return "'audit_heads' is not a list of chain heads (organization, seq, hash)"
+    media = data["media"]
+    if not isinstance(media, list) or not all(
+        isinstance(m, dict) and _is_relative(m.get("path")) and isinstance(m.get("sha256"), str)
+        for m in media
+    ):
+        return "'media' is not a list of files (a relative path and its SHA-256 each)"
+    return ""
 
 
 def _check_backup(directory: Path, manifest: Manifest) -> Path:
@@ -301,10 +354,23 @@ def _check_backup(directory: Path, manifest: Manifest) -> Path:
     path = directory / str(database.get("file", ""))
     if not path.is_file() or _sha256(path) != database.get("sha256"):
         raise BackupError(f"{path} is missing or damaged (its SHA-256 differs)", argument="DIR")
+    if connection.vendor == "sqlite":
+        _check_sqlite_file(path)
     for media in manifest.data["media"]:
         file = directory / MEDIA / media["path"]
-        if not file.is_file() or _sha256(file) != media["sha256"]:
+        if file.is_symlink() or not file.is_file() or _sha256(file) != media["sha256"]:
             raise BackupError(f"media file {media['path']} is missing or damaged", argument="DIR")
+    listed = {str(m["path"]) for m in manifest.data["media"]}
+    root = directory / MEDIA
+    present = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_symlink() or not p.is_dir()
+    )
+    extra = [p for p in present if p not in listed]
+    if extra:
+        raise BackupError(
+            f"media file {extra[0]} is not in the manifest (added to the backup afterwards)",
+            argument="DIR",
+        )
     known = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
     unknown = [
         f"{app}.{name}"
@@ -319,6 +385,21 @@ def _check_backup(directory: Path, manifest: Manifest) -> Path:
             argument="DIR",
         )
     return path
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """The backup's database opens as SQLite and passes SQLite's quick check (a file whose
+    checksum was written to match it can still be something else)."""
+    try:
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            (result,) = source.execute("PRAGMA quick_check").fetchone()
+        finally:
+            source.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not an SQLite database ({exc})", argument="DIR") from exc
+    if result != "ok":
+        raise BackupError(f"{path} fails SQLite's check: {result}", argument="DIR")
 
 
 def in_use() -> list[str]:
@@ -467,7 +548,8 @@ def restore(directory: Path, *, force: bool = False) -> Restored:
             "the database or media directory holds data: "
             + "; ".join(replaced[:5])
             + ("; …" if len(replaced) > 5 else "")
-            + ". Restoring would replace it: give --force to do so"
+            + ". Restoring would replace it: give --force to do so",
+            argument="--force",
         )
     restored = Restored(manifest, replaced=replaced)
     with _staged_media(directory) as staging:

@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.gates import requires
@@ -30,6 +29,7 @@ from palpa.audit.services import Action, record
 from palpa.core.dates import page_date
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
+from palpa.core.redirects import local_next
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -417,11 +417,7 @@ def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _next(request: HttpRequest, default: str) -> str:
     """Where to go back to: a page of this site named in ``next``, else ``default``."""
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and safe else default
+    return local_next(request, request.POST.get("next", ""), default)
 
 
 def _status_change(request: HttpRequest, public_id: str, what: str) -> HttpResponse:

@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
+from palpa.core.redirects import local_next
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -232,12 +232,8 @@ def confirm(request: HttpRequest, public_id: str) -> HttpResponse:
         except (ValidationError, Refused) as exc:
             text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             messages.error(request, text)
-    target = request.POST.get("next", "")  # back to the note the check was made from
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = _review_url(patient)
-    return redirect(target)
+    # back to the note the check was made from
+    return redirect(local_next(request, request.POST.get("next", ""), _review_url(patient)))
 
 
 _BP_FIELDS = {

@@ -26,7 +26,7 @@ from palpa.audit.keys import current_key, derive
 from palpa.audit.models import AuditEvent
 from palpa.audit.services import Action, record
 from palpa.audit.tests import attacks
-from palpa.audit.verification import verify_all, verify_chain
+from palpa.audit.verification import DASH, verify_all, verify_chain
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 KEY_A = "audit-key-A-" + "Qw3rTy7uIoP1aSdFgH5jKlZxCvBnM9" + "0123456789"
@@ -360,3 +360,116 @@ def test_verify_without_a_checkpoint_file_warns_that_removals_go_unseen(
     ok, out = _verify_command()
     assert ok
     assert "warning: no checkpoint file at" in out
+
+
+def test_a_replayed_restore_line_does_not_excuse_a_rewound_chain(
+    org: Organization, clock: time_machine.Traveller, settings: Any
+) -> None:
+    """A restore legitimately sets a chain back; copying its (validly signed) line again
+    to the end of the file must not make a later rewind pass as that restore."""
+    entries = _chain_of(org, 3)
+    path = Path(settings.PALPA_AUDIT_CHECKPOINT_FILE)
+    restore = checkpoints.restore_lines(
+        [(org.pk, org.name, 3, entries[-1].hash)], backup_at=T0.isoformat()
+    )
+    checkpoints.append(path, restore)
+    _chain_of(org, 2)
+    _checkpoint(clock, minutes=20)
+    attacks.delete_newest(org.pk, 2)  # back to #3, where the restore was
+    with path.open("a") as handle:
+        handle.write(restore[0] + "\n")  # the attacker can append to an append-only file
+    found = _file(settings)
+    assert [(p.line, p.message) for p in found.problems] == [
+        (3, "repeats line 1 (replayed): not used")
+    ]
+    report = verify_chain(org.pk, checkpoints=found)
+    assert [p.kind for p in report.problems] == ["rewound"]
+    ok, out = _verify_command()
+    assert not ok
+    assert "line 3: repeats line 1 (replayed)" in out
+    assert "rewound head" in out
+
+
+def test_a_restore_line_older_than_a_line_before_it_is_not_used(
+    org: Organization, clock: time_machine.Traveller, settings: Any
+) -> None:
+    entries = _chain_of(org, 2)
+    early = checkpoints.restore_lines(
+        [(org.pk, org.name, 2, entries[-1].hash)], backup_at=T0.isoformat()
+    )
+    _chain_of(org, 2)
+    _checkpoint(clock, minutes=5)
+    path = Path(settings.PALPA_AUDIT_CHECKPOINT_FILE)
+    checkpoints.append(path, early)  # signed at T0, appended after the line of T0+5
+    found = _file(settings)
+    assert [(p.line, p.message) for p in found.problems] == [
+        (2, "a restore line older than line 1 before it (replayed or moved): not used")
+    ]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "emptied", "cut back"])
+def test_a_removed_or_cut_back_checkpoint_file_is_named_once_entries_are_overdue(
+    org: Organization, clock: time_machine.Traveller, settings: Any, damage: str
+) -> None:
+    """Checkpoints are due every PALPA_AUDIT_CHECKPOINT_MINUTES: entries older than twice
+    that which no checkpoint covers mean the file lost lines (or checkpoints stopped)."""
+    settings.PALPA_AUDIT_CHECKPOINT_MINUTES = 15
+    _chain_of(org, 2)
+    _checkpoint(clock)
+    clock.shift(dt.timedelta(minutes=1))
+    _chain_of(org, 2)
+    _checkpoint(clock)
+    path = Path(settings.PALPA_AUDIT_CHECKPOINT_FILE)
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "emptied":
+        path.write_text("")
+    else:
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    ok, out = _verify_command()
+    assert ok, out  # within the interval: not yet due
+    clock.shift(dt.timedelta(minutes=31))
+    ok, out = _verify_command()
+    assert not ok
+    first = 1 if damage != "cut back" else 3
+    assert f"entries #{first}{DASH}#4 are not covered by a checkpoint although #{first}" in out
+    assert "more than 30 minutes ago" in out
+
+
+def test_swapped_entries_and_a_changed_key_id_are_named(org: Organization) -> None:
+    _chain_of(org, 4)
+    attacks.drop_triggers()
+    table = AuditEvent._meta.db_table
+    attacks.sql(f"UPDATE {table} SET seq = 1000 WHERE organization_id = %s AND seq = 2", [org.pk])
+    attacks.sql(f"UPDATE {table} SET seq = 2 WHERE organization_id = %s AND seq = 3", [org.pk])
+    attacks.sql(f"UPDATE {table} SET seq = 3 WHERE organization_id = %s AND seq = 1000", [org.pk])
+    attacks.sql(
+        f"UPDATE {table} SET key_id = '000000000000' WHERE organization_id = %s AND seq = 4",
+        [org.pk],
+    )
+    ok, out = _verify_command("--no-checkpoints")
+    assert not ok
+    assert f"changed entries #2{DASH}#3" in out
+    assert "entry #2: its link to the entry before is broken" in out
+    assert "signed with an unknown key (key id 000000000000)" in out
+
+
+def test_verify_with_another_audit_key_names_every_entry_as_an_unknown_key(
+    org: Organization, clock: time_machine.Traveller, settings: Any
+) -> None:
+    _chain_of(org, 2)
+    _checkpoint(clock)
+    settings.PALPA_AUDIT_KEY = KEY_B
+    ok, out = _verify_command()
+    assert not ok
+    assert f"entries #1{DASH}#2 are signed with an unknown key" in out
+    assert "line 1: signed with an unknown key" in out
+
+
+def test_an_unreadable_checkpoint_file_exits_2_naming_the_setting(
+    org: Organization, settings: Any, tmp_path: Path
+) -> None:
+    settings.PALPA_AUDIT_CHECKPOINT_FILE = str(tmp_path)  # a directory
+    with pytest.raises(CommandError, match="PALPA_AUDIT_CHECKPOINT_FILE: cannot read") as raised:
+        call_command("audit", "verify", stdout=io.StringIO())
+    assert raised.value.returncode == 2

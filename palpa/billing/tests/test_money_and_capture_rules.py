@@ -107,3 +107,14 @@ def test_lines_add_up_and_keep_every_billed_minute(
         assert {ln.code: ln.units for ln in draft.lines} == expected
     if any(ln.unit_price is None for ln in draft.lines):
         assert any("No price for 97140" in p for p in draft.problems)
+
+
+@pytest.mark.parametrize("typed", ["1e309", "-" + "9" * 30, "9" * 20, "1E+28"])
+def test_an_amount_too_large_to_round_is_refused_naming_the_field(typed: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from palpa.billing.services import parse_amount
+
+    with pytest.raises(ValidationError) as refused:
+        parse_amount(typed, "amount", signed=True)
+    assert refused.value.message_dict == {"amount": ["The amount is at most 99999999.99."]}

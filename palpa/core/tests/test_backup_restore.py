@@ -6,6 +6,7 @@ and an audit log that verifies; a database that holds data is not overwritten wi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -110,9 +111,9 @@ def test_restore_refuses_a_database_that_holds_data_without_force(
 ) -> None:
     _run("backup", str(places / "backup"))
     Patient.objects.filter(pk=patient.pk).update(family_name="Changed Later")
-    with pytest.raises(CommandError, match=r"holds data: .*give --force") as refused:
+    with pytest.raises(CommandError, match=r"--force: .*holds data: .*give --force") as refused:
         _run("restore", str(places / "backup"))
-    assert refused.value.returncode == 1
+    assert refused.value.returncode == 2
     assert Patient.objects.get().family_name == "Changed Later"  # untouched
 
     out = _run("restore", str(places / "backup"), "--force")
@@ -149,3 +150,69 @@ def test_bad_arguments_exit_2_naming_the_argument(places: Path, db: None) -> Non
     with pytest.raises(CommandError, match=r"DIR: .* is not valid JSON") as raised:
         _run("restore", str(places / "full"))
     assert raised.value.returncode == 2
+
+
+def _damage(manifest: dict[str, Any], what: str) -> None:
+    if what == "database is a list":
+        manifest["database"] = []
+    elif what == "media is text":
+        manifest["media"] = "x"
+    elif what == "a media entry without a path":
+        manifest["media"] = [{"sha256": "0" * 64}]
+    elif what == "a media path outside the backup":
+        manifest["media"][0]["path"] = "../../../etc/passwd"
+    elif what == "migrations is a list":
+        manifest["migrations"] = []
+    elif what == "a table count is text":
+        manifest["tables"]["patients_patient"] = "many"
+    elif what == "a head without a seq":
+        manifest["audit_heads"] = [{"organization": 1, "hash": "x"}]
+    elif what == "a newer schema":
+        manifest["migrations"]["audit"].append("9999_from_the_future")
+
+
+DAMAGES = {
+    "database is a list": "'database' is not an object",
+    "media is text": "'media' is not a list of files",
+    "a media entry without a path": "'media' is not a list of files",
+    "a media path outside the backup": "'media' is not a list of files",
+    "migrations is a list": "'migrations' is not a map",
+    "a table count is text": "'tables' is not a map of table names to row counts",
+    "a head without a seq": "'audit_heads' is not a list of chain heads",
+    "a newer schema": "made by a newer Palpa .*audit.9999_from_the_future",
+    "a missing media file": "media file .* is missing or damaged",
+    "a media file added afterwards": "media file extra.pdf is not in the manifest",
+}
+if connection.vendor == "sqlite":
+    DAMAGES["not a database, its checksum matching"] = "is not an SQLite database"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_manifest_or_media_is_refused_with_exit_2_and_nothing_touched(
+    owner: User, places: Path
+) -> None:
+    default_storage.save("referrals/prescription.pdf", ContentFile(PDF))
+    _run("backup", str(places / "backup"))
+    _wipe(places)
+    default_storage.save("kept.pdf", ContentFile(PDF))  # what is there must stay
+    for what, message in DAMAGES.items():
+        damaged = places / "damaged"
+        shutil.rmtree(damaged, ignore_errors=True)
+        shutil.copytree(places / "backup", damaged)
+        manifest = json.loads((damaged / "manifest.json").read_text())
+        _damage(manifest, what)
+        (damaged / "manifest.json").write_text(json.dumps(manifest))
+        if what == "a missing media file":
+            (damaged / "media" / "referrals" / "prescription.pdf").unlink()
+        if what == "a media file added afterwards":
+            (damaged / "media" / "extra.pdf").write_bytes(PDF)
+        if what == "not a database, its checksum matching":
+            database = damaged / manifest["database"]["file"]
+            database.write_bytes(b"not a database " * 1000)
+            manifest["database"]["sha256"] = hashlib.sha256(database.read_bytes()).hexdigest()
+            (damaged / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(CommandError, match=f"DIR: .*{message}") as refused:
+            _run("restore", str(damaged), "--force")
+        assert refused.value.returncode == 2, what
+        assert not User.objects.exists(), what
+        assert sorted(p.name for p in (places / "media").rglob("*.pdf")) == ["kept.pdf"], what

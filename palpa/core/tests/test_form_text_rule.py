@@ -83,3 +83,48 @@ def test_every_palpa_form_applies_the_text_rule() -> None:
         f"{f.__module__}.{f.__qualname__}" for f in found if not issubclass(f, TextRuleMixin)
     )
     assert missing == []
+
+
+class _Numbers(Form):
+    count = forms.IntegerField(required=False)
+    bounded = forms.IntegerField(required=False, max_value=5)
+    price = forms.DecimalField(required=False)
+    fixed = forms.DecimalField(required=False, max_digits=5, decimal_places=2)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"count": str(2**63)}, "count", "a whole number between -2147483647 and 2147483647"),
+        ({"count": "-" + "9" * 30}, "count", "a whole number between"),
+        ({"price": "1e309"}, "price", "at most 15 digits before the decimal point"),
+        ({"price": "-" + "9" * 30}, "price", "at most 15 digits before the decimal point"),
+    ],
+)
+def test_a_number_no_column_could_hold_is_a_form_error_naming_the_rule(
+    data: dict[str, str], field: str, message: str
+) -> None:
+    form = _Numbers(data)
+    assert not form.is_valid()
+    assert message in str(form.errors[field])
+
+
+def test_a_field_with_its_own_bounds_keeps_them() -> None:
+    form = _Numbers({"count": "2147483647", "bounded": "5", "price": "1e14", "fixed": "999.99"})
+    assert form.is_valid(), form.errors
+    assert "less than or equal to 5" in str(_Numbers({"bounded": "6"}).errors["bounded"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sent", [str(2**63), "-" + "9" * 30])
+def test_a_record_choice_beyond_the_key_column_is_not_a_valid_choice(sent: str) -> None:
+    from palpa.accounts.models import Organization
+
+    class _Choices(Form):
+        one = forms.ModelChoiceField(queryset=Organization.objects.all(), required=False)
+        many = forms.ModelMultipleChoiceField(queryset=Organization.objects.all(), required=False)
+
+    form = _Choices({"one": sent, "many": ["1", sent]})
+    assert not form.is_valid()
+    assert "Select a valid choice" in str(form.errors["one"])
+    assert "Select a valid choice" in str(form.errors["many"])

@@ -37,8 +37,11 @@ def test_the_command_prints_an_id_and_secret_that_get_a_token(org: Organization)
 
 
 def test_an_unknown_organization_is_refused(db: None) -> None:
-    with pytest.raises(CommandError, match="No organization has the slug 'nowhere'"):
+    with pytest.raises(
+        CommandError, match="ORGANIZATION: no organization has the slug 'nowhere'"
+    ) as refused:
         _run("nowhere", "Hub")
+    assert refused.value.returncode == 2
 
 
 def test_a_scope_palpa_does_not_know_is_refused_naming_it(org: Organization) -> None:

@@ -89,7 +89,14 @@ class Command(BaseCommand):
         if not without:
             if path is not None and not Path(path).is_file():
                 raise CommandError(f"--checkpoints: no such file: {path}", returncode=2)
-            found = checkpoints.read(path or settings.PALPA_AUDIT_CHECKPOINT_FILE)
+            source = path or settings.PALPA_AUDIT_CHECKPOINT_FILE
+            try:
+                found = checkpoints.read(source)
+            except OSError as exc:
+                option = "--checkpoints" if path else "PALPA_AUDIT_CHECKPOINT_FILE"
+                raise CommandError(
+                    f"{option}: cannot read {source}: {exc.strerror or exc}", returncode=2
+                ) from exc
         names = dict(Organization.objects.values_list("pk", "name"))
         problems = 0
         for report in verify_all(found):

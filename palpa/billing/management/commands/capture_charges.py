@@ -21,10 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         org_id = None
-        if options["organization"]:
+        if options["organization"] is not None:
             org = Organization.objects.filter(slug=options["organization"]).first()
             if org is None:
-                self.stderr.write(f"No organization with the slug {options['organization']!r}.")
+                self.stderr.write(
+                    f"--organization: no organization has the slug {options['organization']!r}."
+                )
                 raise SystemExit(2)
             org_id = org.pk
         captured = capture_missing(organization_id=org_id)

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         email = options["email"].lower()
         user = User.objects.filter(email=email, organization__slug=DEMO_SLUG).first()
         if user is None:
-            raise CommandError(f"{email} is not an account of the demo clinic.")
+            raise CommandError(
+                f"EMAIL: {email!r} is not an account of the demo clinic.", returncode=2
+            )
         key = bytes.fromhex(demo_totp_key(email))
         self.stdout.write(f"{totp(key):06d}")
         if options["verbosity"] > 1:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +32,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (else exit 2 naming it)."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isascii() or not text.strip().lstrip("-").isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
 class Command(BaseCommand):
     help = (
         "Serve Palpa. Development: Django's server with static files. Production "
@@ -38,8 +54,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--port", type=_bounded(1, 65535), default=8000)
+        parser.add_argument("--workers", type=_bounded(1, 64), default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
         address = f"{options['host']}:{options['port']}"

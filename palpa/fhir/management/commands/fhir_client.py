@@ -39,14 +39,20 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"No organization has the slug {options['organization']!r}.")
+            raise CommandError(
+                f"ORGANIZATION: no organization has the slug {options['organization']!r}.",
+                returncode=2,
+            )
         patient = None
         if options["patient"]:
             patient = Patient.objects.filter(
                 organization=organization, mrn=options["patient"]
             ).first()
             if patient is None:
-                raise CommandError(f"No patient of {organization} has MRN {options['patient']!r}.")
+                raise CommandError(
+                    f"--patient: no patient of {organization} has MRN {options['patient']!r}.",
+                    returncode=2,
+                )
         try:
             issued = create_fhir_client(
                 actor=None,
@@ -59,7 +65,7 @@ class Command(BaseCommand):
             problems = "; ".join(
                 f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()
             )
-            raise CommandError(problems) from exc
+            raise CommandError(problems, returncode=2) from exc
         self.stdout.write(f"client_id:     {issued.client_id}")
         self.stdout.write(f"client_secret: {issued.client_secret}")
         self.stdout.write(f"scopes:        {issued.client.scopes}")

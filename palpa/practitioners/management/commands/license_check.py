@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         practitioner = Practitioner.objects.filter(user__email=options["email"].lower()).first()
         if practitioner is None:
-            raise CommandError(f"No practitioner signs in as {options['email']}.")
+            raise CommandError(
+                f"EMAIL: no practitioner signs in as {options['email']!r}.", returncode=2
+            )
         day = options["on"] or timezone.localdate()
         places = (
             [options["jurisdiction"].upper()]
