@@ -644,6 +644,7 @@ def course(request: HttpRequest) -> HttpResponse:
                 "weeks": data["weeks"],
                 "times": _course_times(form),
                 "outside_hours_reason": data["outside_hours_reason"],
+                "replace": _swaps(request.POST),
             }
             try:
                 if request.POST.get("action") == "book":
@@ -672,19 +673,44 @@ def course(request: HttpRequest) -> HttpResponse:
     tz: dt.tzinfo = dt.UTC
     if form.is_bound and form.is_valid():
         tz = hours.zone(form.cleaned_data["location"].time_zone)
-    rows = (
-        [
+    rows = []
+    for c in preview.candidates if preview is not None else []:
+        asked = c.original or c.start
+        rows.append(
             {
                 "c": c,
                 "label": _span(c.start, c.end, tz, "%a %d %b %Y %H:%M"),
+                "key": _epoch(asked),
+                "value": _epoch(c.start) if c.original is not None else "",
+                "asked": f"{asked.astimezone(tz):%a %d %b %H:%M}",
+                "alternatives": [
+                    {"value": _epoch(a), "label": f"{a.astimezone(tz):%a %d %b %H:%M}"}
+                    for a in c.alternatives
+                ],
             }
-            for c in preview.candidates
-        ]
-        if preview is not None
-        else []
-    )
+        )
     context = {"form": form, "preview": preview, "rows": rows, "per_week": form.per_week}
     return render(request, "scheduling/course.html", context, status=status)
+
+
+def _epoch(instant: dt.datetime) -> str:
+    return str(int(instant.timestamp()))
+
+
+def _swaps(data: Any) -> dict[dt.datetime, dt.datetime]:
+    """The alternatives chosen in a course preview: ``swap-<asked>=<chosen>``, both as
+    seconds since 1970 (UTC); an empty or unreadable choice keeps the asked time."""
+    found: dict[dt.datetime, dt.datetime] = {}
+    for key, value in data.items():
+        if not key.startswith("swap-") or not value:
+            continue
+        try:
+            asked = dt.datetime.fromtimestamp(int(key[5:]), dt.UTC)
+            chosen = dt.datetime.fromtimestamp(int(value), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            continue
+        found[asked] = chosen
+    return found
 
 
 def _first_week(a: Appointment) -> str:
