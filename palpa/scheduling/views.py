@@ -173,7 +173,8 @@ def calendar_move(request: HttpRequest, public_id: str) -> HttpResponse:
     keyboard): ``to_date``, ``to_time`` and optionally ``to_practitioner`` / ``to_room``
     (the column it was dropped in) go to the same service as the move form, with every
     booking rule. The calendar the query string names comes back with the outcome; a
-    refusal (422) names the rule and leaves the appointment where it was."""
+    refusal names the rule and leaves the appointment where it was (answered 200 to
+    htmx, which swaps in only successful answers, so the reason is shown in place)."""
     user = staff_user(request)
     appointment = _appointment(user, public_id)
     data = {
@@ -218,7 +219,7 @@ def calendar_move(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect(_calendar_url_from(request))
     context = _calendar_context(user, request.GET)
     context.update(notice=notice, notice_refused=bool(refused))
-    return render(request, "scheduling/_calendar.html", context, status=422 if refused else 200)
+    return render(request, "scheduling/_calendar.html", context)
 
 
 def _calendar_url_from(request: HttpRequest) -> str:

@@ -229,7 +229,7 @@ def test_a_move_onto_a_taken_time_is_refused_with_the_reason_and_nothing_moves(
         to_date=str(NEXT_MONDAY),
         to_time="13:30",
     )
-    assert response.status_code == 422
+    assert response.status_code == 200  # htmx swaps in the calendar with the reason
     body = response.content.decode()
     assert "Not moved:" in body
     assert "already booked" in body
@@ -244,10 +244,10 @@ def test_a_move_outside_working_hours_or_with_a_bad_time_is_refused_naming_the_r
 ) -> None:
     client = web_client(request, "front_desk")
     outside = _move(client, booked, location, to_date=str(NEXT_MONDAY), to_time="18:00")
-    assert outside.status_code == 422
+    assert outside.status_code == 200
     assert "outside working hours" in outside.content.decode()
     bad = _move(client, booked, location, to_date="2026-02-30", to_time="25:00")
-    assert bad.status_code == 422
+    assert bad.status_code == 200
     body = bad.content.decode()
     assert "New date:" in body
     assert "New start time (local):" in body

@@ -178,7 +178,8 @@ def test_navigation_by_htmx_returns_only_the_grid_with_keyboard_targets(
     assert "date=2026-03-02" in body  # the previous week (and today's)
     full = client.get(_url(location)).content.decode()
     assert "palpa/calendar.js" in full
-    assert 'aria-label="Monday 09 March 10:00\N{EN DASH}11:00, Rosa Delgado' in full
+    assert 'title="Monday 09 March 10:00\N{EN DASH}11:00, Rosa Delgado' in full
+    assert '<span class="visually-hidden">Monday 09 March, </span>10:00' in full
 
 
 def test_the_biller_sees_no_screening_or_referral_flags(

@@ -215,7 +215,7 @@
     moveTo(a, slot);
   });
 
-  // A refused move answers 422 with the calendar and the reason: show it.
+  // A calendar answered with an error status still shows its reason in place.
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr && event.detail.xhr.status === 422 && event.detail.target &&
         event.detail.target.id === "calendar") {
