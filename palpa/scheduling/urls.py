@@ -10,6 +10,11 @@ urlpatterns = [
     path("waitlist/", views.waitlist, name="waitlist"),
     path("appointments/<uuid:public_id>/", views.appointment_detail, name="appointment"),
     path("appointments/<uuid:public_id>/move/", views.appointment_move, name="move"),
+    path(
+        "appointments/<uuid:public_id>/calendar-move/",
+        views.calendar_move,
+        name="calendar_move",
+    ),
     path("appointments/<uuid:public_id>/cancel/", views.appointment_cancel, name="cancel"),
     path("appointments/<uuid:public_id>/arrived/", views.appointment_arrived, name="arrived"),
     path("appointments/<uuid:public_id>/no-show/", views.appointment_no_show, name="no_show"),
