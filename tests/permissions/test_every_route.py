@@ -160,6 +160,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "referrals:cancel": {"public_id": "referral"},
     "referrals:prescription": {"public_id": "referral"},
     "scheduling:appointment": {"public_id": "appointment"},
+    "scheduling:calendar_move": {"public_id": "appointment"},
     "scheduling:move": {"public_id": "appointment"},
     "scheduling:cancel": {"public_id": "appointment"},
     "scheduling:arrived": {"public_id": "appointment"},
