@@ -72,12 +72,12 @@ def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @requires(Capability.PRACTITIONERS_MANAGE)
 def practitioner_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    form = PractitionerForm(request.POST or None)
+    form = PractitionerForm(request.POST or None, actor=user)
     if request.method == "POST" and form.is_valid():
         try:
             practitioner = services.create_practitioner(actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_validation_error(form, exc)
         else:
             return redirect("practitioners:detail", public_id=practitioner.public_id)
     return render(request, "practitioners/form.html", {"form": form})
