@@ -120,7 +120,7 @@ class FirstLocationForm(ModelForm[Location]):
 class InviteForm(Form):
     full_name = forms.CharField(label="Full name", max_length=200)
     email = forms.EmailField(label="Email", max_length=150)
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.THERAPIST)
 
 
 class RoleForm(Form):

@@ -25,7 +25,14 @@ from palpa.accounts.models import (
     User,
     hash_token,
 )
-from palpa.accounts.permissions import Capability, require, tenant_id
+from palpa.accounts.permissions import (
+    Capability,
+    has_capability,
+    require,
+    role_has,
+    roles_with,
+    tenant_id,
+)
 from palpa.audit.services import Action, record
 from palpa.core.db import fetchone_checking_connection
 from palpa.core.rows import columns_of, instance_from_row
@@ -438,16 +445,25 @@ def accept_invitation(*, actor: None = None, secret: str, password: str) -> User
     return member
 
 
-def _active_owners(member: User) -> int:
+def _active_managers(member: User) -> int:
+    """Active accounts of the member's organization whose role manages it (owners)."""
     return User.objects.filter(
-        organization_id=tenant_id(member), role=Role.OWNER, is_active=True
+        organization_id=tenant_id(member),
+        role__in=roles_with(Capability.ORGANIZATION_MANAGE),
+        is_active=True,
     ).count()
 
 
-def _guard_owner_change(actor: User, member: User, what: str) -> None:
+def _guard_owner_change(actor: User, member: User, what: str, new_role: str = "") -> None:
+    """Never your own account; never the last account that manages the organization."""
     if member.pk == actor.pk:
         raise ValidationError(f"You cannot {what} your own account; ask another owner.")
-    if member.role == Role.OWNER and member.is_active and _active_owners(member) <= 1:
+    still_manages = bool(new_role) and role_has(new_role, Capability.ORGANIZATION_MANAGE)
+    if (
+        not still_manages
+        and has_capability(member, Capability.ORGANIZATION_MANAGE)
+        and _active_managers(member) <= 1
+    ):
         raise ValidationError(f"You cannot {what} the last owner: make someone else owner first.")
 
 
@@ -475,10 +491,10 @@ def change_role(*, actor: User, member: User, role: str) -> User:
         raise ValidationError(
             {"role": "Choose a role: " + ", ".join(label for _, label in Role.choices) + "."}
         )
-    if role == member.role:
-        return member
-    _guard_owner_change(actor, member, "change the role of")
     before = member.role
+    if before == role:
+        return member
+    _guard_owner_change(actor, member, "change the role of", new_role=role)
     with transaction.atomic():
         member.role = role
         member.save(update_fields=["role"])

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from palpa.accounts.models import User
-from palpa.core.forms import ModelForm
+from palpa.core.forms import Form, ModelForm
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.queries import unlinked_staff
 
@@ -37,6 +37,22 @@ class PractitionerForm(ModelForm[Practitioner]):
             "user": "The staff account this practitioner signs in with (invite them under "
             "Staff first). Leave empty for a practitioner without a login."
         }
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = unlinked_staff(actor)
+
+
+class LoginLinkForm(Form):
+    """Link an existing practitioner to a staff member's sign-in account."""
+
+    user = StaffChoiceField(
+        label="Sign-in account",
+        queryset=User.objects.none(),
+        help_text="A staff account not yet linked (invite them under Staff first).",
+    )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,6 +75,14 @@ def test_a_new_clinic_goes_from_the_first_run_page_to_its_first_booked_visit(
     expect(page.get_by_role("link", name="Spa massage 60 min")).to_be_visible()
     assert_accessible(page, "the appointment types page")
 
+    # The price: a self-pay price of massage therapy (CPT 97124) at the clinic.
+    page.goto("/billing/settings/")
+    page.get_by_text("Set a place of service or a self-pay price").click()
+    page.locator("#id_loc-code").fill("97124")
+    page.locator("#id_loc-unit_price").fill("40.00")
+    page.locator("#id_loc-unit_price").press("Enter")
+    expect(page.get_by_text("Self-pay price at Harbour Clinic saved.")).to_be_visible()
+
     # Invite the therapist; the link comes by email.
     page.goto("/accounts/staff/")
     page.get_by_label("Full name").fill("Tom Tide")
@@ -146,3 +154,8 @@ def test_a_new_clinic_goes_from_the_first_run_page_to_its_first_booked_visit(
     assert appointment.practitioner.user.email == THERAPIST_EMAIL
     assert appointment.room is not None
     assert appointment.room.name == "Room 1"
+
+    # The checklist now has only the reminders' wording left.
+    page.goto("/")
+    checklist = page.get_by_role("region", name=re.compile("Setting up"))
+    expect(checklist.get_by_role("heading")).to_have_text("Setting up: 1 step left")

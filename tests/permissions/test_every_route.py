@@ -121,6 +121,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "patients:consent_add": {"public_id": "patient"},
     "patients:allergy_add": {"public_id": "patient"},
     "practitioners:detail": {"public_id": "practitioner"},
+    "practitioners:login": {"public_id": "practitioner"},
     "practitioners:license_verify": {"public_id": "license"},
     "care:note_new": {"patient_id": "patient"},
     "care:note": {"note_id": "note_draft"},

@@ -42,6 +42,13 @@ def test_a_fresh_install_sends_the_sign_in_page_to_the_first_run_page() -> None:
 
 
 @pytest.mark.django_db
+def test_a_fresh_installs_first_address_leads_to_the_first_run_page() -> None:
+    response = Client().get("/", follow=True)
+    assert response.redirect_chain[-1][0] == URL
+    assert "Set up your clinic" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_first_run_creates_the_organization_its_location_and_its_owner() -> None:
     client = Client(enforce_csrf_checks=False)
     response = client.post(URL, _form())
