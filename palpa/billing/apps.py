@@ -7,12 +7,15 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        from palpa.billing.business_views import dashboard_panel
         from palpa.billing.queries import unpaid_balance_flags
         from palpa.billing.services import on_note_entered_in_error, on_note_signed
         from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
+        from palpa.core import dashboard
         from palpa.core.events import subscribe
         from palpa.scheduling import flags
 
         subscribe(TreatmentNoteSigned, on_note_signed)
         subscribe(TreatmentNoteEnteredInError, on_note_entered_in_error)
         flags.register_many(unpaid_balance_flags)  # the schedule's "unpaid balance"
+        dashboard.register(dashboard_panel)  # the owner's business summary
