@@ -196,7 +196,7 @@ def _operations(user: User, period: Period, location: Location | None, found: Fi
     )
     found.therapists = [
         Utilization(p.display_name, booked.get(p.pk, 0), working.get(p.pk, 0))
-        for p in practitioners_for(user).filter(pk__in=[*working, *booked])
+        for p in practitioners_for(user).prefetch_related(None).filter(pk__in=[*working, *booked])
     ]
     room_booked = schedule.booked_minutes(
         user, by="room_id", start=start, end=end, location=location
