@@ -22,6 +22,7 @@ from palpa.billing import queries
 from palpa.billing.money import round_money
 from palpa.care import queries as care_queries
 from palpa.core.dates import local_today, page_date, zone_of
+from palpa.patients.models import Patient
 from palpa.practitioners.queries import practitioners_for
 from palpa.referrals.queries import Source, referral_sources
 from palpa.scheduling import hours
@@ -137,7 +138,7 @@ class Figures:
     revenue_by_week: list[tuple[Bar, Bar]] = field(default_factory=list)
     owing_patients: int = 0
     owing_total: Decimal = Decimal("0.00")
-    balances: list[object] = field(default_factory=list)
+    balances: list[Patient] = field(default_factory=list)
 
 
 def zone_for(user: User, location: Location | None) -> dt.tzinfo:

@@ -61,7 +61,7 @@ def test_each_persona_may_or_may_not_open_the_business_page(
     else:
         assert "Rosa Delgado" in page
         assert "collected <strong>150.00</strong>" in page
-        assert "1 patient owe 250.00" in page
+        assert "1 patient owes 250.00" in page
 
 
 def test_the_biller_sees_revenue_but_not_the_operating_figures(
@@ -171,7 +171,7 @@ def test_the_owner_s_dashboard_shows_this_month_in_brief_with_a_link(
     page = verified_session(owner).get("/").content.decode()
     assert "This month so far" in page
     assert "collected 75.00" in page
-    assert "1 patient owe 325.00" in page
+    assert "1 patient owes 325.00" in page
     assert 'href="/business/"' in page
     assert AuditEvent.objects.filter(
         object_type="BusinessFigures", detail__view="dashboard summary"
