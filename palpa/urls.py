@@ -21,6 +21,7 @@ urlpatterns = [
     path("before-visit/", include("palpa.outcomes.link_urls")),
     path("reports/", include("palpa.reports.urls")),
     path("billing/", include("palpa.billing.urls")),
+    path("business/", include("palpa.billing.business_urls")),
     path("report-link/", include("palpa.reports.link_urls")),
     path("fhir/R4/", include("palpa.fhir.urls")),
     path("", include("palpa.scheduling.online_urls")),  # book/, feeds/, online-booking/

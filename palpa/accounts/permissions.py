@@ -80,6 +80,9 @@ class Capability(StrEnum):
     BILLING_SUPERBILL_ANY = "billing.superbill_any"
     BILLING_STATEMENT = "billing.statement"
     BILLING_EXPORT_CLAIMS = "billing.export_claims"
+    # the business's figures (no patient's clinical content)
+    BUSINESS_READ = "business.read"
+    BUSINESS_OPERATIONS = "business.operations"
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,18 @@ TABLE: dict[Capability, Grant] = {
     C.BILLING_SUPERBILL_ANY: _grant("download any visit's superbill", O, B),
     C.BILLING_STATEMENT: _grant("download patient statements", O, F, B),
     C.BILLING_EXPORT_CLAIMS: _grant("export claims", O, B, note="CMS-1500 fields"),
+    C.BUSINESS_READ: _grant(
+        "see the business page",
+        O,
+        B,
+        note="revenue billed and collected, outstanding balances (patients who owe, by name)",
+    ),
+    C.BUSINESS_OPERATIONS: _grant(
+        "see the practice's operating figures",
+        O,
+        note="on the business page: visits, no-shows and late cancellations, utilization per "
+        "therapist and room, referral sources, unsigned notes by therapist",
+    ),
 }
 
 

@@ -9,10 +9,12 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from palpa.accounts import checklist
         from palpa.accounts.permissions import Capability
+        from palpa.billing.business_views import dashboard_panel
         from palpa.billing.models import FeeScheduleEntry, SelfPayPrice
         from palpa.billing.queries import unpaid_balance_flags
         from palpa.billing.services import on_note_entered_in_error, on_note_signed
         from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
+        from palpa.core import dashboard
         from palpa.core.events import subscribe
         from palpa.scheduling import flags
 
@@ -32,3 +34,4 @@ class BillingConfig(AppConfig):
                 Capability.BILLING_CONFIGURE,
             ),
         )
+        dashboard.register(dashboard_panel)  # the owner's business summary

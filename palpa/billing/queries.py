@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 
-from palpa.accounts.models import User
+from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.billing.models import (
     Charge,
@@ -285,3 +285,60 @@ def unpaid_balance_flags(patients: Sequence[Patient]) -> dict[int, list[Flag]]:
         for pk, amount in patient_balances(patients).items()
         if amount > 0
     }
+
+
+# --- the business page's figures (read by billing.business) --------------------------------
+
+
+def billed_by_day(
+    actor: User, *, first: dt.date, last: dt.date, location: Location | None = None
+) -> dict[dt.date, Decimal]:
+    """Revenue billed: the totals of charges (not void) by date of service from ``first``
+    to ``last``, in one grouped query."""
+    found = Charge.objects.filter(
+        organization_id=_org(actor), date_of_service__gte=first, date_of_service__lte=last
+    ).exclude(status=Charge.Status.VOID)
+    if location is not None:
+        found = found.filter(location=location)
+    rows = found.values("date_of_service").annotate(total=Sum("total")).order_by()
+    return {row["date_of_service"]: round_money(row["total"]) for row in rows}
+
+
+#: What money received is: payments, their refunds, and reversals of either.
+_COLLECTED = Q(kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND]) | Q(
+    kind=LedgerEntry.Kind.REVERSAL,
+    reverses__kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND],
+)
+
+
+def collected_by_day(
+    actor: User, *, start: dt.datetime, end: dt.datetime, zone: dt.tzinfo
+) -> dict[dt.date, Decimal]:
+    """Revenue collected: payments received in ``[start, end)`` net of refunds (and of
+    reversals of either), by the local day (``zone``) they were posted, as positive
+    amounts, in one grouped query."""
+    rows = (
+        LedgerEntry.objects.filter(
+            _COLLECTED, organization_id=_org(actor), posted_at__gte=start, posted_at__lt=end
+        )
+        .annotate(day=TruncDate("posted_at", tzinfo=zone))
+        .values("day")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["day"]: round_money(-row["total"]) for row in rows}
+
+
+def outstanding_balances(actor: User) -> QuerySet[Patient]:
+    """Patients who owe (their own balance above zero), largest first, annotated with
+    ``patient_balance``; see ``outstanding_total`` for the count and sum."""
+    owing: QuerySet[Patient] = balances_for(actor).filter(patient_balance__gt=0)  # type: ignore[misc]
+    return owing
+
+
+def outstanding_total(actor: User) -> tuple[int, Decimal]:
+    """How many patients owe, and how much altogether, in one query."""
+    totals = outstanding_balances(actor).aggregate(
+        patients=Count("pk"), total=Sum("patient_balance")
+    )
+    return totals["patients"], round_money(totals["total"] or 0)

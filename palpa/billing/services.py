@@ -1439,3 +1439,21 @@ def audit_billing_search(*, actor: User, what: str, query: dict[str, str], patie
             "results": sorted({str(p.public_id) for p in patients}),
         },
     )
+
+
+def audit_business_read(
+    *, actor: User, period: dict[str, str], location: str, patients: Any, summary: bool = False
+) -> None:
+    """Reading the business figures: one read entry with the period, the location (if
+    chosen) and the patients the page listed by name (outstanding balances)."""
+    record(
+        actor=actor,
+        action=Action.READ,
+        object_type="BusinessFigures",
+        detail={
+            "period": period,
+            "location": location,
+            "view": "dashboard summary" if summary else "business page",
+            "results": sorted({str(p.public_id) for p in patients}),
+        },
+    )

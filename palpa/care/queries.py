@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from palpa.accounts.models import User
+from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.care import charts, progress
 from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
@@ -224,3 +224,49 @@ def appointment_to_document(actor: User, patient: Patient, public_id: str) -> Ap
         )
     except ValidationError:  # not a UUID
         return None
+
+
+# --- the business page's figures (read by billing.business) --------------------------------
+
+
+def visits_by_day(
+    actor: User, *, first: dt.date, last: dt.date, location: Location | None = None
+) -> dict[dt.date, int]:
+    """Visits: signed treatment notes by their visit date (the clinic's local day), from
+    ``first`` to ``last``, in one grouped query. Notes entered in error are not visits."""
+    found = TreatmentNote.objects.filter(
+        organization_id=tenant_id(actor),
+        status=TreatmentNote.Status.SIGNED,
+        visit_date__gte=first,
+        visit_date__lte=last,
+    )
+    if location is not None:
+        found = found.filter(location=location)
+    rows = found.values("visit_date").annotate(n=Count("pk")).order_by()
+    return {row["visit_date"]: row["n"] for row in rows}
+
+
+def unsigned_by_practitioner(
+    actor: User, *, older_than_days: int, location: Location | None = None
+) -> list[dict[str, object]]:
+    """Draft notes started more than ``older_than_days`` days ago, counted by practitioner
+    (``name``, ``count``, ``oldest`` visit date), most first, in one grouped query."""
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    found = TreatmentNote.objects.filter(
+        organization_id=tenant_id(actor), status=TreatmentNote.Status.DRAFT, created_at__lt=cutoff
+    )
+    if location is not None:
+        found = found.filter(location=location)
+    rows = (
+        found.values("practitioner_id", "practitioner__given_name", "practitioner__family_name")
+        .annotate(count=Count("pk"), oldest=Min("visit_date"))
+        .order_by("-count", "practitioner__family_name", "practitioner__given_name")
+    )
+    return [
+        {
+            "name": f"{row['practitioner__given_name']} {row['practitioner__family_name']}",
+            "count": row["count"],
+            "oldest": row["oldest"],
+        }
+        for row in rows
+    ]

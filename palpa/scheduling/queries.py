@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from palpa.accounts.models import Location, Room, User
@@ -30,11 +30,13 @@ from palpa.scheduling.models import (
     Appointment,
     AppointmentType,
     AvailabilityException,
+    OnlineBookingSettings,
     RoomFeature,
     WaitlistEntry,
     WorkingHours,
 )
-from palpa.scheduling.slots import Interval, find_slots, subtract
+from palpa.scheduling.patient_messages import DEFAULT_CANCEL_NOTICE_HOURS
+from palpa.scheduling.slots import Interval, find_slots, merge, subtract
 
 DEFAULT_STEP = dt.timedelta(minutes=15)
 MAX_DURATION = dt.timedelta(minutes=MAX_DURATION_MINUTES)  # no appointment is longer
@@ -383,3 +385,108 @@ def _licenses_of(practitioner_ids: Sequence[int]) -> dict[int, list[License]]:
     for lic in License.objects.filter(practitioner_id__in=list(practitioner_ids)):
         found[lic.practitioner_id].append(lic)
     return found
+
+
+# --- the business page's figures (read by billing.business) --------------------------------
+# Each is aggregated in the database over ``[start, end)``, the period's UTC bounds, for
+# appointments that *start* in it; the caller has checked the actor may see the figures.
+
+#: Statuses that held the practitioner's and the room's time (a no-show held it too).
+HELD: tuple[str, ...] = (*Appointment.ACTIVE, Appointment.Status.NOSHOW)
+
+
+def _in_period(
+    actor: User, start: dt.datetime, end: dt.datetime, location: Location | None
+) -> QuerySet[Appointment]:
+    found = Appointment.objects.filter(
+        organization_id=tenant_id(actor), start__gte=start, start__lt=end
+    )
+    return found.filter(location=location) if location is not None else found
+
+
+def appointment_outcomes(
+    actor: User,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: Location | None = None,
+) -> dict[str, int]:
+    """Counts of the period's appointments: ``fulfilled``, ``noshow``, ``cancelled`` and
+    ``late_cancelled`` (cancelled less than the location's cancellation notice before the
+    start: its online booking setting ``cancel_notice_hours``, else
+    ``DEFAULT_CANCEL_NOTICE_HOURS``), in two queries."""
+    notice_hours = dict(
+        OnlineBookingSettings.objects.filter(organization_id=tenant_id(actor)).values_list(
+            "location_id", "cancel_notice_hours"
+        )
+    )
+    default_notice_hours = DEFAULT_CANCEL_NOTICE_HOURS
+    late = Q()
+    for location_id, hours_ in notice_hours.items():
+        late |= Q(
+            location_id=location_id,
+            cancelled_at__gt=F("start") - dt.timedelta(hours=hours_),
+        )
+    late |= ~Q(location_id__in=list(notice_hours)) & Q(
+        cancelled_at__gt=F("start") - dt.timedelta(hours=default_notice_hours)
+    )
+    cancelled = Q(status=Appointment.Status.CANCELLED)
+    return _in_period(actor, start, end, location).aggregate(
+        fulfilled=Count("pk", filter=Q(status=Appointment.Status.FULFILLED)),
+        noshow=Count("pk", filter=Q(status=Appointment.Status.NOSHOW)),
+        cancelled=Count("pk", filter=cancelled),
+        late_cancelled=Count("pk", filter=cancelled & late),
+    )
+
+
+_LENGTH = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+
+
+def booked_minutes(
+    actor: User,
+    *,
+    by: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: Location | None = None,
+) -> dict[int, int]:
+    """Minutes of appointments that held time (``HELD``), by ``practitioner_id`` or
+    ``room_id`` (``by``), in one grouped query."""
+    assert by in ("practitioner_id", "room_id")
+    rows = (
+        _in_period(actor, start, end, location)
+        .filter(status__in=HELD, **{f"{by}__isnull": False})
+        .values(by)
+        .annotate(length=Sum(_LENGTH))
+        .order_by()
+    )
+    return {row[by]: _minutes(row["length"]) for row in rows}
+
+
+def _minutes(length: dt.timedelta | int | None) -> int:
+    if length is None:
+        return 0
+    if isinstance(length, int):  # a backend without a duration type: microseconds
+        return length // 60_000_000
+    return int(length.total_seconds()) // 60
+
+
+def working_minutes(
+    actor: User, *, first: dt.date, last: dt.date, location: Location | None = None
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Working minutes (weekly hours plus extra hours, minus time off) from ``first`` to
+    ``last``: by practitioner pk, and the minutes each location is open (anyone works
+    there), by location pk. Two queries per location."""
+    places = [location] if location is not None else list(locations_for(actor))
+    by_practitioner: dict[int, int] = defaultdict(int)
+    open_minutes: dict[int, int] = {}
+    for place in places:
+        found = working_intervals_at(place, first, last)
+        for who, intervals in found.items():
+            by_practitioner[who] += sum(_span(i) for i in intervals)
+        open_minutes[place.pk] = sum(_span(i) for i in merge(i for v in found.values() for i in v))
+    return dict(by_practitioner), open_minutes
+
+
+def _span(interval: Interval) -> int:
+    return int((interval.end - interval.start).total_seconds()) // 60
