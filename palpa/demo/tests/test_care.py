@@ -19,7 +19,7 @@ from conftest import verified_client
 from palpa.accounts.models import Organization, User
 from palpa.care import queries, services
 from palpa.care.models import Discharge, Evaluation, Plan, RomMeasurement, TreatmentNote
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient

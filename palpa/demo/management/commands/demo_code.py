@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import totp
 
-from palpa.core.demo.data import DEMO_SLUG
-from palpa.core.management.commands.demo import demo_totp_key
+from palpa.demo.data import DEMO_SLUG
+from palpa.demo.management.commands.demo import demo_totp_key
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 
 from palpa.accounts.models import Organization
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
 from palpa.scheduling.models import (
     Appointment,
     AppointmentType,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from palpa.accounts.models import Organization
 from palpa.care.models import TreatmentNote
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
 from palpa.referrals.countdown import Countdown
 from palpa.referrals.models import Referral
 from palpa.referrals.services import countdown

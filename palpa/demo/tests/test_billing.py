@@ -25,8 +25,8 @@ from palpa.billing import documents, exports
 from palpa.billing.models import Charge, Coverage, LedgerEntry, LocationBilling, PatientPrepaid
 from palpa.billing.queries import account_balances
 from palpa.care.models import TreatmentNote
-from palpa.core.demo import billing as demo_billing
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo import billing as demo_billing
+from palpa.demo.data import DEMO_SLUG
 from palpa.core.npi import is_valid_npi
 from palpa.core.tests.support import NOW
 

@@ -13,7 +13,7 @@ from palpa.accounts.permissions import Capability, roles_with
 from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
 from palpa.core.dates import local_today
-from palpa.core.demo import billing, care, data, referrals, reports, scheduling
+from palpa.demo import billing, care, data, referrals, reports, scheduling
 from palpa.core.npi import make_npi
 from palpa.patients.models import Patient
 from palpa.patients.services import add_allergy, create_patient, record_consent

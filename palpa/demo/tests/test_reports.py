@@ -8,7 +8,7 @@ import io
 from django.core.management import call_command
 
 from palpa.accounts.models import Organization
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
 from palpa.reports.models import Report
 from palpa.reports.queries import delivery_status
 

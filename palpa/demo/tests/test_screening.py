@@ -11,7 +11,7 @@ from django.core.management import call_command
 from palpa.accounts.models import Organization
 from palpa.audit.services import verify_chain
 from palpa.care.models import TreatmentNote
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
 from palpa.patients.models import Patient
 from palpa.screening.models import Clearance, IntakeLink, Screening
 from palpa.screening.services import screening_status

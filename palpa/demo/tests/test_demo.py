@@ -14,7 +14,7 @@ from pytest_django import DjangoDbBlocker
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.audit.services import verify_chain
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
 from palpa.patients.models import Allergy, Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import check_license
