@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,10 +214,12 @@ NOTICE_SMS = {
 }
 
 
+@task()
 def send_notice(appointment_id: int, kind: str) -> list[str]:
     """Tell the patient their appointment was booked, moved or cancelled, on every channel
     they can be reached by; returns the channels used. A booked or moved notice is sent
-    only while the appointment is still booked and ahead (a stale task sends nothing)."""
+    only while the appointment is still booked and ahead (a stale task sends nothing).
+    A Django task, run by ``palpa db_worker``."""
     if kind not in NOTICE_SUBJECTS:
         raise ValueError(f"unknown notice {kind!r}")
     appointment = Appointment.objects.select_related(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.tasks import default_task_backend
+from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from palpa.audit.services import Action, record
@@ -82,10 +82,8 @@ def policies_for(organization_id: int) -> list[Policy]:
 
 
 def _enqueue(reminder: AppointmentReminder) -> None:
-    from palpa.scheduling.tasks import send_reminder_task
-
     if default_task_backend.supports_defer:
-        task = send_reminder_task.using(run_after=reminder.due_at)
+        task = send_reminder.using(run_after=reminder.due_at)
         transaction.on_commit(lambda: task.enqueue(reminder.pk))
     # Without deferred tasks (e.g. the immediate backend) the sweep sends it when due.
 
@@ -162,10 +160,12 @@ def _policy(organization_id: int, channel: str, lead_minutes: int) -> Policy | N
     return None
 
 
+@task()
 def send_reminder(reminder_id: int, *, now: dt.datetime | None = None) -> str:
     """Send one planned reminder if it is due, at most once; returns what became of it
     (``sent``, ``skipped``, ``cancelled``, ``failed``, or ``not-due``/``taken`` when it
-    was left alone)."""
+    was left alone). A Django task (queued with ``run_after``, run by ``palpa db_worker``);
+    in-process: ``send_reminder.call(...)``."""
     moment = now or timezone.now()
     claimed = AppointmentReminder.objects.filter(
         pk=reminder_id, status=Status.PLANNED, due_at__lte=moment
@@ -252,7 +252,7 @@ def sweep(*, now: dt.datetime | None = None) -> SweepResult:
         result.planned += len(plan_reminders(appointment_id, now=moment))
     due = AppointmentReminder.objects.filter(status=Status.PLANNED, due_at__lte=moment)
     for reminder_id in list(due.values_list("pk", flat=True)):
-        outcome = send_reminder(reminder_id, now=moment)
+        outcome = send_reminder.call(reminder_id, now=moment)
         if outcome == Status.SENT:
             result.sent += 1
         elif outcome == Status.FAILED:
@@ -266,10 +266,8 @@ def sweep(*, now: dt.datetime | None = None) -> SweepResult:
 
 
 def _queue_notice(appointment_id: int, kind: str) -> None:
-    from palpa.scheduling.tasks import send_notice_task
-
     try:
-        send_notice_task.enqueue(appointment_id, kind)
+        patient_messages.send_notice.enqueue(appointment_id, kind)
     except Exception:  # a notice must never break the booking that caused it
         log.exception("could not queue the %s notice for appointment %s", kind, appointment_id)
 
