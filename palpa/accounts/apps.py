@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Organizations and staff"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded.
         from palpa.accounts import signals  # noqa: F401  (connects the audit of sign-ins)

@@ -4,6 +4,7 @@ import base64
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -112,8 +113,6 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
 @public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import logout
-
     logout(request)
     return redirect("accounts:login")
 

@@ -7,6 +7,8 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded; at the top of
+        # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.billing.queries import unpaid_balance_flags
         from palpa.billing.services import on_note_entered_in_error, on_note_signed
         from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned

@@ -45,7 +45,7 @@ from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.events import publish
 from palpa.core.records import content_hash as content_hash
-from palpa.outcomes.library import load_rom_norms
+from palpa.outcomes.library import UnknownInstrument, get_instrument, load_rom_norms
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.outcomes.services import administer_instrument
 from palpa.patients.models import Patient
@@ -1479,8 +1479,6 @@ def _goal_score_baseline(
     psfs_index: int | None,
     errors: dict[str, list[str]],
 ) -> None:
-    from palpa.outcomes.library import UnknownInstrument, get_instrument
-
     if measure_kind == Goal.Measure.PSFS_ACTIVITY:
         instrument = "PSFS"
         if psfs_index is None or psfs_index < 1:

@@ -35,6 +35,7 @@ from palpa.core.errors import Refused
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
+from palpa.referrals.services import active_referral, latest_referral
 from palpa.reports import content as report_content
 from palpa.reports import render
 from palpa.reports.models import (
@@ -198,7 +199,6 @@ def start_report(*, actor: User, patient: Patient, kind: str) -> Report:
         end = local_today(plan.location)
         recommendation = Report.Recommendation.CONTINUE
     start, end = _period(plan, end)
-    from palpa.referrals.services import active_referral, latest_referral
 
     referral = active_referral(patient, end) or latest_referral(patient)
     report = Report(

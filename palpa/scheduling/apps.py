@@ -9,6 +9,8 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded; at the top of
+        # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.core import dashboard
         from palpa.patients import chart as patient_chart
         from palpa.scheduling import chart, flags, reminders, services

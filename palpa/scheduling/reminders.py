@@ -25,10 +25,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
+from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import events
 from palpa.scheduling import patient_messages, wording
@@ -306,9 +308,6 @@ def set_reminder_policy(
     """Add or replace the reminder sent ``lead_minutes`` before on ``channel``. The first
     policy an organization sets replaces the defaults (which are then written out so
     they can be changed one by one)."""
-    from django.core.exceptions import ValidationError
-
-    from palpa.accounts.permissions import Capability, require, tenant_id
 
     require(actor, Capability.SCHEDULE_CONFIGURE)
     organization_id = tenant_id(actor)
@@ -353,9 +352,6 @@ def set_reminder_policy(
 
 
 def switch_reminder_policy(*, actor: Any, policy: ReminderPolicy, active: bool) -> ReminderPolicy:
-    from django.core.exceptions import PermissionDenied
-
-    from palpa.accounts.permissions import Capability, require, tenant_id
 
     require(actor, Capability.SCHEDULE_CONFIGURE)
     if policy.organization_id != tenant_id(actor):
