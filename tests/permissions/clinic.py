@@ -16,7 +16,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
-from conftest import _location, _org, _staff, _therapist, verified_client
+from conftest import verified_client
 from palpa.accounts.models import Room, User
 from palpa.accounts.services import issue_token
 from palpa.billing import services as billing
@@ -35,6 +35,7 @@ from palpa.scheduling import services as scheduling
 from palpa.scheduling.models import OnlineBookingNotice
 from palpa.screening import services as screening
 from palpa.screening.rules import default_rule_set
+from tests.builders import clinic_location, licensed_therapist, organization, staff
 
 NOW = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # Monday, 15:00 in Tampa
 TODAY = dt.date(2026, 3, 2)
@@ -76,16 +77,16 @@ def build() -> Clinic:
 
 
 def _build() -> Clinic:
-    org = _org("Bayside Medical Massage", "bayside")
-    location = _location(org, "Bayside Clinic")
-    owner = _staff(org, "owner@bayside.example", "owner", "Olive Owner")
-    therapist = _therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
-    other_therapist = _therapist(org, owner, "other@bayside.example", "Theo Other")
-    front_desk = _staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
-    biller = _staff(org, "biller@bayside.example", "biller", "Bill Biller")
-    other_org = _org("Elsewhere Spa", "elsewhere")
-    _location(other_org, "Elsewhere Spa")
-    outsider = _staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
+    org = organization("Bayside Medical Massage", "bayside")
+    location = clinic_location(org, "Bayside Clinic")
+    owner = staff(org, "owner@bayside.example", "owner", "Olive Owner")
+    therapist = licensed_therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
+    other_therapist = licensed_therapist(org, owner, "other@bayside.example", "Theo Other")
+    front_desk = staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
+    biller = staff(org, "biller@bayside.example", "biller", "Bill Biller")
+    other_org = organization("Elsewhere Spa", "elsewhere")
+    clinic_location(other_org, "Elsewhere Spa")
+    outsider = staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
     users = {
         "owner": owner,
         "therapist": therapist,
