@@ -36,8 +36,8 @@ ensure_debian_packages() {  # $@: packages; installs the missing ones when run a
 # PDFs (WeasyPrint): Pango for text, HarfBuzz's subsetter to embed only the glyphs used.
 PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
-ensure_venv() {  # $1: lock file
-  local lock="$1" py stamp want
+ensure_venv() {  # $1: lock file to install; $2...: lock files whose .venv is also good
+  local lock="$1" py stamp want also
   if ! py="$(find_python)"; then
     echo "Palpa needs Python 3.12 or newer, and none was found on PATH" >&2
     echo "(tried python3.14, python3.13, python3.12, python3; set PALPA_PYTHON to point at one)." >&2
@@ -48,6 +48,12 @@ ensure_venv() {  # $1: lock file
   if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
+  for also in "${@:2}"; do  # e.g. the test command's .venv, which holds the runtime too
+    if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = \
+        "${want%% *} $(sha256sum "$also" pyproject.toml | sha256sum | cut -c1-16)" ]; then
+      return 0
+    fi
+  done
   echo "Setting up .venv with $py ($("$py" --version)) from $lock ..."
   rm -rf .venv
   if ! "$py" -m venv .venv 2>/dev/null; then

@@ -8,4 +8,34 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: ready() runs once every app's models are loaded.
-        from palpa.accounts import signals  # noqa: F401  (connects the audit of sign-ins)
+        from palpa.accounts import (
+            checklist,
+            signals,  # noqa: F401  (connects the audit of sign-ins)
+        )
+        from palpa.accounts.models import Room, User
+        from palpa.accounts.permissions import Capability
+        from palpa.core import dashboard
+
+        dashboard.register(checklist.dashboard_panel)
+        checklist.register(
+            "rooms",
+            checklist.Item(
+                10,
+                "Add your locations and their treatment rooms",
+                "accounts:settings",
+                lambda org: Room.objects.filter(
+                    organization=org, active=True, location__active=True
+                ).exists(),
+                Capability.ORGANIZATION_MANAGE,
+            ),
+        )
+        checklist.register(
+            "staff",
+            checklist.Item(
+                50,
+                "Invite your staff",
+                "accounts:staff",
+                lambda org: User.objects.filter(organization=org).count() > 1,
+                Capability.ORGANIZATION_MANAGE,
+            ),
+        )

@@ -165,3 +165,32 @@ class ApiToken(TenantModel):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class StaffInvitation(TenantModel):
+    """An emailed link that lets an invited staff member set their own password.
+
+    The account exists from the invitation on (inactive, without a usable password), so
+    it can be linked to a practitioner before its owner first signs in. Only the link's
+    SHA-256 is stored; a resend voids the open invitation and issues a fresh one."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None and self.voided_at is None and self.expires_at > timezone.now()
+        )

@@ -7,13 +7,32 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
 
-from palpa.accounts.models import ApiToken, Location, Organization, Role, Room, User, hash_token
-from palpa.accounts.permissions import Capability, require
+from palpa.accounts.models import (
+    ApiToken,
+    Location,
+    Organization,
+    Role,
+    Room,
+    StaffInvitation,
+    User,
+    hash_token,
+)
+from palpa.accounts.permissions import (
+    Capability,
+    has_capability,
+    require,
+    role_has,
+    roles_with,
+    tenant_id,
+)
 from palpa.audit.services import Action, record
 from palpa.core.db import fetchone_checking_connection
 from palpa.core.rows import columns_of, instance_from_row
@@ -204,3 +223,301 @@ def user_for_token(secret: str) -> User | None:
     if last_used is None or (now - last_used).total_seconds() > 300:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user
+
+
+# --- first run: the organization, its first location and its owner ------------------------
+
+
+class SetupClosed(PermissionDenied):
+    """The first-run set-up is over: an organization exists."""
+
+
+def first_run_open() -> bool:
+    """The first-run page is offered only while the database holds no organization."""
+    return not Organization.objects.exists()
+
+
+def _checked_password(password: str, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def set_up_clinic(
+    *,
+    actor: None = None,
+    organization_name: str,
+    time_zone: str,
+    location: Location,
+    owner_email: str,
+    owner_name: str,
+    password: str,
+) -> User:
+    """Create the organization, its first location and its owner on an empty database,
+    all or nothing, with one audit entry. Refused (``SetupClosed``) once any organization
+    exists, so replaying the first-run form cannot make a second one."""
+    errors: dict[str, Any] = {}
+    slug = slugify(organization_name)[:60] or "clinic"
+    org = Organization(name=organization_name.strip(), slug=slug, time_zone=time_zone)
+    try:
+        org.full_clean()
+    except ValidationError as exc:
+        errors.update(
+            {f"organization_{k}" if k == "name" else k: v for k, v in exc.message_dict.items()}
+        )
+    location.organization = org
+    location.region = location.region.upper()
+    location.time_zone = time_zone
+    try:
+        location.full_clean(exclude=["organization"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    email = owner_email.strip().lower()
+    owner = User(
+        username=email,
+        email=email,
+        full_name=owner_name.strip(),
+        role=Role.OWNER,
+        is_staff=False,
+    )
+    if not owner.full_name:
+        errors["owner_name"] = ["Give the owner's full name."]
+    if not email:
+        errors["owner_email"] = ["Give the owner's email address: it is the sign-in name."]
+    try:
+        _checked_password(password, owner)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # two first runs at once: one waits, then fails
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(20201)")
+        if not first_run_open():
+            raise SetupClosed("This Palpa is already set up: sign in instead.")
+        org.save()
+        location.organization = org
+        location.save()
+        owner.organization = org
+        owner.set_password(password)
+        owner.save()
+        record(
+            actor=owner,
+            action=Action.CREATE,
+            organization=org,
+            obj=org,
+            detail={
+                "by": "first run",
+                "location": str(location.public_id),
+                "owner": str(owner.public_id),
+            },
+        )
+    return owner
+
+
+# --- staff: invitations, roles, deactivation ---------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: StaffInvitation
+    secret: str  # in the emailed link only; the database keeps its hash
+
+
+def _same_organization(actor: User, member: User) -> None:
+    require(actor, Capability.ORGANIZATION_MANAGE)
+    if member.organization_id != actor.organization_id:
+        raise PermissionDenied("This staff member belongs to another organization.")
+
+
+def _issue_invitation(actor: User, member: User) -> IssuedInvitation:
+    secret = secrets.token_urlsafe(32)
+    invitation = StaffInvitation(
+        organization_id=tenant_id(member),
+        user=member,
+        token_hash=hash_token(secret),
+        invited_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    invitation.save()
+    return IssuedInvitation(invitation, secret)
+
+
+def _void_open_invitations(member: User) -> int:
+    return StaffInvitation.objects.filter(
+        user=member, accepted_at__isnull=True, voided_at__isnull=True
+    ).update(voided_at=timezone.now())
+
+
+def invite_staff(*, actor: User, email: str, full_name: str, role: str) -> IssuedInvitation:
+    """Add a staff account that its owner completes from an emailed link (own password,
+    then their second factor). The account cannot sign in until then."""
+    require(actor, Capability.ORGANIZATION_MANAGE)
+    email = email.strip().lower()
+    errors: dict[str, str] = {}
+    if role not in Role.values:
+        errors["role"] = "Choose a role: " + ", ".join(label for _, label in Role.choices) + "."
+    if not full_name.strip():
+        errors["full_name"] = "Give the staff member's full name."
+    if User.objects.filter(username=email).exists():
+        errors["email"] = "A staff account with this email address already exists."
+    if errors:
+        raise ValidationError(errors)
+    member = User(
+        username=email,
+        email=email,
+        full_name=full_name.strip(),
+        organization=actor.organization,
+        role=role,
+        is_active=False,
+    )
+    member.set_unusable_password()
+    member.full_clean(exclude=["password"])
+    with transaction.atomic():
+        member.save()
+        issued = _issue_invitation(actor, member)
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=member,
+            object_type="Staff",
+            detail={"role": role, "event": "invited"},
+        )
+    return issued
+
+
+def resend_invitation(*, actor: User, member: User) -> IssuedInvitation:
+    """A fresh link for someone who has not accepted yet; earlier links stop working."""
+    _same_organization(actor, member)
+    if member.has_usable_password():
+        raise ValidationError("This staff member has already accepted the invitation.")
+    with transaction.atomic():
+        voided = _void_open_invitations(member)
+        issued = _issue_invitation(actor, member)
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=member,
+            object_type="Staff",
+            detail={"event": "invitation resent", "voided": voided},
+        )
+    return issued
+
+
+def invitation_for(secret: str) -> StaffInvitation | None:
+    """The open invitation behind an emailed link, or None (unknown, used, voided or
+    expired: all told the same)."""
+    invitation = (
+        StaffInvitation.objects.select_related("user", "organization")
+        .filter(token_hash=hash_token(secret))
+        .first()
+    )
+    return invitation if invitation is not None and invitation.is_open else None
+
+
+def accept_invitation(*, actor: None = None, secret: str, password: str) -> User:
+    """The invitee sets their password: the account becomes usable, the link spent."""
+    invitation = invitation_for(secret)
+    if invitation is None:
+        raise ValidationError("This invitation link has expired or was replaced by a newer one.")
+    member = invitation.user
+    _checked_password(password, member, "new_password1")
+    with transaction.atomic():
+        spent = StaffInvitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, voided_at__isnull=True
+        ).update(accepted_at=timezone.now())
+        if not spent:
+            raise ValidationError("This invitation link has already been used.")
+        member.set_password(password)
+        member.is_active = True
+        member.save(update_fields=["password", "is_active"])
+        record(
+            actor=member,
+            action=Action.SETTINGS,
+            obj=member,
+            object_type="Staff",
+            detail={"event": "invitation accepted"},
+        )
+    return member
+
+
+def _active_managers(member: User) -> int:
+    """Active accounts of the member's organization whose role manages it (owners)."""
+    return User.objects.filter(
+        organization_id=tenant_id(member),
+        role__in=roles_with(Capability.ORGANIZATION_MANAGE),
+        is_active=True,
+    ).count()
+
+
+def _guard_owner_change(actor: User, member: User, what: str, new_role: str = "") -> None:
+    """Never your own account; never the last account that manages the organization."""
+    if member.pk == actor.pk:
+        raise ValidationError(f"You cannot {what} your own account; ask another owner.")
+    still_manages = bool(new_role) and role_has(new_role, Capability.ORGANIZATION_MANAGE)
+    if (
+        not still_manages
+        and has_capability(member, Capability.ORGANIZATION_MANAGE)
+        and _active_managers(member) <= 1
+    ):
+        raise ValidationError(f"You cannot {what} the last owner: make someone else owner first.")
+
+
+def deactivate_staff(*, actor: User, member: User) -> User:
+    """The account can no longer sign in or use its API tokens; its records stay."""
+    _same_organization(actor, member)
+    _guard_owner_change(actor, member, "deactivate")
+    with transaction.atomic():
+        member.is_active = False
+        member.save(update_fields=["is_active"])
+        voided = _void_open_invitations(member)
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=member,
+            object_type="Staff",
+            detail={"event": "deactivated", "invitations_voided": voided},
+        )
+    return member
+
+
+def change_role(*, actor: User, member: User, role: str) -> User:
+    _same_organization(actor, member)
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": "Choose a role: " + ", ".join(label for _, label in Role.choices) + "."}
+        )
+    before = member.role
+    if before == role:
+        return member
+    _guard_owner_change(actor, member, "change the role of", new_role=role)
+    with transaction.atomic():
+        member.role = role
+        member.save(update_fields=["role"])
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=member,
+            object_type="Staff",
+            detail={"role": [before, role]},
+        )
+    return member
+
+
+def send_invitation_email(issued: IssuedInvitation, link: str) -> None:
+    """Email the invitee their link (``link``: the absolute address of the accept page)."""
+    member = issued.invitation.user
+    org = member.organization
+    body = (
+        f"Hello {member.full_name},\n\n"
+        f"You have been invited to {org} on Palpa as {member.get_role_display()}.\n"
+        f"Open this link to choose your password"
+        f"{' and set up two-factor sign-in' if member.mfa_required else ''}:\n\n"
+        f"{link}\n\n"
+        f"The link works once and expires in {INVITATION_DAYS} days.\n"
+    )
+    EmailMessage(subject=f"Your Palpa account at {org}", body=body, to=[member.email]).send()

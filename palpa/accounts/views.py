@@ -1,34 +1,57 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from palpa.accounts import services
-from palpa.accounts.forms import LocationForm, LoginForm, OrganizationForm, OtpForm, RoomForm
-from palpa.accounts.gates import OWN_TOKEN, public, requires
-from palpa.accounts.models import ApiToken, Location
+from palpa.accounts import checklist, queries, services
+from palpa.accounts.forms import (
+    FirstLocationForm,
+    FirstRunForm,
+    InviteForm,
+    LocationForm,
+    LoginForm,
+    OrganizationForm,
+    OtpForm,
+    RoleForm,
+    RoomForm,
+    SetPasswordForm,
+)
+from palpa.accounts.gates import OWN_TOKEN, Record, public, requires
+from palpa.accounts.models import ApiToken, Location, User
 from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
+from palpa.core import ratelimit
+from palpa.core.forms import apply_validation_error
+from palpa.core.proxies import request_client_address
 from palpa.core.redirects import local_next
 from palpa.core.views import staff_user
+
+STAFF_RECORD = Record("public_id", User, what="the staff member")
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if services.first_run_open():  # a fresh install: set the clinic up first
+            return redirect("accounts:first_run")
+        return super().get(request, *args, **kwargs)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -134,8 +157,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Organization settings saved.")
             return redirect("accounts:settings")
-    locations = Location.objects.filter(organization=org).prefetch_related("rooms")
-    return render(request, "accounts/settings.html", {"form": form, "locations": locations})
+    locations = queries.locations_for(user).prefetch_related("rooms")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "locations": locations, "setup_steps": checklist.steps_for(user)},
+    )
 
 
 @login_required
@@ -208,3 +235,194 @@ def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
     services.revoke_token(actor=user, token=token)
     messages.success(request, f"Token {token.name} revoked.")
     return redirect("accounts:tokens")
+
+
+# --- first run --------------------------------------------------------------------------
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@public  # nobody can sign in yet; gone (404) once an organization exists
+def first_run_view(request: HttpRequest) -> HttpResponse:
+    """A fresh install's first page: the organization, its first location, its owner."""
+    if not services.first_run_open():
+        raise Http404("This Palpa is already set up.")
+    form = FirstRunForm(request.POST or None)
+    location_form = FirstLocationForm(request.POST or None, prefix="location")
+    if request.method == "POST" and form.is_valid() and location_form.is_valid():
+        data = form.cleaned_data
+        try:
+            owner = services.set_up_clinic(
+                organization_name=data["organization_name"],
+                time_zone=data["time_zone"],
+                location=location_form.save(commit=False),
+                owner_email=data["owner_email"],
+                owner_name=data["owner_name"],
+                password=data["password"],
+            )
+        except services.SetupClosed as exc:
+            raise Http404(str(exc)) from None
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                target = location_form if field in location_form.fields else form
+                target.add_error(field if field in target.fields else None, errors)
+        else:
+            login(request, owner, backend=BACKEND)
+            messages.success(
+                request,
+                f"{owner.organization} is set up. Next: two-factor sign-in for your account.",
+            )
+            return redirect("accounts:otp_setup")
+    return render(
+        request, "accounts/first_run.html", {"form": form, "location_form": location_form}
+    )
+
+
+# --- staff -----------------------------------------------------------------------------
+
+
+def _invitation_link(request: HttpRequest, issued: services.IssuedInvitation) -> str:
+    return request.build_absolute_uri(reverse("accounts:invitation", args=[issued.secret]))
+
+
+@login_required
+@requires(Capability.ORGANIZATION_MANAGE)
+def staff_view(request: HttpRequest) -> HttpResponse:
+    """Everyone's account: invite, resend, change role, deactivate."""
+    user = staff_user(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.invite_staff(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            services.send_invitation_email(issued, _invitation_link(request, issued))
+            messages.success(request, f"Invitation sent to {issued.invitation.user.email}.")
+            return redirect("accounts:staff")
+    invited = {i.user_id: i for i in queries.open_invitations_for(user).order_by("created_at")}
+    rows = [(m, invited.get(m.pk)) for m in queries.staff_for(user)]
+    return render(
+        request,
+        "accounts/staff.html",
+        {
+            "form": form,
+            "rows": rows,
+            "roles": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+        },
+    )
+
+
+def _member(user: User, public_id: str) -> User:
+    return get_object_or_404(queries.staff_for(user), public_id=public_id)
+
+
+@login_required
+@require_POST
+@requires(Capability.ORGANIZATION_MANAGE, record=STAFF_RECORD)
+def staff_resend_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    member = _member(user, public_id)
+    try:
+        issued = services.resend_invitation(actor=user, member=member)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        services.send_invitation_email(issued, _invitation_link(request, issued))
+        messages.success(request, f"A new invitation was sent to {member.email}.")
+    return redirect("accounts:staff")
+
+
+@login_required
+@require_POST
+@requires(Capability.ORGANIZATION_MANAGE, record=STAFF_RECORD)
+def staff_deactivate_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    member = _member(user, public_id)
+    try:
+        services.deactivate_staff(actor=user, member=member)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, f"{member} can no longer sign in.")
+    return redirect("accounts:staff")
+
+
+@login_required
+@require_POST
+@requires(Capability.ORGANIZATION_MANAGE, record=STAFF_RECORD)
+def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    member = _member(user, public_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Role: choose one of the listed roles.")
+        return redirect("accounts:staff")
+    try:
+        services.change_role(actor=user, member=member, role=form.cleaned_data["role"])
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, f"{member} is now {member.get_role_display()}.")
+    return redirect("accounts:staff")
+
+
+@public  # the emailed link is the credential
+def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee chooses a password, then (for their role) sets up the second factor."""
+    address = request_client_address(request)
+    if not ratelimit.allow("invitation", address, limit=30, window_minutes=15):
+        return render(request, "accounts/link_unusable.html", {"too_many": True}, status=429)
+    invitation = services.invitation_for(token)
+    if invitation is None:
+        return render(request, "accounts/link_unusable.html", status=404)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.accept_invitation(
+                secret=token, password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            login(request, member, backend=BACKEND)
+            if member.mfa_required:
+                messages.success(request, "Password set. Now set up two-factor sign-in.")
+                return redirect("accounts:otp_setup")
+            messages.success(request, "Password set. Welcome to Palpa.")
+            return redirect("core:dashboard")
+    return render(request, "accounts/invitation.html", {"form": form, "invitation": invitation})
+
+
+# --- password reset by email (Django's views; no answer tells whether an account exists) ---
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        address = request_client_address(request)
+        limit = int(getattr(settings, "AXES_FAILURE_LIMIT", 5))
+        if not ratelimit.allow("password_reset", address, limit=limit, window_minutes=15):
+            return render(request, "accounts/link_unusable.html", {"too_many": True}, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        member = form.user
+        record(
+            actor=member,
+            action=Action.SETTINGS,
+            obj=member,
+            object_type="Staff",
+            detail={"event": "password reset by email"},
+        )
+        return response

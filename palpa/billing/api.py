@@ -13,7 +13,6 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Router, Status
 
 from palpa.accounts.gates import api_requires
@@ -62,6 +61,7 @@ from palpa.billing.schemas import (
 )
 from palpa.care.catalog import catalog
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.dates import local_today
 from palpa.core.schemas import Line, QueryDate
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -171,7 +171,7 @@ def prepaid_out(p: PatientPrepaid) -> dict[str, Any]:
         "plan": p.plan.name,
         "kind": p.kind,
         "visits": p.visits,
-        "visits_left": services.visits_left(p, timezone.localdate()),
+        "visits_left": services.visits_left(p, local_today(p.patient)),
         "price": p.price,
         "currency": p.currency,
         "starts_on": p.starts_on,
@@ -365,8 +365,18 @@ def create_payment(
         payer=_payer(request, payload.payer),
         memo=payload.memo,
         posted_on=payload.posted_on,
+        charge=_visit(user, patient, payload.charge),
     )
     return Status(201, entry_out(entry))
+
+
+def _visit(user: User, patient: Patient, public_id: UUID | None) -> Charge | None:
+    if public_id is None:
+        return None
+    found = queries.visit_for(user, patient, public_id)
+    if found is None:
+        raise ValidationError({"charge": "Not a visit of this patient."})
+    return found
 
 
 @router.post(

@@ -9,6 +9,9 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: ready() runs once every app's models are loaded; at the top of
         # apps.py these modules (models, views) would load before the app registry is ready.
+        from palpa.accounts import checklist
+        from palpa.accounts.permissions import Capability
+        from palpa.billing.models import FeeScheduleEntry, SelfPayPrice
         from palpa.billing.queries import unpaid_balance_flags
         from palpa.billing.services import on_note_entered_in_error, on_note_signed
         from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
@@ -18,3 +21,16 @@ class BillingConfig(AppConfig):
         subscribe(TreatmentNoteSigned, on_note_signed)
         subscribe(TreatmentNoteEnteredInError, on_note_entered_in_error)
         flags.register_many(unpaid_balance_flags)  # the schedule's "unpaid balance"
+        checklist.register(
+            "prices",
+            checklist.Item(
+                35,
+                "Set your services' prices (self-pay prices, payers' fees)",
+                "billing:settings",
+                lambda org: (
+                    SelfPayPrice.objects.filter(organization=org).exists()
+                    or FeeScheduleEntry.objects.filter(organization=org).exists()
+                ),
+                Capability.BILLING_CONFIGURE,
+            ),
+        )

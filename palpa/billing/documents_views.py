@@ -16,13 +16,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from palpa.accounts.gates import Record, requires
 from palpa.accounts.permissions import Capability
 from palpa.billing import documents, exports
 from palpa.billing.models import Charge
+from palpa.core.dates import local_today
 from palpa.core.forms import Form
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
@@ -47,8 +47,8 @@ class PeriodForm(Form):
         return cleaned
 
 
-def _default_period() -> dict[str, dt.date]:
-    today = timezone.localdate()
+def _default_period(place: Any) -> dict[str, dt.date]:
+    today = local_today(place)  # the clinic's day
     return {"start": today - dt.timedelta(days=DEFAULT_DAYS), "end": today}
 
 
@@ -79,7 +79,7 @@ def patient_documents(request: HttpRequest, patient_id: str) -> HttpResponse:
     if not (may_superbill or may_statement):
         raise PermissionDenied("Your role may not download billing documents.")
     patient = _patient(request, patient_id)
-    return _documents_page(request, patient, PeriodForm(initial=_default_period()))
+    return _documents_page(request, patient, PeriodForm(initial=_default_period(patient)))
 
 
 def _documents_page(
@@ -159,7 +159,7 @@ def claims_export(request: HttpRequest) -> HttpResponse:
     the query, the file itself."""
     user = staff_user(request)
     if "start" not in request.GET and "end" not in request.GET:
-        form = PeriodForm(initial=_default_period())
+        form = PeriodForm(initial=_default_period(user.organization))
         return render(request, "billing/claims_export.html", {"form": form})
     form = PeriodForm(request.GET)
     fmt = request.GET.get("format", "csv")

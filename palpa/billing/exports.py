@@ -228,9 +228,11 @@ def claim(charge: Charge) -> dict[str, Any]:
     mapping = {i + 1: LETTERS[i] for i in range(len(diagnoses))}
     provider = charge.rendering_provider
     rendering_npi = charge.rendering_npi or provider.npi
-    paid = -(
+    paid = -(  # item 29: what the patient paid for this visit (payments applied to it)
         LedgerEntry.objects.filter(
-            charge=charge, kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND]
+            charge=charge,
+            kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.REFUND],
+            responsibility=LedgerEntry.Responsibility.PATIENT,
         ).aggregate(s=Sum("amount"))["s"]
         or Decimal(0)
     )

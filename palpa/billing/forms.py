@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 
 from palpa.billing.models import Coverage, LedgerEntry, PrepaidPlan, TaxIdKind, UnitRule
@@ -21,10 +23,24 @@ class PaymentForm(Form):
         help_text="Card terminal reference, check or remittance number",
     )
     memo = forms.CharField(max_length=300, required=False)
+    charge = forms.ChoiceField(
+        label="For the visit",
+        required=False,
+        choices=[],
+        help_text="Apply the payment to a visit (it shows as paid on that visit's claim "
+        "and superbill)",
+    )
 
-    def __init__(self, *args: object, payers: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        payers: list[tuple[str, str]],
+        visits: Sequence[tuple[str, str]] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["payer"].choices = [("", "—"), *payers]  # type: ignore[attr-defined]
+        self.fields["charge"].choices = [("", "No particular visit"), *visits]  # type: ignore[attr-defined]
 
 
 class TransferForm(Form):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -57,6 +59,50 @@ def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]
         "prepaid__plan",
         "reviewed_by",  # the API's charge shows who reviewed it
     )
+
+
+def open_visits_for(actor: User, patient: Patient, *, limit: int = 20) -> list[Any]:
+    """The patient's visits with something still owed (newest first), each with
+    ``open_amount``: the ones a payment may be applied to. For whoever takes payments (the
+    front desk too), so only the date and the amounts are read, not the codes."""
+    if not has_capability(actor, Capability.BILLING_POST_PAYMENT):
+        return []
+    applied = Coalesce(
+        Sum(
+            "entries__amount",
+            filter=Q(
+                entries__kind__in=[
+                    LedgerEntry.Kind.PAYMENT,
+                    LedgerEntry.Kind.REFUND,
+                    LedgerEntry.Kind.ADJUSTMENT,
+                    LedgerEntry.Kind.PREPAID_CREDIT,
+                ]
+            ),
+        ),
+        Value(Decimal(0)),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+    found = (
+        Charge.objects.filter(organization_id=_org(actor), patient=patient)
+        .exclude(status=Charge.Status.VOID)
+        .annotate(applied=applied)
+        .order_by("-date_of_service", "-pk")
+    )
+    out: list[Any] = []
+    for charge in found[: limit * 3]:
+        charge.open_amount = round_money(charge.total + charge.applied)  # type: ignore[attr-defined]
+        if charge.open_amount > 0:  # type: ignore[attr-defined]
+            out.append(charge)
+    return out[:limit]
+
+
+def visit_for(actor: User, patient: Patient, public_id: UUID | str) -> Charge | None:
+    """One of the patient's visits (its charge), for a payment to be applied to."""
+    if not has_capability(actor, Capability.BILLING_POST_PAYMENT):
+        return None
+    return Charge.objects.filter(
+        organization_id=_org(actor), patient=patient, public_id=public_id
+    ).first()
 
 
 def entries_for(actor: User, patient: Patient | None = None) -> QuerySet[LedgerEntry]:

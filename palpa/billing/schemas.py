@@ -98,6 +98,11 @@ class PaymentIn(Strict):
     payer: UUID | None = Field(None, description="Insurer payments: the payer")
     memo: str = Field("", max_length=300)
     posted_on: dt.date | None = Field(None, description="The day it was received (default today)")
+    charge: UUID | None = Field(
+        None,
+        description="Apply the payment to this visit (a charge of the patient): it counts as "
+        "paid on the visit's claim (item 29) and superbill; at most what is open on it",
+    )
 
 
 class RefundIn(Strict):

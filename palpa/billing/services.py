@@ -48,6 +48,7 @@ from palpa.billing.queries import coverage_on
 from palpa.care.catalog import catalog
 from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
 from palpa.care.models import Plan, TreatmentNote
+from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.npi import validate_npi
 from palpa.patients.models import Patient
@@ -148,7 +149,7 @@ def _post(
         amount=round_money(amount),
         responsibility=responsibility,
         currency=currency or _account_currency(patient),
-        posted_on=posted_on or timezone.localdate(),
+        posted_on=posted_on or local_today(patient),
         posted_at=timezone.now(),
         posted_by=actor,
         batch=batch,
@@ -573,7 +574,9 @@ def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Covera
     with transaction.atomic():
         coverage.ends_on = ends_on
         coverage.status = (
-            Coverage.Status.ENDED if ends_on < timezone.localdate() else Coverage.Status.ACTIVE
+            Coverage.Status.ENDED
+            if ends_on < local_today(coverage.patient)
+            else Coverage.Status.ACTIVE
         )
         coverage.save(update_fields=["ends_on", "status", "updated_at"])
         _audit(actor, Action.UPDATE, coverage, coverage.patient, ends_on=ends_on.isoformat())
@@ -1004,12 +1007,27 @@ def record_payment(
     memo: str = "",
     currency: str | None = None,
     posted_on: dt.date | None = None,
+    charge: Charge | None = None,
 ) -> LedgerEntry:
-    """A payment received: from the patient (cash, card, check, other) or an insurer."""
+    """A payment received: from the patient (cash, card, check, other) or an insurer;
+    with ``charge``, applied to that visit (claim item 29 and the superbill's "paid"
+    count it), at most what is open on the visit."""
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, patient, payer)
+    _same_org(actor, patient, payer, charge)
     value = parse_amount(amount)
     errors: dict[str, str] = {}
+    if charge is not None:
+        if charge.patient_id != patient.pk:
+            errors["charge"] = "This visit is another patient's."
+        elif charge.status == Charge.Status.VOID:
+            errors["charge"] = "This visit's charge is void: it takes no payment."
+        else:
+            left = open_on_visit(charge)
+            if value > left:
+                errors["amount"] = (
+                    f"More than is open on this visit ({left} {charge.currency}); "
+                    "record the rest without a visit."
+                )
     if method not in LedgerEntry.Method.values or not method:
         errors["method"] = "cash, card, check, insurer or other."
     if method == LedgerEntry.Method.CARD and not reference.strip():
@@ -1018,7 +1036,7 @@ def record_payment(
         errors["payer"] = "An insurer payment names the payer."
     if method != LedgerEntry.Method.INSURER and payer is not None:
         errors["payer"] = "Only an insurer payment names a payer."
-    if posted_on is not None and posted_on > timezone.localdate():
+    if posted_on is not None and posted_on > local_today(patient):
         errors["posted_on"] = "A payment is recorded on or after the day it was received."
     if errors:
         raise ValidationError(errors)
@@ -1038,9 +1056,23 @@ def record_payment(
             method=method,
             reference=reference.strip()[:100],
             memo=memo.strip()[:300],
+            charge=charge,
         )
-        _audit(actor, Action.CREATE, entry, patient, **_entry_detail(entry), method=method)
+        visit: dict[str, Any] = {"visit": str(charge.public_id)} if charge is not None else {}
+        _audit(actor, Action.CREATE, entry, patient, **_entry_detail(entry), method=method, **visit)
     return entry
+
+
+APPLIED_KINDS = (Kind.PAYMENT, Kind.REFUND, Kind.ADJUSTMENT, Kind.PREPAID_CREDIT)
+
+
+def open_on_visit(charge: Charge) -> Decimal:
+    """What is still owed on a visit: its total less the payments, prepaid draws and
+    adjustments applied to it (refunds add back)."""
+    applied = LedgerEntry.objects.filter(charge=charge, kind__in=APPLIED_KINDS).aggregate(
+        s=Sum("amount")
+    )["s"] or Decimal(0)
+    return max(round_money(charge.total + applied), Decimal(0))
 
 
 def refundable(payment: LedgerEntry) -> Decimal:
@@ -1085,6 +1117,7 @@ def refund_payment(*, actor: User, payment: LedgerEntry, amount: Any, memo: str)
             reference=locked.reference,
             refund_of=locked,
             memo=memo.strip()[:300],
+            charge=locked.charge,
         )
         _audit(actor, Action.CREATE, entry, locked.patient, **_entry_detail(entry), of=str(locked))
     return entry
@@ -1257,7 +1290,7 @@ def issue_invoice(*, actor: User, patient: Patient, issued_on: dt.date | None = 
             organization=org,
             patient=patient,
             number=last + 1,
-            issued_on=issued_on or timezone.localdate(),
+            issued_on=issued_on or local_today(patient),
             total=round_money(sum((e.amount for e in entries), Decimal(0))),
             currency=entries[0].currency,
             issued_by=actor,
@@ -1295,7 +1328,7 @@ def sell_prepaid(
         raise LedgerRefused(f"{plan} is no longer sold.")
     if patient.status != Patient.Status.ACTIVE:
         raise LedgerRefused("The patient's record is not active.")
-    start = starts_on or timezone.localdate()
+    start = starts_on or local_today(patient)
     _check_currency(patient, plan.currency)
     with transaction.atomic():
         _lock_patient(patient)

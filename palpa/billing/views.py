@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.gates import requires, requires_by
@@ -39,6 +38,7 @@ from palpa.billing.forms import (
 )
 from palpa.billing.models import Charge, LedgerEntry
 from palpa.care.catalog import catalog
+from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
@@ -69,6 +69,22 @@ def _entry(user: User, public_id: str) -> LedgerEntry:
     )
     require(user, Capability.BILLING_READ_ACCOUNT)
     return entry
+
+
+def _visits(visits: list[Any]) -> list[tuple[str, str]]:
+    return [
+        (
+            str(c.public_id),
+            f"{c.date_of_service:%b} {c.date_of_service.day}, {c.date_of_service.year}"
+            f" · {c.open_amount} {c.currency} open",
+        )
+        for c in visits
+    ]
+
+
+def _visit_choices(user: User, patient: Patient) -> list[tuple[str, str]]:
+    """The patient's visits with something owed, for a payment to be applied to."""
+    return _visits(queries.open_visits_for(user, patient))
 
 
 def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
@@ -204,7 +220,7 @@ def account(request: HttpRequest, public_id: str) -> HttpResponse:
     services.audit_account_read(actor=user, patient=patient)
     entries = list(queries.entries_for(user, patient).order_by("-posted_at", "-pk"))
     reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
-    today = timezone.localdate()
+    today = local_today(patient)
     prepaids = [(p, services.visits_left(p, today)) for p in queries.prepaids_for(user, patient)]
     context = {
         "patient": patient,
@@ -214,7 +230,9 @@ def account(request: HttpRequest, public_id: str) -> HttpResponse:
         "prepaids": prepaids,
         "invoices": list(queries.invoices_for(user, patient)),
         "charges": list(queries.charges_for(user, patient)[:50]),
-        "payment_form": PaymentForm(prefix="pay", payers=_payer_choices(user)),
+        "payment_form": PaymentForm(
+            prefix="pay", payers=_payer_choices(user), visits=_visit_choices(user, patient)
+        ),
         "transfer_form": TransferForm(prefix="transfer"),
         "adjustment_form": AdjustmentForm(prefix="adj"),
         "coverage_form": CoverageForm(prefix="cov", payers=_payer_choices(user)),
@@ -247,11 +265,18 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
     patient = _patient(user, public_id)
     if action == "payment":
         require(user, Capability.BILLING_POST_PAYMENT)
-        pay = PaymentForm(request.POST, prefix="pay", payers=_payer_choices(user))
+        visits = queries.open_visits_for(user, patient)
+        pay = PaymentForm(
+            request.POST, prefix="pay", payers=_payer_choices(user), visits=_visits(visits)
+        )
         pay.is_valid()
         data = pay.cleaned_data
         payer_id = data.get("payer")
         payer = queries.payers_for(user).filter(public_id=payer_id).first() if payer_id else None
+        if request.POST.get("pay-charge") and not data.get("charge"):
+            messages.error(request, "For the visit: choose one of the patient's open visits.")
+            return redirect("billing:account", public_id=patient.public_id)
+        charge = next((c for c in visits if str(c.public_id) == data.get("charge")), None)
         _attempt(
             request,
             lambda: services.record_payment(
@@ -262,8 +287,9 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
                 reference=data.get("reference", ""),
                 payer=payer,
                 memo=data.get("memo", ""),
+                charge=charge,
             ),
-            "Payment recorded.",
+            "Payment recorded." if charge is None else "Payment recorded for the visit.",
         )
     elif action == "transfer":
         require(user, Capability.BILLING_CORRECT_LEDGER)

@@ -106,3 +106,25 @@ def check_region(region: str, side: str) -> list[str]:
     if not known.sides and side:
         return [f"{known.label} has no side (it is on the midline); leave the side empty."]
     return []
+
+
+SIDE_WORDS = {"left": "left", "right": "right", "bilateral": "both sides"}
+
+
+def region_side_choices() -> list[tuple[str, str]]:
+    """One choice per region and side a record may name ("Shoulder, left", "Shoulder,
+    both sides", "Neck"): a form offers only what ``check_region`` accepts. The value is
+    ``region:side`` (``region`` alone on the midline)."""
+    out: list[tuple[str, str]] = []
+    for region in catalog().regions.values():
+        if region.sides:
+            out += [(f"{region.id}:{s}", f"{region.label}, {SIDE_WORDS[s]}") for s in region.sides]
+        else:
+            out.append((region.id, region.label))
+    return out
+
+
+def split_region_side(value: str) -> tuple[str, str]:
+    """``shoulder:left`` → (``shoulder``, ``left``); ``neck`` → (``neck``, "")."""
+    region, _, side = str(value).partition(":")
+    return region, side

@@ -6,7 +6,7 @@ from django import forms
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
-from palpa.care.catalog import SIDES, catalog
+from palpa.care.catalog import catalog, check_region, region_side_choices, split_region_side
 from palpa.care.models import Plan, TreatmentNote
 from palpa.core.forms import Form, ModelForm
 from palpa.patients.models import Patient
@@ -61,20 +61,44 @@ def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, entry.label) for key, entry in entries.items()]
 
 
-class TechniqueForm(Form):
+class RegionAndSide(Form):
+    """A body region and its side as one choice ("Shoulder, left"), so a side is offered
+    only where the region has one. A post naming the side apart (``side``) is read too."""
+
+    region = forms.ChoiceField(label="Region and side")
+    side = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_side_choices()  # type: ignore[attr-defined]
+        if self.is_bound:
+            key, side_key = self.add_prefix("region"), self.add_prefix("side")
+            region, side = self.data.get(key), self.data.get(side_key)
+            if region and side and ":" not in str(region):
+                data: Any = self.data.copy()  # type: ignore[attr-defined]
+                data[key] = f"{region}:{side}"
+                self.data = data
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("region"):
+            data["region"], data["side"] = split_region_side(data["region"])
+            for problem in check_region(data["region"], data["side"]):
+                self.add_error("region", problem)
+        return data
+
+
+class TechniqueForm(RegionAndSide):
     technique = forms.ChoiceField()
-    region = forms.ChoiceField()
-    side = forms.ChoiceField(required=False)
     minutes = forms.IntegerField(min_value=1, max_value=180)
     pressure = forms.ChoiceField()
     tool = forms.ChoiceField(initial="none")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.order_fields(["technique", "region", "side", "minutes", "pressure", "tool"])
         cat = catalog()
         self.fields["technique"].choices = _choices(cat.techniques)  # type: ignore[attr-defined]
-        self.fields["region"].choices = _choices(cat.regions)  # type: ignore[attr-defined]
-        self.fields["side"].choices = [("", "—"), *((s, s.title()) for s in SIDES)]  # type: ignore[attr-defined]
         self.fields["pressure"].choices = _choices(cat.pressures)  # type: ignore[attr-defined]
         self.fields["tool"].choices = _choices(cat.tools)  # type: ignore[attr-defined]
 

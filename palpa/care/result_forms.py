@@ -12,6 +12,7 @@ from django import forms
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
 from palpa.care.catalog import SIDES, catalog, check_region
+from palpa.care.forms import RegionAndSide
 from palpa.care.models import (
     Discharge,
     Goal,
@@ -130,9 +131,7 @@ class PainForm(Form):
         return data
 
 
-class PalpationForm(Form):
-    region = forms.ChoiceField()
-    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+class PalpationForm(RegionAndSide):
     tone = forms.ChoiceField(choices=PalpationFinding.Tone.choices)
     tenderness = forms.IntegerField(label="Tenderness (0 to 3)", min_value=0, max_value=3)
     trigger_points = forms.BooleanField(label="Trigger points found", required=False)
@@ -140,10 +139,6 @@ class PalpationForm(Form):
         label="How many trigger points", required=False, min_value=1, max_value=50
     )
     texture = forms.CharField(label="Tissue texture", required=False, max_length=300)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _set_choices(self, "region", region_choices())
 
 
 class RomForm(Form):

@@ -25,3 +25,11 @@ def is_active_practitioner(user: User) -> bool:
     return Practitioner.objects.filter(
         user_id=user.pk, organization_id=user.organization_id, active=True
     ).exists()
+
+
+def unlinked_staff(actor: User) -> QuerySet[User]:
+    """Staff accounts of the actor's organization not yet linked to a practitioner (the
+    choices for a new practitioner's sign-in account), invited ones included."""
+    return User.objects.filter(
+        organization_id=tenant_id(actor), practitioner__isnull=True
+    ).order_by("full_name", "email")

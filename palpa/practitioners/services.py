@@ -64,8 +64,14 @@ def _clean_and_save(instance: Any) -> None:
     instance.save()
 
 
+def _check_login(actor: User, login: User | None) -> None:
+    if login is not None and login.organization_id != actor.organization_id:
+        raise ValidationError({"user": "This sign-in account belongs to another organization."})
+
+
 def create_practitioner(*, actor: User, **fields: Any) -> Practitioner:
     require(actor, Capability.PRACTITIONERS_MANAGE)
+    _check_login(actor, fields.get("user"))
     with transaction.atomic():
         practitioner = Practitioner(organization=actor.organization, **fields)
         _clean_and_save(practitioner)
@@ -77,6 +83,7 @@ def update_practitioner(
     *, actor: User, practitioner: Practitioner, changes: dict[str, Any]
 ) -> Practitioner:
     require(actor, Capability.PRACTITIONERS_MANAGE)
+    _check_login(actor, changes.get("user"))
     with transaction.atomic():
         before = {name: getattr(practitioner, name) for name in changes}
         for name, value in changes.items():

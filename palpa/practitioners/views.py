@@ -10,15 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from palpa.accounts.gates import requires
+from palpa.accounts.gates import Record, requires
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.practitioners import queries, services
-from palpa.practitioners.forms import LicenseForm, PractitionerForm
+from palpa.practitioners.forms import LicenseForm, LoginLinkForm, PractitionerForm
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.rules import LicenseDecision
+
+PRACTITIONER = Record("public_id", Practitioner, what="the practitioner")
 
 
 @dataclass(frozen=True)
@@ -61,23 +63,51 @@ def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, "License added.")
             return redirect("practitioners:detail", public_id=practitioner.public_id)
+    login_form = LoginLinkForm(actor=user) if can_manage and practitioner.user_id is None else None
     return render(
         request,
         "practitioners/detail.html",
-        {"practitioner": practitioner, "form": form, "can_manage": can_manage},
+        {
+            "practitioner": practitioner,
+            "form": form,
+            "can_manage": can_manage,
+            "login_form": login_form,
+        },
     )
+
+
+@login_required
+@require_POST
+@requires(Capability.PRACTITIONERS_MANAGE, record=PRACTITIONER)
+def practitioner_login(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Link the practitioner to a staff member's sign-in account."""
+    user = staff_user(request)
+    practitioner = get_object_or_404(queries.practitioners_for(user), public_id=public_id)
+    form = LoginLinkForm(request.POST, actor=user)
+    if not form.is_valid():
+        messages.error(request, "Sign-in account: choose one of the listed staff accounts.")
+    else:
+        try:
+            services.update_practitioner(
+                actor=user, practitioner=practitioner, changes={"user": form.cleaned_data["user"]}
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, f"{practitioner} now signs in as {practitioner.user}.")
+    return redirect("practitioners:detail", public_id=practitioner.public_id)
 
 
 @login_required
 @requires(Capability.PRACTITIONERS_MANAGE)
 def practitioner_new(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    form = PractitionerForm(request.POST or None)
+    form = PractitionerForm(request.POST or None, actor=user)
     if request.method == "POST" and form.is_valid():
         try:
             practitioner = services.create_practitioner(actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_validation_error(form, exc)
         else:
             return redirect("practitioners:detail", public_id=practitioner.public_id)
     return render(request, "practitioners/form.html", {"form": form})

@@ -11,12 +11,45 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: ready() runs once every app's models are loaded; at the top of
         # apps.py these modules (models, views) would load before the app registry is ready.
+        from palpa.accounts import checklist
+        from palpa.accounts.permissions import Capability
         from palpa.core import dashboard
         from palpa.patients import chart as patient_chart
         from palpa.scheduling import chart, flags, reminders, services
+        from palpa.scheduling.models import AppointmentType, ReminderPolicy, WorkingHours
         from palpa.scheduling.views import dashboard_panel
 
         flags.register(services.screening_flags)
         dashboard.register(dashboard_panel)
         patient_chart.register(chart.SECTION)
         reminders.connect()  # reminders and patient notices follow bookings
+        checklist.register(
+            "types",
+            checklist.Item(
+                30,
+                "Set your appointment types",
+                "scheduling:types",
+                lambda org: AppointmentType.objects.filter(organization=org, active=True).exists(),
+                Capability.SCHEDULE_CONFIGURE,
+            ),
+        )
+        checklist.register(
+            "hours",
+            checklist.Item(
+                40,
+                "Set each practitioner's working hours",
+                "scheduling:hours",
+                lambda org: WorkingHours.objects.filter(organization=org).exists(),
+                Capability.PRACTITIONERS_MANAGE,
+            ),
+        )
+        checklist.register(
+            "reminders",
+            checklist.Item(
+                70,
+                "Word the appointment reminders",
+                "online:reminders",
+                lambda org: ReminderPolicy.objects.filter(organization=org).exists(),
+                Capability.SCHEDULE_CONFIGURE,
+            ),
+        )

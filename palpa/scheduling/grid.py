@@ -18,24 +18,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from palpa.accounts.models import Location, Room, User
 from palpa.audit.services import Action, record
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
+from palpa.practitioners.queries import practitioners_for
 from palpa.referrals import queries as referral_queries
 from palpa.referrals.countdown import Countdown
 from palpa.referrals.models import Referral
 from palpa.referrals.services import countdown, policy_for
-from palpa.scheduling import flags, hours, queries
-from palpa.scheduling.models import Appointment
+from palpa.scheduling import flags, hours, layout, queries
+from palpa.scheduling.models import Appointment, AvailabilityException
+from palpa.scheduling.slots import Interval
 from palpa.screening import queries as screening_queries
 from palpa.screening.models import Clearance, Screening
 from palpa.screening.services import BLOCKING, FindingState, ScreeningStatus, evidence_of
 
 DAY = "day"
 WEEK = "week"
+BY_PRACTITIONER = "practitioner"
+BY_ROOM = "room"
+GROUPS = (BY_PRACTITIONER, BY_ROOM)
 # The columns the calendar shows (loading every timestamp of six joined rows per
 # appointment costs more than the query itself).
 SHOWN = (
@@ -74,6 +79,11 @@ class Block:
     referral: Countdown | None = None
     first_visit: bool = False
     flags: list[flags.Flag] = field(default_factory=list)
+    place: layout.Placed = field(default_factory=lambda: layout.Placed(2, 1))
+
+    @property
+    def movable(self) -> bool:
+        return self.appointment.status == Appointment.Status.BOOKED
 
     @property
     def time_label(self) -> str:
@@ -116,12 +126,19 @@ def referral_text(c: Countdown) -> str:
 
 @dataclass
 class Column:
-    """A day (week view) or a practitioner (day view) and its appointments."""
+    """A day (week view) or a practitioner or room (day view): its appointments, its
+    empty slots (each a booking link and a drop target) and whether it is closed."""
 
     key: str
     title: str
     blocks: list[Block]
     today: bool = False
+    day: dt.date = dt.date(2000, 1, 1)
+    practitioner: Practitioner | None = None
+    room: Room | None = None
+    cells: list[layout.Cell] = field(default_factory=list)
+    closed: str = ""  # e.g. "Closed", "Not working", "Time off: Thanksgiving"
+    working: list[Interval] = field(default_factory=list)
 
 
 @dataclass
@@ -134,6 +151,17 @@ class Calendar:
     room: Room | None
     columns: list[Column]
     time_zone: str
+    rows: layout.Rows = field(default_factory=lambda: layout.Rows(*layout.DEFAULT_HOURS, 15))
+    group: str = BY_PRACTITIONER
+
+    @property
+    def times(self) -> list[tuple[int, str, bool]]:
+        """Each row's grid line, wall-clock label and whether it starts an hour."""
+        return [(self.rows.row_of(m), layout.label(m), m % 60 == 0) for m in self.rows.minutes()]
+
+    @property
+    def last_row(self) -> int:
+        return self.rows.count + 2
 
     @property
     def days(self) -> int:
@@ -172,6 +200,7 @@ def build(
     practitioner: Practitioner | None = None,
     room: Room | None = None,
     today: dt.date | None = None,
+    group: str = BY_PRACTITIONER,
 ) -> Calendar:
     tz = hours.zone(location.time_zone)
     first = first_day(span, day)
@@ -194,29 +223,205 @@ def build(
     annotate(actor, blocks, first=first, last=last)
     _audit(actor, location, first, last, appointments)
     now_day = today or hours.local_day(dt.datetime.now(dt.UTC), tz)
+    working = queries.working_intervals_at(
+        location, first, last, practitioner_ids=[practitioner.pk] if practitioner else None
+    )
+    working_by_day: dict[dt.date, list[Interval]] = defaultdict(list)
+    for intervals in working.values():
+        for w in intervals:
+            working_by_day[hours.local_day(w.start, tz)].append(w)
     if span == WEEK:
-        by_day: dict[dt.date, list[Block]] = defaultdict(list)
-        for b in blocks:
-            by_day[b.local_start.date()].append(b)
-        columns = [
-            Column(d.isoformat(), f"{d:%a %d %b}", by_day.get(d, []), today=d == now_day)
-            for d in hours.days(first, last)
-        ]
+        columns = _day_columns(blocks, working_by_day, location, first, last, now_day, tz)
+    elif group == BY_ROOM:
+        columns = _room_columns(actor, blocks, working_by_day, location, room, first, now_day)
     else:
-        by_who: dict[int, list[Block]] = defaultdict(list)
-        names: dict[int, str] = {}
-        for b in blocks:
-            who = b.appointment.practitioner
-            by_who[who.pk].append(b)
-            names[who.pk] = who.display_name
-        if practitioner is not None:
-            by_who.setdefault(practitioner.pk, [])
-            names.setdefault(practitioner.pk, practitioner.display_name)
-        columns = [
-            Column(str(pk), names[pk], by_who[pk], today=first == now_day)
-            for pk in sorted(by_who, key=lambda pk: names[pk])
-        ]
-    return Calendar(span, first, last, location, practitioner, room, columns, location.time_zone)
+        columns = _practitioner_columns(actor, blocks, working, practitioner, first, now_day, tz)
+    rows = layout.rows_for(
+        [
+            *((hours.local_day(w.start, tz), w) for ws in working.values() for w in ws),
+            *(
+                (b.local_start.date(), Interval(b.appointment.start, b.appointment.end))
+                for b in blocks
+            ),
+        ],
+        tz,
+        int(queries.DEFAULT_STEP.total_seconds() // 60),
+    )
+    for col in columns:
+        places = layout.place(
+            [
+                (
+                    layout.wall_minutes(b.appointment.start, col.day, tz),
+                    layout.wall_minutes(b.appointment.end, col.day, tz),
+                )
+                for b in col.blocks
+            ],
+            rows,
+        )
+        for b, p in zip(col.blocks, places, strict=True):
+            b.place = p
+        col.cells = layout.cells(col.day, rows, tz, col.working, places)
+    return Calendar(
+        span,
+        first,
+        last,
+        location,
+        practitioner,
+        room,
+        columns,
+        location.time_zone,
+        rows=rows,
+        group=group if span == DAY else BY_PRACTITIONER,
+    )
+
+
+def _day_columns(
+    blocks: Sequence[Block],
+    working_by_day: dict[dt.date, list[Interval]],
+    location: Location,
+    first: dt.date,
+    last: dt.date,
+    now_day: dt.date,
+    tz: dt.tzinfo,
+) -> list[Column]:
+    """The week: a column a day; a day nobody works at the location is closed, named
+    for the time off everyone took that day when they all gave one reason (a holiday)."""
+    by_day: dict[dt.date, list[Block]] = defaultdict(list)
+    for b in blocks:
+        by_day[b.local_start.date()].append(b)
+    reasons = _time_off_reasons(location, first, last, tz)
+    columns = []
+    for d in hours.days(first, last):
+        closed = ""
+        if not working_by_day.get(d):
+            named = reasons.get(d, set())
+            closed = f"Closed: {next(iter(named))}" if len(named) == 1 else "Closed"
+        columns.append(
+            Column(
+                d.isoformat(),
+                f"{d:%a %d %b}",
+                by_day.get(d, []),
+                today=d == now_day,
+                day=d,
+                closed=closed,
+                working=working_by_day.get(d, []),
+            )
+        )
+    return columns
+
+
+def _time_off_reasons(
+    location: Location, first: dt.date, last: dt.date, tz: dt.tzinfo
+) -> dict[dt.date, set[str]]:
+    """The reasons of the time off (here or everywhere) covering each whole local day."""
+    start = hours.day_bounds(first, tz).start
+    end = hours.day_bounds(last, tz).end
+    found: dict[dt.date, set[str]] = defaultdict(set)
+    for starts_at, ends_at, reason in (
+        AvailabilityException.objects.filter(
+            Q(location=location) | Q(location__isnull=True),
+            organization_id=location.organization_id,
+            kind=AvailabilityException.Kind.TIME_OFF,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .exclude(reason="")
+        .values_list("starts_at", "ends_at", "reason")
+    ):
+        for d in hours.days(first, last):
+            bounds = hours.day_bounds(d, tz)
+            if starts_at <= bounds.start and bounds.end <= ends_at:
+                found[d].add(reason)
+    return found
+
+
+def _practitioner_columns(
+    actor: User,
+    blocks: Sequence[Block],
+    working: dict[int, list[Interval]],
+    practitioner: Practitioner | None,
+    day: dt.date,
+    now_day: dt.date,
+    tz: dt.tzinfo,
+) -> list[Column]:
+    """The day: a column for each practitioner who works at the location that day or
+    has an appointment there (or only the one chosen)."""
+    by_who: dict[int, list[Block]] = defaultdict(list)
+    people: dict[int, Practitioner] = {}
+    for b in blocks:
+        who = b.appointment.practitioner
+        by_who[who.pk].append(b)
+        people[who.pk] = who
+    if practitioner is not None:
+        people.setdefault(practitioner.pk, practitioner)
+    else:
+        missing = [pk for pk in working if pk not in people]
+        if missing:
+            for who in practitioners_for(actor).filter(pk__in=missing).prefetch_related(None):
+                people[who.pk] = who
+    columns = []
+    for pk in sorted(people, key=lambda pk: (people[pk].display_name, pk)):
+        mine = working.get(pk, [])
+        columns.append(
+            Column(
+                str(people[pk].public_id),
+                people[pk].display_name,
+                by_who.get(pk, []),
+                today=day == now_day,
+                day=day,
+                practitioner=people[pk],
+                closed="" if mine else "Not working",
+                working=mine,
+            )
+        )
+    return columns
+
+
+def _room_columns(
+    actor: User,
+    blocks: Sequence[Block],
+    working_by_day: dict[dt.date, list[Interval]],
+    location: Location,
+    room: Room | None,
+    day: dt.date,
+    now_day: dt.date,
+) -> list[Column]:
+    """The day by room: a column for each room of the location (or the one chosen), and
+    one for appointments without a room; shaded by everyone's working hours."""
+    rooms = (
+        [room] if room is not None else list(queries.rooms_for(actor, location).order_by("name"))
+    )
+    by_room: dict[int | None, list[Block]] = defaultdict(list)
+    for b in blocks:
+        by_room[b.appointment.room_id].append(b)
+    open_hours = working_by_day.get(day, [])
+    closed = "" if open_hours else "Closed"
+    columns = [
+        Column(
+            str(r.public_id),
+            r.name,
+            by_room.get(r.pk, []),
+            today=day == now_day,
+            day=day,
+            room=r,
+            closed=closed,
+            working=open_hours,
+        )
+        for r in rooms
+    ]
+    if by_room.get(None) or not rooms:
+        columns.append(
+            Column(
+                "no-room",
+                "No room",
+                by_room.get(None, []),
+                today=day == now_day,
+                day=day,
+                closed=closed,
+                working=open_hours,
+            )
+        )
+    return columns
 
 
 def annotate(actor: User, blocks: Sequence[Block], *, first: dt.date, last: dt.date) -> None:

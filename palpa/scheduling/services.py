@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -47,7 +47,7 @@ from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
 from palpa.referrals.models import ReferralOverride
 from palpa.referrals.services import require_authorization
-from palpa.scheduling import hours, queries
+from palpa.scheduling import alternatives, hours, queries
 from palpa.scheduling.events import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -668,6 +668,10 @@ class CourseCandidate:
     end: dt.datetime
     room: Room | None
     problems: list[str] = field(default_factory=list)
+    # The start the course asked for, when this visit was moved to an alternative.
+    original: dt.datetime | None = None
+    # For a conflict: the nearest free starts (alternatives.nearest), nearest first.
+    alternatives: list[dt.datetime] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -712,6 +716,7 @@ def _course_requests(
     weeks: int,
     times: Sequence[CourseTime],
     room: Room | None,
+    replace: Mapping[dt.datetime, dt.datetime] | None = None,
 ) -> list[_Request]:
     errors: dict[str, str] = {}
     if not 1 <= weeks <= 52:
@@ -727,7 +732,44 @@ def _course_requests(
     starts = course_starts(
         first_day=first_day, weeks=weeks, times=times, time_zone=location.time_zone
     )
+    if replace:  # visits moved to a chosen alternative (a start given twice counts once)
+        starts = sorted({_utc(replace.get(s, s), "start") for s in starts})
     return [_Request(patient, practitioner, location, appointment_type, s, room) for s in starts]
+
+
+def _with_alternatives(
+    preview: CoursePreview,
+    requests: Sequence[_Request],
+    replace: Mapping[dt.datetime, dt.datetime] | None,
+) -> CoursePreview:
+    """Each conflict's nearest free starts with the same practitioner (same day first,
+    then the nearest days, three days either side), clear of the other visits; and each
+    moved visit's original start."""
+    originals = {new: old for old, new in (replace or {}).items()}
+    for c in preview.candidates:
+        c.original = originals.get(c.start)
+    conflicts = preview.conflicts
+    if not conflicts:
+        return preview
+    req = requests[0]
+    tz = hours.zone(req.location.time_zone)
+    days = [hours.local_day(c.start, tz) for c in conflicts]
+    first = min(days) - dt.timedelta(days=3)
+    free = [
+        s.start
+        for s in queries.available_slots(
+            location=req.location,
+            appointment_type=req.appointment_type,
+            first_day=first,
+            days=(max(days) - first).days + 4,
+            practitioner=req.practitioner,
+        )
+    ]
+    length = req.appointment_type.duration + req.appointment_type.buffer
+    kept = [Interval(c.start, c.start + length) for c in preview.candidates if c.ok]
+    for c in conflicts:
+        c.alternatives = alternatives.nearest(c.start, free, tz=tz, length=length, avoid=kept)
+    return preview
 
 
 def _preview(
@@ -780,15 +822,20 @@ def preview_course(
     times: Sequence[CourseTime],
     room: Room | None = None,
     outside_hours_reason: str = "",
+    replace: Mapping[dt.datetime, dt.datetime] | None = None,
 ) -> CoursePreview:
-    """Every appointment a course would book, each with its conflicts, and the course's
-    own problems (the referral); nothing is saved."""
+    """Every appointment a course would book, each with its conflicts and, for a
+    conflict, the nearest free alternatives; and the course's own problems (the
+    referral); nothing is saved. ``replace`` moves visits (asked start: chosen start)."""
     require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, location)
     requests = _course_requests(
-        patient, practitioner, location, appointment_type, first_day, weeks, times, room
+        patient, practitioner, location, appointment_type, first_day, weeks, times, room, replace
     )
-    return _preview(actor, requests, outside_hours_reason=outside_hours_reason, override_reason="")
+    preview = _preview(
+        actor, requests, outside_hours_reason=outside_hours_reason, override_reason=""
+    )
+    return _with_alternatives(preview, requests, replace)
 
 
 def book_course(
@@ -805,14 +852,16 @@ def book_course(
     outside_hours_reason: str = "",
     override_reason: str = "",
     notes: str = "",
+    replace: Mapping[dt.datetime, dt.datetime] | None = None,
 ) -> list[Appointment]:
     """Book a recurring course, all or nothing: any conflict refuses the whole course
-    (``CourseConflicts``, 409, with every conflict listed). The appointments share one
-    ``series`` id; the referral is checked once for all of them."""
+    (``CourseConflicts``, 409, with every conflict listed and its nearest alternatives).
+    The appointments share one ``series`` id; the referral is checked once for all of
+    them. ``replace`` moves visits to chosen alternatives (asked start: chosen start)."""
     require(actor, Capability.SCHEDULE_BOOK)
     _same_org(actor.organization_id, location)
     requests = _course_requests(
-        patient, practitioner, location, appointment_type, first_day, weeks, times, room
+        patient, practitioner, location, appointment_type, first_day, weeks, times, room, replace
     )
     series = uuid.uuid4()
     booked: list[Appointment] = []
@@ -824,7 +873,7 @@ def book_course(
             override_reason=override_reason,
         )
         if not preview.ok:
-            raise CourseConflicts(preview)
+            raise CourseConflicts(_with_alternatives(preview, requests, replace))
         override = _check_referral(actor, requests, override_reason, ())
         for req in requests:
             reason = _check_hours(req, outside_hours_reason=outside_hours_reason, online=False)

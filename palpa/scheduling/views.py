@@ -96,35 +96,46 @@ def _calendar_url(span: str, day: dt.date, cal: grid.Calendar) -> str:
         params["practitioner"] = str(cal.practitioner.public_id)
     if cal.room is not None:
         params["room"] = str(cal.room.public_id)
+    if span == grid.DAY and cal.group == grid.BY_ROOM:
+        params["by"] = grid.BY_ROOM
     return reverse("scheduling:calendar") + "?" + urlencode(params)
 
 
-@login_required
-@requires(Capability.SCHEDULE_READ)
-def calendar(request: HttpRequest) -> HttpResponse:
-    """``?view=day|week&date=&location=&practitioner=&room=``; htmx asks for the grid only."""
-    user = staff_user(request)
-    location = _location(user, request.GET.get("location"))
-    practitioner = _optional(practitioners_for(user), request.GET.get("practitioner"))
-    room = _optional(queries.rooms_for(user, location), request.GET.get("room"))
-    span = request.GET.get("view", grid.WEEK)
+def _calendar_context(user: User, params: Any) -> dict[str, Any]:
+    """The calendar the query ``params`` name (``view``, ``date``, ``location``,
+    ``practitioner``, ``room``, ``by``) and the links around it."""
+    location = _location(user, params.get("location"))
+    practitioner = _optional(practitioners_for(user), params.get("practitioner"))
+    room = _optional(queries.rooms_for(user, location), params.get("room"))
+    span = params.get("view", grid.WEEK)
     if span not in grid.SPANS:
         span = grid.WEEK
+    group = params.get("by", grid.BY_PRACTITIONER)
+    if group not in grid.GROUPS:
+        group = grid.BY_PRACTITIONER
     today = hours.local_day(timezone.now(), hours.zone(location.time_zone))
     cal = grid.build(
         user,
         span=span,
-        day=_day(request.GET.get("date"), location),
+        day=_day(params.get("date"), location),
         location=location,
         practitioner=practitioner,
         room=room,
         today=today,
+        group=group,
     )
-    context = {
+    book = {"location": str(location.public_id)}
+    if practitioner is not None:
+        book["practitioner"] = str(practitioner.public_id)
+    if room is not None:
+        book["room"] = str(room.public_id)
+    return {
         "cal": cal,
         "may_book": queries.may_book(user),
         # One prefix for every appointment link (reversing a URL per block is slow).
         "appointment_base": reverse("scheduling:calendar") + "appointments/",
+        "book_base": reverse("scheduling:book") + "?" + urlencode(book),
+        "here_url": _calendar_url(span, cal.first, cal),
         "prev_url": _calendar_url(span, cal.previous, cal),
         "next_url": _calendar_url(span, cal.next, cal),
         "today_url": _calendar_url(span, today, cal),
@@ -134,15 +145,87 @@ def calendar(request: HttpRequest) -> HttpResponse:
         + "?"
         + urlencode({"location": str(location.public_id), "date": cal.first.isoformat()}),
     }
+
+
+@login_required
+@requires(Capability.SCHEDULE_READ)
+def calendar(request: HttpRequest) -> HttpResponse:
+    """``?view=day|week&date=&location=&practitioner=&room=&by=practitioner|room``: a time
+    grid; htmx asks for the grid only."""
+    user = staff_user(request)
+    context = _calendar_context(user, request.GET)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "scheduling/_calendar.html", context)
+    cal: grid.Calendar = context["cal"]
     # The filter's choices, for the whole page only (names only: no licenses).
     context["locations"] = list(queries.locations_for(user).order_by("name"))
     context["practitioners"] = list(
         practitioners_for(user).filter(active=True).prefetch_related(None)
     )
-    context["rooms"] = list(queries.rooms_for(user, location).order_by("name"))
+    context["rooms"] = list(queries.rooms_for(user, cal.location).order_by("name"))
     return render(request, "scheduling/calendar.html", context)
+
+
+@login_required
+@require_POST
+@requires(Capability.SCHEDULE_BOOK)
+def calendar_move(request: HttpRequest, public_id: str) -> HttpResponse:
+    """An appointment dropped on another time of the calendar (or moved there by
+    keyboard): ``to_date``, ``to_time`` and optionally ``to_practitioner`` / ``to_room``
+    (the column it was dropped in) go to the same service as the move form, with every
+    booking rule. The calendar the query string names comes back with the outcome; a
+    refusal names the rule and leaves the appointment where it was (answered 200 to
+    htmx, which swaps in only successful answers, so the reason is shown in place)."""
+    user = staff_user(request)
+    appointment = _appointment(user, public_id)
+    data = {
+        "date": request.POST.get("to_date", ""),
+        "time": request.POST.get("to_time", ""),
+        "practitioner": request.POST.get("to_practitioner", ""),
+        "room": request.POST.get("to_room", ""),
+    }
+    form = MoveForm(data, actor=user, location=appointment.location)
+    refused = ""
+    if not form.is_valid():
+        refused = "; ".join(
+            f"{form.fields[name].label if name in form.fields else 'Move'}: "
+            + " ".join(str(e) for e in errors)
+            for name, errors in form.errors.items()
+        )
+    else:
+        clean = form.cleaned_data
+        try:
+            moved = services.reschedule_appointment(
+                actor=user,
+                appointment=appointment,
+                start=_local(clean["date"], clean["time"], appointment.location),
+                practitioner=clean["practitioner"],
+                room=clean["room"],
+            )
+        except ValidationError as exc:
+            refused = " ".join(exc.messages)
+        except Refused as exc:
+            refused = str(exc)
+    name = appointment.patient.full_name
+    if refused:
+        notice = f"Not moved: {refused} {name}'s appointment stays where it was."
+    else:
+        tz = hours.zone(moved.location.time_zone)
+        notice = (
+            f"Moved {name} to {moved.start.astimezone(tz):%a %d %b %H:%M} "
+            f"with {moved.practitioner.display_name}."
+        )
+    if not request.htmx:  # type: ignore[attr-defined]
+        (messages.error if refused else messages.success)(request, notice)
+        return redirect(_calendar_url_from(request))
+    context = _calendar_context(user, request.GET)
+    context.update(notice=notice, notice_refused=bool(refused))
+    return render(request, "scheduling/_calendar.html", context)
+
+
+def _calendar_url_from(request: HttpRequest) -> str:
+    query = request.GET.urlencode()
+    return reverse("scheduling:calendar") + (f"?{query}" if query else "")
 
 
 # --- booking ---------------------------------------------------------------------------
@@ -563,6 +646,7 @@ def course(request: HttpRequest) -> HttpResponse:
                 "weeks": data["weeks"],
                 "times": _course_times(form),
                 "outside_hours_reason": data["outside_hours_reason"],
+                "replace": _swaps(request.POST),
             }
             try:
                 if request.POST.get("action") == "book":
@@ -591,19 +675,44 @@ def course(request: HttpRequest) -> HttpResponse:
     tz: dt.tzinfo = dt.UTC
     if form.is_bound and form.is_valid():
         tz = hours.zone(form.cleaned_data["location"].time_zone)
-    rows = (
-        [
+    rows = []
+    for c in preview.candidates if preview is not None else []:
+        asked = c.original or c.start
+        rows.append(
             {
                 "c": c,
                 "label": _span(c.start, c.end, tz, "%a %d %b %Y %H:%M"),
+                "key": _epoch(asked),
+                "value": _epoch(c.start) if c.original is not None else "",
+                "asked": f"{asked.astimezone(tz):%a %d %b %H:%M}",
+                "alternatives": [
+                    {"value": _epoch(a), "label": f"{a.astimezone(tz):%a %d %b %H:%M}"}
+                    for a in c.alternatives
+                ],
             }
-            for c in preview.candidates
-        ]
-        if preview is not None
-        else []
-    )
+        )
     context = {"form": form, "preview": preview, "rows": rows, "per_week": form.per_week}
     return render(request, "scheduling/course.html", context, status=status)
+
+
+def _epoch(instant: dt.datetime) -> str:
+    return str(int(instant.timestamp()))
+
+
+def _swaps(data: Any) -> dict[dt.datetime, dt.datetime]:
+    """The alternatives chosen in a course preview: ``swap-<asked>=<chosen>``, both as
+    seconds since 1970 (UTC); an empty or unreadable choice keeps the asked time."""
+    found: dict[dt.datetime, dt.datetime] = {}
+    for key, value in data.items():
+        if not key.startswith("swap-") or not value:
+            continue
+        try:
+            asked = dt.datetime.fromtimestamp(int(key[5:]), dt.UTC)
+            chosen = dt.datetime.fromtimestamp(int(value), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            continue
+        found[asked] = chosen
+    return found
 
 
 def _first_week(a: Appointment) -> str:

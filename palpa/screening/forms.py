@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -28,7 +29,19 @@ def _places(label: str) -> forms.MultipleChoiceField:
 
 
 class IntakeForm(Form):
-    """The patient's health questions (``palpa-intake-2``), in plain words, no script."""
+    """The patient's health questions (``palpa-intake-2``), in plain words. Works without
+    script; with it, a follow-up question shows only once its answer needs it
+    (``FOLLOW_UPS``). ``today`` is the clinic's day (dates after it are refused)."""
+
+    def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        prefix = f"{self.prefix}-" if self.prefix else ""
+        for name, (controller, values) in FOLLOW_UPS.items():
+            attrs = self.fields[name].widget.attrs
+            attrs["data-follows"] = prefix + controller
+            if values:
+                attrs["data-follows-values"] = " ".join(values)
 
     stroke_signs = forms.MultipleChoiceField(
         label="Right now, or in the last few days: tick any of these you have had",
@@ -168,7 +181,7 @@ class IntakeForm(Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        today = timezone.localdate()
+        today = self.today
         clean_blood_pressure(self, data)
         for name in ("clot_when", "cancer_treatment_ended", "surgery_when", "bp_measured_on"):
             day = data.get(name)
@@ -191,7 +204,124 @@ class IntakeForm(Form):
         return data
 
     def facts(self) -> dict[str, Any]:
-        return q.facts_from_answers(self.cleaned_data, as_of=timezone.localdate())
+        return q.facts_from_answers(self.cleaned_data, as_of=self.today)
+
+    def sections(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The questions grouped as the page shows them (all, or the sections named)."""
+        return [
+            {
+                "key": key,
+                "title": title,
+                "fields": [self[name] for name in names],
+            }
+            for key, title, names in INTAKE_SECTIONS
+            if keys is None or key in keys
+        ]
+
+
+# The page's sections, and the steps a patient goes through on a phone (each step saved).
+INTAKE_SECTIONS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("warn", "Warning signs", ("stroke_signs",)),
+    ("pain", "Pain", ("low_back_pain", "low_back_flags", "neck_pain", "neck_flags")),
+    (
+        "med",
+        "Medicines",
+        (
+            "blood_thinner",
+            "blood_thinner_name",
+            "antiplatelet",
+            "steroid",
+            "immunosuppressant",
+            "other_medicines",
+        ),
+    ),
+    ("clot", "Blood clots", ("clot", "clot_when", "clot_where")),
+    (
+        "cond",
+        "Health conditions",
+        ("conditions", "swelling_where", "lymphedema_where", "varicose_where", "skin_where"),
+    ),
+    (
+        "cancer",
+        "Cancer, operations and implants",
+        (
+            "cancer",
+            "cancer_treatment_ended",
+            "cancer_spread",
+            "lymph_nodes_where",
+            "port_where",
+            "device_where",
+            "surgery_when",
+            "surgery_where",
+        ),
+    ),
+    ("preg", "Pregnancy", ("pregnant", "pregnancy_weeks", "pregnancy_complications")),
+    ("bp", "Blood pressure", ("bp_systolic", "bp_diastolic", "bp_measured_on", "bp_symptoms")),
+]
+INTAKE_STEPS: list[tuple[str, ...]] = [
+    ("warn", "pain"),
+    ("med", "clot"),
+    ("cond",),
+    ("cancer",),
+    ("preg", "bp"),
+]
+
+
+def step_fields(step: int) -> list[str]:
+    """The field names asked on step ``step`` (1-based)."""
+    keys = INTAKE_STEPS[step - 1]
+    return [name for key, _title, names in INTAKE_SECTIONS if key in keys for name in names]
+
+
+# A follow-up question and the answer it follows: shown once that answer is given (any
+# value when no values are listed). An answer already given is never hidden; a hidden
+# follow-up is not sent.
+FOLLOW_UPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "low_back_flags": ("low_back_pain", ()),
+    "neck_flags": ("neck_pain", ()),
+    "blood_thinner_name": ("blood_thinner", ()),
+    "clot_when": ("clot", ()),
+    "clot_where": ("clot", ()),
+    "cancer_treatment_ended": ("cancer", ("remission", "past")),
+    "cancer_spread": ("cancer", ()),
+    "surgery_where": ("surgery_when", ()),
+    "pregnancy_weeks": ("pregnant", ()),
+    "pregnancy_complications": ("pregnant", ()),
+    "bp_diastolic": ("bp_systolic", ()),
+    "bp_measured_on": ("bp_systolic", ()),
+    "bp_symptoms": ("bp_systolic", ()),
+}
+# Questions answered by ticking places: folded until the patient says "yes" (opens them).
+FOLDED_PLACES = frozenset(
+    {
+        "swelling_where",
+        "lymphedema_where",
+        "varicose_where",
+        "skin_where",
+        "lymph_nodes_where",
+        "port_where",
+        "device_where",
+    }
+)
+
+
+def raw_answers(form: IntakeForm) -> dict[str, list[str]]:
+    """An unbound form's initial answers as the raw values a browser would post (to keep
+    as a draft), leaving out empty answers."""
+    raw: dict[str, list[str]] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name)
+        if value in (None, "", [], False):
+            continue
+        if isinstance(field, forms.BooleanField):
+            raw[name] = ["on"]
+        elif isinstance(value, (list, tuple)):
+            raw[name] = [str(v) for v in value]
+        elif isinstance(value, dt.date):
+            raw[name] = [value.isoformat()]
+        else:
+            raw[name] = [str(value)]
+    return raw
 
 
 def clean_blood_pressure(form: forms.Form, data: dict[str, Any]) -> None:

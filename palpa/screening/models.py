@@ -86,6 +86,10 @@ class IntakeLink(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The answers saved so far, step by step, so the patient can stop and come back with
+    # the same link: {"data": {field: [values]}, "step": next step, "from_last_time": bool}.
+    # Emptied when the answers are sent or the link is replaced.
+    draft = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at"]

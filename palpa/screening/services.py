@@ -354,7 +354,7 @@ def create_intake_link(*, actor: User, patient: Patient) -> tuple[IntakeLink, st
     )
     with transaction.atomic():
         IntakeLink.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
+            expires_at=now, draft={}
         )
         link.save()
         record(
@@ -415,21 +415,67 @@ def submit_intake(*, token: str, facts: Mapping[str, Any], questionnaire_version
             intake_link=link,
         )
         link.used_at = timezone.now()
-        link.save(update_fields=["used_at", "updated_at"])
+        link.draft = {}  # the answers are in the screening now
+        link.save(update_fields=["used_at", "draft", "updated_at"])
         screening.save()
         _audit_screening(None, screening, intake_link=str(link.public_id))
     return screening
 
 
+DRAFT_VALUES_PER_FIELD = 50
+DRAFT_VALUE_LENGTH = 1000
+
+
+def save_intake_draft(
+    *, token: str, data: Mapping[str, Sequence[str]], step: int, from_last_time: bool = False
+) -> IntakeLink:
+    """Keep the patient's answers so far (one step's worth at a time) on their link, so
+    they can stop and come back with the same link before it expires. ``data`` is the
+    form's raw values by field name; ``step`` the step to show next. Audited as the
+    patient's write.
+
+    Raises ``Refused`` if the link cannot be used (unknown, used or expired)."""
+    kept = {
+        str(name)[:100]: [str(v)[:DRAFT_VALUE_LENGTH] for v in values][:DRAFT_VALUES_PER_FIELD]
+        for name, values in data.items()
+    }
+    with transaction.atomic():
+        link = (
+            IntakeLink.objects.select_for_update()
+            .select_related("patient")
+            .filter(
+                token_hash=_token_hash(token),
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+                patient__status=Patient.Status.ACTIVE,
+            )
+            .first()
+        )
+        if link is None:
+            raise Refused("This link cannot be used.")
+        link.draft = {"data": kept, "step": int(step), "from_last_time": bool(from_last_time)}
+        link.save(update_fields=["draft", "updated_at"])
+        record(
+            actor=None,
+            action=Action.UPDATE,
+            organization=link.organization,
+            obj=link,
+            patient_id=str(link.patient.public_id),
+            detail={"answers saved": "intake step", "next step": int(step)},
+            actor_label="patient (intake link)",
+        )
+    return link
+
+
 def allow_intake_request(client_address: str, link_id: object | None = None) -> bool:
     """Count a request to an intake link; False once over the limit. A usable link
     (``link_id``) counts on its own, an unknown token against the address:
-    ``PALPA_INTAKE_RATE_LIMIT`` requests (default 20) per
+    ``PALPA_INTAKE_RATE_LIMIT`` requests (default 60: a step is two requests) per
     ``PALPA_INTAKE_RATE_WINDOW_MINUTES`` (default 15)."""
     return ratelimit.allow(
         "intake",
         ratelimit.key_for_link(client_address, link_id),
-        limit=int(getattr(settings, "PALPA_INTAKE_RATE_LIMIT", 20)),
+        limit=int(getattr(settings, "PALPA_INTAKE_RATE_LIMIT", 60)),
         window_minutes=int(getattr(settings, "PALPA_INTAKE_RATE_WINDOW_MINUTES", 15)),
     )
 
@@ -738,7 +784,7 @@ def previous_answers(patient: Patient, *, actor: User | None = None) -> dict[str
     """The questionnaire's answers from the patient's latest valid screening, for a
     re-screen to confirm or change (empty when there is none). Showing them is a read of
     the health history, audited (``actor`` None: the patient through the intake link)."""
-    latest = latest_screening(patient, on=timezone.localdate())
+    latest = latest_screening(patient, on=local_today(patient))
     if latest is None:
         return {}
     record(

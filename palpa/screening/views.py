@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -30,6 +30,9 @@ from palpa.patients.queries import patients_for
 from palpa.screening import queries, services
 from palpa.screening import questionnaire as q
 from palpa.screening.forms import (
+    FOLDED_PLACES,
+    INTAKE_SECTIONS,
+    INTAKE_STEPS,
     BloodPressureForm,
     ClearanceForm,
     ConfirmForm,
@@ -38,6 +41,8 @@ from palpa.screening.forms import (
     OverrideForm,
     PolicyForm,
     RuleSetForm,
+    raw_answers,
+    step_fields,
 )
 from palpa.screening.models import Screening
 from palpa.screening.rules import default_rule_set
@@ -62,30 +67,127 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 @never_cache
 @public
 def intake(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's health questions, a few at a time (``INTAKE_STEPS``): each step is
+    kept on the link, so the patient can stop and come back with the same link until it
+    expires. A POST without a step sends every answer at once (a form filled in one go)."""
     link = services.find_intake_link(token)
     address = request.META.get("REMOTE_ADDR", "")
     if not services.allow_intake_request(address, link.pk if link else None):
         return _private(render(request, "screening/intake_slow_down.html", status=429))
     if link is None:
         return _unavailable(request)
-    previous: dict[str, Any] = {}
-    if request.method != "POST":
+    today = local_today(link.patient)
+    if request.method == "POST" and "step" not in request.POST:
+        return _intake_all_at_once(request, token, link, today)
+    draft = link.draft or {}
+    data: dict[str, list[str]] = dict(draft.get("data") or {})
+    from_last_time = bool(draft.get("from_last_time"))
+    if not draft and request.method != "POST":
         previous = services.previous_answers(link.patient)
-    form = IntakeForm(request.POST or None, initial=previous)
-    if request.method == "POST" and form.is_valid():
+        if previous:
+            data = raw_answers(IntakeForm(initial=previous, today=today))
+            from_last_time = True
+    steps = len(INTAKE_STEPS)
+    if request.method == "POST":
+        step = _step(request.POST.get("step"), steps)
+        names = step_fields(step)
+        data = {k: v for k, v in data.items() if k not in names}
+        data.update({k: request.POST.getlist(k) for k in names if request.POST.getlist(k)})
+        go = request.POST.get("go", "next")
+        following = max(step - 1, 1) if go == "back" else min(step + 1, steps)
+        form = IntakeForm(MultiValueDict(data), today=today)
+        step_errors = go != "back" and not form.is_valid() and bool(set(form.errors) & set(names))
         try:
-            services.submit_intake(token=token, facts=form.facts(), questionnaire_version=q.VERSION)
+            services.save_intake_draft(
+                token=token,
+                data=data,
+                step=step if step_errors else following,
+                from_last_time=from_last_time,
+            )
         except Refused:
             return _unavailable(request)
-        except ValidationError as exc:  # the form checks first; this is a safety net
-            form.add_error(None, "Some answers could not be read: " + "; ".join(exc.messages))
-        else:
-            return _private(render(request, "screening/intake_thanks.html"))
+        if go == "send" and not step_errors:
+            if form.is_valid():
+                return _intake_send(request, token, link, form)
+            first = next(n for n in range(1, steps + 1) if set(form.errors) & set(step_fields(n)))
+            return _intake_step(request, link, form, first, from_last_time, today)
+        if step_errors:
+            return _intake_step(request, link, form, step, from_last_time, today)
+        return _private(redirect(f"{request.path}?step={following}"))
+    step = _step(request.GET.get("step") or draft.get("step"), steps)
+    if data and not draft:  # the previous answers, kept so every step starts from them
+        try:
+            services.save_intake_draft(token=token, data=data, step=step, from_last_time=True)
+        except Refused:
+            return _unavailable(request)
+    form = IntakeForm(MultiValueDict(data), today=today) if data else IntakeForm(today=today)
+    if data:
+        form.errors.clear()  # saved answers are shown, not judged, until sent
+    return _intake_step(request, link, form, step, from_last_time, today)
+
+
+def _step(value: object, steps: int) -> int:
+    try:
+        return min(max(int(str(value)), 1), steps)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _intake_step(
+    request: HttpRequest,
+    link: Any,
+    form: IntakeForm,
+    step: int,
+    from_last_time: bool,
+    today: Any,
+) -> HttpResponse:
+    titles = [
+        " and ".join(t for k, t, _n in INTAKE_SECTIONS if k in keys).capitalize()
+        for keys in INTAKE_STEPS
+    ]
     context = {
         "form": form,
+        "sections": form.sections(INTAKE_STEPS[step - 1]),
+        "step": step,
+        "steps": len(INTAKE_STEPS),
+        "step_titles": titles,
+        "last_step": step == len(INTAKE_STEPS),
+        "quiet_errors": not set(form.errors) & set(step_fields(step)),
+        "folded": FOLDED_PLACES,
         "clinic": link.organization.name,
         "expires_at": local(link.expires_at, link.patient),
-        "from_last_time": bool(previous),
+        "from_last_time": from_last_time,
+    }
+    return _private(render(request, "screening/intake.html", context))
+
+
+def _intake_send(request: HttpRequest, token: str, link: Any, form: IntakeForm) -> HttpResponse:
+    try:
+        services.submit_intake(token=token, facts=form.facts(), questionnaire_version=q.VERSION)
+    except Refused:
+        return _unavailable(request)
+    except ValidationError as exc:  # the form checks first; this is a safety net
+        form.add_error(None, "Some answers could not be read: " + "; ".join(exc.messages))
+        return _intake_all(request, link, form)
+    return _private(render(request, "screening/intake_thanks.html"))
+
+
+def _intake_all_at_once(request: HttpRequest, token: str, link: Any, today: Any) -> HttpResponse:
+    form = IntakeForm(request.POST, today=today)
+    if form.is_valid():
+        return _intake_send(request, token, link, form)
+    return _intake_all(request, link, form)
+
+
+def _intake_all(request: HttpRequest, link: Any, form: IntakeForm) -> HttpResponse:
+    """Every question on one page, with the errors (answers sent in one go)."""
+    context = {
+        "form": form,
+        "sections": form.sections(),
+        "all": True,
+        "folded": FOLDED_PLACES,
+        "clinic": link.organization.name,
+        "expires_at": local(link.expires_at, link.patient),
     }
     return _private(render(request, "screening/intake.html", context))
 
@@ -178,10 +280,12 @@ def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
     """Staff enter or update the health history: the patient's questions, or the facts."""
     user = staff_user(request)
     patient = _patient(request, public_id)
-    latest = services.latest_screening(patient, on=timezone.localdate())
+    today = local_today(patient)
+    latest = services.latest_screening(patient, on=today)
     mode = request.POST.get("mode", "")
     questions = IntakeForm(
         request.POST if mode == "questions" else None,
+        today=today,
         prefix="q",
         initial=services.previous_answers(patient, actor=user) if request.method != "POST" else {},
     )
@@ -212,7 +316,12 @@ def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "screening/intake_staff.html",
-        {"patient": patient, "questions": questions, "facts_form": facts_form},
+        {
+            "patient": patient,
+            "questions": questions,
+            "question_sections": questions.sections(),
+            "facts_form": facts_form,
+        },
     )
 
 

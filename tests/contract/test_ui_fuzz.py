@@ -228,6 +228,8 @@ PUBLIC_ARGS: dict[str, dict[str, str]] = {
     "online:move": {"token": "=unknown-token"},
     "online:feed": {"token": "feed_token"},
     "report_link:open": {"token": "=unknown-token"},
+    "accounts:invitation": {"token": "=unknown-token"},
+    "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
 }
 SKIP = {"accounts:logout", "bench_baseline"}  # signing out would end the session
 

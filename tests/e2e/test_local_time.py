@@ -72,7 +72,7 @@ def test_dashboard_schedule_and_signature_read_the_clinics_evening(
     page.screenshot(path=str(artifacts / "local-time-dashboard-1440.png"), full_page=True)
 
     page.goto("/schedule/?view=week")
-    today_column = page.locator("section.cal-col.today h3")
+    today_column = page.locator("section.tcol.today h3")
     expect(today_column).to_have_count(1)
     expect(today_column).to_contain_text(f"{today:%a %d %b} (today)")  # Sun 06 Dec (today)
     page.screenshot(path=str(artifacts / "local-time-schedule-1440.png"), full_page=True)

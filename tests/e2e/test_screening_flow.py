@@ -58,16 +58,32 @@ def draft(therapist: User, patient: Patient, location: Location) -> TreatmentNot
 
 
 def _answer_on_the_phone(phone: Page, url: str, artifacts: Path) -> None:
+    """A few questions at a time; a follow-up shows once its answer needs it; each step is
+    saved, so the link reopens where the patient stopped."""
     phone.goto(url)
     expect(phone.get_by_role("heading", level=1)).to_have_text(
         "Health questions before your massage"
     )
+    expect(phone.locator("#step-now")).to_contain_text("Step 1 of 5")
     # Phone-sized: nothing wider than the screen.
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
+    height = phone.evaluate("document.documentElement.scrollHeight")
+    assert height < 4000, height  # a step, not the whole questionnaire
     phone.screenshot(path=artifacts / "intake-phone-top.png")
+    flags = phone.get_by_role("group", name="If you have neck pain", exact=False)
+    expect(flags).to_be_hidden()
+    phone.get_by_label("I have pain in my neck").check()
+    expect(flags).to_be_visible()
+    phone.get_by_label("I have pain in my neck").uncheck()
+    expect(flags).to_be_hidden()
+    phone.get_by_role("button", name="Save and continue").click()
+
+    expect(phone.locator("#step-now")).to_contain_text("Step 2 of 5")
+    name = phone.get_by_label("Which blood thinner?")
+    expect(name).to_be_hidden()
     phone.get_by_label("I take a blood thinner", exact=False).check()
-    phone.get_by_label("Which blood thinner?").fill("warfarin")
+    name.fill("warfarin")
     clot = phone.get_by_role("group", name="Have you had a blood clot in a vein (a DVT)?")
     clot.get_by_label("Yes, in the past", exact=True).check()
     two_months_ago = clinic_today() - dt.timedelta(days=61)
@@ -78,6 +94,21 @@ def _answer_on_the_phone(phone: Page, url: str, artifacts: Path) -> None:
     phone.screenshot(path=artifacts / "intake-phone.png", full_page=True)
     clot.scroll_into_view_if_needed()
     phone.screenshot(path=artifacts / "intake-phone-clot.png")
+    phone.get_by_role("button", name="Save and continue").click()
+    expect(phone.locator("#step-now")).to_contain_text("Step 3 of 5")
+
+    # The patient stops here and opens the link again later: it resumes at step 3, and
+    # going back shows what they gave.
+    phone.goto(url)
+    expect(phone.locator("#step-now")).to_contain_text("Step 3 of 5")
+    phone.get_by_role("button", name="Back").click()
+    expect(phone.get_by_label("Which blood thinner?")).to_have_value("warfarin")
+    phone.get_by_role("button", name="Save and continue").click()
+    for step in (3, 4):
+        expect(phone.locator("#step-now")).to_contain_text(f"Step {step} of 5")
+        phone.screenshot(path=artifacts / f"intake-phone-step{step}.png", full_page=True)
+        phone.get_by_role("button", name="Save and continue").click()
+    expect(phone.locator("#step-now")).to_contain_text("Step 5 of 5")
     phone.get_by_role("button", name="Send my answers").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
     # The link worked once (fetched, not opened: a 404 page is a console error).

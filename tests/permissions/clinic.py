@@ -355,6 +355,7 @@ def _build() -> Clinic:
             "organization": str(org.public_id),
             "location": str(location.public_id),
             "room": str(room.public_id),
+            "front_desk": str(front_desk.public_id),
             "patient": str(patient.public_id),
             "consent": str(consent.public_id),
             "practitioner": str(practitioner.public_id),

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.views import debug
 
-from palpa.accounts.models import User
+from palpa.accounts.models import Organization, User
 from palpa.core.error_pages import FriendlyErrorPagesMiddleware
 
 TECHNICAL = ("Using the URLconf", "Traceback", "DEBUG = True", "NONE,NOARCHIVE")
@@ -51,7 +51,9 @@ def test_a_signed_in_member_gets_the_way_back_to_the_dashboard(
     assert "Sign out" in page  # the header of a signed-in page
 
 
-def test_the_demos_first_address_leads_to_the_sign_in_page(settings: Any, client: Client) -> None:
+def test_the_demos_first_address_leads_to_the_sign_in_page(
+    settings: Any, client: Client, org: Organization
+) -> None:
     settings.DEBUG = True  # bin/demo runs the development server
     response = client.get("/", follow=True)
     assert response.status_code == 200

@@ -70,3 +70,47 @@ def test_a_license_expiring_before_issue_is_shown_on_expires_on(
     assert response.status_code == 200
     assert "expires_on" in response.context["form"].errors
     assert not License.objects.filter(jurisdiction="GA").exists()
+
+
+@pytest.fixture
+def unlinked(owner: User) -> Practitioner:
+    from palpa.practitioners.services import create_practitioner
+
+    return create_practitioner(actor=owner, given_name="Nia", family_name="Hart")
+
+
+@pytest.mark.parametrize(("who", "status"), matrix(ADD_LICENSE))
+def test_each_persona_may_or_may_not_link_a_practitioner_to_a_sign_in_account(
+    request: pytest.FixtureRequest,
+    who: str,
+    status: int,
+    unlinked: Practitioner,
+    front_desk: User,
+) -> None:
+    url = f"/practitioners/{unlinked.public_id}/login/"
+    response = web_client(request, who).post(url, {"user": str(front_desk.pk)})
+    assert_answer(response, who, status)
+    unlinked.refresh_from_db()
+    assert (unlinked.user_id == front_desk.pk) == (who == "owner")
+
+
+def test_the_owner_links_an_existing_practitioner_and_the_page_says_so(
+    request: pytest.FixtureRequest, unlinked: Practitioner, front_desk: User
+) -> None:
+    client = web_client(request, "owner")
+    assert "Link account" in client.get(_page(unlinked)).content.decode()
+    client.post(f"/practitioners/{unlinked.public_id}/login/", {"user": str(front_desk.pk)})
+    page = client.get(_page(unlinked)).content.decode()
+    assert "Fran Desk (desk@bayside.example)" in page
+    assert "Link account" not in page  # linked: nothing more to link
+
+
+def test_another_organizations_account_cannot_be_linked(
+    request: pytest.FixtureRequest, unlinked: Practitioner, outsider: User
+) -> None:
+    response = web_client(request, "owner").post(
+        f"/practitioners/{unlinked.public_id}/login/", {"user": str(outsider.pk)}, follow=True
+    )
+    assert "Sign-in account: choose one of the listed staff accounts." in response.content.decode()
+    unlinked.refresh_from_db()
+    assert unlinked.user_id is None

@@ -52,3 +52,39 @@ def test_a_wrong_npi_check_digit_is_shown_on_the_npi_field(
     assert response.status_code == 200
     assert "npi" in response.context["form"].errors
     assert not Practitioner.objects.filter(family_name="Hart").exists()
+
+
+def test_a_new_practitioner_is_linked_to_a_staff_members_sign_in_account(
+    request: pytest.FixtureRequest, owner: User, front_desk: User
+) -> None:
+    page = web_client(request, "owner").get("/practitioners/new/").content.decode()
+    assert "Fran Desk (desk@bayside.example)" in page
+    response = web_client(request, "owner").post(
+        "/practitioners/new/", {**FORM, "user": str(front_desk.pk)}
+    )
+    assert response.status_code == 302
+    assert Practitioner.objects.get(family_name="Hart").user == front_desk
+
+
+def test_only_our_accounts_not_yet_linked_are_offered(
+    request: pytest.FixtureRequest, owner: User, therapist: User, outsider: User
+) -> None:
+    page = web_client(request, "owner").get("/practitioners/new/").content.decode()
+    assert "therapist@bayside.example" not in page  # already a practitioner
+    assert "owner@elsewhere.example" not in page  # another organization's
+    response = web_client(request, "owner").post(
+        "/practitioners/new/", {**FORM, "user": str(outsider.pk)}
+    )
+    assert response.status_code == 200
+    assert "user" in response.context["form"].errors
+    assert not Practitioner.objects.filter(family_name="Hart").exists()
+
+
+def test_the_service_refuses_another_organizations_account(owner: User, outsider: User) -> None:
+    from django.core.exceptions import ValidationError
+
+    from palpa.practitioners.services import create_practitioner
+
+    with pytest.raises(ValidationError, match="another organization"):
+        create_practitioner(actor=owner, user=outsider, given_name="Ivo", family_name="Foreign")
+    assert not Practitioner.objects.filter(family_name="Foreign").exists()

@@ -627,3 +627,51 @@ def test_a_next_address_off_the_site_is_ignored(
             {"next": "https://evil.example/"},
         )
     assert response["Location"] == f"/schedule/appointments/{booked.public_id}/"
+
+
+def test_a_conflict_offers_the_nearest_free_times_and_the_chosen_one_is_booked(
+    request: pytest.FixtureRequest,
+    booked: Appointment,
+    patient: Patient,
+    location: Location,
+    treatment: AppointmentType,
+    practitioner: Practitioner,
+) -> None:
+    client = web_client(request, "front_desk")
+    form = _course_form(patient, location, treatment, practitioner)
+    body = client.post("/schedule/course/", form | {"action": "preview"}).content.decode()
+    assert "Nearest free times instead of Mon 09 Mar 10:00" in body
+    asked = str(int(at(NEXT_MONDAY, "10:00").timestamp()))
+    later = str(int(at(NEXT_MONDAY, "11:15").timestamp()))  # after the booking and its buffer
+    assert f'name="swap-{asked}" value="{later}" checked' in body
+    assert "Mon 09 Mar 11:15" in body
+    chosen = form | {f"swap-{asked}": later}
+    again = client.post("/schedule/course/", chosen | {"action": "preview"}).content.decode()
+    assert "12 visits: no conflicts" in again
+    assert "instead of Mon 09 Mar 10:00" in again
+    assert f'type="hidden" name="swap-{asked}" value="{later}"' in again
+    response = client.post("/schedule/course/", chosen | {"action": "book"})
+    assert response.status_code == 302
+    starts = set(Appointment.objects.exclude(pk=booked.pk).values_list("start", flat=True))
+    assert len(starts) == 12
+    assert at(NEXT_MONDAY, "11:15") in starts
+    assert at(NEXT_MONDAY, "10:00") not in starts
+
+
+def test_a_chosen_time_that_is_taken_meanwhile_books_nothing(
+    request: pytest.FixtureRequest,
+    booked: Appointment,
+    patient: Patient,
+    location: Location,
+    treatment: AppointmentType,
+    practitioner: Practitioner,
+) -> None:
+    form = _course_form(patient, location, treatment, practitioner)
+    asked = str(int(at(NEXT_MONDAY, "10:00").timestamp()))
+    taken = str(int(at(NEXT_MONDAY, "10:30").timestamp()))  # still inside the booking
+    response = web_client(request, "front_desk").post(
+        "/schedule/course/", form | {f"swap-{asked}": taken, "action": "book"}
+    )
+    assert response.status_code == 409
+    assert "Nothing was booked" in response.content.decode()
+    assert Appointment.objects.count() == 1

@@ -238,3 +238,68 @@ def test_online_booking_needs_an_online_type_notice_and_working_hours(
     assert (booked.source, booked.booked_by) == ("online", None)
     entry = AuditEvent.objects.get(object_id=str(booked.public_id))
     assert entry.actor_label == "online booking"
+
+
+def test_each_conflict_gets_the_nearest_free_times_same_day_first(
+    front_desk: User,
+    owner: User,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    treatment: AppointmentType,
+) -> None:
+    services.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        appointment_type=treatment,
+        start=at(NEXT_MONDAY + dt.timedelta(days=8), "10:30"),
+    )
+    services.add_availability_exception(
+        actor=owner,
+        practitioner=practitioner,
+        starts_at=at(NEXT_MONDAY + dt.timedelta(days=17), "00:00"),
+        ends_at=at(NEXT_MONDAY + dt.timedelta(days=18), "00:00"),
+        reason="Conference",
+    )
+    preview = services.preview_course(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        appointment_type=treatment,
+        first_day=NEXT_MONDAY,
+        weeks=4,
+        times=TUE_THU_10,
+    )
+    found = {c.start: c.alternatives for c in preview.conflicts}
+    tuesday = NEXT_MONDAY + dt.timedelta(days=8)
+    # The 10:30 booking keeps the therapist busy until 11:45 (60 minutes and a buffer
+    # of 15); a 60-minute visit with its buffer fits from 09:15 at the latest before it.
+    assert found[at(tuesday, "10:00")] == [
+        at(tuesday, "09:15"),
+        at(tuesday, "09:00"),
+        at(tuesday, "11:45"),
+    ]
+    # The conference day is off: the same time on the nearest working days, then closest.
+    thursday = NEXT_MONDAY + dt.timedelta(days=17)
+    assert found[at(thursday, "10:00")] == [
+        at(thursday - dt.timedelta(days=1), "10:00"),
+        at(thursday + dt.timedelta(days=1), "10:00"),
+        at(thursday - dt.timedelta(days=1), "09:45"),
+    ]
+    booked = _course(
+        front_desk,
+        patient,
+        practitioner,
+        location,
+        treatment,
+        weeks=4,
+        replace={start: alternatives[0] for start, alternatives in found.items()},
+    )
+    assert len(booked) == 8
+    assert {a.start for a in booked} >= {
+        at(tuesday, "09:15"),
+        at(thursday - dt.timedelta(days=1), "10:00"),
+    }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from palpa.scheduling import alternatives
 from palpa.scheduling.slots import Interval, Slot, find_slots, merge, subtract
 
 BASE = dt.datetime(2026, 3, 2, 13, 0, tzinfo=dt.UTC)
@@ -124,3 +126,39 @@ def test_bad_parameters_are_refused() -> None:
         find_slots(working=[], busy=[], duration=MINUTE, step=dt.timedelta(0))
     with pytest.raises(ValueError, match="ends before"):
         Interval(_at(10), _at(0))
+
+
+# --- the nearest alternatives (alternatives.nearest) -------------------------------------
+
+_BASE = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)  # Monday 09:00 in New York
+_starts = st.integers(min_value=0, max_value=14 * 24 * 4).map(
+    lambda n: _BASE + dt.timedelta(minutes=15 * n)
+)
+
+
+@given(
+    wanted=_starts,
+    free=st.lists(_starts, max_size=40),
+    avoid=st.lists(_starts, max_size=5),
+    limit=st.integers(min_value=0, max_value=5),
+)
+def test_the_nearest_alternatives_are_free_clear_of_the_course_and_nearest_first(
+    wanted: dt.datetime, free: list[dt.datetime], avoid: list[dt.datetime], limit: int
+) -> None:
+    tz = zoneinfo.ZoneInfo("America/New_York")
+    length = dt.timedelta(minutes=75)
+    busy = [Interval(a, a + length) for a in avoid]
+    found = alternatives.nearest(wanted, free, tz=tz, length=length, avoid=busy, limit=limit)
+    eligible = {
+        s
+        for s in free
+        if s != wanted and not any(Interval(s, s + length).overlaps(b) for b in busy)
+    }
+    assert len(found) == len(set(found)) == min(limit, len(eligible))
+    assert set(found) <= eligible
+    keys = [alternatives.distance(wanted, s, tz) for s in found]
+    assert keys == sorted(keys)
+    if found:  # nothing left out is nearer than the last one offered
+        assert all(alternatives.distance(wanted, s, tz) >= keys[-1] for s in eligible - set(found))
+    days = [k[0] for k in keys]
+    assert days == sorted(days)  # the same day before any other day

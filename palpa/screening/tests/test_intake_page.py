@@ -70,12 +70,16 @@ def test_the_page_asks_plain_questions_with_every_input_labelled(
     assert "Numbness or tingling around your bottom, genitals or inner thighs" in body
     assert "no-store" in response["Cache-Control"]
     assert response["Referrer-Policy"] == "same-origin"  # the token never leaves the site
-    parser = Inputs()
-    parser.feed(body)
-    assert len(parser.inputs) > 50
-    unlabelled = [i.get("name") for i in parser.inputs if i.get("id") not in parser.labels]
-    assert unlabelled == []
-    assert all(s.get("src") for s in parser.scripts)  # no inline script (CSP)
+    assert "Step 1 of 5" in body
+    inputs = 0
+    for step in range(1, 6):  # every step's questions
+        parser = Inputs()
+        parser.feed(Client().get(f"{url(token)}?step={step}").content.decode())
+        inputs += len(parser.inputs)
+        unlabelled = [i.get("name") for i in parser.inputs if i.get("id") not in parser.labels]
+        assert unlabelled == []
+        assert all(s.get("src") for s in parser.scripts)  # no inline script (CSP)
+    assert inputs > 150
     assert '<form method="post"' in body  # a plain form: no script needed
 
 
@@ -186,8 +190,11 @@ def test_a_re_screen_starts_from_the_previous_answers(
     _, again = create_intake_link(actor=front_desk, patient=patient)
     body = Client().get(url(again)).content.decode()
     assert "We have filled in your answers from last time" in body
-    assert 'value="apixaban"' in body
-    assert 'value="2026-02-20"' in body
+    medicines = Client().get(f"{url(again)}?step=2").content.decode()
+    assert 'value="apixaban"' in medicines
+    assert "from last time" in medicines
+    operations = Client().get(f"{url(again)}?step=4").content.decode()
+    assert 'value="2026-02-20"' in operations
     assert AuditEvent.objects.filter(
         actor_label="patient (intake link)", detail__view="previous answers for a re-screen"
     ).exists()
@@ -196,3 +203,92 @@ def test_a_re_screen_starts_from_the_previous_answers(
 def test_a_first_intake_starts_empty(token: str) -> None:
     body = Client().get(url(token)).content.decode()
     assert "from last time" not in body
+
+
+def _step(client: Client, token: str, step: int, go: str = "next", **answers: Any) -> Any:
+    return client.post(url(token), {"step": str(step), "go": go, **answers})
+
+
+def test_each_step_is_saved_so_the_patient_can_come_back_with_the_same_link(
+    token: str, patient: Patient
+) -> None:
+    phone = Client()
+    first = _step(phone, token, 1, neck_pain="on", neck_flags="dizziness")
+    assert first.status_code == 302
+    assert first["Location"] == f"{url(token)}?step=2"
+    assert "no-store" in first["Cache-Control"]
+    two_months_ago = (clinic_today() - dt.timedelta(days=60)).isoformat()
+    assert _step(phone, token, 2, **WARFARIN_AND_CLOT, clot_when=two_months_ago).status_code == 302
+    assert not Screening.objects.exists()
+    # The patient closes the page; later, on another device, the link opens where they were.
+    later = Client().get(url(token)).content.decode()
+    assert "Step 3 of 5" in later
+    back = Client().get(f"{url(token)}?step=2").content.decode()
+    assert 'value="warfarin"' in back
+    assert 'data-follows="clot" id="id_clot_where_0" checked' in back
+    saves = AuditEvent.objects.filter(
+        actor_label="patient (intake link)", detail__has_key="answers saved"
+    )
+    assert saves.count() == 2
+    assert {e.patient_id for e in saves} == {str(patient.public_id)}
+    # The last steps, then "Send my answers": every step's answers are screened together.
+    for step in (3, 4):
+        assert _step(phone, token, step).status_code == 302
+    sent = _step(phone, token, 5, go="send")
+    assert "Thank you" in sent.content.decode()
+    screening = Screening.objects.get(patient=patient)
+    assert screening.facts["red_flags"]["neck"]["dizziness"] is True  # from step 1
+    assert "dvt_known" in {f["rule_id"] for f in screening.result["findings"]}  # step 2
+    assert screening.facts["medications"][0]["name"] == "warfarin"
+    link = IntakeLink.objects.get()
+    assert link.used_at is not None
+    assert link.draft == {}  # nothing kept beside the screening
+
+
+def test_a_step_with_a_missing_detail_stays_with_the_message_and_what_was_typed(
+    token: str,
+) -> None:
+    response = _step(Client(), token, 2, blood_thinner="on", other_medicines="vitamin D")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Step 2 of 5" in body
+    assert "Write the name of your blood thinner" in body
+    assert "vitamin D" in body
+    # Saved all the same: the patient does not retype it after coming back.
+    assert "vitamin D" in Client().get(url(token)).content.decode()
+    assert IntakeLink.objects.get().draft["step"] == 2
+
+
+def test_back_keeps_the_answers_without_judging_them_and_send_returns_to_a_step_with_an_error(
+    token: str,
+) -> None:
+    phone = Client()
+    assert _step(phone, token, 1).status_code == 302
+    back = _step(phone, token, 2, go="back", clot="past", clot_where="left_lower_limb")
+    assert back["Location"] == f"{url(token)}?step=1"  # no date for the clot: not judged yet
+    sent = _step(phone, token, 5, go="send")
+    body = sent.content.decode()
+    assert "Step 2 of 5" in body
+    assert "Tell us roughly when the clot was found." in body
+    assert not Screening.objects.exists()
+
+
+def test_a_follow_up_question_says_which_answer_it_follows(token: str) -> None:
+    body = Client().get(f"{url(token)}?step=2").content.decode()
+    assert 'name="blood_thinner_name"' in body
+    assert 'data-follows="blood_thinner"' in body
+    assert 'data-follows="clot"' in body
+    places = Client().get(f"{url(token)}?step=3").content.decode()
+    assert '<details class="fold">' in places  # the place questions are folded until opened
+
+
+def test_a_new_link_discards_the_unsent_answers_of_the_old_one(
+    token: str, front_desk: User, patient: Patient
+) -> None:
+    _step(Client(), token, 2, blood_thinner="on", blood_thinner_name="warfarin")
+    assert IntakeLink.objects.get().draft["data"]["blood_thinner_name"] == ["warfarin"]
+    create_intake_link(actor=front_desk, patient=patient)
+    old = IntakeLink.objects.order_by("created_at").first()
+    assert old is not None
+    assert old.draft == {}
+    assert _step(Client(), token, 3).status_code == 404
