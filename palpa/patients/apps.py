@@ -8,6 +8,8 @@ class PatientsConfig(AppConfig):
 
     def ready(self) -> None:
         from palpa.core import dashboard
+        from palpa.patients import chart, message_chart
         from palpa.patients.views import dashboard_panel
 
         dashboard.register(dashboard_panel)
+        chart.register(message_chart.SECTION)

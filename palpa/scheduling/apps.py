@@ -18,3 +18,9 @@ class SchedulingConfig(AppConfig):
         dashboard.register(dashboard_panel)
         patient_chart.register(chart.SECTION)
         reminders.connect()  # reminders and patient notices follow bookings
+        from palpa.patients import messages as ledger
+        from palpa.patients.models import MessageKind
+        from palpa.scheduling.patient_messages import resend_notice
+
+        ledger.register_resender(MessageKind.BOOKING_CONFIRMED, resend_notice)
+        ledger.register_resender(MessageKind.BOOKING_MOVED, resend_notice)
