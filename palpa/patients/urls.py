@@ -7,11 +7,7 @@ urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.patient_new, name="new"),
     path("message-templates/", views.message_templates, name="message_templates"),
-    path(
-        "message-templates/<str:kind>/<str:channel>/",
-        views.message_template_edit,
-        name="message_template_edit",
-    ),
+    path("message-templates/edit/", views.message_template_edit, name="message_template_edit"),
     path("<uuid:public_id>/", views.patient_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.patient_edit, name="edit"),
     path("<uuid:public_id>/status/", views.patient_status, name="status"),

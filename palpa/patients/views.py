@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -209,10 +209,14 @@ def message_templates(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @requires(Capability.ORGANIZATION_MANAGE)
-def message_template_edit(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
+def message_template_edit(request: HttpRequest) -> HttpResponse:
+    """One kind of message on one channel (``?kind=…&channel=…``)."""
     user = staff_user(request)
+    kind = request.GET.get("kind", "")
+    channel = request.GET.get("channel", "")
     if kind not in MessageKind.values or channel not in Patient.Channel.values:
-        raise Http404("No such kind of message.")
+        messages.error(request, "Choose a message to edit from the list.")
+        return redirect("patients:message_templates")
     subject, body = patient_messages.template_for(tenant_id(user), kind, channel)
     form = MessageTemplateForm(
         request.POST or None, channel=channel, initial={"subject": subject, "body": body}

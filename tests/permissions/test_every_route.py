@@ -114,6 +114,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "patients:status": {"public_id": "patient"},
     "patients:consent_add": {"public_id": "patient"},
     "patients:allergy_add": {"public_id": "patient"},
+    "patients:message_resend": {"public_id": "patient", "message_id": "message"},
     "practitioners:detail": {"public_id": "practitioner"},
     "practitioners:license_verify": {"public_id": "license"},
     "care:note_new": {"patient_id": "patient"},

@@ -41,9 +41,7 @@ def link_in(body: str, path: str) -> str:
 def test_front_desk_sends_an_intake_link_that_reaches_the_patient_and_works(
     smtp: Inbox, front_desk: User, patient: Patient
 ) -> None:
-    page = verified_client(front_desk).post(
-        f"/screening/patients/{patient.public_id}/intake-link/"
-    )
+    page = verified_client(front_desk).post(f"/screening/patients/{patient.public_id}/intake-link/")
     assert page.status_code == 200
     assert "Sending by email to r***@example.com" in page.content.decode()
     run_worker()
@@ -89,9 +87,7 @@ def test_an_intake_link_for_a_patient_who_withdrew_email_consent_is_not_emailed(
         given_on=clinic_today(),
         granted=False,
     )
-    page = verified_client(front_desk).post(
-        f"/screening/patients/{patient.public_id}/intake-link/"
-    )
+    page = verified_client(front_desk).post(f"/screening/patients/{patient.public_id}/intake-link/")
     text = page.content.decode()
     assert "Not sent by email: The patient withdrew consent to contact by email" in text
     assert 'id="intake-url"' in text  # staff can still hand it over
@@ -109,7 +105,9 @@ def test_a_therapist_sends_a_questionnaire_link_that_reaches_the_patient(
     )
     assert page.status_code == 200
     run_worker()
-    assert smtp.messages[0]["Subject"] == "Bayside Medical Massage: a few questions before your visit"
+    assert (
+        smtp.messages[0]["Subject"] == "Bayside Medical Massage: a few questions before your visit"
+    )
     token = link_in(smtp.bodies()[0], "before-visit")
     assert find_instrument_link(token) is not None
     assert PatientMessage.objects.get(patient=patient).kind == MessageKind.INSTRUMENT_LINK

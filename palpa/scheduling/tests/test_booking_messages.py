@@ -171,7 +171,9 @@ def test_a_failing_smtp_server_is_tried_again_then_marked_failed_on_the_chart(
     assert AuditEvent.objects.filter(
         object_id=str(message.public_id), detail__status="failed"
     ).exists()
-    page = verified_client(front_desk).get(reverse("patients:detail", args=[booked.patient.public_id]))
+    page = verified_client(front_desk).get(
+        reverse("patients:detail", args=[booked.patient.public_id])
+    )
     text = page.content.decode()
     assert "Booking confirmed" in text
     assert "Failed" in text
@@ -268,7 +270,11 @@ def test_moving_and_cancelling_are_told_and_kept_on_the_chart(
         (MessageKind.BOOKING_MOVED, Status.SENT),
         (MessageKind.BOOKING_CANCELLED, Status.SENT),
     ]
-    assert [m["Subject"].strip().split(":")[0] for m in smtp.messages] == ["Booked", "Moved", "Cancelled"]
+    assert [m["Subject"].strip().split(":")[0] for m in smtp.messages] == [
+        "Booked",
+        "Moved",
+        "Cancelled",
+    ]
 
 
 def test_front_desk_resends_a_confirmation_with_a_fresh_link(
@@ -330,4 +336,3 @@ def test_the_chart_lists_messages_in_the_clinics_time(
     assert "2026-03-02 15:00 EST" in text  # 20:00 UTC is 15:00 in Tampa
     assert "Sent" in text
     assert AuditEvent.objects.filter(actor=front_desk, detail__what="messages").exists()
-
