@@ -51,7 +51,7 @@ def test_the_owners_wording_is_what_the_patient_receives(
     response = verified_client(owner).post(
         INTAKE_EMAIL,
         {
-            "subject": "{clinic} – before your first visit",
+            "subject": "{clinic} - before your first visit",
             "body": "Dear {first_name}, please fill this in: {link} (until {expires}).",
         },
     )
@@ -61,7 +61,7 @@ def test_the_owners_wording_is_what_the_patient_receives(
     assert "before your first visit" not in verified_client(outsider).get(LIST).content.decode()
     verified_client(front_desk).post(f"/screening/patients/{patient.public_id}/intake-link/")
     run_worker()
-    assert [m.subject for m in mail.outbox] == ["Bayside Medical Massage – before your first visit"]
+    assert [m.subject for m in mail.outbox] == ["Bayside Medical Massage - before your first visit"]
     assert str(mail.outbox[0].body).startswith("Dear Rosa, please fill this in: http")
 
 
