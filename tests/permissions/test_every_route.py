@@ -144,6 +144,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "care:plan_sign": {"plan_id": "plan_draft"},
     "care:plan_revise": {"plan_id": "plan"},
     "care:plan_handout": {"plan_id": "plan"},
+    "care:plan_send_home_care": {"plan_id": "plan"},
     "care:goal_chart": {"goal_id": "goal"},
     "screening:review": {"public_id": "patient"},
     "screening:intake": {"public_id": "patient"},
