@@ -1,5 +1,6 @@
 """The patient chart's "Messages" section: what was sent to the patient, when (in the
-clinic's time zone), how, and whether it arrived, with a Resend button."""
+clinic's time zone), how, and whether it arrived, with a Resend button. It is part of
+the chart, whose opening is audited once (a read of the patient, "chart")."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     if not has_capability(user, Capability.PATIENT_MESSAGES):
         return None
     found = list(queries.messages_for(user, patient=patient)[: SHOWN + 1])
-    messages.audit_messages_read(actor=user, patient=patient)
     return {
         "patient": patient,
         "rows": [messages.describe(m) for m in found[:SHOWN]],

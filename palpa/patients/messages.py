@@ -604,15 +604,35 @@ def _audit_outcome(message: PatientMessage, status: str, **extra: str) -> None:
     )
 
 
-def sweep_messages() -> int:
-    """Hand every queued message whose time has come to the worker again (the safety net
-    after a lost task); returns how many."""
+STUCK_AFTER = dt.timedelta(minutes=15)
+
+
+@dataclass
+class SweepResult:
+    requeued: int = 0
+    interrupted: int = 0
+
+
+def sweep_messages() -> SweepResult:
+    """The safety net (``palpa send_reminders``, from cron): hand every queued message
+    whose time has come to the worker again (a lost task), and mark a message left
+    *sending* by a worker that died as failed, with the reason, rather than risk sending
+    it twice (the chart shows it; staff resend it)."""
     now = timezone.now()
+    result = SweepResult()
+    stuck = list(
+        PatientMessage.objects.select_related("patient__organization").filter(
+            status=Status.SENDING, updated_at__lt=now - STUCK_AFTER
+        )
+    )
+    for message in stuck:
+        _fail(message, "Interrupted while sending; not sent again. Check with the patient.")
+        result.interrupted += 1
     due = PatientMessage.objects.filter(status=Status.QUEUED).exclude(next_attempt_at__gt=now)
-    ids = list(due.values_list("pk", flat=True))
-    for pk in ids:
+    for pk in list(due.values_list("pk", flat=True)):
         _enqueue(pk)
-    return len(ids)
+        result.requeued += 1
+    return result
 
 
 # --- resending -----------------------------------------------------------------------
@@ -686,16 +706,6 @@ def parse_about(about: str) -> tuple[str, uuid.UUID | None]:
         return what, uuid.UUID(public_id)
     except ValueError:
         return what, None
-
-
-def audit_messages_read(*, actor: User, patient: Patient) -> None:
-    record(
-        actor=actor,
-        action=Action.READ,
-        obj=patient,
-        patient_id=str(patient.public_id),
-        detail={"what": "messages"},
-    )
 
 
 def describe(message: PatientMessage) -> dict[str, Any]:

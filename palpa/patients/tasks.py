@@ -15,8 +15,10 @@ def deliver_message_task(message_id: int) -> str:
 
 
 @task()
-def sweep_messages_task() -> int:
+def sweep_messages_task() -> dict[str, int]:
     """Hand queued messages whose time has come to the worker again (safety net)."""
+    from dataclasses import asdict
+
     from palpa.patients.messages import sweep_messages
 
-    return sweep_messages()
+    return asdict(sweep_messages())

@@ -338,4 +338,33 @@ def test_the_chart_lists_messages_in_the_clinics_time(
     assert 'id="messages-h"' in text
     assert "2026-03-02 15:00 EST" in text  # 20:00 UTC is 15:00 in Tampa
     assert "Sent" in text
-    assert AuditEvent.objects.filter(actor=front_desk, detail__what="messages").exists()
+    assert AuditEvent.objects.filter(
+        actor=front_desk, action="read", patient_id=str(booked.patient.public_id)
+    ).exists()
+
+
+def test_a_message_left_sending_by_a_dead_worker_is_failed_by_the_sweep_not_sent_twice(
+    smtp: Inbox, front_desk: User, patient: Patient
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from palpa.patients import messages as ledger
+
+    (message,) = ledger.send_message(
+        actor=front_desk,
+        patient=patient,
+        kind=MessageKind.BOOKING_CANCELLED,
+        values={"what": "Treatment 60 min", "date": "Thursday, March 12, 2026"},
+    )
+    PatientMessage.objects.filter(pk=message.pk).update(status=Status.SENDING)  # then it died
+    out = io.StringIO()
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16), tick=False):
+        call_command("send_reminders", stdout=out)
+        run_worker()
+    assert "patient messages handed to the worker again 0, interrupted 1" in out.getvalue()
+    message.refresh_from_db()
+    assert message.status == Status.FAILED
+    assert message.last_error.startswith("Interrupted while sending")
+    assert smtp.messages == []

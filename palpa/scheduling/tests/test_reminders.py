@@ -336,7 +336,9 @@ def test_the_send_reminders_command_sends_what_is_due_and_says_so(
         call_command("send_reminders", stdout=out)
         call_command("send_reminders", stdout=out)
     assert out.getvalue().splitlines() == [
-        "planned 0, sent 1, skipped 0, failed 0, interrupted 0",
-        "planned 0, sent 0, skipped 0, failed 0, interrupted 0",
+        "planned 0, sent 1, skipped 0, failed 0, interrupted 0; "
+        "patient messages handed to the worker again 0, interrupted 0",
+        "planned 0, sent 0, skipped 0, failed 0, interrupted 0; "
+        "patient messages handed to the worker again 0, interrupted 0",
     ]
     assert len(mail.outbox) == 1
