@@ -161,6 +161,24 @@ APPOINTMENT = {
     "address": "the location's street address",
     "location_phone": "the location's phone number",
 }
+# A booking or a move: the appointment, and the patient's link to cancel or change it
+# (scheduling's reminders use the same placeholders: ``palpa.scheduling.wording``).
+BOOKING = {
+    **COMMON,
+    **APPOINTMENT,
+    "manage_link": "the link to cancel or change the appointment",
+    "change_until": "until when the patient may cancel or change online",
+}
+_APPOINTMENT_LINES = (
+    "What:  {what} with {therapist}\n"
+    "When:  {date} at {time} ({time_zone})\n"
+    "Where: {location}, {address}\n\n"
+)
+_MANAGE_LINES = (
+    "To cancel or change it, open this link: {manage_link}\n"
+    "You can do so online until {change_until}; after that, please call us at "
+    "{location_phone}.\n"
+)
 LINKED = {
     "link": "the patient's own link (sent fresh; never kept readable)",
     "expires": "the day the link stops working",
@@ -207,49 +225,32 @@ DEFAULTS: dict[str, Wording] = {
     Kind.BOOKING_CONFIRMED: Wording(
         subject="Booked: {what} on {date} at {time}",
         email="Hello {first_name},\n\nYour appointment at {clinic} is booked.\n\n"
-        "What:  {what} with {therapist}\n"
-        "When:  {date} at {time} ({time_zone})\n"
-        "Where: {location}, {address}\n\n"
-        "To cancel or change it, open this link: {manage_link}\n"
-        "You can do so online until {change_until}; after that, please call us at "
-        "{location_phone}.\n" + _SIGN_OFF,
+        + _APPOINTMENT_LINES
+        + _MANAGE_LINES
+        + _SIGN_OFF,
         sms="{clinic}: booked {what} on {date} at {time} ({time_zone}), {location}, "
         "{address}. To cancel or change: {manage_link}",
-        placeholders={
-            **COMMON,
-            **APPOINTMENT,
-            "manage_link": "the link to cancel or change the appointment",
-            "change_until": "until when the patient may cancel or change online",
-        },
+        placeholders=BOOKING,
         link="manage_link",
     ),
     Kind.BOOKING_MOVED: Wording(
         subject="Moved: your {what} is now on {date} at {time}",
         email="Hello {first_name},\n\n"
         "Your appointment at {clinic} has been moved. The new time is:\n\n"
-        "What:  {what} with {therapist}\n"
-        "When:  {date} at {time} ({time_zone})\n"
-        "Where: {location}, {address}\n\n"
-        "To cancel or change it, open this link: {manage_link}\n"
-        "You can do so online until {change_until}; after that, please call us at "
-        "{location_phone}.\n" + _SIGN_OFF,
+        + _APPOINTMENT_LINES
+        + _MANAGE_LINES
+        + _SIGN_OFF,
         sms="{clinic}: your {what} is MOVED to {date} at {time} ({time_zone}), {location}, "
         "{address}. To cancel or change: {manage_link}",
-        placeholders={
-            **COMMON,
-            **APPOINTMENT,
-            "manage_link": "the link to cancel or change the appointment",
-            "change_until": "until when the patient may cancel or change online",
-        },
+        placeholders=BOOKING,
         link="manage_link",
     ),
     Kind.BOOKING_CANCELLED: Wording(
         subject="Cancelled: {what} on {date} at {time}",
         email="Hello {first_name},\n\nYour appointment at {clinic} is cancelled:\n\n"
-        "What:  {what} with {therapist}\n"
-        "When:  {date} at {time} ({time_zone})\n"
-        "Where: {location}, {address}\n\n"
-        "Nothing more to do. To book again, call us at {location_phone}.\n" + _SIGN_OFF,
+        + _APPOINTMENT_LINES
+        + "Nothing more to do. To book again, call us at {location_phone}.\n"
+        + _SIGN_OFF,
         sms="{clinic}: your {what} on {date} at {time} ({time_zone}) is cancelled. "
         "To book again call {location_phone}.",
         placeholders={**COMMON, **APPOINTMENT},

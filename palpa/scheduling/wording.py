@@ -11,21 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from palpa.core import wording as core_wording
+from palpa.patients.messages import BOOKING
 
-PLACEHOLDERS: dict[str, str] = {
-    "first_name": "the patient's first (or preferred) name",
-    "clinic": "the organization's name",
-    "what": "the appointment type, e.g. Treatment 60 minutes",
-    "therapist": "the therapist's name",
-    "date": "the date, e.g. Tuesday, March 3, 2026",
-    "time": "the start time in the location's time zone, e.g. 9:00 AM",
-    "time_zone": "the location's time zone abbreviation, e.g. EST",
-    "location": "the location's name",
-    "address": "the location's street address",
-    "location_phone": "the location's phone number",
-    "manage_link": "the link to cancel or change the appointment",
-    "change_until": "until when the patient may cancel or change online",
-}
+PLACEHOLDERS: dict[str, str] = dict(BOOKING)  # the same as the booking notices'
 
 DEFAULT_EMAIL_SUBJECT = "Reminder: {what} on {date} at {time}"
 DEFAULT_EMAIL_BODY = """Hello {first_name},
