@@ -53,3 +53,9 @@ class SchedulingConfig(AppConfig):
                 Capability.SCHEDULE_CONFIGURE,
             ),
         )
+        from palpa.patients import messages as ledger
+        from palpa.patients.models import MessageKind
+        from palpa.scheduling.patient_messages import resend_notice
+
+        ledger.register_resender(MessageKind.BOOKING_CONFIRMED, resend_notice)
+        ledger.register_resender(MessageKind.BOOKING_MOVED, resend_notice)

@@ -275,7 +275,29 @@ def _queue_notice(appointment_id: int, kind: str) -> None:
 
 
 def on_booked(event: AppointmentBooked) -> None:
+    """Plan the reminders and confirm a staff booking to the patient (online bookings are
+    confirmed by the online booking itself, a patient's own move as "moved"). However soon
+    the visit is, the confirmation goes: a first visit booked less than 48 hours ahead
+    gets no 48-hour reminder, but it is confirmed. A recurring course is confirmed once,
+    with its first visit."""
     plan_reminders(event.appointment_id)
+    appointment = (
+        Appointment.objects.filter(pk=event.appointment_id)
+        .only("id", "source", "series", "start")
+        .first()
+    )
+    if appointment is None or appointment.source != Appointment.Source.STAFF:
+        return
+    if appointment.series is not None:
+        first = (
+            Appointment.objects.filter(series=appointment.series)
+            .order_by("start", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first != appointment.pk:
+            return
+    _queue_notice(event.appointment_id, "booked")
 
 
 def on_rescheduled(event: AppointmentRescheduled) -> None:

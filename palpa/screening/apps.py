@@ -13,3 +13,8 @@ class ScreeningConfig(AppConfig):
         from palpa.screening.views import dashboard_panel
 
         dashboard.register(dashboard_panel)
+        from palpa.patients import messages as ledger
+        from palpa.patients.models import MessageKind
+        from palpa.screening.services import resend_intake_link
+
+        ledger.register_resender(MessageKind.INTAKE_LINK, resend_intake_link)

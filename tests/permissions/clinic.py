@@ -33,6 +33,7 @@ from palpa.reports import services as reports
 from palpa.scheduling import feeds, reminders, wording
 from palpa.scheduling import services as scheduling
 from palpa.scheduling.models import OnlineBookingNotice
+from palpa.scheduling.patient_messages import notice_message as send_notice_message
 from palpa.screening import services as screening
 from palpa.screening.rules import default_rule_set
 from tests.builders import clinic_location, licensed_therapist, organization, staff
@@ -348,6 +349,9 @@ def _build() -> Clinic:
         actor=owner, kind="package", name="Five visits", visits=5, price="400.00"
     )
 
+    # a message to the patient (the booking confirmation, as the worker records it)
+    message = send_notice_message(booked, "booked")[0]
+
     therapists_phone = issue_token(actor=therapist, name="therapist's phone")
     clinic = Clinic(
         users=users,
@@ -397,6 +401,7 @@ def _build() -> Clinic:
             "charge": str(charge.public_id),
             "entry": str(payment.public_id),
             "payer": str(payer.public_id),
+            "message": str(message.public_id),
         },
         markers=(FAMILY_NAME, str(patient.public_id), patient.mrn),
     )
