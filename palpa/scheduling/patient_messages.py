@@ -172,7 +172,8 @@ def notice_message(
 def send_notice(appointment_id: int, kind: str) -> list[str]:
     """Tell the patient their appointment was booked, moved or cancelled, on the channels
     the ledger chooses; returns the channels queued. A booked or moved notice is sent
-    only while the appointment is still booked and ahead (a stale task sends nothing). A Django task, run by ``palpa db_worker``."""
+    only while the appointment is still booked and ahead (a stale task sends nothing).
+    A Django task, run by ``palpa db_worker``."""
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice {kind!r}")
     appointment = Appointment.objects.select_related(
