@@ -18,18 +18,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
 from palpa.accounts.models import Location, Organization, User
-from palpa.accounts.services import create_staff, issue_token
-from palpa.core.tests.support import clinic_today
+from palpa.accounts.services import issue_token
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
 from palpa.practitioners.models import Practitioner
-from palpa.practitioners.services import add_license, create_practitioner
+from tests.builders import PASSWORD as PASSWORD  # what the personas sign in with
+from tests.builders import clinic_location, licensed_therapist, organization, staff
 
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
-
-PASSWORD = "correct-horse-battery-staple-42"
 
 
 # --- The test clock ------------------------------------------------------------------
@@ -97,90 +95,50 @@ def _fast_hashing(settings: object) -> None:
     ]
 
 
-def _org(name: str, slug: str) -> Organization:
-    return Organization.objects.create(name=name, slug=slug)
-
-
-def _location(org: Organization, name: str, region: str = "FL") -> Location:
-    return Location.objects.create(
-        organization=org,
-        name=name,
-        kind=Location.Kind.CLINIC,
-        address_line1="1 Test Way",
-        city="Tampa",
-        region=region,
-        postal_code="33602",
-        time_zone="America/New_York",
-    )
-
-
 @pytest.fixture
 def org(db: None) -> Organization:
-    return _org("Bayside Medical Massage", "bayside")
+    return organization("Bayside Medical Massage", "bayside")
 
 
 @pytest.fixture
 def location(org: Organization) -> Location:
-    return _location(org, "Bayside Clinic")
+    return clinic_location(org, "Bayside Clinic")
 
 
 @pytest.fixture
 def other_org(db: None) -> Organization:
-    return _org("Elsewhere Spa", "elsewhere")
-
-
-def _staff(org: Organization, email: str, role: str, name: str) -> User:
-    return create_staff(organization=org, email=email, full_name=name, role=role, password=PASSWORD)
+    return organization("Elsewhere Spa", "elsewhere")
 
 
 @pytest.fixture
 def owner(org: Organization, location: Location) -> User:
-    return _staff(org, "owner@bayside.example", "owner", "Olive Owner")
-
-
-def _therapist(org: Organization, owner: User, email: str, name: str) -> User:
-    user = _staff(org, email, "therapist", name)
-    given, family = name.split(" ", 1)
-    practitioner = create_practitioner(
-        actor=owner, user=user, given_name=given, family_name=family, credentials="LMT"
-    )
-    today = clinic_today()
-    add_license(
-        actor=owner,
-        practitioner=practitioner,
-        jurisdiction="FL",
-        license_type="LMT",
-        number=f"MA{abs(hash(email)) % 100000:05d}",
-        issued_on=today - dt.timedelta(days=365),
-        expires_on=today + dt.timedelta(days=365),
-    )
-    return user
+    return staff(org, "owner@bayside.example", "owner", "Olive Owner")
 
 
 @pytest.fixture
 def therapist(org: Organization, owner: User) -> User:
-    return _therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
+    return licensed_therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
 
 
 @pytest.fixture
 def other_therapist(org: Organization, owner: User) -> User:
-    return _therapist(org, owner, "other@bayside.example", "Theo Other")
+    return licensed_therapist(org, owner, "other@bayside.example", "Theo Other")
 
 
 @pytest.fixture
 def front_desk(org: Organization, owner: User) -> User:
-    return _staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
+    return staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
 
 
 @pytest.fixture
 def biller(org: Organization, owner: User) -> User:
-    return _staff(org, "biller@bayside.example", "biller", "Bill Biller")
+    return staff(org, "biller@bayside.example", "biller", "Bill Biller")
 
 
 @pytest.fixture
 def outsider(other_org: Organization) -> User:
-    _location(other_org, "Elsewhere Spa")
-    return _staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
+    clinic_location(other_org, "Elsewhere Spa")
+    return staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
 
 
 @pytest.fixture

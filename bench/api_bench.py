@@ -122,7 +122,7 @@ def prepare(extra_patients: int) -> Fixture:
 
     from palpa.accounts.models import Location, User
     from palpa.accounts.services import issue_token
-    from palpa.core.demo import data
+    from palpa.demo import data
     from palpa.patients.models import Patient
     from palpa.patients.services import create_patient
 

@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     assert kick.status_code == 202, kick.content
     job = ExportJob.objects.latest("created_at")
-    bulk.run(job.pk, f"http://{HOST}/fhir/R4")  # the task's work, as db_worker runs it
+    bulk.run_export.call(job.pk, f"http://{HOST}/fhir/R4")  # the task's work, as db_worker runs it
     manifest = fhir.get(kick["Content-Location"]).json()
     size = 0
     resources = 0

@@ -8,6 +8,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "palpa.settings")
+    # Imported after the settings module is named: Django reads it on first use.
     from django.conf import settings
     from django.core.management import execute_from_command_line
 

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "palpa.billing",
     "palpa.reports",
     "palpa.fhir",
+    "palpa.demo",
 ]
 
 MIDDLEWARE = [
@@ -388,8 +389,12 @@ PALPA_SITE_URL = env_str(
     "PALPA_SITE_URL",
     f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://localhost:8000",
 )
-PALPA_SMS_BACKEND = env_str("PALPA_SMS_BACKEND", "palpa.scheduling.sms.ConsoleBackend")
+PALPA_SMS_BACKEND = env_str("PALPA_SMS_BACKEND", "palpa.core.sms.ConsoleBackend")
 PALPA_SMS_OUTBOX = env_str("PALPA_SMS_OUTBOX", str(DATA_DIR / "sms-outbox"))
+# The patient message ledger (docs/patient-side.md): a failed send is tried again this many
+# times in all, waiting PALPA_MESSAGE_RETRY_SECONDS, then 4x, 16x as long between tries.
+PALPA_MESSAGE_ATTEMPTS = env_int("PALPA_MESSAGE_ATTEMPTS", 4)
+PALPA_MESSAGE_RETRY_SECONDS = env_int("PALPA_MESSAGE_RETRY_SECONDS", 60)
 PALPA_ONLINE_BOOKING_RATE_LIMIT = env_int("PALPA_ONLINE_BOOKING_RATE_LIMIT", 30)
 PALPA_ONLINE_BOOKING_CODE_LIMIT = env_int("PALPA_ONLINE_BOOKING_CODE_LIMIT", 5)
 PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES = env_int("PALPA_ONLINE_BOOKING_RATE_WINDOW_MINUTES", 15)

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Organizations and staff"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded.
         from palpa.accounts import (
             checklist,
             signals,  # noqa: F401  (connects the audit of sign-ins)

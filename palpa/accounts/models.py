@@ -130,6 +130,7 @@ class User(AbstractUser):
         org = self.organization
         if org is None:
             return True
+        # Imported here: the permission table imports this module's Role.
         from palpa.accounts.permissions import Capability, role_has
 
         return org.require_mfa and role_has(self.role, Capability.SECOND_FACTOR)

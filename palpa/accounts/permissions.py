@@ -41,6 +41,7 @@ class Capability(StrEnum):
     # patients
     PATIENTS_READ = "patients.read"
     PATIENTS_WRITE = "patients.write"
+    PATIENT_MESSAGES = "patients.messages"
     # clinical records
     CLINICAL_READ = "clinical.read"
     CLINICAL_WRITE = "clinical.write"
@@ -131,6 +132,13 @@ TABLE: dict[Capability, Grant] = {
     ),
     C.PATIENTS_WRITE: _grant(
         "change patients", O, T, F, note="register, edit demographics and status, record consents"
+    ),
+    C.PATIENT_MESSAGES: _grant(
+        "see and resend messages to patients",
+        O,
+        T,
+        F,
+        note="the chart's Messages: what was sent, when, how, whether it arrived; resend",
     ),
     C.CLINICAL_READ: _grant(
         "read clinical records",

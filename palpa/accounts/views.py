@@ -6,7 +6,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -136,8 +136,6 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
 @public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth import logout
-
     logout(request)
     return redirect("accounts:login")
 

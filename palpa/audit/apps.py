@@ -8,6 +8,8 @@ def _schedule_checkpoints(**kwargs: Any) -> None:
     """``palpa migrate`` queues the worker's first audit checkpoint (ADR 0008)."""
     from django.db import DatabaseError
 
+    # Imported here: audit.tasks uses django_tasks_db's models, which cannot be imported
+    # while apps.py itself is loaded (before the app registry is ready).
     from palpa.audit.tasks import schedule_checkpoints
 
     try:

@@ -15,6 +15,9 @@ import logging
 from django.conf import settings
 from django.tasks import default_task_backend, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from palpa.audit import checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +25,6 @@ log = logging.getLogger(__name__)
 @task()
 def write_checkpoint_task() -> dict[str, int]:
     """Append a checkpoint of every chain whose head moved; then queue the next run."""
-    from palpa.audit import checkpoints
-
     try:
         taken = checkpoints.write(settings.PALPA_AUDIT_CHECKPOINT_FILE)
         for refused in taken.refused:
@@ -38,8 +39,6 @@ def write_checkpoint_task() -> dict[str, int]:
 
 
 def _waiting() -> bool:
-    from django_tasks_db.models import DBTaskResult
-
     return DBTaskResult.objects.filter(
         task_path=write_checkpoint_task.module_path, status="READY"
     ).exists()

@@ -7,6 +7,8 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded; at the top of
+        # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.accounts import checklist
         from palpa.accounts.permissions import Capability
         from palpa.billing.business_views import dashboard_panel

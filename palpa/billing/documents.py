@@ -521,6 +521,8 @@ def statement(
 
 def _no_network_fetcher() -> Any:
     """A WeasyPrint URL fetcher for ``data:`` URLs only; every other URL is refused."""
+    # Imported when a PDF is made, not when the app starts (as in reports/render.py):
+    # WeasyPrint adds tens of megabytes to every worker that never renders a document.
     from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
     class NoNetworkFetcher(URLFetcher):  # type: ignore[misc]
@@ -545,6 +547,7 @@ def render_html(template: str, content: dict[str, Any]) -> str:
 
 
 def render_pdf(template: str, content: dict[str, Any]) -> bytes:
+    # Imported when a PDF is made (see _no_network_fetcher).
     from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
     rendered: bytes = HTML(

@@ -44,6 +44,7 @@ from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.outcomes.library import Instrument, UnknownInstrument, get_instrument
+from palpa.patients.models import PatientMessage
 from palpa.patients.queries import patients_for
 from palpa.practitioners.models import Practitioner
 
@@ -645,6 +646,29 @@ def plan_revise(request: HttpRequest, plan_id: str) -> HttpResponse:
         return redirect("care:plan", plan_id=plan.public_id)
     messages.success(request, f"Version {revision.version} drafted from version {plan.version}.")
     return redirect("care:plan", plan_id=revision.public_id)
+
+
+@login_required
+@require_POST
+@requires(Capability.CLINICAL_WRITE)
+def plan_send_home_care(request: HttpRequest, plan_id: str) -> HttpResponse:
+    """Send the plan's home-care program to the patient (email; a text only says so)."""
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    try:
+        sent = services.send_home_care_program(actor=user, plan=plan)
+    except ValidationError as exc:
+        messages.error(request, "Not sent: " + "; ".join(exc.messages))
+    else:
+        refused = [m for m in sent if m.status == PatientMessage.Status.NOT_SENT]
+        if refused:
+            messages.error(request, f"Not sent: {refused[0].last_error}")
+        else:
+            messages.success(
+                request,
+                "The home-care program is on its way to the patient (see the chart's Messages).",
+            )
+    return redirect("care:plan", plan_id=plan.public_id)
 
 
 @login_required

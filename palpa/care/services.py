@@ -45,10 +45,11 @@ from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.events import publish
 from palpa.core.records import content_hash as content_hash
-from palpa.outcomes.library import load_rom_norms
+from palpa.outcomes.library import UnknownInstrument, get_instrument, load_rom_norms
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.outcomes.services import administer_instrument
-from palpa.patients.models import Patient
+from palpa.patients import messages as ledger
+from palpa.patients.models import MessageKind, Patient, PatientMessage
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
 from palpa.referrals.services import count_visit, require_authorization, withdraw_visit
@@ -1479,8 +1480,6 @@ def _goal_score_baseline(
     psfs_index: int | None,
     errors: dict[str, list[str]],
 ) -> None:
-    from palpa.outcomes.library import UnknownInstrument, get_instrument
-
     if measure_kind == Goal.Measure.PSFS_ACTIVITY:
         instrument = "PSFS"
         if psfs_index is None or psfs_index < 1:
@@ -1805,6 +1804,48 @@ def record_reassessment_rom(
             reassessment_rom={"joint": joint, "motion": motion, "side": side, "degrees": degrees},
         )
     return entry
+
+
+def home_care_text(plan: Plan) -> str:
+    """The plan's home-care program as the patient reads it in an email: one numbered
+    item a line, with how often."""
+    tools = catalog().tools
+    lines = []
+    for n, item in enumerate(plan.home_care.order_by("position", "pk"), start=1):
+        tool = tools[item.tool].label if item.tool in tools and item.tool != "none" else ""
+        line = f"{n}. {item.get_kind_display()}: {item.instructions}"
+        if item.frequency:
+            line += f" ({item.frequency})"
+        if tool:
+            line += f". With: {tool}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def send_home_care_program(*, actor: User, plan: Plan) -> list[PatientMessage]:
+    """Send the signed plan's home-care program to the patient through the message ledger
+    (the program in the email; a text message only says it is ready: no clinical detail
+    in a text)."""
+    require(actor, Capability.CLINICAL_WRITE)
+    _same_org(actor, plan)
+    if plan.status != Plan.Status.ACTIVE:
+        raise ValidationError(
+            {"plan": "Only a signed, active plan's home-care program is sent to the patient."}
+        )
+    if not plan.home_care.exists():
+        raise ValidationError({"plan": "This plan has no home-care program to send."})
+    practitioner = plan.practitioner
+    with transaction.atomic():
+        return ledger.send_message(
+            actor=actor,
+            patient=plan.patient,
+            kind=MessageKind.HOME_CARE,
+            values={
+                "therapist": f"{practitioner.given_name} {practitioner.family_name}",
+                "program": home_care_text(plan),
+            },
+            about=f"plan:{plan.public_id}",
+        )
 
 
 def audit_plan_read(*, actor: User, plan: Plan) -> None:

@@ -72,5 +72,10 @@ urlpatterns = [
     path("plans/<uuid:plan_id>/sign/", result_views.plan_sign, name="plan_sign"),
     path("plans/<uuid:plan_id>/revise/", result_views.plan_revise, name="plan_revise"),
     path("plans/<uuid:plan_id>/handout/", result_views.plan_handout, name="plan_handout"),
+    path(
+        "plans/<uuid:plan_id>/send-home-care/",
+        result_views.plan_send_home_care,
+        name="plan_send_home_care",
+    ),
     path("goals/<uuid:goal_id>/chart.svg", result_views.goal_chart, name="goal_chart"),
 ]

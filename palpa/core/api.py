@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from palpa.accounts.models import User
+from palpa.accounts.services import user_for_token
 from palpa.core.dates import zone_of
 
 
@@ -61,8 +63,6 @@ class TokenAuth(HttpBearer):
         self.check = check
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        from palpa.accounts.services import user_for_token
-
         user = user_for_token(token)
         if user is not None:
             request.user = user
@@ -80,8 +80,6 @@ class VerifiedSessionAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def __init__(self, check: Check | None = None) -> None:
-        from django.conf import settings
-
         self.param_name = settings.SESSION_COOKIE_NAME
         self.check = check
         super().__init__(csrf=True)

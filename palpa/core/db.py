@@ -34,6 +34,8 @@ def prepares_statements() -> bool:
 def hot_cursor() -> CursorWrapper:
     if not prepares_statements():
         return connection.cursor()
+    # Imported only on PostgreSQL: a SQLite installation never loads Django's PostgreSQL
+    # backend and psycopg.
     from django.db.backends.postgresql.base import ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from psycopg.postgres import types

@@ -19,11 +19,14 @@ each exclusion why it is out.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
@@ -540,8 +543,6 @@ OUTPUT = Path(__file__).resolve().parent / "data" / "icd10cm_subset.json"
 
 def release_files() -> tuple[Path, Path]:
     """The Tabular List and the code list inside the installed simple-icd-10-cm."""
-    from importlib import metadata, util
-
     spec = util.find_spec("simple_icd_10_cm")
     if spec is None or spec.origin is None:
         raise BuildError(
@@ -570,9 +571,6 @@ def build_from_package() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
-    import sys
-
     parser = argparse.ArgumentParser(
         prog="icd10cm-subset",
         description="Build palpa/core/data/icd10cm_subset.json from the official ICD-10-CM "

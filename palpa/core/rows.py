@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, Model
+from django.db.models import Field, Model, signals
+
+from palpa.core.db import hot_cursor
 
 Converter = Callable[[Any, Any, Any], Any]
 _PLANS: dict[tuple[type[Model], str], tuple[list[str], list[tuple[int, list[Converter], Any]]]] = {}
@@ -70,8 +72,6 @@ def get_by(model: type[Model], alias: str, **equals: Any) -> Model | None:
     """The one row of ``model`` whose fields equal ``equals`` (a unique lookup), or None:
     one statement, prepared on PostgreSQL (``core.db.hot_cursor``), no queryset compiled.
     Values are prepared by their fields as the ORM would."""
-    from palpa.core.db import hot_cursor
-
     connection = connections[alias]
     names = tuple(sorted(equals))
     key = (model, alias, names)
@@ -101,9 +101,6 @@ def insert(instance: Model, alias: str) -> None:
     a query each time. Models with save signal receivers, parents, database defaults or
     expression values, or returning fields other than an automatic primary key, go through
     ``save(force_insert=True)`` instead, so nothing is skipped."""
-    from django.db.models import signals
-
-    from palpa.core.db import hot_cursor
 
     model = type(instance)
     meta = model._meta

@@ -16,6 +16,7 @@ import logging
 import re
 
 from django.core.exceptions import ValidationError
+from pypdf import PdfReader
 
 DOCUMENT_TYPES = {  # content type: (extension, leading bytes)
     "application/pdf": ("pdf", (b"%PDF-",)),
@@ -34,7 +35,6 @@ def _pdf_problem(content: bytes) -> str | None:
     end = content.rfind(b"%%EOF")
     if _MARKUP.search(content[:SNIFFED_BYTES]) or (end >= 0 and _MARKUP.search(content[end + 5 :])):
         return "it holds HTML markup, not only a PDF"
-    from pypdf import PdfReader
 
     quiet = logging.getLogger("pypdf")
     level = quiet.level

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 
 from django.http import HttpRequest
 from django.utils import timezone
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from palpa.accounts.models import Role, User
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.accounts.services import TOKEN_PREFIX, user_for_token
 from palpa.core.dates import zone_of
 from palpa.fhir.errors import FhirError
 from palpa.fhir.models import FhirClient
@@ -75,8 +77,6 @@ def client_actor(client: FhirClient) -> User:
 
 
 def _from_oauth(request: HttpRequest) -> Principal | None:
-    from oauth2_provider.oauth2_backends import get_oauthlib_core
-
     try:
         valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
     except ValueError as exc:  # oauthlib reads the whole URI: a query it cannot decode
@@ -128,7 +128,6 @@ def authenticate(request: HttpRequest) -> Principal:
     secret = secret.strip()
     if kind.lower() != "bearer" or not secret:
         raise _unauthorized("Only bearer tokens are accepted.", error="invalid_request")
-    from palpa.accounts.services import TOKEN_PREFIX, user_for_token
 
     if secret.startswith(TOKEN_PREFIX):
         user = user_for_token(secret)

@@ -1,7 +1,7 @@
 """Bulk Data Access (FHIR Bulk Data IG v2): ``$export`` kick-off, status, files, cleanup.
 
 - Kick-off (``GET /fhir/R4/$export`` or ``/Patient/$export``) checks the request, stores
-  an :class:`ExportJob` and enqueues :func:`palpa.fhir.tasks.run_export` (a Django task;
+  an :class:`ExportJob` and enqueues :func:`run_export` (a Django task, defined here;
   ``palpa db_worker`` runs it). It answers 202 with ``Content-Location``: the status URL.
 - The task writes NDJSON files (one resource a line, at most ``PART_SIZE`` resources a
   file) into the database (:class:`ExportFile`), so they survive restarts and every app
@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.tasks import task
 from django.utils import timezone
 
 from palpa.audit.context import RequestContext, reset_context, set_context
@@ -151,8 +152,6 @@ def start_export(
             progress="Queued",
         )
         _audit(principal.actor, job, "kick-off", {"types": job.types}, principal.label)
-    from palpa.fhir.tasks import run_export
-
     run_export.enqueue(job.pk, base_url)
     return job
 
@@ -217,8 +216,10 @@ def _write_type(job: ExportJob, rtype: ResourceType, actor: Any, ctx: Context) -
     return written
 
 
-def run(job_id: int, base_url: str) -> str:
-    """Export the job's types; returns the job's final status."""
+@task()
+def run_export(job_id: int, base_url: str) -> str:
+    """Export the job's types; returns the job's final status (a Django task, run by
+    ``palpa db_worker``)."""
     token = set_context(RequestContext(request_id=f"export-{job_id}", via="fhir"))
     try:
         return _run(job_id, base_url)

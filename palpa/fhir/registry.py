@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
-from palpa.care.models import Evaluation, RomMeasurement, TreatmentNote
+from palpa.care.models import Evaluation, Plan, RomMeasurement, TreatmentNote
 from palpa.fhir import queries
 from palpa.fhir.mapping import (
     appointment,
@@ -45,8 +45,19 @@ from palpa.fhir.mapping import (
     slot,
 )
 from palpa.fhir.mapping import common as c
-from palpa.fhir.params import EVERYTHING, NOTHING, parse_reference, string_q, token_q
+from palpa.fhir.params import (
+    EVERYTHING,
+    NOTHING,
+    parse_reference,
+    parse_token,
+    parse_uuid,
+    string_q,
+    token_q,
+)
+from palpa.outcomes.library import load_library
 from palpa.outcomes.models import InstrumentAdministration
+from palpa.reports.models import Report
+from palpa.scheduling.models import Appointment
 
 # A filter: (queryset, the values of one parameter occurrence (OR), modifier) -> queryset.
 Filter = Callable[[QuerySet[Any], list[str], str], QuerySet[Any]]
@@ -167,8 +178,6 @@ def _patient_identifier(values: list[str], _m: str) -> Q:
 
 
 def _is_uuid(text: str) -> bool:
-    from palpa.fhir.params import parse_uuid
-
     return parse_uuid(text) is not None
 
 
@@ -348,8 +357,6 @@ CONDITION = ResourceType(
 
 
 def _admin_code(values: list[str], _m: str) -> Q:
-    from palpa.outcomes.library import load_library
-
     def match(system: str | None, code: str) -> Q | None:
         found = NOTHING
         if system in (None, c.INSTRUMENT):
@@ -711,8 +718,6 @@ def _codes_of(resource: c.JSON) -> list[tuple[str, str]]:
 
 
 def _static_token(values: list[str], pairs: list[tuple[str, str]]) -> bool:
-    from palpa.fhir.params import parse_token
-
     for raw in values:
         system, code = parse_token(raw)
         for have_system, have_code in pairs:
@@ -765,8 +770,6 @@ QUESTIONNAIRE = ResourceType(
 
 
 def _questionnaire_ref(values: list[str], _m: str) -> Q:
-    from palpa.outcomes.library import load_library
-
     found = NOTHING
     for value in values:
         key = value.split("|")[0].rstrip("/").rsplit("/", 1)[-1]
@@ -822,9 +825,6 @@ QUESTIONNAIRE_RESPONSE = ResourceType(
 
 
 def _report_patient(resource: c.JSON) -> str:
-    from palpa.fhir.params import parse_uuid
-    from palpa.reports.models import Report
-
     public_id = parse_uuid(str(resource.get("id", "")))
     found = (
         Report.objects.filter(public_id=public_id)
@@ -966,8 +966,6 @@ def _target(resource_type: str) -> Filter:
     """``target``: a reference matches the source whose records are that type."""
 
     def build(values: list[str], _m: str) -> Q:
-        from palpa.fhir.params import parse_uuid
-
         found = NOTHING
         for value in values:
             parts = value.rstrip("/").split("/")
@@ -982,9 +980,6 @@ def _target(resource_type: str) -> Filter:
 
 
 def _signed_patient(resource: c.JSON) -> str:
-    from palpa.care.models import Plan
-    from palpa.fhir.params import parse_uuid
-
     public_id = parse_uuid(str(resource.get("id", "")))
     if public_id is None:
         return ""
@@ -1067,8 +1062,6 @@ def _appointment_patient(resource: c.JSON) -> str:
 
 
 def _appointment_status(values: list[str], _m: str) -> Q:
-    from palpa.scheduling.models import Appointment
-
     known = set(Appointment.Status.values)
     return token_q(values, lambda _s, v: Q(status=v) if v in known else None)
 
@@ -1129,8 +1122,6 @@ APPOINTMENT = ResourceType(
 
 
 def _schedule_actor(values: list[str], _m: str) -> Q:
-    from palpa.fhir.params import parse_uuid
-
     found = NOTHING
     for value in values:
         parts = value.rstrip("/").split("/")

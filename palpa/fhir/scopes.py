@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from palpa.fhir.models import FhirClient
+from palpa.fhir.registry import resource_types
+
 CONTEXTS = ("system", "user", "patient")
 # The scopes a client may be registered with (the wildcard forms); a resource-specific
 # scope (system/Patient.read) is accepted too, for each resource type Palpa serves.
@@ -98,8 +101,6 @@ class ClientScopes:
         return dict(KNOWN_SCOPES)
 
     def _registered(self, application: Any) -> list[str]:
-        from palpa.fhir.models import FhirClient
-
         if application is None:
             return []
         client = FhirClient.objects.filter(application_id=application.pk).first()
@@ -113,7 +114,6 @@ class ClientScopes:
         registered = self._registered(application)
         available = list(registered)
         parsed = [parse_scope(s) for s in registered]
-        from palpa.fhir.registry import resource_types
 
         for scope in parsed:
             if scope.resource == "*" and scope.read:

@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import get_access_token_model, get_application_model
 
 from palpa.accounts.models import Organization, User
 from palpa.audit.services import Action, record
 from palpa.fhir.auth import Principal
 from palpa.fhir.models import FhirClient
+from palpa.fhir.registry import get_type
 from palpa.fhir.scopes import ScopeError, check_registration
 from palpa.patients.models import Patient
 
@@ -89,8 +90,6 @@ def create_fhir_client(
 
 def revoke_fhir_client(*, actor: User | None, client: FhirClient) -> FhirClient:
     """Revoke the client and every token it holds."""
-    from oauth2_provider.models import get_access_token_model
-
     with transaction.atomic():
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at", "updated_at"])
@@ -122,8 +121,6 @@ def patient_of(resource: dict[str, Any]) -> str:
     subject = resource.get("subject") or resource.get("patient") or {}
     reference = subject.get("reference", "") if isinstance(subject, dict) else ""
     if not reference:  # Provenance and Binary do not name their patient
-        from palpa.fhir.registry import get_type
-
         rtype = get_type(str(resource.get("resourceType", "")))
         if rtype is not None and rtype.audit_patient is not None:
             return rtype.audit_patient(resource)

@@ -1,13 +1,10 @@
-"""Background work of the FHIR boundary (Django tasks, run by ``palpa db_worker``)."""
+"""Background work of the FHIR boundary (Django tasks, run by ``palpa db_worker``).
+
+Each task is defined, with its decorator, beside the work it does; this module names them
+all in one place, and keeps the paths of tasks queued before they moved importable."""
 
 from __future__ import annotations
 
-from django.tasks import task
+from palpa.fhir.bulk import run_export
 
-
-@task()
-def run_export(job_id: int, base_url: str) -> str:
-    """Write a bulk $export's NDJSON files (see palpa.fhir.bulk)."""
-    from palpa.fhir.bulk import run
-
-    return run(job_id, base_url)
+__all__ = ["run_export"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from palpa.accounts.models import User
@@ -36,7 +37,8 @@ from palpa.outcomes.models import (
     InstrumentLink,
 )
 from palpa.outcomes.scoring import AnswerError, ScoreResult, score
-from palpa.patients.models import Patient
+from palpa.patients import messages as ledger
+from palpa.patients.models import MessageKind, Patient, PatientMessage
 
 MAX_LABEL = 120
 
@@ -335,6 +337,57 @@ def create_instrument_link(
             },
         )
     return link, token
+
+
+def send_instrument_link(
+    *,
+    actor: User,
+    patient: Patient,
+    instruments: Sequence[str],
+    context: str = InstrumentAdministration.Context.REASSESSMENT,
+    resend_of: PatientMessage | None = None,
+) -> tuple[InstrumentLink, str, list[PatientMessage]]:
+    """A new instrument link (as ``create_instrument_link``), sent to the patient through
+    the message ledger; returns the link, its token (shown to staff once) and the
+    messages recorded."""
+    with transaction.atomic():
+        link, token = create_instrument_link(
+            actor=actor, patient=patient, instruments=instruments, context=context
+        )
+        url = ledger.site_url() + reverse("instrument_link:form", args=[token])
+        sent = ledger.send_message(
+            actor=actor,
+            patient=patient,
+            kind=MessageKind.INSTRUMENT_LINK,
+            values={"expires": ledger.day_text(link.expires_at, patient)},
+            link=url,
+            about=f"instrument_link:{link.public_id}",
+            resend_of=resend_of,
+        )
+    return link, token, sent
+
+
+def resend_instrument_link(actor: User, message: PatientMessage) -> list[PatientMessage]:
+    """The ledger's resend: a fresh link for the same instruments (the old one is
+    revoked as replaced)."""
+    what, public_id = ledger.parse_about(message.about)
+    old = (
+        InstrumentLink.objects.filter(
+            organization_id=message.organization_id, public_id=public_id
+        ).first()
+        if what == "instrument_link" and public_id
+        else None
+    )
+    if old is None:
+        raise ValidationError({"message": "The questionnaire link of this message was not found."})
+    _link, _token, sent = send_instrument_link(
+        actor=actor,
+        patient=message.patient,
+        instruments=list(old.instruments),
+        context=old.context,
+        resend_of=message,
+    )
+    return sent
 
 
 def _usable(token: str) -> InstrumentLink | None:

@@ -24,6 +24,7 @@ from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.outcomes import queries, services
 from palpa.outcomes.forms import InstrumentLinkForm, LinkAnswersForm
+from palpa.patients import messages as ledger
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 
@@ -102,7 +103,7 @@ def links(request: HttpRequest, public_id: str) -> HttpResponse:
         form = InstrumentLinkForm(request.POST)
         if form.is_valid():
             try:
-                link, token = services.create_instrument_link(
+                link, token, sent = services.send_instrument_link(
                     actor=user,
                     patient=patient,
                     instruments=form.cleaned_data["instruments"],
@@ -113,7 +114,13 @@ def links(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 url = request.build_absolute_uri(reverse("instrument_link:form", args=[token]))
                 qr_svg = segno.make(url, error="m").svg_inline(scale=3)
-                context = {"patient": patient, "url": url, "link": link, "qr_svg": qr_svg}
+                context = {
+                    "patient": patient,
+                    "url": url,
+                    "link": link,
+                    "qr_svg": qr_svg,
+                    "sent": [ledger.describe(m) for m in sent],
+                }
                 response = render(request, "outcomes/link_created.html", context)
                 response["Cache-Control"] = "no-store"
                 return response

@@ -70,3 +70,19 @@ class AllergyForm(ModelForm[Allergy]):
 class StatusForm(Form):
     status = forms.ChoiceField(choices=Patient.Status.choices)
     reason = forms.CharField(max_length=300, required=False)
+
+
+class MessageTemplateForm(Form):
+    """One kind of message on one channel, in the organization's words."""
+
+    subject = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), max_length=5000)
+
+    def __init__(self, *args: Any, channel: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if channel == Patient.Channel.SMS:
+            del self.fields["subject"]
+            self.fields["body"].widget.attrs["rows"] = 4
+            self.fields["body"].label = "Text message"
+        else:
+            self.fields["subject"].required = True

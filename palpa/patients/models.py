@@ -57,6 +57,20 @@ class Patient(TenantModel):
     preferred_language = models.CharField(
         max_length=20, default="en", validators=[language_validator]
     )
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    preferred_channel = models.CharField(
+        "preferred way to send messages",
+        max_length=10,
+        choices=Channel.choices,
+        blank=True,
+        default="",
+        help_text="Messages go this way when the patient's consent allows it; otherwise by "
+        "any way they consented to. Blank: every way they consented to.",
+    )
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     emergency_contact_phone = models.CharField(
@@ -165,3 +179,82 @@ class Allergy(TenantModel):
 
     def __str__(self) -> str:
         return self.substance
+
+
+class MessageKind(models.TextChoices):
+    """What a message to a patient is about (the ledger's ``kind``)."""
+
+    INTAKE_LINK = "intake_link", "Health history form link"
+    INSTRUMENT_LINK = "instrument_link", "Questionnaire link"
+    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
+    BOOKING_MOVED = "booking_moved", "Booking moved"
+    BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+    REPORT_READY = "report_ready", "Report ready"
+    HOME_CARE = "home_care", "Home-care program"
+
+
+class PatientMessage(TenantModel):
+    """One message to a patient on one channel, as queued, sent or failed: the ledger the
+    chart's "Messages" section lists. Written only by ``palpa.patients.messages``.
+
+    The body is kept as sent, except a link in it: the body keeps ``[link]`` in its place
+    and the link itself is kept sealed (encrypted with a key derived from SECRET_KEY) only
+    until the message is sent or has failed for good, then erased."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        NOT_SENT = "not_sent", "Not sent"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=30, choices=MessageKind.choices)
+    channel = models.CharField(max_length=10, choices=Patient.Channel.choices)
+    recipient = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    link_sealed = models.TextField(blank=True, default="")
+    # What the message is about, e.g. "appointment:<public id>" (for a resend).
+    about = models.CharField(max_length=80, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    resend_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resends"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-pk"]
+        indexes: ClassVar = [
+            models.Index(fields=["patient", "-created_at"], name="pt_msg_patient_recent"),
+            models.Index(fields=["status", "next_attempt_at"], name="pt_msg_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.get_channel_display()} ({self.status})"
+
+
+class MessageTemplate(TenantModel):
+    """An organization's own wording of one kind of message on one channel (the defaults
+    in ``palpa.patients.messages`` apply where it has none)."""
+
+    kind = models.CharField(max_length=30, choices=MessageKind.choices)
+    channel = models.CharField(max_length=10, choices=Patient.Channel.choices)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "channel"], name="message_template_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_channel_display()})"

@@ -14,7 +14,14 @@ from django.db.models import Q, QuerySet
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.rows import columns_of, instance_from_row
-from palpa.patients.models import Allergy, Consent, Patient, phone_digits
+from palpa.patients.models import (
+    Allergy,
+    Consent,
+    MessageTemplate,
+    Patient,
+    PatientMessage,
+    phone_digits,
+)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -152,3 +159,22 @@ def allergies_for(actor: User, patient: Patient) -> QuerySet[Allergy]:
     return Allergy.objects.filter(organization_id=tenant_id(actor), patient=patient).exclude(
         status=Allergy.Status.ENTERED_IN_ERROR
     )
+
+
+def messages_for(actor: User, *, patient: Patient | None = None) -> QuerySet[PatientMessage]:
+    """Messages to patients of the actor's organization, newest first; none for roles
+    without ``patients.messages``."""
+    if not has_capability(actor, Capability.PATIENT_MESSAGES):
+        return PatientMessage.objects.none()
+    found = PatientMessage.objects.filter(organization_id=tenant_id(actor)).select_related(
+        "patient"
+    )
+    if patient is not None:
+        found = found.filter(patient=patient)
+    return found.order_by("-created_at", "-pk")
+
+
+def message_templates_for(actor: User) -> QuerySet[MessageTemplate]:
+    if not has_capability(actor, Capability.ORGANIZATION_MANAGE):
+        return MessageTemplate.objects.none()
+    return MessageTemplate.objects.filter(organization_id=tenant_id(actor))

@@ -26,6 +26,7 @@ class PatientBase(InputSchema):
     region: str = Field("", max_length=10)
     postal_code: str = Field("", max_length=20)
     preferred_language: str = Field("en", max_length=20)
+    preferred_channel: Literal["", "email", "sms"] = ""
     emergency_contact_name: str = Field("", max_length=200)
     emergency_contact_relationship: str = Field("", max_length=60)
     emergency_contact_phone: str = Field("", max_length=30)
@@ -57,6 +58,7 @@ class PatientPatch(InputSchema):
     region: str | None = Field(None, max_length=10)
     postal_code: str | None = Field(None, max_length=20)
     preferred_language: str | None = Field(None, max_length=20)
+    preferred_channel: Literal["", "email", "sms"] | None = None
     emergency_contact_name: str | None = Field(None, max_length=200)
     emergency_contact_relationship: str | None = Field(None, max_length=60)
     emergency_contact_phone: str | None = Field(None, max_length=30)
@@ -80,6 +82,7 @@ class PatientOut(Schema):
     region: str
     postal_code: str
     preferred_language: str
+    preferred_channel: str
     emergency_contact_name: str
     emergency_contact_relationship: str
     emergency_contact_phone: str

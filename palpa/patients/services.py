@@ -37,6 +37,7 @@ DEMOGRAPHIC_FIELDS = (
     "region",
     "postal_code",
     "preferred_language",
+    "preferred_channel",
     "emergency_contact_name",
     "emergency_contact_relationship",
     "emergency_contact_phone",

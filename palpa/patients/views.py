@@ -6,16 +6,24 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from palpa.accounts.gates import requires
+from palpa.accounts.gates import Record, requires
 from palpa.accounts.models import User
-from palpa.accounts.permissions import Capability, has_capability
+from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients import chart, queries, services
-from palpa.patients.forms import AllergyForm, ConsentForm, PatientForm, StatusForm
-from palpa.patients.models import Patient
+from palpa.patients import messages as patient_messages
+from palpa.patients.forms import (
+    AllergyForm,
+    ConsentForm,
+    MessageTemplateForm,
+    PatientForm,
+    StatusForm,
+)
+from palpa.patients.models import MessageKind, Patient, PatientMessage
 
 
 @login_required
@@ -150,6 +158,95 @@ def allergy_add(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         messages.error(request, "Allergy not recorded: " + form.errors.as_text())
     return redirect("patients:detail", public_id=patient.public_id)
+
+
+@login_required
+@require_POST
+@requires(
+    Capability.PATIENT_MESSAGES,
+    record=Record("message_id", PatientMessage, what="the message"),
+)
+def message_resend(request: HttpRequest, public_id: str, message_id: str) -> HttpResponse:
+    """Send a message to the patient again (a fresh link where it had one)."""
+    user = staff_user(request)
+    patient = _get_patient(request, public_id)
+    message = get_object_or_404(queries.messages_for(user, patient=patient), public_id=message_id)
+    try:
+        sent = patient_messages.resend_message(actor=user, message=message)
+    except ValidationError as exc:
+        messages.error(request, "Not sent again: " + "; ".join(exc.messages))
+    else:
+        if sent and sent[0].status == PatientMessage.Status.NOT_SENT:
+            messages.error(request, f"Not sent again: {sent[0].last_error}")
+        else:
+            messages.success(request, f"{message.get_kind_display()} queued to be sent again.")
+    return redirect(reverse("patients:detail", args=[patient.public_id]) + "#messages-h")
+
+
+@login_required
+@requires(Capability.ORGANIZATION_MANAGE)
+def message_templates(request: HttpRequest) -> HttpResponse:
+    """The organization's wording of each kind of message, email and text."""
+    user = staff_user(request)
+    own = {(t.kind, t.channel) for t in queries.message_templates_for(user)}
+    rows = []
+    for kind in MessageKind:
+        for channel in Patient.Channel:
+            subject, body = patient_messages.template_for(tenant_id(user), kind, channel)
+            rows.append(
+                {
+                    "kind": kind,
+                    "kind_label": kind.label,
+                    "channel": channel,
+                    "channel_label": channel.label,
+                    "own": (kind.value, channel.value) in own,
+                    "subject": subject,
+                    "body": body,
+                }
+            )
+    return render(request, "patients/message_templates.html", {"rows": rows})
+
+
+@login_required
+@requires(Capability.ORGANIZATION_MANAGE)
+def message_template_edit(request: HttpRequest) -> HttpResponse:
+    """One kind of message on one channel (``?kind=…&channel=…``)."""
+    user = staff_user(request)
+    kind = request.GET.get("kind", "")
+    channel = request.GET.get("channel", "")
+    if kind not in MessageKind.values or channel not in Patient.Channel.values:
+        messages.error(request, "Choose a message to edit from the list.")
+        return redirect("patients:message_templates")
+    subject, body = patient_messages.template_for(tenant_id(user), kind, channel)
+    form = MessageTemplateForm(
+        request.POST or None, channel=channel, initial={"subject": subject, "body": body}
+    )
+    if request.method == "POST" and request.POST.get("reset"):
+        patient_messages.reset_message_template(actor=user, kind=kind, channel=channel)
+        messages.success(request, "Back to the default wording.")
+        return redirect("patients:message_templates")
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_messages.set_message_template(
+                actor=user,
+                kind=kind,
+                channel=channel,
+                subject=form.cleaned_data.get("subject", ""),
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Wording saved.")
+            return redirect("patients:message_templates")
+    context = {
+        "form": form,
+        "kind_label": MessageKind(kind).label,
+        "channel_label": Patient.Channel(channel).label,
+        "placeholders": patient_messages.allowed(kind, channel),
+        "sms": channel == Patient.Channel.SMS,
+    }
+    return render(request, "patients/message_template_form.html", context)
 
 
 def dashboard_panel(user: User) -> dict[str, object]:

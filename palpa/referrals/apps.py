@@ -7,6 +7,8 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Physicians and referrals"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded; at the top of
+        # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.core import dashboard
         from palpa.referrals.views import dashboard_panel
 

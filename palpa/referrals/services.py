@@ -47,6 +47,7 @@ from palpa.referrals.models import (
     ReferralPolicy,
     ReferralVisit,
 )
+from palpa.referrals.queries import referrals_to_watch
 
 DEFAULT_PRESCRIPTION_MAX_BYTES = 10 * 1024 * 1024
 MIN_REASON = 20
@@ -718,8 +719,6 @@ def referrals_running_low(*, actor: User, today: dt.date) -> list[Watched]:
     """The owner's dashboard list: referrals of active patients that warn (few visits or
     days left) or lapsed within the last 30 days while the patient has no other referral
     in effect; fewest visits left first."""
-    from palpa.referrals.queries import referrals_to_watch
-
     if actor.organization_id is None:
         return []
     policy = policy_for(actor.organization_id)

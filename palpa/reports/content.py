@@ -14,11 +14,14 @@ from typing import Any
 from palpa.care import charts, progress
 from palpa.care.catalog import catalog
 from palpa.care.models import Discharge, Evaluation, Goal, Plan, TechniqueEntry, TreatmentNote
+from palpa.care.queries import goal_chart_points
+from palpa.care.services import goal_progress
 from palpa.core import icd10
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.outcomes.scoring import meaningful_change
 from palpa.referrals.models import Referral
+from palpa.referrals.services import countdown
 from palpa.reports.models import Report
 
 FORMAT = 1
@@ -83,7 +86,6 @@ def _referral(report: Report, as_of: dt.date) -> dict[str, Any] | None:
     referral: Referral | None = report.referral
     if referral is None:
         return None
-    from palpa.referrals.services import countdown
 
     count = countdown(referral, as_of)
     return {
@@ -103,8 +105,6 @@ def _referral(report: Report, as_of: dt.date) -> dict[str, Any] | None:
 
 
 def _chart(goal: Goal, as_of: dt.date) -> dict[str, Any]:
-    from palpa.care.queries import goal_chart_points
-
     chart = goal_chart_points(goal)
     return {
         "title": chart.title,
@@ -141,8 +141,6 @@ def trend_chart(data: dict[str, Any]) -> charts.TrendChart:
 
 
 def _goals(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
-    from palpa.care.services import goal_progress
-
     out = []
     for goal in plan.goals.select_related("baseline_rom").order_by("position", "created_at"):
         result = goal_progress(goal, as_of)

@@ -14,6 +14,7 @@ from palpa.care.models import Plan, TreatmentNote
 from palpa.patients.models import Patient
 from palpa.reports import rules
 from palpa.reports.models import Report, ReportDelivery
+from palpa.reports.services import last_signed_report, policy_for
 
 
 def may_see_reports(actor: User) -> bool:
@@ -88,7 +89,6 @@ def progress_report_due(actor: User, patient: Patient, today: dt.date) -> Progre
     organization's policy; None without an active plan (or for roles that see no care)."""
     if not may_see_reports(actor) or patient.organization_id != actor.organization_id:
         return None
-    from palpa.reports.services import last_signed_report, policy_for
 
     plan = (
         Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)

@@ -61,6 +61,7 @@ def html_fragment(content: dict[str, Any], *, draft: bool) -> str:
 
 
 def pdf(content: dict[str, Any], *, draft: bool) -> bytes:
+    # Imported when a PDF is made (see _no_network_fetcher).
     from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
     document = render_to_string("reports/document.html", context(content, draft=draft))

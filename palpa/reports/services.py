@@ -20,7 +20,9 @@ from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
+from django.tasks import task
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from palpa.accounts.models import User
@@ -33,6 +35,7 @@ from palpa.core.errors import Refused
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
+from palpa.referrals.services import active_referral, latest_referral
 from palpa.reports import content as report_content
 from palpa.reports import render
 from palpa.reports.models import (
@@ -196,7 +199,6 @@ def start_report(*, actor: User, patient: Patient, kind: str) -> Report:
         end = local_today(plan.location)
         recommendation = Report.Recommendation.CONTINUE
     start, end = _period(plan, end)
-    from palpa.referrals.services import active_referral, latest_referral
 
     referral = active_referral(patient, end) or latest_referral(patient)
     report = Report(
@@ -412,7 +414,6 @@ def send_report(
         raise ValidationError({"email": f"'{address}' is not an email address."}) from exc
     if not base_url.startswith(("http://", "https://")):
         raise ValueError("send_report needs the site's absolute base URL")
-    from palpa.reports.tasks import deliver_report_email
 
     delivery = ReportDelivery(
         organization_id=report.organization_id,
@@ -424,7 +425,7 @@ def send_report(
     with transaction.atomic():
         delivery.save()
         _audit(actor, Action.EXPORT, report, channel="email", to=address)
-        deliver_report_email.enqueue(delivery.pk, base_url.rstrip("/"))
+        deliver_email.enqueue(delivery_id=delivery.pk, base_url=base_url.rstrip("/"))
     return delivery
 
 
@@ -433,14 +434,14 @@ def _token_hash(token: str) -> str:
 
 
 def link_path(token: str) -> str:
-    from django.urls import reverse
-
     return reverse("report_link:open", args=[token])
 
 
+@task()
 def deliver_email(*, delivery_id: int, base_url: str, send: bool = True) -> bool:
     """Make the link's token, store its hash and expiry, and send the email. Returns False
-    when the delivery was sent already (the task is safe to run twice). ``send=False``
+    when the delivery was sent already (a Django task, run by ``palpa db_worker``: safe to
+    run twice; call it in-process with ``deliver_email.call(...)``). ``send=False``
     records the delivery without emailing anyone (the demo clinic's physicians are
     fictional)."""
     with transaction.atomic():

@@ -9,6 +9,8 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded; at the top of
+        # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.accounts import checklist
         from palpa.accounts.permissions import Capability
         from palpa.core import dashboard
@@ -51,3 +53,9 @@ class SchedulingConfig(AppConfig):
                 Capability.SCHEDULE_CONFIGURE,
             ),
         )
+        from palpa.patients import messages as ledger
+        from palpa.patients.models import MessageKind
+        from palpa.scheduling.patient_messages import resend_notice
+
+        ledger.register_resender(MessageKind.BOOKING_CONFIRMED, resend_notice)
+        ledger.register_resender(MessageKind.BOOKING_MOVED, resend_notice)

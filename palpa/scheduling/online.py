@@ -568,9 +568,7 @@ def _notice(
 
 
 def _queue_patient_notice(appointment: Appointment, kind: str) -> None:
-    from palpa.scheduling.tasks import send_notice_task
-
-    transaction.on_commit(lambda: send_notice_task.enqueue(appointment.pk, kind))
+    transaction.on_commit(lambda: patient_messages.send_notice.enqueue(appointment.pk, kind))
 
 
 def book_for_patient(

@@ -2,12 +2,10 @@
 says, and the link in it to cancel or move the appointment.
 
 Every message says plainly what is booked, with whom, where (the location's address) and
-when (in the location's time zone), and how to cancel. Channels:
-
-- email, to the patient's address on file, unless their latest "contact by email"
-  consent is withdrawn;
-- text message (SMS), to the phone on file, only when their latest "contact by text
-  message" consent is granted.
+when (in the location's time zone), and how to cancel. The channels and the consent
+rules are the patient message ledger's (``palpa.patients.messages``): booking notices
+(booked, moved, cancelled) are recorded and sent through it; reminders keep their own
+rows (``AppointmentReminder``) and use the same rules.
 """
 
 from __future__ import annotations
@@ -17,20 +15,21 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from palpa.accounts.models import Location
-from palpa.audit.services import Action, record
-from palpa.patients.models import Consent, Patient
-from palpa.scheduling import hours, sms, wording
+from palpa.accounts.models import Location, User
+from palpa.core import sms
+from palpa.patients import messages as ledger
+from palpa.patients.models import MessageKind, PatientMessage
+from palpa.scheduling import hours
 from palpa.scheduling.models import Appointment, AppointmentLink, OnlineBookingSettings
 
-EMAIL = "email"
-SMS = "sms"
+EMAIL = ledger.EMAIL
+SMS = ledger.SMS
 TOKEN_BYTES = 32
 DEFAULT_CANCEL_NOTICE_HOURS = 24
 SENDER_LABEL = "patient messages"
@@ -40,50 +39,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def site_url() -> str:
-    """The absolute address patients' links start with (``PALPA_SITE_URL``)."""
-    return str(getattr(settings, "PALPA_SITE_URL", "") or "http://localhost:8000").rstrip("/")
+site_url = ledger.site_url
 
 
-def _latest_consent(patient: Patient, kind: str) -> bool | None:
-    row = (
-        Consent.objects.filter(patient=patient, kind=kind)
-        .order_by("-given_on", "-created_at", "-pk")
-        .values_list("granted", flat=True)
-        .first()
-    )
-    return row
-
-
-def contact(patient: Patient, channel: str) -> str:
-    """The address or number a message on ``channel`` goes to; empty when the patient
-    cannot be reached that way."""
-    if channel == EMAIL:
-        if not patient.email or _latest_consent(patient, Consent.Kind.EMAIL) is False:
-            return ""
-        return patient.email
-    if channel == SMS:
-        if not patient.phone or _latest_consent(patient, Consent.Kind.SMS) is not True:
-            return ""
-        try:
-            return sms.normalize_number(patient.phone)
-        except ValueError:
-            return ""
-    raise ValueError(f"unknown channel {channel!r}")
-
-
-def channels(patient: Patient) -> list[str]:
-    return [c for c in (EMAIL, SMS) if contact(patient, c)]
-
-
-def mask(address: str) -> str:
-    """An address shown back to the patient without giving it away: r***@example.com,
-    ***-0101."""
-    if "@" in address:
-        name, _, domain = address.partition("@")
-        return f"{name[:1]}***@{domain}"
-    digits = "".join(ch for ch in address if ch.isdigit())
-    return f"***-{digits[-4:]}" if len(digits) >= 4 else "***"
+contact = ledger.contact
+channels = ledger.channels
+mask = ledger.mask
 
 
 def cancel_notice_hours(location: Location) -> int:
@@ -176,81 +137,76 @@ def deliver(message: Outgoing, *, reference: str = "") -> None:
 
 # --- notices outside the reminder schedule (booked, moved, cancelled) -----------------
 
-NOTICE_SUBJECTS = {
-    "booked": "Booked: {what} on {date} at {time}",
-    "moved": "Moved: your {what} is now on {date} at {time}",
-    "cancelled": "Cancelled: {what} on {date} at {time}",
-}
-NOTICE_EMAIL = {
-    "booked": wording.DEFAULT_EMAIL_BODY.replace(
-        "This is a reminder of your appointment at {clinic}.",
-        "Your appointment at {clinic} is booked.",
-    ),
-    "moved": wording.DEFAULT_EMAIL_BODY.replace(
-        "This is a reminder of your appointment at {clinic}.",
-        "Your appointment at {clinic} has been moved. The new time is:",
-    ),
-    "cancelled": """Hello {first_name},
-
-Your appointment at {clinic} is cancelled:
-
-What:  {what} with {therapist}
-When:  {date} at {time} ({time_zone})
-Where: {location}, {address}
-
-Nothing more to do. To book again, call us at {location_phone}.
-
-{clinic}
-""",
-}
-NOTICE_SMS = {
-    "booked": "{clinic}: booked {what} on {date} at {time} ({time_zone}), {location}, "
-    "{address}. To cancel or change: {manage_link}",
-    "moved": "{clinic}: your {what} is MOVED to {date} at {time} ({time_zone}), {location}, "
-    "{address}. To cancel or change: {manage_link}",
-    "cancelled": "{clinic}: your {what} on {date} at {time} ({time_zone}) is cancelled. "
-    "To book again call {location_phone}.",
+NOTICE_KINDS = {
+    "booked": MessageKind.BOOKING_CONFIRMED,
+    "moved": MessageKind.BOOKING_MOVED,
+    "cancelled": MessageKind.BOOKING_CANCELLED,
 }
 
 
+def notice_message(
+    appointment: Appointment,
+    kind: str,
+    *,
+    actor: User | None = None,
+    resend_of: PatientMessage | None = None,
+) -> list[PatientMessage]:
+    """Record and queue the notice in the patient message ledger: the channels, the
+    clinic's wording and the sending are the ledger's; the link (to cancel or move) is
+    made here, fresh each time."""
+    message_kind = NOTICE_KINDS[kind]
+    with transaction.atomic():
+        link = create_link(appointment) if kind != "cancelled" else ""
+        return ledger.send_message(
+            actor=actor,
+            patient=appointment.patient,
+            kind=message_kind,
+            values=values(appointment, link),
+            link=link,
+            about=f"appointment:{appointment.public_id}",
+            resend_of=resend_of,
+        )
+
+
+@task()
 def send_notice(appointment_id: int, kind: str) -> list[str]:
-    """Tell the patient their appointment was booked, moved or cancelled, on every channel
-    they can be reached by; returns the channels used. A booked or moved notice is sent
-    only while the appointment is still booked and ahead (a stale task sends nothing)."""
-    if kind not in NOTICE_SUBJECTS:
+    """Tell the patient their appointment was booked, moved or cancelled, on the channels
+    the ledger chooses; returns the channels queued. A booked or moved notice is sent
+    only while the appointment is still booked and ahead (a stale task sends nothing).
+    A Django task, run by ``palpa db_worker``."""
+    if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice {kind!r}")
     appointment = Appointment.objects.select_related(
-        "location__organization", "patient", "practitioner", "appointment_type"
+        "location__organization", "patient__organization", "practitioner", "appointment_type"
     ).get(pk=appointment_id)
     now = timezone.now()
     if appointment.start <= now:
         return []
     if kind != "cancelled" and appointment.status != Appointment.Status.BOOKED:
         return []
-    used: list[str] = []
-    for channel in channels(appointment.patient):
-        with transaction.atomic():
-            link = create_link(appointment) if kind != "cancelled" else ""
-        filled = values(appointment, link)
-        body_text = NOTICE_EMAIL[kind] if channel == EMAIL else NOTICE_SMS[kind]
-        deliver(
-            Outgoing(
-                channel=channel,
-                to=contact(appointment.patient, channel),
-                subject=wording.render(NOTICE_SUBJECTS[kind], filled),
-                body=wording.render(body_text, filled),
-            ),
-            reference=f"{kind}:{appointment.public_id}",
+    rows = notice_message(appointment, kind)
+    return [r.channel for r in rows if r.status == PatientMessage.Status.QUEUED]
+
+
+def resend_notice(actor: User, message: PatientMessage) -> list[PatientMessage]:
+    """Send a booked or moved notice again with a fresh link (the ledger's resend)."""
+    from django.core.exceptions import ValidationError
+
+    what, public_id = ledger.parse_about(message.about)
+    appointment = (
+        Appointment.objects.select_related(
+            "location__organization", "patient__organization", "practitioner", "appointment_type"
         )
-        used.append(channel)
-    if used:
-        record(
-            actor=None,
-            action=Action.EXPORT,
-            organization=appointment.location.organization,
-            obj=appointment,
-            patient_id=str(appointment.patient.public_id),
-            detail={"message": kind, "channels": used},
-            actor_label=SENDER_LABEL,
+        .filter(organization_id=message.organization_id, public_id=public_id)
+        .first()
+        if what == "appointment" and public_id
+        else None
+    )
+    if appointment is None:
+        raise ValidationError({"message": "The appointment of this message was not found."})
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
+        raise ValidationError(
+            {"message": "The appointment is no longer booked and ahead: nothing to confirm."}
         )
-    return used
+    kind = "moved" if message.kind == MessageKind.BOOKING_MOVED else "booked"
+    return notice_message(appointment, kind, actor=actor, resend_of=message)

@@ -25,10 +25,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.tasks import default_task_backend
+from django.tasks import default_task_backend, task
 from django.utils import timezone
 
+from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import events
 from palpa.scheduling import patient_messages, wording
@@ -82,10 +84,8 @@ def policies_for(organization_id: int) -> list[Policy]:
 
 
 def _enqueue(reminder: AppointmentReminder) -> None:
-    from palpa.scheduling.tasks import send_reminder_task
-
     if default_task_backend.supports_defer:
-        task = send_reminder_task.using(run_after=reminder.due_at)
+        task = send_reminder.using(run_after=reminder.due_at)
         transaction.on_commit(lambda: task.enqueue(reminder.pk))
     # Without deferred tasks (e.g. the immediate backend) the sweep sends it when due.
 
@@ -162,10 +162,12 @@ def _policy(organization_id: int, channel: str, lead_minutes: int) -> Policy | N
     return None
 
 
+@task()
 def send_reminder(reminder_id: int, *, now: dt.datetime | None = None) -> str:
     """Send one planned reminder if it is due, at most once; returns what became of it
     (``sent``, ``skipped``, ``cancelled``, ``failed``, or ``not-due``/``taken`` when it
-    was left alone)."""
+    was left alone). A Django task (queued with ``run_after``, run by ``palpa db_worker``);
+    in-process: ``send_reminder.call(...)``."""
     moment = now or timezone.now()
     claimed = AppointmentReminder.objects.filter(
         pk=reminder_id, status=Status.PLANNED, due_at__lte=moment
@@ -252,7 +254,7 @@ def sweep(*, now: dt.datetime | None = None) -> SweepResult:
         result.planned += len(plan_reminders(appointment_id, now=moment))
     due = AppointmentReminder.objects.filter(status=Status.PLANNED, due_at__lte=moment)
     for reminder_id in list(due.values_list("pk", flat=True)):
-        outcome = send_reminder(reminder_id, now=moment)
+        outcome = send_reminder.call(reminder_id, now=moment)
         if outcome == Status.SENT:
             result.sent += 1
         elif outcome == Status.FAILED:
@@ -266,16 +268,36 @@ def sweep(*, now: dt.datetime | None = None) -> SweepResult:
 
 
 def _queue_notice(appointment_id: int, kind: str) -> None:
-    from palpa.scheduling.tasks import send_notice_task
-
     try:
-        send_notice_task.enqueue(appointment_id, kind)
+        patient_messages.send_notice.enqueue(appointment_id, kind)
     except Exception:  # a notice must never break the booking that caused it
         log.exception("could not queue the %s notice for appointment %s", kind, appointment_id)
 
 
 def on_booked(event: AppointmentBooked) -> None:
+    """Plan the reminders and confirm a staff booking to the patient (online bookings are
+    confirmed by the online booking itself, a patient's own move as "moved"). However soon
+    the visit is, the confirmation goes: a first visit booked less than 48 hours ahead
+    gets no 48-hour reminder, but it is confirmed. A recurring course is confirmed once,
+    with its first visit."""
     plan_reminders(event.appointment_id)
+    appointment = (
+        Appointment.objects.filter(pk=event.appointment_id)
+        .only("id", "source", "series", "start")
+        .first()
+    )
+    if appointment is None or appointment.source != Appointment.Source.STAFF:
+        return
+    if appointment.series is not None:
+        first = (
+            Appointment.objects.filter(series=appointment.series)
+            .order_by("start", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first != appointment.pk:
+            return
+    _queue_notice(event.appointment_id, "booked")
 
 
 def on_rescheduled(event: AppointmentRescheduled) -> None:
@@ -308,9 +330,6 @@ def set_reminder_policy(
     """Add or replace the reminder sent ``lead_minutes`` before on ``channel``. The first
     policy an organization sets replaces the defaults (which are then written out so
     they can be changed one by one)."""
-    from django.core.exceptions import ValidationError
-
-    from palpa.accounts.permissions import Capability, require, tenant_id
 
     require(actor, Capability.SCHEDULE_CONFIGURE)
     organization_id = tenant_id(actor)
@@ -355,9 +374,6 @@ def set_reminder_policy(
 
 
 def switch_reminder_policy(*, actor: Any, policy: ReminderPolicy, active: bool) -> ReminderPolicy:
-    from django.core.exceptions import PermissionDenied
-
-    from palpa.accounts.permissions import Capability, require, tenant_id
 
     require(actor, Capability.SCHEDULE_CONFIGURE)
     if policy.organization_id != tenant_id(actor):

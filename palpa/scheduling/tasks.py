@@ -1,32 +1,27 @@
 """Background work of scheduling (Django tasks on the database backend, run by
-``palpa db_worker``): reminders, patient notices, the reminder sweep."""
+``palpa db_worker``): reminders, patient notices, the reminder sweep.
+
+A task that does one piece of work is defined, with its decorator, beside that work
+(``reminders.send_reminder``, ``patient_messages.send_notice``); this module names every
+task in one place and keeps the paths of tasks queued before they moved importable."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.tasks import task
 
+from palpa.scheduling.patient_messages import send_notice
+from palpa.scheduling.reminders import send_reminder, sweep
 
-@task()
-def send_reminder_task(reminder_id: int) -> str:
-    """Send one reminder when it is due (queued with ``run_after``); safe to run twice."""
-    from palpa.scheduling.reminders import send_reminder
+__all__ = ["send_notice", "send_notice_task", "send_reminder", "send_reminder_task"]
 
-    return send_reminder(reminder_id)
-
-
-@task()
-def send_notice_task(appointment_id: int, kind: str) -> list[str]:
-    """Tell the patient their appointment was booked, moved or cancelled."""
-    from palpa.scheduling.patient_messages import send_notice
-
-    return send_notice(appointment_id, kind)
+# The former paths of the two tasks (rows queued under them still run).
+send_reminder_task = send_reminder
+send_notice_task = send_notice
 
 
 @task()
 def sweep_reminders_task() -> dict[str, int]:
     """Plan missing reminders and send any that are due (the safety net)."""
-    from dataclasses import asdict
-
-    from palpa.scheduling.reminders import sweep
-
     return asdict(sweep())

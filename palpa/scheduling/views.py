@@ -38,6 +38,7 @@ from palpa.practitioners.queries import practitioners_for
 from palpa.scheduling import actions, grid, hours, queries, services
 from palpa.scheduling.forms import BookingForm, CancelForm, CourseForm, MoveForm, WaitlistForm
 from palpa.scheduling.models import Appointment, WaitlistOffer
+from palpa.scheduling.online import notices_for
 
 Status = Appointment.Status
 
@@ -730,6 +731,5 @@ def dashboard_panel(user: User) -> dict[str, object]:
     (registered in SchedulingConfig.ready)."""
     if not has_capability(user, Capability.SCHEDULE_READ):
         return {}
-    from palpa.scheduling.online import notices_for
 
     return {"online_notices": notices_for(user).count()}

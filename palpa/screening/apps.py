@@ -7,7 +7,14 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Safety screening"
 
     def ready(self) -> None:
+        # Imported here: ready() runs once every app's models are loaded; at the top of
+        # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.core import dashboard
         from palpa.screening.views import dashboard_panel
 
         dashboard.register(dashboard_panel)
+        from palpa.patients import messages as ledger
+        from palpa.patients.models import MessageKind
+        from palpa.screening.services import resend_intake_link
+
+        ledger.register_resender(MessageKind.INTAKE_LINK, resend_intake_link)

@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from palpa.accounts.models import User
@@ -35,7 +36,8 @@ from palpa.core import ratelimit
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.uploads import checked_document
-from palpa.patients.models import Patient
+from palpa.patients import messages as ledger
+from palpa.patients.models import MessageKind, Patient, PatientMessage
 from palpa.referrals.models import Physician
 from palpa.screening import questionnaire as q
 from palpa.screening.engine import screen
@@ -365,6 +367,33 @@ def create_intake_link(*, actor: User, patient: Patient) -> tuple[IntakeLink, st
             detail={"expires_at": link.expires_at.isoformat()},
         )
     return link, token
+
+
+def send_intake_link(
+    *, actor: User, patient: Patient, resend_of: PatientMessage | None = None
+) -> tuple[IntakeLink, str, list[PatientMessage]]:
+    """A new intake link (as ``create_intake_link``), sent to the patient through the
+    message ledger by the channels their consent allows; returns the link, its token (for
+    the page that shows it to staff once) and the messages recorded."""
+    with transaction.atomic():
+        link, token = create_intake_link(actor=actor, patient=patient)
+        url = ledger.site_url() + reverse("intake:form", args=[token])
+        sent = ledger.send_message(
+            actor=actor,
+            patient=patient,
+            kind=MessageKind.INTAKE_LINK,
+            values={"expires": ledger.day_text(link.expires_at, patient)},
+            link=url,
+            about=f"intake_link:{link.public_id}",
+            resend_of=resend_of,
+        )
+    return link, token, sent
+
+
+def resend_intake_link(actor: User, message: PatientMessage) -> list[PatientMessage]:
+    """The ledger's resend of an intake link: a fresh link (the old one stops working)."""
+    _link, _token, sent = send_intake_link(actor=actor, patient=message.patient, resend_of=message)
+    return sent
 
 
 def find_intake_link(token: str) -> IntakeLink | None:

@@ -25,6 +25,7 @@ from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.redirects import local_next
 from palpa.core.views import staff_user
+from palpa.patients import messages as ledger
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.screening import queries, services
@@ -251,13 +252,19 @@ def intake_link_create(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = _patient(request, public_id)
     try:
-        link, token = services.create_intake_link(actor=user, patient=patient)
+        link, token, sent = services.send_intake_link(actor=user, patient=patient)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("patients:detail", public_id=patient.public_id)
     url = request.build_absolute_uri(reverse("intake:form", args=[token]))
     qr_svg = segno.make(url, error="m").svg_inline(scale=3)
-    context = {"patient": patient, "url": url, "link": link, "qr_svg": qr_svg}
+    context = {
+        "patient": patient,
+        "url": url,
+        "link": link,
+        "qr_svg": qr_svg,
+        "sent": [ledger.describe(m) for m in sent],
+    }
     response = render(request, "screening/intake_link.html", context)
     response["Cache-Control"] = "no-store"
     return response

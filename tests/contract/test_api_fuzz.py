@@ -28,7 +28,6 @@ from pytest_django import DjangoDbBlocker
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from conftest import _location, _org, _staff, _therapist
 from palpa.accounts.models import User
 from palpa.accounts.services import issue_token
 from palpa.billing.models import Charge, LedgerEntry, Payer
@@ -55,6 +54,7 @@ from palpa.referrals.services import add_physician
 from palpa.reports.models import Report
 from palpa.scheduling.models import Appointment
 from palpa.screening.models import Clearance, Screening
+from tests.builders import clinic_location, licensed_therapist, organization, staff
 
 NOW = dt.datetime(2026, 6, 20, 13, 0, tzinfo=dt.UTC)  # after the course of care
 EXAMPLES = 2  # per operation and generation mode (valid, invalid); each sent as every role
@@ -87,15 +87,15 @@ ID_SOURCES: dict[str, list[type[Any]]] = {
 
 
 def _clinic() -> dict[str, User]:
-    org = _org("Bayside Massage Clinic", "bayside")
-    location = _location(org, "Bayside Downtown")
-    owner = _staff(org, "owner@bayside.example", "owner", "Olive Owner")
-    therapist = _therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
+    org = organization("Bayside Massage Clinic", "bayside")
+    location = clinic_location(org, "Bayside Downtown")
+    owner = staff(org, "owner@bayside.example", "owner", "Olive Owner")
+    therapist = licensed_therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
     users = {
         "owner": owner,
         "therapist": therapist,
-        "front_desk": _staff(org, "desk@bayside.example", "front_desk", "Fran Desk"),
-        "biller": _staff(org, "biller@bayside.example", "biller", "Bill Biller"),
+        "front_desk": staff(org, "desk@bayside.example", "front_desk", "Fran Desk"),
+        "biller": staff(org, "biller@bayside.example", "biller", "Bill Biller"),
     }
     patient = create_patient(
         actor=owner,

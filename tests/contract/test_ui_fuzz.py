@@ -12,9 +12,15 @@ sent, as a persona the permission table lets in:
 - the same values in the path where a route takes a free string (a token, a part name);
 - form POSTs whose every field (every field of every form of Palpa) carries them.
 
-The values are a fixed list (no randomness), rotated over the parameter names so that
-each name meets each value once per page. Each request runs in a savepoint rolled back
-after it. The bar: no 5xx, no exception out of a view, no traceback in any page.
+The values are a fixed list (no randomness), rotated over the parameter names. A page
+first gets every name at once; then the names it read get the values in rounds
+(``_rounds``): every value reaches the page, and each name meets at least ``MIN_ROUNDS``
+values in a row of the list, which alternates kinds (numbers, long or empty strings,
+dates, control characters, UUID-like strings), so at least four kinds; then each name
+repeated. (Each read name used to meet all 16 values, 16 requests a page and method; a
+page that reads three or more names now takes 5 or 6.) Each request runs in a
+savepoint rolled back after it. The bar: no 5xx, no exception out of a view, no traceback
+in any page.
 """
 
 from __future__ import annotations
@@ -42,24 +48,27 @@ from tests.permissions import walk
 from tests.permissions.clinic import NOW, PERSONAS, Clinic, build
 from tests.permissions.test_every_route import ALL_PAGES, FAST_HASHERS, PAGE_ARGS, _value
 
+# Kinds alternate (numbers; long or empty; dates; control characters; UUID-like), so that
+# any MIN_ROUNDS values in a row hold at least four of the five kinds.
 HOSTILE: tuple[str, ...] = (
     str(2**63),
-    "-1",
-    "-" + "9" * 30,
-    "\x00",
-    "\x01\x02\x1b[31m\x7f",
-    "\u202eevil\u202c",
-    "\uff13\uff10",  # full-width digits 30
-    "not-a-uuid",
-    "00000000-0000-0000-0000-000000000000",
     "x" * 10_000,
+    "-1",
     "0001-01-01",
-    "9999-12-31",
+    "\x00",
+    "not-a-uuid",
+    "-" + "9" * 30,
+    "\uff13\uff10",  # full-width digits 30
     "2026-02-30",
-    "1e309",
-    "NaN",
+    "\x01\x02\x1b[31m\x7f",
     "",
+    "1e309",
+    "9999-12-31",
+    "NaN",
+    "\u202eevil\u202c",
+    "00000000-0000-0000-0000-000000000000",
 )
+MIN_ROUNDS = 5
 
 # Query parameters the views read by name (request.GET.get), besides form fields.
 QUERY_NAMES = (
@@ -130,6 +139,18 @@ ALL_NAMES = sorted(set(QUERY_NAMES) | set(FIELD_NAMES))
 
 def _rotated(names: list[str], shift: int) -> list[tuple[str, str]]:
     return [(name, HOSTILE[(shift + i) % len(HOSTILE)]) for i, name in enumerate(names)]
+
+
+def _rounds(names: list[str]) -> list[list[tuple[str, str]]]:
+    """The requests for the names a page read: name ``i`` gets values ``i*R`` to
+    ``i*R + R - 1`` of HOSTILE (cyclically) over ``R`` rounds, ``R`` the fewest rounds (at
+    least MIN_ROUNDS) that bring every value to the page."""
+    count = len(HOSTILE)
+    rounds = min(count, max(MIN_ROUNDS, -(-count // len(names))))
+    return [
+        [(name, HOSTILE[(i * rounds + r) % count]) for i, name in enumerate(names)]
+        for r in range(rounds)
+    ]
 
 
 def _encode(pairs: list[tuple[str, str]]) -> str:
@@ -253,8 +274,8 @@ READERS = ("__getitem__", "get", "getlist", "__contains__")
 
 
 def _fuzz(client: Client, method: str, url: str, names: list[str], who: str) -> list[str]:
-    """First every name at once (rotated values); then, for the names the page read,
-    each hostile value in turn and each name repeated."""
+    """First every name at once (rotated values); then, for the names the page read, the
+    values in rotation (see the module's docstring) and each name repeated."""
 
     def send(pairs: list[tuple[str, str]]) -> list[str]:
         encoded = _encode(pairs)
@@ -269,10 +290,8 @@ def _fuzz(client: Client, method: str, url: str, names: list[str], who: str) -> 
 
     with _reading() as read:
         wrong = send(_rotated(names, 0))
-        for value in HOSTILE:
-            if not read:
-                break
-            wrong += send([(name, value) for name in sorted(read)])
+        if read:
+            wrong += [w for pairs in _rounds(sorted(read)) for w in send(pairs)]
         if read:
             repeated = sorted(read)
             wrong += send(
@@ -313,3 +332,33 @@ def test_no_hostile_input_gives_a_server_error(clinic: Clinic, page: walk.Page, 
 def _is_typed(page: walk.Page, name: str) -> bool:
     """Whether the route's converter for ``name`` already refuses what is not its type."""
     return f"<uuid:{name}>" in page.route or f"<int:{name}>" in page.route
+
+
+def _kind(value: str) -> str:
+    if len(value) > 100 or not value:
+        return "long or empty"
+    if any(ord(c) < 32 or c in "\x7f\u202e" for c in value):
+        return "control"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return "date"
+    if "uuid" in value or len(value) == 36:
+        return "uuid"
+    return "number"
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 16, 40])
+def test_the_rounds_bring_every_value_to_a_page_and_four_kinds_to_each_name(count: int) -> None:
+    names = [f"n{i}" for i in range(count)]
+    rounds = _rounds(names)
+    assert {value for pairs in rounds for _name, value in pairs} == set(HOSTILE)
+    for name in names:
+        met = [value for pairs in rounds for n, value in pairs if n == name]
+        assert len(met) >= MIN_ROUNDS
+        assert len({_kind(value) for value in met}) >= 4, (name, met)
+    assert {_kind(value) for value in HOSTILE} == {
+        "number",
+        "long or empty",
+        "control",
+        "uuid",
+        "date",
+    }

@@ -16,7 +16,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
-from conftest import _location, _org, _staff, _therapist, verified_client
+from conftest import verified_client
 from palpa.accounts.models import Room, User
 from palpa.accounts.services import issue_token
 from palpa.billing import services as billing
@@ -33,8 +33,10 @@ from palpa.reports import services as reports
 from palpa.scheduling import feeds, reminders, wording
 from palpa.scheduling import services as scheduling
 from palpa.scheduling.models import OnlineBookingNotice
+from palpa.scheduling.patient_messages import notice_message as send_notice_message
 from palpa.screening import services as screening
 from palpa.screening.rules import default_rule_set
+from tests.builders import clinic_location, licensed_therapist, organization, staff
 
 NOW = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # Monday, 15:00 in Tampa
 TODAY = dt.date(2026, 3, 2)
@@ -76,16 +78,16 @@ def build() -> Clinic:
 
 
 def _build() -> Clinic:
-    org = _org("Bayside Medical Massage", "bayside")
-    location = _location(org, "Bayside Clinic")
-    owner = _staff(org, "owner@bayside.example", "owner", "Olive Owner")
-    therapist = _therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
-    other_therapist = _therapist(org, owner, "other@bayside.example", "Theo Other")
-    front_desk = _staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
-    biller = _staff(org, "biller@bayside.example", "biller", "Bill Biller")
-    other_org = _org("Elsewhere Spa", "elsewhere")
-    _location(other_org, "Elsewhere Spa")
-    outsider = _staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
+    org = organization("Bayside Medical Massage", "bayside")
+    location = clinic_location(org, "Bayside Clinic")
+    owner = staff(org, "owner@bayside.example", "owner", "Olive Owner")
+    therapist = licensed_therapist(org, owner, "therapist@bayside.example", "Tess Therapist")
+    other_therapist = licensed_therapist(org, owner, "other@bayside.example", "Theo Other")
+    front_desk = staff(org, "desk@bayside.example", "front_desk", "Fran Desk")
+    biller = staff(org, "biller@bayside.example", "biller", "Bill Biller")
+    other_org = organization("Elsewhere Spa", "elsewhere")
+    clinic_location(other_org, "Elsewhere Spa")
+    outsider = staff(other_org, "owner@elsewhere.example", "owner", "Oscar Outsider")
     users = {
         "owner": owner,
         "therapist": therapist,
@@ -347,6 +349,9 @@ def _build() -> Clinic:
         actor=owner, kind="package", name="Five visits", visits=5, price="400.00"
     )
 
+    # a message to the patient (the booking confirmation, as the worker records it)
+    message = send_notice_message(booked, "booked")[0]
+
     therapists_phone = issue_token(actor=therapist, name="therapist's phone")
     clinic = Clinic(
         users=users,
@@ -396,6 +401,7 @@ def _build() -> Clinic:
             "charge": str(charge.public_id),
             "entry": str(payment.public_id),
             "payer": str(payer.public_id),
+            "message": str(message.public_id),
         },
         markers=(FAMILY_NAME, str(patient.public_id), patient.mrn),
     )

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from palpa.accounts.models import Location, User
 from palpa.billing import services as billing
 from palpa.billing.models import Charge, Payer
-from palpa.care import services as care
 from palpa.care.models import Plan, TreatmentNote
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import TODAY
@@ -24,6 +23,7 @@ from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import update_practitioner
 from palpa.referrals.models import Physician
 from palpa.referrals.services import add_physician, record_referral
+from tests.builders import PAIN_AT_MOST_3, Technique, signed_evaluation, signed_note, signed_plan
 
 EVALUATED = TODAY - dt.timedelta(days=21)
 VISITS = (TODAY - dt.timedelta(days=14), TODAY - dt.timedelta(days=7))
@@ -90,36 +90,25 @@ def plan_of_care(
         starts_on=EVALUATED - dt.timedelta(days=4),
         expires_on=TODAY + dt.timedelta(days=60),
     )
-    evaluation = care.start_evaluation(
-        actor=therapist,
+    evaluation = signed_evaluation(
+        therapist=therapist,
         patient=patient,
         location=location,
         evaluated_on=EVALUATED,
-        chief_complaint="Low back pain for 3 months, worse after driving.",
+        complaint="Low back pain for 3 months, worse after driving.",
+        diagnoses=diagnoses,
+        baselines={"NPRS": [7]},
     )
-    for code in diagnoses:
-        care.add_diagnosis(actor=therapist, evaluation=evaluation, code=code)
-    care.record_baseline_administration(
-        actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[7]
-    )
-    care.sign_evaluation(actor=therapist, evaluation=evaluation)
-    plan = care.create_plan(
-        actor=therapist,
+    plan = signed_plan(
+        therapist=therapist,
         evaluation=evaluation,
-        frequency_per_week=1,
-        duration_weeks=4,
+        per_week=1,
+        weeks=4,
         techniques=["myofascial_release", "swedish"],
-    )
-    care.add_goal(
-        actor=therapist,
-        plan=plan,
-        statement="Pain at most 3 out of 10 on a work day.",
-        measure_kind="instrument",
-        instrument="NPRS",
-        target_value=3,
+        goals=[PAIN_AT_MOST_3],
         due_on=EVALUATED + dt.timedelta(weeks=4),
     )
-    return care.sign_plan(actor=therapist, plan=plan), physician
+    return plan, physician
 
 
 def signed_visit(
@@ -130,32 +119,18 @@ def signed_visit(
     from palpa.screening.services import confirm_no_change
 
     confirm_no_change(actor=therapist, patient=patient, on=on)
-    draft = care.start_note(
-        actor=therapist,
+    return signed_note(
+        therapist=therapist,
         patient=patient,
         location=location,
-        visit_date=on,
-        plan_of_care=plan,
-        pain_today=5,
+        plan=plan,
+        on=on,
+        techniques=[
+            Technique("myofascial_release", "low_back", 25, "moderate"),
+            Technique("swedish", "upper_back", 15, "moderate"),
+        ],
         assessment="Tone reduced in the lumbar paraspinals.",
     )
-    care.add_technique(
-        actor=therapist,
-        note=draft,
-        technique="myofascial_release",
-        region="low_back",
-        minutes=25,
-        pressure="moderate",
-    )
-    care.add_technique(
-        actor=therapist,
-        note=draft,
-        technique="swedish",
-        region="upper_back",
-        minutes=15,
-        pressure="moderate",
-    )
-    return care.sign_note(actor=therapist, note=draft)
 
 
 def post(biller: User, note: TreatmentNote) -> Charge:

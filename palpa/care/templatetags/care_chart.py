@@ -12,6 +12,7 @@ from palpa.accounts.permissions import Capability, has_capability
 from palpa.care import charts, queries, services
 from palpa.care.models import Evaluation, Goal, Plan
 from palpa.care.progress import Point
+from palpa.care.queries import goal_chart_points
 from palpa.patients.models import Patient
 
 register = template.Library()
@@ -70,8 +71,6 @@ def visits_to_document(context: template.Context, user: Any, patient: Patient) -
 def trend_svg(goal: Goal, series: dict[int, list[Point]] | None = None) -> str:
     """The goal's trend chart, inline: the page that shows it has audited the plan's read.
     ``series`` is the plan progress's measurements by goal, so they are not read again."""
-    from palpa.care.queries import goal_chart_points
-
     chart = goal_chart_points(goal, (series or {}).get(goal.pk))
     return mark_safe(  # noqa: S308 - Palpa's own SVG (escaped text), cleaned by inline_svg
         charts.inline_svg(charts.render_svg(chart), f"Trend of {goal.measure_label}")

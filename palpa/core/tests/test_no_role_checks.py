@@ -13,7 +13,7 @@ from pathlib import Path
 PALPA = Path(__file__).resolve().parents[2]
 ROLE_NAMES = {"owner", "therapist", "front_desk", "biller"}
 QUERIES = {"filter", "exclude", "get", "get_or_create", "update_or_create"}
-EXEMPT = ("accounts/permissions.py", "core/demo/", "core/management/commands/demo.py")
+EXEMPT = ("accounts/permissions.py", "demo/")
 
 
 def _is_role(node: ast.AST) -> bool:

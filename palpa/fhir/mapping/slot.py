@@ -34,6 +34,7 @@ from palpa.fhir.mapping.common import (
     with_meta,
 )
 from palpa.fhir.params import parse_date, parse_reference, parse_token
+from palpa.practitioners.queries import practitioners_for
 from palpa.scheduling.models import AppointmentType
 from palpa.scheduling.queries import appointment_types_for, available_slots, locations_for
 
@@ -75,8 +76,6 @@ def _window(values: list[list[str]], today: dt.date) -> tuple[dt.date, int]:
 
 def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
     """The free slots the criteria ask for, as Slot resources (unsorted)."""
-    from palpa.practitioners.queries import practitioners_for
-
     practitioners: set[uuid.UUID] | None = None
     type_codes: set[str] | None = None
     starts: list[list[str]] = []

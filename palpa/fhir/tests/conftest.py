@@ -20,25 +20,24 @@ from django.test import Client
 from palpa.accounts.models import Location, Organization, User
 from palpa.care.models import Evaluation, Plan, TreatmentNote
 from palpa.care.services import (
-    add_diagnosis,
-    add_goal,
     add_pain_map_entry,
-    add_technique,
-    create_plan,
-    record_baseline_administration,
     record_reassessment,
     record_rom,
-    sign_evaluation,
-    sign_note,
-    sign_plan,
-    start_evaluation,
-    start_note,
 )
 from palpa.core.tests.support import clinic_today
 from palpa.fhir.services import IssuedClient, create_fhir_client
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 from palpa.screening.services import record_screening
+from tests.builders import (
+    ODI_BASELINE,
+    PAIN_AT_MOST_3,
+    SITTING,
+    Technique,
+    signed_evaluation,
+    signed_note,
+    signed_plan,
+)
 
 UTC = dt.UTC
 START = dt.datetime(2026, 6, 1, 13, 0, tzinfo=UTC)
@@ -70,34 +69,18 @@ def _note(
     therapist: User, owner: User, patient: Patient, location: Location, plan: Plan
 ) -> TreatmentNote:
     record_screening(actor=owner, patient=patient, facts={})  # screened on the day
-    note = start_note(
-        actor=therapist,
+    return signed_note(
+        therapist=therapist,
         patient=patient,
         location=location,
-        visit_date=clinic_today(),
-        plan_of_care=plan,
-        pain_today=5,
+        plan=plan,
+        on=clinic_today(),
+        techniques=[
+            Technique("myofascial_release", "low_back", 20, "moderate"),
+            Technique("trigger_point", "gluteal", 10, "firm", side="left", tool="massage_ball"),
+        ],
         subjective="Stiff after sitting.",
     )
-    add_technique(
-        actor=therapist,
-        note=note,
-        technique="myofascial_release",
-        region="low_back",
-        minutes=20,
-        pressure="moderate",
-    )
-    add_technique(
-        actor=therapist,
-        note=note,
-        technique="trigger_point",
-        region="gluteal",
-        side="left",
-        minutes=10,
-        pressure="firm",
-        tool="massage_ball",
-    )
-    return sign_note(actor=therapist, note=note)
 
 
 def make_course(therapist: User, owner: User, patient: Patient, location: Location) -> Course:
@@ -123,63 +106,39 @@ def _evaluation_and_plan(
     therapist: User, owner: User, patient: Patient, location: Location
 ) -> tuple[Evaluation, Plan]:
     record_screening(actor=owner, patient=patient, facts={})
-    evaluation = start_evaluation(
-        actor=therapist,
+
+    def examine(evaluation: Evaluation) -> None:
+        add_pain_map_entry(
+            actor=therapist, evaluation=evaluation, region="low_back", intensity=6, quality="aching"
+        )
+        record_rom(
+            actor=therapist,
+            evaluation=evaluation,
+            joint="thoracolumbar_spine",
+            motion="flexion",
+            degrees=60,
+            instrument="inclinometer",
+        )
+
+    evaluation = signed_evaluation(
+        therapist=therapist,
         patient=patient,
         location=location,
         evaluated_on=dt.date(2026, 6, 1),
-        chief_complaint="Low back pain for 3 months, worse after sitting.",
+        baselines={"ODI": ODI_BASELINE, "NPRS": [6]},
+        findings=examine,
     )
-    add_pain_map_entry(
-        actor=therapist, evaluation=evaluation, region="low_back", intensity=6, quality="aching"
-    )
-    record_rom(
-        actor=therapist,
+    plan = signed_plan(
+        therapist=therapist,
         evaluation=evaluation,
-        joint="thoracolumbar_spine",
-        motion="flexion",
-        degrees=60,
-        instrument="inclinometer",
-    )
-    add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
-    record_baseline_administration(
-        actor=therapist,
-        evaluation=evaluation,
-        instrument="ODI",
-        answers=[2, 3, 1, 2, 2, 2, 1, 2, 3, 2],
-    )
-    record_baseline_administration(
-        actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[6]
-    )
-    evaluation = sign_evaluation(actor=therapist, evaluation=evaluation)
-    plan = create_plan(
-        actor=therapist,
-        evaluation=evaluation,
-        frequency_per_week=2,
-        duration_weeks=6,
+        per_week=2,
+        weeks=6,
         techniques=["myofascial_release", "trigger_point"],
         precautions="Avoid prone position longer than 20 minutes.",
+        goals=[SITTING, PAIN_AT_MOST_3],
+        due_on=dt.date(2026, 7, 13),
     )
-    due = dt.date(2026, 7, 13)
-    add_goal(
-        actor=therapist,
-        plan=plan,
-        statement="Sit through a 1-hour meeting without low back pain stopping me.",
-        measure_kind="instrument",
-        instrument="ODI",
-        target_kind="meaningful_change",
-        due_on=due,
-    )
-    add_goal(
-        actor=therapist,
-        plan=plan,
-        statement="Pain at most 3 out of 10 on a work day.",
-        measure_kind="instrument",
-        instrument="NPRS",
-        target_value=3,
-        due_on=due,
-    )
-    return evaluation, sign_plan(actor=therapist, plan=plan)
+    return evaluation, plan
 
 
 @pytest.fixture

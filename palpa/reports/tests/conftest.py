@@ -23,6 +23,15 @@ from palpa.patients.models import Patient
 from palpa.referrals.models import Physician, Referral
 from palpa.referrals.services import add_physician, record_referral
 from palpa.reports.models import Report
+from tests.builders import (
+    ODI_BASELINE,
+    PAIN_AT_MOST_3,
+    SITTING,
+    Technique,
+    signed_evaluation,
+    signed_note,
+    signed_plan,
+)
 
 EVALUATED = TODAY - dt.timedelta(days=21)
 VISITS = [TODAY - dt.timedelta(days=d) for d in (18, 14, 11, 7)]
@@ -61,38 +70,26 @@ def make_physician(owner: User, npi9: str = "123456789") -> Physician:
     )
 
 
+LOW_BACK = [
+    Technique("myofascial_release", "low_back", 25, "moderate"),
+    Technique("trigger_point", "gluteal", 10, "firm", side="left"),
+]
+
+
 def note(therapist: User, patient: Patient, location: Location, plan: Plan, on: dt.date) -> Any:
     from palpa.screening.services import confirm_no_change
 
     confirm_no_change(actor=therapist, patient=patient, on=on)
-    draft = care.start_note(
-        actor=therapist,
+    return signed_note(
+        therapist=therapist,
         patient=patient,
         location=location,
-        visit_date=on,
-        plan_of_care=plan,
-        pain_today=5,
+        plan=plan,
+        on=on,
+        techniques=LOW_BACK,
         subjective="Low back stiff in the morning.",
         assessment="Tone reduced in the left gluteals after treatment.",
     )
-    care.add_technique(
-        actor=therapist,
-        note=draft,
-        technique="myofascial_release",
-        region="low_back",
-        minutes=25,
-        pressure="moderate",
-    )
-    care.add_technique(
-        actor=therapist,
-        note=draft,
-        technique="trigger_point",
-        region="gluteal",
-        side="left",
-        minutes=10,
-        pressure="firm",
-    )
-    return care.sign_note(actor=therapist, note=draft)
 
 
 def treat(
@@ -123,52 +120,23 @@ def treat(
         starts_on=EVALUATED - dt.timedelta(days=4),
         expires_on=TODAY + dt.timedelta(days=60),
     )
-    evaluation = care.start_evaluation(
-        actor=therapist,
+    evaluation = signed_evaluation(
+        therapist=therapist,
         patient=patient,
         location=location,
         evaluated_on=EVALUATED,
-        chief_complaint="Low back pain for 3 months, worse after sitting.",
+        baselines={"ODI": ODI_BASELINE, "NPRS": [7]},
     )
-    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
-    care.record_baseline_administration(
-        actor=therapist,
+    plan = signed_plan(
+        therapist=therapist,
         evaluation=evaluation,
-        instrument="ODI",
-        answers=[2, 3, 1, 2, 2, 2, 1, 2, 3, 2],
-    )
-    care.record_baseline_administration(
-        actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[7]
-    )
-    care.sign_evaluation(actor=therapist, evaluation=evaluation)
-    plan = care.create_plan(
-        actor=therapist,
-        evaluation=evaluation,
-        frequency_per_week=2,
-        duration_weeks=3,
+        per_week=2,
+        weeks=3,
         techniques=["myofascial_release", "trigger_point"],
         precautions="Avoid prone position longer than 20 minutes.",
+        goals=[SITTING, PAIN_AT_MOST_3],
+        due_on=EVALUATED + dt.timedelta(weeks=3),
     )
-    due = EVALUATED + dt.timedelta(weeks=3)
-    care.add_goal(
-        actor=therapist,
-        plan=plan,
-        statement="Sit through a 1-hour meeting without low back pain stopping me.",
-        measure_kind="instrument",
-        instrument="ODI",
-        target_kind="meaningful_change",
-        due_on=due,
-    )
-    care.add_goal(
-        actor=therapist,
-        plan=plan,
-        statement="Pain at most 3 out of 10 on a work day.",
-        measure_kind="instrument",
-        instrument="NPRS",
-        target_value=3,
-        due_on=due,
-    )
-    plan = care.sign_plan(actor=therapist, plan=plan)
     notes = [note(therapist, patient, location, plan, on) for on in visits]
     if visits[0] <= REASSESSED:
         care.record_reassessment(

@@ -147,5 +147,5 @@ def test_without_an_address_on_file_the_email_field_is_named(
 def test_delivering_twice_sends_one_email(therapist: User, signed: Report) -> None:
     _send(therapist, signed)
     delivery = ReportDelivery.objects.get(report=signed)
-    assert services.deliver_email(delivery_id=delivery.pk, base_url=BASE) is False
+    assert services.deliver_email.call(delivery_id=delivery.pk, base_url=BASE) is False
     assert len(mail.outbox) == 1

@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import transaction
-from pytest_django import DjangoDbBlocker
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.audit.services import verify_chain
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.data import DEMO_SLUG
+from palpa.demo.tests.support import Built
 from palpa.patients.models import Allergy, Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import check_license
 from palpa.referrals.models import Physician
 
-NOW = dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def first_run(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
-    """The demo, loaded once for this module (it is slow) and rolled back after it; yields
-    what its first run printed."""
-    out = io.StringIO()
-    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
-
 
 @pytest.fixture
-def demo(first_run: str, db: None) -> Iterator[str]:
-    with time_machine.travel(NOW, tick=False):
-        yield first_run
+def demo(demo: Organization, demo_clinic: Built) -> str:
+    """What the demo's first run printed (the clinic is in the database, the clock at
+    ``DEMO_NOW``: conftest.py)."""
+    return demo_clinic.printed
 
 
 def test_demo_creates_the_clinic_once_and_prints_the_logins(demo: str) -> None:

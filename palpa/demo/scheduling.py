@@ -24,7 +24,9 @@ from palpa.practitioners.models import Practitioner
 from palpa.scheduling import services
 from palpa.scheduling.hours import to_utc, zone
 from palpa.scheduling.models import Appointment, AppointmentType
+from palpa.scheduling.online import update_online_settings
 from palpa.scheduling.services import CourseTime, HoursRow
+from palpa.screening.services import screening_status
 
 DOWNTOWN = "Harbor Clinic Downtown"
 SPA = "Harbor Wellness Spa"
@@ -305,7 +307,6 @@ def _extras(cal: _Calendar) -> None:
     slot, a new patient's evaluation, a patient whose screen says STOP booked for an
     evaluation only, a hot stone massage in the suite with the stones, an online booking
     and a waitlist entry."""
-    from palpa.screening.services import screening_status
 
     downtown = cal.locations[DOWNTOWN]
     spa = cal.locations[SPA]
@@ -417,7 +418,6 @@ def _extras(cal: _Calendar) -> None:
 def _online_booking(cal: _Calendar) -> None:
     """Both booking pages open: the clinic books evaluations and treatments for
     patients on file and takes new patients' requests; the spa books new clients."""
-    from palpa.scheduling.online import update_online_settings
 
     pages = {
         DOWNTOWN: (["evaluation-60", "treatment-45", "treatment-60"], "request"),

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import io
-
-from django.core.management import call_command
 
 from palpa.accounts.models import Organization
-from palpa.core.demo.data import DEMO_SLUG
 from palpa.reports.models import Report
 from palpa.reports.queries import delivery_status
 
 
-def test_the_demo_has_sent_progress_reports_and_a_discharge_report(db: None) -> None:
-    call_command("demo", "--quiet", stdout=io.StringIO())
-    org = Organization.objects.get(slug=DEMO_SLUG)
+def test_the_demo_has_sent_progress_reports_and_a_discharge_report(demo: Organization) -> None:
+    org = demo
     reports = list(Report.objects.filter(organization=org))
     kinds = sorted(r.kind for r in reports)
     assert kinds == ["discharge", "progress", "progress", "progress"]

@@ -6,8 +6,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import totp
 
-from palpa.core.demo.data import DEMO_SLUG
-from palpa.core.management.commands.demo import demo_totp_key
+from palpa.accounts.models import User
+from palpa.demo.data import DEMO_SLUG
+from palpa.demo.management.commands.demo import demo_totp_key
 
 
 class Command(BaseCommand):
@@ -17,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from palpa.accounts.models import User
-
         email = options["email"].lower()
         user = User.objects.filter(email=email, organization__slug=DEMO_SLUG).first()
         if user is None:

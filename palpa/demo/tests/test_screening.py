@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-
-import time_machine
-from django.core.management import call_command
-
 from palpa.accounts.models import Organization
 from palpa.audit.services import verify_chain
 from palpa.care.models import TreatmentNote
-from palpa.core.demo.data import DEMO_SLUG
 from palpa.patients.models import Patient
 from palpa.screening.models import Clearance, IntakeLink, Screening
 from palpa.screening.services import screening_status
 
 
-@time_machine.travel(dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC), tick=False)
-def test_the_demo_has_each_decision_and_every_signed_note_was_screened(db: None) -> None:
-    call_command("demo", "--quiet", stdout=io.StringIO())
-    org = Organization.objects.get(slug=DEMO_SLUG)
+def test_the_demo_has_each_decision_and_every_signed_note_was_screened(demo: Organization) -> None:
+    org = demo
     decisions = set(Screening.objects.filter(organization=org).values_list("decision", flat=True))
     assert decisions == {"PROCEED", "MODIFY", "CLEARANCE", "STOP"}
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from palpa.accounts.models import Organization, User
 from palpa.care.models import Plan
 from palpa.practitioners.services import check_license
+from palpa.reports import services
 
 LEAD = "therapist@harbor.example"
 PROGRESS_REPORTS = 3
@@ -49,7 +50,6 @@ def _assessment(content: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def write_reports(org: Organization, today: Any) -> None:
-    from palpa.reports import services
 
     plans = (
         Plan.objects.filter(organization=org, status=Plan.Status.ACTIVE)
@@ -82,7 +82,7 @@ def write_reports(org: Organization, today: Any) -> None:
             services.download_for_fax(actor=author, report=report)
             continue
         delivery = services.send_report(actor=author, report=report, base_url=BASE_URL)
-        services.deliver_email(delivery_id=delivery.pk, base_url=BASE_URL, send=False)
+        services.deliver_email.call(delivery_id=delivery.pk, base_url=BASE_URL, send=False)
 
     discharged = (
         Plan.objects.filter(organization=org, status=Plan.Status.COMPLETED, discharge__isnull=False)
@@ -107,6 +107,6 @@ def write_reports(org: Organization, today: Any) -> None:
     report = services.sign_report(actor=author, report=report)
     if report.physician is not None and report.physician.secure_email:
         delivery = services.send_report(actor=author, report=report, base_url=BASE_URL)
-        services.deliver_email(delivery_id=delivery.pk, base_url=BASE_URL, send=False)
+        services.deliver_email.call(delivery_id=delivery.pk, base_url=BASE_URL, send=False)
     else:
         services.download_for_fax(actor=author, report=report)

@@ -4,50 +4,26 @@ realistic trajectories, and one discharge, all computed by the care code itself.
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Iterator
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
-from pytest_django import DjangoDbBlocker
 
 from conftest import verified_client
 from palpa.accounts.models import Organization, User
 from palpa.care import queries, services
 from palpa.care.models import Discharge, Evaluation, Plan, RomMeasurement, TreatmentNote
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.tests.support import DEMO_TODAY
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 from palpa.screening.services import screening_status
 
-NOW = dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 29)
-
-
-@pytest.fixture(scope="module")
-def demo_org(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[int]:
-    """The demo, loaded once for this module and rolled back after it."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        time_machine.travel(NOW, tick=False),
-        override_settings(PASSWORD_HASHERS=fast),
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-    ):
-        call_command("demo", "--quiet", stdout=io.StringIO())
-        yield Organization.objects.get(slug=DEMO_SLUG).pk
-        transaction.set_rollback(True)
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture
-def org(demo_org: int, db: None) -> Iterator[Organization]:
-    with time_machine.travel(NOW, tick=False):
-        yield Organization.objects.get(pk=demo_org)
+def org(demo: Organization) -> Organization:
+    return demo
 
 
 @pytest.fixture

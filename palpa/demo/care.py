@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from palpa.accounts.models import Location, Organization, User
 from palpa.care import services
 from palpa.care.models import Evaluation, Plan
-from palpa.core.demo import data
+from palpa.demo import data
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner

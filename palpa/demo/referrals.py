@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from palpa.accounts.models import Organization, User
 from palpa.care.models import Diagnosis, TreatmentNote
-from palpa.core.demo.data import clearance_letter_pdf
+from palpa.demo.data import clearance_letter_pdf
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician, Referral
 from palpa.referrals.services import cancel_referral, count_visit, record_referral

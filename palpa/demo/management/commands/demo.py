@@ -13,8 +13,8 @@ from palpa.accounts.permissions import Capability, roles_with
 from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
 from palpa.core.dates import local_today
-from palpa.core.demo import billing, care, data, referrals, reports, scheduling
 from palpa.core.npi import make_npi
+from palpa.demo import billing, care, data, referrals, reports, scheduling
 from palpa.patients.models import Patient
 from palpa.patients.services import add_allergy, create_patient, record_consent
 from palpa.practitioners.models import License, Practitioner
@@ -24,6 +24,7 @@ from palpa.practitioners.services import (
     set_license_verification,
 )
 from palpa.referrals.services import add_physician
+from palpa.screening.services import create_intake_link, record_screening, submit_intake
 
 
 def demo_totp_key(email: str) -> str:
@@ -134,8 +135,6 @@ class Command(BaseCommand):
     def _screenings_without_notes(self, org: Organization, today: dt.date) -> None:
         """Screenings of patients who have no notes yet: each decision, a due re-screen,
         one answered through an intake link and one link still waiting for an answer."""
-        from palpa.screening.services import create_intake_link, record_screening, submit_intake
-
         therapist = User.objects.get(email="therapist@harbor.example")
         front_desk = User.objects.get(email="frontdesk@harbor.example")
         patients = list(Patient.objects.filter(organization=org).order_by("mrn"))

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-
-import time_machine
-from django.core.management import call_command
-
 from palpa.accounts.models import Organization
 from palpa.care.models import TreatmentNote
-from palpa.core.demo.data import DEMO_SLUG
+from palpa.demo.tests.support import DEMO_TODAY
 from palpa.referrals.countdown import Countdown
 from palpa.referrals.models import Referral
 from palpa.referrals.services import countdown
 
-NOW = dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC)
 
-
-@time_machine.travel(NOW, tick=False)
-def test_the_demo_has_a_referral_in_every_state_with_its_signed_notes_counted(db: None) -> None:
-    call_command("demo", "--quiet", stdout=io.StringIO())
-    org = Organization.objects.get(slug=DEMO_SLUG)
-    today = NOW.date()
+def test_the_demo_has_a_referral_in_every_state_with_its_signed_notes_counted(
+    demo: Organization,
+) -> None:
+    org = demo
+    today = DEMO_TODAY
     states: dict[str, list[Countdown]] = {}
     for referral in Referral.objects.filter(organization=org).select_related("patient"):
         state = countdown(referral, today)

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from palpa.accounts.models import Location, Organization, User
+from palpa.billing import services
+from palpa.billing.models import Charge, PrepaidPlan
 from palpa.care.models import TreatmentNote
 from palpa.core.npi import make_npi
 from palpa.patients.models import Patient
@@ -79,7 +81,6 @@ def _signed_notes(org: Organization) -> dict[int, list[TreatmentNote]]:
 
 
 def _configure(owner: User, locations: list[Location]) -> list[Any]:
-    from palpa.billing import services
 
     payers = []
     for spec in PAYERS:
@@ -106,8 +107,6 @@ def _configure(owner: User, locations: list[Location]) -> list[Any]:
 
 
 def bill_visits(org: Organization, today: dt.date) -> None:
-    from palpa.billing import services
-    from palpa.billing.models import PrepaidPlan
 
     owner = User.objects.get(organization=org, email=OWNER)
     biller = User.objects.get(organization=org, email=BILLER)
@@ -179,7 +178,6 @@ def bill_visits(org: Organization, today: dt.date) -> None:
 def _post_visits(
     biller: User, patient: Patient, visits: list[TreatmentNote], *, review_last: bool
 ) -> None:
-    from palpa.billing import services
 
     for n, note in enumerate(visits):
         charge = services.capture_note_charges(note=note)
@@ -194,8 +192,6 @@ def _post_visits(
 def _insurer_pays(biller: User, patient: Patient, payer: Any, today: dt.date) -> None:
     """The insurer paid its share of the visits older than two weeks; the rest of the
     billed amount is adjusted off as contractual."""
-    from palpa.billing import services
-    from palpa.billing.models import Charge
 
     settled = Charge.objects.filter(
         patient=patient,
@@ -229,8 +225,6 @@ def _insurer_pays(biller: User, patient: Patient, payer: Any, today: dt.date) ->
 def _patient_pays(biller: User, patient: Patient, *, unpaid: bool) -> None:
     """A self-pay patient paid at each visit by card, except (for ``unpaid``) the latest
     two, which are their outstanding balance."""
-    from palpa.billing import services
-    from palpa.billing.models import Charge
 
     charges = list(
         Charge.objects.filter(

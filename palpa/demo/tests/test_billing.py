@@ -2,46 +2,28 @@
 use, posted payments, outstanding balances; its superbill, statement and claims export
 work on that data.
 
-The demo is built once for the module (at the tests' fixed clock), inside a transaction
-rolled back at the end (each test runs in a savepoint within it), because building it
-takes tens of seconds.
+The demo is built once per test worker and put back for the module (conftest.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.billing import documents, exports
 from palpa.billing.models import Charge, Coverage, LedgerEntry, LocationBilling, PatientPrepaid
 from palpa.billing.queries import account_balances
 from palpa.care.models import TreatmentNote
-from palpa.core.demo import billing as demo_billing
-from palpa.core.demo.data import DEMO_SLUG
 from palpa.core.npi import is_valid_npi
-from palpa.core.tests.support import NOW
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Organization]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(NOW, tick=False):  # the tests' clock, as the other demo tests
-            call_command("demo", "--quiet", stdout=io.StringIO())
-        yield Organization.objects.get(slug=DEMO_SLUG)
-        transaction.set_rollback(True)
+from palpa.demo import billing as demo_billing
 
 
 @pytest.fixture
-def org(demo: Organization, db: None) -> Organization:
+def org(demo: Organization) -> Organization:
     return demo
 
 
