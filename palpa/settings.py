@@ -319,13 +319,19 @@ USE_TZ = True
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Email (Django 6.1 MAILERS; SMTP configured by environment in production) ------------
+# Development (the demo) writes each email to a file under the data directory's outbox/
+# instead of printing it on the console among the server's lines; tests use the console.
 _EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend"
+    if PALPA_ENV == "development"
     else "django.core.mail.backends.console.EmailBackend",
 )
 _EMAIL_OPTIONS: dict[str, object] = {}
+if _EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+    _EMAIL_OPTIONS = {"file_path": env_str("EMAIL_FILE_PATH", str(DATA_DIR / "outbox"))}
 if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     _EMAIL_OPTIONS = {
         "host": env_str("EMAIL_HOST", "localhost"),

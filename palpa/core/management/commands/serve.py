@@ -73,4 +73,8 @@ class Command(BaseCommand):
             ).run()
             return
         self.stdout.write(f"Palpa is at http://{address}/  (Ctrl-C stops it)")
+        mailer: dict[str, Any] = dict(settings.MAILERS.get("default") or {})
+        outbox = dict(mailer.get("OPTIONS") or {}).get("file_path")
+        if outbox:
+            self.stdout.write(f"Emails to patients and staff are written to {outbox}/")
         call_command("runserver", address, use_reloader=False)
