@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
 from palpa.accounts.models import StaffInvitation, User
 from palpa.core.tests.support import assert_answer, matrix, web_client
@@ -105,7 +104,12 @@ def test_a_resent_invitation_voids_the_old_link(owner: User) -> None:
 
 def test_an_invitation_expires_after_seven_days(owner: User) -> None:
     link = _invite(web_client_for(owner))
-    with time_machine.travel(timezone.now() + dt.timedelta(days=7, minutes=1), tick=False):
+    invitation = StaffInvitation.objects.get()
+    lifetime = invitation.expires_at - invitation.created_at
+    assert abs(lifetime - dt.timedelta(days=7)) < dt.timedelta(seconds=1)
+    with time_machine.travel(invitation.expires_at - dt.timedelta(minutes=1), tick=False):
+        assert Client().get(link).status_code == 200
+    with time_machine.travel(invitation.expires_at + dt.timedelta(minutes=1), tick=False):
         assert Client().get(link).status_code == 404
     assert StaffInvitation.objects.get().accepted_at is None
 

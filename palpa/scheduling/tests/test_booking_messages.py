@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -352,15 +353,17 @@ def test_a_message_left_sending_by_a_dead_worker_is_failed_by_the_sweep_not_sent
 
     from palpa.patients import messages as ledger
 
-    (message,) = ledger.send_message(
-        actor=front_desk,
-        patient=patient,
-        kind=MessageKind.BOOKING_CANCELLED,
-        values={"what": "Treatment 60 min", "date": "Thursday, March 12, 2026"},
-    )
+    queued = dt.datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("America/New_York"))  # Tampa
+    with time_machine.travel(queued, tick=False):
+        (message,) = ledger.send_message(
+            actor=front_desk,
+            patient=patient,
+            kind=MessageKind.BOOKING_CANCELLED,
+            values={"what": "Treatment 60 min", "date": "Thursday, March 12, 2026"},
+        )
     PatientMessage.objects.filter(pk=message.pk).update(status=Status.SENDING)  # then it died
     out = io.StringIO()
-    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16), tick=False):
+    with time_machine.travel(queued + dt.timedelta(minutes=16), tick=False):
         call_command("send_reminders", stdout=out)
         run_worker()
     assert "patient messages handed to the worker again 0, interrupted 1" in out.getvalue()
