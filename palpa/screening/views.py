@@ -111,9 +111,9 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
             if form.is_valid():
                 return _intake_send(request, token, link, form)
             first = next(n for n in range(1, steps + 1) if set(form.errors) & set(step_fields(n)))
-            return _intake_step(request, link, form, first, from_last_time, today)
+            return _intake_step(request, link, form, first, from_last_time)
         if step_errors:
-            return _intake_step(request, link, form, step, from_last_time, today)
+            return _intake_step(request, link, form, step, from_last_time)
         return _private(redirect(f"{request.path}?step={following}"))
     step = _step(request.GET.get("step") or draft.get("step"), steps)
     if data and not draft:  # the previous answers, kept so every step starts from them
@@ -124,7 +124,7 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
     form = IntakeForm(MultiValueDict(data), today=today) if data else IntakeForm(today=today)
     if data:
         form.errors.clear()  # saved answers are shown, not judged, until sent
-    return _intake_step(request, link, form, step, from_last_time, today)
+    return _intake_step(request, link, form, step, from_last_time)
 
 
 def _step(value: object, steps: int) -> int:
@@ -140,7 +140,6 @@ def _intake_step(
     form: IntakeForm,
     step: int,
     from_last_time: bool,
-    today: Any,
 ) -> HttpResponse:
     titles = [
         " and ".join(t for k, t, _n in INTAKE_SECTIONS if k in keys).capitalize()
