@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from palpa.accounts.models import Location, User
@@ -61,6 +61,9 @@ def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]
     )
 
 
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
 def open_visits_for(actor: User, patient: Patient, *, limit: int = 20) -> list[Any]:
     """The patient's visits with something still owed (newest first), each with
     ``open_amount``: the ones a payment may be applied to. For whoever takes payments (the
@@ -80,20 +83,19 @@ def open_visits_for(actor: User, patient: Patient, *, limit: int = 20) -> list[A
             ),
         ),
         Value(Decimal(0)),
-        output_field=DecimalField(max_digits=12, decimal_places=2),
+        output_field=MONEY,
     )
-    found = (
+    found: list[Any] = list(
         Charge.objects.filter(organization_id=_org(actor), patient=patient)
         .exclude(status=Charge.Status.VOID)
         .annotate(applied=applied)
-        .order_by("-date_of_service", "-pk")
+        .annotate(owed=ExpressionWrapper(F("total") + F("applied"), output_field=MONEY))
+        .filter(owed__gt=0)
+        .order_by("-date_of_service", "-pk")[:limit]
     )
-    out: list[Any] = []
-    for charge in found[: limit * 3]:
-        charge.open_amount = round_money(charge.total + charge.applied)  # type: ignore[attr-defined]
-        if charge.open_amount > 0:  # type: ignore[attr-defined]
-            out.append(charge)
-    return out[:limit]
+    for charge in found:
+        charge.open_amount = round_money(charge.owed)
+    return found
 
 
 def visit_for(actor: User, patient: Patient, public_id: UUID | str) -> Charge | None:
