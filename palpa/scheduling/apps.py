@@ -15,6 +15,7 @@ class SchedulingConfig(AppConfig):
         from palpa.accounts.permissions import Capability
         from palpa.core import dashboard
         from palpa.patients import chart as patient_chart
+        from palpa.patients import message_chart
         from palpa.scheduling import chart, flags, reminders, services
         from palpa.scheduling.models import AppointmentType, ReminderPolicy, WorkingHours
         from palpa.scheduling.views import dashboard_panel
@@ -22,6 +23,7 @@ class SchedulingConfig(AppConfig):
         flags.register(services.screening_flags)
         dashboard.register(dashboard_panel)
         patient_chart.register(chart.SECTION)
+        message_chart.register_source("appointment reminders", chart.reminder_rows)
         reminders.connect()  # reminders and patient notices follow bookings
         checklist.register(
             "types",

@@ -1,8 +1,10 @@
-"""The patient chart's "Appointments" section: what is coming up, in local time."""
+"""The patient chart's "Appointments" section (what is coming up, in local time) and the
+appointment reminders listed among the chart's messages."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -10,9 +12,10 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.patients.chart import Section
+from palpa.patients.messages import mask
 from palpa.patients.models import Patient
 from palpa.scheduling import patient_messages, queries
-from palpa.scheduling.models import Appointment
+from palpa.scheduling.models import Appointment, AppointmentReminder
 
 UPCOMING = 10
 
@@ -55,3 +58,46 @@ SECTION = Section(
     template="scheduling/_chart_appointments.html",
     context=upcoming,
 )
+
+
+def _lead(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
+
+
+def reminder_rows(user: User, patient: Patient, limit: int) -> Sequence[Mapping[str, Any]]:
+    """The patient's appointment reminders as rows of the chart's "Messages" list: which
+    appointment (local time), how, to whom (masked), when, and what became of it. They
+    are sent once each by the worker, so they have no Resend."""
+    rows = []
+    for reminder in queries.reminders_for(user, patient=patient)[:limit]:
+        date, time, zone = patient_messages.local_text(
+            reminder.appointment_start, reminder.appointment.location
+        )
+        rows.append(
+            {
+                "public_id": None,
+                "kind": f"Appointment reminder, {_lead(reminder.lead_minutes)} before",
+                "channel": reminder.get_channel_display(),
+                "to": mask(reminder.sent_to) if reminder.sent_to else "—",
+                "status": reminder.status,
+                "status_label": "Due"
+                if reminder.status == AppointmentReminder.Status.PLANNED
+                else reminder.get_status_display(),
+                "attempts": 1,
+                "error": reminder.note,
+                "created_at": reminder.created_at,
+                "sent_at": reminder.sent_at,
+                "due_at": reminder.due_at,
+                "next_attempt_at": None,
+                "subject": "",
+                "about": f"for the appointment on {date}, {time} {zone}",
+                "resendable": False,
+            }
+        )
+    return rows

@@ -28,6 +28,7 @@ from palpa.scheduling.models import (
     MAX_BUSY_SPAN,
     MAX_DURATION_MINUTES,
     Appointment,
+    AppointmentReminder,
     AppointmentType,
     AvailabilityException,
     OnlineBookingSettings,
@@ -107,6 +108,22 @@ def appointments_for(
     return found.select_related(
         "patient", "practitioner", "room", "appointment_type", "location", "booked_by"
     ).order_by("start", "pk")
+
+
+def reminders_for(actor: User, *, patient: Patient) -> QuerySet[AppointmentReminder]:
+    """The reminders of the patient's appointments that were sent, failed, skipped or are
+    still to go (not those cancelled with a moved or cancelled appointment), newest
+    first; none for roles that do not see the schedule."""
+    if not may_see_schedule(actor):
+        return AppointmentReminder.objects.none()
+    return (
+        AppointmentReminder.objects.filter(
+            organization_id=tenant_id(actor), appointment__patient=patient
+        )
+        .exclude(status=AppointmentReminder.Status.CANCELLED)
+        .select_related("appointment__location")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def waitlist_for(

@@ -80,7 +80,12 @@ def test_the_front_desk_books_and_the_chart_shows_the_confirmation_as_sent(
     messages = page.locator("#patient-messages")
     expect(messages).to_contain_text("Booking confirmed")
     expect(messages).to_contain_text("Email to r***@example.com")
-    expect(messages.locator(".tag")).to_have_text("Sent")
+    confirmation = messages.locator("li").filter(has_text="Booking confirmed")
+    expect(confirmation.locator(".tag")).to_have_text("Sent")
+    # the appointment's reminders are listed too, with when they are due
+    # (the 48-hour one only when the visit is more than 48 hours ahead at this clock)
+    reminder = messages.locator("li").filter(has_text="Appointment reminder, 2 hours before")
+    expect(reminder.locator(".tag")).to_have_text("Due")
     assert_accessible(page, "the chart with a message")
     page.screenshot(path=str(artifacts / "chart-messages.png"), full_page=True)
 

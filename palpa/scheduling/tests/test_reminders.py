@@ -18,9 +18,9 @@ from django_tasks_db.models import DBTaskResult
 
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
-from palpa.patients.models import Patient
+from palpa.patients.models import Patient, PatientMessage
 from palpa.practitioners.models import Practitioner
-from palpa.scheduling import reminders, services, sms
+from palpa.scheduling import queries, reminders, services, sms
 from palpa.scheduling.models import (
     Appointment,
     AppointmentLink,
@@ -342,3 +342,57 @@ def test_the_send_reminders_command_sends_what_is_due_and_says_so(
         "patient messages handed to the worker again 0, interrupted 0",
     ]
     assert len(mail.outbox) == 1
+
+
+def test_the_charts_messages_list_each_reminder_in_local_time_with_no_resend(
+    appointment: Appointment, front_desk: User, client_for: Any, settings: Any, tmp_path: Any
+) -> None:
+    email = AppointmentReminder.objects.get(appointment=appointment, channel="email")
+    with time_machine.travel(email.due_at, tick=False):
+        run_worker()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    settings.PALPA_SMS_BACKEND = "palpa.scheduling.sms.FileBackend"
+    settings.PALPA_SMS_OUTBOX = str(blocker / "outbox")
+    text = AppointmentReminder.objects.get(appointment=appointment, channel="sms")
+    with time_machine.travel(text.due_at, tick=False):
+        reminders.send_reminder.call(text.pk)
+
+    page = client_for(front_desk).get(f"/patients/{appointment.patient.public_id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    messages = html[html.index('id="patient-messages"') :]
+    # Sent 48 hours before 10:00 EDT on Tuesday 10 March: Sunday 8 March, 10:00 EDT.
+    assert "Appointment reminder, 2 days before</strong> · Email to r***@example.com" in messages
+    assert "Sent 2026-03-08 10:00 EDT" in messages
+    assert "for the appointment on Tuesday, March 10, 2026, 10:00 AM EDT" in messages
+    assert "Appointment reminder, 2 hours before</strong> · Text message" in messages
+    assert "SmsError: The SMS outbox" in messages
+    # The booking confirmations from the ledger (by email and by text) are there too,
+    # each with its Resend; the reminders (sent once each by the worker) have none.
+    ledger = PatientMessage.objects.filter(patient=appointment.patient)
+    assert sorted(ledger.values_list("channel", flat=True)) == ["email", "sms"]
+    assert messages.count(">Resend</button>") == 2
+    assert "Booking confirmed" in messages
+
+
+def test_a_reminder_still_to_go_shows_when_it_is_due(
+    appointment: Appointment, front_desk: User, client_for: Any
+) -> None:
+    html = client_for(front_desk).get(f"/patients/{appointment.patient.public_id}/").content
+    messages = html.decode()[html.decode().index('id="patient-messages"') :]
+    assert "Appointment reminder, 2 days before</strong> · Email to —" in messages
+    assert '<span class="tag">Due</span>' in messages
+    assert "Due 2026-03-08 10:00 EDT" in messages
+
+
+def test_cancelled_reminders_are_not_listed_and_another_clinic_sees_none(
+    django_capture_on_commit_callbacks: Any,
+    appointment: Appointment,
+    front_desk: User,
+    outsider: User,
+) -> None:
+    assert queries.reminders_for(outsider, patient=appointment.patient).count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_appointment(actor=front_desk, appointment=appointment, reason="Ill")
+    assert queries.reminders_for(front_desk, patient=appointment.patient).count() == 0
