@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import re
 import sqlite3
 import sys
@@ -34,18 +35,18 @@ from typing import Any
 
 import django
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-def schema_key(connection: BaseDatabaseWrapper) -> str:
+def schema_key(vendor: str, engine_module: str) -> str:
     """A hash of what the migrated schema is made of: Django's version, the engine (and
     its module's source, Palpa's SQLite backend being one) and every migration file."""
     from django.db.migrations.loader import MigrationLoader
 
     digest = hashlib.sha256()
-    digest.update(f"{django.get_version()}|{connection.vendor}".encode())
-    engine = sys.modules[type(connection).__module__]
+    digest.update(f"{django.get_version()}|{vendor}".encode())
+    engine = importlib.import_module(engine_module)
     if engine.__file__:
         digest.update(Path(engine.__file__).read_bytes())
     loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -55,6 +56,18 @@ def schema_key(connection: BaseDatabaseWrapper) -> str:
         if module.__file__:
             digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _key(connection: BaseDatabaseWrapper) -> str:
+    return schema_key(connection.vendor, type(connection).__module__)
+
+
+def kept_sqlite_schema() -> Path | None:
+    """The kept SQLite schema of Palpa's SQLite engine (``palpa.core.sqlite``, the one
+    used without ``DATABASE_URL``), when a test run has kept one for these migrations: a
+    database file with every migration applied."""
+    kept = _folder() / f"sqlite-{schema_key('sqlite', 'palpa.core.sqlite.base')}.sqlite3"
+    return kept if kept.exists() else None
 
 
 def _folder() -> Path:
@@ -83,7 +96,7 @@ def _sqlite_in_memory(connection: BaseDatabaseWrapper) -> bool:
 
 
 def _migrate_sqlite(connection: BaseDatabaseWrapper, migrate: Callable[[], None]) -> None:
-    key = schema_key(connection)
+    key = _key(connection)
     kept = _folder() / f"sqlite-{key}.sqlite3"
     with _turn("sqlite"):
         connection.ensure_connection()
@@ -108,29 +121,33 @@ def _migrate_sqlite(connection: BaseDatabaseWrapper, migrate: Callable[[], None]
 
 
 def _migrate_postgresql(connection: BaseDatabaseWrapper, migrate: Callable[[], None]) -> None:
-    key = schema_key(connection)
+    key = _key(connection)
     name = connection.settings_dict["NAME"]
-    base = re.sub(r"_gw\d+$", "", name)
-    template = f"{base[: 63 - 24]}_schema_{key}"
+    prefix = re.sub(r"_gw\d+$", "", name)[: 63 - 24] + "_schema_"
+    template = prefix + key
     quote = connection.ops.quote_name
-    with _turn(f"postgresql-{base}"):
+    with _turn(f"postgresql-{prefix}"):
         connection.close()
         with connection._nodb_cursor() as cursor:
-            cursor.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                [f"{base[: 63 - 24]}_schema_%"],
-            )
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"])
             templates = {row[0] for row in cursor.fetchall()}
             if template in templates:
                 cursor.execute(f"DROP DATABASE {quote(name)}")
-                cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
-                return
+                try:
+                    cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+                    return
+                except DatabaseError:  # the template in use by a run elsewhere: migrate
+                    cursor.execute(f"CREATE DATABASE {quote(name)}")
         migrate()
         connection.close()
         with connection._nodb_cursor() as cursor:
-            for old in templates:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
-            cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+            try:
+                for old in templates - {template}:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
+                if template not in templates:
+                    cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+            except DatabaseError:  # another run keeps it, or still reads the old one
+                pass
 
 
 @contextmanager
