@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 
 import pytest
 import time_machine
@@ -16,6 +17,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.services import issue_token
@@ -24,6 +27,7 @@ from palpa.patients.services import create_patient
 from palpa.practitioners.models import Practitioner
 from tests.builders import PASSWORD as PASSWORD  # what the personas sign in with
 from tests.builders import clinic_location, licensed_therapist, organization, staff
+from tests.schema import migrated_once
 
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
@@ -84,6 +88,39 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     value = config.getoption("--clock")
     return f"test clock: started at {_clock_instant(value).isoformat()}" if value else None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: DjangoDbBlocker,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's test databases, their schema migrated once and copied after
+    (tests/schema.py): the other worker and later runs copy it instead of migrating."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    copying = migrated_once() if django_db_use_migrations and not keepdb else nullcontext()
+    with django_db_blocker.unblock(), copying:
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,  # type: ignore[arg-type]  # a set, as pytest-django passes it
+            serialized_aliases=serialized_aliases,
+            keepdb=keepdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)

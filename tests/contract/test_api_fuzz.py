@@ -22,6 +22,7 @@ import time_machine
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pytest_django import DjangoDbBlocker
@@ -55,6 +56,7 @@ from palpa.reports.models import Report
 from palpa.scheduling.models import Appointment
 from palpa.screening.models import Clearance, Screening
 from tests.builders import clinic_location, licensed_therapist, organization, staff
+from tests.permissions.clinic import FAST_HASHERS
 
 NOW = dt.datetime(2026, 6, 20, 13, 0, tzinfo=dt.UTC)  # after the course of care
 EXAMPLES = 2  # per operation and generation mode (valid, invalid); each sent as every role
@@ -111,7 +113,12 @@ def _clinic() -> dict[str, User]:
 
 @pytest.fixture(scope="module")
 def clinic(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[dict[str, User]]:
-    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock(), transaction.atomic():
+    with (
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),  # token auth: no password is read
+        time_machine.travel(NOW, tick=False),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         yield _clinic()
         transaction.set_rollback(True)
 

@@ -45,8 +45,8 @@ from pytest_django import DjangoDbBlocker
 
 import palpa
 from tests.permissions import walk
-from tests.permissions.clinic import NOW, PERSONAS, Clinic, build
-from tests.permissions.test_every_route import ALL_PAGES, FAST_HASHERS, PAGE_ARGS, _value
+from tests.permissions.clinic import FAST_HASHERS, NOW, PERSONAS, Clinic, restore
+from tests.permissions.test_every_route import ALL_PAGES, PAGE_ARGS, _value
 
 # Kinds alternate (numbers; long or empty; dates; control characters; UUID-like), so that
 # any MIN_ROUNDS values in a row hold at least four of the five kinds.
@@ -158,13 +158,15 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
 
 
 @pytest.fixture(scope="module")
-def clinic(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Clinic]:
+def clinic(walk_clinic: dict[str, Any], django_db_blocker: DjangoDbBlocker) -> Iterator[Clinic]:
+    """The fixture clinic (built once per session), put back for this module and rolled
+    back after it."""
     with (
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        built = build()
+        built = restore(walk_clinic)
         with time_machine.travel(NOW, tick=False):
             built.clients = {p: built.web(p) for p in PERSONAS}
         yield built

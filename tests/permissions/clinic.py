@@ -1,20 +1,25 @@
 """One fixture clinic with a record behind every route, for the permission walk.
 
 Built through the services (as the product writes), at a fixed instant, once per test
-module and rolled back after it. Every clinical record is the work of ``therapist``, so
-``other_therapist`` shows what the table says about other practitioners' records. The
-personas are the root conftest's: owner, therapist, other_therapist, front_desk, biller
-(one organization, Bayside) and outsider (the owner of another organization).
+session (``snapshot``: the first worker to need it builds it in a transaction it rolls
+back and keeps the rows it added); each module that walks it (the permission walk, the UI
+fuzz) puts the same rows back (``restore``) in a transaction rolled back after it.
+Every clinical record is the work of ``therapist``, so ``other_therapist`` shows what the
+table says about other practitioners' records. The personas are the root conftest's:
+owner, therapist, other_therapist, front_desk, biller (one organization, Bayside) and
+outsider (the owner of another organization).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client, TestCase
+from django.db import transaction
+from django.test import Client, TestCase, override_settings
 
 from conftest import verified_client
 from palpa.accounts.models import Room, User
@@ -24,6 +29,7 @@ from palpa.billing.models import Charge
 from palpa.care import services as care
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import one_page_pdf
+from palpa.demo.tests import snapshot as rows
 from palpa.outcomes import services as outcomes
 from palpa.patients.models import Consent
 from palpa.patients.services import add_allergy, create_patient, record_consent
@@ -38,6 +44,7 @@ from palpa.screening import services as screening
 from palpa.screening.rules import default_rule_set
 from tests.builders import clinic_location, licensed_therapist, organization, staff
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 NOW = dt.datetime(2026, 3, 2, 20, 0, tzinfo=dt.UTC)  # Monday, 15:00 in Tampa
 TODAY = dt.date(2026, 3, 2)
 PERSONAS = ("owner", "therapist", "other_therapist", "front_desk", "biller", "outsider")
@@ -59,6 +66,36 @@ class Clinic:
     def api(self, persona: str) -> Client:
         """A client sending the persona's personal access token (JSON API and FHIR)."""
         return Client(headers={"Authorization": f"Bearer {self.tokens[persona]}"})
+
+
+def snapshot() -> dict[str, Any]:
+    """The clinic built once, as JSON-ready data: the rows it added (its transaction is
+    rolled back) and what the walk needs to find them again."""
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
+        before = rows.marks()
+        clinic = build()
+        assert rows.changed_since(before) == []
+        added = rows.rows_added_since(before)
+        transaction.set_rollback(True)
+    return {
+        "rows": added,
+        "users": {persona: user.pk for persona, user in clinic.users.items()},
+        "ids": clinic.ids,
+        "tokens": clinic.tokens,
+        "markers": list(clinic.markers),
+    }
+
+
+def restore(kept: dict[str, Any]) -> Clinic:
+    """The snapshot's rows put back as they were (call inside a transaction); the clinic
+    without its signed-in sessions, which each module opens for itself."""
+    rows.put_back(kept["rows"])
+    return Clinic(
+        users={persona: User.objects.get(pk=pk) for persona, pk in kept["users"].items()},
+        ids=kept["ids"],
+        tokens=kept["tokens"],
+        markers=tuple(kept["markers"]),
+    )
 
 
 def _pdf(name: str) -> SimpleUploadedFile:

@@ -27,20 +27,19 @@ from palpa.accounts.gates import Gate
 from palpa.api import api
 from palpa.fhir.registry import registry
 from tests.permissions import walk
-from tests.permissions.clinic import NOW, PERSONAS, Clinic, build
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.permissions.clinic import FAST_HASHERS, NOW, PERSONAS, Clinic, restore
 
 
 @pytest.fixture(scope="module")
-def clinic(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Clinic]:
-    """The fixture clinic, built once for this module and rolled back after it."""
+def clinic(walk_clinic: dict[str, Any], django_db_blocker: DjangoDbBlocker) -> Iterator[Clinic]:
+    """The fixture clinic (built once per session), put back for this module and rolled
+    back after it."""
     with (
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        built = build()
+        built = restore(walk_clinic)
         with time_machine.travel(NOW, tick=False):
             built.clients = {p: built.web(p) for p in PERSONAS}
         yield built

@@ -1,8 +1,9 @@
 """Run as ``python -m palpa.scheduling.tests.sqlite_race`` with ``PALPA_DATA_DIR`` set to
-an empty folder (and no ``DATABASE_URL``): migrates a fresh file SQLite database
-configured as in production (WAL, IMMEDIATE transactions, busy_timeout), then lets
-``CLERKS`` threads, each on its own connection, book overlapping times for one
-practitioner at once. Prints the outcomes as JSON (one per thread, sorted).
+an empty folder, or one holding only a kept migrated schema as ``palpa.sqlite3`` (and no
+``DATABASE_URL``): migrates the file SQLite database configured as in production (WAL,
+IMMEDIATE transactions, busy_timeout), then lets ``CLERKS`` threads, each on its own
+connection, book overlapping times for one practitioner at once. Prints the outcomes as
+JSON (one per thread, sorted).
 
 Used by test_no_double_booking_concurrently.py: pytest's own SQLite test database is an
 in-memory shared-cache database whose locks do not queue, so the race runs here.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from palpa.practitioners.models import Practitioner
 from palpa.scheduling import services
 from palpa.scheduling.models import Appointment, AppointmentType
 from palpa.scheduling.tests.support import NEXT_MONDAY, at
+from tests.schema import kept_sqlite_schema
 
 CLERKS = 8
 
@@ -153,9 +155,14 @@ def test_on_a_sqlite_file_database_exactly_one_concurrent_booking_succeeds(
     tmp_path: Path,
 ) -> None:
     """The same race on a fresh SQLite file configured as Palpa runs it (WAL, IMMEDIATE
-    transactions, busy_timeout), in a separate process: see sqlite_race.py."""
+    transactions, busy_timeout), in a separate process: see sqlite_race.py. The file
+    starts as the session's migrated schema when one is kept (tests/schema.py), so its
+    ``migrate`` finds nothing left to apply instead of running every migration again."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PALPA_DATA_DIR"] = str(tmp_path)
+    kept = kept_sqlite_schema()
+    if kept is not None:
+        shutil.copyfile(kept, tmp_path / "palpa.sqlite3")
     done = subprocess.run(
         [sys.executable, "-m", "palpa.scheduling.tests.sqlite_race"],
         env=env,
