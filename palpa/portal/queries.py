@@ -185,6 +185,7 @@ def goal_words(goal: Goal, today: dt.date) -> dict[str, Any]:
     """One goal in plain words: where the patient's score started and stands, and the
     change people notice (the measure's MCID from the instrument library)."""
     result = goal_progress(goal, today)
+    better = ""
     if goal.measure_kind == Goal.Measure.ROM:
         name, unit, points = f"{goal.measure_label} movement", "degrees", "degrees"
         mcid: float | None = None
@@ -201,15 +202,15 @@ def goal_words(goal: Goal, today: dt.date) -> dict[str, Any]:
         threshold = instrument.defaults_for(activity=activity).mcid
         mcid = None if threshold is None else float(threshold.value)
         if not activity:
-            name += ", " + (
-                "higher is better" if instrument.higher_is_better else "lower is better"
-            )
+            better = " (higher is better)" if instrument.higher_is_better else " (lower is better)"
     start = _with_unit(result.baseline, unit)
     latest = _with_unit(result.latest, unit)
     if result.measurements:
-        sentence = f"Your {name} went from {start} to {latest}."
+        sentence = f"Your {name} went from {start} to {latest}{better}."
     else:
-        sentence = f"Your {name} was {start} when you started; it has not been measured again yet."
+        sentence = (
+            f"Your {name} was {start} when you started{better}; it has not been measured again yet."
+        )
     notice = f"A change of {_number(mcid)} {points} is one people notice." if mcid else ""
     # render_svg writes no style, script or comment (charts.inline_svg): safe to embed.
     chart = mark_safe(  # noqa: S308

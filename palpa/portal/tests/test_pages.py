@@ -174,7 +174,7 @@ def test_another_organizations_records_are_not_found(
 def test_progress_is_told_in_plain_words_with_a_chart(portal: Client, course: Course) -> None:
     page = portal.get("/my/progress/").content.decode()
     assert "Sit through a 1-hour meeting without low back pain stopping me." in page
-    assert "went from 40 % to 22 %." in page
+    assert "Oswestry Disability Index score went from 40 % to 22 % (lower is better)." in page
     assert "A change of 10 points is one people notice." in page
     assert "<svg" in page
     assert _reads(course.patient, "progress")
