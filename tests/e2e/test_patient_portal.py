@@ -64,7 +64,7 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_own_care(
     page.screenshot(path=str(artifacts / "portal-home-phone.png"), full_page=True)
 
     visit = course.charges[0].date_of_service
-    with page.expect_download() as download:
+    with page.expect_download(timeout=60_000) as download:  # WeasyPrint on a shared machine
         page.get_by_role("link", name=f"Superbill for your visit on {visit:%B} {visit.day}").click()
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
