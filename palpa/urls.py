@@ -23,6 +23,7 @@ urlpatterns = [
     path("billing/", include("palpa.billing.urls")),
     path("business/", include("palpa.billing.business_urls")),
     path("report-link/", include("palpa.reports.link_urls")),
+    path("my/", include("palpa.portal.urls")),
     path("fhir/R4/", include("palpa.fhir.urls")),
     path("", include("palpa.scheduling.online_urls")),  # book/, feeds/, online-booking/
     path("", include("palpa.core.urls")),

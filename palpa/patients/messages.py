@@ -274,6 +274,22 @@ DEFAULTS: dict[str, Wording] = {
         "you; or ask us for a printed copy at your next visit.",
         placeholders={**COMMON, "therapist": "the therapist's name", **CLINICAL},
     ),
+    # The patient portal's one-time sign-in code: sent to the contact the patient typed
+    # (``only_channel``); the code travels sealed like a link and is erased once sent.
+    Kind.PORTAL_CODE: Wording(
+        subject="{clinic}: your sign-in code",
+        email="Hello {first_name},\n\n"
+        "Your code to sign in to your page at {clinic} is: {code}\n\n"
+        "It works once, for {minutes} minutes. If you did not ask for it, ignore this "
+        "message: nobody can sign in without the code.\n" + _SIGN_OFF,
+        sms="{clinic}: your sign-in code is {code} (works once, for {minutes} minutes).",
+        placeholders={
+            **COMMON,
+            "code": "the 6-digit sign-in code (sent fresh; never kept readable)",
+            "minutes": "how many minutes the code works",
+        },
+        link="code",
+    ),
 }
 
 
@@ -450,10 +466,16 @@ def send_message(
     link: str = "",
     about: str = "",
     resend_of: PatientMessage | None = None,
+    only_channel: str = "",
+    actor_label: str = "",
 ) -> list[PatientMessage]:
     """Record and queue the message on every channel chosen for the patient (one row
     each; one "not sent" row with the reason when none can be used). One transaction,
-    one audit entry; the worker sends once it commits."""
+    one audit entry; the worker sends once it commits.
+
+    ``only_channel``: this channel alone (the portal's sign-in code goes to the contact
+    the patient typed), still only when the patient's consent allows it.
+    ``actor_label``: who asked, when no staff member did (e.g. the patient)."""
     if kind not in Kind.values:
         raise ValueError(f"unknown message kind {kind!r}")
     if actor is not None and actor.organization_id != patient.organization_id:
@@ -462,7 +484,11 @@ def send_message(
     filled = _values(patient, values)
     if spec.link:
         filled[spec.link] = LINK_MARK
-    use, tried, reason = chosen_channels(patient)
+    if only_channel:
+        reason = why_not(patient, only_channel)
+        use, tried = ([] if reason else [only_channel]), only_channel
+    else:
+        use, tried, reason = chosen_channels(patient)
     rows: list[PatientMessage] = []
     with transaction.atomic():
         for channel in use or [tried]:
@@ -498,7 +524,7 @@ def send_message(
                 "status": rows[0].status,
                 **({"resend_of": str(resend_of.public_id)} if resend_of else {}),
             },
-            actor_label="" if actor else SENDER_LABEL,
+            actor_label="" if actor else (actor_label or SENDER_LABEL),
         )
         for row in rows:
             if row.status == Status.QUEUED:

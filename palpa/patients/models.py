@@ -191,6 +191,7 @@ class MessageKind(models.TextChoices):
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
     REPORT_READY = "report_ready", "Report ready"
     HOME_CARE = "home_care", "Home-care program"
+    PORTAL_CODE = "portal_code", "Portal sign-in code"
 
 
 class PatientMessage(TenantModel):

@@ -204,6 +204,51 @@ def record_consent(
     return consent
 
 
+WITHDRAWABLE = (Consent.Kind.EMAIL, Consent.Kind.SMS, Consent.Kind.PHONE)
+
+
+def withdraw_consent_by_patient(
+    *, patient: Patient, kind: str, on: dt.date, actor_label: str
+) -> Consent:
+    """The patient withdraws a consent they gave (from the portal): a new row, withdrawn
+    on ``on``, under the version they had agreed to; audited with the patient as actor.
+    Only the contact consents may be withdrawn this way (``WITHDRAWABLE``); consent to
+    treatment and the privacy notice are changed with the clinic."""
+    if kind not in WITHDRAWABLE:
+        raise ValidationError({"kind": "This consent is withdrawn with the clinic, not online."})
+    latest = (
+        Consent.objects.filter(patient=patient, kind=kind)
+        .order_by("-given_on", "-created_at", "-pk")
+        .first()
+    )
+    if latest is None or not latest.granted:
+        raise ValidationError(
+            {"kind": "This consent is not given, so there is nothing to withdraw."}
+        )
+    consent = Consent(
+        organization_id=patient.organization_id,
+        patient=patient,
+        kind=kind,
+        version=latest.version,
+        given_on=on,
+        granted=False,
+        recorded_by=None,
+    )
+    consent.full_clean(exclude=["recorded_by"])  # the patient, not a staff member
+    with transaction.atomic():
+        consent.save()
+        record(
+            actor=None,
+            action=Action.CREATE,
+            organization=patient.organization,
+            obj=consent,
+            patient_id=str(patient.public_id),
+            detail={"kind": kind, "version": latest.version, "granted": False},
+            actor_label=actor_label,
+        )
+    return consent
+
+
 def add_allergy(*, actor: User, patient: Patient, **fields: Any) -> Allergy:
     require(actor, Capability.CLINICAL_WRITE)
     if patient.organization_id != actor.organization_id:

@@ -769,7 +769,12 @@ def _too_late(appointment: Appointment) -> TooLate:
 
 
 def cancel_by_patient(*, link: AppointmentLink, reason: str = "") -> Appointment:
-    appointment = link.appointment
+    return cancel_own_appointment(appointment=link.appointment, reason=reason)
+
+
+def cancel_own_appointment(*, appointment: Appointment, reason: str = "") -> Appointment:
+    """The patient cancels their own appointment (from its link, or signed in to the
+    portal), within the location's online cancellation notice; staff get a notice."""
     if not may_change(appointment):
         raise _too_late(appointment)
     config = settings_for(appointment.location)

@@ -2,7 +2,8 @@
 
 Every staff page of the permission walk (tests/permissions: the URL resolver's routes and
 the fixture clinic's record behind each URL parameter) and every patient-facing page
-(intake, online booking, before-visit instrument link, report link, calendar feed) is
+(intake, online booking, before-visit instrument link, report link, calendar feed, the
+patient portal's sign-in) is
 sent, as a persona the permission table lets in:
 
 - GETs whose query parameters (every name a view or form of Palpa reads) carry hostile
@@ -232,6 +233,11 @@ PUBLIC_ARGS: dict[str, dict[str, str]] = {
     "report_link:open": {"token": "=unknown-token"},
     "accounts:invitation": {"token": "=unknown-token"},
     "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
+    # The patient portal: its own session (none here: the pages send the visitor to sign in).
+    "portal:cancel": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
+    "portal:superbill": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
+    "portal:home_care_done": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
+    "portal:withdraw": {"kind": "=contact_email"},
 }
 SKIP = {"accounts:logout", "bench_baseline"}  # signing out would end the session
 

@@ -1,0 +1,16 @@
+"""The patient portal: the patient's own sign-in (a one-time code by email or text) and
+their own pages: appointments, forms to fill, progress, home care, documents, consents."""
+
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "palpa.portal"
+    label = "portal"
+    verbose_name = "Patient portal"
+
+    def ready(self) -> None:
+        from palpa.patients import chart
+        from palpa.portal import chart_section
+
+        chart.register(chart_section.SECTION)

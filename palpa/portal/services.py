@@ -1,0 +1,360 @@
+"""The patient portal's writes, and the audit of every read.
+
+- **Sign-in.** The patient types their email or mobile number. When it is on file for
+  exactly one active patient (in any organization), a 6-digit code is sent to it through
+  the patient message ledger (``palpa.patients.messages``: by the channel typed, only when
+  the patient's contact consent allows it). The answer is the same whether or not anyone
+  matched. The code is kept only as an HMAC with its own salt, works once, for
+  ``CODE_MINUTES`` minutes and ``CODE_ATTEMPTS`` wrong tries; asking for codes is limited
+  per contact typed and per address (``allow_code_request``), and at most
+  ``CODES_PER_HOUR`` codes reach one patient in an hour.
+- **The patient is the actor.** Every read and write is audited with no staff account,
+  labelled ``PATIENT_LABEL``, in the patient's organization and naming the patient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from palpa.audit.services import Action, record
+from palpa.billing import documents
+from palpa.billing.models import Charge
+from palpa.care.models import HomeCareItem, Plan
+from palpa.core import ratelimit
+from palpa.core.dates import local_today
+from palpa.patients import messages as ledger
+from palpa.patients.models import MessageKind, Patient, phone_digits
+from palpa.patients.services import withdraw_consent_by_patient
+from palpa.portal.models import HomeCareLog, PortalCode
+from palpa.scheduling import online
+from palpa.scheduling.models import Appointment
+
+PATIENT_LABEL = "patient (portal)"
+CODE_MINUTES = 10
+CODE_ATTEMPTS = 5
+CODES_PER_HOUR = 3
+EMAIL = ledger.EMAIL
+SMS = ledger.SMS
+
+
+# --- sign-in ----------------------------------------------------------------------------
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def normal_contact(text: str) -> tuple[str, str]:
+    """(channel, the contact as compared): an email lower-cased, a phone's last ten
+    digits; ("", "") when it is neither."""
+    typed = text.strip()
+    if "@" in typed:
+        return EMAIL, typed.casefold()
+    digits = phone_digits(typed)
+    if len(digits) < 7:
+        return "", ""
+    return SMS, digits
+
+
+def check_contact(text: str) -> str:
+    """The channel of what the patient typed, or a ValidationError naming the field."""
+    channel, normal = normal_contact(text)
+    if not channel or len(text.strip()) > 254:
+        raise ValidationError(
+            {"contact": "Enter the email address or mobile number the clinic has on file."}
+        )
+    if channel == EMAIL and ("." not in normal.rpartition("@")[2] or normal.startswith("@")):
+        raise ValidationError({"contact": "Enter a whole email address, e.g. name@example.com."})
+    return channel
+
+
+def matching_patient(text: str) -> tuple[Patient, str] | None:
+    """The one active patient, in any organization, whose email or phone on file is what
+    was typed, and the channel; None when nobody or more than one match."""
+    channel, normal = normal_contact(text)
+    active = Patient.objects.filter(status=Patient.Status.ACTIVE).select_related("organization")
+    if channel == EMAIL:
+        found = list(active.filter(email__iexact=normal)[:2])
+    elif channel == SMS:
+        found = list(active.filter(phone_digits=normal)[:2])
+    else:
+        return None
+    return (found[0], channel) if len(found) == 1 else None
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def allow_code_request(client_address: str, contact: str) -> bool:
+    """Count one request for a code: ``PALPA_PORTAL_CODE_LIMIT`` (default 5) per contact
+    typed (however written) and ten times that per address, per
+    ``PALPA_PORTAL_RATE_WINDOW_MINUTES`` (default 15)."""
+    window = _setting("PALPA_PORTAL_RATE_WINDOW_MINUTES", 15)
+    limit = _setting("PALPA_PORTAL_CODE_LIMIT", 5)
+    _, normal = normal_contact(contact)
+    checks = [
+        ratelimit.allow(
+            "portal_code", "c:" + _key(normal or contact), limit=limit, window_minutes=window
+        ),
+        ratelimit.allow(
+            "portal_code_address", client_address, limit=limit * 10, window_minutes=window
+        ),
+    ]
+    return all(checks)
+
+
+def allow_page(client_address: str, visitor: str) -> bool:
+    """Count one request to the sign-in pages (entering codes included):
+    ``PALPA_PORTAL_RATE_LIMIT`` (default 60) per browser session, ten times that per
+    address."""
+    window = _setting("PALPA_PORTAL_RATE_WINDOW_MINUTES", 15)
+    limit = _setting("PALPA_PORTAL_RATE_LIMIT", 60)
+    checks = [
+        ratelimit.allow("portal", "s:" + _key(visitor), limit=limit, window_minutes=window),
+        ratelimit.allow("portal_address", client_address, limit=limit * 10, window_minutes=window),
+    ]
+    return all(checks)
+
+
+def _code_hash(code: str, salt: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"portal:{salt}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def request_code(*, contact: str) -> str:
+    """Send a sign-in code to the patient on file who matches ``contact`` by the channel
+    typed; the reference the code page keeps (a decoy when nobody matched, or the patient
+    had too many codes this hour: the page cannot tell)."""
+    decoy = str(uuid.uuid4())
+    match = matching_patient(contact)
+    if match is None:
+        return decoy
+    patient, channel = match
+    now = timezone.now()
+    recent = PortalCode.objects.filter(
+        patient=patient, created_at__gte=now - dt.timedelta(hours=1)
+    ).count()
+    if recent >= CODES_PER_HOUR:
+        return decoy
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    with transaction.atomic():
+        row = PortalCode.objects.create(
+            organization_id=patient.organization_id,
+            patient=patient,
+            channel=channel,
+            code_hash=f"{salt}${_code_hash(code, salt)}",
+            expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
+        )
+        ledger.send_message(
+            actor=None,
+            patient=patient,
+            kind=MessageKind.PORTAL_CODE,
+            values={"minutes": str(CODE_MINUTES)},
+            link=code,
+            about=f"portal_code:{row.public_id}",
+            only_channel=channel,
+            actor_label=PATIENT_LABEL,
+        )
+    return str(row.public_id)
+
+
+def verify_code(*, reference: str, code: str) -> Patient | None:
+    """The patient, when ``code`` is right for the reference (unused, unexpired, under
+    ``CODE_ATTEMPTS`` wrong tries); None otherwise. A right code is used up and the
+    sign-in audited; a wrong one counts against the code."""
+    entered = "".join(ch for ch in code if ch.isascii() and ch.isdigit())
+    try:
+        uuid.UUID(reference)
+    except (ValueError, TypeError):
+        return None
+    with transaction.atomic():
+        row = (
+            PortalCode.objects.select_for_update()
+            .filter(
+                public_id=reference,
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+                failed_attempts__lt=CODE_ATTEMPTS,
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        salt, _, expected = row.code_hash.partition("$")
+        if len(entered) != 6 or not hmac.compare_digest(_code_hash(entered, salt), expected):
+            row.failed_attempts += 1
+            row.save(update_fields=["failed_attempts", "updated_at"])
+            return None
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at", "updated_at"])
+        patient = Patient.objects.select_related("organization").get(pk=row.patient_id)
+        if patient.status != Patient.Status.ACTIVE:
+            return None
+        record(
+            actor=None,
+            action=Action.LOGIN,
+            organization=patient.organization,
+            obj=row,
+            patient_id=str(patient.public_id),
+            detail={"portal": "sign-in", "channel": row.channel},
+            actor_label=PATIENT_LABEL,
+        )
+    return patient
+
+
+def audit_sign_out(patient: Patient) -> None:
+    record(
+        actor=None,
+        action=Action.LOGOUT,
+        organization=patient.organization,
+        object_type="portal",
+        patient_id=str(patient.public_id),
+        detail={"portal": "sign-out"},
+        actor_label=PATIENT_LABEL,
+    )
+
+
+def audit_read(patient: Patient, what: str, **detail: str) -> None:
+    """One read of the patient's own record through the portal (a page, a document)."""
+    record(
+        actor=None,
+        action=Action.READ,
+        organization=patient.organization,
+        object_type="portal",
+        object_id=what,
+        patient_id=str(patient.public_id),
+        detail={"portal": what, **detail},
+        actor_label=PATIENT_LABEL,
+    )
+
+
+def audit_export(patient: Patient, obj: object, document: str, **detail: str) -> None:
+    """A document the patient downloaded."""
+    record(
+        actor=None,
+        action=Action.EXPORT,
+        organization=patient.organization,
+        obj=obj,
+        patient_id=str(patient.public_id),
+        detail={"portal": "download", "document": document, **detail},
+        actor_label=PATIENT_LABEL,
+    )
+
+
+# --- appointments -----------------------------------------------------------------------
+
+
+def cancel_appointment(*, patient: Patient, appointment: Appointment, reason: str) -> Appointment:
+    """The patient cancels their own booked appointment, within the clinic's online
+    cancellation notice (scheduling's rules: ``online.cancel_own_appointment``)."""
+    if appointment.patient_id != patient.pk:
+        raise Appointment.DoesNotExist
+    if appointment.status != Appointment.Status.BOOKED:
+        raise ValidationError({"appointment": "Only a booked appointment can be cancelled."})
+    text = reason.strip()
+    if len(text) > 300:
+        raise ValidationError({"reason": "Keep the reason to 300 characters."})
+    return online.cancel_own_appointment(
+        appointment=appointment, reason=text or "Cancelled by the patient in the portal"
+    )
+
+
+# --- home care --------------------------------------------------------------------------
+
+
+def home_care_items(patient: Patient) -> list[HomeCareItem]:
+    """The home-care program of the patient's signed plans of care in effect."""
+    return list(
+        HomeCareItem.objects.filter(
+            organization_id=patient.organization_id,
+            plan__patient=patient,
+            plan__status=Plan.Status.ACTIVE,
+        )
+        .select_related("plan")
+        .order_by("plan__starts_on", "position", "created_at")
+    )
+
+
+def set_home_care_done(*, patient: Patient, item: HomeCareItem, done: bool) -> HomeCareLog:
+    """The patient ticks (or unticks) one item of their program as done today (today in
+    their clinic's zone); audited."""
+    if item.organization_id != patient.organization_id or item.plan.patient_id != patient.pk:
+        raise HomeCareItem.DoesNotExist
+    if item.plan.status != Plan.Status.ACTIVE:
+        raise ValidationError({"item": "This program is no longer in effect."})
+    today = local_today(patient.time_zone)
+    with transaction.atomic():
+        log = HomeCareLog.objects.select_for_update().filter(item=item, day=today).first()
+        created = log is None
+        if log is None:
+            try:
+                with transaction.atomic():
+                    log = HomeCareLog.objects.create(
+                        organization_id=patient.organization_id,
+                        patient=patient,
+                        item=item,
+                        day=today,
+                        done=done,
+                    )
+            except IntegrityError:  # ticked twice at once: the other tick made the row
+                log = HomeCareLog.objects.select_for_update().get(item=item, day=today)
+                created = False
+        if not created and log.done != done:
+            log.done = done
+            log.save(update_fields=["done", "updated_at"])
+        record(
+            actor=None,
+            action=Action.CREATE if created else Action.UPDATE,
+            organization=patient.organization,
+            obj=log,
+            patient_id=str(patient.public_id),
+            detail={"home_care": str(item.public_id), "day": today.isoformat(), "done": done},
+            actor_label=PATIENT_LABEL,
+        )
+    return log
+
+
+# --- consents ---------------------------------------------------------------------------
+
+
+def withdraw_consent(*, patient: Patient, kind: str) -> None:
+    withdraw_consent_by_patient(
+        patient=patient, kind=kind, on=local_today(patient.time_zone), actor_label=PATIENT_LABEL
+    )
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def superbill_pdf(*, patient: Patient, charge: Charge) -> tuple[dict[str, Any], bytes]:
+    """The superbill of one of the patient's billed visits, rendered by billing; the
+    download is audited."""
+    if charge.patient_id != patient.pk or charge.status != Charge.Status.READY:
+        raise Charge.DoesNotExist
+    content = documents.superbill_content([charge], patient=patient)
+    pdf = documents.render_pdf("billing/pdf/superbill.html", content)
+    audit_export(patient, charge, "superbill", visit=charge.date_of_service.isoformat())
+    return content, pdf
+
+
+def statement_pdf(
+    *, patient: Patient, start: dt.date, end: dt.date
+) -> tuple[dict[str, Any], bytes]:
+    """The patient's statement over the period, rendered by billing; audited."""
+    documents.check_period(start, end)
+    content = documents.statement_content(patient=patient, start=start, end=end)
+    pdf = documents.render_pdf("billing/pdf/statement.html", content)
+    audit_export(patient, patient, "statement", start=start.isoformat(), end=end.isoformat())
+    return content, pdf

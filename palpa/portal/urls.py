@@ -1,0 +1,22 @@
+"""The patient portal (``/my/``): sign-in with a one-time code, then the patient's own
+pages. No staff sign-in: each page checks the portal session (``views.portal_page``)."""
+
+from django.urls import path
+
+from palpa.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/code/", views.enter_code, name="code"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("appointments/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
+    path("documents/visits/<uuid:public_id>/superbill.pdf", views.superbill, name="superbill"),
+    path("documents/statement.pdf", views.statement, name="statement"),
+    path("progress/", views.progress, name="progress"),
+    path("home-care/", views.home_care, name="home_care"),
+    path("home-care/<uuid:public_id>/done/", views.home_care_done, name="home_care_done"),
+    path("consents/", views.consents, name="consents"),
+    path("consents/<str:kind>/withdraw/", views.withdraw, name="withdraw"),
+]

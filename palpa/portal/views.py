@@ -1,0 +1,355 @@
+"""The patient portal's pages.
+
+No staff sign-in: the route gate is ``public`` and each page checks the portal session
+itself (``portal_page``). The portal session is its own entry in the browser's session,
+``SESSION_KEY``: the patient's id and organization, signed, and the time of the last
+request; it lapses after ``PALPA_PORTAL_IDLE_MINUTES`` (default 15) without one. A staff
+member signed in on the same browser is not a patient, and a patient is never a staff
+member: neither session opens the other's pages.
+
+Every page shows only the signed-in patient's own records: another patient's or another
+organization's record named in a URL answers 404. Every page view and download is audited
+with the patient as the actor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from palpa.accounts.gates import public
+from palpa.billing import documents
+from palpa.billing.models import Charge
+from palpa.core.errors import Refused
+from palpa.core.forms import apply_validation_error
+from palpa.patients import messages as ledger
+from palpa.patients.models import Patient
+from palpa.portal import queries, services
+from palpa.portal.forms import CancelForm, CodeForm, ContactForm, DoneForm
+
+SESSION_KEY = "palpa_portal"
+CHALLENGE_KEY = "palpa_portal_code"
+_SALT = "palpa.portal.session"
+
+PortalView = Callable[..., HttpResponseBase]
+
+
+def _idle() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "PALPA_PORTAL_IDLE_MINUTES", 15)))
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponseBase:
+    return _private(render(request, f"portal/{template}", context, status=status))
+
+
+def _address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _visitor(request: HttpRequest) -> str:
+    if request.session.session_key is None:
+        request.session["palpa_visitor"] = True
+        request.session.save()
+    return str(request.session.session_key)
+
+
+# --- the portal session -----------------------------------------------------------------
+
+
+def _remember(request: HttpRequest, patient: Patient) -> None:
+    request.session.cycle_key()  # a new session id once the patient is known
+    request.session.pop(CHALLENGE_KEY, None)
+    request.session[SESSION_KEY] = {
+        "who": signing.dumps([patient.pk, patient.organization_id], salt=_SALT),
+        "seen": timezone.now().isoformat(),
+    }
+
+
+def _forget(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(CHALLENGE_KEY, None)
+
+
+def signed_in_patient(request: HttpRequest) -> Patient | None:
+    """The patient of the portal session, while it is fresh; None otherwise."""
+    state = request.session.get(SESSION_KEY)
+    if not isinstance(state, dict):
+        return None
+    try:
+        patient_id, organization_id = signing.loads(str(state.get("who", "")), salt=_SALT)
+        seen = dt.datetime.fromisoformat(str(state.get("seen", "")))
+    except (signing.BadSignature, ValueError, TypeError):
+        _forget(request)
+        return None
+    if seen + _idle() <= timezone.now():
+        _forget(request)
+        return None
+    patient = (
+        Patient.objects.select_related("organization", "primary_location")
+        .filter(pk=patient_id, organization_id=organization_id, status=Patient.Status.ACTIVE)
+        .first()
+    )
+    if patient is None:
+        _forget(request)
+        return None
+    state["seen"] = timezone.now().isoformat()
+    request.session[SESSION_KEY] = state
+    return patient
+
+
+def portal_page(view: PortalView) -> PortalView:
+    """The page needs a signed-in patient (else: the sign-in page), is never cached, and
+    receives the patient after the request."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        patient = signed_in_patient(request)
+        if patient is None:
+            if request.method == "GET":
+                messages.info(request, "Please sign in to see your page.")
+            return _private(redirect("portal:sign_in"))
+        return _private(view(request, patient, *args, **kwargs))
+
+    return public(never_cache(wrapped))
+
+
+def _context(patient: Patient, page: str, **more: Any) -> dict[str, Any]:
+    return {"patient": patient, "clinic": patient.organization.name, "page": page, **more}
+
+
+# --- sign-in ----------------------------------------------------------------------------
+
+
+def _slow_down(request: HttpRequest) -> HttpResponseBase:
+    return _page(request, "slow_down.html", {}, status=429)
+
+
+@public
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponseBase:
+    """Step 1: the patient's email or mobile number."""
+    if not services.allow_page(_address(request), _visitor(request)):
+        return _slow_down(request)
+    if signed_in_patient(request) is not None:
+        return _private(redirect("portal:home"))
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = form.cleaned_data["contact"]
+        try:
+            channel = services.check_contact(contact)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            if not services.allow_code_request(_address(request), contact):
+                return _slow_down(request)
+            reference = services.request_code(contact=contact)
+            request.session[CHALLENGE_KEY] = {
+                "ref": reference,
+                "to": ledger.mask(contact.strip().casefold()),
+                "channel": channel,
+            }
+            return _private(redirect("portal:code"))
+    return _page(request, "sign_in.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@public
+@never_cache
+def enter_code(request: HttpRequest) -> HttpResponseBase:
+    """Step 2: the code. The page reads the same whether or not a code was sent."""
+    if not services.allow_page(_address(request), _visitor(request)):
+        return _slow_down(request)
+    challenge = request.session.get(CHALLENGE_KEY)
+    if not isinstance(challenge, dict) or not challenge.get("ref"):
+        return _private(redirect("portal:sign_in"))
+    form = CodeForm(request.POST or None)
+    wrong = False
+    if request.method == "POST" and form.is_valid():
+        patient = services.verify_code(
+            reference=str(challenge["ref"]), code=form.cleaned_data["code"]
+        )
+        if patient is not None:
+            _remember(request, patient)
+            return _private(redirect("portal:home"))
+        wrong = True
+        form.add_error(
+            "code",
+            "That code did not work: check it, or ask for a new one. A code works once, "
+            f"for {services.CODE_MINUTES} minutes.",
+        )
+    context = {
+        "form": form,
+        "to": challenge.get("to", ""),
+        "by_text": challenge.get("channel") == services.SMS,
+        "minutes": services.CODE_MINUTES,
+        "wrong": wrong,
+    }
+    return _page(request, "code.html", context, status=400 if form.errors else 200)
+
+
+@public
+@never_cache
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponseBase:
+    patient = signed_in_patient(request)
+    _forget(request)
+    if patient is not None:
+        services.audit_sign_out(patient)
+        request.session.cycle_key()
+    messages.success(request, "You are signed out.")
+    return _private(redirect("portal:sign_in"))
+
+
+# --- the patient's pages ----------------------------------------------------------------
+
+
+@portal_page
+def home(request: HttpRequest, patient: Patient) -> HttpResponseBase:
+    """Appointments, forms to fill, balance and documents."""
+    services.audit_read(patient, "home")
+    start, end = queries.statement_period(patient)
+    balance = queries.balance(patient)
+    context = _context(
+        patient,
+        "home",
+        appointments=queries.appointments(patient),
+        booking_url=queries.booking_url(patient),
+        forms=queries.open_forms(patient),
+        balance=balance,
+        credit=-balance,
+        visits=list(queries.billed_visits(patient)[:20]),
+        statement_start=start,
+        statement_end=end,
+        cancel_form=CancelForm(),
+    )
+    return _page(request, "home.html", context)
+
+
+@portal_page
+@require_POST
+def cancel(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    appointment = queries.own_appointment(patient, public_id)
+    if appointment is None:
+        raise Http404
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Reason: keep it to 300 characters.")
+        return redirect("portal:home")
+    try:
+        services.cancel_appointment(
+            patient=patient, appointment=appointment, reason=form.cleaned_data["reason"]
+        )
+    except (Refused, ValidationError) as exc:
+        text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+        return redirect("portal:home")
+    messages.success(request, "Your appointment is cancelled. We sent you a confirmation.")
+    return redirect("portal:home")
+
+
+def _pdf(content: dict[str, Any], pdf: bytes) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{documents.filename(content)}"'
+    return response
+
+
+@portal_page
+def superbill(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    charge = queries.billed_visits(patient).filter(public_id=public_id).first()
+    if charge is None:
+        raise Http404
+    try:
+        content, pdf = services.superbill_pdf(patient=patient, charge=charge)
+    except Charge.DoesNotExist as exc:
+        raise Http404 from exc
+    return _pdf(content, pdf)
+
+
+@portal_page
+def statement(request: HttpRequest, patient: Patient) -> HttpResponseBase:
+    start, end = queries.statement_period(patient)
+    content, pdf = services.statement_pdf(patient=patient, start=start, end=end)
+    return _pdf(content, pdf)
+
+
+@portal_page
+def progress(request: HttpRequest, patient: Patient) -> HttpResponseBase:
+    services.audit_read(patient, "progress")
+    return _page(
+        request, "progress.html", _context(patient, "progress", goals=queries.progress(patient))
+    )
+
+
+@portal_page
+def home_care(request: HttpRequest, patient: Patient) -> HttpResponseBase:
+    services.audit_read(patient, "home-care")
+    items = services.home_care_items(patient)
+    return _page(
+        request,
+        "home_care.html",
+        _context(
+            patient,
+            "home_care",
+            rows=queries.home_care_rows(patient, items),
+            days=queries.ADHERENCE_DAYS,
+        ),
+    )
+
+
+@portal_page
+@require_POST
+def home_care_done(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    item = next(
+        (i for i in services.home_care_items(patient) if str(i.public_id) == str(public_id)),
+        None,
+    )
+    if item is None:
+        raise Http404
+    form = DoneForm(request.POST)
+    done = bool(form.is_valid() and form.cleaned_data["done"])
+    services.set_home_care_done(patient=patient, item=item, done=done)
+    messages.success(
+        request,
+        f"Noted: {item.get_kind_display().lower()} {'done' if done else 'not done'} today.",
+    )
+    return redirect(reverse("portal:home_care") + f"#item-{item.public_id}")
+
+
+@portal_page
+def consents(request: HttpRequest, patient: Patient) -> HttpResponseBase:
+    services.audit_read(patient, "consents")
+    return _page(
+        request, "consents.html", _context(patient, "consents", rows=queries.consents(patient))
+    )
+
+
+@portal_page
+@require_POST
+def withdraw(request: HttpRequest, patient: Patient, kind: str) -> HttpResponseBase:
+    try:
+        services.withdraw_consent(patient=patient, kind=kind)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("portal:consents")
+    messages.success(request, "Your consent is withdrawn. The clinic sees it on your record.")
+    return redirect("portal:consents")
