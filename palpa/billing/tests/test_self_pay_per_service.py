@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.billing import capture, services
+from palpa.billing.documents import superbill_content
 from palpa.billing.models import Charge, Coverage, ServicePrice
 from palpa.billing.queries import patient_balance
 from palpa.billing.tests.support import charge_of, sign_visit, signed_plan
@@ -86,6 +87,14 @@ def test_a_self_pay_visit_costs_its_services_price_not_its_units(
     assert services.blocking_problems(charge) == []
     services.mark_charge_ready(actor=biller, charge=charge)
     assert patient_balance(patient) == Decimal("95.00")
+    # the superbill lists the codes for the patient's claim; the amount is the service's
+    content = superbill_content([charge], patient=patient)
+    visit = content["visits"][0]
+    assert visit["service"] == "Treatment 60 min"
+    assert [(ln["code"], ln["units"], ln["unit_price"], ln["amount"]) for ln in visit["lines"]] == [
+        ("97124", 2, "", "95.00")
+    ]
+    assert content["total"] == "95.00"
 
 
 def test_an_insured_visit_keeps_the_unit_rules(
