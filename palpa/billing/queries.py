@@ -119,20 +119,50 @@ def ready_to_bill(charges: QuerySet[Charge]) -> QuerySet[Charge]:
 
 
 def open_by_date_of_service(actor: User) -> list[tuple[dt.date, bool, Decimal]]:
-    """What is still open on each posted visit of the organization (its total less what
-    was applied to it), as (date of service, billed to an insurer, amount open), for the
-    aging of outstanding balances. Payments taken on the account without a visit are not
-    taken off here (they are on no visit)."""
+    """What each account still owes, laid on the charges that make it up, for the aging
+    of outstanding balances: (date of service, owed by an insurer, amount).
+
+    Per patient and responsibility, the balance (the plain sum of the ledger, as on the
+    balances page) is laid on its debits newest first, each up to its amount: what was paid,
+    credited or drawn from prepaid clears the oldest debts first, whether or not it named a
+    visit. A visit's debit is dated by its date of service, any other (a package sale, a
+    membership month, a refund, a transfer) by the day it was posted. The totals therefore
+    match the balances page."""
     if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return []
-    posted = Charge.objects.filter(organization_id=_org(actor), status=Charge.Status.READY)
-    rows = (
-        with_owed(posted)
-        .filter(Q(owed__gt=0))
+    entries = LedgerEntry.objects.filter(organization_id=_org(actor))
+    owing = {
+        (row["patient_id"], row["responsibility"]): row["s"]
+        for row in entries.order_by()
+        .values("patient_id", "responsibility")
+        .annotate(s=Sum("amount"))
+        .filter(s__gt=0)
+    }
+    if not owing:
+        return []
+    debits = (
+        entries.filter(amount__gt=0, patient_id__in={p for p, _ in owing})
         .order_by()
-        .values_list("date_of_service", "payer_id", "owed")  # type: ignore[misc]  # annotation
+        .values_list(
+            "patient_id", "responsibility", "amount", "posted_on", "charge__date_of_service"
+        )
     )
-    return [(day, payer is not None, round_money(owed)) for day, payer, owed in rows]
+    by_account: dict[tuple[int, str], list[tuple[dt.date, Decimal]]] = {}
+    for patient_id, responsibility, amount, posted_on, served_on in debits:
+        if (patient_id, responsibility) in owing:
+            by_account.setdefault((patient_id, responsibility), []).append(
+                (served_on or posted_on, amount)
+            )
+    found: list[tuple[dt.date, bool, Decimal]] = []
+    for key, left in owing.items():
+        insurer = key[1] == LedgerEntry.Responsibility.INSURER
+        for day, amount in sorted(by_account.get(key, []), key=lambda d: d[0], reverse=True):
+            if left <= 0:
+                break
+            part = min(amount, left)
+            found.append((day, insurer, round_money(part)))
+            left -= part
+    return found
 
 
 def open_visits_for(actor: User, patient: Patient, *, limit: int = 20) -> list[Any]:

@@ -132,7 +132,7 @@ def test_the_balances_and_business_pages_show_the_aging_table(
     )
     for user, url in ((biller, "/billing/balances/"), (owner, "/business/")):
         html = client_for(user).get(url).content.decode()
-        assert "Aging: what is open on visits" in html, url
+        assert "Aging: what is owed, by days since the date of service" in html, url
         row = html.split('<th scope="row">31-60 days</th>')[1].split("</tr>")[0]
         assert '<td class="num">1</td>' in row, (url, row)
         assert "40.00" in row, (url, row)
@@ -157,3 +157,22 @@ def test_others_do_not_see_this_organizations_aging(
         assert "40.00" not in html
     else:
         assert client_for(user).get("/business/").status_code == 403
+
+
+def test_a_payment_without_a_visit_clears_the_oldest_debt_first(
+    therapist: User,
+    biller: User,
+    front_desk: User,
+    patient: Patient,
+    location: Location,
+    self_pay_prices: None,
+) -> None:
+    old = charge_of(sign_visit(therapist, patient, location, (("swedish", 30),)))
+    _ready(biller, old, 70)  # 40.00, 70 days ago
+    new = charge_of(sign_visit(therapist, patient, location, (("swedish", 15),)))
+    _ready(biller, new, 5)  # 20.00, 5 days ago
+    services.record_payment(actor=front_desk, patient=patient, amount="50.00", method="cash")
+    found = _by_label(business.aging_for(biller))
+    assert found["61-90 days"] == (Decimal("0.00"), Decimal("0.00"), 0)
+    assert found["0-30 days"] == (Decimal("10.00"), Decimal("0.00"), 1)
+    assert found["Total"][0] == Decimal("10.00")  # the balance: 60.00 - 50.00
