@@ -485,6 +485,34 @@ def deactivate_staff(*, actor: User, member: User) -> User:
     return member
 
 
+def reactivate_staff(*, actor: User, member: User) -> User:
+    """A deactivated account may sign in again (an owner's decision), with its own password
+    and second factor. API tokens issued before the deactivation stay revoked (they are
+    revoked here, so none wakes up with the account). An account that never set its
+    password is not reactivated: resend its invitation instead."""
+    _same_organization(actor, member)
+    if member.is_active:
+        raise ValidationError(f"{member} is active already.")
+    if not member.has_usable_password():
+        raise ValidationError(
+            f"{member} never accepted the invitation: resend the invitation instead."
+        )
+    with transaction.atomic():
+        member.is_active = True
+        member.save(update_fields=["is_active"])
+        revoked = ApiToken.objects.filter(user=member, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=member,
+            object_type="Staff",
+            detail={"event": "reactivated", "tokens_revoked": revoked},
+        )
+    return member
+
+
 def change_role(*, actor: User, member: User, role: str) -> User:
     _same_organization(actor, member)
     if role not in Role.values:

@@ -16,6 +16,9 @@ urlpatterns = [
     path(
         "staff/<uuid:public_id>/deactivate/", views.staff_deactivate_view, name="staff_deactivate"
     ),
+    path(
+        "staff/<uuid:public_id>/reactivate/", views.staff_reactivate_view, name="staff_reactivate"
+    ),
     path("staff/<uuid:public_id>/role/", views.staff_role_view, name="staff_role"),
     path("invitation/<str:token>/", views.invitation_view, name="invitation"),
     path("password-reset/", public(views.PasswordResetView.as_view()), name="password_reset"),

@@ -351,6 +351,21 @@ def staff_deactivate_view(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 @requires(Capability.ORGANIZATION_MANAGE, record=STAFF_RECORD)
+def staff_reactivate_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = staff_user(request)
+    member = _member(user, public_id)
+    try:
+        services.reactivate_staff(actor=user, member=member)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, f"{member} can sign in again.")
+    return redirect("accounts:staff")
+
+
+@login_required
+@require_POST
+@requires(Capability.ORGANIZATION_MANAGE, record=STAFF_RECORD)
 def staff_role_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     member = _member(user, public_id)

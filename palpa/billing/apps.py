@@ -12,7 +12,7 @@ class BillingConfig(AppConfig):
         from palpa.accounts import checklist
         from palpa.accounts.permissions import Capability
         from palpa.billing.business_views import dashboard_panel
-        from palpa.billing.models import FeeScheduleEntry, SelfPayPrice
+        from palpa.billing.models import FeeScheduleEntry, SelfPayPrice, ServicePrice
         from palpa.billing.queries import unpaid_balance_flags
         from palpa.billing.services import on_note_entered_in_error, on_note_signed
         from palpa.care.events import TreatmentNoteEnteredInError, TreatmentNoteSigned
@@ -27,10 +27,11 @@ class BillingConfig(AppConfig):
             "prices",
             checklist.Item(
                 35,
-                "Set your services' prices (self-pay prices, payers' fees)",
+                "Set your services' prices (self-pay service prices, payers' fees)",
                 "billing:settings",
                 lambda org: (
-                    SelfPayPrice.objects.filter(organization=org).exists()
+                    ServicePrice.objects.filter(organization=org).exists()
+                    or SelfPayPrice.objects.filter(organization=org).exists()
                     or FeeScheduleEntry.objects.filter(organization=org).exists()
                 ),
                 Capability.BILLING_CONFIGURE,

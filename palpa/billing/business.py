@@ -12,7 +12,7 @@ A period is whole local days in the organization's time zone (or the chosen loca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -139,6 +139,66 @@ class Figures:
     owing_patients: int = 0
     owing_total: Decimal = Decimal("0.00")
     balances: list[Patient] = field(default_factory=list)
+    aging: list[AgingRow] = field(default_factory=list)
+
+
+#: Aging buckets of outstanding balances: days since the date of service (first, last);
+#: the last has no end.
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30 days", 0, 30),
+    ("31-60 days", 31, 60),
+    ("61-90 days", 61, 90),
+    ("Over 90 days", 91, None),
+)
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    label: str
+    patients: Decimal
+    insurers: Decimal
+    visits: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.patients + self.insurers
+
+
+def aging(rows: Iterable[tuple[dt.date, bool, Decimal]], today: dt.date) -> list[AgingRow]:
+    """What is open on visits, by days from the date of service to ``today`` (the
+    clinic's day): one row per bucket of ``AGING_BUCKETS``, then the total. A visit
+    dated after today (a clock mismatch) counts as 0 days. Pure."""
+    patients = [Decimal(0)] * len(AGING_BUCKETS)
+    insurers = [Decimal(0)] * len(AGING_BUCKETS)
+    visits = [0] * len(AGING_BUCKETS)
+    for day, insurer, amount in rows:
+        age = max((today - day).days, 0)
+        for i, (_, first, last) in enumerate(AGING_BUCKETS):
+            if age >= first and (last is None or age <= last):
+                if insurer:
+                    insurers[i] += amount
+                else:
+                    patients[i] += amount
+                visits[i] += 1
+                break
+    found = [
+        AgingRow(label, round_money(patients[i]), round_money(insurers[i]), visits[i])
+        for i, (label, _, _) in enumerate(AGING_BUCKETS)
+    ]
+    found.append(
+        AgingRow(
+            "Total",
+            round_money(sum((r.patients for r in found), Decimal(0))),
+            round_money(sum((r.insurers for r in found), Decimal(0))),
+            sum(r.visits for r in found),
+        )
+    )
+    return found
+
+
+def aging_for(user: User) -> list[AgingRow]:
+    """The organization's outstanding balances aged from today in its time zone."""
+    return aging(queries.open_by_date_of_service(user), today_for(user, None))
 
 
 def zone_for(user: User, location: Location | None) -> dt.tzinfo:
@@ -226,6 +286,7 @@ def _revenue(user: User, period: Period, location: Location | None, found: Figur
     )
     found.owing_patients, found.owing_total = queries.outstanding_total(user)
     found.balances = list(queries.outstanding_balances(user)[:BALANCES_LISTED])
+    found.aging = aging_for(user)
 
 
 def summary(user: User, period: Period) -> Figures:

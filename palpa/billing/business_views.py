@@ -75,6 +75,7 @@ def page(request: HttpRequest) -> HttpResponse:
             else period.last.isoformat(),
         },
         "unsigned_after_days": business.UNSIGNED_AFTER_DAYS,
+        "aging_today": business.today_for(user, None),
     }
     return render(request, "billing/business.html", context)
 

@@ -141,3 +141,39 @@ def build_charge(
         )
     total = round_money(sum((line.amount for line in lines), Decimal(0)))
     return Draft(tuple(lines), total, tuple(problems), tuple(notes))
+
+
+def price_per_service(draft: Draft, price: Decimal) -> Draft:
+    """A self-pay visit priced per service: the total is ``price``, whatever the units;
+    the lines keep their codes and units (the superbill lists them for the patient's
+    claim) and share the price in proportion to their units, cent by cent (largest
+    remainder, ties to the earlier line), so the lines add up to the total. Without a
+    line with units the lines carry nothing and the total is still the price."""
+    total = round_money(price)
+    weights = [line.units for line in draft.lines]
+    whole = sum(weights)
+    cents = int(total * 100)
+    shares = [0] * len(weights)
+    if whole:
+        exact = [Decimal(cents) * w / whole for w in weights]
+        shares = [int(x) for x in exact]  # floors (all non-negative)
+        left = cents - sum(shares)
+        order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+        for i in order[:left]:
+            shares[i] += 1
+    lines = tuple(
+        Line(
+            code=line.code,
+            timed=line.timed,
+            minutes=line.minutes,
+            units=line.units,
+            modifiers=line.modifiers,
+            pointers=line.pointers,
+            techniques=line.techniques,
+            unit_price=None,
+            amount=round_money(Decimal(share) / 100),
+        )
+        for line, share in zip(draft.lines, shares, strict=True)
+    )
+    problems = tuple(p for p in draft.problems if not p.startswith("No price for "))
+    return Draft(lines, total, problems, draft.notes)

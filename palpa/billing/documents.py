@@ -313,6 +313,7 @@ def superbill_content(charges: Sequence[Charge], *, patient: Patient) -> dict[st
                 "rendering_npi": charge.rendering_npi or provider["npi"],
                 "lines": lines,
                 "total": money(charge.total),
+                "service": charge.service.name if charge.service is not None else "",
                 "signed_on": (
                     local(signed_at, charge.location).date().isoformat() if signed_at else ""
                 ),

@@ -138,6 +138,25 @@ class LocationPriceForm(Form):
         self.fields["place_of_service"].choices = [("", "unchanged"), *places]  # type: ignore[attr-defined]
 
 
+class ServicePriceForm(Form):
+    location = forms.ChoiceField(choices=[])
+    service = forms.ChoiceField(choices=[], help_text="An appointment type")
+    price = forms.CharField(
+        max_length=14, help_text="What a self-pay visit of this service costs, e.g. 95.00"
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        locations: list[tuple[str, str]],
+        services: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["location"].choices = locations  # type: ignore[attr-defined]
+        self.fields["service"].choices = services  # type: ignore[attr-defined]
+
+
 class PrepaidPlanForm(Form):
     kind = forms.ChoiceField(choices=PrepaidPlan.Kind.choices)
     name = forms.CharField(max_length=200)

@@ -112,6 +112,32 @@ class SelfPayPrice(TenantModel):
         return f"{self.location} {self.code}: {self.unit_price}"
 
 
+class ServicePrice(TenantModel):
+    """A location's self-pay price of one service (an appointment type): a self-pay visit
+    booked as that service costs this, whatever its codes and units."""
+
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.PROTECT, related_name="service_prices"
+    )
+    appointment_type = models.ForeignKey(
+        "scheduling.AppointmentType", on_delete=models.PROTECT, related_name="+"
+    )
+    price = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    currency = _currency_field()
+
+    class Meta:
+        ordering: ClassVar = ["location", "appointment_type"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["location", "appointment_type"], name="service_price_once_per_location"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.appointment_type}: {self.price}"
+
+
 class CodeMapping(TenantModel):
     """The organization's own billing code for a technique (overrides the default map)."""
 
@@ -373,6 +399,20 @@ class Charge(TenantModel):
         help_text="Empty: self-pay",
     )
     unit_rule = models.CharField(max_length=10, choices=UnitRule.choices)
+    service = models.ForeignKey(
+        "scheduling.AppointmentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Self-pay priced per service: the service (appointment type) of the visit",
+    )
+    service_price = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="The service's self-pay price at the location; empty: none was set",
+    )
     diagnoses = models.JSONField(
         default=list, blank=True, help_text="ICD-10-CM codes, primary first (pointers 1..n)"
     )

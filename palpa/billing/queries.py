@@ -15,7 +15,18 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from palpa.accounts.models import Location, User
@@ -32,6 +43,7 @@ from palpa.billing.models import (
     Payer,
     PrepaidPlan,
     SelfPayPrice,
+    ServicePrice,
 )
 from palpa.billing.money import round_money
 from palpa.patients.models import Patient
@@ -62,6 +74,95 @@ def charges_for(actor: User, patient: Patient | None = None) -> QuerySet[Charge]
 
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+APPLIED_TO_VISIT = [
+    LedgerEntry.Kind.PAYMENT,
+    LedgerEntry.Kind.REFUND,
+    LedgerEntry.Kind.ADJUSTMENT,
+    LedgerEntry.Kind.PREPAID_CREDIT,
+]
+
+
+def with_owed(charges: QuerySet[Charge]) -> QuerySet[Charge]:
+    """Charges annotated with ``owed``: the total less what was applied to the visit
+    (payments, prepaid draws, adjustments; refunds add back), as ``services.open_on_visit``
+    works it out for one, in the same query."""
+    applied = Subquery(
+        LedgerEntry.objects.filter(charge=OuterRef("pk"), kind__in=APPLIED_TO_VISIT)
+        .order_by()
+        .values("charge")
+        .annotate(s=Sum("amount"))
+        .values("s"),
+        output_field=MONEY,
+    )
+    return charges.annotate(
+        owed=ExpressionWrapper(
+            F("total") + Coalesce(applied, Value(Decimal(0))), output_field=MONEY
+        )
+    )
+
+
+def paid_self_pay(charges: QuerySet[Charge]) -> QuerySet[Charge]:
+    """Self-pay visits posted (ready) with nothing left open: paid in full."""
+    return with_owed(charges.filter(status=Charge.Status.READY, payer__isnull=True)).filter(
+        Q(owed__lte=0)  # an annotation: in a Q, which the type checker leaves alone
+    )
+
+
+def ready_to_bill(charges: QuerySet[Charge]) -> QuerySet[Charge]:
+    """Posted charges still to bill: every insurer's, and the self-pay ones not paid in
+    full (a self-pay visit paid in full leaves this list for *Paid*)."""
+    return with_owed(charges.filter(status=Charge.Status.READY)).exclude(
+        Q(payer__isnull=True) & Q(owed__lte=0)
+    )
+
+
+def open_by_date_of_service(actor: User) -> list[tuple[dt.date, bool, Decimal]]:
+    """What each account still owes, laid on the charges that make it up, for the aging
+    of outstanding balances: (date of service, owed by an insurer, amount).
+
+    Per patient and responsibility, the balance (the plain sum of the ledger, as on the
+    balances page) is laid on its debits newest first, each up to its amount: what was paid,
+    credited or drawn from prepaid clears the oldest debts first, whether or not it named a
+    visit. A visit's debit is dated by its date of service, any other (a package sale, a
+    membership month, a refund, a transfer) by the day it was posted. The totals therefore
+    match the balances page."""
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
+        return []
+    entries = LedgerEntry.objects.filter(organization_id=_org(actor))
+    owing = {
+        (row["patient_id"], row["responsibility"]): row["s"]
+        for row in entries.order_by()
+        .values("patient_id", "responsibility")
+        .annotate(s=Sum("amount"))
+        .filter(s__gt=0)
+    }
+    if not owing:
+        return []
+    debits = (
+        entries.filter(amount__gt=0, patient_id__in={p for p, _ in owing})
+        .order_by()
+        .values_list(
+            "patient_id", "responsibility", "amount", "posted_on", "charge__date_of_service"
+        )
+    )
+    by_account: dict[tuple[int, str], list[tuple[dt.date, Decimal]]] = {}
+    for patient_id, responsibility, amount, posted_on, served_on in debits:
+        if (patient_id, responsibility) in owing:
+            by_account.setdefault((patient_id, responsibility), []).append(
+                (served_on or posted_on, amount)
+            )
+    found: list[tuple[dt.date, bool, Decimal]] = []
+    for key, left in owing.items():
+        insurer = key[1] == LedgerEntry.Responsibility.INSURER
+        for day, amount in sorted(by_account.get(key, []), key=lambda d: d[0], reverse=True):
+            if left <= 0:
+                break
+            part = min(amount, left)
+            found.append((day, insurer, round_money(part)))
+            left -= part
+    return found
 
 
 def open_visits_for(actor: User, patient: Patient, *, limit: int = 20) -> list[Any]:
@@ -166,6 +267,13 @@ def self_pay_prices_for(actor: User) -> QuerySet[SelfPayPrice]:
     if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return SelfPayPrice.objects.none()
     return SelfPayPrice.objects.filter(organization_id=_org(actor)).select_related("location")
+
+
+def service_prices_for(actor: User) -> QuerySet[ServicePrice]:
+    """The self-pay prices of services (appointment types) per location."""
+    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
+        return ServicePrice.objects.none()
+    return ServicePrice.objects.filter(organization_id=_org(actor)).select_related("location")
 
 
 def code_mappings_for(actor: User) -> QuerySet[CodeMapping]:

@@ -40,6 +40,7 @@ from palpa.billing.models import (
     Payer,
     PrepaidPlan,
     SelfPayPrice,
+    ServicePrice,
     TaxIdKind,
     UnitRule,
 )
@@ -52,6 +53,7 @@ from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.npi import validate_npi
 from palpa.patients.models import Patient
+from palpa.scheduling.models import AppointmentType
 
 logger = logging.getLogger(__name__)
 Kind = LedgerEntry.Kind
@@ -307,6 +309,43 @@ def set_self_pay_price(
             },
         )
         _settings_audit(actor, found, code=code, unit_price=str(price), location=location.name)
+    return found
+
+
+def set_service_price(
+    *,
+    actor: User,
+    location: Location,
+    appointment_type: AppointmentType,
+    price: Any,
+    currency: str = DEFAULT_CURRENCY,
+) -> ServicePrice:
+    """A location's self-pay price of a service (an appointment type): what a self-pay
+    visit booked as it costs, whatever its codes and units."""
+    require(actor, Capability.BILLING_CONFIGURE)
+    _same_org(actor, location, appointment_type)
+    value = parse_amount(price, "price")
+    if not appointment_type.active:
+        raise ValidationError({"appointment_type": "This appointment type is retired."})
+    if not CURRENCY.fullmatch(currency):
+        raise ValidationError({"currency": "A currency is an ISO 4217 code such as USD."})
+    with transaction.atomic():
+        found, _ = ServicePrice.objects.update_or_create(
+            location=location,
+            appointment_type=appointment_type,
+            defaults={
+                "price": value,
+                "currency": currency,
+                "organization_id": location.organization_id,
+            },
+        )
+        _settings_audit(
+            actor,
+            found,
+            service=appointment_type.name,
+            price=str(value),
+            location=location.name,
+        )
     return found
 
 
@@ -654,6 +693,13 @@ def visits_left(prepaid: PatientPrepaid, on: dt.date) -> int:
     return max(prepaid.visits - draws.count(), 0)
 
 
+def no_service_price(service: str, location: str) -> str:
+    return (
+        f"No self-pay price for {service} at {location}: set it under Billing → Settings → "
+        "Service prices, then recalculate."
+    )
+
+
 def _compute(note: TreatmentNote) -> dict[str, Any]:
     """Everything a charge for ``note`` holds, from today's configuration."""
     coverage = coverage_on(note.patient, note.visit_date)
@@ -686,6 +732,23 @@ def _compute(note: TreatmentNote) -> dict[str, Any]:
         diagnoses=len(diagnoses),
         max_pointers=pointers,
     )
+    service, service_price = None, None
+    if payer is None and note.appointment_id is not None:
+        service = note.appointment.appointment_type  # type: ignore[union-attr]
+        found = ServicePrice.objects.filter(
+            location=note.location, appointment_type=service
+        ).first()
+        if found is not None:
+            service_price, currency = found.price, found.currency
+            draft = capture.price_per_service(draft, found.price)
+        else:
+            draft = capture.price_per_service(draft, Decimal(0))
+            draft = capture.Draft(
+                draft.lines,
+                draft.total,
+                (no_service_price(service.name, note.location.name), *draft.problems),
+                draft.notes,
+            )
     problems = list(draft.problems)
     npi = note.practitioner.npi
     if payer is not None and not npi:
@@ -706,6 +769,8 @@ def _compute(note: TreatmentNote) -> dict[str, Any]:
             "coverage": coverage,
             "payer": payer,
             "unit_rule": rule,
+            "service": service,
+            "service_price": service_price,
             "diagnoses": diagnoses,
             "prepaid": prepaid,
             "rendering_provider": note.practitioner,
@@ -864,7 +929,13 @@ def blocking_problems(charge: Charge) -> list[str]:
     """What stops a charge from being marked ready."""
     problems: list[str] = []
     lines = list(charge.lines.all())
-    problems.extend(f"No price for {line.code}." for line in lines if line.unit_price is None)
+    if charge.service_id is not None:
+        if charge.service_price is None:
+            problems.append(
+                no_service_price(charge.service.name, charge.location.name)  # type: ignore[union-attr]
+            )
+    else:
+        problems.extend(f"No price for {line.code}." for line in lines if line.unit_price is None)
     if charge.payer_id is not None:
         if not charge.rendering_npi:
             problems.append("The rendering provider has no NPI.")

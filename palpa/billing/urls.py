@@ -41,7 +41,7 @@ for _action in ("refund", "reverse"):
             name=_action,
         )
     )
-for _action in ("payer", "fee", "code_map", "location", "plan"):
+for _action in ("payer", "fee", "code_map", "location", "plan", "service_price"):
     urlpatterns.append(
         path(
             f"settings/{_action}/",

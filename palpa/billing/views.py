@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import requires, requires_by
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
-from palpa.billing import documents, exports, queries, services
+from palpa.billing import business, documents, exports, queries, services
 from palpa.billing.capture import claim_form
 from palpa.billing.forms import (
     AdjustmentForm,
@@ -33,6 +33,7 @@ from palpa.billing.forms import (
     PrepaidPlanForm,
     RefundForm,
     ReverseForm,
+    ServicePriceForm,
     TransferForm,
     VoidForm,
 )
@@ -43,10 +44,12 @@ from palpa.core.errors import Refused
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
+from palpa.scheduling.models import AppointmentType
 
 QUEUES = {
     "to_review": "Charges to review",
     "ready": "Ready to bill",
+    "paid": "Paid (self-pay)",
     "void": "Void",
 }
 
@@ -122,7 +125,14 @@ def charges(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "to_review")
     if status not in QUEUES:
         status = "to_review"
-    found = list(queries.charges_for(user).filter(status=status).prefetch_related("lines")[:200])
+    mine = queries.charges_for(user)
+    if status == "ready":
+        listed = queries.ready_to_bill(mine)
+    elif status == "paid":
+        listed = queries.paid_self_pay(mine)
+    else:
+        listed = mine.filter(status=status)
+    found = list(listed.prefetch_related("lines")[:200])
     services.audit_billing_search(
         actor=user, what="Charge", query={"status": status}, patients=[c.patient for c in found]
     )
@@ -150,6 +160,9 @@ def charge_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         if charge.status == Charge.Status.TO_REVIEW
         else [],
         "entries": list(charge.entries.select_related("posted_by")),
+        "paid_in_full": charge.status == Charge.Status.READY
+        and charge.self_pay
+        and services.open_on_visit(charge) == 0,
         "void_form": VoidForm(prefix="void"),
         # a ready charge's superbill, for whoever may download it (a therapist: their own)
         "may_superbill": documents.posted_charges(user).filter(pk=charge.pk).exists(),
@@ -202,7 +215,12 @@ def balances(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     rows = list(queries.balances_for(user)[:500])
     services.audit_billing_search(actor=user, what="Balance", query={}, patients=rows)
-    return render(request, "billing/balances.html", {"rows": rows})
+    context = {
+        "rows": rows,
+        "aging": business.aging_for(user),
+        "aging_today": business.today_for(user, None),
+    }
+    return render(request, "billing/balances.html", context)
 
 
 # --- a patient's account -----------------------------------------------------------------
@@ -444,6 +462,11 @@ def _settings_context(user: User, bound: BillingIdentifiersForm | None = None) -
                 "facility_npi": setting.facility_npi if setting else "",
                 "ids_form": ids_form,
                 "prices": list(queries.self_pay_prices_for(user).filter(location=location)),
+                "service_prices": list(
+                    queries.service_prices_for(user)
+                    .filter(location=location)
+                    .select_related("appointment_type")
+                ),
             }
         )
     payers = list(queries.payers_for(user).prefetch_related("fees"))
@@ -527,7 +550,20 @@ def _settings_forms(
             places=[(code, f"{code} {label}") for code, label in places],
         ),
         "plan": PrepaidPlanForm(data, prefix="plan"),
+        "service_price": ServicePriceForm(
+            data,
+            prefix="svc",
+            locations=[(str(loc.public_id), loc.name) for loc in locations],
+            services=[
+                (str(t.public_id), f"{t.name} ({t.duration_minutes} min)")
+                for t in _service_types(user)
+            ],
+        ),
     }
+
+
+def _service_types(user: User) -> list[AppointmentType]:
+    return list(AppointmentType.objects.filter(organization_id=tenant_id(user), active=True))
 
 
 @login_required
@@ -591,6 +627,16 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
                 ),
                 f"Self-pay price at {location} saved.",
             )
+    elif action == "service_price":
+        location = next(loc for loc in locations if str(loc.public_id) == data["location"])
+        kind = next(t for t in _service_types(user) if str(t.public_id) == data["service"])
+        _attempt(
+            request,
+            lambda: services.set_service_price(
+                actor=user, location=location, appointment_type=kind, price=data["price"]
+            ),
+            f"Self-pay price of {kind.name} at {location} saved.",
+        )
     else:
         _attempt(
             request,

@@ -12,9 +12,12 @@ from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.care import charts, progress
 from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
+from palpa.core.dates import local_today, zone_of
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
+from palpa.practitioners.models import Practitioner
+from palpa.scheduling import hours
 from palpa.scheduling.models import Appointment
 from palpa.scheduling.queries import appointments_for
 
@@ -207,6 +210,40 @@ def visits_to_document(actor: User, patient: Patient) -> list[Appointment]:
             statuses=[Appointment.Status.BOOKED, Appointment.Status.ARRIVED],
         ).exclude(pk__in=documented.values("appointment_id"))
     )
+
+
+def todays_visits(actor: User) -> list[tuple[Appointment, TreatmentNote | None]] | None:
+    """The actor's own appointments (as a practitioner) on today's date in the
+    organization's time zone, by start, not cancelled; each with the note that documents
+    it (None: none yet). None for a member who is not a practitioner."""
+    if not has_capability(actor, Capability.CLINICAL_AUTHOR):
+        return None
+    practitioner = Practitioner.objects.filter(user=actor, organization_id=tenant_id(actor)).first()
+    if practitioner is None:
+        return None
+    zone = zone_of(actor.organization)
+    today = local_today(actor.organization)
+    start = hours.to_utc(today, dt.time(0), zone)
+    end = hours.to_utc(today + dt.timedelta(days=1), dt.time(0), zone)
+    visits = list(
+        appointments_for(
+            actor,
+            practitioner=practitioner,
+            start=start,
+            end=end,
+            statuses=[
+                Appointment.Status.BOOKED,
+                Appointment.Status.ARRIVED,
+                Appointment.Status.FULFILLED,
+                Appointment.Status.NOSHOW,
+            ],
+        ).filter(start__gte=start)  # starting today, not running over from yesterday
+    )
+    notes = {
+        n.appointment_id: n
+        for n in documenting_notes().filter(appointment__in=[a.pk for a in visits])
+    }
+    return [(a, notes.get(a.pk)) for a in visits]
 
 
 def appointment_to_document(actor: User, patient: Patient, public_id: str) -> Appointment | None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import requires
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.audit.services import Action, record
 from palpa.care import gates as care_gates
 from palpa.care import queries, services
 from palpa.care.catalog import catalog
@@ -23,6 +24,7 @@ from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.patients.queries import patients_for
+from palpa.scheduling.models import Appointment
 
 
 @login_required
@@ -212,7 +214,30 @@ def dashboard_panel(user: User) -> dict[str, object]:
     (registered in CareConfig.ready)."""
     if not has_capability(user, Capability.CLINICAL_AUTHOR):
         return {}
+    today = queries.todays_visits(user)
+    if today:
+        record(
+            actor=user,
+            action=Action.READ,
+            object_type="Appointment",
+            detail={
+                "view": "dashboard: today's appointments",
+                "patients": sorted({str(a.patient.public_id) for a, _ in today}),
+            },
+        )
     return {
+        "todays_visits": None
+        if today is None
+        else [
+            {
+                "appointment": a,
+                "start": local(a.start, a.location),
+                "note": note,
+                "may_start": note is None
+                and a.status in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED),
+            }
+            for a, note in today
+        ],
         "unsigned": list(queries.unsigned_notes(user)),
         "drafts": list(queries.unsigned_notes(user, older_than_hours=0).order_by("visit_date")),
     }

@@ -22,6 +22,7 @@ from palpa.billing.models import Charge, PrepaidPlan
 from palpa.care.models import TreatmentNote
 from palpa.core.npi import make_npi
 from palpa.patients.models import Patient
+from palpa.scheduling.models import AppointmentType
 
 BILLER = "biller@harbor.example"
 OWNER = "owner@harbor.example"
@@ -53,6 +54,8 @@ PACKAGE: dict[str, Any] = {
     "price": "275.00",
 }
 MEMBERSHIP: dict[str, Any] = {"name": "Monthly wellness membership", "visits": 2, "price": "110.00"}
+#: Self-pay prices per service (appointment type) by its length in minutes.
+SERVICE_PRICE_BY_MINUTES = {30: "55.00", 45: "80.00", 60: "100.00", 90: "140.00"}
 
 # By the index of the treated patient (``care.treat``'s order, by MRN): insured patients
 # and their payer (index into PAYERS); a spouse's plan for one of them.
@@ -243,3 +246,16 @@ def _patient_pays(biller: User, patient: Patient, *, unpaid: bool) -> None:
             method="card",
             reference=f"T-{patient.mrn}-{charge.date_of_service:%m%d}",
         )
+
+
+def price_services(org: Organization) -> None:
+    """Self-pay prices per service at every location (after the calendar made the
+    appointment types): a visit booked as one costs its price, whatever its units."""
+    owner = User.objects.get(email=OWNER)
+    for location in Location.objects.filter(organization=org, active=True).order_by("pk"):
+        for kind in AppointmentType.objects.filter(organization=org, active=True).order_by("pk"):
+            price = SERVICE_PRICE_BY_MINUTES.get(kind.duration_minutes)
+            if price is not None:
+                services.set_service_price(
+                    actor=owner, location=location, appointment_type=kind, price=price
+                )

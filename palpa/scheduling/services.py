@@ -1214,6 +1214,32 @@ def add_availability_exception(
     return exception
 
 
+def remove_availability_exception(*, actor: User, exception: AvailabilityException) -> None:
+    """Withdraw time off or extra hours (the practitioner's own account, or whoever manages
+    practitioners). Appointments booked meanwhile are not touched; the audit entry keeps
+    what was removed."""
+    practitioner = exception.practitioner
+    own = practitioner.user_id is not None and practitioner.user_id == actor.pk
+    require(actor, Capability.PRACTITIONERS_OWN_HOURS if own else Capability.PRACTITIONERS_MANAGE)
+    _same_org(actor.organization_id, exception)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=exception,
+            detail={
+                "removed": True,
+                "kind": exception.kind,
+                "practitioner": str(practitioner.public_id),
+                "starts_at": exception.starts_at.isoformat(),
+                "ends_at": exception.ends_at.isoformat(),
+                "location": str(exception.location.public_id) if exception.location else "",
+                "reason": exception.reason,
+            },
+        )
+        exception.delete()
+
+
 def set_room_features(*, actor: User, room: Room, features: Sequence[str]) -> list[str]:
     """Replace a room's features (slugs such as ``hydraulic_table``)."""
     require(actor, Capability.SCHEDULE_CONFIGURE)

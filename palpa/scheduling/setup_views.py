@@ -226,6 +226,18 @@ def practitioner_hours(request: HttpRequest, public_id: str) -> HttpResponse:
     upcoming = AvailabilityException.objects.filter(
         practitioner=practitioner, ends_at__gte=timezone.now()
     ).select_related("location")
+    if action == "remove":
+        try:
+            wanted_off = uuid.UUID(request.POST.get("exception", ""))
+        except ValueError:
+            wanted_off = None
+        found = upcoming.filter(public_id=wanted_off).first() if wanted_off else None
+        if found is None:
+            messages.error(request, "Time off or extra hours: not found (removed already?).")
+        else:
+            services.remove_availability_exception(actor=user, exception=found)
+            messages.success(request, f"{found.get_kind_display()} removed.")
+        return redirect(request.get_full_path())
     return render(
         request,
         "scheduling/setup/practitioner_hours.html",

@@ -110,6 +110,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "accounts:room_add": {"public_id": "location"},
     "accounts:staff_resend": {"public_id": "front_desk"},
     "accounts:staff_deactivate": {"public_id": "front_desk"},
+    "accounts:staff_reactivate": {"public_id": "front_desk"},
     "accounts:staff_role": {"public_id": "front_desk"},
     "scheduling:type_edit": {"public_id": "appointment_type"},
     "scheduling:practitioner_hours": {"public_id": "practitioner"},

@@ -21,7 +21,7 @@ def test_a_new_clinic_has_every_step_left_but_the_staff_it_already_has(owner: Us
         "Add your locations and their treatment rooms",
         "Add your practitioners, linked to their sign-in accounts, with licenses",
         "Set your appointment types",
-        "Set your services' prices (self-pay prices, payers' fees)",
+        "Set your services' prices (self-pay service prices, payers' fees)",
         "Set each practitioner's working hours",
         "Invite your staff",
         "Word the appointment reminders",

@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 
 from palpa.accounts.models import StaffInvitation, User
+from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import assert_answer, matrix, web_client
 
 PAGE = "/accounts/staff/"
@@ -45,7 +46,7 @@ def test_each_persona_may_or_may_not_open_the_staff_page(
 
 
 @pytest.mark.parametrize(("who", "status"), matrix(ON_OUR_MEMBER))
-@pytest.mark.parametrize("action", ["deactivate", "resend", "role"])
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "resend", "role"])
 def test_each_persona_may_or_may_not_change_our_staff_member(
     request: pytest.FixtureRequest, who: str, status: int, action: str, front_desk: User
 ) -> None:
@@ -163,3 +164,54 @@ def web_client_for(user: User) -> Client:
     from conftest import verified_client
 
     return verified_client(user)
+
+
+def test_the_owner_reactivates_a_deactivated_account_which_signs_in_again(
+    owner: User, front_desk: User
+) -> None:
+    from palpa.accounts.models import ApiToken
+    from palpa.accounts.services import issue_token
+
+    issue_token(actor=front_desk, name="desk laptop")
+    client = web_client_for(owner)
+    client.post(f"/accounts/staff/{front_desk.public_id}/deactivate/")
+    page = client.get(PAGE).content.decode()
+    assert f"/accounts/staff/{front_desk.public_id}/reactivate/" in page
+    response = client.post(f"/accounts/staff/{front_desk.public_id}/reactivate/", follow=True)
+    assert "can sign in again" in response.content.decode()
+    front_desk.refresh_from_db()
+    assert front_desk.is_active
+    assert web_client_for(front_desk).get("/").status_code == 200
+    # a token from before the deactivation does not wake up with the account
+    assert not ApiToken.objects.filter(user=front_desk, revoked_at__isnull=True).exists()
+    entry = AuditEvent.objects.get(object_type="Staff", detail__event="reactivated")
+    assert entry.object_id == str(front_desk.public_id)
+    assert entry.actor_id == owner.pk
+    assert (
+        f"/accounts/staff/{front_desk.public_id}/reactivate/"
+        not in client.get(PAGE).content.decode()
+    )
+
+
+def test_an_account_that_never_accepted_its_invitation_is_not_reactivated(owner: User) -> None:
+    client = web_client_for(owner)
+    _invite(client)
+    invitee = User.objects.get(email="nia@bayside.example")
+    client.post(f"/accounts/staff/{invitee.public_id}/deactivate/")
+    response = client.post(f"/accounts/staff/{invitee.public_id}/reactivate/", follow=True)
+    assert "never accepted the invitation: resend the invitation instead" in (
+        response.content.decode()
+    )
+    invitee.refresh_from_db()
+    assert not invitee.is_active
+
+
+@pytest.mark.parametrize("who", ["biller", "therapist", "outsider"])
+def test_only_our_owner_reactivates_an_account(
+    request: pytest.FixtureRequest, who: str, owner: User, front_desk: User
+) -> None:
+    web_client_for(owner).post(f"/accounts/staff/{front_desk.public_id}/deactivate/")
+    response = web_client(request, who).post(f"/accounts/staff/{front_desk.public_id}/reactivate/")
+    assert response.status_code == (404 if who == "outsider" else 403)
+    front_desk.refresh_from_db()
+    assert not front_desk.is_active

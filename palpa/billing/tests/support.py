@@ -15,6 +15,7 @@ from palpa.care import services as care
 from palpa.care.models import Plan, TreatmentNote
 from palpa.core.tests.support import TODAY
 from palpa.patients.models import Patient
+from palpa.scheduling.models import Appointment
 
 VALID_NPI = "1234567893"  # the check-digit example of the NPI standard
 FEES = {"97140": "30.00", "97124": "25.00", "97112": "32.00", "97110": "31.00", "97010": "5.00"}
@@ -33,6 +34,7 @@ def sign_visit(
     *,
     plan: Plan | None = None,
     visit_date: dt.date = TODAY,
+    appointment: Appointment | None = None,
 ) -> TreatmentNote:
     """A note with the given (technique, minutes), signed; its capture has run."""
     note = care.start_note(
@@ -41,6 +43,7 @@ def sign_visit(
         location=location,
         visit_date=visit_date,
         plan_of_care=plan,
+        appointment=appointment,
         assessment="Tolerated well.",
     )
     for technique, minutes in techniques:

@@ -227,3 +227,58 @@ def web_client_for(user: User) -> Client:
     from conftest import verified_client
 
     return verified_client(user)
+
+
+def _off(owner: User, practitioner: Practitioner, **fields: object) -> AvailabilityException:
+    from palpa.scheduling.services import add_availability_exception
+
+    return add_availability_exception(
+        actor=owner,
+        practitioner=practitioner,
+        starts_at=dt.datetime(2026, 7, 1, 13, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 7, 1, 17, 0, tzinfo=dt.UTC),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _remove(client: Client, practitioner: Practitioner, off: AvailabilityException) -> object:
+    return client.post(
+        f"/schedule/setup/hours/{practitioner.public_id}/",
+        {"form": "remove", "exception": str(off.public_id)},
+        follow=True,
+    )
+
+
+def test_the_therapist_removes_their_own_time_off_and_the_owner_extra_hours(
+    owner: User, therapist: User, practitioner: Practitioner, location: Location
+) -> None:
+    off = _off(owner, practitioner, reason="Course")
+    extra = _off(owner, practitioner, kind="extra_hours", location=location)
+    mine = web_client_for(therapist)
+    page = mine.get(f"/schedule/setup/hours/{practitioner.public_id}/").content.decode()
+    assert str(off.public_id) in page
+    response = _remove(mine, practitioner, off)
+    assert "Time off removed." in response.content.decode()  # type: ignore[attr-defined]
+    assert list(AvailabilityException.objects.all()) == [extra]
+    entry = AuditEvent.objects.filter(object_id=str(off.public_id)).latest("seq")
+    assert entry.detail["removed"] is True
+    assert entry.detail["reason"] == "Course"
+    response = _remove(web_client_for(owner), practitioner, extra)
+    assert "Extra hours removed." in response.content.decode()  # type: ignore[attr-defined]
+    assert not AvailabilityException.objects.exists()
+    again = _remove(mine, practitioner, off)
+    assert "not found (removed already?)" in again.content.decode()  # type: ignore[attr-defined]
+
+
+def test_another_therapist_or_organization_cannot_remove_time_off(
+    owner: User,
+    other_therapist: User,
+    outsider: User,
+    practitioner: Practitioner,
+) -> None:
+    off = _off(owner, practitioner)
+    response = _remove(web_client_for(other_therapist), practitioner, off)
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    response = _remove(web_client_for(outsider), practitioner, off)
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    assert AvailabilityException.objects.get() == off

@@ -130,6 +130,7 @@ class Command(BaseCommand):
         reports.write_reports(org, today)  # last: it reports on the care and referrals
         billing.bill_visits(org, today)  # charges from the signed notes, payments
         scheduling.build_calendar(org, today)  # after care: it books the plans' courses
+        billing.price_services(org)  # after the calendar made the appointment types
         return org
 
     def _screenings_without_notes(self, org: Organization, today: dt.date) -> None:
