@@ -18,8 +18,10 @@ from typing import Any
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.accounts.services import create_staff
-from palpa.care import services as care
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.models import Evaluation, Plan, TreatmentNote
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.services import add_license, create_practitioner
@@ -89,7 +91,7 @@ def signed_evaluation(
 ) -> Evaluation:
     """An evaluation with its diagnoses and baseline scores (instrument -> answers), signed;
     ``findings(evaluation)`` adds what a caller examines besides (pain map, ROM)."""
-    evaluation = care.start_evaluation(
+    evaluation = evaluation_services.start_evaluation(
         actor=therapist,
         patient=patient,
         location=location,
@@ -99,12 +101,12 @@ def signed_evaluation(
     if findings is not None:
         findings(evaluation)
     for code in diagnoses:
-        care.add_diagnosis(actor=therapist, evaluation=evaluation, code=code)
+        evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code=code)
     for instrument, answers in baselines.items():
-        care.record_baseline_administration(
+        evaluation_services.record_baseline_administration(
             actor=therapist, evaluation=evaluation, instrument=instrument, answers=answers
         )
-    return care.sign_evaluation(actor=therapist, evaluation=evaluation)
+    return evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def signed_plan(
     precautions: str = "",
 ) -> Plan:
     """A plan of care with its goals (all due on ``due_on``), signed."""
-    plan = care.create_plan(
+    plan = plan_services.create_plan(
         actor=therapist,
         evaluation=evaluation,
         frequency_per_week=per_week,
@@ -146,7 +148,7 @@ def signed_plan(
             if goal.target_value is None
             else {"target_value": goal.target_value}
         )
-        care.add_goal(
+        plan_services.add_goal(
             actor=therapist,
             plan=plan,
             statement=goal.statement,
@@ -155,7 +157,7 @@ def signed_plan(
             due_on=due_on,
             **target,
         )
-    return care.sign_plan(actor=therapist, plan=plan)
+    return plan_services.sign_plan(actor=therapist, plan=plan)
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def signed_note(
     soap: dict[str, Any] = {
         k: v for k, v in (("subjective", subjective), ("assessment", assessment)) if v
     }
-    note = care.start_note(
+    note = note_services.start_note(
         actor=therapist,
         patient=patient,
         location=location,
@@ -196,7 +198,7 @@ def signed_note(
     )
     for done in techniques:
         extra: dict[str, Any] = {k: v for k, v in (("side", done.side), ("tool", done.tool)) if v}
-        care.add_technique(
+        note_services.add_technique(
             actor=therapist,
             note=note,
             technique=done.technique,
@@ -205,4 +207,4 @@ def signed_note(
             pressure=done.pressure,
             **extra,
         )
-    return care.sign_note(actor=therapist, note=note)
+    return note_services.sign_note(actor=therapist, note=note)

@@ -36,6 +36,7 @@ from palpa.accounts.permissions import (
 from palpa.audit.services import Action, record
 from palpa.core.db import fetchone_checking_connection
 from palpa.core.rows import columns_of, instance_from_row
+from palpa.core.tenancy import require_same_organization
 
 TOKEN_PREFIX = "palpa_"
 
@@ -121,8 +122,9 @@ def save_location(*, actor: User, location: Location) -> Location:
 
 def add_room(*, actor: User, location: Location, name: str, equipment: str = "") -> Room:
     require(actor, Capability.ORGANIZATION_MANAGE)
-    if location.organization_id != actor.organization_id:
-        raise PermissionDenied("This location belongs to another organization.")
+    require_same_organization(
+        actor, location, message="This location belongs to another organization."
+    )
     room = Room(
         organization_id=location.organization_id, location=location, name=name, equipment=equipment
     )
@@ -167,8 +169,7 @@ def issue_token(*, actor: User, name: str, expires_at: Any = None) -> IssuedToke
 def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.user_id != actor.pk:
         require(actor, Capability.ORGANIZATION_MANAGE)
-    if token.organization_id != actor.organization_id:
-        raise PermissionDenied("This token belongs to another organization.")
+    require_same_organization(actor, token, message="This token belongs to another organization.")
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
@@ -330,8 +331,9 @@ class IssuedInvitation:
 
 def _same_organization(actor: User, member: User) -> None:
     require(actor, Capability.ORGANIZATION_MANAGE)
-    if member.organization_id != actor.organization_id:
-        raise PermissionDenied("This staff member belongs to another organization.")
+    require_same_organization(
+        actor, member, message="This staff member belongs to another organization."
+    )
 
 
 def _issue_invitation(actor: User, member: User) -> IssuedInvitation:

@@ -12,8 +12,9 @@ from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location
 from palpa.accounts.permissions import Capability, tenant_id
 from palpa.care import gates as care_gates
-from palpa.care import queries, services
+from palpa.care import queries
 from palpa.care.models import TechniqueEntry, TreatmentNote
+from palpa.care.notes import services as note_services
 from palpa.care.schemas import (
     AddendumIn,
     AddendumOut,
@@ -41,7 +42,7 @@ def note_out(note: TreatmentNote) -> dict[str, Any]:
         "visit_date": note.visit_date,
         "plan_of_care": note.plan_of_care.public_id if note.plan_of_care else None,
         "appointment": note.appointment.public_id if note.appointment else None,
-        **{name: getattr(note, name) for name in services.SOAP_FIELDS},
+        **{name: getattr(note, name) for name in note_services.SOAP_FIELDS},
         "status": note.status,
         "signed_at": note.signed_at,
         "signed_by": str(note.signed_by) if note.signed_by else None,
@@ -86,7 +87,7 @@ def list_notes(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     notes = list(queries.patient_notes(user, patient))
     for note in notes:
-        services.audit_note_read(actor=user, note=note)
+        note_services.audit_note_read(actor=user, note=note)
     return [note_out(n) for n in notes]
 
 
@@ -119,7 +120,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
             raise ValidationError(
                 {"appointment": "No booked or arrived appointment of this patient has this id."}
             )
-    note = services.start_note(
+    note = note_services.start_note(
         actor=user,
         patient=patient,
         location=location,
@@ -134,7 +135,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
 @api_requires(Capability.CLINICAL_READ)
 def get_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
     note = _note(request, note_id)
-    services.audit_note_read(actor=actor(request), note=note)
+    note_services.audit_note_read(actor=actor(request), note=note)
     return note_out(note)
 
 
@@ -144,7 +145,7 @@ def get_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> dict[str, Any]:
     note = _note(request, note_id)
-    services.update_note(
+    note_services.update_note(
         actor=actor(request), note=note, changes=payload.model_dump(exclude_unset=True)
     )
     return note_out(note)
@@ -160,7 +161,7 @@ def add_technique(
     request: HttpRequest, note_id: UUID, payload: TechniqueIn
 ) -> Status[dict[str, Any]]:
     note = _note(request, note_id)
-    entry = services.add_technique(actor=actor(request), note=note, **payload.model_dump())
+    entry = note_services.add_technique(actor=actor(request), note=note, **payload.model_dump())
     return Status(
         201,
         {
@@ -184,7 +185,7 @@ def add_technique(
 def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) -> dict[str, Any]:
     note = _note(request, note_id)
     entry = get_object_or_404(TechniqueEntry, note=note, public_id=technique_id)
-    services.remove_technique(actor=actor(request), entry=entry)
+    note_services.remove_technique(actor=actor(request), entry=entry)
     return note_out(note)
 
 
@@ -196,7 +197,7 @@ def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) ->
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def sign_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
     note = _note(request, note_id)
-    services.sign_note(actor=actor(request), note=note)
+    note_services.sign_note(actor=actor(request), note=note)
     return note_out(note)
 
 
@@ -210,7 +211,7 @@ def add_addendum(
     request: HttpRequest, note_id: UUID, payload: AddendumIn
 ) -> Status[dict[str, Any]]:
     note = _note(request, note_id)
-    addendum = services.add_addendum(actor=actor(request), note=note, text=payload.text)
+    addendum = note_services.add_addendum(actor=actor(request), note=note, text=payload.text)
     return Status(
         201,
         {
@@ -230,5 +231,5 @@ def add_addendum(
 @api_requires(Capability.CLINICAL_READ, record=care_gates.NOTE_IN_ERROR)
 def note_in_error(request: HttpRequest, note_id: UUID, payload: InErrorIn) -> dict[str, Any]:
     note = _note(request, note_id)
-    services.mark_note_entered_in_error(actor=actor(request), note=note, reason=payload.reason)
+    note_services.mark_note_entered_in_error(actor=actor(request), note=note, reason=payload.reason)
     return note_out(note)

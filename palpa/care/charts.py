@@ -39,13 +39,6 @@ class TrendChart:
     band_label: str = "MCID"  # what the band is: "MDC", or "MCID" where no MDC is known
 
 
-def mcid_of(instrument: str) -> float | None:
-    if not instrument:
-        return None
-    threshold = get_instrument(instrument).change_defaults.mcid
-    return None if threshold is None else float(threshold.value)
-
-
 def noise_band_of(instrument: str, *, activity: bool = False) -> tuple[float | None, str]:
     """The band the goal status treats as no detectable change: the MDC (one PSFS activity:
     the single-activity MDC), or the MCID where no MDC is known."""

@@ -22,8 +22,10 @@ from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, tenant_id
 from palpa.care import gates as care_gates
-from palpa.care import icd10, progress, queries, services
+from palpa.care import icd10, progress, queries
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.models import Discharge, Evaluation, Goal, Plan, RomMeasurement
+from palpa.care.plans import services as plan_services
 from palpa.care.schemas import (
     AddendumIn,
     AddendumOut,
@@ -284,7 +286,7 @@ def plan_out(p: Plan) -> dict[str, Any]:
     }
 
 
-def progress_out(report: services.PlanProgress) -> dict[str, Any]:
+def progress_out(report: plan_services.PlanProgress) -> dict[str, Any]:
     plan = report.plan
     alert = report.non_responder
     return {
@@ -390,7 +392,7 @@ def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[dict[str, A
     patient = _patient(user, patient_id)
     evaluations = list(queries.patient_evaluations(user, patient))
     for evaluation in evaluations:
-        services.audit_evaluation_read(actor=user, evaluation=evaluation)
+        evaluation_services.audit_evaluation_read(actor=user, evaluation=evaluation)
     return [evaluation_out(e) for e in evaluations]
 
 
@@ -411,7 +413,9 @@ def create_evaluation(
     ).first()
     if location is None:
         raise ValidationError({"location": "No location of yours has this id."})
-    evaluation = services.start_evaluation(actor=user, patient=patient, location=location, **data)
+    evaluation = evaluation_services.start_evaluation(
+        actor=user, patient=patient, location=location, **data
+    )
     return Status(201, evaluation_out(evaluation))
 
 
@@ -424,7 +428,7 @@ def create_evaluation(
 def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
     user = _reader(request)
     evaluation = _evaluation(user, evaluation_id)
-    services.audit_evaluation_read(actor=user, evaluation=evaluation)
+    evaluation_services.audit_evaluation_read(actor=user, evaluation=evaluation)
     return evaluation_out(evaluation)
 
 
@@ -439,7 +443,7 @@ def patch_evaluation(
 ) -> dict[str, Any]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    services.update_evaluation(
+    evaluation_services.update_evaluation(
         actor=user, evaluation=evaluation, changes=payload.model_dump(exclude_unset=True)
     )
     return evaluation_out(evaluation)
@@ -454,7 +458,9 @@ def patch_evaluation(
 def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    entry = services.add_pain_map_entry(actor=user, evaluation=evaluation, **payload.model_dump())
+    entry = evaluation_services.add_pain_map_entry(
+        actor=user, evaluation=evaluation, **payload.model_dump()
+    )
     return Status(
         201,
         {
@@ -479,7 +485,7 @@ def add_palpation(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    finding = services.add_palpation_finding(
+    finding = evaluation_services.add_palpation_finding(
         actor=user, evaluation=evaluation, **payload.model_dump()
     )
     return Status(
@@ -506,7 +512,9 @@ def add_palpation(
 def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    entry = services.record_rom(actor=user, evaluation=evaluation, **payload.model_dump())
+    entry = evaluation_services.record_rom(
+        actor=user, evaluation=evaluation, **payload.model_dump()
+    )
     return Status(201, rom_out(entry))
 
 
@@ -521,7 +529,9 @@ def add_special_test(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    test = services.add_special_test(actor=user, evaluation=evaluation, **payload.model_dump())
+    test = evaluation_services.add_special_test(
+        actor=user, evaluation=evaluation, **payload.model_dump()
+    )
     return Status(
         201,
         {
@@ -545,7 +555,7 @@ def add_diagnosis(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    diagnosis = services.add_diagnosis(
+    diagnosis = evaluation_services.add_diagnosis(
         actor=user, evaluation=evaluation, code=payload.code, rank=payload.rank
     )
     return Status(201, _diagnosis_out(diagnosis))
@@ -562,7 +572,7 @@ def add_baseline(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    administration = services.record_baseline_administration(
+    administration = evaluation_services.record_baseline_administration(
         actor=user,
         evaluation=evaluation,
         instrument=payload.instrument,
@@ -581,7 +591,7 @@ def add_baseline(
 def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    services.sign_evaluation(actor=user, evaluation=evaluation)
+    evaluation_services.sign_evaluation(actor=user, evaluation=evaluation)
     return evaluation_out(evaluation)
 
 
@@ -596,7 +606,7 @@ def evaluation_in_error(
 ) -> dict[str, Any]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    services.mark_evaluation_entered_in_error(
+    evaluation_services.mark_evaluation_entered_in_error(
         actor=user, evaluation=evaluation, reason=payload.reason
     )
     return evaluation_out(evaluation)
@@ -613,7 +623,7 @@ def add_evaluation_addendum(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
-    addendum = services.add_evaluation_addendum(
+    addendum = evaluation_services.add_evaluation_addendum(
         actor=user, evaluation=evaluation, text=payload.text
     )
     return Status(201, addendum_out(addendum))
@@ -628,7 +638,7 @@ def _remove_finding(
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     finding = get_object_or_404(getattr(evaluation, related).all(), public_id=row_id)
-    services.remove_evaluation_finding(actor=user, finding=finding)
+    evaluation_services.remove_evaluation_finding(actor=user, finding=finding)
     return evaluation_out(evaluation)
 
 
@@ -802,7 +812,7 @@ def list_plans(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     patient = _patient(user, patient_id)
     plans = list(queries.patient_plans(user, patient))
     for plan in plans:
-        services.audit_plan_read(actor=user, plan=plan)
+        plan_services.audit_plan_read(actor=user, plan=plan)
     return [plan_out(p) for p in plans]
 
 
@@ -821,7 +831,7 @@ def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Stat
     ).first()
     if evaluation is None:
         raise ValidationError({"evaluation": "No evaluation of this patient has this id."})
-    plan = services.create_plan(actor=user, evaluation=evaluation, **data)
+    plan = plan_services.create_plan(actor=user, evaluation=evaluation, **data)
     return Status(201, plan_out(plan))
 
 
@@ -830,7 +840,7 @@ def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Stat
 def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     user = _reader(request)
     plan = _plan(user, plan_id)
-    services.audit_plan_read(actor=user, plan=plan)
+    plan_services.audit_plan_read(actor=user, plan=plan)
     return plan_out(plan)
 
 
@@ -843,7 +853,7 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
 def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    services.update_plan(actor=user, plan=plan, changes=payload.model_dump(exclude_unset=True))
+    plan_services.update_plan(actor=user, plan=plan, changes=payload.model_dump(exclude_unset=True))
     return plan_out(plan)
 
 
@@ -856,7 +866,7 @@ def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[
 def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    goal = services.add_goal(actor=user, plan=plan, **payload.model_dump())
+    goal = plan_services.add_goal(actor=user, plan=plan, **payload.model_dump())
     return Status(201, goal_out(goal))
 
 
@@ -870,7 +880,7 @@ def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str,
     user = _writer(request)
     plan = _plan(user, plan_id)
     goal = get_object_or_404(Goal, plan=plan, public_id=goal_id)
-    services.remove_goal(actor=user, goal=goal)
+    plan_services.remove_goal(actor=user, goal=goal)
     return plan_out(plan)
 
 
@@ -883,7 +893,7 @@ def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str,
 def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    services.sign_plan(actor=user, plan=plan)
+    plan_services.sign_plan(actor=user, plan=plan)
     return plan_out(plan)
 
 
@@ -896,7 +906,7 @@ def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
 def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    revision = services.revise_plan(actor=user, plan=plan)
+    revision = plan_services.revise_plan(actor=user, plan=plan)
     return Status(201, plan_out(revision))
 
 
@@ -909,7 +919,7 @@ def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
 def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> dict[str, Any]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    services.mark_plan_entered_in_error(actor=user, plan=plan, reason=payload.reason)
+    plan_services.mark_plan_entered_in_error(actor=user, plan=plan, reason=payload.reason)
     return plan_out(plan)
 
 
@@ -924,7 +934,7 @@ def reassess_instrument(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    administration = services.record_reassessment(
+    administration = plan_services.record_reassessment(
         actor=user,
         plan=plan,
         instrument=payload.instrument,
@@ -946,7 +956,7 @@ def reassess_rom(
 ) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    entry = services.record_reassessment_rom(actor=user, plan=plan, **payload.model_dump())
+    entry = plan_services.record_reassessment_rom(actor=user, plan=plan, **payload.model_dump())
     return Status(201, rom_out(entry))
 
 
@@ -966,7 +976,7 @@ def plan_progress(
 ) -> dict[str, Any]:
     user = _reader(request)
     plan = _plan(user, plan_id)
-    report = services.plan_progress(
+    report = plan_services.plan_progress(
         actor=user, plan=plan, today=params.as_of, non_responder_after=params.after_notes
     )
     return progress_out(report)
@@ -981,5 +991,5 @@ def plan_progress(
 def discharge(request: HttpRequest, plan_id: UUID, payload: DischargeIn) -> Status[dict[str, Any]]:
     user = _writer(request)
     plan = _plan(user, plan_id)
-    record = services.discharge_plan(actor=user, plan=plan, **payload.model_dump())
+    record = plan_services.discharge_plan(actor=user, plan=plan, **payload.model_dump())
     return Status(201, discharge_out(record))

@@ -4,7 +4,7 @@ A goal is a predetermined result: a measure (an instrument's score, one PSFS act
 one range of motion), its baseline, a target and a due date. ``goal_status`` reads the
 measurements taken since the baseline and says where the goal stands today. It is the one
 place the rules live; every page, report, API and FHIR resource that shows a goal's status
-gets it from here (through ``care.services.goal_progress``).
+gets it from here (through ``care.plans.services.goal_progress``).
 
 First the change from baseline to the latest measurement is judged against measurement
 error (``palpa.outcomes.scoring.meaningful_change``; for ROM ``compare_rom``): it is

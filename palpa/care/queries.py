@@ -155,10 +155,31 @@ def goal_series(goal: Goal) -> list[progress.Point]:
 
 
 def signed_notes_under(plan: Plan) -> QuerySet[TreatmentNote]:
-    """Signed treatment notes linked to any version of the plan."""
+    """Which notes of a lineage: the signed treatment notes linked to any version of the
+    plan (the visits it counts, reports and judges the response by)."""
     return TreatmentNote.objects.filter(
         plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
     )
+
+
+def active_plan(patient: Patient) -> Plan | None:
+    """Which plan: the patient's active (signed, current) plan of care, the newest should
+    there be more than one; None without one."""
+    return (
+        Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
+        .order_by("-starts_on", "-version", "-created_at")
+        .first()
+    )
+
+
+def first_version(plan: Plan) -> Plan:
+    """The first version of the plan's lineage (where its course of care starts)."""
+    return Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
+
+
+def plan_goals(plan: Plan) -> QuerySet[Goal]:
+    """The plan's goals in their order, with what their status is computed from."""
+    return plan.goals.select_related("baseline_rom").order_by("position", "created_at")
 
 
 def goal_chart_points(goal: Goal, series: list[progress.Point] | None = None) -> charts.TrendChart:

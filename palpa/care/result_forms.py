@@ -344,7 +344,3 @@ class DischargeForm(Form):
     discharged_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Default: today"
     )
-
-
-class ReasonForm(Form):
-    reason = forms.CharField(max_length=300)

@@ -17,11 +17,13 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import Gate, requires, requires_by
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
-from palpa.care import bodychart, charts, icd10, queries, services
+from palpa.care import bodychart, charts, icd10, queries
 from palpa.care import gates as care_gates
 from palpa.care.catalog import catalog
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.forms import AddendumForm
 from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement
+from palpa.care.plans import services as plan_services
 from palpa.care.result_forms import (
     AnswersForm,
     ChooseInstrumentForm,
@@ -90,7 +92,9 @@ def evaluation_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            evaluation = services.start_evaluation(actor=user, patient=patient, **form.cleaned_data)
+            evaluation = evaluation_services.start_evaluation(
+                actor=user, patient=patient, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -182,7 +186,7 @@ def evaluation_detail(request: HttpRequest, evaluation_id: str) -> HttpResponse:
         form = EvaluationForm(request.POST, prefix="ev")
         if form.is_valid():
             try:
-                services.update_evaluation(
+                evaluation_services.update_evaluation(
                     actor=user, evaluation=evaluation, changes=dict(form.cleaned_data)
                 )
             except ValidationError as exc:
@@ -195,7 +199,7 @@ def evaluation_detail(request: HttpRequest, evaluation_id: str) -> HttpResponse:
                 return redirect("care:evaluation", evaluation_id=evaluation.public_id)
         return _render_evaluation(request, evaluation, form=form)
     if request.headers.get("HX-Request") != "true":
-        services.audit_evaluation_read(actor=user, evaluation=evaluation)
+        evaluation_services.audit_evaluation_read(actor=user, evaluation=evaluation)
     return _render_evaluation(request, evaluation)
 
 
@@ -211,18 +215,18 @@ EVALUATION_PARTS = {
 def _add_part(user: User, evaluation: Evaluation, part: str, form: BaseForm) -> None:
     data = dict(form.cleaned_data)
     if part == "pain":
-        services.add_pain_map_entry(actor=user, evaluation=evaluation, **data)
+        evaluation_services.add_pain_map_entry(actor=user, evaluation=evaluation, **data)
     elif part == "palpation":
         if not data["trigger_points"] and data["trigger_point_count"] is None:
             data["trigger_point_count"] = None
-        services.add_palpation_finding(actor=user, evaluation=evaluation, **data)
+        evaluation_services.add_palpation_finding(actor=user, evaluation=evaluation, **data)
     elif part == "rom":
         assert isinstance(form, RomForm)
-        services.record_rom(actor=user, evaluation=evaluation, **form.service_kwargs())
+        evaluation_services.record_rom(actor=user, evaluation=evaluation, **form.service_kwargs())
     elif part == "test":
-        services.add_special_test(actor=user, evaluation=evaluation, **data)
+        evaluation_services.add_special_test(actor=user, evaluation=evaluation, **data)
     else:
-        services.add_diagnosis(
+        evaluation_services.add_diagnosis(
             actor=user,
             evaluation=evaluation,
             code=data["code"],
@@ -280,7 +284,7 @@ def evaluation_remove(
     related, done, anchor = EVALUATION_ROWS[part]
     finding = get_object_or_404(getattr(evaluation, related).all(), public_id=row_id)
     try:
-        services.remove_evaluation_finding(actor=user, finding=finding)
+        evaluation_services.remove_evaluation_finding(actor=user, finding=finding)
     except (ValidationError, Refused) as exc:
         messages.error(request, f"Not removed: {_refusal(exc)}")
     else:
@@ -298,7 +302,7 @@ def evaluation_addendum_add(request: HttpRequest, evaluation_id: str) -> HttpRes
     form = AddendumForm(request.POST, prefix="addendum")
     if form.is_valid():
         try:
-            services.add_evaluation_addendum(
+            evaluation_services.add_evaluation_addendum(
                 actor=user, evaluation=evaluation, text=form.cleaned_data["text"]
             )
         except ValidationError as exc:
@@ -327,7 +331,7 @@ def evaluation_administration(request: HttpRequest, evaluation_id: str) -> HttpR
     if form.is_valid():
         answers, labels = form.answers()
         try:
-            administration = services.record_baseline_administration(
+            administration = evaluation_services.record_baseline_administration(
                 actor=user,
                 evaluation=evaluation,
                 instrument=instrument.id,
@@ -368,7 +372,7 @@ def evaluation_sign(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     user = staff_user(request)
     evaluation = _evaluation(request, evaluation_id)
     try:
-        services.sign_evaluation(actor=user, evaluation=evaluation)
+        evaluation_services.sign_evaluation(actor=user, evaluation=evaluation)
         messages.success(request, "Evaluation signed. It can no longer change.")
     except (ValidationError, Refused) as exc:
         messages.error(request, f"Not signed: {_refusal(exc)}")
@@ -393,7 +397,7 @@ def plan_new(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v is not None or k != "starts_on"}
         try:
-            plan = services.create_plan(actor=user, evaluation=evaluation, **data)
+            plan = plan_services.create_plan(actor=user, evaluation=evaluation, **data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except Refused as exc:
@@ -428,7 +432,7 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
     mine = _is_mine(user, plan.practitioner_id)
     editable = plan.status == Plan.Status.DRAFT and mine
     active = plan.status == Plan.Status.ACTIVE
-    progress = services.plan_progress(actor=user, plan=plan)
+    progress = plan_services.plan_progress(actor=user, plan=plan)
     instrument = _instrument(request.GET.get("instrument", ""))
     answers = bound.get("reassess")
     if answers is None and instrument is not None:
@@ -519,19 +523,21 @@ def plan_add(request: HttpRequest, plan_id: str, part: str) -> HttpResponse:
         data = dict(form.cleaned_data)
         try:
             if isinstance(form, GoalForm):
-                services.add_goal(actor=user, plan=plan, **form.service_kwargs())
+                plan_services.add_goal(actor=user, plan=plan, **form.service_kwargs())
                 done, anchor = "Goal added.", "goals-h"
             elif isinstance(form, HomeCareForm):
-                services.update_plan(
+                plan_services.update_plan(
                     actor=user, plan=plan, changes={"home_care": [*_home_care_items(plan), data]}
                 )
                 done, anchor = "Home-care item added.", "homecare-h"
             elif isinstance(form, ReassessRomForm):
-                services.record_reassessment_rom(actor=user, plan=plan, **form.service_kwargs())
+                plan_services.record_reassessment_rom(
+                    actor=user, plan=plan, **form.service_kwargs()
+                )
                 done, anchor = "Range of motion re-measured.", "goals-h"
             elif isinstance(form, AnswersForm):
                 answers, labels = form.answers()
-                a = services.record_reassessment(
+                a = plan_services.record_reassessment(
                     actor=user,
                     plan=plan,
                     instrument=form.instrument.id,
@@ -540,7 +546,7 @@ def plan_add(request: HttpRequest, plan_id: str, part: str) -> HttpResponse:
                 )
                 done, anchor = f"{a.instrument} re-assessed: {a.score:g}.", "goals-h"
             else:
-                services.discharge_plan(
+                plan_services.discharge_plan(
                     actor=user,
                     plan=plan,
                     reason=data["reason"],
@@ -574,7 +580,7 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
             messages.info(request, "Nothing changed.")
             return redirect("care:plan", plan_id=plan.public_id)
         try:
-            services.update_plan(actor=user, plan=plan, changes=changes)
+            plan_services.update_plan(actor=user, plan=plan, changes=changes)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except Refused as exc:
@@ -596,7 +602,7 @@ def homecare_remove(request: HttpRequest, plan_id: str, item_id: str) -> HttpRes
     item = get_object_or_404(plan.home_care.all(), public_id=item_id)
     kept = _home_care_items(plan, without=item.pk)
     try:
-        services.update_plan(actor=user, plan=plan, changes={"home_care": kept})
+        plan_services.update_plan(actor=user, plan=plan, changes={"home_care": kept})
         messages.success(request, "Home-care item removed.")
     except (ValidationError, Refused) as exc:
         messages.error(request, f"Not removed: {_refusal(exc)}")
@@ -612,7 +618,7 @@ def goal_remove(request: HttpRequest, plan_id: str, goal_id: str) -> HttpRespons
     plan = _plan(request, plan_id)
     goal = get_object_or_404(plan.goals.all(), public_id=goal_id)
     try:
-        services.remove_goal(actor=user, goal=goal)
+        plan_services.remove_goal(actor=user, goal=goal)
         messages.success(request, "Goal removed.")
     except (ValidationError, Refused) as exc:
         messages.error(request, _refusal(exc))
@@ -626,7 +632,7 @@ def plan_sign(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
     try:
-        services.sign_plan(actor=user, plan=plan)
+        plan_services.sign_plan(actor=user, plan=plan)
         messages.success(request, "Plan signed. It can no longer change; revise it instead.")
     except (ValidationError, Refused) as exc:
         messages.error(request, f"Not signed: {_refusal(exc)}")
@@ -640,7 +646,7 @@ def plan_revise(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
     try:
-        revision = services.revise_plan(actor=user, plan=plan)
+        revision = plan_services.revise_plan(actor=user, plan=plan)
     except (ValidationError, Refused) as exc:
         messages.error(request, f"Not revised: {_refusal(exc)}")
         return redirect("care:plan", plan_id=plan.public_id)
@@ -656,7 +662,7 @@ def plan_send_home_care(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
     try:
-        sent = services.send_home_care_program(actor=user, plan=plan)
+        sent = plan_services.send_home_care_program(actor=user, plan=plan)
     except ValidationError as exc:
         messages.error(request, "Not sent: " + "; ".join(exc.messages))
     else:
@@ -676,7 +682,7 @@ def plan_send_home_care(request: HttpRequest, plan_id: str) -> HttpResponse:
 def plan_handout(request: HttpRequest, plan_id: str) -> HttpResponse:
     user = staff_user(request)
     plan = _plan(request, plan_id)
-    services.audit_plan_read(actor=user, plan=plan)
+    plan_services.audit_plan_read(actor=user, plan=plan)
     cat = catalog()
     items = [
         (h, cat.tools[h.tool].label if h.tool in cat.tools else h.tool)
@@ -697,7 +703,7 @@ def goal_chart(request: HttpRequest, goal_id: str) -> HttpResponse:
         ),
         public_id=goal_id,
     )
-    services.audit_plan_read(actor=user, plan=goal.plan)
+    plan_services.audit_plan_read(actor=user, plan=goal.plan)
     svg = charts.render_svg(queries.goal_chart_points(goal))
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"

@@ -15,10 +15,11 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.audit.services import Action, record
 from palpa.care import gates as care_gates
-from palpa.care import queries, services
+from palpa.care import queries
 from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
-from palpa.care.models import Plan, TechniqueEntry, TreatmentNote
+from palpa.care.models import TechniqueEntry, TreatmentNote
+from palpa.care.notes import services as note_services
 from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
@@ -32,7 +33,7 @@ from palpa.scheduling.models import Appointment
 def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
-    active_plan = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE).first()
+    active_plan = queries.active_plan(patient)
     initial: dict[str, Any] = {
         "location": patient.primary_location,
         "plan_of_care": active_plan,
@@ -50,7 +51,7 @@ def note_new(request: HttpRequest, patient_id: str) -> HttpResponse:
     form = NewNoteForm(request.POST or None, actor=user, patient=patient, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            note = services.start_note(
+            note = note_services.start_note(
                 actor=user, patient=patient, appointment=appointment, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -83,7 +84,7 @@ def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
             return redirect("care:note", note_id=note.public_id)
         if form.is_valid():
             try:
-                services.update_note(
+                note_services.update_note(
                     actor=user,
                     note=TreatmentNote.objects.get(pk=note.pk),
                     changes={k: form.cleaned_data[k] for k in form.changed_data},
@@ -97,7 +98,7 @@ def note_detail(request: HttpRequest, note_id: str) -> HttpResponse:
                 messages.success(request, "Note saved.")
                 return redirect("care:note", note_id=note.public_id)
     elif request.headers.get("HX-Request") != "true":
-        services.audit_note_read(actor=user, note=note)
+        note_services.audit_note_read(actor=user, note=note)
     return _render_note(request, note, form=form, editable=editable)
 
 
@@ -150,7 +151,7 @@ def technique_add(request: HttpRequest, note_id: str) -> HttpResponse:
     form = TechniqueForm(request.POST, prefix="t")
     if form.is_valid():
         try:
-            services.add_technique(actor=user, note=note, **form.cleaned_data)
+            note_services.add_technique(actor=user, note=note, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         except Refused as exc:
@@ -169,7 +170,7 @@ def technique_remove(request: HttpRequest, note_id: str, technique_id: str) -> H
     note = _note(request, note_id)
     entry = get_object_or_404(TechniqueEntry, note=note, public_id=technique_id)
     try:
-        services.remove_technique(actor=user, entry=entry)
+        note_services.remove_technique(actor=user, entry=entry)
     except Refused as exc:
         messages.error(request, str(exc))
     return redirect("care:note", note_id=note.public_id)
@@ -182,7 +183,7 @@ def note_sign(request: HttpRequest, note_id: str) -> HttpResponse:
     user = staff_user(request)
     note = _note(request, note_id)
     try:
-        services.sign_note(actor=user, note=note)
+        note_services.sign_note(actor=user, note=note)
         messages.success(request, "Note signed. It can no longer change; corrections are addenda.")
     except (ValidationError, Refused) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -199,7 +200,7 @@ def addendum_add(request: HttpRequest, note_id: str) -> HttpResponse:
     form = AddendumForm(request.POST)
     if form.is_valid():
         try:
-            services.add_addendum(actor=user, note=note, text=form.cleaned_data["text"])
+            note_services.add_addendum(actor=user, note=note, text=form.cleaned_data["text"])
             messages.success(request, "Addendum signed.")
         except (ValidationError, Refused) as exc:
             text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

@@ -13,20 +13,18 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from palpa.accounts.models import Location, Organization, User
-from palpa.care import services
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.models import Evaluation, Plan
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.demo import data
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.referrals.models import Physician
 from palpa.screening.models import Screening
-from palpa.screening.services import (
-    confirm_no_change,
-    record_clearance,
-    record_screening,
-    screening_status,
-)
+from palpa.screening.queries import screening_status
+from palpa.screening.services import confirm_no_change, record_clearance, record_screening
 
 ROTA = [
     "therapist@harbor.example",
@@ -173,15 +171,15 @@ class Course:
             note = self._note(plan, v, visit, measured)
             if self.index == 0 and v == self.visits - 1:
                 continue  # Maya's latest note for the first patient is still a draft
-            services.sign_note(actor=self.treating, note=note)
+            note_services.sign_note(actor=self.treating, note=note)
             if v == 0 and self.index % 5 == 1 and self.treating.email == self.evaluator.email:
-                services.add_addendum(
+                note_services.add_addendum(
                     actor=self.treating,
                     note=note,
                     text="Correction: the patient also reported morning stiffness.",
                 )
         if self.trajectory.discharge:
-            services.discharge_plan(
+            plan_services.discharge_plan(
                 actor=self.evaluator,
                 plan=plan,
                 reason="goals_met",
@@ -214,7 +212,7 @@ class Course:
 
     def _evaluate(self) -> Evaluation:
         actor, course, t = self.evaluator, self.course, self.trajectory
-        evaluation = services.start_evaluation(
+        evaluation = evaluation_services.start_evaluation(
             actor=actor,
             patient=self.patient,
             location=self.location,
@@ -224,7 +222,7 @@ class Course:
             posture=course["posture"],
         )
         for region, side, offset, quality, note in course["pain_map"]:
-            services.add_pain_map_entry(
+            evaluation_services.add_pain_map_entry(
                 actor=actor,
                 evaluation=evaluation,
                 region=region,
@@ -234,7 +232,7 @@ class Course:
                 note=note,
             )
         for region, side, tone, tenderness, found, count, texture in course["palpation"]:
-            services.add_palpation_finding(
+            evaluation_services.add_palpation_finding(
                 actor=actor,
                 evaluation=evaluation,
                 region=region,
@@ -248,7 +246,7 @@ class Course:
         if t.rom:
             measured = [(*course["rom"][0], t.rom[0]), course["rom_other"]]
             for joint, motion, side, tool, position, degrees in measured:
-                services.record_rom(
+                evaluation_services.record_rom(
                     actor=actor,
                     evaluation=evaluation,
                     joint=joint,
@@ -259,34 +257,34 @@ class Course:
                     position=position,
                 )
         for name, side, result, note in course["special_tests"]:
-            services.add_special_test(
+            evaluation_services.add_special_test(
                 actor=actor, evaluation=evaluation, name=name, side=side, result=result, note=note
             )
         for code in course["diagnoses"]:
-            services.add_diagnosis(actor=actor, evaluation=evaluation, code=code)
-        self.baseline = services.record_baseline_administration(
+            evaluation_services.add_diagnosis(actor=actor, evaluation=evaluation, code=code)
+        self.baseline = evaluation_services.record_baseline_administration(
             actor=actor,
             evaluation=evaluation,
             instrument=self.instrument,
             answers=answers_for(self.instrument, t.primary[0]),
         ).score
-        services.record_baseline_administration(
+        evaluation_services.record_baseline_administration(
             actor=actor, evaluation=evaluation, instrument="NPRS", answers=[t.pain[0]]
         )
         if t.psfs:
-            services.record_baseline_administration(
+            evaluation_services.record_baseline_administration(
                 actor=actor,
                 evaluation=evaluation,
                 instrument="PSFS",
                 answers=list(t.psfs[0]),
                 item_labels=course["psfs"],
             )
-        return services.sign_evaluation(actor=actor, evaluation=evaluation)
+        return evaluation_services.sign_evaluation(actor=actor, evaluation=evaluation)
 
     def _plan(self, evaluation: Evaluation) -> Plan:
         actor, course, t = self.evaluator, self.course, self.trajectory
         techniques = list(dict.fromkeys(entry[0] for entry in course["techniques"]))
-        plan = services.create_plan(
+        plan = plan_services.create_plan(
             actor=actor,
             evaluation=evaluation,
             frequency_per_week=2,
@@ -298,7 +296,7 @@ class Course:
         )
         due = plan.starts_on + dt.timedelta(weeks=t.weeks)
         goals = course["goals"]
-        services.add_goal(
+        plan_services.add_goal(
             actor=actor,
             plan=plan,
             statement=goals["instrument"]
@@ -313,7 +311,7 @@ class Course:
         )
         if t.rom_target is not None:
             joint, motion, side, _tool, _position = course["rom"][0]
-            services.add_goal(
+            plan_services.add_goal(
                 actor=actor,
                 plan=plan,
                 statement=goals["rom"],
@@ -325,7 +323,7 @@ class Course:
                 due_on=due,
             )
         if t.psfs_target is not None:
-            services.add_goal(
+            plan_services.add_goal(
                 actor=actor,
                 plan=plan,
                 statement=goals["psfs"],
@@ -334,12 +332,12 @@ class Course:
                 target_value=t.psfs_target,
                 due_on=due,
             )
-        return services.sign_plan(actor=actor, plan=plan)
+        return plan_services.sign_plan(actor=actor, plan=plan)
 
     def _reassess(self, plan: Plan, step: int, on: dt.date) -> InstrumentAdministration:
         """The re-assessment of the plan's schedule: the measures of its goals again."""
         actor, course, t = self.evaluator, self.course, self.trajectory
-        administration = services.record_reassessment(
+        administration = plan_services.record_reassessment(
             actor=actor,
             plan=plan,
             instrument=self.instrument,
@@ -348,7 +346,7 @@ class Course:
         )
         if t.rom:
             joint, motion, side, tool, position = course["rom"][0]
-            services.record_reassessment_rom(
+            plan_services.record_reassessment_rom(
                 actor=actor,
                 plan=plan,
                 joint=joint,
@@ -360,7 +358,7 @@ class Course:
                 measured_on=on,
             )
         if t.psfs:
-            services.record_reassessment(
+            plan_services.record_reassessment(
                 actor=actor,
                 plan=plan,
                 instrument="PSFS",
@@ -413,7 +411,7 @@ class Course:
                 f" Re-assessed today: {measured.instrument} {measured.score:g} "
                 f"(evaluation: {self.baseline:g})."
             )
-        note = services.start_note(
+        note = note_services.start_note(
             actor=self.treating,
             patient=self.patient,
             location=self.location,
@@ -427,7 +425,7 @@ class Course:
             plan=str(course["home"]),
         )
         for technique, region, side, minutes, pressure, tool in course["techniques"]:
-            services.add_technique(
+            note_services.add_technique(
                 actor=self.treating,
                 note=note,
                 technique=technique,

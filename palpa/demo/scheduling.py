@@ -26,7 +26,7 @@ from palpa.scheduling.hours import to_utc, zone
 from palpa.scheduling.models import Appointment, AppointmentType
 from palpa.scheduling.online import update_online_settings
 from palpa.scheduling.services import CourseTime, HoursRow
-from palpa.screening.services import screening_status
+from palpa.screening.queries import screening_status
 
 DOWNTOWN = "Harbor Clinic Downtown"
 SPA = "Harbor Wellness Spa"

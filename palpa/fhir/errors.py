@@ -49,7 +49,3 @@ def issue(severity: str, code: str, diagnostics: str, expression: str = "") -> d
 
 def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": issues}
-
-
-def not_found(resource_type: str, resource_id: str) -> FhirError:
-    return FhirError(404, f"{resource_type}/{resource_id} is not known to this server.")

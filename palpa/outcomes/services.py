@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from palpa.audit.services import Action, record
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
+from palpa.core.tenancy import ANOTHER_ORGANIZATIONS_PATIENT, require_same_organization
 from palpa.outcomes.library import Instrument, UnknownInstrument, get_instrument, load_library
 from palpa.outcomes.models import (
     DEFAULT_INSTRUMENT_LINK_DAYS,
@@ -41,11 +42,6 @@ from palpa.patients import messages as ledger
 from palpa.patients.models import MessageKind, Patient, PatientMessage
 
 MAX_LABEL = 120
-
-
-def _same_org(actor: User, patient: Patient) -> None:
-    if patient.organization_id != actor.organization_id:
-        raise PermissionDenied("This patient belongs to another organization.")
 
 
 def _labels(
@@ -124,7 +120,7 @@ def administer_instrument(
 ) -> InstrumentAdministration:
     """Score the answers with the outcome library and record them, with both versions."""
     require(actor, Capability.CLINICAL_WRITE)
-    _same_org(actor, patient)
+    require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     errors: dict[str, list[str]] = {}
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = [f"The patient's record is {patient.get_status_display().lower()}."]
@@ -177,7 +173,7 @@ def mark_administration_entered_in_error(
 ) -> InstrumentAdministration:
     """Kept, but out of every series and progress calculation."""
     require(actor, Capability.CLINICAL_WRITE)
-    _same_org(actor, administration.patient)
+    require_same_organization(actor, administration.patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the administration is in error."})
     if administration.status == InstrumentAdministration.Status.ENTERED_IN_ERROR:
@@ -276,7 +272,7 @@ def create_instrument_link(
 
     Earlier unused links of the patient are revoked ("replaced by a newer link")."""
     require(actor, Capability.CLINICAL_WRITE)
-    _same_org(actor, patient)
+    require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     errors: dict[str, list[str]] = {}
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = [f"The patient's record is {patient.get_status_display().lower()}."]
@@ -604,7 +600,7 @@ def revoke_instrument_link(
 ) -> InstrumentLink:
     """An unused link stops working at once; a used or expired one cannot be revoked."""
     require(actor, Capability.CLINICAL_WRITE)
-    _same_org(actor, link.patient)
+    require_same_organization(actor, link.patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     with transaction.atomic():
         stored = InstrumentLink.objects.select_for_update().get(pk=link.pk)
         state = stored.state

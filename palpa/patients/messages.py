@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import default_task_backend
@@ -50,6 +50,7 @@ from django.utils import timezone
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import sms, wording
+from palpa.core.tenancy import ANOTHER_ORGANIZATIONS_PATIENT, require_same_organization
 from palpa.patients.models import (
     Consent,
     MessageKind,
@@ -478,8 +479,8 @@ def send_message(
     ``actor_label``: who asked, when no staff member did (e.g. the patient)."""
     if kind not in Kind.values:
         raise ValueError(f"unknown message kind {kind!r}")
-    if actor is not None and actor.organization_id != patient.organization_id:
-        raise PermissionDenied("This patient belongs to another organization.")
+    if actor is not None:
+        require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     spec = DEFAULTS[kind]
     filled = _values(patient, values)
     if spec.link:
@@ -678,8 +679,9 @@ def resend_message(*, actor: User, message: PatientMessage) -> list[PatientMessa
     """Send the message again on the channels chosen now: with a fresh link where it had
     one (the sending app issues it), else the same words."""
     require(actor, Capability.PATIENT_MESSAGES)
-    if message.organization_id != tenant_id(actor):
-        raise PermissionDenied("This message belongs to another organization.")
+    require_same_organization(
+        actor, message, message="This message belongs to another organization."
+    )
     if message.patient.status != Patient.Status.ACTIVE:
         raise ValidationError(
             {"message": f"The patient's record is {message.patient.get_status_display().lower()}."}

@@ -18,6 +18,7 @@ from palpa.audit.services import Action, read_and_record, record
 from palpa.core.dates import local_today
 from palpa.core.db import hot_cursor
 from palpa.core.rows import insert
+from palpa.core.tenancy import ANOTHER_ORGANIZATIONS_PATIENT, require_same_organization
 from palpa.patients import queries
 from palpa.patients.models import Allergy, Consent, Patient
 
@@ -119,8 +120,7 @@ def create_patient(*, actor: User, **fields: Any) -> Patient:
 def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) -> Patient:
     """Apply demographic changes; all are validated before anything is written."""
     require(actor, Capability.PATIENTS_WRITE)
-    if patient.organization_id != actor.organization_id:
-        raise PermissionDenied("This patient belongs to another organization.")
+    require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     if patient.status == Patient.Status.ENTERED_IN_ERROR:
         raise ValidationError("This record was marked as entered in error and cannot be edited.")
     _check_fields(changes)
@@ -155,8 +155,7 @@ def update_patient(*, actor: User, patient: Patient, changes: dict[str, Any]) ->
 def set_patient_status(*, actor: User, patient: Patient, status: str, reason: str) -> Patient:
     """Inactive, deceased, or entered in error (the way a record is 'deleted')."""
     require(actor, Capability.PATIENTS_WRITE)
-    if patient.organization_id != actor.organization_id:
-        raise PermissionDenied("This patient belongs to another organization.")
+    require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     if status not in Patient.Status.values:
         raise ValidationError({"status": f"Status must be one of {', '.join(Patient.Status)}."})
     if status != Patient.Status.ACTIVE and not reason.strip():
@@ -180,8 +179,7 @@ def record_consent(
     *, actor: User, patient: Patient, kind: str, version: str, given_on: dt.date, granted: bool
 ) -> Consent:
     require(actor, Capability.PATIENTS_WRITE)
-    if patient.organization_id != actor.organization_id:
-        raise PermissionDenied("This patient belongs to another organization.")
+    require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     consent = Consent(
         organization_id=patient.organization_id,
         patient=patient,
@@ -251,8 +249,7 @@ def withdraw_consent_by_patient(
 
 def add_allergy(*, actor: User, patient: Patient, **fields: Any) -> Allergy:
     require(actor, Capability.CLINICAL_WRITE)
-    if patient.organization_id != actor.organization_id:
-        raise PermissionDenied("This patient belongs to another organization.")
+    require_same_organization(actor, patient, message=ANOTHER_ORGANIZATIONS_PATIENT)
     allergy = Allergy(
         organization_id=patient.organization_id, patient=patient, recorded_by=actor, **fields
     )

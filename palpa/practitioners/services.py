@@ -17,6 +17,7 @@ from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
 from palpa.core.errors import Refused
+from palpa.core.tenancy import same_organization
 from palpa.practitioners import rules
 from palpa.practitioners.models import License, Practitioner
 
@@ -65,7 +66,7 @@ def _clean_and_save(instance: Any) -> None:
 
 
 def _check_login(actor: User, login: User | None) -> None:
-    if login is not None and login.organization_id != actor.organization_id:
+    if login is not None and not same_organization(login, actor):
         raise ValidationError({"user": "This sign-in account belongs to another organization."})
 
 
@@ -96,7 +97,7 @@ def update_practitioner(
 
 def add_license(*, actor: User, practitioner: Practitioner, **fields: Any) -> License:
     require(actor, Capability.PRACTITIONERS_MANAGE)
-    if practitioner.organization_id != actor.organization_id:
+    if not same_organization(practitioner, actor):
         raise ValidationError("This practitioner belongs to another organization.")
     fields["jurisdiction"] = str(fields.get("jurisdiction", "")).upper()
     with transaction.atomic():

@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -34,6 +34,7 @@ from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import icd10
 from palpa.core.errors import Refused
+from palpa.core.tenancy import require_same_organization, same_organization
 from palpa.core.uploads import checked_document
 from palpa.patients.models import Patient
 from palpa.referrals import countdown as pure
@@ -81,12 +82,6 @@ class ReferralRefused(Refused):
     code = "referral"
 
 
-def _same_org(actor: User, *objs: Any) -> None:
-    for obj in objs:
-        if obj.organization_id != actor.organization_id:
-            raise PermissionDenied("This record belongs to another organization.")
-
-
 def _check_fields(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
@@ -127,7 +122,7 @@ def update_physician(*, actor: User, physician: Physician, changes: Mapping[str,
     """Change a directory entry (``active`` False takes it out of new referrals and
     clearances; physicians are never deleted)."""
     require(actor, Capability.PHYSICIANS_WRITE)
-    _same_org(actor, physician)
+    require_same_organization(actor, physician)
     _check_fields(changes, (*PHYSICIAN_FIELDS, "active"))
     stored = Physician.objects.get(pk=physician.pk)
     before = {name: getattr(stored, name) for name in changes}
@@ -294,7 +289,7 @@ def _diagnoses(codes: Any) -> tuple[list[str], list[str]]:
 def _referral_errors(actor: User, referral: Referral, codes: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     physician = referral.physician
-    if physician.organization_id != actor.organization_id:
+    if not same_organization(physician, actor):
         errors["physician"] = ["No physician of your directory has this id."]
     elif not physician.active:
         errors["physician"] = ["This physician is no longer active in the directory."]
@@ -338,7 +333,7 @@ def record_referral(
 ) -> Referral:
     """A physician's referral (prescription) for a patient, with the scanned document."""
     require(actor, Capability.REFERRALS_WRITE)
-    _same_org(actor, patient)
+    require_same_organization(actor, patient)
     if patient.status != Patient.Status.ACTIVE:
         raise ValidationError(
             {"patient": f"The patient's record is {patient.get_status_display().lower()}."}
@@ -395,7 +390,7 @@ def update_referral(
     """Correct or extend a referral (say the physician authorizes more visits), or attach
     its scanned prescription. A cancelled referral does not change."""
     require(actor, Capability.REFERRALS_WRITE)
-    _same_org(actor, referral)
+    require_same_organization(actor, referral)
     _check_fields(changes, REFERRAL_FIELDS)
     if referral.status == Referral.Status.CANCELLED:
         raise ReferralRefused("This referral is cancelled and cannot change.")
@@ -441,7 +436,7 @@ def cancel_referral(*, actor: User, referral: Referral, reason: str) -> Referral
     """The physician withdrew the referral, or it was recorded by mistake: kept, marked
     cancelled with the reason, no longer counted or in effect."""
     require(actor, Capability.REFERRALS_WRITE)
-    _same_org(actor, referral)
+    require_same_organization(actor, referral)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the referral is cancelled."})
     with transaction.atomic():
@@ -502,7 +497,7 @@ def count_visit(
     is counted; when every covering referral is used up, the visit counts against the
     newest of them (beyond its authorization, as an owner's override allows). Counting
     the same note twice changes nothing."""
-    _same_org(actor, patient)
+    require_same_organization(actor, patient)
     existing = ReferralVisit.every_visit.filter(note_public_id=note_public_id).first()
     if existing is not None:
         return existing
@@ -629,7 +624,7 @@ def _grant(
         Capability.REFERRALS_OVERRIDE,
         "Only an owner may override a referral's authorization.",
     )
-    _same_org(actor, patient)
+    require_same_organization(actor, patient)
     if len(reason.strip()) < MIN_REASON:
         raise ValidationError(
             {field: f"Write the reason in full (at least {MIN_REASON} characters)."}
@@ -703,7 +698,7 @@ def override_authorization(
     referral = latest_referral(patient)
     if referral is None:
         raise ReferralRefused("This patient has no referral: there is nothing to override.")
-    _same_org(actor, patient)
+    require_same_organization(actor, patient)
     if visits_planned is not None and visits_planned < 1:
         raise ValidationError({"visits_planned": "Give at least one visit, or leave it empty."})
     return _grant(actor, patient, referral, reason, visits_planned, ends_on, [], "reason")

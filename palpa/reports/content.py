@@ -14,8 +14,8 @@ from typing import Any
 from palpa.care import charts, progress
 from palpa.care.catalog import catalog
 from palpa.care.models import Discharge, Evaluation, Goal, Plan, TechniqueEntry, TreatmentNote
-from palpa.care.queries import goal_chart_points
-from palpa.care.services import goal_progress
+from palpa.care.plans.services import goal_statuses
+from palpa.care.queries import first_version, goal_chart_points, signed_notes_under
 from palpa.core import icd10
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
@@ -104,8 +104,8 @@ def _referral(report: Report, as_of: dt.date) -> dict[str, Any] | None:
     }
 
 
-def _chart(goal: Goal, as_of: dt.date) -> dict[str, Any]:
-    chart = goal_chart_points(goal)
+def _chart(goal: Goal, as_of: dt.date, series: list[progress.Point]) -> dict[str, Any]:
+    chart = goal_chart_points(goal, series)
     return {
         "title": chart.title,
         "unit": chart.unit,
@@ -142,8 +142,8 @@ def trend_chart(data: dict[str, Any]) -> charts.TrendChart:
 
 def _goals(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
     out = []
-    for goal in plan.goals.select_related("baseline_rom").order_by("position", "created_at"):
-        result = goal_progress(goal, as_of)
+    series: dict[int, list[progress.Point]] = {}
+    for goal, result in goal_statuses(plan, as_of, series):
         unit = "°" if goal.measure_kind == Goal.Measure.ROM else ""
         out.append(
             {
@@ -167,7 +167,7 @@ def _goals(plan: Plan, as_of: dt.date) -> list[dict[str, Any]]:
                 "decided_by_label": result.decided_by_label,
                 "detected": result.detected,
                 "explanation": result.meaningful_explanation,
-                "chart": _chart(goal, as_of),
+                "chart": _chart(goal, as_of, series[goal.pk]),
             }
         )
     return out
@@ -239,11 +239,7 @@ def _scores(plan: Plan, start: dt.date, as_of: dt.date) -> list[dict[str, Any]]:
 
 
 def _notes(plan: Plan) -> list[TreatmentNote]:
-    return list(
-        TreatmentNote.objects.filter(
-            plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
-        ).order_by("visit_date", "created_at")
-    )
+    return list(signed_notes_under(plan).order_by("visit_date", "created_at"))
 
 
 def _techniques(notes: list[TreatmentNote]) -> list[dict[str, Any]]:
@@ -292,7 +288,7 @@ def build(report: Report) -> dict[str, Any]:
     all_notes = [n for n in _notes(plan) if n.visit_date <= as_of]
     in_period = [n for n in all_notes if n.visit_date >= report.period_start]
     referral = _referral(report, as_of)
-    first = Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
+    first = first_version(plan)
     return {
         "format": FORMAT,
         "report_id": str(report.public_id),

@@ -10,7 +10,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.care.models import Plan, TreatmentNote
+from palpa.care.models import Plan
+from palpa.care.queries import active_plan, first_version, signed_notes_under
+from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
 from palpa.reports import rules
 from palpa.reports.models import Report, ReportDelivery
@@ -87,23 +89,17 @@ class ProgressDue:
 def progress_report_due(actor: User, patient: Patient, today: dt.date) -> ProgressDue | None:
     """Whether the patient's active plan of care is due a progress report under the
     organization's policy; None without an active plan (or for roles that see no care)."""
-    if not may_see_reports(actor) or patient.organization_id != actor.organization_id:
+    if not may_see_reports(actor) or not same_organization(patient, actor):
         return None
 
-    plan = (
-        Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
-        .order_by("-starts_on", "-version")
-        .first()
-    )
+    plan = active_plan(patient)
     if plan is None:
         return None
     policy = policy_for(patient.organization_id)
     last = last_signed_report(plan)
-    first = Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
+    first = first_version(plan)
     since = last.period_end if last is not None else first.starts_on
-    notes = TreatmentNote.objects.filter(
-        plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
-    )
+    notes = signed_notes_under(plan)
     notes = notes.filter(visit_date__gt=since) if last is not None else notes
     due = rules.progress_report_due(
         since=since,

@@ -29,9 +29,11 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require, require_own_or, tenant_id
 from palpa.audit.services import Action, record
 from palpa.care.models import Plan
+from palpa.care.queries import active_plan, first_version
 from palpa.core import ratelimit, records
 from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
+from palpa.core.tenancy import require_same_organization
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
@@ -58,12 +60,6 @@ class ReportRefused(Refused):
 
 class ReportLocked(Refused):
     code = "report_locked"
-
-
-def _same_org(actor: User, *objs: Any) -> None:
-    for obj in objs:
-        if obj.organization_id != tenant_id(actor):
-            raise PermissionDenied("This record belongs to another organization.")
 
 
 def _practitioner_of(actor: User) -> Practitioner:
@@ -153,7 +149,7 @@ def _reported_plan(patient: Patient, kind: str) -> Plan:
                 "A discharge report needs a discharged plan of care: discharge the plan first."
             )
         return plan
-    plan = plans.filter(status=Plan.Status.ACTIVE).first()
+    plan = active_plan(patient)
     if plan is None:
         raise ReportRefused(
             "A progress report reports on an active (signed) plan of care; this patient has none."
@@ -170,7 +166,7 @@ def last_signed_report(plan: Plan) -> Report | None:
 
 
 def _period(plan: Plan, end: dt.date) -> tuple[dt.date, dt.date]:
-    first = Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
+    first = first_version(plan)
     start = first.starts_on
     last = last_signed_report(plan)
     if last is not None and last.period_end < end:
@@ -183,7 +179,7 @@ def start_report(*, actor: User, patient: Patient, kind: str) -> Report:
     the discharged plan, up to the discharge). An open draft of the same kind for the same
     plan is returned instead of a second one."""
     practitioner = _practitioner_of(actor)
-    _same_org(actor, patient)
+    require_same_organization(actor, patient)
     if kind not in Report.Kind.values:
         raise ValidationError({"kind": f"The kind is one of {', '.join(Report.Kind.values)}."})
     plan = _reported_plan(patient, kind)
@@ -222,7 +218,7 @@ def start_report(*, actor: User, patient: Patient, kind: str) -> Report:
 
 def _editable(actor: User, report: Report) -> Practitioner:
     practitioner = _practitioner_of(actor)
-    _same_org(actor, report)
+    require_same_organization(actor, report)
     if report.status != Report.Status.DRAFT:
         raise ReportLocked("A signed report never changes; correct it to make a new version.")
     own = report.practitioner_id == practitioner.pk
@@ -278,7 +274,7 @@ def preview(*, actor: User, report: Report) -> dict[str, Any]:
     """What the report shows: a signed report's snapshot, or a draft built from the chart
     as it is now. The read is audited."""
     require(actor, Capability.CLINICAL_READ)
-    _same_org(actor, report)
+    require_same_organization(actor, report)
     _audit(actor, Action.READ, report)
     if report.is_signed or (report.status == Report.Status.ENTERED_IN_ERROR and report.content):
         return dict(report.content)
@@ -357,7 +353,7 @@ def correct_report(*, actor: User, report: Report, reason: str) -> Report:
     """A new draft version of a signed report; the signed one stays until the new one is
     signed, then becomes superseded. Both are kept."""
     practitioner = _practitioner_of(actor)
-    _same_org(actor, report)
+    require_same_organization(actor, report)
     if report.status != Report.Status.SIGNED:
         raise ReportRefused("Only the current signed version of a report is corrected.")
     reason = records.checked_reason(reason, "Say what the correction is for.")
@@ -391,7 +387,7 @@ def discard_report(*, actor: User, report: Report, reason: str) -> Report:
 
 def _sendable(actor: User, report: Report) -> None:
     require(actor, Capability.CLINICAL_WRITE)
-    _same_org(actor, report)
+    require_same_organization(actor, report)
     if report.status != Report.Status.SIGNED:
         state = "a draft" if report.status == Report.Status.DRAFT else report.get_status_display()
         raise ReportRefused(f"Only a signed, current report is sent; this one is {state.lower()}.")
@@ -510,7 +506,7 @@ def download_for_fax(*, actor: User, report: Report) -> ReportDelivery:
 
 def audit_pdf_read(*, actor: User, report: Report) -> None:
     require(actor, Capability.CLINICAL_READ)
-    _same_org(actor, report)
+    require_same_organization(actor, report)
     _audit(actor, Action.EXPORT, report, channel="view")
 
 

@@ -98,7 +98,7 @@ def clearance_out(c: Clearance) -> dict[str, Any]:
     }
 
 
-def status_out(status: services.ScreeningStatus) -> dict[str, Any]:
+def status_out(status: queries.ScreeningStatus) -> dict[str, Any]:
     return {
         "patient": status.patient.public_id,
         "on": status.on,
@@ -213,7 +213,7 @@ def get_status(
 ) -> dict[str, Any]:
     patient = _clinical_patient(request, patient_id)
     services.audit_screening_read(actor=actor(request), patient=patient, what="screening status")
-    return status_out(services.screening_status(patient, on=params.on))
+    return status_out(queries.screening_status(patient, on=params.on))
 
 
 @router.get(
@@ -224,7 +224,7 @@ def get_status(
 @api_requires(Capability.SCREENING_READ_DECISION)
 def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]) -> dict[str, Any]:
     patient = _patient(request, patient_id)
-    status = services.screening_status(patient, on=params.on)
+    status = queries.screening_status(patient, on=params.on)
     return {
         "patient": patient.public_id,
         "on": status.on,
@@ -295,7 +295,7 @@ def get_blood_pressure(
     patient = _clinical_patient(request, patient_id)
     services.audit_screening_read(actor=actor(request), patient=patient, what="blood pressure")
     on = params.on or timezone.localdate()
-    status = services.screening_status(patient, on=on)
+    status = queries.screening_status(patient, on=on)
     return blood_pressure_out(patient, on, status.screening)
 
 
@@ -440,7 +440,7 @@ def _owner(request: HttpRequest) -> int:
 @api_requires(Capability.SCREENING_MANAGE_RULES)
 def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
     org_id = _owner(request)
-    stored = services.current_rule_set_version(org_id)
+    stored = queries.current_rule_set_version(org_id)
     in_force = stored.version if stored else default_rule_set().version
     versions = [_summary(None, in_force)] + [
         _summary(v, in_force) for v in queries.rule_sets_for(actor(request))
@@ -460,7 +460,7 @@ def list_rule_sets(request: HttpRequest) -> dict[str, Any]:
 @api_requires(Capability.SCREENING_MANAGE_RULES)
 def get_rule_set(request: HttpRequest, version: Line) -> dict[str, Any]:
     org_id = _owner(request)
-    stored = services.current_rule_set_version(org_id)
+    stored = queries.current_rule_set_version(org_id)
     in_force = stored.version if stored else default_rule_set().version
     if version == default_rule_set().version:
         return _summary(None, in_force)
@@ -490,7 +490,7 @@ def publish_rule_set(request: HttpRequest, payload: RuleSetIn) -> Status[dict[st
 @api_requires(Capability.CLINICAL_READ)
 def get_policy(request: HttpRequest) -> dict[str, Any]:
     user = actor(request)
-    policy = services.policy_for(tenant_id(user))
+    policy = queries.policy_for(tenant_id(user))
     return {"rescreen_days": policy.rescreen_days, "intake_link_days": policy.intake_link_days}
 
 

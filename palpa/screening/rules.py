@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
 from palpa.screening.facts import Facts, Spec, field_spec
@@ -472,14 +471,6 @@ def load_rule_set(doc: object) -> RuleSet:
     if loader.errors:
         raise RuleSetError(loader.errors)
     return RuleSet(name, version, loader.regions, loader.techniques, tuple(rules), tuple(left_out))
-
-
-def load_rule_set_file(path: Path) -> RuleSet:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RuleSetError([f"{path}: cannot read a JSON rule set ({exc})"]) from exc
-    return load_rule_set(doc)
 
 
 def default_rule_set_document() -> dict[str, Any]:

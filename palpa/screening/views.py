@@ -84,7 +84,7 @@ def intake(request: HttpRequest, token: str) -> HttpResponse:
     data: dict[str, list[str]] = dict(draft.get("data") or {})
     from_last_time = bool(draft.get("from_last_time"))
     if not draft and request.method != "POST":
-        previous = services.previous_answers(link.patient)
+        previous = queries.previous_answers(link.patient)
         if previous:
             data = raw_answers(IntakeForm(initial=previous, today=today))
             from_last_time = True
@@ -210,7 +210,7 @@ def _review_url(patient: Patient) -> str:
 
 def review_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
     user = staff_user(request)
-    status = services.screening_status(patient)
+    status = queries.screening_status(patient)
     findings = []
     for f in status.findings:
         findings.append({"state": f, "sources": f.finding.get("sources", [])})
@@ -287,13 +287,13 @@ def intake_staff(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = _patient(request, public_id)
     today = local_today(patient)
-    latest = services.latest_screening(patient, on=today)
+    latest = queries.latest_screening(patient, on=today)
     mode = request.POST.get("mode", "")
     questions = IntakeForm(
         request.POST if mode == "questions" else None,
         today=today,
         prefix="q",
-        initial=services.previous_answers(patient, actor=user) if request.method != "POST" else {},
+        initial=queries.previous_answers(patient, actor=user) if request.method != "POST" else {},
     )
     initial_facts = {k: v for k, v in (latest.facts if latest else {}).items() if k != "as_of"}
     facts_form = FactsForm(
@@ -481,7 +481,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         request.POST if mode == "rules" else None,
         initial={"document": json.dumps(document, indent=2, ensure_ascii=False)},
     )
-    policy = services.policy_for(org_id)
+    policy = queries.policy_for(org_id)
     policy_form = PolicyForm(
         request.POST if mode == "policy" else None,
         initial={
@@ -505,14 +505,14 @@ def rules(request: HttpRequest) -> HttpResponse:
                 return redirect("screening:rules")
         except ValidationError as exc:
             apply_validation_error(rule_form if mode == "rules" else policy_form, exc)
-    current = services.current_rule_set_version(org_id)
+    current = queries.current_rule_set_version(org_id)
     context = {
         "rule_form": rule_form,
         "policy_form": policy_form,
         "versions": list(queries.rule_sets_for(user)),
         "in_force": current.version if current else default_rule_set().version,
         "default_version": default_rule_set().version,
-        "missing_rules": services.default_rules_missing(org_id),
+        "missing_rules": queries.default_rules_missing(org_id),
     }
     return render(request, "screening/rules.html", context)
 
@@ -522,4 +522,4 @@ def dashboard_panel(user: User) -> dict[str, object]:
     (registered in ScreeningConfig.ready)."""
     if not has_capability(user, Capability.SCREENING_MANAGE_RULES):
         return {}
-    return {"screening_rules_missing": services.default_rules_missing(tenant_id(user))}
+    return {"screening_rules_missing": queries.default_rules_missing(tenant_id(user))}

@@ -11,7 +11,7 @@ from palpa.accounts.models import Location, User
 from palpa.billing import services as billing
 from palpa.billing.models import Charge, LedgerEntry
 from palpa.billing.queries import patient_balance
-from palpa.care import services as care
+from palpa.care.notes import services as note_services
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.screening.services import record_screening
@@ -24,10 +24,10 @@ def signed_visit(owner: User, therapist: User, patient: Patient, location: Locat
     """A self-pay visit of 45 minutes of Swedish massage, signed: 3 units of 97124."""
     billing.set_self_pay_price(actor=owner, location=location, code="97124", unit_price="20.00")
     record_screening(actor=owner, patient=patient, facts={})
-    note = care.start_note(
+    note = note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
-    care.add_technique(
+    note_services.add_technique(
         actor=therapist,
         note=note,
         technique="swedish",
@@ -35,7 +35,7 @@ def signed_visit(owner: User, therapist: User, patient: Patient, location: Locat
         minutes=45,
         pressure="moderate",
     )
-    care.sign_note(actor=therapist, note=note)  # committed: capture runs on commit
+    note_services.sign_note(actor=therapist, note=note)  # committed: capture runs on commit
     return Charge.objects.get(note=note)
 
 

@@ -14,8 +14,10 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
 from palpa.accounts.models import Location, User
-from palpa.care import services as care
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.models import Evaluation, Plan, TreatmentNote
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
@@ -56,7 +58,7 @@ def _today() -> dt.date:
 
 @pytest.fixture
 def draft_evaluation(therapist: User, patient: Patient, location: Location) -> Evaluation:
-    return care.start_evaluation(
+    return evaluation_services.start_evaluation(
         actor=therapist, patient=patient, location=location, evaluated_on=_today()
     )
 
@@ -157,7 +159,9 @@ def test_a_side_the_region_cannot_have_is_refused_on_the_side_field(
 def draft_note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
     """A draft note for a patient on warfarin: the screening rules out deep pressure."""
     record_screening(actor=therapist, patient=patient, facts=facts_modify())
-    return care.start_note(actor=therapist, patient=patient, location=location, visit_date=_today())
+    return note_services.start_note(
+        actor=therapist, patient=patient, location=location, visit_date=_today()
+    )
 
 
 def test_typed_report_survives_adding_refused_and_removed_techniques(
@@ -220,16 +224,16 @@ def test_typed_report_survives_adding_refused_and_removed_techniques(
 @pytest.fixture
 def draft_plan(therapist: User, patient: Patient, location: Location) -> Plan:
     record_screening(actor=therapist, patient=patient, facts={})
-    evaluation = care.start_evaluation(
+    evaluation = evaluation_services.start_evaluation(
         actor=therapist,
         patient=patient,
         location=location,
         evaluated_on=_today(),
         chief_complaint="Low back pain.",
     )
-    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
-    care.sign_evaluation(actor=therapist, evaluation=evaluation)
-    return care.create_plan(
+    evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+    evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
+    return plan_services.create_plan(
         actor=therapist, evaluation=evaluation, frequency_per_week=2, duration_weeks=6
     )
 

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from palpa.accounts.models import Location, User
-from palpa.care.services import add_technique, sign_note, start_note
+from palpa.care.notes.services import add_technique, sign_note, start_note
 from palpa.patients.models import Patient
 from palpa.scheduling import online
 from palpa.scheduling.tests.support import make_type

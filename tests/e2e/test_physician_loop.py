@@ -20,7 +20,9 @@ from pytest_django.live_server_helper import LiveServer
 
 from conftest import PASSWORD
 from palpa.accounts.models import Location, User
-from palpa.care import services as care
+from palpa.care.evaluations import services as evaluation_services
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
@@ -84,29 +86,29 @@ def _treat_five_visits(therapist: User, patient: Patient, location: Location) ->
     from palpa.screening.services import confirm_no_change
 
     today = clinic_today()
-    evaluation = care.start_evaluation(
+    evaluation = evaluation_services.start_evaluation(
         actor=therapist,
         patient=patient,
         location=location,
         evaluated_on=today,
         chief_complaint="Low back pain for 3 months, worse after sitting.",
     )
-    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
-    care.record_baseline_administration(
+    evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+    evaluation_services.record_baseline_administration(
         actor=therapist,
         evaluation=evaluation,
         instrument="ODI",
         answers=[2, 3, 1, 2, 2, 2, 1, 2, 3, 2],
     )
-    care.sign_evaluation(actor=therapist, evaluation=evaluation)
-    plan = care.create_plan(
+    evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
+    plan = plan_services.create_plan(
         actor=therapist,
         evaluation=evaluation,
         frequency_per_week=2,
         duration_weeks=3,
         techniques=["myofascial_release"],
     )
-    care.add_goal(
+    plan_services.add_goal(
         actor=therapist,
         plan=plan,
         statement="Sit through a 1-hour meeting without low back pain stopping me.",
@@ -115,10 +117,10 @@ def _treat_five_visits(therapist: User, patient: Patient, location: Location) ->
         target_kind="meaningful_change",
         due_on=today + dt.timedelta(weeks=3),
     )
-    plan = care.sign_plan(actor=therapist, plan=plan)
+    plan = plan_services.sign_plan(actor=therapist, plan=plan)
     confirm_no_change(actor=therapist, patient=patient, on=today)
     for visit in range(1, 6):
-        note = care.start_note(
+        note = note_services.start_note(
             actor=therapist,
             patient=patient,
             location=location,
@@ -126,7 +128,7 @@ def _treat_five_visits(therapist: User, patient: Patient, location: Location) ->
             plan_of_care=plan,
             assessment=f"Visit {visit}: tolerated well.",
         )
-        care.add_technique(
+        note_services.add_technique(
             actor=therapist,
             note=note,
             technique="myofascial_release",
@@ -134,8 +136,8 @@ def _treat_five_visits(therapist: User, patient: Patient, location: Location) ->
             minutes=30,
             pressure="moderate",
         )
-        care.sign_note(actor=therapist, note=note)
-    care.record_reassessment(
+        note_services.sign_note(actor=therapist, note=note)
+    plan_services.record_reassessment(
         actor=therapist,
         plan=plan,
         instrument="ODI",

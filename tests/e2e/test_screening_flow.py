@@ -17,7 +17,7 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from palpa.accounts.models import Location, User
 from palpa.care.models import TreatmentNote
-from palpa.care.services import add_technique, start_note
+from palpa.care.notes.services import add_technique, start_note
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician

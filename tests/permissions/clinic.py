@@ -26,7 +26,9 @@ from palpa.accounts.models import Room, User
 from palpa.accounts.services import issue_token
 from palpa.billing import services as billing
 from palpa.billing.models import Charge
-from palpa.care import services as care
+from palpa.care.evaluations import services as evaluation_services
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import one_page_pdf
 from palpa.demo.tests import snapshot as rows
@@ -204,19 +206,19 @@ def _build() -> Clinic:
     _link, intake_token = screening.create_intake_link(actor=front_desk, patient=patient)
 
     # an evaluation and a plan of care, signed; a revision drafted; a second evaluation drafted
-    evaluation = care.start_evaluation(
+    evaluation = evaluation_services.start_evaluation(
         actor=therapist,
         patient=patient,
         location=location,
         evaluated_on=TODAY - dt.timedelta(days=3),
         chief_complaint="Low back pain for 3 months, worse after sitting.",
     )
-    care.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
-    care.record_baseline_administration(
+    evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+    evaluation_services.record_baseline_administration(
         actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[6]
     )
-    care.sign_evaluation(actor=therapist, evaluation=evaluation)
-    plan = care.create_plan(
+    evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
+    plan = plan_services.create_plan(
         actor=therapist,
         evaluation=evaluation,
         frequency_per_week=2,
@@ -231,7 +233,7 @@ def _build() -> Clinic:
             }
         ],
     )
-    goal = care.add_goal(
+    goal = plan_services.add_goal(
         actor=therapist,
         plan=plan,
         statement="Pain at most 3 out of 10 on a work day.",
@@ -240,22 +242,22 @@ def _build() -> Clinic:
         target_value=3,
         due_on=TODAY + dt.timedelta(weeks=6),
     )
-    care.sign_plan(actor=therapist, plan=plan)
-    revision = care.revise_plan(actor=therapist, plan=plan)
-    draft_evaluation = care.start_evaluation(
+    plan_services.sign_plan(actor=therapist, plan=plan)
+    revision = plan_services.revise_plan(actor=therapist, plan=plan)
+    draft_evaluation = evaluation_services.start_evaluation(
         actor=therapist,
         patient=patient,
         location=location,
         evaluated_on=TODAY,
         chief_complaint="Neck stiffness since last week.",
     )
-    pain = care.add_pain_map_entry(
+    pain = evaluation_services.add_pain_map_entry(
         actor=therapist, evaluation=draft_evaluation, region="neck", intensity=4, quality="aching"
     )
-    palpation = care.add_palpation_finding(
+    palpation = evaluation_services.add_palpation_finding(
         actor=therapist, evaluation=draft_evaluation, region="neck", tone="hypertonic", tenderness=2
     )
-    rom = care.record_rom(
+    rom = evaluation_services.record_rom(
         actor=therapist,
         evaluation=draft_evaluation,
         joint="cervical_spine",
@@ -264,14 +266,16 @@ def _build() -> Clinic:
         degrees=60,
         instrument="goniometer",
     )
-    special_test = care.add_special_test(
+    special_test = evaluation_services.add_special_test(
         actor=therapist, evaluation=draft_evaluation, name="Spurling test", result="negative"
     )
-    diagnosis = care.add_diagnosis(actor=therapist, evaluation=draft_evaluation, code="M54.2")
+    diagnosis = evaluation_services.add_diagnosis(
+        actor=therapist, evaluation=draft_evaluation, code="M54.2"
+    )
 
     # a signed note (its charge captured as after the commit, reviewed and posted), a draft
     billing.set_self_pay_price(actor=owner, location=location, code="97140", unit_price="30.00")
-    signed_note = care.start_note(
+    signed_note = note_services.start_note(
         actor=therapist,
         patient=patient,
         location=location,
@@ -280,7 +284,7 @@ def _build() -> Clinic:
         pain_today=5,
         subjective="Stiff after sitting.",
     )
-    care.add_technique(
+    note_services.add_technique(
         actor=therapist,
         note=signed_note,
         technique="myofascial_release",
@@ -289,12 +293,14 @@ def _build() -> Clinic:
         pressure="moderate",
     )
     with TestCase.captureOnCommitCallbacks(execute=True):
-        care.sign_note(actor=therapist, note=signed_note)
-    care.add_addendum(actor=therapist, note=signed_note, text="Patient called: felt better.")
-    draft_note = care.start_note(
+        note_services.sign_note(actor=therapist, note=signed_note)
+    note_services.add_addendum(
+        actor=therapist, note=signed_note, text="Patient called: felt better."
+    )
+    draft_note = note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=TODAY, pain_today=4
     )
-    technique = care.add_technique(
+    technique = note_services.add_technique(
         actor=therapist,
         note=draft_note,
         technique="myofascial_release",

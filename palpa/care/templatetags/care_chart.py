@@ -9,8 +9,9 @@ from django.utils.safestring import mark_safe
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
-from palpa.care import charts, queries, services
+from palpa.care import charts, queries
 from palpa.care.models import Evaluation, Goal, Plan
+from palpa.care.plans import services as plan_services
 from palpa.care.progress import Point
 from palpa.care.queries import goal_chart_points
 from palpa.patients.models import Patient
@@ -35,7 +36,7 @@ def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[s
     current = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
     current = current or next((p for p in plans if p.status == Plan.Status.DRAFT), None)
     current = current or next((p for p in plans if p.status == Plan.Status.COMPLETED), None)
-    progress = services.plan_progress(actor=user, plan=current) if current else None
+    progress = plan_services.plan_progress(actor=user, plan=current) if current else None
     shown.update(
         visible=True,
         evaluations=evaluations,

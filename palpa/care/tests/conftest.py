@@ -5,21 +5,19 @@ import datetime as dt
 import pytest
 
 from palpa.accounts.models import Location, User
-from palpa.care.models import Evaluation, Plan, TreatmentNote
-from palpa.care.services import (
+from palpa.care.evaluations.services import (
     add_diagnosis,
-    add_goal,
     add_pain_map_entry,
     add_palpation_finding,
     add_special_test,
-    add_technique,
-    create_plan,
     record_baseline_administration,
     record_rom,
     sign_evaluation,
     start_evaluation,
-    start_note,
 )
+from palpa.care.models import Evaluation, Plan, TreatmentNote
+from palpa.care.notes.services import add_technique, start_note
+from palpa.care.plans.services import add_goal, create_plan
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 

@@ -12,13 +12,13 @@ from django.urls import reverse
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.care.models import Evaluation, EvaluationAddendum, SignedRecordChanged
-from palpa.care.services import (
+from palpa.care.evaluations.services import (
     EvaluationAddendumRefused,
     add_evaluation_addendum,
-    content_hash,
     evaluation_content,
 )
+from palpa.care.models import Evaluation, EvaluationAddendum, SignedRecordChanged
+from palpa.core.records import content_hash
 from palpa.core.tests.support import clinic_today
 from palpa.practitioners.models import License
 from palpa.practitioners.services import LicenseError

@@ -17,14 +17,10 @@ from django.urls import reverse
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.care.models import Evaluation, SignedRecordChanged
-from palpa.care.services import (
+from palpa.care.evaluations.services import (
     EvaluationLocked,
     FindingInUse,
     add_diagnosis,
-    add_goal,
-    content_hash,
-    create_plan,
     evaluation_content,
     record_rom,
     remove_diagnosis,
@@ -35,6 +31,9 @@ from palpa.care.services import (
     sign_evaluation,
     start_evaluation,
 )
+from palpa.care.models import Evaluation, SignedRecordChanged
+from palpa.care.plans.services import add_goal, create_plan
+from palpa.core.records import content_hash
 from palpa.core.tests.support import clinic_today
 
 

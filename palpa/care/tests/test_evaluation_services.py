@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
-from palpa.care import services
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.models import (
     Diagnosis,
     Evaluation,
@@ -18,6 +18,7 @@ from palpa.care.models import (
     SignedRecordChanged,
 )
 from palpa.care.queries import evaluations_for, patient_evaluations
+from palpa.core.records import content_hash
 from palpa.core.tests.support import clinic_today
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
@@ -55,7 +56,7 @@ def test_a_rom_joint_motion_or_side_outside_the_norms_is_refused_by_field(
     therapist: User, evaluation: Evaluation
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.record_rom(
+        evaluation_services.record_rom(
             actor=therapist,
             evaluation=evaluation,
             joint="wrist",
@@ -65,7 +66,7 @@ def test_a_rom_joint_motion_or_side_outside_the_norms_is_refused_by_field(
         )
     assert set(caught.value.message_dict) == {"joint", "degrees", "instrument"}
     with pytest.raises(ValidationError) as caught:
-        services.record_rom(
+        evaluation_services.record_rom(
             actor=therapist,
             evaluation=evaluation,
             joint="shoulder",
@@ -83,17 +84,17 @@ def test_pain_and_palpation_are_checked_against_the_region_chart(
     therapist: User, evaluation: Evaluation
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.add_pain_map_entry(
+        evaluation_services.add_pain_map_entry(
             actor=therapist, evaluation=evaluation, region="shoulder", intensity=11, quality="dull"
         )
     assert set(caught.value.message_dict) == {"side", "intensity"}
     with pytest.raises(ValidationError) as caught:
-        services.add_pain_map_entry(
+        evaluation_services.add_pain_map_entry(
             actor=therapist, evaluation=evaluation, region="tail", intensity=3, quality="zingy"
         )
     assert set(caught.value.message_dict) == {"region", "quality"}
     with pytest.raises(ValidationError) as caught:
-        services.add_palpation_finding(
+        evaluation_services.add_palpation_finding(
             actor=therapist,
             evaluation=evaluation,
             region="neck",
@@ -108,14 +109,18 @@ def test_pain_and_palpation_are_checked_against_the_region_chart(
 def test_diagnoses_are_ranked_and_a_new_primary_moves_the_others_down(
     therapist: User, evaluation: Evaluation
 ) -> None:
-    services.add_diagnosis(actor=therapist, evaluation=evaluation, code="m62830")
-    services.add_diagnosis(actor=therapist, evaluation=evaluation, code="S39.012D", rank=1)
+    evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="m62830")
+    evaluation_services.add_diagnosis(
+        actor=therapist, evaluation=evaluation, code="S39.012D", rank=1
+    )
     ranked = [(d.rank, d.code) for d in Diagnosis.objects.filter(evaluation=evaluation)]
     assert ranked == [(1, "S39.012D"), (2, "M54.50"), (3, "M62.830")]
     with pytest.raises(ValidationError, match="already a working diagnosis"):
-        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
+        evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.50")
     with pytest.raises(ValidationError) as caught:
-        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="J45.909", rank=9)
+        evaluation_services.add_diagnosis(
+            actor=therapist, evaluation=evaluation, code="J45.909", rank=9
+        )
     assert "not in Palpa's ICD-10-CM subset" in caught.value.message_dict["code"][0]
 
 
@@ -123,21 +128,23 @@ def test_m54_5_and_a_missing_7th_character_are_refused_as_the_code_field(
     therapist: User, evaluation: Evaluation
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.5")
+        evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.5")
     assert "not billable since 1 October 2021" in caught.value.message_dict["code"][0]
     with pytest.raises(ValidationError) as caught:
-        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="S13.4XX")
+        evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="S13.4XX")
     assert "needs a 7th character" in caught.value.message_dict["code"][0]
 
 
 def test_signing_locks_the_evaluation_and_hashes_everything_it_holds(
     therapist: User, evaluation: Evaluation
 ) -> None:
-    services.sign_evaluation(actor=therapist, evaluation=evaluation)
+    evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
     evaluation.refresh_from_db()
     assert evaluation.status == Evaluation.Status.SIGNED
-    assert evaluation.content_hash == services.content_hash(services.evaluation_content(evaluation))
-    content = services.evaluation_content(evaluation)
+    assert evaluation.content_hash == content_hash(
+        evaluation_services.evaluation_content(evaluation)
+    )
+    content = evaluation_services.evaluation_content(evaluation)
     assert content["diagnoses"] == [[1, "M54.50"]]
     assert len(content["baselines"]) == 2
     assert AuditEvent.objects.filter(
@@ -146,15 +153,15 @@ def test_signing_locks_the_evaluation_and_hashes_everything_it_holds(
 
 
 def test_a_signed_evaluation_refuses_every_change(therapist: User, evaluation: Evaluation) -> None:
-    services.sign_evaluation(actor=therapist, evaluation=evaluation)
-    with pytest.raises(services.EvaluationLocked):
-        services.update_evaluation(
+    evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
+    with pytest.raises(evaluation_services.EvaluationLocked):
+        evaluation_services.update_evaluation(
             actor=therapist, evaluation=evaluation, changes={"history": "rewritten"}
         )
-    with pytest.raises(services.EvaluationLocked):
-        services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.2")
-    with pytest.raises(services.EvaluationLocked):
-        services.record_baseline_administration(
+    with pytest.raises(evaluation_services.EvaluationLocked):
+        evaluation_services.add_diagnosis(actor=therapist, evaluation=evaluation, code="M54.2")
+    with pytest.raises(evaluation_services.EvaluationLocked):
+        evaluation_services.record_baseline_administration(
             actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[3]
         )
     evaluation.history = "sneaky"
@@ -177,11 +184,11 @@ def test_a_signed_evaluation_refuses_every_change(therapist: User, evaluation: E
 def test_signing_needs_a_complaint_and_a_diagnosis(
     therapist: User, patient: Patient, location: Location
 ) -> None:
-    empty = services.start_evaluation(
+    empty = evaluation_services.start_evaluation(
         actor=therapist, patient=patient, location=location, evaluated_on=clinic_today()
     )
     with pytest.raises(ValidationError) as caught:
-        services.sign_evaluation(actor=therapist, evaluation=empty)
+        evaluation_services.sign_evaluation(actor=therapist, evaluation=empty)
     assert set(caught.value.message_dict) == {"chief_complaint", "diagnoses"}
 
 
@@ -192,7 +199,7 @@ def test_signing_is_refused_when_the_license_has_lapsed(
         expires_on=clinic_today() - dt.timedelta(days=1)
     )
     with pytest.raises(LicenseError, match="expired on"):
-        services.sign_evaluation(actor=therapist, evaluation=evaluation)
+        evaluation_services.sign_evaluation(actor=therapist, evaluation=evaluation)
     evaluation.refresh_from_db()
     assert evaluation.status == Evaluation.Status.DRAFT
 
@@ -201,11 +208,11 @@ def test_only_the_evaluations_practitioner_edits_the_draft(
     other_therapist: User, owner: User, evaluation: Evaluation
 ) -> None:
     with pytest.raises(PermissionDenied, match="own practitioner"):
-        services.update_evaluation(
+        evaluation_services.update_evaluation(
             actor=other_therapist, evaluation=evaluation, changes={"posture": "x"}
         )
     with pytest.raises(PermissionDenied, match="active practitioner"):
-        services.sign_evaluation(actor=owner, evaluation=evaluation)
+        evaluation_services.sign_evaluation(actor=owner, evaluation=evaluation)
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "biller"])
@@ -219,7 +226,7 @@ def test_front_desk_and_biller_neither_see_nor_start_evaluations(
     user = request.getfixturevalue(persona)
     assert not evaluations_for(user).exists()
     with pytest.raises(PermissionDenied):
-        services.start_evaluation(
+        evaluation_services.start_evaluation(
             actor=user, patient=patient, location=location, evaluated_on=clinic_today()
         )
 
@@ -229,7 +236,7 @@ def test_an_outsider_sees_none_of_our_evaluations(
 ) -> None:
     assert not patient_evaluations(outsider, patient).exists()
     with pytest.raises(PermissionDenied):
-        services.add_pain_map_entry(
+        evaluation_services.add_pain_map_entry(
             actor=outsider, evaluation=evaluation, region="neck", intensity=2, quality="stiff"
         )
 
@@ -247,11 +254,11 @@ def test_an_earlier_administration_can_be_linked_as_a_baseline_once(
         administered_on=clinic_today(),
         context="visit",
     )
-    services.link_baseline_administration(
+    evaluation_services.link_baseline_administration(
         actor=therapist, evaluation=evaluation, administration=earlier
     )
     with pytest.raises(ValidationError, match="already a baseline"):
-        services.link_baseline_administration(
+        evaluation_services.link_baseline_administration(
             actor=therapist, evaluation=evaluation, administration=earlier
         )
     assert evaluation.administration_links.count() == 3
@@ -261,7 +268,7 @@ def test_an_earlier_administration_can_be_linked_as_a_baseline_once(
 def test_an_evaluation_made_in_error_is_kept_and_marked(
     therapist: User, evaluation: Evaluation
 ) -> None:
-    services.mark_evaluation_entered_in_error(
+    evaluation_services.mark_evaluation_entered_in_error(
         actor=therapist, evaluation=evaluation, reason="Wrong chart."
     )
     evaluation.refresh_from_db()

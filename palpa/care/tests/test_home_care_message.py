@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 
 from conftest import verified_client
 from palpa.accounts.models import User
-from palpa.care import services
 from palpa.care.models import Plan
+from palpa.care.plans import services as plan_services
 from palpa.core.tests.smtp import Inbox, running_smtp_server, smtp_mailers
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Consent, MessageKind, Patient, PatientMessage
@@ -33,7 +33,7 @@ def smtp(settings: Any) -> Iterator[Inbox]:
 
 @pytest.fixture
 def active_plan(therapist: User, plan: Plan) -> Plan:
-    return services.sign_plan(actor=therapist, plan=plan)
+    return plan_services.sign_plan(actor=therapist, plan=plan)
 
 
 def test_the_therapist_sends_the_home_care_program_by_email(
@@ -65,7 +65,7 @@ def test_a_text_message_says_the_program_is_ready_without_its_content(
         granted=True,
     )
     update_patient(actor=owner, patient=patient, changes={"preferred_channel": "sms"})
-    services.send_home_care_program(actor=therapist, plan=active_plan)
+    plan_services.send_home_care_program(actor=therapist, plan=active_plan)
     run_worker()
     assert smtp.messages == []
     (text,) = [m.body for m in sms.outbox]
@@ -93,5 +93,5 @@ def test_an_outsider_cannot_send_our_patients_program(outsider: User, active_pla
 
 def test_a_draft_plans_program_is_not_sent(therapist: User, plan: Plan) -> None:
     with pytest.raises(ValidationError, match="Only a signed, active plan"):
-        services.send_home_care_program(actor=therapist, plan=plan)
+        plan_services.send_home_care_program(actor=therapist, plan=plan)
     assert not PatientMessage.objects.exists()

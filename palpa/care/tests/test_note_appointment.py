@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from palpa.accounts.models import Location, User
-from palpa.care import services
 from palpa.care.models import TreatmentNote
+from palpa.care.notes import services as note_services
 from palpa.core.tests.support import frozen_clock
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
@@ -50,7 +50,7 @@ def visit(
 def _note_for(
     therapist: User, patient: Patient, location: Location, visit: Appointment
 ) -> TreatmentNote:
-    return services.start_note(
+    return note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=MONDAY, appointment=visit
     )
 
@@ -60,7 +60,7 @@ def test_signing_the_note_marks_its_appointment_fulfilled(
 ) -> None:
     note = _note_for(therapist, patient, location, visit)
     assert note.appointment == visit
-    services.add_technique(
+    note_services.add_technique(
         actor=therapist,
         note=note,
         technique="swedish",
@@ -70,7 +70,7 @@ def test_signing_the_note_marks_its_appointment_fulfilled(
     )
     visit.refresh_from_db()
     assert visit.status == Appointment.Status.ARRIVED  # a draft documents nothing yet
-    services.sign_note(actor=therapist, note=note)
+    note_services.sign_note(actor=therapist, note=note)
     visit.refresh_from_db()
     assert visit.status == Appointment.Status.FULFILLED
 
@@ -98,7 +98,7 @@ def test_another_patients_or_a_cancelled_appointment_is_refused(
         actor=owner, given_name="Ruth", family_name="Ames", date_of_birth="1961-04-02"
     )
     with pytest.raises(ValidationError) as refused:
-        services.start_note(
+        note_services.start_note(
             actor=therapist, patient=other, location=location, visit_date=MONDAY, appointment=visit
         )
     assert refused.value.message_dict["appointment"] == ["This appointment is another patient's."]

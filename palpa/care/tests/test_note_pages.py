@@ -71,7 +71,7 @@ def test_signing_with_a_lapsed_license_shows_why_on_the_page(
     location: Location,
     client_for: Callable[[User], Client],
 ) -> None:
-    from palpa.care.services import add_technique, start_note
+    from palpa.care.notes.services import add_technique, start_note
     from palpa.practitioners.models import License
 
     note = start_note(
@@ -111,7 +111,7 @@ def test_who_may_open_a_note(
     location: Location,
     client_for: Callable[[User], Client],
 ) -> None:
-    from palpa.care.services import start_note
+    from palpa.care.notes.services import start_note
 
     note = start_note(
         actor=therapist, patient=patient, location=location, visit_date=clinic_today()
@@ -130,7 +130,7 @@ def test_front_desk_and_biller_see_no_notes_on_the_chart(
     location: Location,
     client_for: Callable[[User], Client],
 ) -> None:
-    from palpa.care.services import start_note
+    from palpa.care.notes.services import start_note
 
     start_note(actor=therapist, patient=patient, location=location, visit_date=clinic_today())
     user: User = request.getfixturevalue(persona)
@@ -147,7 +147,7 @@ def test_the_chart_lists_the_patients_notes_for_clinical_staff(
     location: Location,
     client_for: Callable[[User], Client],
 ) -> None:
-    from palpa.care.services import start_note
+    from palpa.care.notes.services import start_note
 
     note = start_note(
         actor=therapist, patient=patient, location=location, visit_date=dt.date(2026, 3, 2)
@@ -162,7 +162,7 @@ def test_the_chart_lists_the_patients_notes_for_clinical_staff(
 def test_the_chart_notes_tag_gives_nothing_to_staff_without_clinical_access(
     front_desk: User, therapist: User, patient: Patient, location: Location
 ) -> None:
-    from palpa.care.services import start_note
+    from palpa.care.notes.services import start_note
     from palpa.care.templatetags.care_chart import chart_notes
 
     start_note(actor=therapist, patient=patient, location=location, visit_date=clinic_today())
@@ -176,7 +176,7 @@ def test_dashboard_lists_the_therapists_stale_drafts(
     location: Location,
     client_for: Callable[[User], Client],
 ) -> None:
-    from palpa.care.services import start_note
+    from palpa.care.notes.services import start_note
 
     note = start_note(
         actor=therapist, patient=patient, location=location, visit_date=clinic_today()
@@ -196,7 +196,7 @@ def test_dashboard_lists_the_therapists_own_drafts(
     location: Location,
     client_for: Callable[[User], Client],
 ) -> None:
-    from palpa.care.services import start_note
+    from palpa.care.notes.services import start_note
 
     start_note(actor=therapist, patient=patient, location=location, visit_date=clinic_today())
     mine = client_for(therapist).get("/").content.decode()

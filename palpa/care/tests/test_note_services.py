@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
-from palpa.care import services
 from palpa.care.models import NoteAddendum, SignedNoteChanged, TreatmentNote
+from palpa.care.notes import services as note_services
 from palpa.care.queries import notes_for, unsigned_notes
 from palpa.core.errors import Refused
+from palpa.core.records import content_hash
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License
@@ -22,11 +23,11 @@ from palpa.practitioners.services import LicenseError
 def test_signing_locks_the_note_and_hashes_its_content(
     therapist: User, draft: TreatmentNote
 ) -> None:
-    services.sign_note(actor=therapist, note=draft)
+    note_services.sign_note(actor=therapist, note=draft)
     draft.refresh_from_db()
     assert draft.status == TreatmentNote.Status.SIGNED
     assert draft.signed_by == therapist
-    assert draft.content_hash == services.content_hash(services.note_content(draft))
+    assert draft.content_hash == content_hash(note_services.note_content(draft))
     assert draft.total_minutes == 30
     entry = AuditEvent.objects.filter(object_id=str(draft.public_id), detail__signed=True).get()
     assert entry.patient_id == str(draft.patient.public_id)
@@ -35,11 +36,11 @@ def test_signing_locks_the_note_and_hashes_its_content(
 def test_a_signed_note_refuses_edits_and_new_techniques(
     therapist: User, draft: TreatmentNote
 ) -> None:
-    services.sign_note(actor=therapist, note=draft)
-    with pytest.raises(services.NoteLocked, match="addendum"):
-        services.update_note(actor=therapist, note=draft, changes={"assessment": "changed"})
-    with pytest.raises(services.NoteLocked):
-        services.add_technique(
+    note_services.sign_note(actor=therapist, note=draft)
+    with pytest.raises(note_services.NoteLocked, match="addendum"):
+        note_services.update_note(actor=therapist, note=draft, changes={"assessment": "changed"})
+    with pytest.raises(note_services.NoteLocked):
+        note_services.add_technique(
             actor=therapist,
             note=draft,
             technique="swedish",
@@ -55,9 +56,9 @@ def test_a_signed_note_refuses_edits_and_new_techniques(
 def test_a_correction_is_a_signed_addendum_that_keeps_the_original(
     therapist: User, draft: TreatmentNote
 ) -> None:
-    services.sign_note(actor=therapist, note=draft)
+    note_services.sign_note(actor=therapist, note=draft)
     original = draft.content_hash
-    addendum = services.add_addendum(
+    addendum = note_services.add_addendum(
         actor=therapist, note=draft, text="Trigger point work was on the right, not the left."
     )
     draft.refresh_from_db()
@@ -68,7 +69,7 @@ def test_a_correction_is_a_signed_addendum_that_keeps_the_original(
 
 def test_addenda_are_for_signed_notes_only(therapist: User, draft: TreatmentNote) -> None:
     with pytest.raises(Refused, match="signed notes"):
-        services.add_addendum(actor=therapist, note=draft, text="x")
+        note_services.add_addendum(actor=therapist, note=draft, text="x")
     assert not NoteAddendum.objects.exists()
 
 
@@ -79,7 +80,7 @@ def test_signing_is_refused_when_the_license_has_lapsed(
         expires_on=clinic_today() - dt.timedelta(days=1)
     )
     with pytest.raises(LicenseError, match=r"license #MA\d+ \(FL\) expired on"):
-        services.sign_note(actor=therapist, note=draft)
+        note_services.sign_note(actor=therapist, note=draft)
     draft.refresh_from_db()
     assert draft.status == TreatmentNote.Status.DRAFT
 
@@ -88,7 +89,7 @@ def test_only_the_notes_own_practitioner_signs_it(
     other_therapist: User, draft: TreatmentNote
 ) -> None:
     with pytest.raises(PermissionDenied):
-        services.sign_note(actor=other_therapist, note=draft)
+        note_services.sign_note(actor=other_therapist, note=draft)
 
 
 @pytest.mark.parametrize("persona", ["front_desk", "biller", "outsider"])
@@ -97,7 +98,7 @@ def test_non_clinicians_and_outsiders_cannot_write_notes(
 ) -> None:
     actor: User = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
-        services.start_note(
+        note_services.start_note(
             actor=actor, patient=patient, location=location, visit_date=clinic_today()
         )
     assert not notes_for(actor).exists()
@@ -107,7 +108,7 @@ def test_an_owner_without_a_practitioner_record_cannot_write_notes(
     owner: User, patient: Patient, location: Location
 ) -> None:
     with pytest.raises(PermissionDenied, match="practitioner"):
-        services.start_note(
+        note_services.start_note(
             actor=owner, patient=patient, location=location, visit_date=clinic_today()
         )
 
@@ -117,7 +118,7 @@ def test_bad_technique_rows_name_each_field_and_save_nothing(
 ) -> None:
     before = draft.techniques.count()
     with pytest.raises(ValidationError) as bad:
-        services.add_technique(
+        note_services.add_technique(
             actor=therapist,
             note=draft,
             technique="reiki",
@@ -135,18 +136,18 @@ def test_bad_technique_rows_name_each_field_and_save_nothing(
 def test_a_note_with_nothing_done_cannot_be_signed(
     therapist: User, patient: Patient, location: Location
 ) -> None:
-    note = services.start_note(
+    note = note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     with pytest.raises(ValidationError, match="at least one technique"):
-        services.sign_note(actor=therapist, note=note)
+        note_services.sign_note(actor=therapist, note=note)
 
 
 def test_future_visits_and_bad_pain_scores_are_refused(
     therapist: User, patient: Patient, location: Location
 ) -> None:
     with pytest.raises(ValidationError) as bad:
-        services.start_note(
+        note_services.start_note(
             actor=therapist,
             patient=patient,
             location=location,
@@ -161,7 +162,7 @@ def test_removing_a_draft_technique_is_audited_with_what_was_removed(
     therapist: User, draft: TreatmentNote
 ) -> None:
     entry = draft.techniques.get(technique="trigger_point")
-    services.remove_technique(actor=therapist, entry=entry)
+    note_services.remove_technique(actor=therapist, entry=entry)
     assert draft.techniques.count() == 1
     audit = AuditEvent.objects.filter(detail__has_key="removed_draft_technique").get()
     assert audit.detail["removed_draft_technique"]["minutes"] == 10
@@ -170,10 +171,10 @@ def test_removing_a_draft_technique_is_audited_with_what_was_removed(
 def test_a_note_in_error_is_kept_and_marked(
     therapist: User, owner: User, draft: TreatmentNote
 ) -> None:
-    services.sign_note(actor=therapist, note=draft)
+    note_services.sign_note(actor=therapist, note=draft)
     with pytest.raises(ValidationError):
-        services.mark_note_entered_in_error(actor=owner, note=draft, reason=" ")
-    services.mark_note_entered_in_error(actor=owner, note=draft, reason="Wrong patient chart.")
+        note_services.mark_note_entered_in_error(actor=owner, note=draft, reason=" ")
+    note_services.mark_note_entered_in_error(actor=owner, note=draft, reason="Wrong patient chart.")
     draft.refresh_from_db()
     assert draft.status == TreatmentNote.Status.ENTERED_IN_ERROR
     assert TreatmentNote.objects.filter(pk=draft.pk).exists()
@@ -200,7 +201,7 @@ def test_signing_publishes_treatment_note_signed_after_commit(
     subscribe(TreatmentNoteSigned, seen.append)
     try:
         with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-            services.sign_note(actor=therapist, note=draft)
+            note_services.sign_note(actor=therapist, note=draft)
     finally:
         unsubscribe(TreatmentNoteSigned, seen.append)
     assert [e.note_id for e in seen] == [draft.pk]

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from palpa.accounts.models import User
 from palpa.care.models import Plan
-from palpa.care.services import sign_plan
+from palpa.care.plans.services import sign_plan
 
 
 def test_an_active_plan_links_to_booking_its_course(

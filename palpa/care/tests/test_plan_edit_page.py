@@ -13,7 +13,7 @@ from django.urls import reverse
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.care.models import Plan
-from palpa.care.services import sign_plan
+from palpa.care.plans.services import sign_plan
 
 
 def _form(plan: Plan, **changes: Any) -> dict[str, Any]:

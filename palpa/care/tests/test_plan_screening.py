@@ -12,8 +12,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from palpa.accounts.models import User
-from palpa.care import services
 from palpa.care.models import Plan, TreatmentNote
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.patients.models import Patient
 from palpa.screening.services import record_clearance, record_screening
 from palpa.screening.tests.support import letter, make_physician
@@ -32,11 +33,11 @@ def test_deep_tissue_in_a_plan_is_refused_under_no_deep_pressure_in_the_notes_wo
     therapist: User, patient: Patient, plan: Plan, draft: TreatmentNote
 ) -> None:
     record_screening(actor=therapist, patient=patient, facts=WARFARIN)
-    services.update_plan(
+    plan_services.update_plan(
         actor=therapist, plan=plan, changes={"techniques": ["swedish", "deep_tissue"]}
     )
     with pytest.raises(ValidationError) as note_refusal:
-        services.add_technique(
+        note_services.add_technique(
             actor=therapist,
             note=draft,
             technique="deep_tissue",
@@ -45,7 +46,7 @@ def test_deep_tissue_in_a_plan_is_refused_under_no_deep_pressure_in_the_notes_wo
             pressure="light",
         )
     with pytest.raises(ValidationError) as plan_refusal:
-        services.sign_plan(actor=therapist, plan=plan)
+        plan_services.sign_plan(actor=therapist, plan=plan)
     assert plan_refusal.value.message_dict == {
         "techniques": note_refusal.value.message_dict["technique"]
     }
@@ -62,20 +63,20 @@ def test_each_conflicting_technique_is_named_and_a_fitting_plan_is_signed(
     therapist: User, patient: Patient, plan: Plan
 ) -> None:
     record_screening(actor=therapist, patient=patient, facts=WARFARIN)
-    services.update_plan(
+    plan_services.update_plan(
         actor=therapist,
         plan=plan,
         changes={"techniques": ["deep_tissue", "tool_assisted", "myofascial_release"]},
     )
     with pytest.raises(ValidationError) as refused:
-        services.sign_plan(actor=therapist, plan=plan)
+        plan_services.sign_plan(actor=therapist, plan=plan)
     messages = refused.value.message_dict["techniques"]
     assert [m.split(" rules out ")[1].split(" anywhere")[0] for m in messages] == [
         "deep pressure",
         "massage tools",
     ]
-    services.update_plan(actor=therapist, plan=plan, changes={"techniques": ["swedish"]})
-    assert services.sign_plan(actor=therapist, plan=plan).status == Plan.Status.ACTIVE
+    plan_services.update_plan(actor=therapist, plan=plan, changes={"techniques": ["swedish"]})
+    assert plan_services.sign_plan(actor=therapist, plan=plan).status == Plan.Status.ACTIVE
 
 
 def test_a_restriction_on_one_region_does_not_refuse_a_plan_without_regions(
@@ -86,8 +87,8 @@ def test_a_restriction_on_one_region_does_not_refuse_a_plan_without_regions(
         patient=patient,
         facts={"conditions": [{"code": "lymphedema", "regions": ["left_upper_limb"]}]},
     )
-    services.update_plan(actor=therapist, plan=plan, changes={"techniques": ["deep_tissue"]})
-    assert services.sign_plan(actor=therapist, plan=plan).status == Plan.Status.ACTIVE
+    plan_services.update_plan(actor=therapist, plan=plan, changes={"techniques": ["deep_tissue"]})
+    assert plan_services.sign_plan(actor=therapist, plan=plan).status == Plan.Status.ACTIVE
 
 
 def test_lymph_drainage_in_a_plan_is_refused_while_it_is_stopped_and_allowed_once_cleared(
@@ -98,11 +99,11 @@ def test_lymph_drainage_in_a_plan_is_refused_while_it_is_stopped_and_allowed_onc
         patient=patient,
         facts={"conditions": [{"code": "oedema_of_unknown_cause", "regions": ["abdomen"]}]},
     )
-    services.update_plan(
+    plan_services.update_plan(
         actor=therapist, plan=plan, changes={"techniques": ["manual_lymphatic_drainage"]}
     )
     with pytest.raises(ValidationError, match="rules out lymph drainage"):
-        services.sign_plan(actor=therapist, plan=plan)
+        plan_services.sign_plan(actor=therapist, plan=plan)
     record_clearance(
         actor=therapist,
         screening=screening,
@@ -111,4 +112,4 @@ def test_lymph_drainage_in_a_plan_is_refused_while_it_is_stopped_and_allowed_onc
         scope="Swelling explained (hypothyroidism); lymph drainage allowed",
         letter=letter(),
     )
-    assert services.sign_plan(actor=therapist, plan=plan).status == Plan.Status.ACTIVE
+    assert plan_services.sign_plan(actor=therapist, plan=plan).status == Plan.Status.ACTIVE

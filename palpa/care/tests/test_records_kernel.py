@@ -9,8 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from palpa.accounts.models import User
-from palpa.care import services
+from palpa.care.evaluations import services as evaluation_services
 from palpa.care.models import Evaluation, Plan, SignedRecordChanged, TreatmentNote
+from palpa.care.notes import services as note_services
+from palpa.care.plans import services as plan_services
 from palpa.core.records import REASON_MAX_CHARS
 
 
@@ -26,7 +28,7 @@ def _bulk_refused(model: type[TreatmentNote | Evaluation | Plan], pk: int, field
 def test_a_signed_note_refuses_bulk_update_and_delete(
     therapist: User, draft: TreatmentNote
 ) -> None:
-    services.sign_note(actor=therapist, note=draft)
+    note_services.sign_note(actor=therapist, note=draft)
     _bulk_refused(TreatmentNote, draft.pk, "assessment")
     draft.refresh_from_db()
     assert draft.assessment == ""
@@ -42,7 +44,7 @@ def test_a_signed_evaluation_refuses_bulk_update_and_delete(
 
 
 def test_a_signed_plan_refuses_bulk_update_and_delete(therapist: User, plan: Plan) -> None:
-    services.sign_plan(actor=therapist, plan=plan)
+    plan_services.sign_plan(actor=therapist, plan=plan)
     _bulk_refused(Plan, plan.pk, "precautions")
     plan.refresh_from_db()
     assert plan.precautions == "Avoid prone position longer than 20 minutes."
@@ -57,7 +59,7 @@ def test_drafts_are_never_deleted_in_bulk_either(draft: TreatmentNote) -> None:
 
 
 def test_a_signed_records_status_still_moves_in_bulk(therapist: User, draft: TreatmentNote) -> None:
-    services.sign_note(actor=therapist, note=draft)
+    note_services.sign_note(actor=therapist, note=draft)
     TreatmentNote.objects.filter(pk=draft.pk).update(status_reason="Checked.")
     draft.refresh_from_db()
     assert draft.status_reason == "Checked."
@@ -68,13 +70,13 @@ def test_the_reason_rule_is_the_same_for_notes_evaluations_and_plans(
 ) -> None:
     too_long = "x" * (REASON_MAX_CHARS + 1)
     marks: list[Callable[[str], object]] = [
-        lambda reason: services.mark_note_entered_in_error(
+        lambda reason: note_services.mark_note_entered_in_error(
             actor=therapist, note=draft, reason=reason
         ),
-        lambda reason: services.mark_evaluation_entered_in_error(
+        lambda reason: evaluation_services.mark_evaluation_entered_in_error(
             actor=therapist, evaluation=signed_evaluation, reason=reason
         ),
-        lambda reason: services.mark_plan_entered_in_error(
+        lambda reason: plan_services.mark_plan_entered_in_error(
             actor=therapist, plan=plan, reason=reason
         ),
     ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from palpa.accounts.models import Location, User
 from palpa.care.models import Evaluation, Plan
-from palpa.care.services import sign_plan
+from palpa.care.plans.services import sign_plan
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 

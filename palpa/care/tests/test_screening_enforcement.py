@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from palpa.accounts.models import Location, User
-from palpa.care import services
 from palpa.care.catalog import catalog
 from palpa.care.models import TreatmentNote
+from palpa.care.notes import services as note_services
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
@@ -63,14 +63,14 @@ def today() -> dt.date:
 
 
 def _note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
-    return services.start_note(
+    return note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=today()
     )
 
 
 def _technique(therapist: User, note: TreatmentNote, **entry: str) -> None:
     fields = {"technique": "swedish", "region": "upper_back", "pressure": "light"} | entry
-    services.add_technique(actor=therapist, note=note, minutes=20, **fields)
+    note_services.add_technique(actor=therapist, note=note, minutes=20, **fields)
 
 
 def test_every_catalog_region_technique_pressure_and_tool_is_mapped() -> None:
@@ -96,11 +96,11 @@ def test_a_note_without_any_screening_cannot_be_signed(
     note = _note(therapist, newcomer, location)  # starting is allowed
     _technique(therapist, note)
     with pytest.raises(ScreeningRefused, match="A safety screening is needed"):
-        services.sign_note(actor=therapist, note=note)
+        note_services.sign_note(actor=therapist, note=note)
     note.refresh_from_db()
     assert note.status == TreatmentNote.Status.DRAFT
     record_screening(actor=therapist, patient=newcomer, facts={})
-    services.sign_note(actor=therapist, note=note)
+    note_services.sign_note(actor=therapist, note=note)
     assert note.status == TreatmentNote.Status.SIGNED
 
 
@@ -115,9 +115,9 @@ def test_a_later_visit_is_signed_after_the_no_change_confirmation(
     note = _note(therapist, newcomer, location)
     _technique(therapist, note)
     with pytest.raises(ScreeningRefused, match="has not changed"):
-        services.sign_note(actor=therapist, note=note)
+        note_services.sign_note(actor=therapist, note=note)
     confirm_no_change(actor=therapist, patient=newcomer, on=today())
-    services.sign_note(actor=therapist, note=note)
+    note_services.sign_note(actor=therapist, note=note)
 
 
 def test_clearance_refuses_signing_until_the_physicians_clearance_is_recorded(
@@ -127,7 +127,7 @@ def test_clearance_refuses_signing_until_the_physicians_clearance_is_recorded(
     note = _note(therapist, newcomer, location)
     _technique(therapist, note)
     with pytest.raises(ScreeningRefused, match="needs a physician's clearance") as refused:
-        services.sign_note(actor=therapist, note=note)
+        note_services.sign_note(actor=therapist, note=note)
     assert refused.value.code == "screening"
     assert "dvt_known" in str(refused.value)
     record_clearance(
@@ -138,7 +138,7 @@ def test_clearance_refuses_signing_until_the_physicians_clearance_is_recorded(
         scope="Massage with light pressure",
         letter=letter(),
     )
-    services.sign_note(actor=therapist, note=note)
+    note_services.sign_note(actor=therapist, note=note)
     assert note.status == TreatmentNote.Status.SIGNED
 
 
@@ -193,7 +193,7 @@ def test_a_regional_stop_refuses_that_region_and_signing_but_not_starting(
     assert "rules out massage of any kind on the neck (rule neck_trauma" in message
     _technique(therapist, note, region="upper_back")
     with pytest.raises(ScreeningRefused, match="says STOP"):
-        services.sign_note(actor=therapist, note=note)
+        note_services.sign_note(actor=therapist, note=note)
 
 
 @pytest.mark.parametrize("facts", [facts_stop_whole_body(), facts_emergency()])

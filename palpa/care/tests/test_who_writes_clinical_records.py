@@ -19,8 +19,8 @@ from django.core.exceptions import PermissionDenied
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability
-from palpa.care import services
 from palpa.care.models import TreatmentNote
+from palpa.care.notes import services as note_services
 from palpa.core.tests.support import api_as, clinic_today, verified_session
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
@@ -28,10 +28,10 @@ from palpa.practitioners.services import add_license, create_practitioner
 
 
 def _signed_note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
-    note = services.start_note(
+    note = note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
-    services.add_technique(
+    note_services.add_technique(
         actor=therapist,
         note=note,
         technique="myofascial_release",
@@ -39,7 +39,7 @@ def _signed_note(therapist: User, patient: Patient, location: Location) -> Treat
         minutes=20,
         pressure="moderate",
     )
-    return services.sign_note(actor=therapist, note=note)
+    return note_services.sign_note(actor=therapist, note=note)
 
 
 def _make_practitioner(owner: User) -> Practitioner:
@@ -65,12 +65,14 @@ def test_an_owner_who_is_not_a_practitioner_reads_but_does_not_write_clinical_re
     assert has_capability(owner, Capability.CLINICAL_READ)
     assert not has_capability(owner, Capability.CLINICAL_AUTHOR)
     with pytest.raises(PermissionDenied, match="active practitioner"):
-        services.start_note(
+        note_services.start_note(
             actor=owner, patient=patient, location=location, visit_date=clinic_today()
         )
     with pytest.raises(PermissionDenied, match="active practitioner"):
-        services.add_addendum(actor=owner, note=note, text="Seen in the waiting room.")
-    services.mark_note_entered_in_error(actor=owner, note=note, reason="Wrong patient's chart.")
+        note_services.add_addendum(actor=owner, note=note, text="Seen in the waiting room.")
+    note_services.mark_note_entered_in_error(
+        actor=owner, note=note, reason="Wrong patient's chart."
+    )
 
 
 def test_an_owner_who_treats_writes_once_added_as_a_practitioner(
@@ -89,7 +91,7 @@ def test_an_inactive_practitioner_writes_no_more(
     Practitioner.objects.filter(user=therapist).update(active=False)
     assert not has_capability(therapist, Capability.CLINICAL_AUTHOR)
     with pytest.raises(PermissionDenied, match="active practitioner"):
-        services.start_note(
+        note_services.start_note(
             actor=therapist, patient=patient, location=location, visit_date=clinic_today()
         )
 
@@ -99,7 +101,7 @@ def test_a_colleagues_addendum_carries_the_colleague_not_the_author(
 ) -> None:
     note = _signed_note(therapist, patient, location)
     signed_hash = note.content_hash
-    addendum = services.add_addendum(
+    addendum = note_services.add_addendum(
         actor=other_therapist, note=note, text="Called the patient: less pain the day after."
     )
     assert addendum.signed_by == other_therapist
@@ -130,7 +132,7 @@ def test_a_draft_is_its_practitioners_whatever_the_body(
     patient: Patient,
     location: Location,
 ) -> None:
-    draft = services.start_note(
+    draft = note_services.start_note(
         actor=therapist, patient=patient, location=location, visit_date=clinic_today()
     )
     response = api_as(request, who, "token").post(f"/notes/{draft.public_id}/techniques", {})

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from palpa.accounts.models import Location, Organization, User
-from palpa.care.services import add_technique, sign_note, start_note
+from palpa.care.notes.services import add_technique, sign_note, start_note
 from palpa.core.dates import local, local_now, local_today, zone_of
 from palpa.patients.models import Patient
 from palpa.practitioners.models import License, Practitioner

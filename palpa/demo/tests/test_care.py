@@ -10,13 +10,14 @@ from django.urls import reverse
 
 from conftest import verified_client
 from palpa.accounts.models import Organization, User
-from palpa.care import queries, services
+from palpa.care import queries
 from palpa.care.models import Discharge, Evaluation, Plan, RomMeasurement, TreatmentNote
+from palpa.care.plans import services as plan_services
 from palpa.demo.tests.support import DEMO_TODAY
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.patients.models import Patient
-from palpa.screening.services import screening_status
+from palpa.screening.queries import screening_status
 
 TODAY = DEMO_TODAY
 
@@ -43,8 +44,8 @@ def _plan(patient: Patient) -> Plan:
     return Plan.objects.exclude(status=Plan.Status.ENTERED_IN_ERROR).get(patient=patient)
 
 
-def _progress(maya: User, org: Organization) -> dict[Patient, services.PlanProgress]:
-    return {p: services.plan_progress(actor=maya, plan=_plan(p)) for p in _treated(org)}
+def _progress(maya: User, org: Organization) -> dict[Patient, plan_services.PlanProgress]:
+    return {p: plan_services.plan_progress(actor=maya, plan=_plan(p)) for p in _treated(org)}
 
 
 def test_every_treated_patient_has_a_signed_evaluation_before_the_first_note(
@@ -208,7 +209,7 @@ def test_one_patient_raises_the_non_responder_alert_on_the_chart(
 ) -> None:
     alerted = [p for p, report in _progress(maya, org).items() if report.non_responder.alert]
     assert len(alerted) == 1
-    report = services.plan_progress(actor=maya, plan=_plan(alerted[0]))
+    report = plan_services.plan_progress(actor=maya, plan=_plan(alerted[0]))
     assert report.signed_notes >= 6
     assert report.goals[0][1].measurements >= 1  # measured again, and no meaningful change
 
@@ -217,7 +218,7 @@ def test_one_patient_raises_the_non_responder_alert_on_the_chart(
     assert "Non-responder:" in chart.content.decode()
 
 
-def _plateaued(report: services.PlanProgress) -> bool:
+def _plateaued(report: plan_services.PlanProgress) -> bool:
     """A plateau: the primary instrument improved at the first re-assessment, then each of
     the last re-assessments moved by less than its MCID, and the goal is not achieved."""
     goal, result = next((g, r) for g, r in report.goals if g.is_primary)
@@ -239,7 +240,7 @@ def _plateaued(report: services.PlanProgress) -> bool:
 def test_one_patient_shows_a_plateau(org: Organization, maya: User) -> None:
     plateaued = [p for p, report in _progress(maya, org).items() if _plateaued(report)]
     assert len(plateaued) == 1
-    report = services.plan_progress(actor=maya, plan=_plan(plateaued[0]))
+    report = plan_services.plan_progress(actor=maya, plan=_plan(plateaued[0]))
     assert not report.non_responder.alert  # it did change meaningfully, early on
 
 

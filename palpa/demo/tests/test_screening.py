@@ -7,7 +7,7 @@ from palpa.audit.services import verify_chain
 from palpa.care.models import TreatmentNote
 from palpa.patients.models import Patient
 from palpa.screening.models import Clearance, IntakeLink, Screening
-from palpa.screening.services import screening_status
+from palpa.screening.queries import screening_status
 
 
 def test_the_demo_has_each_decision_and_every_signed_note_was_screened(demo: Organization) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from palpa.care import progress
 from palpa.care.models import Goal, Plan
-from palpa.care.services import goal_progress as care_goal_progress
-from palpa.care.services import pure_goal
+from palpa.care.plans.services import goal_progress as care_goal_progress
+from palpa.care.plans.services import pure_goal
 from palpa.fhir.mapping.common import (
     GOAL_ACHIEVEMENT,
     GOAL_MEASURE,

@@ -18,12 +18,9 @@ import time_machine
 from django.test import Client
 
 from palpa.accounts.models import Location, Organization, User
+from palpa.care.evaluations.services import add_pain_map_entry, record_rom
 from palpa.care.models import Evaluation, Plan, TreatmentNote
-from palpa.care.services import (
-    add_pain_map_entry,
-    record_reassessment,
-    record_rom,
-)
+from palpa.care.plans.services import record_reassessment
 from palpa.core.tests.support import clinic_today
 from palpa.fhir.services import IssuedClient, create_fhir_client
 from palpa.outcomes.models import InstrumentAdministration

@@ -7,7 +7,7 @@ import datetime as dt
 from django.test import Client
 
 from palpa.accounts.models import Location, User
-from palpa.care import services as care
+from palpa.care.notes import services as note_services
 from palpa.fhir.tests.conftest import on
 from palpa.fhir.tests.support import body, validated
 from palpa.patients.models import Patient
@@ -39,10 +39,10 @@ def test_a_documented_visits_encounter_names_its_appointment(
             appointment_type=make_type(owner, "treatment-45", "treatment", 45, needs_room=False),
             start=at(DAY, "09:00"),
         )
-        note = care.start_note(
+        note = note_services.start_note(
             actor=therapist, patient=patient, location=location, visit_date=DAY, appointment=visit
         )
-        care.add_technique(
+        note_services.add_technique(
             actor=therapist,
             note=note,
             technique="swedish",
@@ -50,7 +50,7 @@ def test_a_documented_visits_encounter_names_its_appointment(
             minutes=30,
             pressure="light",
         )
-        care.sign_note(actor=therapist, note=note)
+        note_services.sign_note(actor=therapist, note=note)
 
     encounter = validated(body(fhir.get(f"/fhir/R4/Encounter/{note.public_id}")))
     assert encounter["appointment"] == [{"reference": f"Appointment/{visit.public_id}"}]

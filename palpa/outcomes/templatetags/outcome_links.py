@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from palpa.accounts.models import User
+from palpa.core.tenancy import same_organization
 from palpa.outcomes import queries
 from palpa.patients.models import Patient
 
@@ -21,7 +22,7 @@ def instrument_links_chart(
 ) -> dict[str, Any]:
     """The newest links with their state; the chart's own read is already audited."""
     shown: dict[str, Any] = {"visible": False, "patient": patient}
-    if not isinstance(user, User) or user.organization_id != patient.organization_id:
+    if not isinstance(user, User) or not same_organization(user, patient):
         return shown
     if not queries.may_see_links(user):
         return shown

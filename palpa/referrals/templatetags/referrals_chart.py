@@ -13,6 +13,7 @@ from django import template
 from django.utils import timezone
 
 from palpa.accounts.models import User
+from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
 from palpa.referrals import queries, services
 from palpa.referrals.countdown import ACTIVE, Countdown
@@ -31,7 +32,7 @@ class Row:
 @register.inclusion_tag("referrals/_chart_section.html", takes_context=True)
 def referrals_chart(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
     shown: dict[str, Any] = {"visible": False}
-    if not isinstance(user, User) or user.organization_id != patient.organization_id:
+    if not isinstance(user, User) or not same_organization(user, patient):
         return shown
     if not queries.may_see_referrals(user):
         return shown

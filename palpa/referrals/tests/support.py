@@ -75,7 +75,7 @@ def sign_notes(
 ) -> list[TreatmentNote]:
     """Real treatment notes, started, given a technique and signed through the services
     (the therapist confirms at each visit that the health history has not changed)."""
-    from palpa.care.services import add_technique, sign_note, start_note
+    from palpa.care.notes.services import add_technique, sign_note, start_note
     from palpa.screening.services import confirm_no_change
 
     signed = []

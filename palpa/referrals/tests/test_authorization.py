@@ -27,14 +27,13 @@ REASON = "The physician authorized 4 more visits by phone; the letter follows."
 @pytest.fixture
 def draft_plan(therapist: User, patient: Patient, location: Location) -> Plan:
     """A signed evaluation and a draft plan of 2 visits a week for 6 weeks (12 visits)."""
-    from palpa.care.services import (
+    from palpa.care.evaluations.services import (
         add_diagnosis,
-        add_goal,
-        create_plan,
         record_baseline_administration,
         sign_evaluation,
         start_evaluation,
     )
+    from palpa.care.plans.services import add_goal, create_plan
 
     evaluation = start_evaluation(
         actor=therapist,
@@ -64,7 +63,7 @@ def draft_plan(therapist: User, patient: Patient, location: Location) -> Plan:
 
 
 def _sign(therapist: User, plan: Plan) -> Plan:
-    from palpa.care.services import sign_plan
+    from palpa.care.plans.services import sign_plan
 
     return sign_plan(actor=therapist, plan=plan)
 

@@ -195,7 +195,7 @@ def test_a_cancelled_referral_counts_nothing_and_is_not_in_effect(
 def test_a_note_marked_entered_in_error_gives_its_visit_back(
     therapist: User, patient: Patient, location: Location, referral: Referral
 ) -> None:
-    from palpa.care.services import mark_note_entered_in_error
+    from palpa.care.notes.services import mark_note_entered_in_error
 
     notes = sign_notes(therapist, patient, location, _days(-6, -3, 0))
     assert countdown(_fresh(referral), TODAY).visits_used == 3

@@ -9,7 +9,7 @@ import pytest
 
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
-from palpa.care.services import mark_note_entered_in_error
+from palpa.care.notes.services import mark_note_entered_in_error
 from palpa.core.tests.support import TODAY
 from palpa.patients.models import Patient
 from palpa.referrals.models import Referral

@@ -10,6 +10,7 @@ from django.utils import timezone
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
 from palpa.care.models import Plan
+from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
 from palpa.reports import queries, rules
 
@@ -22,7 +23,7 @@ SHOWN = 10
 def reports_chart(context: template.Context, user: Any, patient: Patient) -> dict[str, Any]:
     """Newest reports with their delivery status (the chart's read is audited already)."""
     shown: dict[str, Any] = {"visible": False, "patient": patient}
-    if not isinstance(user, User) or user.organization_id != patient.organization_id:
+    if not isinstance(user, User) or not same_organization(user, patient):
         return shown
     if not queries.may_see_reports(user):
         return shown

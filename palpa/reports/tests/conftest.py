@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from palpa.accounts.models import Location, User
-from palpa.care import services as care
 from palpa.care.models import Plan, TreatmentNote
+from palpa.care.plans import services as plan_services
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import TODAY, frozen_clock
 from palpa.patients.models import Patient
@@ -139,14 +139,14 @@ def treat(
     )
     notes = [note(therapist, patient, location, plan, on) for on in visits]
     if visits[0] <= REASSESSED:
-        care.record_reassessment(
+        plan_services.record_reassessment(
             actor=therapist,
             plan=plan,
             instrument="ODI",
             answers=[1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
             administered_on=REASSESSED,
         )
-        care.record_reassessment(
+        plan_services.record_reassessment(
             actor=therapist, plan=plan, instrument="NPRS", answers=[4], administered_on=REASSESSED
         )
     return Course(patient, physician, referral, plan, notes)

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.care.services import discharge_plan
+from palpa.care.plans.services import discharge_plan
 from palpa.core.tests.support import TODAY
 from palpa.practitioners.models import License, Practitioner
 from palpa.practitioners.services import LicenseError

@@ -12,8 +12,9 @@ from typing import Any
 from django import template
 
 from palpa.accounts.models import User
+from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
-from palpa.screening import queries, services
+from palpa.screening import queries
 
 register = template.Library()
 
@@ -44,13 +45,13 @@ def _status_once_per_request(context: template.Context, patient: Patient) -> Any
         if request is not None:
             request._palpa_screening_status = memo
     if patient.pk not in memo:
-        memo[patient.pk] = services.screening_status(patient)
+        memo[patient.pk] = queries.screening_status(patient)
     return memo[patient.pk]
 
 
 def _chart(context: template.Context, patient: Patient) -> dict[str, Any]:
     user = _user(context)
-    if user is None or user.organization_id != patient.organization_id:
+    if user is None or not same_organization(user, patient):
         return {"show_flag": False, "show_details": False}
     details = queries.may_see_details(user)
     flag = queries.may_see_flag(user) or details
@@ -85,7 +86,7 @@ def screening_note_panel(context: template.Context, note: Any) -> dict[str, Any]
     user = _user(context)
     if user is None or not queries.may_see_details(user):
         return {"show": False}
-    status = services.screening_status(note.patient, on=note.visit_date)
+    status = queries.screening_status(note.patient, on=note.visit_date)
     draft = note.status == "draft"
     return {
         "show": True,

@@ -16,6 +16,7 @@ from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import assert_answer, clinic_today, matrix, web_client
 from palpa.patients.models import Patient
+from palpa.screening import queries as screening_queries
 from palpa.screening import services
 from palpa.screening.models import Screening
 from palpa.screening.tests.support import facts_modify, facts_proceed
@@ -89,7 +90,7 @@ def test_a_crisis_reading_today_stops_the_session_and_keeps_the_history(
     entry = AuditEvent.objects.filter(object_type="Screening").order_by("-pk").first()
     assert entry is not None
     assert entry.detail["blood_pressure"]["systolic"] == 185
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.screening == latest
     assert "no massage today" in status.start_refusal
 
@@ -145,7 +146,7 @@ def test_the_reading_does_not_move_the_re_screen_and_needs_a_history_in_force(
     reading = services.record_blood_pressure(
         actor=therapist, patient=patient, systolic=120, diastolic=80, measured_on=today()
     )
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.screening == reading
     assert status.due_on == first.as_of + dt.timedelta(days=90)
     with (
@@ -202,4 +203,4 @@ def test_an_earlier_decision_keeps_the_version_that_produced_it(
     assert (newer.rule_set_version, newer.decision) == ("palpa-default-3", "MODIFY")
     older.refresh_from_db()
     assert (older.rule_set_version, older.decision) == ("palpa-default-1", "PROCEED")
-    assert services.rule_set_of(older) is v1
+    assert screening_queries.rule_set_of(older) is v1

@@ -4,8 +4,6 @@ place named."""
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +13,6 @@ from palpa.screening.rules import (
     default_rule_set,
     default_rule_set_document,
     load_rule_set,
-    load_rule_set_file,
 )
 
 
@@ -139,22 +136,3 @@ def test_a_rationale_must_be_one_sentence_and_ids_unique() -> None:
     message = errors_of(doc_with(bad))
     assert "rules[0].rationale: must be exactly one sentence" in message
     assert "rules[1].id: lbp_cauda_equina is used twice" in message
-
-
-def test_an_organizations_rule_set_of_the_same_schema_loads_from_a_file(tmp_path: Path) -> None:
-    def adjust(d: dict[str, Any]) -> None:
-        d["version"] = "acme-2"
-        d["rules"] = [r for r in d["rules"] if r["id"] != "varicose_veins"]
-
-    path = tmp_path / "acme.json"
-    path.write_text(json.dumps(doc_with(adjust)))
-    rules = load_rule_set_file(path)
-    assert rules.version == "acme-2"
-    assert "varicose_veins" not in {r.id for r in rules.rules}
-
-
-def test_an_unreadable_rule_set_file_is_an_error_naming_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "broken.json"
-    path.write_text("{")
-    with pytest.raises(RuleSetError, match=r"broken\.json: cannot read a JSON rule set"):
-        load_rule_set_file(path)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from palpa.accounts.models import Location, User
-from palpa.care.services import start_note
+from palpa.care.notes.services import start_note
 from palpa.core.tests.support import clinic_today, web_client
 from palpa.patients.models import Patient
 from palpa.screening.models import VisitConfirmation

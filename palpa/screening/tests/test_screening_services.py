@@ -15,6 +15,7 @@ from palpa.core.errors import Refused
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.referrals.models import Physician
+from palpa.screening import queries as screening_queries
 from palpa.screening import services
 from palpa.screening.models import Clearance, Screening
 from palpa.screening.rules import default_rule_set
@@ -98,7 +99,7 @@ def test_only_clinicians_of_the_organization_enter_a_health_history(
 def test_without_a_screening_signing_is_refused_saying_a_screening_is_needed(
     patient: Patient,
 ) -> None:
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.screening is None
     assert status.due
     assert "A safety screening is needed" in status.sign_refusal
@@ -109,7 +110,7 @@ def test_proceed_allows_signing_on_the_day_it_was_screened(
     therapist: User, patient: Patient
 ) -> None:
     services.record_screening(actor=therapist, patient=patient, facts=facts_proceed())
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.decision == "PROCEED"
     assert status.effective_decision == "PROCEED"
     assert status.confirmed_for_visit
@@ -121,13 +122,13 @@ def test_a_later_visit_needs_the_no_change_confirmation(therapist: User, patient
     services.record_screening(
         actor=therapist, patient=patient, facts={"as_of": days_ago(10), **facts_proceed()}
     )
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert not status.confirmed_for_visit
     assert "has not changed since the screening of" in status.sign_refusal
     services.confirm_no_change(actor=therapist, patient=patient, on=today())
-    assert services.screening_status(patient).sign_refusal == ""
+    assert screening_queries.screening_status(patient).sign_refusal == ""
     # The confirmation is for that visit only.
-    assert not services.screening_status(
+    assert not screening_queries.screening_status(
         patient, on=today() - dt.timedelta(days=1)
     ).confirmed_for_visit
 
@@ -138,11 +139,11 @@ def test_a_full_rescreen_is_due_after_90_days_and_then_no_change_cannot_be_confi
     services.record_screening(
         actor=therapist, patient=patient, facts={"as_of": days_ago(90), **facts_proceed()}
     )
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.due
     assert status.due_on == today()
     assert "re-screen is due" in status.sign_refusal
-    assert not services.screening_status(patient, on=today() - dt.timedelta(days=1)).due
+    assert not screening_queries.screening_status(patient, on=today() - dt.timedelta(days=1)).due
     with pytest.raises(services.ScreeningRefused, match="full re-screen is due"):
         services.confirm_no_change(actor=therapist, patient=patient, on=today())
 
@@ -153,9 +154,9 @@ def test_the_rescreen_interval_is_set_per_organization(
     services.record_screening(
         actor=therapist, patient=patient, facts={"as_of": days_ago(40), **facts_proceed()}
     )
-    assert not services.screening_status(patient).due
+    assert not screening_queries.screening_status(patient).due
     services.set_screening_policy(actor=owner, rescreen_days=30, intake_link_days=3)
-    assert services.screening_status(patient).due
+    assert screening_queries.screening_status(patient).due
     with pytest.raises(ValidationError) as bad:
         services.set_screening_policy(actor=owner, rescreen_days=2, intake_link_days=3)
     assert "rescreen_days" in bad.value.message_dict
@@ -170,16 +171,19 @@ def test_the_latest_screening_on_or_before_the_day_is_the_one_in_force(
         actor=therapist, patient=patient, facts={"as_of": days_ago(5), **facts_modify()}
     )
     services.record_screening(actor=therapist, patient=patient, facts=facts_proceed())
-    assert services.screening_status(patient).decision == "PROCEED"
-    assert services.screening_status(patient, on=today() - dt.timedelta(days=1)).decision == (
-        "MODIFY"
+    assert screening_queries.screening_status(patient).decision == "PROCEED"
+    assert screening_queries.screening_status(
+        patient, on=today() - dt.timedelta(days=1)
+    ).decision == ("MODIFY")
+    assert (
+        screening_queries.screening_status(patient, on=today() - dt.timedelta(days=6)).screening
+        is None
     )
-    assert services.screening_status(patient, on=today() - dt.timedelta(days=6)).screening is None
 
 
 def test_modify_lists_its_restrictions_in_words(therapist: User, patient: Patient) -> None:
     services.record_screening(actor=therapist, patient=patient, facts=facts_modify())
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.effective_decision == "MODIFY"
     assert status.restrictions == {
         "whole_body": ["deep_pressure", "deep_friction", "percussion", "tools"]
@@ -196,7 +200,7 @@ def test_clearance_blocks_signing_until_a_physicians_clearance_with_its_letter(
     screening = services.record_screening(
         actor=therapist, patient=patient, facts=facts_clearance(today())
     )
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.effective_decision == "CLEARANCE"
     assert "needs a physician's clearance" in status.sign_refusal
     assert "dvt_known" in status.sign_refusal
@@ -218,7 +222,7 @@ def test_clearance_blocks_signing_until_a_physicians_clearance_with_its_letter(
     assert stored_name.endswith(".pdf")
     assert clearance.letter_name == "clearance.pdf"
     assert "clearance.pdf" not in stored_name  # stored under a random name
-    after = services.screening_status(patient)
+    after = screening_queries.screening_status(patient)
     assert after.sign_refusal == ""
     assert after.effective_decision == "MODIFY"  # warfarin's restrictions remain
     assert after.clearances == (clearance,)
@@ -338,10 +342,12 @@ def test_a_clearance_carries_to_a_rescreen_only_while_the_cleared_facts_are_unch
     same = facts_clearance(today() - dt.timedelta(days=20))
     same["medications"].append({"name": "vitamin D", "kind": "other"})
     services.record_screening(actor=therapist, patient=patient, facts=same)
-    assert services.screening_status(patient).sign_refusal == ""
+    assert screening_queries.screening_status(patient).sign_refusal == ""
     # A new clot (another onset): the old clearance does not cover it.
     services.record_screening(actor=therapist, patient=patient, facts=facts_clearance(today()))
-    assert "needs a physician's clearance" in services.screening_status(patient).sign_refusal
+    assert (
+        "needs a physician's clearance" in screening_queries.screening_status(patient).sign_refusal
+    )
 
 
 def test_a_clearance_lapses_after_its_end_date(
@@ -361,8 +367,8 @@ def test_a_clearance_lapses_after_its_end_date(
         scope="Massage",
         letter=letter(),
     )
-    assert services.screening_status(patient, on=today() - dt.timedelta(days=2)).cleared
-    assert not services.screening_status(patient).cleared
+    assert screening_queries.screening_status(patient, on=today() - dt.timedelta(days=2)).cleared
+    assert not screening_queries.screening_status(patient).cleared
 
 
 def test_an_owner_overrides_a_clearance_in_writing(
@@ -384,7 +390,7 @@ def test_an_owner_overrides_a_clearance_in_writing(
         reason="Dr Bennett cleared her by phone; the letter is in the post.",
     )
     assert override.kind == Clearance.Kind.OVERRIDE
-    assert services.screening_status(patient).cleared
+    assert screening_queries.screening_status(patient).cleared
     entry = AuditEvent.objects.get(object_type="Clearance", detail__kind="override")
     assert entry.actor == owner
     assert entry.detail["reason"].startswith("Dr Bennett")
@@ -405,7 +411,7 @@ def test_a_stop_cannot_be_overridden_only_cleared_by_a_physician(
             reason="The patient insists on neck work.",
             rule_ids=["neck_trauma"],
         )
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert status.effective_decision == "STOP"
     assert status.start_refusal == ""  # only the neck is stopped
     assert "says STOP" in status.sign_refusal
@@ -418,7 +424,7 @@ def test_a_stop_cannot_be_overridden_only_cleared_by_a_physician(
         scope="Neck X-ray normal; gentle neck massage",
         letter=letter(),
     )
-    cleared = services.screening_status(patient)
+    cleared = screening_queries.screening_status(patient)
     assert cleared.sign_refusal == ""
     assert cleared.restrictions == {}  # the physician lifted the STOP
 
@@ -427,14 +433,14 @@ def test_a_whole_body_stop_or_an_emergency_stops_a_note_being_started(
     therapist: User, patient: Patient
 ) -> None:
     services.record_screening(actor=therapist, patient=patient, facts=facts_stop_whole_body())
-    status = services.screening_status(patient)
+    status = screening_queries.screening_status(patient)
     assert "no massage today" in status.start_refusal
     assert "Urgent" in status.instruction
     with pytest.raises(services.ScreeningRefused):
         services.require_can_start(patient=patient, on=today())
 
     services.record_screening(actor=therapist, patient=patient, facts=facts_emergency())
-    emergency = services.screening_status(patient)
+    emergency = screening_queries.screening_status(patient)
     assert emergency.emergency
     assert emergency.instruction.startswith(
         "Emergency: do not treat. The patient needs emergency care now"
