@@ -20,7 +20,7 @@ from palpa.billing.queries import patient_balance
 from palpa.care import charts
 from palpa.care import queries as care_queries
 from palpa.care.models import Goal, HomeCareItem, Plan
-from palpa.care.services import goal_progress
+from palpa.care.plans.services import goal_progress
 from palpa.core.dates import local, local_today
 from palpa.outcomes.library import UnknownInstrument, get_instrument
 from palpa.outcomes.models import InstrumentLink

@@ -34,7 +34,7 @@ from palpa.scheduling.models import Appointment, AvailabilityException
 from palpa.scheduling.slots import Interval
 from palpa.screening import queries as screening_queries
 from palpa.screening.models import Clearance, Screening
-from palpa.screening.services import BLOCKING, FindingState, ScreeningStatus, evidence_of
+from palpa.screening.queries import BLOCKING, FindingState, ScreeningStatus, evidence_of
 
 DAY = "day"
 WEEK = "week"

@@ -68,7 +68,7 @@ from palpa.scheduling.models import (
     WorkingHours,
 )
 from palpa.scheduling.slots import Interval
-from palpa.screening.services import screening_status
+from palpa.screening.queries import screening_status
 
 MIN_REASON = 10
 MAX_COURSE_APPOINTMENTS = 60

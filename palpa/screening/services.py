@@ -51,17 +51,16 @@ from palpa.screening.models import (
 
 # Re-exported for billing and scheduling, which still import these reads from here (they
 # live in ``queries``; switch those imports, then drop these lines).
-from palpa.screening.queries import BLOCKING as BLOCKING
-from palpa.screening.queries import FindingState as FindingState
-from palpa.screening.queries import ScreeningStatus as ScreeningStatus
 from palpa.screening.queries import (
+    BLOCKING,
+    FindingState,
+    ScreeningStatus,
     current_rule_set_version,
+    evidence_of,
     policy_for,
     rule_set_in_force,
+    screening_status,
 )
-from palpa.screening.queries import evidence_of as evidence_of
-from palpa.screening.queries import latest_screening as latest_screening
-from palpa.screening.queries import screening_status as screening_status
 from palpa.screening.rules import (
     ALL_TECHNIQUES,
     WHOLE_BODY,

@@ -170,7 +170,8 @@ def self_pay_visit(
 ) -> Charge:
     """A self-pay visit (no coverage, no plan of care): 97140 x2 at 30.00 and 97124 x1 at
     25.00 make 85.00 for the patient, posted by the biller today."""
-    from palpa.screening.services import latest_screening, record_screening
+    from palpa.screening.queries import latest_screening
+    from palpa.screening.services import record_screening
 
     if latest_screening(patient, on=on) is None:
         record_screening(

@@ -11,8 +11,15 @@ from django.test import TestCase
 from palpa.accounts.models import Location, User
 from palpa.billing import services
 from palpa.billing.models import Charge, Coverage, Payer
-from palpa.care import services as care
+from palpa.care.evaluations.services import (
+    add_diagnosis,
+    record_baseline_administration,
+    sign_evaluation,
+    start_evaluation,
+)
 from palpa.care.models import Plan, TreatmentNote
+from palpa.care.notes.services import add_technique, sign_note, start_note
+from palpa.care.plans.services import add_goal, create_plan, sign_plan
 from palpa.core.tests.support import TODAY
 from palpa.patients.models import Patient
 from palpa.scheduling.models import Appointment
@@ -37,7 +44,7 @@ def sign_visit(
     appointment: Appointment | None = None,
 ) -> TreatmentNote:
     """A note with the given (technique, minutes), signed; its capture has run."""
-    note = care.start_note(
+    note = start_note(
         actor=therapist,
         patient=patient,
         location=location,
@@ -47,7 +54,7 @@ def sign_visit(
         assessment="Tolerated well.",
     )
     for technique, minutes in techniques:
-        care.add_technique(
+        add_technique(
             actor=therapist,
             note=note,
             technique=technique,
@@ -56,12 +63,12 @@ def sign_visit(
             pressure="moderate",
         )
     with run_on_commit():  # type: ignore[attr-defined]
-        care.sign_note(actor=therapist, note=note)
+        sign_note(actor=therapist, note=note)
     return note
 
 
 def signed_plan(therapist: User, patient: Patient, location: Location, codes: list[str]) -> Plan:
-    evaluation = care.start_evaluation(
+    evaluation = start_evaluation(
         actor=therapist,
         patient=patient,
         location=location,
@@ -69,15 +76,15 @@ def signed_plan(therapist: User, patient: Patient, location: Location, codes: li
         chief_complaint="Low back and neck pain.",
     )
     for code in codes:
-        care.add_diagnosis(actor=therapist, evaluation=evaluation, code=code)
-    care.record_baseline_administration(
+        add_diagnosis(actor=therapist, evaluation=evaluation, code=code)
+    record_baseline_administration(
         actor=therapist, evaluation=evaluation, instrument="NPRS", answers=[6]
     )
-    care.sign_evaluation(actor=therapist, evaluation=evaluation)
-    plan = care.create_plan(
+    sign_evaluation(actor=therapist, evaluation=evaluation)
+    plan = create_plan(
         actor=therapist, evaluation=evaluation, frequency_per_week=1, duration_weeks=4
     )
-    care.add_goal(
+    add_goal(
         actor=therapist,
         plan=plan,
         statement="Pain at most 3 out of 10.",
@@ -86,7 +93,7 @@ def signed_plan(therapist: User, patient: Patient, location: Location, codes: li
         target_value=3,
         due_on=TODAY + dt.timedelta(weeks=4),
     )
-    return care.sign_plan(actor=therapist, plan=plan)
+    return sign_plan(actor=therapist, plan=plan)
 
 
 def make_payer(owner: User, name: str = "Gulf Coast Health", **kwargs: object) -> Payer:

@@ -14,8 +14,8 @@ from palpa.accounts.models import Location, Room, User
 from palpa.billing import business, services
 from palpa.billing.models import PrepaidPlan
 from palpa.billing.tests.support import charge_of, sign_visit
-from palpa.care import services as care
 from palpa.care.models import TreatmentNote
+from palpa.care.notes.services import start_note
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
 from palpa.practitioners.models import Practitioner
@@ -311,7 +311,7 @@ def test_unsigned_notes_count_drafts_older_than_three_days_by_therapist(
             dt.datetime(2026, 3, 2, 12, 0, tzinfo=NEW_YORK) - dt.timedelta(days=days_ago),
             tick=False,
         ):
-            care.start_note(
+            start_note(
                 actor=therapist,
                 patient=patient,
                 location=location,

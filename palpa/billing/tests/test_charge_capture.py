@@ -16,8 +16,8 @@ from palpa.billing import services
 from palpa.billing.models import Charge, ChargeLine, Coverage, LedgerEntry, Payer
 from palpa.billing.queries import patient_balance
 from palpa.billing.tests.support import charge_of, run_on_commit, sign_visit, signed_plan
-from palpa.care import services as care
 from palpa.care.events import TreatmentNoteSigned
+from palpa.care.notes.services import mark_note_entered_in_error
 from palpa.core import events
 from palpa.patients.models import Patient
 
@@ -202,7 +202,7 @@ def test_a_note_entered_in_error_voids_its_charge_by_reversing_entries(
     charge = services.mark_charge_ready(actor=biller, charge=charge_of(note))
     posted = LedgerEntry.objects.get()
     with run_on_commit():  # type: ignore[attr-defined]
-        care.mark_note_entered_in_error(actor=therapist, note=note, reason="Wrong patient.")
+        mark_note_entered_in_error(actor=therapist, note=note, reason="Wrong patient.")
     charge.refresh_from_db()
     assert charge.status == Charge.Status.VOID
     reversal = LedgerEntry.objects.get(reverses=posted)
@@ -219,7 +219,7 @@ def test_a_charge_still_to_review_is_voided_without_ledger_entries(
 ) -> None:
     note = sign_visit(therapist, patient, location)
     with run_on_commit():  # type: ignore[attr-defined]
-        care.mark_note_entered_in_error(actor=therapist, note=note, reason="Duplicate note.")
+        mark_note_entered_in_error(actor=therapist, note=note, reason="Duplicate note.")
     assert charge_of(note).status == Charge.Status.VOID
     assert not LedgerEntry.objects.exists()
 

@@ -13,7 +13,7 @@ from django.test import Client
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.care import queries
-from palpa.care import services as care
+from palpa.care.notes.services import start_note
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.scheduling import services as scheduling
@@ -87,7 +87,7 @@ def test_the_dashboard_shows_local_times_and_start_note_links(
     with time_machine.travel(EVENING, tick=False):
         nine = booked["nine"]
         scheduling.mark_arrived(actor=front_desk, appointment=nine)
-        note = care.start_note(
+        note = start_note(
             actor=therapist, patient=patient, location=location, visit_date=MONDAY, appointment=nine
         )
         html = client_for(therapist).get("/").content.decode()

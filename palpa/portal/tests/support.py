@@ -16,8 +16,8 @@ from django.test import Client
 from palpa.accounts.models import Location, User
 from palpa.billing.models import Charge
 from palpa.billing.tests.documents_support import give_npi, post, set_self_pay_prices, signed_visit
-from palpa.care import services as care
 from palpa.care.models import HomeCareItem, Plan
+from palpa.care.plans.services import add_goal, create_plan, sign_plan
 from palpa.outcomes.services import administer_instrument
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
@@ -74,7 +74,7 @@ def portal_course(
         complaint="Low back pain for 3 months, worse after sitting.",
         baselines={"ODI": ODI_40},
     )
-    drafted = care.create_plan(
+    drafted = create_plan(
         actor=therapist,
         evaluation=evaluation,
         frequency_per_week=1,
@@ -89,7 +89,7 @@ def portal_course(
             }
         ],
     )
-    care.add_goal(
+    add_goal(
         actor=therapist,
         plan=drafted,
         statement="Sit through a 1-hour meeting without low back pain stopping me.",
@@ -98,7 +98,7 @@ def portal_course(
         target_kind="meaningful_change",
         due_on=evaluated + dt.timedelta(weeks=6),
     )
-    plan = care.sign_plan(actor=therapist, plan=drafted)
+    plan = sign_plan(actor=therapist, plan=drafted)
     administer_instrument(
         actor=therapist,
         patient=patient,

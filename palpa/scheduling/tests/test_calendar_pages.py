@@ -22,7 +22,8 @@ from palpa.referrals.tests.support import make_physician, make_referral
 from palpa.scheduling import flags, grid, services
 from palpa.scheduling.models import Appointment, AppointmentType
 from palpa.scheduling.tests.support import MONDAY, NEXT_MONDAY, at, make_room
-from palpa.screening.services import record_screening, screening_status
+from palpa.screening.queries import screening_status
+from palpa.screening.services import record_screening
 from palpa.screening.tests.support import facts_modify, facts_stop_neck
 
 pytestmark = pytest.mark.usefixtures("hours")

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from palpa.accounts.models import Location, User
-from palpa.care.services import start_note
+from palpa.care.notes.services import start_note
 from palpa.core.tests.support import web_client
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
