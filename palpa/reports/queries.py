@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.care.models import Plan, TreatmentNote
+from palpa.care.models import Discharge, Plan, TreatmentNote
 from palpa.patients.models import Patient
 from palpa.reports import rules
 from palpa.reports.models import Report, ReportDelivery
@@ -84,22 +84,35 @@ class ProgressDue:
     due: rules.Due
 
 
-def progress_report_due(actor: User, patient: Patient, today: dt.date) -> ProgressDue | None:
+def chart_plans(patient: Patient) -> list[Plan]:
+    """The patient's plans of care, newest first, each with ``has_discharge``, in one
+    query: what the chart's report section needs (the plan a progress report is due on,
+    the first version of its lineage, and whether a discharge report may be written)."""
+    discharged = Discharge.objects.filter(plan=OuterRef("pk"))
+    return list(
+        Plan.objects.filter(patient=patient)
+        .annotate(has_discharge=Exists(discharged))
+        .order_by("-starts_on", "-version")
+    )
+
+
+def progress_report_due(
+    actor: User, patient: Patient, today: dt.date, *, plans: list[Plan] | None = None
+) -> ProgressDue | None:
     """Whether the patient's active plan of care is due a progress report under the
-    organization's policy; None without an active plan (or for roles that see no care)."""
+    organization's policy; None without an active plan (or for roles that see no care).
+    ``plans`` is ``chart_plans(patient)`` when the caller has read it already."""
     if not may_see_reports(actor) or patient.organization_id != actor.organization_id:
         return None
 
-    plan = (
-        Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
-        .order_by("-starts_on", "-version")
-        .first()
-    )
+    plans = chart_plans(patient) if plans is None else plans
+    plan = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
     if plan is None:
         return None
+    lineage = [p for p in plans if p.lineage == plan.lineage]
+    first = min(lineage, key=lambda p: p.version)
     policy = policy_for(patient.organization_id)
     last = last_signed_report(plan)
-    first = Plan.objects.filter(lineage=plan.lineage).order_by("version").first() or plan
     since = last.period_end if last is not None else first.starts_on
     notes = TreatmentNote.objects.filter(
         plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
