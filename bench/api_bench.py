@@ -57,7 +57,9 @@ READ_MIN_RATIO = 0.50
 READ_MAX_P99_MS = 25.0
 CREATE_MIN_RPS = 400.0
 WORKER_MAX_RSS_MB = 150.0
+DEFAULT_KEYS = ("baseline", "read", "search", "chart", "create")  # pages_bench.py runs the rest
 NOISY_OTHER_CPU = 20.0  # percent of one CPU used by processes outside the benchmark
+READY_SECONDS = 120  # a busy machine boots the workers slowly
 
 
 # --- Set-up: database, data, credentials ------------------------------------------------
@@ -100,6 +102,7 @@ class Fixture:
     organization_id: int
     patient_ids: list[str]  # public ids, for the API read and the chart page
     patient_pks: list[int]  # primary keys of the same patients, for the baseline
+    charted_ids: list[str]  # public ids of demo patients in a course of care (signed notes)
     search_terms: list[str]
     create_bodies: list[str]
     patients: int
@@ -122,6 +125,7 @@ def prepare(extra_patients: int) -> Fixture:
 
     from palpa.accounts.models import Location, User
     from palpa.accounts.services import issue_token
+    from palpa.care.models import TreatmentNote
     from palpa.demo import data
     from palpa.patients.models import Patient
     from palpa.patients.services import create_patient
@@ -175,6 +179,14 @@ def prepare(extra_patients: int) -> Fixture:
         .values_list("pk", "public_id")
     )
     sample = rows[:: max(1, len(rows) // 200)][:200]
+    charted = sorted(
+        {
+            str(public_id)
+            for public_id in TreatmentNote.objects.filter(
+                organization=therapist.organization, status=TreatmentNote.Status.SIGNED
+            ).values_list("patient__public_id", flat=True)
+        }
+    )
     terms: list[str] = []
     for i, family in enumerate(data.FAMILY):
         stem = family.lower().replace("'", "")[:4]
@@ -201,6 +213,7 @@ def prepare(extra_patients: int) -> Fixture:
         organization_id=therapist.organization.pk,
         patient_ids=[str(public_id) for _pk, public_id in sample],
         patient_pks=[pk for pk, _public_id in sample],
+        charted_ids=charted,
         search_terms=terms,
         create_bodies=bodies,
         patients=len(rows),
@@ -241,8 +254,8 @@ def audit_micro(calls: int) -> MicroResult:
     insert = (
         "INSERT INTO bench_plain_event (organization_id, seq, at, actor_id, actor_label,"
         " action, object_type, object_id, patient_id, detail, client_address, request_id,"
-        " via, prev_hash, hash) VALUES (%s, %s, now(), %s, %s, 'read', 'Patient', %s, %s,"
-        " %s::jsonb, '', '', 'cli', %s, %s)"
+        " via, prev_hash, hash, mac, key_id) VALUES (%s, %s, now(), %s, %s, 'read', 'Patient',"
+        " %s, %s, %s::jsonb, '', '', 'cli', %s, %s, %s, '')"
     )
     args: list[Any] = [
         therapist.organization_id,
@@ -252,6 +265,7 @@ def audit_micro(calls: int) -> MicroResult:
         str(patient.public_id),
         str(patient.public_id),
         json.dumps({"view": "bench"}),
+        "0" * 64,
         "0" * 64,
         "0" * 64,
     ]
@@ -355,7 +369,7 @@ class Gunicorn:
         return self
 
     def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited at start:\n{self.log_tail()}")
@@ -364,7 +378,7 @@ class Gunicorn:
                 if status == 200 and len(self.worker_pids()) >= 1:
                     return
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within 30 s:\n{self.log_tail()}")
+        raise RuntimeError(f"gunicorn did not answer within {READY_SECONDS} s:\n{self.log_tail()}")
 
     def _start(self, log: Any) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
@@ -580,6 +594,27 @@ def endpoints(fx: Fixture) -> list[Endpoint]:
             {"Cookie": fx.session_cookie},
         ),
         Endpoint(
+            "chart_care",
+            "chart page, patient in care (HTML)",
+            "GET",
+            [f"/patients/{pid}/" for pid in fx.charted_ids],
+            {"Cookie": fx.session_cookie},
+        ),
+        Endpoint(
+            "search_page",
+            "patient search page (HTML)",
+            "GET",
+            [f"/patients/?q={term.replace(' ', '+')}" for term in fx.search_terms],
+            {"Cookie": fx.session_cookie},
+        ),
+        Endpoint(
+            "find",
+            "header search results (htmx)",
+            "GET",
+            [f"/patients/?q={term.replace(' ', '+')}" for term in fx.search_terms],
+            {"Cookie": fx.session_cookie, "HX-Request": "true"},
+        ),
+        Endpoint(
             "create",
             "create a patient (API)",
             "POST",
@@ -787,7 +822,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated subset of baseline,read,search,chart,create (baseline always runs)",
+        help="comma-separated subset of baseline,read,search,chart,chart_care,search_page,find,"
+        "create (baseline always runs; the default leaves out chart_care, search_page, find)",
     )
     parser.add_argument("--no-audit-off", action="store_true", help="skip the audit-off server")
     parser.add_argument("--database", default="palpa_bench", help="dropped and recreated!")
@@ -822,11 +858,13 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
     fx = prepare(args.patients)
     print(f"  {fx.patients} patients; token and verified session for Maya Chen (therapist)")
 
-    print(f"Timing audit record() in-process ({args.micro_calls} calls) ...", flush=True)
-    micro = audit_micro(args.micro_calls)
+    micro = MicroResult(0, 0.0, 0.0)
+    if args.micro_calls > 0:
+        print(f"Timing audit record() in-process ({args.micro_calls} calls) ...", flush=True)
+        micro = audit_micro(args.micro_calls)
 
-    only = {"baseline", *filter(None, args.only.split(","))} if args.only else None
-    targets = [e for e in endpoints(fx) if only is None or e.key in only]
+    only = {"baseline", *filter(None, args.only.split(","))} if args.only else set(DEFAULT_KEYS)
+    targets = [e for e in endpoints(fx) if e.key in only]
     results: list[Result] = []
     rss: dict[int, float] = {}
     server_kw: dict[str, Any] = {
@@ -920,6 +958,8 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
         f"Palpa API benchmark: gunicorn {args.workers} {args.worker_class} workers, PostgreSQL,"
         f" {args.connections} connections, {args.seconds:g} s each, {os.cpu_count()} CPUs"
     )
+    load = os.getloadavg()
+    print(f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)")
     print()
     print_table(results)
     print(
@@ -936,7 +976,8 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
             " of the rate"
         )
     print(
-        f"  in-process, one commit each: record() {micro.record_us:.0f} us/call; plain INSERT"
+        f"  in-process ({micro.calls} calls), one commit each: record() {micro.record_us:.0f}"
+        " us/call; plain INSERT"
         f" of the same row {micro.plain_insert_us:.0f} us/call"
         f" (chain overhead {micro.record_us - micro.plain_insert_us:.0f} us)"
     )
@@ -969,6 +1010,7 @@ def run(args: argparse.Namespace, work_dir: Path, started: float) -> int:
                 "at": stamp,
                 "commit": git_commit(),
                 "cpus": os.cpu_count(),
+                "load_average": [round(v, 2) for v in os.getloadavg()],
                 "settings": {
                     k: v for k, v in vars(args).items() if k not in {"pg"} and not k.startswith("_")
                 },

@@ -33,6 +33,7 @@ class StaffSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if isinstance(user, User) and user.is_authenticated:
+            user.practitioner_memo = []  # type: ignore[attr-defined] # this request's answer
             org = user.organization
             if org is not None:
                 idle = org.session_idle_minutes * 60

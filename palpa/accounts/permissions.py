@@ -287,7 +287,17 @@ def register_practitioner_check(check: Callable[[User], bool]) -> None:
 
 
 def is_practitioner(user: User) -> bool:
-    return user.pk is not None and _is_practitioner is not None and _is_practitioner(user)
+    """Asked once per request for the signed-in user (``StaffSessionMiddleware`` gives
+    ``request.user`` a memo; a page asks it for each section it shows), each time for any
+    other ``User`` object."""
+    if user.pk is None or _is_practitioner is None:
+        return False
+    memo: list[bool] | None = getattr(user, "practitioner_memo", None)
+    if memo is None:
+        return _is_practitioner(user)
+    if not memo:
+        memo.append(_is_practitioner(user))
+    return memo[0]
 
 
 # --- checks -----------------------------------------------------------------------------

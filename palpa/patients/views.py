@@ -45,11 +45,19 @@ def _get_patient(request: HttpRequest, public_id: str) -> Patient:
     return get_object_or_404(queries.patients_for(user), public_id=public_id)
 
 
+def _get_chart_patient(request: HttpRequest, public_id: str) -> Patient:
+    """The patient with the primary location the chart names (and whose time zone its
+    times use), in one query."""
+    user = staff_user(request)
+    found = queries.patients_for(user).select_related("primary_location")
+    return get_object_or_404(found, public_id=public_id)
+
+
 @login_required
 @requires(Capability.PATIENTS_READ)
 def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
-    patient = _get_patient(request, public_id)
+    patient = _get_chart_patient(request, public_id)
     services.audit_patient_read(actor=user, patient=patient, what="chart")
     clinical = has_capability(user, Capability.CLINICAL_READ)
     context = {

@@ -10,8 +10,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.care.models import Plan
-from palpa.care.queries import active_plan, first_version, signed_notes_under
+from palpa.care.models import Discharge, Plan
+from palpa.care.queries import signed_notes_under
 from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
 from palpa.reports import rules
@@ -86,18 +86,36 @@ class ProgressDue:
     due: rules.Due
 
 
-def progress_report_due(actor: User, patient: Patient, today: dt.date) -> ProgressDue | None:
+def chart_plans(patient: Patient) -> list[Plan]:
+    """The patient's plans of care, newest first, each with ``has_discharge``, in one
+    query: what the chart's report section needs (the plan a progress report is due on,
+    the first version of its lineage, and whether a discharge report may be written)."""
+    discharged = Discharge.objects.filter(plan=OuterRef("pk"))
+    return list(
+        Plan.objects.filter(patient=patient)
+        .annotate(has_discharge=Exists(discharged))
+        .order_by("-starts_on", "-version", "-created_at")
+    )
+
+
+def progress_report_due(
+    actor: User, patient: Patient, today: dt.date, *, plans: list[Plan] | None = None
+) -> ProgressDue | None:
     """Whether the patient's active plan of care is due a progress report under the
-    organization's policy; None without an active plan (or for roles that see no care)."""
+    organization's policy; None without an active plan (or for roles that see no care).
+    ``plans`` is ``chart_plans(patient)`` when the caller has read it already; its
+    order (newest first) makes the first active one ``care.queries.active_plan``."""
     if not may_see_reports(actor) or not same_organization(patient, actor):
         return None
 
-    plan = active_plan(patient)
+    plans = chart_plans(patient) if plans is None else plans
+    plan = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
     if plan is None:
         return None
+    lineage = [p for p in plans if p.lineage == plan.lineage]
+    first = min(lineage, key=lambda p: p.version)
     policy = policy_for(patient.organization_id)
     last = last_signed_report(plan)
-    first = first_version(plan)
     since = last.period_end if last is not None else first.starts_on
     notes = signed_notes_under(plan)
     notes = notes.filter(visit_date__gt=since) if last is not None else notes

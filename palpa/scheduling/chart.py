@@ -26,12 +26,16 @@ def upcoming(user: User, patient: Patient) -> Mapping[str, object] | None:
     schedule."""
     if not queries.may_see_schedule(user):
         return None
-    found = queries.appointments_for(
-        user,
-        patient=patient,
-        start=timezone.now(),
-        statuses=[Appointment.Status.BOOKED, Appointment.Status.ARRIVED],
-    )[: UPCOMING + 1]
+    found = (
+        queries.appointments_for(
+            user,
+            patient=patient,
+            start=timezone.now(),
+            statuses=[Appointment.Status.BOOKED, Appointment.Status.ARRIVED],
+        )
+        .select_related(None)
+        .select_related("practitioner", "room", "appointment_type", "location")[: UPCOMING + 1]
+    )
     rows = []
     for appointment in found:
         date, time, zone = patient_messages.local_text(appointment.start, appointment.location)

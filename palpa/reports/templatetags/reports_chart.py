@@ -27,9 +27,14 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
         return shown
     if not queries.may_see_reports(user):
         return shown
+    shown_fields = ("public_id", "kind", "period_end", "version", "status", "created_at")
     reports = list(
-        queries.patient_reports(user, patient).exclude(status="entered-in-error")[:SHOWN]
+        queries.patient_reports(user, patient)
+        .exclude(status="entered-in-error")
+        .select_related(None)
+        .only(*shown_fields)[:SHOWN]
     )
+    plans = queries.chart_plans(patient)
     items = []
     for report in reports:
         status = queries.delivery_status(report)
@@ -37,10 +42,11 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
     shown.update(
         visible=True,
         reports=items,
-        due=queries.progress_report_due(user, patient, timezone.localdate()),
-        discharged=Plan.objects.filter(
-            patient=patient, status=Plan.Status.COMPLETED, discharge__isnull=False
-        ).exists(),
+        due=queries.progress_report_due(user, patient, timezone.localdate(), plans=plans),
+        discharged=any(
+            p.status == Plan.Status.COMPLETED and p.has_discharge  # type: ignore[attr-defined]
+            for p in plans
+        ),
         may_write=queries.may_write_reports(user),
         may_policy=has_capability(user, Capability.REPORTS_CONFIGURE),
         csrf_token=context.get("csrf_token"),
