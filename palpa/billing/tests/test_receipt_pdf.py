@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -24,6 +27,8 @@ from palpa.billing.tests.documents_support import (
 )
 from palpa.core.tests.support import matrix, web_client
 from palpa.patients.models import Patient
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
 def _text(pdf: bytes) -> str:
@@ -173,3 +178,32 @@ def test_the_account_page_offers_a_receipt_per_patient_payment(
     receipt = reverse("billing:receipt", args=[paid.public_id])
     assert receipt in web_client(request, "front_desk").get(url).content.decode()
     assert receipt not in web_client(request, "therapist").get(url).content.decode()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+def test_the_receipt_renders_to_png_for_a_person_to_look_at(
+    paid: LedgerEntry, biller: User, tmp_path: Path
+) -> None:
+    _content, pdf = documents.receipt(actor=biller, payment_id=paid.public_id)
+    ARTIFACTS.mkdir(exist_ok=True)
+    source = tmp_path / "receipt.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "70",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(source),
+            str(ARTIFACTS / "receipt"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    page = ARTIFACTS / "receipt-1.png"
+    assert page.read_bytes().startswith(b"\x89PNG")
+    assert page.stat().st_size > 10_000  # a page with text and tables, not a blank
