@@ -80,6 +80,7 @@ class Capability(StrEnum):
     BILLING_SUPERBILL = "billing.superbill"
     BILLING_SUPERBILL_ANY = "billing.superbill_any"
     BILLING_STATEMENT = "billing.statement"
+    BILLING_RECEIPT = "billing.receipt"
     BILLING_EXPORT_CLAIMS = "billing.export_claims"
     # the business's figures (no patient's clinical content)
     BUSINESS_READ = "business.read"
@@ -258,6 +259,7 @@ TABLE: dict[Capability, Grant] = {
     ),
     C.BILLING_SUPERBILL_ANY: _grant("download any visit's superbill", O, B),
     C.BILLING_STATEMENT: _grant("download patient statements", O, F, B),
+    C.BILLING_RECEIPT: _grant("download payment receipts", O, F, B, note="of patients' payments"),
     C.BILLING_EXPORT_CLAIMS: _grant("export claims", O, B, note="CMS-1500 fields"),
     C.BUSINESS_READ: _grant(
         "see the business page",

@@ -11,6 +11,8 @@ Who may download what (checked here, audited here; views and the API only call i
 - superbill: owner and biller for any patient of their organization; a therapist for the
   visits they rendered themselves (a period superbill shows only those); front desk no;
 - statement: owner, biller and front desk; a therapist no;
+- receipt (of one payment the patient made): owner, biller and front desk
+  (``billing.receipt``); a therapist no;
 - another organization's patient or charge is not found (404).
 
 WeasyPrint loads nothing from outside: the stylesheet is read from disk and passed in, and
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.template.loader import render_to_string
 
 from palpa.accounts.models import Location, User
@@ -69,6 +71,10 @@ def may_download_superbills(actor: User) -> bool:
 
 def may_download_statements(actor: User) -> bool:
     return has_capability(actor, Capability.BILLING_STATEMENT)
+
+
+def may_download_receipts(actor: User) -> bool:
+    return has_capability(actor, Capability.BILLING_RECEIPT)
 
 
 def _require(allowed: bool, what: str) -> None:
@@ -517,6 +523,126 @@ def statement(
     return content, pdf
 
 
+# --- the receipt -------------------------------------------------------------------------
+
+
+RECEIPT_UNAPPLIED = "Your account balance (oldest charges first)"
+
+
+def receipt_number(payment: LedgerEntry) -> str:
+    """The number printed on a payment's receipt: the day it was paid and the first eight
+    hex digits of the payment's public id (never a database key), e.g. R-20261130-1A2B3C4D."""
+    return f"R-{payment.posted_on:%Y%m%d}-{payment.public_id.hex[:8].upper()}"
+
+
+def receipt_payments(patient: Patient) -> QuerySet[LedgerEntry]:
+    """The payments a patient made (not insurers'), each with a receipt, newest first."""
+    return LedgerEntry.objects.filter(
+        organization_id=patient.organization_id,
+        patient=patient,
+        kind=LedgerEntry.Kind.PAYMENT,
+        responsibility=LedgerEntry.Responsibility.PATIENT,
+    ).order_by("-posted_at", "-pk")
+
+
+def _visit_part(charge: Charge) -> dict[str, Any]:
+    lines = [
+        {
+            "code": line.code,
+            "label": code_label(line.code),
+            "units": line.units,
+            "amount": money(line.amount),
+        }
+        for line in charge.lines.order_by("position")
+        if line.units or line.amount
+    ]
+    return {
+        "date": charge.date_of_service.isoformat(),
+        "service": charge.service.name if charge.service is not None else "",
+        "provider": charge.rendering_provider.display_name,
+        "location": charge.location.name,
+        "lines": lines,
+        "total": money(charge.total),
+    }
+
+
+def receipt_content(payment: LedgerEntry) -> dict[str, Any]:
+    """A payment's receipt: the clinic, the patient, the number, the day paid (the clinic's
+    day, as posted) and the time it was recorded in the clinic's zone, the amount, the
+    method and its reference, the visit it was applied to (or the account balance), what
+    was refunded of it, and the patient's balance after it was recorded."""
+    patient = payment.patient
+    charge = payment.charge
+    place = charge.location if charge is not None else _home_location(patient)
+    up_to = LedgerEntry.objects.filter(
+        organization_id=patient.organization_id,
+        patient=patient,
+        responsibility=LedgerEntry.Responsibility.PATIENT,
+    ).filter(
+        Q(posted_at__lt=payment.posted_at) | Q(posted_at=payment.posted_at, pk__lte=payment.pk)
+    )
+    balance = up_to.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    refunded = LedgerEntry.objects.filter(
+        refund_of=payment, kind=LedgerEntry.Kind.REFUND, reversed_by__isnull=True
+    ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    reversed_ = LedgerEntry.objects.filter(reverses=payment).exists()
+    recorded = local(payment.posted_at, place)
+    return {
+        "kind": "receipt",
+        "number": receipt_number(payment),
+        "clinic": clinic(place),
+        "patient": patient_part(patient),
+        "period": {"start": payment.posted_on.isoformat(), "end": payment.posted_on.isoformat()},
+        "paid_on": payment.posted_on.isoformat(),
+        "recorded_at": recorded.strftime("%Y-%m-%d %H:%M %Z"),
+        "amount": money(-payment.amount),
+        "method": payment.get_method_display(),
+        "reference": payment.reference,
+        "applied_to": _visit_part(charge) if charge is not None else None,
+        "applied_to_account": RECEIPT_UNAPPLIED,
+        "refunded": money(refunded),
+        "reversed": reversed_,
+        "balance_after": money(max(balance, Decimal(0))),
+        "credit_after": money(max(-balance, Decimal(0))),
+        "currency": payment.currency,
+        "issued_on": local_today(place).isoformat(),
+    }
+
+
+def receipt(*, actor: User, payment_id: Any) -> tuple[dict[str, Any], bytes]:
+    """The receipt of one patient payment of the actor's organization, as content and PDF;
+    audited. ``LedgerEntry.DoesNotExist`` for anything else (another organization's, an
+    insurer's payment, a charge)."""
+    _require(may_download_receipts(actor), "receipts")
+    payment = (
+        LedgerEntry.objects.filter(
+            organization_id=tenant_id(actor),
+            public_id=payment_id,
+            kind=LedgerEntry.Kind.PAYMENT,
+            responsibility=LedgerEntry.Responsibility.PATIENT,
+        )
+        .select_related("patient", "charge__location", "charge__rendering_provider")
+        .first()
+    )
+    if payment is None:
+        raise LedgerEntry.DoesNotExist
+    content, pdf = receipt_document(payment)
+    record(
+        actor=actor,
+        action=Action.EXPORT,
+        obj=payment,
+        patient_id=str(payment.patient.public_id),
+        detail={"document": "receipt", "number": content["number"]},
+    )
+    return content, pdf
+
+
+def receipt_document(payment: LedgerEntry) -> tuple[dict[str, Any], bytes]:
+    """Content and PDF of a payment's receipt (not audited: callers audit as their actor)."""
+    content = receipt_content(payment)
+    return content, render_pdf("billing/pdf/receipt.html", content)
+
+
 # --- rendering ---------------------------------------------------------------------------
 
 
@@ -564,4 +690,6 @@ def filename(content: dict[str, Any]) -> str:
     span = period.get("start", "")
     if period.get("end") and period.get("end") != span:
         span = f"{span}_{period['end']}"
+    if content.get("number"):
+        return f"{content['kind']}-{initials}-{content['number']}.pdf"
     return f"{content.get('kind', 'document')}-{initials}-{patient.get('mrn', '')}-{span}.pdf"

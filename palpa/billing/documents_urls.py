@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("patients/<uuid:patient_id>/statement.pdf", views.statement, name="statement"),
     path("charges/<uuid:charge_id>/superbill.pdf", views.superbill_visit, name="superbill_visit"),
+    path("payments/<uuid:payment_id>/receipt.pdf", views.receipt, name="receipt"),
     path("claims/export/", views.claims_export, name="claims_export"),
 ]

@@ -1,6 +1,7 @@
 """Downloading billing documents: the superbill (one visit or a period), the patient
-statement, and the claims export (CSV or JSON). Permissions and auditing live in
-``billing.documents`` and ``billing.exports``; these views parse the period and answer.
+statement, a payment's receipt, and the claims export (CSV or JSON). Permissions and
+auditing live in ``billing.documents`` and ``billing.exports``; these views parse the
+period and answer.
 
 Bad or missing dates re-show the page's form with the field named (HTTP 400); a role that
 may not gets 403; another organization's patient or charge 404.
@@ -21,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from palpa.accounts.gates import Record, requires
 from palpa.accounts.permissions import Capability
 from palpa.billing import documents, exports
-from palpa.billing.models import Charge
+from palpa.billing.models import Charge, LedgerEntry
 from palpa.core.dates import local_today
 from palpa.core.forms import Form
 from palpa.core.views import staff_user
@@ -148,6 +149,19 @@ def statement(request: HttpRequest, patient_id: str) -> HttpResponse:
     content, pdf = documents.statement(
         actor=user, patient=patient, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
     )
+    return _pdf(content, pdf)
+
+
+@login_required
+@never_cache
+@requires(Capability.BILLING_RECEIPT)
+def receipt(request: HttpRequest, payment_id: str) -> HttpResponse:
+    """The receipt of one payment a patient made (404 for anything else)."""
+    user = staff_user(request)
+    try:
+        content, pdf = documents.receipt(actor=user, payment_id=payment_id)
+    except LedgerEntry.DoesNotExist as exc:
+        raise Http404("No such payment.") from exc
     return _pdf(content, pdf)
 
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from palpa.billing.models import Charge
+from palpa.billing.documents import receipt_payments
+from palpa.billing.models import Charge, LedgerEntry
 from palpa.billing.queries import patient_balance
 from palpa.care import charts
 from palpa.care import queries as care_queries
@@ -158,6 +159,15 @@ def billed_visits(patient: Patient) -> QuerySet[Charge]:
     return Charge.objects.filter(
         organization_id=patient.organization_id, patient=patient, status=Charge.Status.READY
     ).order_by("-date_of_service", "-created_at")
+
+
+def payments(patient: Patient) -> QuerySet[LedgerEntry]:
+    """The payments the patient made, newest first: each has a receipt."""
+    return receipt_payments(patient)
+
+
+def own_payment(patient: Patient, public_id: Any) -> LedgerEntry | None:
+    return payments(patient).filter(public_id=public_id).first()
 
 
 def statement_period(patient: Patient) -> tuple[dt.date, dt.date]:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from palpa.audit.services import Action, record
 from palpa.billing import documents
-from palpa.billing.models import Charge
+from palpa.billing.models import Charge, LedgerEntry
 from palpa.care.models import HomeCareItem, Plan
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
@@ -357,4 +357,17 @@ def statement_pdf(
     content = documents.statement_content(patient=patient, start=start, end=end)
     pdf = documents.render_pdf("billing/pdf/statement.html", content)
     audit_export(patient, patient, "statement", start=start.isoformat(), end=end.isoformat())
+    return content, pdf
+
+
+def receipt_pdf(*, patient: Patient, payment: LedgerEntry) -> tuple[dict[str, Any], bytes]:
+    """The receipt of one of the patient's own payments, rendered by billing; audited."""
+    if (
+        payment.patient_id != patient.pk
+        or payment.kind != LedgerEntry.Kind.PAYMENT
+        or payment.responsibility != LedgerEntry.Responsibility.PATIENT
+    ):
+        raise LedgerEntry.DoesNotExist
+    content, pdf = documents.receipt_document(payment)
+    audit_export(patient, payment, "receipt", number=content["number"])
     return content, pdf

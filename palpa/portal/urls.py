@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("appointments/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     path("documents/visits/<uuid:public_id>/superbill.pdf", views.superbill, name="superbill"),
+    path("documents/payments/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
     path("documents/statement.pdf", views.statement, name="statement"),
     path("progress/", views.progress, name="progress"),
     path("home-care/", views.home_care, name="home_care"),

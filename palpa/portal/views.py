@@ -238,6 +238,7 @@ def home(request: HttpRequest, patient: Patient) -> HttpResponseBase:
         balance=balance,
         credit=-balance,
         visits=list(queries.billed_visits(patient)[:20]),
+        payments=list(queries.payments(patient)[:20]),
         statement_start=start,
         statement_end=end,
         cancel_form=CancelForm(),
@@ -282,6 +283,15 @@ def superbill(request: HttpRequest, patient: Patient, public_id: str) -> HttpRes
         content, pdf = services.superbill_pdf(patient=patient, charge=charge)
     except Charge.DoesNotExist as exc:
         raise Http404 from exc
+    return _pdf(content, pdf)
+
+
+@portal_page
+def receipt(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    payment = queries.own_payment(patient, public_id)
+    if payment is None:
+        raise Http404
+    content, pdf = services.receipt_pdf(patient=patient, payment=payment)
     return _pdf(content, pdf)
 
 

@@ -1,7 +1,8 @@
 """The patient portal on a phone, in a real browser: the patient signs in with the code
 emailed to them, sees their next appointment at the clinic's time, their progress in
 plain words with its chart, ticks off a home-care item, and downloads a superbill whose
-PDF carries the visit's amount. Every page passes axe."""
+PDF carries the visit's amount and the receipt of a payment they made, with the amount
+paid and the balance left. Every page passes axe."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from palpa.accounts.models import Location, User
+from palpa.billing import services as billing
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
 from palpa.portal.models import HomeCareLog
@@ -44,6 +46,9 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_own_care(
         location=location,
         today=clinic_today(),
     )
+    paid = billing.record_payment(
+        actor=biller, patient=patient, amount="60.00", method="cash", charge=course.charges[0]
+    )
     page = phone_page
     page.goto("/my/sign-in/")
     assert_accessible(page, "the portal's sign-in page")
@@ -59,7 +64,7 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_own_care(
     upcoming = page.get_by_role("region", name="Your next appointments")
     expect(upcoming).to_contain_text("10:00 AM")
     expect(upcoming).to_contain_text("with Tess Therapist")
-    expect(page.get_by_text("You owe $170.00")).to_be_visible()
+    expect(page.get_by_text("You owe $110.00")).to_be_visible()
     assert_accessible(page, "the portal's home page")
     page.screenshot(path=str(artifacts / "portal-home-phone.png"), full_page=True)
 
@@ -70,6 +75,18 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_own_care(
     assert pdf.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "85.00" in text
+
+    day = paid.posted_on
+    receipt = f"Receipt for your payment of $60.00 on {day:%B} {day.day}, {day.year}"
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("link", name=receipt).click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = " ".join(
+        " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+    assert "Amount paid 60.00 USD" in text
+    assert "Remaining balance after this payment: 110.00 USD" in text
 
     page.get_by_role("link", name="Progress").click()
     expect(page.get_by_text("went from 40 % to 22 % (lower is better).")).to_be_visible()

@@ -191,6 +191,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "billing:superbill_period": {"patient_id": "patient"},
     "billing:statement": {"patient_id": "patient"},
     "billing:superbill_visit": {"charge_id": "charge"},
+    "billing:receipt": {"payment_id": "entry"},
     "online:handled": {"public_id": "notice"},
     "online:settings": {"public_id": "location"},
     "online:reminder_switch": {"public_id": "reminder_policy"},
