@@ -71,9 +71,7 @@ def test_a_guardian_without_email_or_mobile_is_refused_with_the_field_named(
 
 def test_a_bad_mobile_is_refused_and_nothing_saved(owner: User, patient: Patient) -> None:
     with pytest.raises(Exception, match="phone"):
-        add_guardian(
-            actor=owner, patient=patient, name="Marta", relationship="mother", phone="12"
-        )
+        add_guardian(actor=owner, patient=patient, name="Marta", relationship="mother", phone="12")
     assert not Guardian.objects.exists()
 
 
