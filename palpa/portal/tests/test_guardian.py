@@ -96,6 +96,8 @@ def test_a_guardian_signs_in_picks_a_child_and_sees_that_childs_appointments(
     home = client.get("/my/").content.decode()
     assert "Acting for Leo Delgado" in home
     assert "Signed in as Marta Delgado (mother)" in home
+    assert "Leo\u2019s appointments and documents" in home
+    assert "Hello Leo" not in home
     assert f"/my/appointments/{leos.public_id}/cancel/" in home
     assert str(mias.public_id) not in home
     for url in ("/my/progress/", "/my/home-care/", "/my/consents/"):
