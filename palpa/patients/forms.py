@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import tenant_id
 from palpa.core.forms import Form, ModelForm
-from palpa.patients.models import Allergy, Consent, Patient
+from palpa.patients.models import Allergy, Consent, Guardian, Patient
 from palpa.patients.services import DEMOGRAPHIC_FIELDS, validate_patient
 
 
@@ -65,6 +65,16 @@ class AllergyForm(ModelForm[Allergy]):
     class Meta:
         model = Allergy
         fields = ("substance", "reaction", "severity")
+
+
+class GuardianForm(ModelForm[Guardian]):
+    class Meta:
+        model = Guardian
+        fields = ("name", "relationship", "email", "phone", "legal_representative")
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+        }
 
 
 class StatusForm(Form):

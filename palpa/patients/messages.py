@@ -469,6 +469,7 @@ def send_message(
     resend_of: PatientMessage | None = None,
     only_channel: str = "",
     actor_label: str = "",
+    to: str = "",
 ) -> list[PatientMessage]:
     """Record and queue the message on every channel chosen for the patient (one row
     each; one "not sent" row with the reason when none can be used). One transaction,
@@ -476,7 +477,9 @@ def send_message(
 
     ``only_channel``: this channel alone (the portal's sign-in code goes to the contact
     the patient typed), still only when the patient's consent allows it.
-    ``actor_label``: who asked, when no staff member did (e.g. the patient)."""
+    ``actor_label``: who asked, when no staff member did (e.g. the patient).
+    ``to``: with ``only_channel``, an address or mobile other than the patient's own (a
+    guardian's sign-in code goes to the guardian's contact on the patient's record)."""
     if kind not in Kind.values:
         raise ValueError(f"unknown message kind {kind!r}")
     if actor is not None:
@@ -485,7 +488,17 @@ def send_message(
     filled = _values(patient, values)
     if spec.link:
         filled[spec.link] = LINK_MARK
-    if only_channel:
+    recipient = ""
+    if to:
+        if not only_channel:
+            raise ValueError("a message to another contact names its channel")
+        reason = ""
+        try:
+            recipient = to if only_channel == EMAIL else sms.normalize_number(to)
+        except ValueError:
+            reason = "The guardian's mobile is not a number a text message can go to."
+        use, tried = ([] if reason else [only_channel]), only_channel
+    elif only_channel:
         reason = why_not(patient, only_channel)
         use, tried = ([] if reason else [only_channel]), only_channel
     else:
@@ -500,7 +513,7 @@ def send_message(
                 patient=patient,
                 kind=kind,
                 channel=channel,
-                recipient=contact(patient, channel) if use else "",
+                recipient=(recipient or contact(patient, channel)) if use else "",
                 subject=wording.render(subject, filled, names)[:200] if channel == EMAIL else "",
                 body=wording.render(body, filled, names),
                 link_sealed=seal(link) if use and spec.link else "",

@@ -259,3 +259,42 @@ class MessageTemplate(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_channel_display()})"
+
+
+class Guardian(TenantModel):
+    """A parent or guardian who may act for the patient in the portal (signing in with
+    their own email or mobile). Never deleted: ``active`` false ends it.
+
+    While the patient is a minor (under ``ADULT_AGE`` in the clinic's zone today) an
+    active guardian may act for them; once the patient is an adult only a guardian the
+    staff marked ``legal_representative`` still may."""
+
+    ADULT_AGE = 18
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="guardians")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=60, help_text="e.g. mother, father, guardian")
+    email = models.EmailField(blank=True)
+    phone = models.CharField("mobile", max_length=30, blank=True, validators=[phone_validator])
+    legal_representative = models.BooleanField(
+        "legal representative",
+        default=False,
+        help_text="Keeps acting for the patient after they turn 18 (e.g. a court-appointed "
+        "guardian or power of attorney).",
+    )
+    active = models.BooleanField(default=True)
+    # The mobile's last ten digits, however it was typed, for portal sign-in.
+    phone_digits = models.CharField(max_length=10, editable=False, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["name", "created_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["phone_digits"], name="guardian_phone"),
+            models.Index(fields=["patient", "active"], name="guardian_patient_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.relationship})"

@@ -17,6 +17,7 @@ from palpa.core.rows import columns_of, instance_from_row
 from palpa.patients.models import (
     Allergy,
     Consent,
+    Guardian,
     MessageTemplate,
     Patient,
     PatientMessage,
@@ -151,6 +152,15 @@ def consents_for(actor: User, patient: Patient) -> QuerySet[Consent]:
     if not has_capability(actor, Capability.PATIENTS_READ):
         return Consent.objects.none()
     return Consent.objects.filter(organization_id=tenant_id(actor), patient=patient)
+
+
+def guardians_for(actor: User, patient: Patient) -> QuerySet[Guardian]:
+    """The patient's guardians, current first, for staff who may read patients."""
+    if not has_capability(actor, Capability.PATIENTS_READ):
+        return Guardian.objects.none()
+    return Guardian.objects.filter(organization_id=tenant_id(actor), patient=patient).order_by(
+        "-active", "name", "created_at"
+    )
 
 
 def allergies_for(actor: User, patient: Patient) -> QuerySet[Allergy]:

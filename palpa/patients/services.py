@@ -20,7 +20,7 @@ from palpa.core.db import hot_cursor
 from palpa.core.rows import insert
 from palpa.core.tenancy import ANOTHER_ORGANIZATIONS_PATIENT, require_same_organization
 from palpa.patients import queries
-from palpa.patients.models import Allergy, Consent, Patient
+from palpa.patients.models import Allergy, Consent, Guardian, Patient, phone_digits
 
 # Fields staff may set through forms and the API (status changes go through their own verbs).
 DEMOGRAPHIC_FIELDS = (
@@ -356,3 +356,89 @@ def register_patient_online(
                 actor_label=label,
             )
     return patient
+
+
+# --- guardians --------------------------------------------------------------------------
+
+GUARDIAN_FIELDS = ("name", "relationship", "email", "phone", "legal_representative")
+
+
+def is_minor(patient: Patient, on: dt.date) -> bool:
+    """Under ``Guardian.ADULT_AGE`` on the given day (a 29 February birthday counts from
+    1 March in other years)."""
+    born = patient.date_of_birth
+    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return years < Guardian.ADULT_AGE
+
+
+def guardian_may_act(guardian: Guardian, patient: Patient) -> bool:
+    """Whether this guardian may act for the patient today (the clinic's day): an active
+    guardian of an active patient who is a minor, or the legal representative."""
+    if not guardian.active or guardian.patient_id != patient.pk:
+        return False
+    if patient.status != Patient.Status.ACTIVE:
+        return False
+    return guardian.legal_representative or is_minor(patient, local_today(patient.time_zone))
+
+
+def _guardian_errors(guardian: Guardian) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        guardian.full_clean(exclude=["organization", "patient", "public_id", "recorded_by"])
+    except ValidationError as exc:
+        errors.update({k: list(v) for k, v in exc.message_dict.items()})
+    if not guardian.name.strip():
+        errors.setdefault("name", []).append("Enter the guardian's name.")
+    if not guardian.email.strip() and not guardian.phone.strip():
+        errors.setdefault("email", []).append(
+            "Enter an email or a mobile number: the guardian signs in to the portal with one."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def add_guardian(*, actor: User, patient: Patient, **fields: Any) -> Guardian:
+    """Record a parent or guardian who may act for the patient in the portal."""
+    require(actor, Capability.PATIENTS_WRITE)
+    if patient.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    unknown = sorted(set(fields) - set(GUARDIAN_FIELDS))
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
+    guardian = Guardian(
+        organization_id=patient.organization_id, patient=patient, recorded_by=actor, **fields
+    )
+    guardian.name = guardian.name.strip()
+    guardian.email = guardian.email.strip()
+    guardian.phone_digits = phone_digits(guardian.phone)
+    _guardian_errors(guardian)
+    with transaction.atomic():
+        guardian.save()
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=guardian,
+            patient_id=str(patient.public_id),
+            detail={"guardian": guardian.relationship},
+        )
+    return guardian
+
+
+def end_guardian(*, actor: User, guardian: Guardian) -> Guardian:
+    """The guardian no longer acts for the patient (kept, marked inactive)."""
+    require(actor, Capability.PATIENTS_WRITE)
+    if guardian.organization_id != actor.organization_id:
+        raise PermissionDenied("This patient belongs to another organization.")
+    with transaction.atomic():
+        row = Guardian.objects.select_for_update().get(pk=guardian.pk)
+        if row.active:
+            row.active = False
+            row.save(update_fields=["active", "updated_at"])
+            record(
+                actor=actor,
+                action=Action.UPDATE,
+                obj=row,
+                patient_id=str(row.patient.public_id),
+                detail={"guardian": "ended"},
+            )
+    return row

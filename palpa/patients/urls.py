@@ -13,6 +13,12 @@ urlpatterns = [
     path("<uuid:public_id>/status/", views.patient_status, name="status"),
     path("<uuid:public_id>/consents/", views.consent_add, name="consent_add"),
     path("<uuid:public_id>/allergies/", views.allergy_add, name="allergy_add"),
+    path("<uuid:public_id>/guardians/", views.guardian_add, name="guardian_add"),
+    path(
+        "<uuid:public_id>/guardians/<uuid:guardian_id>/end/",
+        views.guardian_end,
+        name="guardian_end",
+    ),
     path(
         "<uuid:public_id>/messages/<uuid:message_id>/resend/",
         views.message_resend,

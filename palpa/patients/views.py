@@ -19,6 +19,7 @@ from palpa.patients import messages as patient_messages
 from palpa.patients.forms import (
     AllergyForm,
     ConsentForm,
+    GuardianForm,
     MessageTemplateForm,
     PatientForm,
     StatusForm,
@@ -67,6 +68,8 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "allergies": queries.allergies_for(user, patient) if clinical else [],
         "consent_form": ConsentForm(prefix="consent"),
         "allergy_form": AllergyForm(prefix="allergy"),
+        "guardians": queries.guardians_for(user, patient),
+        "guardian_form": GuardianForm(prefix="guardian"),
         "status_form": StatusForm(initial={"status": patient.status}),
         "sections": chart.sections_for(user, patient),
     }
@@ -165,6 +168,46 @@ def allergy_add(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.error(request, "; ".join(exc.messages))
     else:
         messages.error(request, "Allergy not recorded: " + form.errors.as_text())
+    return redirect("patients:detail", public_id=patient.public_id)
+
+
+@login_required
+@require_POST
+@requires(Capability.PATIENTS_WRITE)
+def guardian_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Record a parent or guardian who may act for the patient in the portal."""
+    user = staff_user(request)
+    patient = _get_patient(request, public_id)
+    form = GuardianForm(request.POST, prefix="guardian")
+    if form.is_valid():
+        try:
+            guardian = services.add_guardian(actor=user, patient=patient, **form.cleaned_data)
+            messages.success(request, f"{guardian.name} recorded as {guardian.relationship}.")
+        except ValidationError as exc:
+            messages.error(request, "Guardian not recorded: " + _field_errors(exc))
+    else:
+        messages.error(request, "Guardian not recorded: " + form.errors.as_text())
+    return redirect("patients:detail", public_id=patient.public_id)
+
+
+def _field_errors(exc: ValidationError) -> str:
+    if not hasattr(exc, "error_dict"):
+        return "; ".join(exc.messages)
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {' '.join(texts)}" for name, texts in exc.message_dict.items()
+    )
+
+
+@login_required
+@require_POST
+@requires(Capability.PATIENTS_WRITE)
+def guardian_end(request: HttpRequest, public_id: str, guardian_id: str) -> HttpResponse:
+    """The guardian no longer acts for the patient."""
+    user = staff_user(request)
+    patient = _get_patient(request, public_id)
+    guardian = get_object_or_404(queries.guardians_for(user, patient), public_id=guardian_id)
+    services.end_guardian(actor=user, guardian=guardian)
+    messages.success(request, f"{guardian.name} no longer acts for {patient.full_name}.")
     return redirect("patients:detail", public_id=patient.public_id)
 
 

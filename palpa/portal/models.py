@@ -17,6 +17,10 @@ class PortalCode(TenantModel):
     ``expires_at``, and for at most ``services.CODE_ATTEMPTS`` wrong tries."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    # Set when the contact is a guardian's: who the code reaches and acts for patients.
+    guardian = models.ForeignKey(
+        "patients.Guardian", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     channel = models.CharField(max_length=10)
     code_hash = models.CharField(max_length=100)
     expires_at = models.DateTimeField()

@@ -10,6 +10,13 @@
   ``CODES_PER_HOUR`` codes reach one patient in an hour.
 - **The patient is the actor.** Every read and write is audited with no staff account,
   labelled ``PATIENT_LABEL``, in the patient's organization and naming the patient.
+- **A parent or guardian acts for a minor.** A contact that staff recorded for a
+  patient's guardian (``patients.Guardian``) signs in like a patient's own; it reaches
+  every patient it is a guardian of who is under 18 today in the clinic's zone (or for
+  whom the guardian is the legal representative), plus the patient whose own contact it
+  is, all in one organization (``people_for``). While a guardian acts for a patient
+  (``acting_as``) every audit entry is labelled with the guardian (``actor_label``) and
+  names the patient.
 """
 
 from __future__ import annotations
@@ -19,11 +26,16 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from palpa.audit.services import Action, record
@@ -33,8 +45,8 @@ from palpa.care.models import HomeCareItem, Plan
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
 from palpa.patients import messages as ledger
-from palpa.patients.models import MessageKind, Patient, phone_digits
-from palpa.patients.services import withdraw_consent_by_patient
+from palpa.patients.models import Guardian, MessageKind, Patient, phone_digits
+from palpa.patients.services import guardian_may_act, withdraw_consent_by_patient
 from palpa.portal.models import HomeCareLog, PortalCode
 from palpa.scheduling import online
 from palpa.scheduling.models import Appointment
@@ -78,18 +90,104 @@ def check_contact(text: str) -> str:
     return channel
 
 
-def matching_patient(text: str) -> tuple[Patient, str] | None:
-    """The one active patient, in any organization, whose email or phone on file is what
-    was typed, and the channel; None when nobody or more than one match."""
-    channel, normal = normal_contact(text)
-    active = Patient.objects.filter(status=Patient.Status.ACTIVE).select_related("organization")
+@dataclass(frozen=True)
+class Person:
+    """Someone a signed-in contact may act for: the patient themself (``guardian`` None)
+    or a patient through the guardian whose contact it is."""
+
+    patient: Patient
+    guardian: Guardian | None = None
+
+
+def _matches(channel: str, normal: str, field: str) -> Q:
     if channel == EMAIL:
-        found = list(active.filter(email__iexact=normal)[:2])
-    elif channel == SMS:
-        found = list(active.filter(phone_digits=normal)[:2])
-    else:
-        return None
-    return (found[0], channel) if len(found) == 1 else None
+        return Q(**{f"{field}email__iexact": normal})
+    return Q(**{f"{field}phone_digits": normal})
+
+
+def people_for(channel: str, normal: str) -> list[Person]:
+    """Everyone the contact (normalized, by channel) may act for, in one organization:
+    the one active patient whose own email or phone it is (not when it is the contact of
+    one of that patient's guardians: then it is the guardian's), and each patient it is
+    an active guardian of who is a minor today (or whom it legally represents). Empty when
+    nobody matches, when more than one patient has it as their own, or when the people
+    are in more than one organization."""
+    if channel not in (EMAIL, SMS) or not normal:
+        return []
+    guardians = [
+        g
+        for g in Guardian.objects.filter(_matches(channel, normal, ""))
+        .select_related("patient__organization", "patient__primary_location")
+        .order_by("patient__given_name", "patient__family_name", "pk")
+        if guardian_may_act(g, g.patient)
+    ]
+    guardian_of = set(
+        Guardian.objects.filter(_matches(channel, normal, "")).values_list("patient_id", flat=True)
+    )
+    own = [
+        p
+        for p in Patient.objects.filter(_matches(channel, normal, ""), status=Patient.Status.ACTIVE)
+        .select_related("organization", "primary_location")
+        .order_by("pk")[:3]
+        if p.pk not in guardian_of
+    ]
+    if len(own) > 1:
+        return []
+    people = [Person(p) for p in own]
+    seen = {p.pk for p in own}
+    for g in guardians:
+        if g.patient_id not in seen:
+            seen.add(g.patient_id)
+            people.append(Person(g.patient, g))
+    if len({person.patient.organization_id for person in people}) > 1:
+        return []
+    return people
+
+
+def matching_patient(text: str) -> tuple[Patient, str] | None:
+    """The one active patient whose own email or phone on file is what was typed (in any
+    organization, and acting for nobody else), and the channel; None otherwise."""
+    channel, normal = normal_contact(text)
+    people = people_for(channel, normal)
+    if len(people) == 1 and people[0].guardian is None:
+        return people[0].patient, channel
+    return None
+
+
+# --- who acts ---------------------------------------------------------------------------
+
+_acting: ContextVar[Guardian | None] = ContextVar("palpa_portal_guardian", default=None)
+
+
+@contextmanager
+def acting_as(guardian: Guardian | None) -> Iterator[None]:
+    """Within: the portal's audit entries name ``guardian`` as the one acting (None: the
+    patient themself)."""
+    token = _acting.set(guardian)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def acting_guardian() -> Guardian | None:
+    """The guardian acting now (None: the patient themself)."""
+    return _acting.get()
+
+
+def guardian_label(guardian: Guardian) -> str:
+    return f"{guardian.name} ({guardian.relationship}, portal, acting for the patient)"[:200]
+
+
+def actor_label() -> str:
+    """The audit label of whoever acts in the portal now."""
+    guardian = _acting.get()
+    return PATIENT_LABEL if guardian is None else guardian_label(guardian)
+
+
+def _who() -> dict[str, str]:
+    guardian = _acting.get()
+    return {} if guardian is None else {"guardian": str(guardian.public_id)}
 
 
 def _key(text: str) -> str:
@@ -137,10 +235,13 @@ def request_code(*, contact: str) -> str:
     typed; the reference the code page keeps (a decoy when nobody matched, or the patient
     had too many codes this hour: the page cannot tell)."""
     decoy = str(uuid.uuid4())
-    match = matching_patient(contact)
-    if match is None:
+    channel, normal = normal_contact(contact)
+    people = people_for(channel, normal)
+    if not people:
         return decoy
-    patient, channel = match
+    patient, guardian = people[0].patient, people[0].guardian
+    if people[0].guardian is None and len(people) > 1:
+        guardian = people[1].guardian  # the patient's contact is also a guardian's
     now = timezone.now()
     recent = PortalCode.objects.filter(
         patient=patient, created_at__gte=now - dt.timedelta(hours=1)
@@ -153,32 +254,43 @@ def request_code(*, contact: str) -> str:
         row = PortalCode.objects.create(
             organization_id=patient.organization_id,
             patient=patient,
+            guardian=guardian,
             channel=channel,
             code_hash=f"{salt}${_code_hash(code, salt)}",
             expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
         )
+        to: dict[str, str] = {}
+        if people[0].guardian is not None:  # the contact is the guardian's alone
+            assert guardian is not None
+            to = {
+                "to": guardian.email if channel == EMAIL else guardian.phone,
+                "first_name": guardian.name.split()[0],
+            }
         ledger.send_message(
             actor=None,
             patient=patient,
             kind=MessageKind.PORTAL_CODE,
-            values={"minutes": str(CODE_MINUTES)},
+            values={"minutes": str(CODE_MINUTES)}
+            | ({"first_name": to["first_name"]} if to else {}),
             link=code,
             about=f"portal_code:{row.public_id}",
             only_channel=channel,
-            actor_label=PATIENT_LABEL,
+            actor_label=PATIENT_LABEL if guardian is None else guardian_label(guardian),
+            to=to.get("to", ""),
         )
     return str(row.public_id)
 
 
-def verify_code(*, reference: str, code: str) -> Patient | None:
-    """The patient, when ``code`` is right for the reference (unused, unexpired, under
-    ``CODE_ATTEMPTS`` wrong tries); None otherwise. A right code is used up and the
+def verify_code(*, reference: str, code: str) -> list[Person]:
+    """Everyone the signed-in contact may act for (``people_for``, in the code's
+    organization), when ``code`` is right for the reference (unused, unexpired, under
+    ``CODE_ATTEMPTS`` wrong tries); empty otherwise. A right code is used up and the
     sign-in audited; a wrong one counts against the code."""
     entered = "".join(ch for ch in code if ch.isascii() and ch.isdigit())
     try:
         uuid.UUID(reference)
     except (ValueError, TypeError):
-        return None
+        return []
     with transaction.atomic():
         row = (
             PortalCode.objects.select_for_update()
@@ -191,27 +303,47 @@ def verify_code(*, reference: str, code: str) -> Patient | None:
             .first()
         )
         if row is None:
-            return None
+            return []
         salt, _, expected = row.code_hash.partition("$")
         if len(entered) != 6 or not hmac.compare_digest(_code_hash(entered, salt), expected):
             row.failed_attempts += 1
             row.save(update_fields=["failed_attempts", "updated_at"])
-            return None
+            return []
         row.used_at = timezone.now()
         row.save(update_fields=["used_at", "updated_at"])
-        patient = Patient.objects.select_related("organization").get(pk=row.patient_id)
-        if patient.status != Patient.Status.ACTIVE:
-            return None
-        record(
-            actor=None,
-            action=Action.LOGIN,
-            organization=patient.organization,
-            obj=row,
-            patient_id=str(patient.public_id),
-            detail={"portal": "sign-in", "channel": row.channel},
-            actor_label=PATIENT_LABEL,
+        people = _people_of_code(row)
+        for person in people:
+            record(
+                actor=None,
+                action=Action.LOGIN,
+                organization=person.patient.organization,
+                obj=row,
+                patient_id=str(person.patient.public_id),
+                detail={"portal": "sign-in", "channel": row.channel}
+                | ({"guardian": str(person.guardian.public_id)} if person.guardian else {}),
+                actor_label=(
+                    PATIENT_LABEL if person.guardian is None else guardian_label(person.guardian)
+                ),
+            )
+    return people
+
+
+def _people_of_code(row: PortalCode) -> list[Person]:
+    """Who the code's contact may act for now, in the code's organization."""
+    if row.guardian_id is None:
+        patient = Patient.objects.select_related("organization", "primary_location").get(
+            pk=row.patient_id
         )
-    return patient
+        if patient.status != Patient.Status.ACTIVE:
+            return []
+        return [Person(patient)]
+    guardian = Guardian.objects.get(pk=row.guardian_id)
+    normal = guardian.email.casefold() if row.channel == EMAIL else guardian.phone_digits
+    return [
+        p
+        for p in people_for(row.channel, normal)
+        if p.patient.organization_id == row.organization_id
+    ]
 
 
 def audit_sign_out(patient: Patient) -> None:
@@ -221,8 +353,8 @@ def audit_sign_out(patient: Patient) -> None:
         organization=patient.organization,
         object_type="portal",
         patient_id=str(patient.public_id),
-        detail={"portal": "sign-out"},
-        actor_label=PATIENT_LABEL,
+        detail={"portal": "sign-out", **_who()},
+        actor_label=actor_label(),
     )
 
 
@@ -235,8 +367,8 @@ def audit_read(patient: Patient, what: str, **detail: str) -> None:
         object_type="portal",
         object_id=what,
         patient_id=str(patient.public_id),
-        detail={"portal": what, **detail},
-        actor_label=PATIENT_LABEL,
+        detail={"portal": what, **_who(), **detail},
+        actor_label=actor_label(),
     )
 
 
@@ -248,8 +380,8 @@ def audit_export(patient: Patient, obj: object, document: str, **detail: str) ->
         organization=patient.organization,
         obj=obj,
         patient_id=str(patient.public_id),
-        detail={"portal": "download", "document": document, **detail},
-        actor_label=PATIENT_LABEL,
+        detail={"portal": "download", "document": document, **_who(), **detail},
+        actor_label=actor_label(),
     )
 
 
@@ -266,8 +398,10 @@ def cancel_appointment(*, patient: Patient, appointment: Appointment, reason: st
     text = reason.strip()
     if len(text) > 300:
         raise ValidationError({"reason": "Keep the reason to 300 characters."})
+    guardian = _acting.get()
+    by = "the patient" if guardian is None else f"{guardian.name} ({guardian.relationship})"
     return online.cancel_own_appointment(
-        appointment=appointment, reason=text or "Cancelled by the patient in the portal"
+        appointment=appointment, reason=text or f"Cancelled by {by} in the portal"
     )
 
 
@@ -320,8 +454,13 @@ def set_home_care_done(*, patient: Patient, item: HomeCareItem, done: bool) -> H
             organization=patient.organization,
             obj=log,
             patient_id=str(patient.public_id),
-            detail={"home_care": str(item.public_id), "day": today.isoformat(), "done": done},
-            actor_label=PATIENT_LABEL,
+            detail={
+                "home_care": str(item.public_id),
+                "day": today.isoformat(),
+                "done": done,
+                **_who(),
+            },
+            actor_label=actor_label(),
         )
     return log
 
@@ -331,7 +470,7 @@ def set_home_care_done(*, patient: Patient, item: HomeCareItem, done: bool) -> H
 
 def withdraw_consent(*, patient: Patient, kind: str) -> None:
     withdraw_consent_by_patient(
-        patient=patient, kind=kind, on=local_today(patient.time_zone), actor_label=PATIENT_LABEL
+        patient=patient, kind=kind, on=local_today(patient.time_zone), actor_label=actor_label()
     )
 
 

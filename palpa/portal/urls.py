@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.enter_code, name="code"),
+    path("sign-in/choose/", views.choose, name="choose"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("appointments/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     path("documents/visits/<uuid:public_id>/superbill.pdf", views.superbill, name="superbill"),

@@ -36,7 +36,8 @@ from palpa.billing.models import Charge
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.patients import messages as ledger
-from palpa.patients.models import Patient
+from palpa.patients.models import Guardian, Patient
+from palpa.patients.services import guardian_may_act
 from palpa.portal import queries, services
 from palpa.portal.forms import CancelForm, CodeForm, ContactForm, DoneForm
 
@@ -60,7 +61,11 @@ def _private(response: HttpResponseBase) -> HttpResponseBase:
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponseBase:
-    return _private(render(request, f"portal/{template}", context, status=status))
+    state = request.session.get(SESSION_KEY)
+    many = isinstance(state, dict) and bool(state.get("many"))
+    return _private(
+        render(request, f"portal/{template}", {"may_switch": many, **context}, status=status)
+    )
 
 
 def _address(request: HttpRequest) -> str:
@@ -77,13 +82,21 @@ def _visitor(request: HttpRequest) -> str:
 # --- the portal session -----------------------------------------------------------------
 
 
-def _remember(request: HttpRequest, patient: Patient) -> None:
-    request.session.cycle_key()  # a new session id once the patient is known
+def _remember(request: HttpRequest, people: list[services.Person]) -> None:
+    """Keep who the signed-in contact may act for; the person themself when only one."""
+    request.session.cycle_key()  # a new session id once the person is known
     request.session.pop(CHALLENGE_KEY, None)
-    request.session[SESSION_KEY] = {
-        "who": signing.dumps([patient.pk, patient.organization_id], salt=_SALT),
+    choices = [[p.patient.pk, p.guardian.pk if p.guardian else 0] for p in people]
+    state: dict[str, Any] = {
+        "may": signing.dumps([people[0].patient.organization_id, choices], salt=_SALT),
         "seen": timezone.now().isoformat(),
+        "many": len(people) > 1,
     }
+    if len(people) == 1:
+        state["who"] = signing.dumps(
+            [people[0].patient.pk, people[0].patient.organization_id, choices[0][1]], salt=_SALT
+        )
+    request.session[SESSION_KEY] = state
 
 
 def _forget(request: HttpRequest) -> None:
@@ -91,51 +104,108 @@ def _forget(request: HttpRequest) -> None:
     request.session.pop(CHALLENGE_KEY, None)
 
 
-def signed_in_patient(request: HttpRequest) -> Patient | None:
-    """The patient of the portal session, while it is fresh; None otherwise."""
+def _fresh_state(request: HttpRequest) -> dict[str, Any] | None:
+    """The portal session's state while fresh (its idle clock restarted); None otherwise."""
     state = request.session.get(SESSION_KEY)
     if not isinstance(state, dict):
         return None
     try:
-        patient_id, organization_id = signing.loads(str(state.get("who", "")), salt=_SALT)
         seen = dt.datetime.fromisoformat(str(state.get("seen", "")))
-    except (signing.BadSignature, ValueError, TypeError):
+    except (ValueError, TypeError):
         _forget(request)
         return None
     if seen + _idle() <= timezone.now():
         _forget(request)
         return None
+    state["seen"] = timezone.now().isoformat()
+    request.session[SESSION_KEY] = state
+    return state
+
+
+def _person(patient_id: int, organization_id: int, guardian_id: int) -> services.Person | None:
+    """The person, when the patient is active and (through a guardian) the guardian may
+    still act for them today."""
     patient = (
         Patient.objects.select_related("organization", "primary_location")
         .filter(pk=patient_id, organization_id=organization_id, status=Patient.Status.ACTIVE)
         .first()
     )
     if patient is None:
+        return None
+    if not guardian_id:
+        return services.Person(patient)
+    guardian = Guardian.objects.filter(pk=guardian_id, patient=patient).first()
+    if guardian is None or not guardian_may_act(guardian, patient):
+        return None
+    return services.Person(patient, guardian)
+
+
+def choices(request: HttpRequest) -> list[services.Person]:
+    """Everyone the signed-in contact may act for now (each checked again)."""
+    state = _fresh_state(request)
+    if state is None:
+        return []
+    try:
+        organization_id, pairs = signing.loads(str(state.get("may", "")), salt=_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        _forget(request)
+        return []
+    people = [_person(p, organization_id, g) for p, g in pairs]
+    return [person for person in people if person is not None]
+
+
+def signed_in_person(request: HttpRequest) -> services.Person | None:
+    """The person the portal session acts for, while it is fresh; None otherwise."""
+    state = _fresh_state(request)
+    if state is None or "who" not in state:
+        return None
+    try:
+        patient_id, organization_id, guardian_id = signing.loads(str(state["who"]), salt=_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
         _forget(request)
         return None
-    state["seen"] = timezone.now().isoformat()
-    request.session[SESSION_KEY] = state
-    return patient
+    person = _person(patient_id, organization_id, guardian_id)
+    if person is None:
+        state.pop("who", None)
+        request.session[SESSION_KEY] = state
+    return person
+
+
+def signed_in_patient(request: HttpRequest) -> Patient | None:
+    """The patient the portal session acts for (themself or through a guardian)."""
+    person = signed_in_person(request)
+    return None if person is None else person.patient
 
 
 def portal_page(view: PortalView) -> PortalView:
-    """The page needs a signed-in patient (else: the sign-in page), is never cached, and
-    receives the patient after the request."""
+    """The page needs a signed-in person acting for a patient (else: the chooser, when the
+    contact may act for someone, or the sign-in page), is never cached, and receives the
+    patient after the request; audit entries name a guardian who acts."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        patient = signed_in_patient(request)
-        if patient is None:
+        person = signed_in_person(request)
+        if person is None:
+            if choices(request):
+                return _private(redirect("portal:choose"))
+            _forget(request)
             if request.method == "GET":
                 messages.info(request, "Please sign in to see your page.")
             return _private(redirect("portal:sign_in"))
-        return _private(view(request, patient, *args, **kwargs))
+        with services.acting_as(person.guardian):
+            return _private(view(request, person.patient, *args, **kwargs))
 
     return public(never_cache(wrapped))
 
 
 def _context(patient: Patient, page: str, **more: Any) -> dict[str, Any]:
-    return {"patient": patient, "clinic": patient.organization.name, "page": page, **more}
+    return {
+        "patient": patient,
+        "clinic": patient.organization.name,
+        "page": page,
+        "guardian": services.acting_guardian(),
+        **more,
+    }
 
 
 # --- sign-in ----------------------------------------------------------------------------
@@ -151,7 +221,7 @@ def sign_in(request: HttpRequest) -> HttpResponseBase:
     """Step 1: the patient's email or mobile number."""
     if not services.allow_page(_address(request), _visitor(request)):
         return _slow_down(request)
-    if signed_in_patient(request) is not None:
+    if signed_in_person(request) is not None:
         return _private(redirect("portal:home"))
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -185,12 +255,12 @@ def enter_code(request: HttpRequest) -> HttpResponseBase:
     form = CodeForm(request.POST or None)
     wrong = False
     if request.method == "POST" and form.is_valid():
-        patient = services.verify_code(
+        people = services.verify_code(
             reference=str(challenge["ref"]), code=form.cleaned_data["code"]
         )
-        if patient is not None:
-            _remember(request, patient)
-            return _private(redirect("portal:home"))
+        if people:
+            _remember(request, people)
+            return _private(redirect("portal:home" if len(people) == 1 else "portal:choose"))
         wrong = True
         form.add_error(
             "code",
@@ -211,13 +281,53 @@ def enter_code(request: HttpRequest) -> HttpResponseBase:
 @never_cache
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponseBase:
-    patient = signed_in_patient(request)
+    person = signed_in_person(request)
     _forget(request)
-    if patient is not None:
-        services.audit_sign_out(patient)
+    if person is not None:
+        with services.acting_as(person.guardian):
+            services.audit_sign_out(person.patient)
         request.session.cycle_key()
     messages.success(request, "You are signed out.")
     return _private(redirect("portal:sign_in"))
+
+
+@public
+@never_cache
+def choose(request: HttpRequest) -> HttpResponseBase:
+    """After a guardian's sign-in: whom to act for (GET lists them, POST picks one)."""
+    people = choices(request)
+    if not people:
+        _forget(request)
+        return _private(redirect("portal:sign_in"))
+    keys = {_choice_key(p): p for p in people}
+    if request.method == "POST":
+        person = keys.get(str(request.POST.get("person", "")))
+        if person is None:
+            messages.error(request, "Person: choose one of the names listed.")
+            return _private(redirect("portal:choose"))
+        state = request.session[SESSION_KEY]
+        state["who"] = signing.dumps(
+            [
+                person.patient.pk,
+                person.patient.organization_id,
+                person.guardian.pk if person.guardian else 0,
+            ],
+            salt=_SALT,
+        )
+        request.session[SESSION_KEY] = state
+        return _private(redirect("portal:home"))
+    for person in people:
+        with services.acting_as(person.guardian):
+            services.audit_read(person.patient, "chooser")
+    context = {
+        "people": list(keys.items()),
+        "clinic": people[0].patient.organization.name,
+    }
+    return _page(request, "choose.html", context)
+
+
+def _choice_key(person: services.Person) -> str:
+    return str(person.patient.public_id)
 
 
 # --- the patient's pages ----------------------------------------------------------------

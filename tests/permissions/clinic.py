@@ -34,7 +34,7 @@ from palpa.core.tests.support import one_page_pdf
 from palpa.demo.tests import snapshot as rows
 from palpa.outcomes import services as outcomes
 from palpa.patients.models import Consent
-from palpa.patients.services import add_allergy, create_patient, record_consent
+from palpa.patients.services import add_allergy, add_guardian, create_patient, record_consent
 from palpa.practitioners.models import License, Practitioner
 from palpa.referrals.services import add_physician, record_referral
 from palpa.reports import services as reports
@@ -156,6 +156,9 @@ def _build() -> Clinic:
         granted=True,
     )
     add_allergy(actor=therapist, patient=patient, substance="Arnica", severity="mild")
+    guardian = add_guardian(
+        actor=owner, patient=patient, name="Rosa Walk", relationship="mother", phone="8135550199"
+    )
 
     # physician, referral with its prescription
     physician = add_physician(
@@ -445,6 +448,7 @@ def _build() -> Clinic:
             "entry": str(payment.public_id),
             "payer": str(payer.public_id),
             "message": str(message.public_id),
+            "guardian": str(guardian.public_id),
         },
         markers=(FAMILY_NAME, str(patient.public_id), patient.mrn),
     )

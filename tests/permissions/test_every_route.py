@@ -120,6 +120,8 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "patients:status": {"public_id": "patient"},
     "patients:consent_add": {"public_id": "patient"},
     "patients:allergy_add": {"public_id": "patient"},
+    "patients:guardian_add": {"public_id": "patient"},
+    "patients:guardian_end": {"public_id": "patient", "guardian_id": "guardian"},
     "patients:message_resend": {"public_id": "patient", "message_id": "message"},
     "practitioners:detail": {"public_id": "practitioner"},
     "practitioners:login": {"public_id": "practitioner"},
