@@ -47,8 +47,9 @@ from tests.builders import (
 # Statements per chart opening (session, user, device and organization; the patient; the
 # audit entry; each section's reads; the session's save), by role. Since these were
 # measured, the messages list reads the appointment reminders (1, every role that sees
-# messages) and the home-care section its items with their ticks (1, clinical roles).
-MOST = {"owner": 42, "therapist": 43, "front_desk": 20, "biller": 12}
+# messages), the home-care section its items with their ticks (1, clinical roles) and the
+# parents and guardians section its rows (1, roles that see the patient's details).
+MOST = {"owner": 43, "therapist": 44, "front_desk": 21, "biller": 12}
 EVALUATED = TODAY - dt.timedelta(days=35)
 LOW_BACK = [
     Technique("myofascial_release", "low_back", 25, "moderate"),
