@@ -11,12 +11,11 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
 from conftest import verified_client
 from palpa.audit.models import AuditEvent
 from palpa.core import sms
-from palpa.core.tests.support import TODAY
+from palpa.core.tests.support import NOW, TODAY
 from palpa.patients.models import Consent, MessageKind, Patient, PatientMessage
 from palpa.patients.services import create_patient, record_consent
 from palpa.portal import services
@@ -142,7 +141,7 @@ def test_a_code_stops_working_after_ten_minutes(patient: Patient) -> None:
     client.post("/my/sign-in/", {"contact": "rosa@example.com"})
     run_worker()
     code = code_in_outbox()
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=10, seconds=1), tick=False):
+    with time_machine.travel(NOW + dt.timedelta(minutes=10, seconds=1), tick=False):
         assert client.post("/my/sign-in/code/", {"code": code}).status_code == 400
 
 
@@ -201,11 +200,11 @@ def test_asking_for_codes_too_often_for_one_contact_is_slowed(
 def test_the_portal_session_lapses_after_fifteen_idle_minutes(patient: Patient) -> None:
     client = Client()
     sign_in(client, "rosa@example.com")
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=14), tick=False):
+    with time_machine.travel(NOW + dt.timedelta(minutes=14), tick=False):
         assert client.get("/my/").status_code == 200
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=28), tick=False):
+    with time_machine.travel(NOW + dt.timedelta(minutes=28), tick=False):
         assert client.get("/my/").status_code == 200
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=45), tick=False):
+    with time_machine.travel(NOW + dt.timedelta(minutes=45), tick=False):
         page = client.get("/my/")
         assert page.status_code == 302
         assert page["Location"] == "/my/sign-in/"
