@@ -263,7 +263,7 @@ DEFAULTS: dict[str, Wording] = {
         subject="{clinic}: a document is ready for you",
         email="Hello {first_name},\n\n"
         "Your {report} from {clinic} is ready for you to read and download on your page "
-        "at the clinic: {link}\n"
+        "at the clinic: {link}\n\n"
         "To sign in, type the email address or mobile number the clinic has for you; we "
         "send you a code.\n" + _SIGN_OFF,
         sms="{clinic}: a document is ready for you on your page: {link}",
