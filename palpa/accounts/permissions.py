@@ -153,7 +153,8 @@ TABLE: dict[Capability, Grant] = {
         O,
         T,
         note="allergies, screenings entered by staff, visit confirmations, physicians' "
-        "clearances, instrument scores and links; sending and faxing signed reports",
+        "clearances, instrument scores and links; sending and faxing signed reports, and "
+        "sharing them with the patient",
     ),
     C.CLINICAL_AUTHOR: _grant(
         "write clinical records",

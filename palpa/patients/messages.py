@@ -185,7 +185,10 @@ LINKED = {
     "expires": "the day the link stops working",
 }
 # Placeholders a text message may not carry: a text message holds no clinical detail.
-CLINICAL = {"program": "the home-care program (exercises and advice)"}
+CLINICAL = {
+    "program": "the home-care program (exercises and advice)",
+    "report": "the kind of report, e.g. progress report (not in a text message)",
+}
 
 
 @dataclass(frozen=True)
@@ -257,12 +260,18 @@ DEFAULTS: dict[str, Wording] = {
         placeholders={**COMMON, **APPOINTMENT},
     ),
     Kind.REPORT_READY: Wording(
-        subject="{clinic}: your report is ready",
+        subject="{clinic}: a document is ready for you",
         email="Hello {first_name},\n\n"
-        "Your {report} from {clinic} is ready. Open this link to read and download your "
-        "own copy: {link}\nThe link works until {expires}.\n" + _SIGN_OFF,
-        sms="{clinic}: a document is ready for you: {link} (works until {expires})",
-        placeholders={**COMMON, **LINKED, "report": "the kind of report, e.g. progress report"},
+        "Your {report} from {clinic} is ready for you to read and download on your page "
+        "at the clinic: {link}\n\n"
+        "To sign in, type the email address or mobile number the clinic has for you; we "
+        "send you a code.\n" + _SIGN_OFF,
+        sms="{clinic}: a document is ready for you on your page: {link}",
+        placeholders={
+            **COMMON,
+            "link": "the address of the patient's page at the clinic (the portal)",
+            "report": CLINICAL["report"],
+        },
         link="link",
     ),
     Kind.HOME_CARE: Wording(
@@ -273,7 +282,11 @@ DEFAULTS: dict[str, Wording] = {
         "If anything hurts more than it should, stop and call us.\n" + _SIGN_OFF,
         sms="{clinic}: your home-care program from {therapist} is ready. We emailed it to "
         "you; or ask us for a printed copy at your next visit.",
-        placeholders={**COMMON, "therapist": "the therapist's name", **CLINICAL},
+        placeholders={
+            **COMMON,
+            "therapist": "the therapist's name",
+            "program": CLINICAL["program"],
+        },
     ),
     # The patient portal's one-time sign-in code: sent to the contact the patient typed
     # (``only_channel``); the code travels sealed like a link and is erased once sent.

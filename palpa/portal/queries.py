@@ -28,6 +28,7 @@ from palpa.outcomes.models import InstrumentLink
 from palpa.patients.models import Consent, Patient
 from palpa.patients.services import WITHDRAWABLE
 from palpa.portal.models import HomeCareLog
+from palpa.reports.models import Report, ReportShare
 from palpa.scheduling import online, patient_messages
 from palpa.scheduling.models import Appointment
 from palpa.screening.models import IntakeLink
@@ -174,6 +175,44 @@ def statement_period(patient: Patient) -> tuple[dt.date, dt.date]:
     """The statement the portal offers: the last twelve months, to today (the clinic's)."""
     today = local_today(patient.time_zone)
     return today - dt.timedelta(days=365), today
+
+
+def shared_reports(patient: Patient) -> QuerySet[ReportShare]:
+    """The reports the clinic shares with the patient, newest first: each share not
+    withdrawn, of a signed report that is still the current version (a correction is
+    offered only once it is shared itself; an entered-in-error report never is)."""
+    return (
+        ReportShare.objects.filter(
+            organization_id=patient.organization_id,
+            withdrawn_at__isnull=True,
+            report__organization_id=patient.organization_id,
+            report__patient=patient,
+            report__status=Report.Status.SIGNED,
+        )
+        .select_related("report")
+        .defer("report__pdf", "report__content")
+        .order_by("-shared_at", "-pk")
+    )
+
+
+def own_shared_report(patient: Patient, public_id: uuid.UUID | str) -> Report | None:
+    """One of the patient's shared reports, by its public id; None for any other."""
+    share = shared_reports(patient).filter(report__public_id=public_id).first()
+    return None if share is None else Report.objects.defer("pdf").get(pk=share.report_id)
+
+
+def report_rows(patient: Patient) -> list[dict[str, Any]]:
+    """Shared reports in plain words: the kind, the period, the day shared."""
+    return [
+        {
+            "public_id": share.report.public_id,
+            "what": share.report.get_kind_display(),
+            "start": share.report.period_start,
+            "end": share.report.period_end,
+            "shared_on": local(share.shared_at, patient.time_zone).date(),
+        }
+        for share in shared_reports(patient)
+    ]
 
 
 # --- progress ---------------------------------------------------------------------------

@@ -48,6 +48,8 @@ from palpa.patients import messages as ledger
 from palpa.patients.models import Guardian, MessageKind, Patient, phone_digits
 from palpa.patients.services import guardian_may_act, withdraw_consent_by_patient
 from palpa.portal.models import HomeCareLog, PortalCode
+from palpa.reports import services as report_services
+from palpa.reports.models import Report
 from palpa.scheduling import online
 from palpa.scheduling.models import Appointment
 
@@ -510,3 +512,13 @@ def receipt_pdf(*, patient: Patient, payment: LedgerEntry) -> tuple[dict[str, An
     content, pdf = documents.receipt_document(payment)
     audit_export(patient, payment, "receipt", number=content["number"])
     return content, pdf
+
+
+def report_pdf(*, patient: Patient, report: Report) -> tuple[str, bytes]:
+    """A report the clinic shares with the patient: the signed PDF the physician gets
+    (reports' own copy); the download is audited."""
+    if report.patient_id != patient.pk or report.organization_id != patient.organization_id:
+        raise Report.DoesNotExist
+    name, pdf = report_services.patient_copy(report)
+    audit_export(patient, report, "report", kind=report.kind, version=str(report.version))
+    return name, pdf

@@ -15,6 +15,7 @@ urlpatterns = [
     path("appointments/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     path("documents/visits/<uuid:public_id>/superbill.pdf", views.superbill, name="superbill"),
     path("documents/payments/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
+    path("documents/reports/<uuid:public_id>.pdf", views.report, name="report"),
     path("documents/statement.pdf", views.statement, name="statement"),
     path("progress/", views.progress, name="progress"),
     path("home-care/", views.home_care, name="home_care"),

@@ -349,6 +349,7 @@ def home(request: HttpRequest, patient: Patient) -> HttpResponseBase:
         credit=-balance,
         visits=list(queries.billed_visits(patient)[:20]),
         payments=list(queries.payments(patient)[:20]),
+        reports=queries.report_rows(patient),
         statement_start=start,
         statement_end=end,
         cancel_form=CancelForm(),
@@ -403,6 +404,18 @@ def receipt(request: HttpRequest, patient: Patient, public_id: str) -> HttpRespo
         raise Http404
     content, pdf = services.receipt_pdf(patient=patient, payment=payment)
     return _pdf(content, pdf)
+
+
+@portal_page
+def report(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    """A report the clinic shares with the patient: the signed PDF; 404 for any other."""
+    shared = queries.own_shared_report(patient, public_id)
+    if shared is None:
+        raise Http404
+    name, pdf = services.report_pdf(patient=patient, report=shared)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @portal_page

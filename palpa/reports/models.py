@@ -182,3 +182,41 @@ class ReportDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d}"
+
+
+class ReportShare(TenantModel):
+    """A signed report the clinic chose to share with the patient (in the portal).
+
+    Kept apart from the report, whose signed content never changes. Staff share a
+    signed, current version and may stop sharing it (``withdrawn_at``); sharing again
+    makes a new row, so the history stays. The portal shows a report while its share is
+    not withdrawn and the report is still the current signed version: a correction is
+    not shared until it is shared itself."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="shares")
+    shared_at = models.DateTimeField()
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-shared_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="report_shared_once_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="report_share_withdrawn_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"shared {self.shared_at:%Y-%m-%d}"

@@ -15,7 +15,7 @@ from palpa.care.queries import signed_notes_under
 from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
 from palpa.reports import rules
-from palpa.reports.models import Report, ReportDelivery
+from palpa.reports.models import Report, ReportDelivery, ReportShare
 from palpa.reports.services import last_signed_report, policy_for
 
 
@@ -74,6 +74,26 @@ def deliveries_of(actor: User, report: Report) -> QuerySet[ReportDelivery]:
     return ReportDelivery.objects.filter(
         organization_id=tenant_id(actor), report=report
     ).select_related("created_by")
+
+
+def shares_of(actor: User, report: Report) -> QuerySet[ReportShare]:
+    """Every time this version was shared with the patient (and stopped), newest first."""
+    if not may_see_reports(actor):
+        return ReportShare.objects.none()
+    return ReportShare.objects.filter(
+        organization_id=tenant_id(actor), report=report
+    ).select_related("shared_by", "withdrawn_by")
+
+
+def earlier_version_shared(actor: User, report: Report) -> bool:
+    """Whether the version this one corrects was still shared when it was replaced."""
+    if report.supersedes_id is None or not may_see_reports(actor):
+        return False
+    return ReportShare.objects.filter(
+        organization_id=tenant_id(actor),
+        report_id=report.supersedes_id,
+        withdrawn_at__isnull=True,
+    ).exists()
 
 
 def versions_of(actor: User, report: Report) -> QuerySet[Report]:

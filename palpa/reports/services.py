@@ -34,7 +34,8 @@ from palpa.core import ratelimit, records
 from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
 from palpa.core.tenancy import require_same_organization
-from palpa.patients.models import Patient
+from palpa.patients import messages as ledger
+from palpa.patients.models import MessageKind, Patient, PatientMessage
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
 from palpa.referrals.services import active_referral, latest_referral
@@ -47,6 +48,7 @@ from palpa.reports.models import (
     Report,
     ReportDelivery,
     ReportPolicy,
+    ReportShare,
 )
 
 EDITABLE = ("assessment", "recommendation", "recommendation_detail")
@@ -508,6 +510,124 @@ def audit_pdf_read(*, actor: User, report: Report) -> None:
     require(actor, Capability.CLINICAL_READ)
     require_same_organization(actor, report)
     _audit(actor, Action.EXPORT, report, channel="view")
+
+
+# --- the patient's own copy (the portal) ------------------------------------------------
+
+
+def current_share(report: Report) -> ReportShare | None:
+    """The share that lets the patient see this version in the portal, if any (not
+    withdrawn; the report still the current signed version)."""
+    if report.status != Report.Status.SIGNED:
+        return None
+    return ReportShare.objects.filter(report=report, withdrawn_at__isnull=True).first()
+
+
+def _report_ready(
+    actor: User, report: Report, resend_of: PatientMessage | None = None
+) -> list[PatientMessage]:
+    """The "Report ready" message: only that a document waits in the portal, with the
+    portal's address (the kind of report in the email alone, never in a text)."""
+    return ledger.send_message(
+        actor=actor,
+        patient=report.patient,
+        kind=MessageKind.REPORT_READY,
+        values={"report": report.get_kind_display().lower()},
+        link=ledger.site_url() + reverse("portal:home"),
+        about=f"report:{report.public_id}",
+        resend_of=resend_of,
+    )
+
+
+def share_report_with_patient(*, actor: User, report: Report) -> ReportShare:
+    """Let the patient read and download the signed report in the portal, and tell them
+    ("Report ready", through the message ledger: consent and preferred channel apply).
+    Only a signed, current version is shared; a correction is shared on its own."""
+    require(actor, Capability.CLINICAL_WRITE)
+    require_same_organization(actor, report)
+    patient = report.patient
+    if patient.status != Patient.Status.ACTIVE:
+        raise ReportRefused(
+            f"The patient's record is {patient.get_status_display().lower()}: "
+            "nothing is shared with them."
+        )
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().defer("pdf").get(pk=report.pk)
+        if locked.status != Report.Status.SIGNED:
+            state = (
+                "a draft"
+                if locked.status == Report.Status.DRAFT
+                else locked.get_status_display().lower()
+            )
+            raise ReportRefused(
+                f"Only a signed, current report is shared with the patient; this one is {state}."
+            )
+        if current_share(locked) is not None:
+            raise ReportRefused("This report is already shared with the patient.")
+        share = ReportShare.objects.create(
+            organization_id=report.organization_id,
+            report=report,
+            shared_at=timezone.now(),
+            shared_by=actor,
+        )
+        _audit(actor, Action.EXPORT, report, channel="portal", share=str(share.public_id))
+        _report_ready(actor, report)
+    return share
+
+
+def stop_sharing_report(*, actor: User, report: Report) -> ReportShare:
+    """The report leaves the patient's portal (the share is kept, marked withdrawn)."""
+    require(actor, Capability.CLINICAL_WRITE)
+    require_same_organization(actor, report)
+    with transaction.atomic():
+        share = (
+            ReportShare.objects.select_for_update()
+            .filter(report=report, withdrawn_at__isnull=True)
+            .first()
+        )
+        if share is None:
+            raise ReportRefused("This report is not shared with the patient.")
+        share.withdrawn_at = timezone.now()
+        share.withdrawn_by = actor
+        share.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])
+        _audit(
+            actor,
+            Action.UPDATE,
+            report,
+            channel="portal",
+            share=str(share.public_id),
+            withdrawn=True,
+        )
+    return share
+
+
+def resend_report_ready(actor: User, message: PatientMessage) -> list[PatientMessage]:
+    """Send "Report ready" again while the report is still shared (the ledger's resend)."""
+    _what, public_id = ledger.parse_about(message.about)
+    report = (
+        Report.objects.filter(organization_id=message.organization_id, public_id=public_id)
+        .select_related("patient", "organization")
+        .defer("pdf")
+        .first()
+        if public_id is not None
+        else None
+    )
+    if report is None or current_share(report) is None:
+        raise ValidationError(
+            {
+                "message": "This report is no longer shared with the patient: share it again "
+                "from the report's page."
+            }
+        )
+    require(actor, Capability.PATIENT_MESSAGES)
+    return _report_ready(actor, report, resend_of=message)
+
+
+def patient_copy(report: Report) -> tuple[str, bytes]:
+    """(file name, PDF) of a shared report: the signed PDF itself, the same bytes the
+    physician gets (their SHA-256 is the report's ``content_hash``)."""
+    pdf = Report.objects.values_list("pdf", flat=True).get(pk=report.pk)
+    return render.filename(report.content), bytes(pdf or b"")
 
 
 # --- the physician's link --------------------------------------------------------------

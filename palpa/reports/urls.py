@@ -11,6 +11,8 @@ urlpatterns = [
     path("<uuid:report_id>/send/", views.report_send, name="send"),
     path("<uuid:report_id>/report.pdf", views.report_pdf, name="pdf"),
     path("<uuid:report_id>/fax/", views.report_fax, name="fax"),
+    path("<uuid:report_id>/share/", views.report_share, name="share"),
+    path("<uuid:report_id>/stop-sharing/", views.report_stop_sharing, name="stop_sharing"),
     path("<uuid:report_id>/correct/", views.report_correct, name="correct"),
     path("<uuid:report_id>/discard/", views.report_discard, name="discard"),
 ]

@@ -86,6 +86,7 @@ def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
                 return redirect("reports:detail", report_id=report.public_id)
     content = services.preview(actor=user, report=_fresh(report))
     status = queries.delivery_status(report)
+    shares = list(queries.shares_of(user, report))
     context: dict[str, Any] = {
         "report": report,
         "patient": report.patient,
@@ -101,6 +102,10 @@ def report_detail(request: HttpRequest, report_id: str) -> HttpResponse:
         "correction_form": CorrectionForm(),
         "discard_form": DiscardForm(),
         "physician_email": report.physician.secure_email if report.physician else "",
+        "may_share": has_capability(user, Capability.CLINICAL_WRITE),
+        "shares": shares,
+        "shared": next((s for s in shares if s.withdrawn_at is None), None),
+        "earlier_shared": queries.earlier_version_shared(user, report),
     }
     return render(request, "reports/report.html", context)
 
@@ -146,6 +151,42 @@ def report_send(request: HttpRequest, report_id: str) -> HttpResponse:
         messages.success(
             request, f"Sending the report to {delivery.recipient} with a single-use link."
         )
+    return redirect("reports:detail", report_id=report.public_id)
+
+
+@login_required
+@require_POST
+@requires(Capability.CLINICAL_WRITE)
+def report_share(request: HttpRequest, report_id: str) -> HttpResponse:
+    """Share the signed report with the patient (their portal) and tell them it is ready."""
+    user = staff_user(request)
+    report = _report(request, report_id)
+    try:
+        services.share_report_with_patient(actor=user, report=_fresh(report))
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not shared: {_problem(exc)}")
+    else:
+        messages.success(
+            request,
+            "Shared with the patient: they can download it on their page at the clinic. "
+            "We are telling them a document is ready (see Messages on the chart).",
+        )
+    return redirect("reports:detail", report_id=report.public_id)
+
+
+@login_required
+@require_POST
+@requires(Capability.CLINICAL_WRITE)
+def report_stop_sharing(request: HttpRequest, report_id: str) -> HttpResponse:
+    """The report leaves the patient's page."""
+    user = staff_user(request)
+    report = _report(request, report_id)
+    try:
+        services.stop_sharing_report(actor=user, report=_fresh(report))
+    except (ValidationError, Refused) as exc:
+        messages.error(request, _problem(exc))
+    else:
+        messages.success(request, "No longer shared: the patient's page no longer offers it.")
     return redirect("reports:detail", report_id=report.public_id)
 
 

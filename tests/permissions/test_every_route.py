@@ -185,6 +185,8 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "reports:send": {"report_id": "report"},
     "reports:pdf": {"report_id": "report"},
     "reports:fax": {"report_id": "report"},
+    "reports:share": {"report_id": "report"},
+    "reports:stop_sharing": {"report_id": "report"},
     "reports:correct": {"report_id": "report"},
     "reports:discard": {"report_id": "report_draft"},
     "billing:charge": {"public_id": "charge"},

@@ -190,7 +190,7 @@ def outsider_course(outsider: User, outsider_patient: Patient) -> Course:
         therapist=outsider,
         patient=outsider_patient,
         location=location,
-        physician=make_physician(outsider, "987654321"),
+        physician=make_physician(outsider, "187654321"),
     )
 
 
