@@ -30,7 +30,7 @@ from palpa.patients.services import WITHDRAWABLE
 from palpa.portal.models import HomeCareLog
 from palpa.scheduling import online, patient_messages
 from palpa.scheduling.models import Appointment
-from palpa.screening.models import IntakeLink
+from palpa.screening.models import IntakeLink, Screening
 
 PAST_SHOWN = 10
 ADHERENCE_DAYS = 7
@@ -103,9 +103,10 @@ def booking_url(patient: Patient) -> str:
 
 
 def open_forms(patient: Patient) -> list[dict[str, Any]]:
-    """Intake and questionnaire links issued to the patient that still work. Their links
-    are secrets the clinic sent (only a hash is kept), so the portal names them and when
-    they stop working; the patient opens them from the message."""
+    """Intake and questionnaire links issued to the patient that still work (not filled
+    in, not expired, not revoked). Their links are secrets the clinic sent (only a hash is
+    kept), so the portal names each one and offers "Fill in now" (``services.open_form``:
+    a fresh link for the same form replaces the one sent)."""
     now = timezone.now()
     rows: list[dict[str, Any]] = []
     intakes = IntakeLink.objects.filter(
@@ -115,9 +116,17 @@ def open_forms(patient: Patient) -> list[dict[str, Any]]:
         expires_at__gt=now,
     ).order_by("-created_at")[:1]
     for link in intakes:
+        again = Screening.objects.filter(
+            organization_id=patient.organization_id,
+            patient=patient,
+            status=Screening.Status.VALID,
+        ).exists()
         rows.append(
             {
-                "what": "Health history form",
+                "public_id": link.public_id,
+                "what": "Health questions again (your answers from last time are filled in)"
+                if again
+                else "Health history form",
                 "sent": local(link.created_at, patient.time_zone),
                 "expires": local(link.expires_at, patient.time_zone),
             }
@@ -138,6 +147,7 @@ def open_forms(patient: Patient) -> list[dict[str, Any]]:
                 names.append(str(instrument_id))
         rows.append(
             {
+                "public_id": instrument_link.public_id,
                 "what": "Questions before your visit: " + ", ".join(names),
                 "sent": local(instrument_link.created_at, patient.time_zone),
                 "expires": local(instrument_link.expires_at, patient.time_zone),

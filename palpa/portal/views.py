@@ -378,6 +378,20 @@ def cancel(request: HttpRequest, patient: Patient, public_id: str) -> HttpRespon
     return redirect("portal:home")
 
 
+@portal_page
+@require_POST
+def fill_form(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    """ "Fill in now": a fresh link for one of the patient's open forms (the one the clinic
+    sent stops working), and the browser goes straight to it."""
+    if not services.allow_form(patient, _address(request)):
+        return _slow_down(request)
+    try:
+        url = services.open_form(patient=patient, public_id=public_id)
+    except services.FormNotFound as exc:
+        raise Http404 from exc
+    return redirect(url)
+
+
 def _pdf(content: dict[str, Any], pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{documents.filename(content)}"'
