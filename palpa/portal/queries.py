@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -277,6 +278,27 @@ def adherence(patient: Patient, items: list[HomeCareItem], today: dt.date) -> di
     ).values_list("item_id", flat=True):
         done[item_id] = done.get(item_id, 0) + 1
     return done
+
+
+def home_care_days(
+    patient_id: int, item_ids: Sequence[int], first_day: dt.date, last_day: dt.date
+) -> dict[int, int]:
+    """Days each item was ticked done from ``first_day`` to ``last_day`` (both included),
+    in one query: the source of the treatment note's home-care panel
+    (``care.notes.adherence``, registered in ``PortalConfig.ready``)."""
+    return dict(
+        HomeCareLog.objects.filter(
+            patient_id=patient_id,
+            item_id__in=list(item_ids),
+            day__gte=first_day,
+            day__lte=last_day,
+            done=True,
+        )
+        .order_by()
+        .values("item_id")
+        .annotate(days=Count("id"))
+        .values_list("item_id", "days")
+    )
 
 
 def home_care_rows(patient: Patient, items: list[HomeCareItem]) -> list[dict[str, Any]]:
