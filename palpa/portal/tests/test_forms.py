@@ -14,10 +14,11 @@ from django.test import Client, override_settings
 from conftest import verified_client
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
-from palpa.core.tests.support import NOW
+from palpa.core.tests.support import NOW, clinic_today
 from palpa.outcomes.models import InstrumentLink
 from palpa.outcomes.services import create_instrument_link
 from palpa.patients.models import Patient
+from palpa.patients.services import add_guardian, create_patient
 from palpa.portal import services
 from palpa.portal.tests.support import Course, sign_in
 from palpa.screening.models import IntakeLink
@@ -129,8 +130,6 @@ def test_another_patients_or_organizations_form_is_not_found(
     outsider: User,
     outsider_patient: Patient,
 ) -> None:
-    from palpa.patients.services import create_patient
-
     sister = create_patient(
         actor=owner,
         given_name="Marta",
@@ -174,3 +173,29 @@ def test_opening_forms_is_rate_limited(portal: Client, course: Course, owner: Us
         assert portal.post(_fill(link.public_id)).status_code == 302
         link = IntakeLink.objects.filter(used_at__isnull=True, expires_at__gt=NOW).get()
     assert portal.post(_fill(link.public_id)).status_code == 429
+
+
+def test_a_guardian_opens_the_childs_form_and_the_audit_names_the_guardian(
+    course: Course, owner: User
+) -> None:
+    today = clinic_today()
+    leo = create_patient(
+        actor=owner,
+        given_name="Leo",
+        family_name="Delgado",
+        date_of_birth=dt.date(today.year - 10, 1, 15),
+        primary_location=course.patient.primary_location,
+    )
+    guardian = add_guardian(
+        actor=owner, patient=leo, name="Marta Delgado", relationship="mother", email="m@example.com"
+    )
+    link, _ = create_intake_link(actor=owner, patient=leo)
+    client = Client()
+    assert sign_in(client, "m@example.com")["Location"] == "/my/"
+    assert "Health history form" in client.get("/my/").content.decode()
+    assert client.post(_fill(link.public_id)).status_code == 302
+    new = IntakeLink.objects.get(patient=leo, expires_at__gt=NOW)
+    entry = AuditEvent.objects.get(object_id=str(new.public_id), action="create")
+    assert entry.actor_label == services.guardian_label(guardian)
+    assert entry.detail["guardian"] == str(guardian.public_id)
+    assert entry.patient_id == str(leo.public_id)
