@@ -157,6 +157,16 @@ def open_forms(patient: Patient) -> list[dict[str, Any]]:
     return rows
 
 
+def own_form_ever(patient: Patient, public_id: uuid.UUID | str) -> bool:
+    """Whether the id names an intake or questionnaire link issued to this patient, open
+    or not (filled in, expired, replaced): the portal then says the form is no longer
+    open instead of "not found"."""
+    mine = {"organization_id": patient.organization_id, "patient": patient, "public_id": public_id}
+    return (
+        IntakeLink.objects.filter(**mine).exists() or InstrumentLink.objects.filter(**mine).exists()
+    )
+
+
 # --- money and documents ----------------------------------------------------------------
 
 

@@ -388,7 +388,15 @@ def fill_form(request: HttpRequest, patient: Patient, public_id: str) -> HttpRes
     try:
         url = services.open_form(patient=patient, public_id=public_id)
     except services.FormNotFound as exc:
-        raise Http404 from exc
+        if not queries.own_form_ever(patient, public_id):
+            raise Http404 from exc
+        # Filled in, expired, or replaced a moment ago (a second tap on the button).
+        messages.error(
+            request,
+            "That form is no longer open: it was filled in, has expired, or was opened "
+            "again. The forms you can fill are listed under Forms to fill.",
+        )
+        return redirect("portal:home")
     return redirect(url)
 
 

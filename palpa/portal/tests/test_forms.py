@@ -70,8 +70,11 @@ def test_filling_in_an_intake_issues_a_new_link_and_the_old_one_stops_working(
     assert (entry.actor_id, entry.actor_label) == (None, services.PATIENT_LABEL)
     assert entry.detail["replaced"] == str(old.public_id)
     assert entry.patient_id == str(course.patient.public_id)
-    # Offered once more, as the new link; the old id is no longer a form.
-    assert portal.post(_fill(old.public_id)).status_code == 404
+    # Offered once more, as the new link; a second tap on the old one says it is closed.
+    again = portal.post(_fill(old.public_id), follow=True)
+    assert again.redirect_chain == [("/my/", 302)]
+    assert "That form is no longer open" in again.content.decode()
+    assert IntakeLink.objects.filter(patient=course.patient).count() == 2
     assert _fill(new.public_id) in portal.get("/my/").content.decode()
 
 
@@ -112,14 +115,15 @@ def test_filled_in_and_expired_forms_are_not_offered(
     InstrumentLink.objects.filter(pk=questions.pk).update(expires_at=NOW - dt.timedelta(hours=1))
     page = portal.get("/my/").content.decode()
     assert "Fill in now" not in page
-    assert portal.post(_fill(intake.public_id)).status_code == 404
-    assert portal.post(_fill(questions.public_id)).status_code == 404
+    for closed in (intake, questions):
+        assert portal.post(_fill(closed.public_id))["Location"] == "/my/"
+    assert IntakeLink.objects.count() == InstrumentLink.objects.count() == 1
     later = NOW + dt.timedelta(days=8)  # past the week a link works
     fresh, _ = create_intake_link(actor=owner, patient=course.patient)
     with time_machine.travel(later, tick=False):
         assert sign_in(client := Client(), "rosa@example.com").status_code == 302
         assert "Fill in now" not in client.get("/my/").content.decode()
-        assert client.post(_fill(fresh.public_id)).status_code == 404
+        assert client.post(_fill(fresh.public_id))["Location"] == "/my/"
 
 
 def test_another_patients_or_organizations_form_is_not_found(
