@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -331,6 +332,73 @@ def create_instrument_link(
                 "expires_at": link.expires_at.isoformat(),
                 "replaced": replaced,
             },
+        )
+    return link, token
+
+
+def reissue_instrument_link(
+    *,
+    actor_label: str,
+    patient: Patient,
+    public_id: uuid.UUID | str,
+    detail: Mapping[str, str] | None = None,
+) -> tuple[InstrumentLink, str]:
+    """The patient, signed in to their portal (no staff account: ``actor_label`` names who
+    acts), opens a questionnaire link the clinic sent them: a fresh one-time link for the
+    same instruments, activities and context replaces it, and the old one is revoked as
+    replaced. The new link keeps the old one's expiry and the member who sent it (who
+    stands as the entering member of the answers, as for any link). Returns the link and
+    its token. Raises ``InstrumentLink.DoesNotExist`` unless ``public_id`` names a pending
+    link of this patient."""
+    if patient.status != Patient.Status.ACTIVE:
+        raise ValidationError(
+            {"patient": f"The patient's record is {patient.get_status_display().lower()}."}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        old = (
+            InstrumentLink.objects.select_for_update()
+            .filter(
+                organization_id=patient.organization_id,
+                patient=patient,
+                public_id=public_id,
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+            )
+            .first()
+        )
+        if old is None:
+            raise InstrumentLink.DoesNotExist
+        token = secrets.token_urlsafe(32)
+        link = InstrumentLink(
+            organization_id=patient.organization_id,
+            patient=patient,
+            token_hash=_token_hash(token),
+            instruments=list(old.instruments),
+            psfs_activities=list(old.psfs_activities or []),
+            context=old.context,
+            expires_at=old.expires_at,
+            created_by_id=old.created_by_id,
+        )
+        old.revoked_at = now
+        old.revoke_reason = "Replaced: the patient opened it from the portal."
+        old.save(update_fields=["revoked_at", "revoke_reason", "updated_at"])
+        link.save()
+        record(
+            actor=None,
+            action=Action.CREATE,
+            organization=patient.organization,
+            obj=link,
+            patient_id=str(patient.public_id),
+            detail={
+                "opened from": "portal",
+                "replaced": str(old.public_id),
+                "instruments": link.instruments,
+                "expires_at": link.expires_at.isoformat(),
+                **(detail or {}),
+            },
+            actor_label=actor_label,
         )
     return link, token
 

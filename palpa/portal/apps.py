@@ -10,7 +10,9 @@ class PortalConfig(AppConfig):
     verbose_name = "Patient portal"
 
     def ready(self) -> None:
+        from palpa.care.notes import adherence
         from palpa.patients import chart
-        from palpa.portal import chart_section
+        from palpa.portal import chart_section, queries
 
         chart.register(chart_section.SECTION)
+        adherence.register_source("portal", queries.home_care_days)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -31,7 +32,7 @@ from palpa.portal.models import HomeCareLog
 from palpa.reports.models import Report, ReportShare
 from palpa.scheduling import online, patient_messages
 from palpa.scheduling.models import Appointment
-from palpa.screening.models import IntakeLink
+from palpa.screening.models import IntakeLink, Screening
 
 PAST_SHOWN = 10
 ADHERENCE_DAYS = 7
@@ -104,9 +105,10 @@ def booking_url(patient: Patient) -> str:
 
 
 def open_forms(patient: Patient) -> list[dict[str, Any]]:
-    """Intake and questionnaire links issued to the patient that still work. Their links
-    are secrets the clinic sent (only a hash is kept), so the portal names them and when
-    they stop working; the patient opens them from the message."""
+    """Intake and questionnaire links issued to the patient that still work (not filled
+    in, not expired, not revoked). Their links are secrets the clinic sent (only a hash is
+    kept), so the portal names each one and offers "Fill in now" (``services.open_form``:
+    a fresh link for the same form replaces the one sent)."""
     now = timezone.now()
     rows: list[dict[str, Any]] = []
     intakes = IntakeLink.objects.filter(
@@ -116,9 +118,17 @@ def open_forms(patient: Patient) -> list[dict[str, Any]]:
         expires_at__gt=now,
     ).order_by("-created_at")[:1]
     for link in intakes:
+        again = Screening.objects.filter(
+            organization_id=patient.organization_id,
+            patient=patient,
+            status=Screening.Status.VALID,
+        ).exists()
         rows.append(
             {
-                "what": "Health history form",
+                "public_id": link.public_id,
+                "what": "Health questions again (your answers from last time are filled in)"
+                if again
+                else "Health history form",
                 "sent": local(link.created_at, patient.time_zone),
                 "expires": local(link.expires_at, patient.time_zone),
             }
@@ -139,12 +149,23 @@ def open_forms(patient: Patient) -> list[dict[str, Any]]:
                 names.append(str(instrument_id))
         rows.append(
             {
+                "public_id": instrument_link.public_id,
                 "what": "Questions before your visit: " + ", ".join(names),
                 "sent": local(instrument_link.created_at, patient.time_zone),
                 "expires": local(instrument_link.expires_at, patient.time_zone),
             }
         )
     return rows
+
+
+def own_form_ever(patient: Patient, public_id: uuid.UUID | str) -> bool:
+    """Whether the id names an intake or questionnaire link issued to this patient, open
+    or not (filled in, expired, replaced): the portal then says the form is no longer
+    open instead of "not found"."""
+    mine = {"organization_id": patient.organization_id, "patient": patient, "public_id": public_id}
+    return (
+        IntakeLink.objects.filter(**mine).exists() or InstrumentLink.objects.filter(**mine).exists()
+    )
 
 
 # --- money and documents ----------------------------------------------------------------
@@ -306,6 +327,27 @@ def adherence(patient: Patient, items: list[HomeCareItem], today: dt.date) -> di
     ).values_list("item_id", flat=True):
         done[item_id] = done.get(item_id, 0) + 1
     return done
+
+
+def home_care_days(
+    patient_id: int, item_ids: Sequence[int], first_day: dt.date, last_day: dt.date
+) -> dict[int, int]:
+    """Days each item was ticked done from ``first_day`` to ``last_day`` (both included),
+    in one query: the source of the treatment note's home-care panel
+    (``care.notes.adherence``, registered in ``PortalConfig.ready``)."""
+    return dict(
+        HomeCareLog.objects.filter(
+            patient_id=patient_id,
+            item_id__in=list(item_ids),
+            day__gte=first_day,
+            day__lte=last_day,
+            done=True,
+        )
+        .order_by()
+        .values("item_id")
+        .annotate(days=Count("id"))
+        .values_list("item_id", "days")
+    )
 
 
 def home_care_rows(patient: Patient, items: list[HomeCareItem]) -> list[dict[str, Any]]:

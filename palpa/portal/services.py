@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from palpa.audit.services import Action, record
@@ -44,6 +45,8 @@ from palpa.billing.models import Charge, LedgerEntry
 from palpa.care.models import HomeCareItem, Plan
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
+from palpa.outcomes import services as outcomes
+from palpa.outcomes.models import InstrumentLink
 from palpa.patients import messages as ledger
 from palpa.patients.models import Guardian, MessageKind, Patient, phone_digits
 from palpa.patients.services import guardian_may_act, withdraw_consent_by_patient
@@ -52,6 +55,8 @@ from palpa.reports import services as report_services
 from palpa.reports.models import Report
 from palpa.scheduling import online
 from palpa.scheduling.models import Appointment
+from palpa.screening import services as screening
+from palpa.screening.models import IntakeLink
 
 PATIENT_LABEL = "patient (portal)"
 CODE_MINUTES = 10
@@ -405,6 +410,54 @@ def cancel_appointment(*, patient: Patient, appointment: Appointment, reason: st
     return online.cancel_own_appointment(
         appointment=appointment, reason=text or f"Cancelled by {by} in the portal"
     )
+
+
+# --- forms to fill ----------------------------------------------------------------------
+
+
+class FormNotFound(Exception):
+    """No form the patient may fill has this id (another's, filled in, expired, revoked)."""
+
+
+def allow_form(patient: Patient, client_address: str) -> bool:
+    """Count one "Fill in now": ``PALPA_PORTAL_FORM_LIMIT`` (default 10) per patient and
+    ten times that per address, per ``PALPA_PORTAL_RATE_WINDOW_MINUTES`` (default 15)."""
+    window = _setting("PALPA_PORTAL_RATE_WINDOW_MINUTES", 15)
+    limit = _setting("PALPA_PORTAL_FORM_LIMIT", 10)
+    checks = [
+        ratelimit.allow(
+            "portal_form", "p:" + str(patient.public_id), limit=limit, window_minutes=window
+        ),
+        ratelimit.allow(
+            "portal_form_address", client_address, limit=limit * 10, window_minutes=window
+        ),
+    ]
+    return all(checks)
+
+
+def open_form(*, patient: Patient, public_id: uuid.UUID | str) -> str:
+    """The patient opens one of their forms to fill (``queries.open_forms``) from the
+    portal: screening or outcomes issues a fresh one-time link for the same form, the one
+    the clinic sent stops working, and the new link's page is returned (its address holds
+    the token: the browser goes there at once). Audited by the issuing service, with the
+    patient (or the guardian acting) as the actor. Raises ``FormNotFound`` unless the id
+    names an open form of this patient."""
+    who = {"portal": "fill in now", **_who()}
+    try:
+        _intake, token = screening.reissue_intake_link(
+            actor_label=actor_label(), patient=patient, public_id=public_id, detail=who
+        )
+    except IntakeLink.DoesNotExist:
+        pass
+    else:
+        return reverse("intake:form", args=[token])
+    try:
+        _link, token = outcomes.reissue_instrument_link(
+            actor_label=actor_label(), patient=patient, public_id=public_id, detail=who
+        )
+    except InstrumentLink.DoesNotExist as exc:
+        raise FormNotFound from exc
+    return reverse("instrument_link:form", args=[token])
 
 
 # --- home care --------------------------------------------------------------------------

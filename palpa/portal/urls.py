@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-in/choose/", views.choose, name="choose"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("appointments/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
+    path("forms/<uuid:public_id>/fill/", views.fill_form, name="fill_form"),
     path("documents/visits/<uuid:public_id>/superbill.pdf", views.superbill, name="superbill"),
     path("documents/payments/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
     path("documents/reports/<uuid:public_id>.pdf", views.report, name="report"),

@@ -379,6 +379,28 @@ def cancel(request: HttpRequest, patient: Patient, public_id: str) -> HttpRespon
     return redirect("portal:home")
 
 
+@portal_page
+@require_POST
+def fill_form(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    """ "Fill in now": a fresh link for one of the patient's open forms (the one the clinic
+    sent stops working), and the browser goes straight to it."""
+    if not services.allow_form(patient, _address(request)):
+        return _slow_down(request)
+    try:
+        url = services.open_form(patient=patient, public_id=public_id)
+    except services.FormNotFound as exc:
+        if not queries.own_form_ever(patient, public_id):
+            raise Http404 from exc
+        # Filled in, expired, or replaced a moment ago (a second tap on the button).
+        messages.error(
+            request,
+            "That form is no longer open: it was filled in, has expired, or was opened "
+            "again. The forms you can fill are listed under Forms to fill.",
+        )
+        return redirect("portal:home")
+    return redirect(url)
+
+
 def _pdf(content: dict[str, Any], pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{documents.filename(content)}"'

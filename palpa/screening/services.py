@@ -302,6 +302,66 @@ def create_intake_link(*, actor: User, patient: Patient) -> tuple[IntakeLink, st
     return link, token
 
 
+def reissue_intake_link(
+    *,
+    actor_label: str,
+    patient: Patient,
+    public_id: uuid.UUID | str,
+    detail: Mapping[str, str] | None = None,
+) -> tuple[IntakeLink, str]:
+    """The patient, signed in to their portal (no staff account: ``actor_label`` names who
+    acts), opens an intake link the clinic sent them: a fresh one-time link replaces it and
+    the old one stops working at once. The new link keeps the old one's expiry (the clinic's
+    request does not last longer), the answers saved on it so far, and the member who sent
+    it; a re-screen starts from the previous answers as every link does. Returns the link
+    and its token. Raises ``IntakeLink.DoesNotExist`` unless ``public_id`` names an unused,
+    unexpired link of this patient."""
+    _active_patient(patient)
+    now = timezone.now()
+    with transaction.atomic():
+        old = (
+            IntakeLink.objects.select_for_update()
+            .filter(
+                organization_id=patient.organization_id,
+                patient=patient,
+                public_id=public_id,
+                used_at__isnull=True,
+                expires_at__gt=now,
+            )
+            .first()
+        )
+        if old is None:
+            raise IntakeLink.DoesNotExist
+        token = secrets.token_urlsafe(32)
+        link = IntakeLink(
+            organization_id=patient.organization_id,
+            patient=patient,
+            token_hash=_token_hash(token),
+            expires_at=old.expires_at,
+            created_by_id=old.created_by_id,
+            draft=old.draft,
+        )
+        IntakeLink.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now).update(
+            expires_at=now, draft={}
+        )
+        link.save()
+        record(
+            actor=None,
+            action=Action.CREATE,
+            organization=patient.organization,
+            obj=link,
+            patient_id=str(patient.public_id),
+            detail={
+                "opened from": "portal",
+                "replaced": str(old.public_id),
+                "expires_at": link.expires_at.isoformat(),
+                **(detail or {}),
+            },
+            actor_label=actor_label,
+        )
+    return link, token
+
+
 def send_intake_link(
     *, actor: User, patient: Patient, resend_of: PatientMessage | None = None
 ) -> tuple[IntakeLink, str, list[PatientMessage]]:

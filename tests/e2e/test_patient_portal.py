@@ -2,7 +2,8 @@
 emailed to them, sees their next appointment at the clinic's time, their progress in
 plain words with its chart, ticks off a home-care item, and downloads a superbill whose
 PDF carries the visit's amount and the receipt of a payment they made, with the amount
-paid and the balance left. Every page passes axe."""
+paid and the balance left, and opens the questions the clinic sent from the portal.
+Every page passes axe."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect
 from palpa.accounts.models import Location, User
 from palpa.billing import services as billing
 from palpa.core.tests.support import clinic_today
+from palpa.outcomes.services import create_instrument_link
 from palpa.patients.models import Patient
 from palpa.portal.models import HomeCareLog
 from palpa.portal.tests.support import HOME_CARE, code_in_outbox, portal_course
@@ -46,6 +48,7 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_own_care(
         location=location,
         today=clinic_today(),
     )
+    create_instrument_link(actor=therapist, patient=patient, instruments=["NPRS"])
     paid = billing.record_payment(
         actor=biller, patient=patient, amount="60.00", method="cash", charge=course.charges[0]
     )
@@ -103,7 +106,10 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_own_care(
     assert_accessible(page, "the portal's home-care page")
     assert HomeCareLog.objects.filter(patient=patient, item=course.item, done=True).count() == 1
 
-    page.get_by_role("link", name="Consents").click()
+    page.goto("/my/")
+    page.get_by_role("button", name="Fill in now: Questions before your visit").click()
+    expect(page.get_by_role("heading", name="A few questions before your visit")).to_be_visible()
+    page.goto("/my/consents/")
     assert_accessible(page, "the portal's consents page")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core import mail
 from django.http import HttpResponseBase
@@ -56,6 +58,7 @@ def portal_course(
     patient: Patient,
     location: Location,
     today: dt.date,
+    more_home_care: Sequence[dict[str, Any]] = (),
 ) -> Course:
     evaluated = today - dt.timedelta(days=21)
     visits = (today - dt.timedelta(days=14), today - dt.timedelta(days=7))
@@ -86,7 +89,8 @@ def portal_course(
                 "instructions": HOME_CARE,
                 "tool": "massage_ball",
                 "frequency": "Once a day, 2 minutes",
-            }
+            },
+            *more_home_care,
         ],
     )
     add_goal(
@@ -120,7 +124,7 @@ def portal_course(
         appointment_type=kind,
         start=at(_next_weekday(today), "10:00"),
     )
-    item = HomeCareItem.objects.get(plan=plan)
+    item = HomeCareItem.objects.get(plan=plan, instructions=HOME_CARE)
     return Course(patient, plan, item, charges, upcoming)
 
 
