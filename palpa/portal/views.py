@@ -450,7 +450,8 @@ def _picker(
                 "current": (practitioner, start) == chosen,
                 "url": _query(
                     base, **keep, day=day.isoformat(), practitioner=practitioner, start=start
-                ),
+                )
+                + "#confirm",
             }
         )
     previous = week_start - dt.timedelta(days=WEEK)
