@@ -21,7 +21,7 @@ from django.test import Client
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.patients.models import Patient
-from palpa.patients.services import create_patient
+from palpa.patients.services import add_guardian, create_patient
 from palpa.portal import services
 from palpa.portal.tests.support import Course, sign_in
 from palpa.portal.tests.test_hostile_input import HOSTILE
@@ -36,7 +36,7 @@ from palpa.scheduling.models import (
 )
 from palpa.scheduling.services import book_appointment
 from palpa.scheduling.tests.booking_support import run_worker
-from palpa.scheduling.tests.support import at
+from palpa.scheduling.tests.support import at, weekday_hours
 from palpa.screening.services import record_screening
 from palpa.screening.tests.support import facts_stop_whole_body
 
@@ -288,8 +288,6 @@ def test_a_patient_changes_the_time_with_the_same_therapist(
 def test_another_therapists_time_is_not_offered_for_a_change(
     portal: Client, course: Course, other_therapist: User, owner: User, location: Location
 ) -> None:
-    from palpa.scheduling.tests.support import weekday_hours
-
     other = Practitioner.objects.get(user=other_therapist)
     weekday_hours(owner, other, location)
     text = portal.get(
@@ -393,3 +391,38 @@ def test_hostile_values_give_no_server_error_and_book_nothing(
     )
     assert portal.post(move, fields).status_code in (302, 400)
     assert Appointment.objects.filter(patient=course.patient, status="booked").count() == 1
+
+
+def test_a_guardian_books_for_a_child_and_the_entry_names_the_guardian(
+    course: Course,
+    owner: User,
+    location: Location,
+    config: OnlineBookingSettings,
+    tess: Practitioner,
+) -> None:
+    leo = create_patient(
+        actor=owner,
+        given_name="Leo",
+        family_name="Delgado",
+        date_of_birth=dt.date(2016, 5, 1),
+        primary_location=location,
+    )
+    marta = add_guardian(
+        actor=owner, patient=leo, name="Marta Delgado", relationship="mother", email="m@example.com"
+    )
+    kind = AppointmentType.objects.get(pk=course.upcoming.appointment_type_id)
+    slot = services.chosen_slot(
+        config,
+        appointment_type=kind,
+        practitioner=str(tess.public_id),
+        start=at(TUESDAY_NEXT, "11:00").isoformat(),
+    )
+    with services.acting_as(marta):
+        booked = services.book_appointment(
+            patient=leo, config=config, appointment_type=kind, slot=slot
+        )
+    assert booked.appointment is not None
+    assert booked.appointment.patient == leo
+    [entry] = _portal_entries(leo, "book")
+    assert entry.actor_label == "Marta Delgado (mother, portal, acting for the patient)"
+    assert entry.detail["guardian"] == str(marta.public_id)
