@@ -558,14 +558,22 @@ def move_slots(
     config: OnlineBookingSettings, appointment: Appointment, first_day: dt.date, days: int
 ) -> list[queries.OpenSlot]:
     """The times the appointment may move to: the online booking's free slots of its
-    type, with its therapist."""
+    type, with its therapist (with any therapist, when the clinic allows it)."""
     if not online.offered_types(config).filter(pk=appointment.appointment_type_id).exists():
         return []
     return [
         slot
         for slot in online.offered_slots(config, appointment.appointment_type, first_day, days=days)
-        if slot.practitioner.pk == appointment.practitioner_id
+        if may_move_to(config, appointment, slot)
     ]
+
+
+def may_move_to(
+    config: OnlineBookingSettings, appointment: Appointment, slot: queries.OpenSlot
+) -> bool:
+    """The slot's therapist is the appointment's, or the clinic lets patients choose
+    another (``move_any_therapist``)."""
+    return config.move_any_therapist or slot.practitioner.pk == appointment.practitioner_id
 
 
 def movable(appointment: Appointment) -> bool:
@@ -589,7 +597,7 @@ def move_appointment(
     config = online.settings_for(appointment.location)
     if appointment.status != Appointment.Status.BOOKED:
         raise NotBooked("Only a booked appointment can be moved.")
-    if slot.practitioner.pk != appointment.practitioner_id:
+    if not may_move_to(config, appointment, slot):
         raise NotBooked("Choose a time from the list.")
     try:
         with transaction.atomic():

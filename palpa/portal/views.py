@@ -591,7 +591,8 @@ def _own_booked(patient: Patient, public_id: str) -> Appointment:
 @portal_page
 def move(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
     """Change the time of an upcoming appointment: the free times of its type with its
-    therapist, until the clinic's online change notice (then: call the clinic)."""
+    therapist (any therapist, when the clinic allows it), until the clinic's online
+    change notice (then: call the clinic)."""
     appointment = _own_booked(patient, public_id)
     if _rate_limited(request, patient):
         return _slow_down(request)
@@ -658,6 +659,7 @@ def move(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponse
     wanted = (str(data.get("practitioner", "")), str(data.get("start", "")))
     picker = _picker(config, slots, base=base, keep={}, wanted_day=data.get("day"), chosen=wanted)
     context.update(
+        any_therapist=config.move_any_therapist,
         picker=picker,
         confirm=_confirm(config, slots, wanted, appointment.appointment_type.name, picker["day"]),
     )

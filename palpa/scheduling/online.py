@@ -104,6 +104,7 @@ SETTING_FIELDS = (
     "days_ahead",
     "min_notice_hours",
     "cancel_notice_hours",
+    "move_any_therapist",
     "new_patients",
     "notify_email",
     "welcome",

@@ -304,6 +304,28 @@ def test_another_therapists_time_is_not_offered_for_a_change(
     assert course.upcoming.status == Appointment.Status.BOOKED
 
 
+def test_another_therapists_time_is_offered_when_the_clinic_allows_it(
+    portal: Client,
+    course: Course,
+    other_therapist: User,
+    owner: User,
+    location: Location,
+    config: OnlineBookingSettings,
+) -> None:
+    OnlineBookingSettings.objects.filter(pk=config.pk).update(move_any_therapist=True)
+    other = Practitioner.objects.get(user=other_therapist)
+    weekday_hours(owner, other, location)
+    url = f"/my/appointments/{course.upcoming.public_id}/move/"
+    assert (
+        f"{other.given_name} {other.family_name}"
+        in portal.get(f"{url}?day=2026-03-10").content.decode()
+    )
+    start = at(TUESDAY_NEXT, "11:00")
+    portal.post(url, {"practitioner": str(other.public_id), "start": start.isoformat()})
+    moved = Appointment.objects.get(patient=course.patient, status="booked")
+    assert (moved.practitioner, moved.start) == (other, start)
+
+
 def test_a_change_too_late_is_refused_with_the_clinics_phone(
     portal: Client, course: Course, tess: Practitioner
 ) -> None:
