@@ -460,13 +460,13 @@ def _picker(
         "days": days,
         "day": day,
         "times": times,
-        "zone": f"{location.name}'s local time ({day_zone(day, tz)})",
+        "zone": f"{location.name}'s local time ({_day_zone(day, tz)})",
         "previous": _query(base, **keep, day=previous.isoformat()) if week_start > first else "",
         "next": _query(base, **keep, day=following.isoformat()) if following <= last else "",
     }
 
 
-def day_zone(day: dt.date, tz: dt.tzinfo) -> str:
+def _day_zone(day: dt.date, tz: dt.tzinfo) -> str:
     return dt.datetime.combine(day, dt.time(12), tzinfo=tz).tzname() or ""
 
 
