@@ -93,12 +93,12 @@ def appointments(patient: Patient) -> dict[str, list[dict[str, Any]]]:
 
 
 def booking_url(patient: Patient) -> str:
-    """The online booking page of the patient's clinic, when it takes bookings."""
+    """The portal's booking page, when the patient's clinic takes bookings online."""
     location = patient.primary_location
     if location is None:
         return ""
     config = online.open_booking(location.public_id)
-    return reverse("online:start", args=[location.public_id]) if config is not None else ""
+    return reverse("portal:book") if config is not None else ""
 
 
 # --- forms to fill ----------------------------------------------------------------------

@@ -17,6 +17,12 @@
   is, all in one organization (``people_for``). While a guardian acts for a patient
   (``acting_as``) every audit entry is labelled with the guardian (``actor_label``) and
   names the patient.
+- **Book and move within the clinic's rules.** The portal books and moves through the
+  online booking's service (``scheduling.online``): the same appointment types, slots,
+  notice, referral, screening and license checks, staff notices and patient messages.
+  A visit the referral does not cover becomes the online booking's request to book
+  that staff see; the patient reads only that the clinic will confirm the time. Every
+  refusal the patient reads is in their words (``NotBooked``), never staff text.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from palpa.billing.models import Charge, LedgerEntry
 from palpa.care.models import HomeCareItem, Plan
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
+from palpa.core.errors import Refused
 from palpa.outcomes import services as outcomes
 from palpa.outcomes.models import InstrumentLink
 from palpa.patients import messages as ledger
@@ -53,8 +60,9 @@ from palpa.patients.services import guardian_may_act, withdraw_consent_by_patien
 from palpa.portal.models import HomeCareLog, PortalCode
 from palpa.reports import services as report_services
 from palpa.reports.models import Report
-from palpa.scheduling import online
-from palpa.scheduling.models import Appointment
+from palpa.scheduling import online, queries
+from palpa.scheduling.models import Appointment, AppointmentType, OnlineBookingSettings
+from palpa.scheduling.services import ScreeningStop, SlotTaken
 from palpa.screening import services as screening
 from palpa.screening.models import IntakeLink
 
@@ -458,6 +466,215 @@ def open_form(*, patient: Patient, public_id: uuid.UUID | str) -> str:
     except InstrumentLink.DoesNotExist as exc:
         raise FormNotFound from exc
     return reverse("instrument_link:form", args=[token])
+
+
+def allow_booking(patient: Patient, *, write: bool) -> bool:
+    """Count one request to the booking pages of the patient (booking, changing a
+    time): ``PALPA_PORTAL_RATE_LIMIT`` (default 60) per patient and, for a booking or a
+    change sent, ``PALPA_PORTAL_BOOKING_LIMIT`` (default 10) more, per
+    ``PALPA_PORTAL_RATE_WINDOW_MINUTES`` (default 15)."""
+    window = _setting("PALPA_PORTAL_RATE_WINDOW_MINUTES", 15)
+    key = "p:" + str(patient.public_id)
+    checks = [
+        ratelimit.allow(
+            "portal_booking",
+            key,
+            limit=_setting("PALPA_PORTAL_RATE_LIMIT", 60),
+            window_minutes=window,
+        )
+    ]
+    if write:
+        checks.append(
+            ratelimit.allow(
+                "portal_booking_write",
+                key,
+                limit=_setting("PALPA_PORTAL_BOOKING_LIMIT", 10),
+                window_minutes=window,
+            )
+        )
+    return all(checks)
+
+
+class NotBooked(Refused):
+    """Nothing was booked or moved; the message is the patient's to read."""
+
+    code = "portal_not_booked"
+
+
+def _phone(config: OnlineBookingSettings) -> str:
+    return config.location.phone or "the clinic"
+
+
+def _patient_words(exc: Exception, config: OnlineBookingSettings) -> NotBooked:
+    """A booking rule's refusal in the patient's words (staff text never reaches them)."""
+    if isinstance(exc, online.TooLate):
+        return NotBooked(str(exc))
+    if isinstance(exc, SlotTaken):
+        return NotBooked(
+            "That time is no longer free: someone may have just booked it. Please choose another."
+        )
+    if isinstance(exc, ScreeningStop):
+        return NotBooked(
+            "This visit cannot be booked online: the clinic needs to talk with you about "
+            f"your health first. Please call {_phone(config)}."
+        )
+    if isinstance(exc, Refused) and str(exc) == online.PATIENT_REFERRAL_TEXT:
+        return NotBooked(str(exc))
+    return NotBooked(
+        f"This time cannot be booked online. Please choose another time or call {_phone(config)}."
+    )
+
+
+def booking_config(patient: Patient) -> OnlineBookingSettings | None:
+    """The online booking of the patient's clinic (their location), while it is open."""
+    location = patient.primary_location
+    if location is None or location.organization_id != patient.organization_id:
+        return None
+    return online.open_booking(location.public_id)
+
+
+def chosen_slot(
+    config: OnlineBookingSettings,
+    *,
+    appointment_type: AppointmentType,
+    practitioner: str,
+    start: str,
+) -> queries.OpenSlot:
+    """The slot chosen, while the online booking still offers it (``NotBooked`` in the
+    patient's words otherwise)."""
+    try:
+        return online.chosen_slot(
+            config,
+            appointment_type=str(appointment_type.public_id),
+            practitioner=practitioner,
+            start=start,
+        )
+    except (ValidationError, Refused) as exc:
+        if isinstance(exc, ValidationError):
+            raise NotBooked("Choose a time from the list.") from exc
+        raise _patient_words(exc, config) from exc
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What came of a booking: the appointment, or (``requested``) the request to book
+    that staff see, when the referral does not cover the visit."""
+
+    appointment: Appointment | None
+    requested: bool = False
+
+
+def book_appointment(
+    *,
+    patient: Patient,
+    config: OnlineBookingSettings,
+    appointment_type: AppointmentType,
+    slot: queries.OpenSlot,
+) -> Booked:
+    """The signed-in patient books an offered slot for themself (or a guardian for
+    them), through the online booking (``online.book_for_patient``): the confirmation
+    goes out and staff are told. Beyond the referral, nothing is booked and staff get
+    the request to book. Audited with the patient (or the guardian) acting."""
+    if config.location.organization_id != patient.organization_id:
+        raise Appointment.DoesNotExist
+    if not online.offered_types(config).filter(pk=appointment_type.pk).exists():
+        raise NotBooked("Choose one of the appointment types listed.")
+    try:
+        with transaction.atomic():
+            try:
+                appointment: Appointment | None = online.book_for_patient(
+                    config=config, patient=patient, slot=slot, appointment_type=appointment_type
+                )
+            except online.SentToStaff as sent:
+                appointment = None
+                obj: object = sent.notice
+            else:
+                obj = appointment
+            record(
+                actor=None,
+                action=Action.CREATE,
+                organization=patient.organization,
+                obj=obj,
+                patient_id=str(patient.public_id),
+                detail={
+                    "portal": "book" if appointment is not None else "request to book",
+                    "type": appointment_type.code,
+                    "start": slot.start.isoformat(),
+                    **_who(),
+                },
+                actor_label=actor_label(),
+            )
+    except (Refused, ValidationError) as exc:
+        raise _patient_words(exc, config) from exc
+    return Booked(appointment, requested=appointment is None)
+
+
+def move_slots(
+    config: OnlineBookingSettings, appointment: Appointment, first_day: dt.date, days: int
+) -> list[queries.OpenSlot]:
+    """The times the appointment may move to: the online booking's free slots of its
+    type, with its therapist (with any therapist, when the clinic allows it)."""
+    if not online.offered_types(config).filter(pk=appointment.appointment_type_id).exists():
+        return []
+    return [
+        slot
+        for slot in online.offered_slots(config, appointment.appointment_type, first_day, days=days)
+        if may_move_to(config, appointment, slot)
+    ]
+
+
+def may_move_to(
+    config: OnlineBookingSettings, appointment: Appointment, slot: queries.OpenSlot
+) -> bool:
+    """The slot's therapist is the appointment's, or the clinic lets patients choose
+    another (``move_any_therapist``)."""
+    return config.move_any_therapist or slot.practitioner.pk == appointment.practitioner_id
+
+
+def movable(appointment: Appointment) -> bool:
+    """Booked, still ahead and inside the clinic's online change notice."""
+    return (
+        appointment.status == Appointment.Status.BOOKED
+        and appointment.start > timezone.now()
+        and online.may_change(appointment)
+    )
+
+
+def move_appointment(
+    *, patient: Patient, appointment: Appointment, slot: queries.OpenSlot
+) -> Appointment:
+    """The patient moves their own booked appointment to another time of its type with
+    its therapist, until the clinic's online change notice (the rule of the change link:
+    ``online.move_own_appointment``); the "Booking moved" message goes out. Audited with
+    the patient (or the guardian) acting."""
+    if appointment.patient_id != patient.pk:
+        raise Appointment.DoesNotExist
+    config = online.settings_for(appointment.location)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise NotBooked("Only a booked appointment can be moved.")
+    if not may_move_to(config, appointment, slot):
+        raise NotBooked("Choose a time from the list.")
+    try:
+        with transaction.atomic():
+            moved = online.move_own_appointment(appointment=appointment, slot=slot)
+            record(
+                actor=None,
+                action=Action.UPDATE,
+                organization=patient.organization,
+                obj=moved,
+                patient_id=str(patient.public_id),
+                detail={
+                    "portal": "move",
+                    "from": appointment.start.isoformat(),
+                    "to": moved.start.isoformat(),
+                    "moved_from": str(appointment.public_id),
+                    **_who(),
+                },
+                actor_label=actor_label(),
+            )
+    except (Refused, ValidationError) as exc:
+        raise _patient_words(exc, config) from exc
+    return moved
 
 
 # --- home care --------------------------------------------------------------------------

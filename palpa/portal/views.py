@@ -27,12 +27,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from palpa.accounts.gates import public
 from palpa.billing import documents
 from palpa.billing.models import Charge
+from palpa.core.dates import page_date
 from palpa.core.errors import Refused
 from palpa.core.forms import apply_validation_error
 from palpa.patients import messages as ledger
@@ -40,6 +43,8 @@ from palpa.patients.models import Guardian, Patient
 from palpa.patients.services import guardian_may_act
 from palpa.portal import queries, services
 from palpa.portal.forms import CancelForm, CodeForm, ContactForm, DoneForm
+from palpa.scheduling import hours, online, patient_messages
+from palpa.scheduling.models import Appointment, OnlineBookingSettings
 
 SESSION_KEY = "palpa_portal"
 CHALLENGE_KEY = "palpa_portal_code"
@@ -399,6 +404,289 @@ def fill_form(request: HttpRequest, patient: Patient, public_id: str) -> HttpRes
         )
         return redirect("portal:home")
     return redirect(url)
+
+
+# --- booking and changing a time -----------------------------------------------------------
+
+WEEK = 7
+
+
+def _week(
+    config: OnlineBookingSettings, wanted: str | None
+) -> tuple[dt.date, dt.date, dt.date, dt.date]:
+    """(first and last bookable day, the first day of the week shown, the day asked for):
+    weeks count from the first bookable day."""
+    first, last = online.bookable_days(config)
+    day = page_date(wanted)
+    day = first if day is None else min(max(day, first), last)
+    week_start = first + dt.timedelta(days=WEEK * ((day - first).days // WEEK))
+    return first, last, week_start, day
+
+
+def _query(base: str, **values: str) -> str:
+    return f"{base}?{urlencode({k: v for k, v in values.items() if v})}"
+
+
+def _picker(
+    config: OnlineBookingSettings,
+    slots: list[Any],
+    *,
+    base: str,
+    keep: dict[str, str],
+    wanted_day: str | None,
+    chosen: tuple[str, str],
+) -> dict[str, Any]:
+    """The day picker (a week of days, each with its count of free times) and the chosen
+    day's times, as links that keep what was chosen (``keep``)."""
+    first, last, week_start, asked = _week(config, wanted_day)
+    location = config.location
+    tz = hours.zone(location.time_zone)
+    by_day: dict[dt.date, list[Any]] = {}
+    for slot in slots:
+        by_day.setdefault(hours.local_day(slot.start, tz), []).append(slot)
+    days_shown = [
+        week_start + dt.timedelta(days=i)
+        for i in range(WEEK)
+        if week_start + dt.timedelta(days=i) <= last
+    ]
+    day = asked
+    if wanted_day is None or page_date(wanted_day) is None or asked not in days_shown:
+        day = next((d for d in days_shown if by_day.get(d)), days_shown[0] if days_shown else asked)
+    days = [
+        {
+            "day": d,
+            "free": len(by_day.get(d, [])),
+            "current": d == day,
+            "url": _query(base, **keep, day=d.isoformat()),
+        }
+        for d in days_shown
+    ]
+    times = []
+    for slot in by_day.get(day, []):
+        _, time, _zone = patient_messages.local_text(slot.start, location)
+        practitioner = str(slot.practitioner.public_id)
+        start = slot.start.isoformat()
+        times.append(
+            {
+                "time": time,
+                "therapist": f"{slot.practitioner.given_name} {slot.practitioner.family_name}",
+                "current": (practitioner, start) == chosen,
+                "url": _query(
+                    base, **keep, day=day.isoformat(), practitioner=practitioner, start=start
+                )
+                + "#confirm",
+            }
+        )
+    previous = week_start - dt.timedelta(days=WEEK)
+    following = week_start + dt.timedelta(days=WEEK)
+    return {
+        "days": days,
+        "day": day,
+        "times": times,
+        "zone": f"{location.name}'s local time ({_day_zone(day, tz)})",
+        "previous": _query(base, **keep, day=previous.isoformat()) if week_start > first else "",
+        "next": _query(base, **keep, day=following.isoformat()) if following <= last else "",
+    }
+
+
+def _day_zone(day: dt.date, tz: dt.tzinfo) -> str:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=tz).tzname() or ""
+
+
+def _slot_summary(config: OnlineBookingSettings, slot: Any, what: str) -> dict[str, str]:
+    date, time, zone = patient_messages.local_text(slot.start, config.location)
+    location = config.location
+    return {
+        "what": what,
+        "therapist": f"{slot.practitioner.given_name} {slot.practitioner.family_name}",
+        "date": date,
+        "time": f"{time} ({zone})",
+        "where": f"{location.name}, {patient_messages.address_line(location)}",
+    }
+
+
+def _leave(request: HttpRequest, url: str) -> HttpResponseBase:
+    """Go to another page after a write: a whole page load, also from a part of a page
+    updated in place (htmx would look for the part in the other page)."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _rate_limited(request: HttpRequest, patient: Patient) -> bool:
+    return not services.allow_booking(patient, write=request.method == "POST")
+
+
+@portal_page
+def book(request: HttpRequest, patient: Patient) -> HttpResponseBase:
+    """Book a visit: an appointment type, a day, a time, then confirm. What the clinic's
+    online booking offers at the patient's location, booked with the patient's own
+    record (nothing to type)."""
+    if _rate_limited(request, patient):
+        return _slow_down(request)
+    config = services.booking_config(patient)
+    base = reverse("portal:book")
+    data = request.POST if request.method == "POST" else request.GET
+    types = list(online.offered_types(config)) if config is not None else []
+    chosen = next((t for t in types if str(t.public_id) == str(data.get("type", ""))), None)
+    if request.method == "POST":
+        if config is None or chosen is None:
+            messages.error(request, "Appointment type: choose one of the types listed.")
+            return redirect(base)
+        keep = {"type": str(chosen.public_id), "day": str(data.get("day", ""))}
+        try:
+            slot = services.chosen_slot(
+                config,
+                appointment_type=chosen,
+                practitioner=str(data.get("practitioner", "")),
+                start=str(data.get("start", "")),
+            )
+            booked = services.book_appointment(
+                patient=patient, config=config, appointment_type=chosen, slot=slot
+            )
+        except services.NotBooked as exc:
+            messages.error(request, str(exc))
+            return redirect(_query(base, **keep))
+        if booked.appointment is None:
+            messages.info(
+                request,
+                "Request sent: not booked yet. Before this visit can be booked, the clinic "
+                "needs to check your referral; they will call or email you to confirm a time.",
+            )
+        else:
+            summary = _slot_summary(config, slot, chosen.name)
+            messages.success(
+                request,
+                f"You are booked: {summary['what']} with {summary['therapist']} on "
+                f"{summary['date']} at {summary['time']}. We sent you a confirmation.",
+            )
+        return _leave(request, reverse("portal:home"))
+    services.audit_read(patient, "book")
+    context = _context(patient, "home", config=config, types=types, chosen=chosen)
+    if config is not None and chosen is not None:
+        _, _, week_start, _ = _week(config, data.get("day"))
+        slots = online.offered_slots(config, chosen, week_start, days=WEEK)
+        wanted = (str(data.get("practitioner", "")), str(data.get("start", "")))
+        picker = _picker(
+            config,
+            slots,
+            base=base,
+            keep={"type": str(chosen.public_id)},
+            wanted_day=data.get("day"),
+            chosen=wanted,
+        )
+        context["picker"] = picker
+        context["confirm"] = _confirm(config, slots, wanted, chosen.name, picker["day"])
+    context["type_links"] = [
+        {"type": t, "url": _query(base, type=str(t.public_id)), "current": t == chosen}
+        for t in types
+    ]
+    context["phone"] = patient.primary_location.phone if patient.primary_location else ""
+    return _page(request, "book.html", context)
+
+
+def _confirm(
+    config: OnlineBookingSettings,
+    slots: list[Any],
+    wanted: tuple[str, str],
+    what: str,
+    day: dt.date,
+) -> dict[str, Any] | None:
+    """The time chosen, while it is among the free times shown."""
+    for slot in slots:
+        if (str(slot.practitioner.public_id), slot.start.isoformat()) == wanted:
+            return {
+                "summary": _slot_summary(config, slot, what),
+                "practitioner": wanted[0],
+                "start": wanted[1],
+                "day": day.isoformat(),
+            }
+    return None
+
+
+def _own_booked(patient: Patient, public_id: str) -> Appointment:
+    appointment = queries.own_appointment(patient, public_id)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@portal_page
+def move(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    """Change the time of an upcoming appointment: the free times of its type with its
+    therapist (any therapist, when the clinic allows it), until the clinic's online
+    change notice (then: call the clinic)."""
+    appointment = _own_booked(patient, public_id)
+    if _rate_limited(request, patient):
+        return _slow_down(request)
+    config = online.settings_for(appointment.location)
+    base = reverse("portal:move", args=[appointment.public_id])
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        try:
+            if not services.movable(appointment):
+                raise services.NotBooked(
+                    str(online.too_late(appointment))
+                    if appointment.status == Appointment.Status.BOOKED
+                    else "Only a booked appointment can be moved."
+                )
+            slot = services.chosen_slot(
+                config,
+                appointment_type=appointment.appointment_type,
+                practitioner=str(data.get("practitioner", "")),
+                start=str(data.get("start", "")),
+            )
+            moved = services.move_appointment(patient=patient, appointment=appointment, slot=slot)
+        except services.NotBooked as exc:
+            messages.error(request, str(exc))
+            return redirect(_query(base, day=str(data.get("day", ""))))
+        summary = _slot_summary(config, slot, moved.appointment_type.name)
+        messages.success(
+            request,
+            f"Your appointment is moved to {summary['date']} at {summary['time']} with "
+            f"{summary['therapist']}. We sent you a confirmation.",
+        )
+        return _leave(request, reverse("portal:home"))
+    services.audit_read(patient, "move", appointment=str(appointment.public_id))
+    date, time, zone = patient_messages.local_text(appointment.start, appointment.location)
+    who = appointment.practitioner
+    context = _context(
+        patient,
+        "home",
+        now={
+            "what": appointment.appointment_type.name,
+            "therapist": f"{who.given_name} {who.family_name}",
+            "when": f"{date} at {time} ({zone})",
+        },
+        phone=appointment.location.phone or "the clinic",
+        public_id=appointment.public_id,
+    )
+    if not services.movable(appointment):
+        context["closed"] = (
+            str(online.too_late(appointment))
+            if appointment.status == Appointment.Status.BOOKED
+            and appointment.start > timezone.now()
+            else "This appointment cannot be changed online."
+        )
+        return _page(request, "move.html", context)
+    offered = online.open_booking(appointment.location.public_id) is not None and (
+        online.offered_types(config).filter(pk=appointment.appointment_type_id).exists()
+    )
+    if not offered:
+        context["closed"] = (
+            f"This appointment cannot be moved online; please call {context['phone']}."
+        )
+        return _page(request, "move.html", context)
+    _, _, week_start, _ = _week(config, data.get("day"))
+    slots = services.move_slots(config, appointment, week_start, WEEK)
+    wanted = (str(data.get("practitioner", "")), str(data.get("start", "")))
+    picker = _picker(config, slots, base=base, keep={}, wanted_day=data.get("day"), chosen=wanted)
+    context.update(
+        any_therapist=config.move_any_therapist,
+        picker=picker,
+        confirm=_confirm(config, slots, wanted, appointment.appointment_type.name, picker["day"]),
+    )
+    return _page(request, "move.html", context)
 
 
 def _pdf(content: dict[str, Any], pdf: bytes) -> HttpResponse:

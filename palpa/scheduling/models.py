@@ -373,6 +373,11 @@ class OnlineBookingSettings(TenantModel):
         validators=[MaxValueValidator(720)],
         help_text="Patients may cancel or move online until this many hours before.",
     )
+    move_any_therapist = models.BooleanField(
+        default=False,
+        help_text="In the patient portal, a patient changing a time may choose another "
+        "therapist who performs the type (otherwise: the same therapist only).",
+    )
     new_patients = models.CharField(
         max_length=10, choices=NewPatients.choices, default=NewPatients.REQUEST
     )

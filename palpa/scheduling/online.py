@@ -104,6 +104,7 @@ SETTING_FIELDS = (
     "days_ahead",
     "min_notice_hours",
     "cancel_notice_hours",
+    "move_any_therapist",
     "new_patients",
     "notify_email",
     "welcome",
@@ -760,7 +761,8 @@ def may_change(appointment: Appointment, now: dt.datetime | None = None) -> bool
     return (now or timezone.now()) < patient_messages.change_deadline(appointment)
 
 
-def _too_late(appointment: Appointment) -> TooLate:
+def too_late(appointment: Appointment) -> TooLate:
+    """The refusal once online changes have closed: the clinic's notice and phone."""
     phone = appointment.location.phone or "the clinic"
     hours_before = patient_messages.cancel_notice_hours(appointment.location)
     return TooLate(
@@ -776,7 +778,7 @@ def cancel_own_appointment(*, appointment: Appointment, reason: str = "") -> App
     """The patient cancels their own appointment (from its link, or signed in to the
     portal), within the location's online cancellation notice; staff get a notice."""
     if not may_change(appointment):
-        raise _too_late(appointment)
+        raise too_late(appointment)
     config = settings_for(appointment.location)
     text = reason.strip() or "Cancelled online by the patient"
     with transaction.atomic():
@@ -786,12 +788,19 @@ def cancel_own_appointment(*, appointment: Appointment, reason: str = "") -> App
 
 
 def move_by_patient(*, link: AppointmentLink, slot: queries.OpenSlot) -> Appointment:
-    """Move the appointment to another offered slot of the same type: the old booking is
-    cancelled and the new one made in one transaction (if the new slot was just taken,
-    nothing changes)."""
-    old = link.appointment
+    """Move the link's appointment (``move_own_appointment``)."""
+    return move_own_appointment(appointment=link.appointment, slot=slot)
+
+
+def move_own_appointment(*, appointment: Appointment, slot: queries.OpenSlot) -> Appointment:
+    """The patient moves their own appointment (from its link, or signed in to the
+    portal) to another offered slot of the same type, within the location's online
+    change notice: the old booking is cancelled and the new one made in one transaction
+    (if the new slot was just taken, nothing changes); staff get a notice and the patient
+    the "Booking moved" message."""
+    old = appointment
     if not may_change(old):
-        raise _too_late(old)
+        raise too_late(old)
     config = settings_for(old.location)
     date, time, _ = patient_messages.local_text(old.start, old.location)
     try:

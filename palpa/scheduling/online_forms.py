@@ -107,6 +107,7 @@ class OnlineSettingsForm(ModelForm):  # type: ignore[type-arg]
             "days_ahead",
             "min_notice_hours",
             "cancel_notice_hours",
+            "move_any_therapist",
             "new_patients",
             "notify_email",
             "welcome",
@@ -116,6 +117,8 @@ class OnlineSettingsForm(ModelForm):  # type: ignore[type-arg]
             "days_ahead": "How far ahead (days)",
             "min_notice_hours": "Minimum notice (hours)",
             "cancel_notice_hours": "Patients may cancel or move online until (hours before)",
+            "move_any_therapist": "Patients changing a time in the portal may choose another "
+            "therapist",
             "new_patients": "New patients",
             "notify_email": "Email online bookings to",
             "welcome": "Line at the top of the booking page",

@@ -235,6 +235,7 @@ PUBLIC_ARGS: dict[str, dict[str, str]] = {
     "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
     # The patient portal: its own session (none here: the pages send the visitor to sign in).
     "portal:cancel": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
+    "portal:move": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
     "portal:superbill": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
     "portal:receipt": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
     "portal:report": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},

@@ -131,6 +131,7 @@ def test_the_owner_opens_online_booking_with_its_rules(
             "days_ahead": "45",
             "min_notice_hours": "12",
             "cancel_notice_hours": "24",
+            "move_any_therapist": "on",
             "new_patients": "book",
             "notify_email": "",
             "welcome": "",
@@ -139,6 +140,7 @@ def test_the_owner_opens_online_booking_with_its_rules(
     assert response.status_code == 302
     config = OnlineBookingSettings.objects.get(location=location)
     assert (config.enabled, config.days_ahead, config.min_notice_hours) == (True, 45, 12)
+    assert config.move_any_therapist
     assert list(config.appointment_types.all()) == [online_type]
 
 
