@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -83,6 +84,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     traveller = config.stash.get(_CLOCK, None)
     if traveller is not None:
         traveller.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under ``tests/e2e/`` is a browser test (marker ``e2e``), whether or not
+    its module says so: ``bin/test`` runs them in the SQLite pass only."""
+    e2e = Path(__file__).parent / "tests" / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
