@@ -35,7 +35,6 @@ from palpa.billing.models import (
     Charge,
     CodeMapping,
     Coverage,
-    FeeScheduleEntry,
     Invoice,
     LedgerEntry,
     LocationBilling,
@@ -255,12 +254,6 @@ def payers_for(actor: User) -> QuerySet[Payer]:
     if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
         return Payer.objects.none()
     return Payer.objects.filter(organization_id=_org(actor))
-
-
-def fees_for(actor: User) -> QuerySet[FeeScheduleEntry]:
-    if not has_capability(actor, Capability.BILLING_READ_ACCOUNT):
-        return FeeScheduleEntry.objects.none()
-    return FeeScheduleEntry.objects.filter(organization_id=_org(actor)).select_related("payer")
 
 
 def self_pay_prices_for(actor: User) -> QuerySet[SelfPayPrice]:

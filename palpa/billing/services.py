@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
@@ -52,6 +52,7 @@ from palpa.care.models import Plan, TreatmentNote
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.npi import validate_npi
+from palpa.core.tenancy import require_same_organization
 from palpa.patients.models import Patient
 from palpa.scheduling.models import AppointmentType
 
@@ -71,12 +72,6 @@ class ChargeRefused(Refused):
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _same_org(actor: User, *objs: Any) -> None:
-    for obj in objs:
-        if obj is not None and obj.organization_id != actor.organization_id:
-            raise PermissionDenied("This record belongs to another organization.")
 
 
 def _audit(
@@ -251,7 +246,7 @@ PAYER_FIELDS = ("name", "payer_code", "unit_rule", "modifiers", "active", "diagn
 
 def update_payer(*, actor: User, payer: Payer, changes: dict[str, Any]) -> Payer:
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, payer)
+    require_same_organization(actor, payer)
     unknown = sorted(set(changes) - set(PAYER_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
@@ -276,7 +271,7 @@ def set_fee(*, actor: User, payer: Payer, code: str, unit_price: Any) -> FeeSche
     """The payer's price of one unit of ``code`` (replaces an earlier price; charges
     already captured keep theirs)."""
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, payer)
+    require_same_organization(actor, payer)
     code = _check_code(code)
     price = parse_amount(unit_price, "unit_price")
     with transaction.atomic():
@@ -293,7 +288,7 @@ def set_self_pay_price(
     *, actor: User, location: Location, code: str, unit_price: Any, currency: str = DEFAULT_CURRENCY
 ) -> SelfPayPrice:
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, location)
+    require_same_organization(actor, location)
     code = _check_code(code)
     price = parse_amount(unit_price, "unit_price")
     if not CURRENCY.fullmatch(currency):
@@ -323,7 +318,7 @@ def set_service_price(
     """A location's self-pay price of a service (an appointment type): what a self-pay
     visit booked as it costs, whatever its codes and units."""
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, location, appointment_type)
+    require_same_organization(actor, location, appointment_type)
     value = parse_amount(price, "price")
     if not appointment_type.active:
         raise ValidationError({"appointment_type": "This appointment type is retired."})
@@ -367,7 +362,7 @@ def map_technique(*, actor: User, technique: str, code: str) -> CodeMapping:
 
 def set_place_of_service(*, actor: User, location: Location, code: str) -> LocationBilling:
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, location)
+    require_same_organization(actor, location)
     places = capture.claim_form().places_of_service
     if code not in places:
         listed = ", ".join(f"{c} {label}" for c, label in places.items())
@@ -445,7 +440,7 @@ def set_billing_identifiers(
     and its kind, the billing provider's NPI (item 33a) and the facility's (item 32a).
     An empty value clears one; the audit entry names the tax id by its last four digits."""
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, location)
+    require_same_organization(actor, location)
     kind = tax_id_kind.strip().lower()
     errors: dict[str, list[str]] = {}
     digits = ""
@@ -497,7 +492,7 @@ def add_prepaid_plan(
     currency: str = DEFAULT_CURRENCY,
 ) -> PrepaidPlan:
     require(actor, Capability.BILLING_CONFIGURE)
-    _same_org(actor, location)
+    require_same_organization(actor, location)
     errors: dict[str, str] = {}
     if kind not in PrepaidPlan.Kind.values:
         errors["kind"] = "A prepaid plan is a package or a membership."
@@ -555,7 +550,7 @@ def add_coverage(
 ) -> Coverage:
     """Record who the patient's visits are billed to from ``starts_on``."""
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, patient, payer)
+    require_same_organization(actor, patient, payer)
     errors: dict[str, str] = {}
     if kind == Coverage.Kind.INSURANCE:
         if payer is None:
@@ -605,7 +600,7 @@ def add_coverage(
 
 def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Coverage:
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, coverage)
+    require_same_organization(actor, coverage)
     if coverage.status != Coverage.Status.ACTIVE:
         raise LedgerRefused("This coverage is not active.")
     if ends_on < coverage.starts_on:
@@ -624,7 +619,7 @@ def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Covera
 
 def mark_coverage_entered_in_error(*, actor: User, coverage: Coverage, reason: str) -> Coverage:
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, coverage)
+    require_same_organization(actor, coverage)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the coverage is in error."})
     with transaction.atomic():
@@ -897,7 +892,7 @@ def recalculate_charge(*, actor: User, charge: Charge) -> Charge:
     """Rebuild a charge still to review from today's configuration (a fee added, a
     coverage recorded late, a code re-mapped)."""
     require(actor, Capability.BILLING_REVIEW_CHARGES)
-    _same_org(actor, charge)
+    require_same_organization(actor, charge)
     with transaction.atomic():
         locked = Charge.objects.select_for_update().get(pk=charge.pk)
         if locked.status != Charge.Status.TO_REVIEW:
@@ -950,7 +945,7 @@ def mark_charge_ready(*, actor: User, charge: Charge) -> Charge:
     """The biller has reviewed the charge: post it to the ledger (and, for a visit drawn
     from a package or membership, the matching prepaid credit)."""
     require(actor, Capability.BILLING_REVIEW_CHARGES)
-    _same_org(actor, charge)
+    require_same_organization(actor, charge)
     with transaction.atomic():
         locked = Charge.objects.select_for_update().get(pk=charge.pk)
         if locked.status != Charge.Status.TO_REVIEW:
@@ -1058,7 +1053,7 @@ def _void(actor: User, charge: Charge, reason: str, *, in_error: bool = False) -
 def void_charge(*, actor: User, charge: Charge, reason: str) -> Charge:
     """Void a charge (kept, with the reason); what was posted is reversed."""
     require(actor, Capability.BILLING_REVIEW_CHARGES)
-    _same_org(actor, charge)
+    require_same_organization(actor, charge)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the charge is void."})
     return _void(actor, charge, reason.strip())
@@ -1084,7 +1079,7 @@ def record_payment(
     with ``charge``, applied to that visit (claim item 29 and the superbill's "paid"
     count it), at most what is open on the visit."""
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, patient, payer, charge)
+    require_same_organization(actor, patient, payer, charge)
     value = parse_amount(amount)
     errors: dict[str, str] = {}
     if charge is not None:
@@ -1164,7 +1159,7 @@ def _is_reversed(entry: LedgerEntry) -> bool:
 def refund_payment(*, actor: User, payment: LedgerEntry, amount: Any, memo: str) -> LedgerEntry:
     """Give money back from a payment (at most what is left of it)."""
     require(actor, Capability.BILLING_CORRECT_LEDGER)
-    _same_org(actor, payment)
+    require_same_organization(actor, payment)
     value = parse_amount(amount)
     if not memo.strip():
         raise ValidationError({"memo": "Say why the money is refunded."})
@@ -1216,7 +1211,7 @@ def post_adjustment(
     """An adjustment with its reason: negative lowers the balance (a write-off, a
     contractual adjustment), positive raises it."""
     require(actor, Capability.BILLING_CORRECT_LEDGER)
-    _same_org(actor, patient, payer)
+    require_same_organization(actor, patient, payer)
     value = parse_amount(amount, signed=True)
     errors: dict[str, str] = {}
     if reason not in ADJUSTMENT_REASONS:
@@ -1250,7 +1245,7 @@ def transfer_to_patient(
     """Move an amount the insurer will not pay to the patient's responsibility: two
     entries in one batch that add up to zero."""
     require(actor, Capability.BILLING_CORRECT_LEDGER)
-    _same_org(actor, patient, payer)
+    require_same_organization(actor, patient, payer)
     value = parse_amount(amount)
     if not memo.strip():
         raise ValidationError({"memo": "Say why (e.g. deductible, denied, not covered)."})
@@ -1289,7 +1284,7 @@ def transfer_to_patient(
 def reverse_entry(*, actor: User, entry: LedgerEntry, memo: str) -> LedgerEntry:
     """Cancel a posted entry by its exact opposite (the entry itself stays)."""
     require(actor, Capability.BILLING_CORRECT_LEDGER)
-    _same_org(actor, entry)
+    require_same_organization(actor, entry)
     if not memo.strip():
         raise ValidationError({"memo": "Say why the entry is reversed."})
     with transaction.atomic():
@@ -1337,7 +1332,7 @@ def issue_invoice(*, actor: User, patient: Patient, issued_on: dt.date | None = 
     """Bill the patient for what is theirs and not yet invoiced (charges and amounts moved
     to them), numbered per organization."""
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, patient)
+    require_same_organization(actor, patient)
     with transaction.atomic():
         _lock_patient(patient)
         entries = list(
@@ -1394,7 +1389,7 @@ def sell_prepaid(
     """Sell a package (its price is charged once) or start a membership (the first
     month's fee is charged)."""
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, patient, plan)
+    require_same_organization(actor, patient, plan)
     if not plan.active:
         raise LedgerRefused(f"{plan} is no longer sold.")
     if patient.status != Patient.Status.ACTIVE:
@@ -1442,7 +1437,7 @@ def sell_prepaid(
 def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.date) -> LedgerEntry:
     """Charge a membership's fee for the month of ``month`` (once a month)."""
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, prepaid)
+    require_same_organization(actor, prepaid)
     period = _month(month)
     if prepaid.kind != PrepaidPlan.Kind.MEMBERSHIP:
         raise LedgerRefused("Only a membership has a monthly fee.")
@@ -1476,7 +1471,7 @@ def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.dat
 
 def end_prepaid(*, actor: User, prepaid: PatientPrepaid, ends_on: dt.date) -> PatientPrepaid:
     require(actor, Capability.BILLING_POST_PAYMENT)
-    _same_org(actor, prepaid)
+    require_same_organization(actor, prepaid)
     if ends_on < prepaid.starts_on:
         raise ValidationError({"ends_on": "It ends on or after the day it started."})
     with transaction.atomic():
