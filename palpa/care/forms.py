@@ -5,9 +5,10 @@ from typing import Any
 from django import forms
 
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.queries import locations_for
 from palpa.care.catalog import catalog, check_region, region_side_choices, split_region_side
 from palpa.care.models import Plan, TreatmentNote
+from palpa.care.queries import plans_for
 from palpa.core.forms import Form, ModelForm
 from palpa.patients.models import Patient
 
@@ -49,12 +50,10 @@ class NewNoteForm(Form):
         super().__init__(*args, **kwargs)
         field = self.fields["location"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Location.objects.filter(organization_id=tenant_id(actor), active=True)
+        field.queryset = locations_for(actor).filter(active=True)
         plans = self.fields["plan_of_care"]
         assert isinstance(plans, forms.ModelChoiceField)
-        plans.queryset = Plan.objects.filter(
-            organization_id=tenant_id(actor), patient=patient, status=Plan.Status.ACTIVE
-        )
+        plans.queryset = plans_for(actor).filter(patient=patient, status=Plan.Status.ACTIVE)
 
 
 def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:

@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import tenant_id
+from palpa.accounts.models import User
+from palpa.accounts.queries import locations_for
 from palpa.core.forms import Form, ModelForm
 from palpa.patients.models import Allergy, Consent, Guardian, Patient
 from palpa.patients.services import DEMOGRAPHIC_FIELDS, validate_patient
@@ -33,7 +33,7 @@ class PatientForm(ModelForm[Patient]):
         self.actor = actor
         field = self.fields["primary_location"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Location.objects.filter(organization_id=tenant_id(actor))
+        field.queryset = locations_for(actor)
 
     def _post_clean(self) -> None:
         # The service's rules, run on a copy of the record as typed, so the page lists every

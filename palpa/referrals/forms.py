@@ -12,9 +12,9 @@ from typing import Any
 from django import forms
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import tenant_id
 from palpa.core.forms import Form, ModelForm
 from palpa.referrals.models import Physician, Referral, ReferralPolicy
+from palpa.referrals.queries import physicians_for
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -72,7 +72,7 @@ class ReferralForm(Form):
         super().__init__(*args, **kwargs)
         field = self.fields["physician"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Physician.objects.filter(organization_id=tenant_id(actor), active=True)
+        field.queryset = physicians_for(actor).filter(active=True)
 
     def clean_diagnoses(self) -> list[str]:
         text = str(self.cleaned_data["diagnoses"])

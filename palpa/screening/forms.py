@@ -9,9 +9,9 @@ from django import forms
 from django.utils import timezone
 
 from palpa.accounts.models import User
-from palpa.accounts.permissions import tenant_id
 from palpa.core.forms import Form
 from palpa.referrals.models import Physician
+from palpa.referrals.queries import physicians_for
 from palpa.screening import questionnaire as q
 from palpa.screening.facts import DIASTOLIC_RANGE, SYSTOLIC_RANGE
 
@@ -417,7 +417,7 @@ class ClearanceForm(Form):
         super().__init__(*args, **kwargs)
         field = self.fields["physician"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Physician.objects.filter(organization_id=tenant_id(actor), active=True)
+        field.queryset = physicians_for(actor).filter(active=True)
 
 
 class OverrideForm(Form):
