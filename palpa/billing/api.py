@@ -17,7 +17,8 @@ from ninja import Router, Status
 
 from palpa.accounts.gates import api_requires
 from palpa.accounts.models import Location, User
-from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.permissions import Capability, has_capability, require
+from palpa.accounts.queries import locations_for
 from palpa.billing import exports, queries, services
 from palpa.billing.models import (
     Charge,
@@ -230,17 +231,14 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
 
 def _charge(request: HttpRequest, charge_id: UUID) -> Charge:
     user = actor(request)
-    found = Charge.objects.filter(organization_id=tenant_id(user), public_id=charge_id)
-    charge = get_object_or_404(found)
     require(user, Capability.BILLING_READ_CHARGES)
-    return get_object_or_404(queries.charges_for(user), pk=charge.pk)
+    return get_object_or_404(queries.charges_for(user), public_id=charge_id)
 
 
 def _entry(request: HttpRequest, entry_id: UUID) -> LedgerEntry:
     user = actor(request)
-    found = LedgerEntry.objects.filter(organization_id=tenant_id(user), public_id=entry_id)
-    entry: LedgerEntry = get_object_or_404(found)
     require(user, Capability.BILLING_READ_ACCOUNT)
+    entry: LedgerEntry = get_object_or_404(queries.entries_for(user), public_id=entry_id)
     return entry
 
 
@@ -255,9 +253,7 @@ def _payer(request: HttpRequest, payer_id: UUID | None, field: str = "payer") ->
 
 def _location(request: HttpRequest, location_id: UUID) -> Location:
     user = actor(request)
-    return get_object_or_404(
-        Location.objects.filter(organization_id=tenant_id(user)), public_id=location_id
-    )
+    return get_object_or_404(locations_for(user), public_id=location_id)
 
 
 # --- charges ---------------------------------------------------------------------------
@@ -542,9 +538,7 @@ def create_payer(request: HttpRequest, payload: PayerIn) -> Status[dict[str, Any
 
 def _payer_by_id(request: HttpRequest, payer_id: UUID) -> Payer:
     user = actor(request)
-    return get_object_or_404(
-        Payer.objects.filter(organization_id=tenant_id(user)), public_id=payer_id
-    )
+    return get_object_or_404(queries.payers_for(user), public_id=payer_id)
 
 
 @router.patch("/billing/payers/{payer_id}", response={200: PayerOut, **ERRORS})

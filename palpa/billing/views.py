@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import requires, requires_by
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, require, tenant_id
+from palpa.accounts.queries import locations_for
 from palpa.billing import business, documents, exports, queries, services
 from palpa.billing.capture import claim_form
 from palpa.billing.forms import (
@@ -59,18 +60,13 @@ def _patient(user: User, public_id: str) -> Patient:
 
 
 def _charge(user: User, public_id: str) -> Charge:
-    charge = get_object_or_404(
-        Charge.objects.filter(organization_id=tenant_id(user)), public_id=public_id
-    )
     require(user, Capability.BILLING_READ_CHARGES)
-    return charge
+    return get_object_or_404(queries.charges_for(user), public_id=public_id)
 
 
 def _entry(user: User, public_id: str) -> LedgerEntry:
-    entry: LedgerEntry = get_object_or_404(
-        LedgerEntry.objects.filter(organization_id=tenant_id(user)), public_id=public_id
-    )
     require(user, Capability.BILLING_READ_ACCOUNT)
+    entry: LedgerEntry = get_object_or_404(queries.entries_for(user), public_id=public_id)
     return entry
 
 
@@ -430,7 +426,7 @@ def _settings_context(user: User, bound: BillingIdentifiersForm | None = None) -
     settings_by_location = {s.location_id: s for s in queries.location_billing_for(user)}
     configure = has_capability(user, Capability.BILLING_CONFIGURE)
     locations: list[dict[str, Any]] = []
-    for location in Location.objects.filter(organization_id=org, active=True):
+    for location in locations_for(user).filter(active=True):
         setting = settings_by_location.get(location.pk)
         ids_form = None
         if configure:
@@ -489,7 +485,8 @@ def settings_identifiers(request: HttpRequest) -> HttpResponse:
     service refuses is shown on its field, the page answered again with status 400."""
     user = staff_user(request)
     location = (
-        Location.objects.filter(organization_id=tenant_id(user), active=True)
+        locations_for(user)
+        .filter(active=True)
         .filter(public_id__in=[_uuid_or_none(request.POST.get("ids-location", ""))])
         .first()
     )
@@ -573,7 +570,7 @@ def settings_action(request: HttpRequest, action: str) -> HttpResponse:
     """Owners and billers change the configuration; charges captured earlier keep theirs."""
     user = staff_user(request)
     payers = list(queries.payers_for(user))
-    locations = list(Location.objects.filter(organization_id=tenant_id(user), active=True))
+    locations = list(locations_for(user).filter(active=True))
     form = _settings_forms(user, payers, locations, request.POST)[action]
     if not form.is_valid():
         for field, errors in form.errors.items():
