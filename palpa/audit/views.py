@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from palpa.accounts.gates import requires
-from palpa.accounts.permissions import Capability, tenant_id
+from palpa.accounts.permissions import Capability
 from palpa.audit.models import AuditEvent
+from palpa.audit.queries import events_for
 from palpa.core.dates import page_date
 from palpa.core.views import staff_user
 from palpa.patients.models import Patient
@@ -21,7 +22,7 @@ from palpa.patients.queries import patients_for, search_patients
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Owners read and filter their organization's log; nothing here can change it."""
     user = staff_user(request)
-    qs = AuditEvent.objects.filter(organization_id=tenant_id(user)).select_related("actor")
+    qs = events_for(user)
     filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "patient", "since")}
     if filters["actor"]:
         qs = qs.filter(actor_label__icontains=filters["actor"])

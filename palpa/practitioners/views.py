@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import Record, requires
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.accounts.queries import locations_for
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.practitioners import queries, services
@@ -34,7 +35,7 @@ class Row:
 def practitioner_list(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
     today = timezone.localdate()
-    locations = list(Location.objects.filter(organization_id=tenant_id(user), active=True))
+    locations = list(locations_for(user).filter(active=True))
     rows = [
         Row(
             p,

@@ -37,6 +37,7 @@ ALLOWED = {
         "accounts",
     ): "the dashboard's route gate (accounts.gates) names its capability",
     ("audit/views.py", "accounts"): "the owner's audit log page checks the User",
+    ("audit/queries.py", "accounts"): "the log's query checks the reader's capability",
     ("audit/views.py", "patients"): "the audit log page finds a patient by MRN or name and "
     "names each entry's patient (never by an internal id)",
     ("audit/management/commands/audit.py", "accounts"): "verify names the organizations",
