@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from palpa.accounts.gates import api_requires
-from palpa.accounts.models import Location
-from palpa.accounts.permissions import Capability, tenant_id
+from palpa.accounts.permissions import Capability
+from palpa.accounts.queries import locations_for
 from palpa.care import gates as care_gates
 from palpa.care import queries
 from palpa.care.models import TechniqueEntry, TreatmentNote
@@ -101,9 +101,7 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
     user = actor(request)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     data = payload.model_dump()
-    location = Location.objects.filter(
-        public_id=data.pop("location"), organization_id=tenant_id(user)
-    ).first()
+    location = locations_for(user).filter(public_id=data.pop("location")).first()
     if location is None:
         raise ValidationError({"location": "No location of yours has this id."})
     plan_id = data.pop("plan_of_care")

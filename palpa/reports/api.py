@@ -91,10 +91,13 @@ def _patient(user: User, patient_id: UUID) -> Patient:
 
 
 def _report(user: User, report_id: UUID) -> Report:
-    found = get_object_or_404(queries.reports_for(user), public_id=report_id)
-    return Report.objects.select_related(
-        "patient", "plan", "practitioner", "physician", "supersedes", "organization", "location"
-    ).get(pk=found.pk)
+    found: Report = get_object_or_404(
+        queries.reports_for(user).select_related(
+            "patient", "plan", "practitioner", "physician", "supersedes", "organization", "location"
+        ),
+        public_id=report_id,
+    )
+    return found
 
 
 @router.get(

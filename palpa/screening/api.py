@@ -25,7 +25,7 @@ from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.core.schemas import Line
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
-from palpa.referrals.models import Physician
+from palpa.referrals.queries import physicians_for
 from palpa.screening import queries, services
 from palpa.screening.models import Clearance, RuleSetVersion, Screening
 from palpa.screening.rules import default_rule_set, default_rule_set_document
@@ -340,9 +340,7 @@ def add_clearance(
 ) -> Status[dict[str, Any]]:
     user = actor(request)
     screening = _screening(request, screening_id)
-    physician = Physician.objects.filter(
-        public_id=payload.physician, organization_id=tenant_id(user)
-    ).first()
+    physician = physicians_for(user).filter(public_id=payload.physician).first()
     if physician is None:
         raise ValidationError({"physician": "No physician of your directory has this id."})
     clearance = services.record_clearance(
