@@ -45,6 +45,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import default_task_backend
+from django.urls import reverse
 from django.utils import timezone
 
 from palpa.accounts.permissions import Capability, require, tenant_id
@@ -151,6 +152,8 @@ def mask(address: str) -> str:
 COMMON = {
     "first_name": "the patient's first (or preferred) name",
     "clinic": "the organization's name",
+    "portal": "the address of the patient's own page at the clinic (the portal), where "
+    "they see and change their appointments, e.g. https://clinic.example/my/",
 }
 APPOINTMENT = {
     "what": "the appointment type, e.g. Treatment 60 minutes",
@@ -179,6 +182,11 @@ _MANAGE_LINES = (
     "To cancel or change it, open this link: {manage_link}\n"
     "You can do so online until {change_until}; after that, please call us at "
     "{location_phone}.\n"
+)
+_PORTAL_LINES = (
+    "\nSee and change your appointments at {portal}\n"
+    "(to sign in, type the email address or mobile number we have for you; we send you "
+    "a code).\n"
 )
 LINKED = {
     "link": "the patient's own link (sent fresh; never kept readable)",
@@ -231,6 +239,7 @@ DEFAULTS: dict[str, Wording] = {
         email="Hello {first_name},\n\nYour appointment at {clinic} is booked.\n\n"
         + _APPOINTMENT_LINES
         + _MANAGE_LINES
+        + _PORTAL_LINES
         + _SIGN_OFF,
         sms="{clinic}: booked {what} on {date} at {time} ({time_zone}), {location}, "
         "{address}. To cancel or change: {manage_link}",
@@ -243,6 +252,7 @@ DEFAULTS: dict[str, Wording] = {
         "Your appointment at {clinic} has been moved. The new time is:\n\n"
         + _APPOINTMENT_LINES
         + _MANAGE_LINES
+        + _PORTAL_LINES
         + _SIGN_OFF,
         sms="{clinic}: your {what} is MOVED to {date} at {time} ({time_zone}), {location}, "
         "{address}. To cancel or change: {manage_link}",
@@ -279,9 +289,12 @@ DEFAULTS: dict[str, Wording] = {
         email="Hello {first_name},\n\n"
         "Here is your home-care program from {therapist}. Doing it between visits helps "
         "your treatment work.\n\n{program}\n\n"
-        "If anything hurts more than it should, stop and call us.\n" + _SIGN_OFF,
+        "If anything hurts more than it should, stop and call us.\n\n"
+        "The program is also on your page at {portal}, where you can tick off what you "
+        "did each day (to sign in, type the email address or mobile number we have for "
+        "you; we send you a code).\n" + _SIGN_OFF,
         sms="{clinic}: your home-care program from {therapist} is ready. We emailed it to "
-        "you; or ask us for a printed copy at your next visit.",
+        "you; it is also on your page: {portal}",
         placeholders={
             **COMMON,
             "therapist": "the therapist's name",
@@ -449,10 +462,16 @@ def day_text(moment: dt.datetime, patient: Patient) -> str:
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
 
 
+def portal_url() -> str:
+    """The absolute address of the patient's own page at the clinic (the portal)."""
+    return site_url() + reverse("portal:home")
+
+
 def _values(patient: Patient, given: Mapping[str, str]) -> dict[str, str]:
     return {
         "first_name": patient.preferred_name or patient.given_name,
         "clinic": patient.organization.name,
+        "portal": portal_url(),
         **{k: str(v) for k, v in given.items()},
     }
 

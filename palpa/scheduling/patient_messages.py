@@ -116,6 +116,7 @@ def values(appointment: Appointment, manage_link: str) -> dict[str, str]:
         "location_phone": location.phone or "the clinic",
         "manage_link": manage_link,
         "change_until": f"{until_date} at {until_time}",
+        "portal": ledger.portal_url(),
     }
 
 

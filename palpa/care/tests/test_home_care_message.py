@@ -37,8 +37,9 @@ def active_plan(therapist: User, plan: Plan) -> Plan:
 
 
 def test_the_therapist_sends_the_home_care_program_by_email(
-    smtp: Inbox, therapist: User, active_plan: Plan
+    smtp: Inbox, settings: Any, therapist: User, active_plan: Plan
 ) -> None:
+    settings.PALPA_SITE_URL = "https://palpa.example"
     response = verified_client(therapist).post(
         f"/care/plans/{active_plan.public_id}/send-home-care/"
     )
@@ -48,6 +49,7 @@ def test_the_therapist_sends_the_home_care_program_by_email(
     body = smtp.bodies()[0]
     assert "Here is your home-care program from Tess Therapist." in body
     assert "1. Self-massage: Ball on the left glute against a wall. (Once a day, 2 minutes)" in body
+    assert "The program is also on your page at https://palpa.example/my/" in body
     message = PatientMessage.objects.get(patient=active_plan.patient)
     assert (message.kind, message.status) == (MessageKind.HOME_CARE, PatientMessage.Status.SENT)
 
@@ -70,6 +72,8 @@ def test_a_text_message_says_the_program_is_ready_without_its_content(
     assert smtp.messages == []
     (text,) = [m.body for m in sms.outbox]
     assert "home-care program from Tess Therapist is ready" in text
+    assert "it is also on your page: http" in text
+    assert text.endswith("/my/")
     assert "glute" not in text
 
 

@@ -3,6 +3,8 @@ the organization's own text where written, no clinical detail in a text message.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core import mail
 
@@ -90,3 +92,18 @@ def test_going_back_to_the_default_wording(owner: User) -> None:
     assert MessageTemplate.objects.count() == 1
     client.post(INTAKE_EMAIL, {"reset": "1", "subject": "Mine", "body": "Open {link}"})
     assert not MessageTemplate.objects.exists()
+
+
+def test_every_message_may_name_the_patients_own_page(
+    settings: Any, owner: User, front_desk: User, patient: Patient
+) -> None:
+    settings.PALPA_SITE_URL = "https://palpa.example"
+    client = verified_client(owner)
+    form = client.get(HOME_CARE_SMS).content.decode()
+    assert "{portal}" in form  # listed among the placeholders, also for a text message
+    texted = client.post(HOME_CARE_SMS, {"body": "{clinic}: your program is on {portal}"})
+    assert texted.status_code == 302
+    client.post(INTAKE_EMAIL, {"subject": "{clinic}", "body": "Open {link}. Your page: {portal}"})
+    verified_client(front_desk).post(f"/screening/patients/{patient.public_id}/intake-link/")
+    run_worker()
+    assert str(mail.outbox[0].body).endswith("Your page: https://palpa.example/my/\n")

@@ -104,6 +104,8 @@ def test_a_staff_booking_is_confirmed_by_email_through_a_real_smtp_server(
     assert "Your appointment at Bayside Medical Massage is booked." in body
     assert "Thursday, March 12, 2026 at 10:00 AM (EDT)" in body
     assert "https://palpa.example/book/manage/" in body
+    # the patient learns that their own page exists, at the same address as the links
+    assert "See and change your appointments at https://palpa.example/my/" in body
     message = PatientMessage.objects.get(patient=booked.patient)
     assert (message.kind, message.channel, message.status, message.attempts) == (
         MessageKind.BOOKING_CONFIRMED,
@@ -248,6 +250,7 @@ def test_a_patient_who_prefers_texts_gets_only_a_text_without_the_clinical_detai
     assert smtp.messages == []
     assert [m.to for m in sms.outbox] == ["+18135550101"]
     assert sms.outbox[0].body.startswith("Bayside Medical Massage: booked Treatment 60 min")
+    assert "/my/" not in sms.outbox[0].body  # a text keeps to its manage link (length)
     assert PatientMessage.objects.get(patient=patient).status == Status.SENT
 
 

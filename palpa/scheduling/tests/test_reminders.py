@@ -257,7 +257,8 @@ def test_the_clinics_own_wording_and_lead_times_are_used(
         organization=location.organization,
         channel="sms",
         lead_minutes=24 * 60,
-        body="Hi {first_name}! {what} {date} {time} at {address}. Change: {manage_link}",
+        body="Hi {first_name}! {what} {date} {time} at {address}. Change: {manage_link} "
+        "Your page: {portal}",
     )
     with django_capture_on_commit_callbacks(execute=True):
         booked = book(
@@ -275,6 +276,7 @@ def test_the_clinics_own_wording_and_lead_times_are_used(
     assert sms_bodies()[0].startswith(
         "Hi Rosa! Treatment 60 min Thursday, March 12, 2026 9:00 AM at 1 Test Way"
     )
+    assert sms_bodies()[0].endswith(" Your page: https://palpa.example/my/")
 
 
 def test_a_reminder_found_long_after_its_time_is_skipped_not_sent_late(
