@@ -201,3 +201,18 @@ def test_a_bar_chart_is_an_image_with_a_title_and_a_titled_bar_per_value() -> No
     assert "Other &lt;b&gt;" in svg
     assert "style" not in svg
     assert "script" not in svg
+
+
+def test_with_a_location_chosen_the_page_says_collected_and_balances_span_every_location(
+    owner: User, location: Location, owing: Patient
+) -> None:
+    """Payments and balances belong to the patient's account, not to a location: with a
+    location chosen they stay the organization's, and the page says so."""
+    everywhere = verified_session(owner).get(FEBRUARY).content.decode()
+    there = (
+        verified_session(owner).get(f"{FEBRUARY}&location={location.public_id}").content.decode()
+    )
+    assert "Collected: payments from every location" not in everywhere
+    assert "Collected: payments from every location" in there
+    assert "at every location (a patient's account is the organization's" in there
+    assert '<td class="num">150.00</td>' in there
