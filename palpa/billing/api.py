@@ -57,6 +57,7 @@ from palpa.billing.schemas import (
     PriceIn,
     RefundIn,
     ReverseIn,
+    ServicePriceIn,
     TransferIn,
     VoidIn,
 )
@@ -66,6 +67,7 @@ from palpa.core.dates import local_today
 from palpa.core.schemas import Line, QueryDate
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
+from palpa.scheduling.queries import appointment_types_for
 
 router = Router()
 WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
@@ -585,6 +587,18 @@ def location_out(user: User, location: Location) -> dict[str, Any]:
         "billing_npi": setting.billing_npi if setting else "",
         "facility_npi": setting.facility_npi if setting else "",
         "self_pay_prices": [{"code": p.code, "unit_price": p.unit_price} for p in prices],
+        "service_prices": [
+            {
+                "service": p.appointment_type.public_id,
+                "name": p.appointment_type.name,
+                "price": p.price,
+                "currency": p.currency,
+            }
+            for p in queries.service_prices_for(user)
+            .filter(location=location)
+            .select_related("appointment_type")
+            .order_by("appointment_type__name")
+        ],
     }
 
 
@@ -632,6 +646,26 @@ def put_self_pay_price(
     location = _location(request, location_id)
     services.set_self_pay_price(
         actor=user, location=location, code=code, unit_price=payload.unit_price
+    )
+    return location_out(user, location)
+
+
+@router.put(
+    "/billing/locations/{location_id}/services/{service_id}/price",
+    response={200: LocationBillingOut, **ERRORS},
+    summary="Set a location's self-pay price of a service (an appointment type)",
+)
+@api_requires(Capability.BILLING_CONFIGURE)
+def put_service_price(
+    request: HttpRequest, location_id: UUID, service_id: UUID, payload: ServicePriceIn
+) -> dict[str, Any]:
+    user = actor(request)
+    location = _location(request, location_id)
+    service = get_object_or_404(
+        appointment_types_for(user, include_inactive=True), public_id=service_id
+    )
+    services.set_service_price(
+        actor=user, location=location, appointment_type=service, price=payload.price
     )
     return location_out(user, location)
 

@@ -243,6 +243,17 @@ class PriceIn(Strict):
     unit_price: str = AMOUNT
 
 
+class ServicePriceIn(Strict):
+    price: str = AMOUNT
+
+
+class ServicePriceOut(Schema):
+    service: UUID = Field(description="The appointment type's id")
+    name: str
+    price: Decimal
+    currency: str
+
+
 class PlaceOfServiceIn(Strict):
     place_of_service: str = Field(min_length=2, max_length=2, examples=["11"])
 
@@ -276,6 +287,10 @@ class LocationBillingOut(Schema):
     billing_npi: str
     facility_npi: str
     self_pay_prices: list[FeeOut]
+    service_prices: list[ServicePriceOut] = Field(
+        description="Self-pay prices per service (appointment type): what a self-pay visit "
+        "booked as that service costs, whatever its codes and units"
+    )
 
 
 class ClaimsColumnOut(Schema):

@@ -12,11 +12,20 @@ import pytest
 from palpa.accounts.models import Location, User
 from palpa.audit.models import AuditEvent
 from palpa.billing import services
-from palpa.billing.models import Charge, LedgerEntry, LocationBilling, Payer, PrepaidPlan
+from palpa.billing.models import (
+    Charge,
+    LedgerEntry,
+    LocationBilling,
+    Payer,
+    PrepaidPlan,
+    ServicePrice,
+)
 from palpa.billing.tests.support import charge_of, sign_visit
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import api_as, api_for, error_fields, matrix, without_csrf
 from palpa.patients.models import Patient
+from palpa.scheduling.models import AppointmentType
+from palpa.scheduling.tests.support import make_type
 
 OPERATIONS = {
     ("get", "/api/v1/billing/charges"),
@@ -41,6 +50,7 @@ OPERATIONS = {
     ("put", "/api/v1/billing/locations/{location_id}/place-of-service"),
     ("put", "/api/v1/billing/locations/{location_id}/identifiers"),
     ("put", "/api/v1/billing/locations/{location_id}/prices/{code}"),
+    ("put", "/api/v1/billing/locations/{location_id}/services/{service_id}/price"),
     ("get", "/api/v1/billing/code-map"),
     ("put", "/api/v1/billing/code-map/{technique}"),
     ("get", "/api/v1/billing/prepaid-plans"),
@@ -460,6 +470,58 @@ def test_each_persona_may_or_may_not_set_a_self_pay_price(
     assert response.status_code == status, response.content
     if status == 200:
         assert response.json()["self_pay_prices"] == [{"code": "97124", "unit_price": "21.00"}]
+
+
+@pytest.mark.parametrize(("who", "status"), matrix(BILLERS))
+def test_each_persona_may_or_may_not_set_a_services_self_pay_price(
+    request: pytest.FixtureRequest, who: str, status: int, owner: User, location: Location
+) -> None:
+    service = make_type(owner, "treatment-60", "treatment", 60, needs_room=False)
+    url = f"/billing/locations/{location.public_id}/services/{service.public_id}/price"
+    response = _call(request, who, "put", url, {"price": "95.00"})
+    assert response.status_code == status, response.content
+    if status == 200:
+        assert response.json()["service_prices"] == [
+            {
+                "service": str(service.public_id),
+                "name": service.name,
+                "price": "95.00",
+                "currency": "USD",
+            }
+        ]
+        entry = AuditEvent.objects.filter(object_type="ServicePrice").latest("id")
+        assert entry.detail["price"] == "95.00"
+    else:
+        assert not ServicePrice.objects.filter(appointment_type=service).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"price": "-5.00"}, "price"), ({"price": "9.999"}, "price"), ({"price": "ninety"}, "price")],
+)
+def test_a_bad_service_price_is_422_naming_the_field(
+    request: pytest.FixtureRequest, owner: User, location: Location, body: Any, field: str
+) -> None:
+    service = make_type(owner, "treatment-60", "treatment", 60, needs_room=False)
+    url = f"/billing/locations/{location.public_id}/services/{service.public_id}/price"
+    response = _call(request, "owner", "put", url, body)
+    assert response.status_code == 422, response.content
+    assert error_fields(response) == {field}
+    assert not ServicePrice.objects.filter(appointment_type=service).exists()
+
+
+def test_a_retired_service_gets_no_price_and_another_organizations_is_404(
+    request: pytest.FixtureRequest, owner: User, outsider: User, location: Location
+) -> None:
+    retired = make_type(owner, "treatment-60", "treatment", 60, needs_room=False)
+    AppointmentType.objects.filter(pk=retired.pk).update(active=False)
+    url = f"/billing/locations/{location.public_id}/services/{retired.public_id}/price"
+    response = _call(request, "owner", "put", url, {"price": "95.00"})
+    assert response.status_code == 422, response.content
+    assert error_fields(response) == {"appointment_type"}
+    theirs = make_type(outsider, "theirs-60", "treatment", 60, needs_room=False)
+    url = f"/billing/locations/{location.public_id}/services/{theirs.public_id}/price"
+    assert _call(request, "owner", "put", url, {"price": "95.00"}).status_code == 404
 
 
 @pytest.mark.parametrize(("who", "status"), matrix(LIST_OWN_ORG))
