@@ -36,6 +36,7 @@ api = NinjaAPI(
 api.add_router("/patients", patients_router, tags=["patients"])
 api.add_router("/practitioners", practitioners_router, tags=["practitioners"])
 api.add_router("/tokens", tokens_router, tags=["tokens"])
+api.add_router("/staff", "palpa.accounts.staff_api.router", tags=["staff"])
 api.add_router("", care_router, tags=["treatment notes"])
 api.add_router("", "palpa.care.clinical_api.router", tags=["result-based care"])
 api.add_router("", screening_router, tags=["screening"])

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -365,7 +366,11 @@ def invite_staff(*, actor: User, email: str, full_name: str, role: str) -> Issue
         errors["role"] = "Choose a role: " + ", ".join(label for _, label in Role.choices) + "."
     if not full_name.strip():
         errors["full_name"] = "Give the staff member's full name."
-    if User.objects.filter(username=email).exists():
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "Enter an email address such as name@clinic.example."
+    if "email" not in errors and User.objects.filter(username=email).exists():
         errors["email"] = "A staff account with this email address already exists."
     if errors:
         raise ValidationError(errors)
