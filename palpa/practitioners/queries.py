@@ -22,6 +22,13 @@ def is_active_practitioner(user: User) -> bool:
     table's ``practitioner`` rows ask this; registered in PractitionersConfig.ready.)"""
     if user.organization_id is None:
         return False
+    relation = User.practitioner.related
+    if relation.is_cached(user):  # read with the account (accounts.backends)
+        linked = relation.get_cached_value(user)
+        assert linked is None or isinstance(linked, Practitioner)
+        return (
+            linked is not None and linked.active and linked.organization_id == user.organization_id
+        )
     return Practitioner.objects.filter(
         user_id=user.pk, organization_id=user.organization_id, active=True
     ).exists()

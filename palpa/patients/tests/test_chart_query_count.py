@@ -49,7 +49,7 @@ from tests.builders import (
 # measured, the messages list reads the appointment reminders (1, every role that sees
 # messages), the home-care section its items with their ticks (1, clinical roles) and the
 # parents and guardians section its rows (1, roles that see the patient's details).
-MOST = {"owner": 43, "therapist": 44, "front_desk": 21, "biller": 12}
+MOST = {"owner": 33, "therapist": 34, "front_desk": 19, "biller": 10}
 EVALUATED = TODAY - dt.timedelta(days=35)
 LOW_BACK = [
     Technique("myofascial_release", "low_back", 25, "moderate"),
