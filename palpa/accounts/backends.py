@@ -26,7 +26,17 @@ def also_read_with_user(relation: str) -> None:
         _ALSO.append(relation)
 
 
+#: Set on the account this backend read for the request: its relations named with
+#: ``also_read_with_user`` are as fresh as the account. Any other ``User`` object may hold
+#: a relation cached long before (Django caches one-to-one relations both ways), so checks
+#: on it read again.
+READ_WITH_ACCOUNT = "relations_read_with_account"
+
+
 class StaffBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         user = User._default_manager.select_related(*_ALSO).filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        setattr(user, READ_WITH_ACCOUNT, True)
+        return user
