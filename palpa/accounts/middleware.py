@@ -20,6 +20,21 @@ _MFA_OPEN = (
 )
 
 
+# The session's idle clock restarts when the session is saved (its expiry moves to now plus
+# the idle time). Saving it on every request cost a write per page; it is saved when a
+# minute has passed since the last renewal (or anything in the session changed), so a
+# session ends between idle time less a minute and idle time after the last request.
+RENEWED_KEY = "palpa_renewed"
+RENEW_AFTER_SECONDS = 60
+
+
+def _renew(request: HttpRequest) -> None:
+    now = int(timezone.now().timestamp())
+    renewed = request.session.get(RENEWED_KEY)
+    if not isinstance(renewed, int) or not 0 <= now - renewed < RENEW_AFTER_SECONDS:
+        request.session[RENEWED_KEY] = now  # marks the session modified: it is saved
+
+
 class StaffSessionMiddleware:
     """Applies the organization's inactivity timeout and requires two-factor sign-in.
 
@@ -39,6 +54,7 @@ class StaffSessionMiddleware:
                 idle = org.session_idle_minutes * 60
                 if request.session.get_expiry_age() != idle:
                     request.session.set_expiry(idle)
+            _renew(request)
             verified = user.is_verified()  # type: ignore[attr-defined]
             if user.mfa_required and not verified and not request.path.startswith(_MFA_OPEN):
                 return redirect("accounts:otp")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from palpa.accounts import checklist, queries, services
+from palpa.accounts import backends, checklist, queries, services
 from palpa.accounts.forms import (
     FirstLocationForm,
     FirstRunForm,
@@ -239,7 +239,7 @@ def token_revoke_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 # --- first run --------------------------------------------------------------------------
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = backends.PATH
 
 
 @public  # nobody can sign in yet; gone (404) once an organization exists

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.care import charts, progress
-from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
+from palpa.care.models import (
+    Discharge,
+    Evaluation,
+    Goal,
+    Plan,
+    RomMeasurement,
+    TreatmentNote,
+)
 from palpa.core.dates import local_today, zone_of
 from palpa.outcomes.library import get_instrument
 from palpa.outcomes.models import InstrumentAdministration
+from palpa.patients.chart import remembered
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.scheduling import hours
@@ -102,45 +111,73 @@ def patient_plans(actor: User, patient: Patient) -> QuerySet[Plan]:
 def goal_series(goal: Goal) -> list[progress.Point]:
     """The measurements of the goal's measure taken since its baseline (not the baseline
     itself), oldest first; records entered in error do not count."""
-    if goal.measure_kind == Goal.Measure.ROM:
-        measures = (
+    return goal_series_for([goal])[goal.pk]
+
+
+def goal_series_for(goals: Sequence[Goal]) -> dict[int, list[progress.Point]]:
+    """``goal_series`` of each goal (by goal id), in at most two queries however many
+    goals: the instrument scores of all the goals in one, their range-of-motion
+    measurements in the other; each goal then takes its own from them."""
+    rom_goals = [g for g in goals if g.measure_kind == Goal.Measure.ROM]
+    score_goals = [g for g in goals if g.measure_kind != Goal.Measure.ROM]
+    found: dict[int, list[progress.Point]] = {}
+    if rom_goals:
+        measures = list(
             RomMeasurement.objects.filter(
-                patient_id=goal.plan.patient_id,
-                joint=goal.rom_joint,
-                motion=goal.rom_motion,
-                side=goal.rom_side,
+                patient_id__in={g.plan.patient_id for g in rom_goals},
+                joint__in={g.rom_joint for g in rom_goals},
                 status=RomMeasurement.Status.FINAL,
-                measured_on__gte=goal.baseline_on,
+                measured_on__gte=min(g.baseline_on for g in rom_goals),
             )
-            .exclude(pk__in=[goal.baseline_rom_id] if goal.baseline_rom_id else [])
             .exclude(evaluation__status=Evaluation.Status.ENTERED_IN_ERROR)
             .order_by("measured_on", "created_at")
         )
-        return [
-            progress.Point(
-                on=m.measured_on,
-                value=float(m.degrees),
-                rater=str(m.rater_id),
-                instrument=m.instrument,
-                position=m.position,
-            )
-            for m in measures
-        ]
-    instrument = "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
-    administrations = (
-        InstrumentAdministration.objects.filter(
-            patient_id=goal.plan.patient_id,
-            instrument=instrument,
-            status=InstrumentAdministration.Status.FINAL,
-            administered_on__gte=goal.baseline_on,
+        for goal in rom_goals:
+            found[goal.pk] = [
+                progress.Point(
+                    on=m.measured_on,
+                    value=float(m.degrees),
+                    rater=str(m.rater_id),
+                    instrument=m.instrument,
+                    position=m.position,
+                )
+                for m in measures
+                if m.patient_id == goal.plan.patient_id
+                and (m.joint, m.motion, m.side) == (goal.rom_joint, goal.rom_motion, goal.rom_side)
+                and m.measured_on >= goal.baseline_on
+                and m.pk != goal.baseline_rom_id
+            ]
+    if score_goals:
+        administrations = list(
+            InstrumentAdministration.objects.filter(
+                patient_id__in={g.plan.patient_id for g in score_goals},
+                instrument__in={_instrument_of(g) for g in score_goals},
+                status=InstrumentAdministration.Status.FINAL,
+                administered_on__gte=min(g.baseline_on for g in score_goals),
+            ).order_by("administered_on", "created_at")
         )
-        .exclude(
-            pk__in=[goal.baseline_administration_id] if goal.baseline_administration_id else []
-        )
-        .order_by("administered_on", "created_at")
-    )
+        for goal in score_goals:
+            found[goal.pk] = _score_points(goal, administrations)
+    return found
+
+
+def _instrument_of(goal: Goal) -> str:
+    return "PSFS" if goal.measure_kind == Goal.Measure.PSFS_ACTIVITY else goal.instrument
+
+
+def _score_points(
+    goal: Goal, administrations: list[InstrumentAdministration]
+) -> list[progress.Point]:
+    instrument = _instrument_of(goal)
     points: list[progress.Point] = []
     for administration in administrations:
+        if (
+            administration.patient_id != goal.plan.patient_id
+            or administration.instrument != instrument
+            or administration.administered_on < goal.baseline_on
+            or administration.pk == goal.baseline_administration_id
+        ):
+            continue
         if goal.measure_kind != Goal.Measure.PSFS_ACTIVITY:
             points.append(progress.Point(administration.administered_on, administration.score))
             continue
@@ -160,6 +197,37 @@ def signed_notes_under(plan: Plan) -> QuerySet[TreatmentNote]:
     return TreatmentNote.objects.filter(
         plan_of_care__lineage=plan.lineage, status=TreatmentNote.Status.SIGNED
     )
+
+
+def signed_visit_dates(plan: Plan) -> list[dt.date]:
+    """The visit dates of ``signed_notes_under(plan)``, in one query: what counting the
+    lineage's signed notes, and those after a date, needs (the plan's progress and the
+    progress report due both count from it)."""
+    return list(signed_notes_under(plan).order_by().values_list("visit_date", flat=True))
+
+
+def chart_plans(actor: User, patient: Patient) -> list[Plan]:
+    """The patient's plans of care as the actor may see them, every status, newest first,
+    each with ``has_discharge``, in one query read once per chart request (kept on the
+    chart's patient): the care section shows them, the reports section reads from them
+    which plan a progress report is due on and whether a discharge report may be written."""
+
+    def read() -> list[Plan]:
+        discharged = Discharge.objects.filter(plan=OuterRef("pk"))
+        return list(
+            plans_for(actor)
+            .filter(patient=patient)
+            .annotate(has_discharge=Exists(discharged))
+            .order_by("-starts_on", "-version", "-created_at")
+        )
+
+    return remembered(patient, ("plans", actor.pk), read)
+
+
+def chart_signed_visits(patient: Patient, plan: Plan) -> list[dt.date]:
+    """``signed_visit_dates(plan)``, read once per chart request (kept on the chart's
+    patient): the care and the reports sections both count from it."""
+    return remembered(patient, ("signed_visits", plan.lineage), lambda: signed_visit_dates(plan))
 
 
 def active_plan(patient: Patient) -> Plan | None:

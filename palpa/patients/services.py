@@ -280,13 +280,17 @@ def read_patient(*, actor: User, public_id: uuid.UUID, what: str) -> Patient | N
     return queries.patient_from_row(row) if row is not None else None
 
 
-def audit_patient_read(*, actor: User, patient: Patient, what: str = "chart") -> None:
+def audit_patient_read(
+    *, actor: User, patient: Patient, what: str = "chart", also: dict[str, object] | None = None
+) -> None:
+    """``also``: what the page read beside the patient, as its sections noted it (the
+    chart's plan of care and its progress)."""
     record(
         actor=actor,
         action=Action.READ,
         obj=patient,
         patient_id=str(patient.public_id),
-        detail={"view": what},
+        detail={"view": what, **(also or {})},
     )
 
 

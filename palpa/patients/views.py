@@ -59,7 +59,6 @@ def _get_chart_patient(request: HttpRequest, public_id: str) -> Patient:
 def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user = staff_user(request)
     patient = _get_chart_patient(request, public_id)
-    services.audit_patient_read(actor=user, patient=patient, what="chart")
     clinical = has_capability(user, Capability.CLINICAL_READ)
     context = {
         "patient": patient,
@@ -73,7 +72,14 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "status_form": StatusForm(initial={"status": patient.status}),
         "sections": chart.sections_for(user, patient),
     }
-    return render(request, "patients/detail.html", context)
+    response = render(request, "patients/detail.html", context)
+    # One entry of the read, written once the page is rendered (and before it is sent):
+    # it names what the sections read beyond the chart (the plan of care and its
+    # progress), which would otherwise each write an entry of their own.
+    services.audit_patient_read(
+        actor=user, patient=patient, what="chart", also=chart.reads_noted(patient)
+    )
+    return response
 
 
 @login_required

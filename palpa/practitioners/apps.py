@@ -10,6 +10,7 @@ class PractitionersConfig(AppConfig):
         # Imported here: ready() runs once every app's models are loaded; at the top of
         # apps.py these modules (models, views) would load before the app registry is ready.
         from palpa.accounts import checklist
+        from palpa.accounts.backends import also_read_with_user
         from palpa.accounts.permissions import Capability, register_practitioner_check
         from palpa.core import dashboard
         from palpa.practitioners.models import License
@@ -18,6 +19,7 @@ class PractitionersConfig(AppConfig):
 
         dashboard.register(dashboard_panel)
         register_practitioner_check(is_active_practitioner)
+        also_read_with_user("practitioner")  # the check then reads no more
         checklist.register(
             "practitioners",
             checklist.Item(

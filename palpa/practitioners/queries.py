@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from palpa.accounts.backends import READ_WITH_ACCOUNT
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.practitioners.models import License, Practitioner
@@ -22,6 +23,14 @@ def is_active_practitioner(user: User) -> bool:
     table's ``practitioner`` rows ask this; registered in PractitionersConfig.ready.)"""
     if user.organization_id is None:
         return False
+    relation = User.practitioner.related
+    if getattr(user, READ_WITH_ACCOUNT, False) and relation.is_cached(user):
+        # Read with the account for this request (accounts.backends.StaffBackend).
+        linked = relation.get_cached_value(user)
+        assert linked is None or isinstance(linked, Practitioner)
+        return (
+            linked is not None and linked.active and linked.organization_id == user.organization_id
+        )
     return Practitioner.objects.filter(
         user_id=user.pk, organization_id=user.organization_id, active=True
     ).exists()

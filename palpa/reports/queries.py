@@ -4,6 +4,7 @@ delivery status, and whether a progress report is due."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -119,12 +120,19 @@ def chart_plans(patient: Patient) -> list[Plan]:
 
 
 def progress_report_due(
-    actor: User, patient: Patient, today: dt.date, *, plans: list[Plan] | None = None
+    actor: User,
+    patient: Patient,
+    today: dt.date,
+    *,
+    plans: list[Plan] | None = None,
+    signed_visits: Callable[[Plan], list[dt.date]] | None = None,
 ) -> ProgressDue | None:
     """Whether the patient's active plan of care is due a progress report under the
     organization's policy; None without an active plan (or for roles that see no care).
     ``plans`` is ``chart_plans(patient)`` when the caller has read it already; its
-    order (newest first) makes the first active one ``care.queries.active_plan``."""
+    order (newest first) makes the first active one ``care.queries.active_plan``.
+    ``signed_visits`` gives ``care.queries.signed_visit_dates`` of a plan when the caller
+    has read them already (the chart's care section has)."""
     if not may_see_reports(actor) or not same_organization(patient, actor):
         return None
 
@@ -137,11 +145,15 @@ def progress_report_due(
     policy = policy_for(patient.organization_id)
     last = last_signed_report(plan)
     since = last.period_end if last is not None else first.starts_on
-    notes = signed_notes_under(plan)
-    notes = notes.filter(visit_date__gt=since) if last is not None else notes
+    if signed_visits is not None:
+        visits = signed_visits(plan)
+        counted = sum(1 for on in visits if on > since) if last is not None else len(visits)
+    else:
+        notes = signed_notes_under(plan)
+        counted = (notes.filter(visit_date__gt=since) if last is not None else notes).count()
     due = rules.progress_report_due(
         since=since,
-        visits_since=notes.count(),
+        visits_since=counted,
         today=today,
         every_visits=policy.every_visits,
         every_days=policy.every_days,

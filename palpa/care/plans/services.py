@@ -352,11 +352,9 @@ def goal_statuses(
     progress, the discharge and the physician's report list. ``series`` (goal id → points)
     is filled with the measurements read, for callers that draw them."""
     found = series if series is not None else {}
-    results = []
-    for goal in queries.plan_goals(plan):
-        found[goal.pk] = queries.goal_series(goal)
-        results.append((goal, goal_progress(goal, on, found[goal.pk])))
-    return results
+    goals = list(queries.plan_goals(plan))
+    found.update(queries.goal_series_for(goals))
+    return [(goal, goal_progress(goal, on, found[goal.pk])) for goal in goals]
 
 
 def goal_outcome(goal: Goal, result: progress.GoalProgress) -> dict[str, Any]:
@@ -884,14 +882,31 @@ class PlanProgress:
     series: dict[int, list[progress.Point]] = field(default_factory=dict)
 
 
+def progress_read_detail(
+    results: list[tuple[Goal, progress.GoalProgress]], alert: progress.NonResponder
+) -> dict[str, Any]:
+    """What the audit entry of a read of the plan's progress records beside the plan."""
+    return {
+        "progress": {goal.measure_label: result.status for goal, result in results},
+        "non_responder": alert.alert,
+    }
+
+
 def plan_progress(
     *,
     actor: User,
     plan: Plan,
     today: dt.date | None = None,
     non_responder_after: int = progress.DEFAULT_NON_RESPONDER_NOTES,
+    signed_visits: list[dt.date] | None = None,
+    record_read: bool = True,
 ) -> PlanProgress:
-    """Each goal's status today, the non-responder alert and whether re-assessment is due."""
+    """Each goal's status today, the non-responder alert and whether re-assessment is due.
+
+    ``signed_visits`` is ``queries.signed_visit_dates(plan)`` when the caller has read it
+    already. The read is audited here unless ``record_read`` is False: only for a caller
+    that writes the audit entry itself (the patient chart folds it into its own entry of
+    the chart read, with the same details)."""
     require(actor, Capability.CLINICAL_READ)
     require_same_organization(actor, plan)
     if non_responder_after < 1:
@@ -900,25 +915,20 @@ def plan_progress(
     series: dict[int, list[progress.Point]] = {}
     results = goal_statuses(plan, as_of, series)
     primary = next((result for goal, result in results if goal.is_primary), None)
-    notes = queries.signed_notes_under(plan)
-    signed = notes.count()
+    visits = queries.signed_visit_dates(plan) if signed_visits is None else signed_visits
+    signed = len(visits)
     alert = progress.non_responder(primary, signed_notes=signed, after_notes=non_responder_after)
     measured = [result.latest_on for _, result in results]
     since = max(measured) if measured else plan.starts_on
     due, why = progress.reassessment_due(
         since=since,
-        notes_since=notes.filter(visit_date__gt=since).count(),
+        notes_since=sum(1 for on in visits if on > since),
         today=as_of,
         every_visits=plan.reassess_every_visits,
         every_days=plan.reassess_every_days,
     )
-    audit(
-        actor,
-        Action.READ,
-        plan,
-        progress={goal.measure_label: result.status for goal, result in results},
-        non_responder=alert.alert,
-    )
+    if record_read:
+        audit(actor, Action.READ, plan, **progress_read_detail(results, alert))
     return PlanProgress(
         plan=plan,
         as_of=as_of,

@@ -14,6 +14,7 @@ from palpa.care.models import Evaluation, Goal, Plan
 from palpa.care.plans import services as plan_services
 from palpa.care.progress import Point
 from palpa.care.queries import goal_chart_points
+from palpa.patients.chart import note_read
 from palpa.patients.models import Patient
 
 register = template.Library()
@@ -30,13 +31,28 @@ def care_chart(context: template.Context, user: Any, patient: Patient) -> dict[s
         .filter(patient=patient)
         .exclude(status=Evaluation.Status.ENTERED_IN_ERROR)
     )
-    plans = list(
-        queries.plans_for(user).filter(patient=patient).exclude(status=Plan.Status.ENTERED_IN_ERROR)
-    )
+    # Read once per chart request: the reports section uses the same rows.
+    plans = [
+        p for p in queries.chart_plans(user, patient) if p.status != Plan.Status.ENTERED_IN_ERROR
+    ]
     current = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
     current = current or next((p for p in plans if p.status == Plan.Status.DRAFT), None)
     current = current or next((p for p in plans if p.status == Plan.Status.COMPLETED), None)
-    progress = plan_services.plan_progress(actor=user, plan=current) if current else None
+    progress = None
+    if current is not None:
+        # The chart view's one audit entry records this read of the plan and its progress.
+        progress = plan_services.plan_progress(
+            actor=user,
+            plan=current,
+            signed_visits=queries.chart_signed_visits(patient, current),
+            record_read=False,
+        )
+        note_read(
+            patient,
+            plan=str(current.public_id),
+            version=current.version,
+            **plan_services.progress_read_detail(progress.goals, progress.non_responder),
+        )
     shown.update(
         visible=True,
         evaluations=evaluations,

@@ -1,7 +1,8 @@
-"""Whether a staff member is an active practitioner is asked once per request for the
-signed-in user (a chart asks it for each section), and again on the next request: a
-practitioner deactivated between two requests loses what only practitioners may do at once.
-Any other ``User`` object asks the database each time."""
+"""Whether a staff member is an active practitioner is answered once per request for the
+signed-in user (a chart asks it for each section) from the practitioner record read with
+the account (no statement of its own), and again on the next request: a practitioner
+deactivated between two requests loses what only practitioners may do at once. Any other
+``User`` object asks the database each time."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_a_chart_asks_once_and_the_next_request_sees_a_deactivation(
     with CaptureQueriesContext(connection) as queries:
         body = client.get(f"/patients/{patient.public_id}/").content.decode()
     assert NEW_NOTE in body
-    assert _practitioner_reads(queries) == 1
+    assert _practitioner_reads(queries) == 0  # read with the account (accounts.backends)
     practitioner = Practitioner.objects.get(user=therapist)
     update_practitioner(actor=owner, practitioner=practitioner, changes={"active": False})
     body = client.get(f"/patients/{patient.public_id}/").content.decode()

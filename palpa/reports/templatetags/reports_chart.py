@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.care import queries as care_queries
 from palpa.care.models import Plan
 from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
@@ -34,7 +35,8 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
         .select_related(None)
         .only(*shown_fields)[:SHOWN]
     )
-    plans = queries.chart_plans(patient)
+    # The care section's plans and signed notes, read once for the chart request.
+    plans = care_queries.chart_plans(user, patient)
     items = []
     for report in reports:
         status = queries.delivery_status(report)
@@ -42,7 +44,13 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
     shown.update(
         visible=True,
         reports=items,
-        due=queries.progress_report_due(user, patient, timezone.localdate(), plans=plans),
+        due=queries.progress_report_due(
+            user,
+            patient,
+            timezone.localdate(),
+            plans=plans,
+            signed_visits=lambda plan: care_queries.chart_signed_visits(patient, plan),
+        ),
         discharged=any(
             p.status == Plan.Status.COMPLETED and p.has_discharge  # type: ignore[attr-defined]
             for p in plans
