@@ -166,7 +166,7 @@ class ClosedDayForm(Form):
     reason = forms.CharField(
         label="Reason",
         max_length=120,
-        help_text="Shown on the calendar, e.g. Thanksgiving.",
+        help_text="Shown on the calendar: keep it short, e.g. Thanksgiving.",
         error_messages={"required": "Say why the clinic is closed, e.g. Thanksgiving."},
     )
     location = forms.ModelChoiceField(
