@@ -13,9 +13,10 @@ from palpa.accounts.models import Location, Room, User
 from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import TODAY, assert_answer, matrix, web_client
 from palpa.patients.models import Patient
+from palpa.patients.services import create_patient
 from palpa.practitioners.models import Practitioner
 from palpa.scheduling import grid, hours, queries, services
-from palpa.scheduling.models import ClosedDay
+from palpa.scheduling.models import AppointmentType, ClosedDay, WaitlistOffer
 from palpa.scheduling.tests.support import MONDAY, NEW_YORK, NEXT_MONDAY, at
 from tests.builders import clinic_location
 
@@ -188,6 +189,63 @@ def test_a_patient_cannot_book_a_closed_day_online(
             appointment_type=spa,  # type: ignore[arg-type]
             start=at(THURSDAY, "10:00"),
         )
+
+
+@pytest.mark.usefixtures("room")
+def test_the_staff_booking_page_names_the_closed_day_and_books_it_with_a_reason(
+    request: pytest.FixtureRequest,
+    owner: User,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    treatment: AppointmentType,
+) -> None:
+    _close(owner, location=location)
+    client = web_client(request, "front_desk")
+    form = {
+        "patient": patient.mrn,
+        "location": str(location.public_id),
+        "appointment_type": str(treatment.public_id),
+        "practitioner": str(practitioner.public_id),
+        "date": THURSDAY.isoformat(),
+        "time": "10:00",
+    }
+    body = client.post("/schedule/new/", form).content.decode()
+    assert "closed on Thursday 12 March 2026 (Thanksgiving)" in body
+    form["outside_hours_reason"] = "The patient's only day this month"
+    assert client.post("/schedule/new/", form).status_code == 302
+
+
+@pytest.mark.usefixtures("room")
+def test_a_time_freed_on_a_closed_day_is_not_offered_to_the_waitlist(
+    owner: User,
+    front_desk: User,
+    patient: Patient,
+    practitioner: Practitioner,
+    location: Location,
+    treatment: AppointmentType,
+) -> None:
+    booked = services.book_appointment(
+        actor=front_desk,
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        appointment_type=treatment,
+        start=at(THURSDAY, "10:00"),
+    )
+    waiting = create_patient(
+        actor=owner,
+        given_name="Li",
+        family_name="Wu",
+        date_of_birth=dt.date(1990, 1, 1),
+        primary_location=location,
+    )
+    services.add_to_waitlist(
+        actor=front_desk, patient=waiting, location=location, appointment_type=treatment
+    )
+    _close(owner, location=location)  # closed after the booking: the patient is moved away
+    services.cancel_appointment(actor=front_desk, appointment=booked, reason="Clinic closed")
+    assert not WaitlistOffer.objects.exists()
 
 
 # --- the calendar grid ----------------------------------------------------------------
