@@ -169,15 +169,27 @@ def closed_days_at(location: Location, first: dt.date, last: dt.date) -> dict[dt
     """The local days from ``first`` to ``last`` the location is closed (its own closed
     days and those of every location), with the reason, in one query; a day closed both
     ways gives the location's own reason."""
-    found: dict[dt.date, str] = {}
-    for day, reason, here in ClosedDay.objects.filter(
-        Q(location=location) | Q(location__isnull=True),
-        organization_id=location.organization_id,
+    return closed_days_of([location], first, last)[location.pk]
+
+
+def closed_days_of(
+    locations: Sequence[Location], first: dt.date, last: dt.date
+) -> dict[int, dict[dt.date, str]]:
+    """``closed_days_at`` of several locations of one organization in one query, by
+    location pk."""
+    found: dict[int, dict[dt.date, str]] = {place.pk: {} for place in locations}
+    if not locations:
+        return found
+    rows = ClosedDay.objects.filter(
+        Q(location_id__in=list(found)) | Q(location__isnull=True),
+        organization_id=locations[0].organization_id,
         date__gte=first,
         date__lte=last,
-    ).values_list("date", "reason", "location_id"):
-        if here is not None or day not in found:
-            found[day] = reason
+    ).values_list("date", "reason", "location_id")
+    for day, reason, here in rows:
+        for pk in [here] if here is not None else list(found):
+            if here is not None or day not in found[pk]:
+                found[pk][day] = reason
     return found
 
 
@@ -536,14 +548,16 @@ def _minutes(length: dt.timedelta | int | None) -> int:
 def working_minutes(
     actor: User, *, first: dt.date, last: dt.date, location: Location | None = None
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Working minutes (weekly hours plus extra hours, minus time off) from ``first`` to
-    ``last``: by practitioner pk, and the minutes each location is open (anyone works
-    there), by location pk. Two queries per location."""
+    """Working minutes (weekly hours plus extra hours, minus time off and the locations'
+    closed days) from ``first`` to ``last``: by practitioner pk, and the minutes each
+    location is open (anyone works there), by location pk. Two queries per location and
+    one for every location's closed days."""
     places = [location] if location is not None else list(locations_for(actor))
+    closed = closed_days_of(places, first, last)
     by_practitioner: dict[int, int] = defaultdict(int)
     open_minutes: dict[int, int] = {}
     for place in places:
-        found = working_intervals_at(place, first, last)
+        found = working_intervals_at(place, first, last, closed=closed[place.pk])
         for who, intervals in found.items():
             by_practitioner[who] += sum(_span(i) for i in intervals)
         open_minutes[place.pk] = sum(_span(i) for i in merge(i for v in found.values() for i in v))

@@ -147,6 +147,20 @@ def test_a_day_closed_at_every_location_is_closed_here_too(
     assert queries.closed_days_at(location, THURSDAY, FRIDAY) == {FRIDAY: "Thanksgiving"}
 
 
+def test_a_closed_day_is_not_counted_as_working_or_open_time(
+    owner: User, practitioner: Practitioner, location: Location
+) -> None:
+    def minutes() -> tuple[int, int]:
+        by_who, open_at = queries.working_minutes(
+            owner, first=NEXT_MONDAY, last=FRIDAY, location=None
+        )
+        return by_who[practitioner.pk], open_at[location.pk]
+
+    assert minutes() == (5 * 480, 5 * 480)
+    _close(owner)  # every location
+    assert minutes() == (4 * 480, 4 * 480)
+
+
 @pytest.mark.usefixtures("room")
 def test_booking_on_a_closed_day_is_refused_naming_the_day_unless_staff_give_a_reason(
     owner: User,
