@@ -153,6 +153,7 @@ class Calendar:
     time_zone: str
     rows: layout.Rows = field(default_factory=lambda: layout.Rows(*layout.DEFAULT_HOURS, 15))
     group: str = BY_PRACTITIONER
+    closed: str = ""  # the day view of a closed day: "Closed: Thanksgiving"
 
     @property
     def times(self) -> list[tuple[int, str, bool]]:
@@ -283,6 +284,7 @@ def build(
         location.time_zone,
         rows=rows,
         group=group if span == DAY else BY_PRACTITIONER,
+        closed=f"Closed: {closed_days[first]}" if span == DAY and first in closed_days else "",
     )
 
 

@@ -278,6 +278,16 @@ def test_the_week_and_day_grids_mark_the_closed_day_with_its_reason(
         front_desk, span=grid.DAY, day=THURSDAY, location=location, group=grid.BY_ROOM
     )
     assert [c.closed for c in by_room.columns] == ["Closed: Thanksgiving"]
+    assert day.closed == "Closed: Thanksgiving"
+
+
+def test_the_day_view_of_a_closed_day_with_nothing_booked_says_why(
+    request: pytest.FixtureRequest, owner: User, location: Location
+) -> None:
+    _close(owner, location=location)
+    url = f"/schedule/?view=day&date={THURSDAY.isoformat()}&location={location.public_id}"
+    page = web_client(request, "front_desk").get(url).content.decode()
+    assert "Closed: Thanksgiving. Nothing is booked." in page
 
 
 # --- the page --------------------------------------------------------------------------
