@@ -153,6 +153,7 @@ class Calendar:
     time_zone: str
     rows: layout.Rows = field(default_factory=lambda: layout.Rows(*layout.DEFAULT_HOURS, 15))
     group: str = BY_PRACTITIONER
+    closed: str = ""  # the day view of a closed day: "Closed: Thanksgiving"
 
     @property
     def times(self) -> list[tuple[int, str, bool]]:
@@ -223,19 +224,30 @@ def build(
     annotate(actor, blocks, first=first, last=last)
     _audit(actor, location, first, last, appointments)
     now_day = today or hours.local_day(dt.datetime.now(dt.UTC), tz)
+    closed_days = queries.closed_days_at(location, first, last)
     working = queries.working_intervals_at(
-        location, first, last, practitioner_ids=[practitioner.pk] if practitioner else None
+        location,
+        first,
+        last,
+        practitioner_ids=[practitioner.pk] if practitioner else None,
+        closed=closed_days,
     )
     working_by_day: dict[dt.date, list[Interval]] = defaultdict(list)
     for intervals in working.values():
         for w in intervals:
             working_by_day[hours.local_day(w.start, tz)].append(w)
     if span == WEEK:
-        columns = _day_columns(blocks, working_by_day, location, first, last, now_day, tz)
+        columns = _day_columns(
+            blocks, working_by_day, closed_days, location, first, last, now_day, tz
+        )
     elif group == BY_ROOM:
-        columns = _room_columns(actor, blocks, working_by_day, location, room, first, now_day)
+        columns = _room_columns(
+            actor, blocks, working_by_day, closed_days, location, room, first, now_day
+        )
     else:
-        columns = _practitioner_columns(actor, blocks, working, practitioner, first, now_day, tz)
+        columns = _practitioner_columns(
+            actor, blocks, working, closed_days, practitioner, first, now_day, tz
+        )
     rows = layout.rows_for(
         [
             *((hours.local_day(w.start, tz), w) for ws in working.values() for w in ws),
@@ -272,20 +284,23 @@ def build(
         location.time_zone,
         rows=rows,
         group=group if span == DAY else BY_PRACTITIONER,
+        closed=f"Closed: {closed_days[first]}" if span == DAY and first in closed_days else "",
     )
 
 
 def _day_columns(
     blocks: Sequence[Block],
     working_by_day: dict[dt.date, list[Interval]],
+    closed_days: dict[dt.date, str],
     location: Location,
     first: dt.date,
     last: dt.date,
     now_day: dt.date,
     tz: dt.tzinfo,
 ) -> list[Column]:
-    """The week: a column a day; a day nobody works at the location is closed, named
-    for the time off everyone took that day when they all gave one reason (a holiday)."""
+    """The week: a column a day; a closed day of the location is marked with its reason;
+    another day nobody works at the location is closed, named for the time off everyone
+    took that day when they all gave one reason (a holiday)."""
     by_day: dict[dt.date, list[Block]] = defaultdict(list)
     for b in blocks:
         by_day[b.local_start.date()].append(b)
@@ -293,7 +308,9 @@ def _day_columns(
     columns = []
     for d in hours.days(first, last):
         closed = ""
-        if not working_by_day.get(d):
+        if d in closed_days:
+            closed = f"Closed: {closed_days[d]}"
+        elif not working_by_day.get(d):
             named = reasons.get(d, set())
             closed = f"Closed: {next(iter(named))}" if len(named) == 1 else "Closed"
         columns.append(
@@ -339,6 +356,7 @@ def _practitioner_columns(
     actor: User,
     blocks: Sequence[Block],
     working: dict[int, list[Interval]],
+    closed_days: dict[dt.date, str],
     practitioner: Practitioner | None,
     day: dt.date,
     now_day: dt.date,
@@ -359,6 +377,7 @@ def _practitioner_columns(
         if missing:
             for who in practitioners_for(actor).filter(pk__in=missing).prefetch_related(None):
                 people[who.pk] = who
+    shut = f"Closed: {closed_days[day]}" if day in closed_days else ""
     columns = []
     for pk in sorted(people, key=lambda pk: (people[pk].display_name, pk)):
         mine = working.get(pk, [])
@@ -370,7 +389,7 @@ def _practitioner_columns(
                 today=day == now_day,
                 day=day,
                 practitioner=people[pk],
-                closed="" if mine else "Not working",
+                closed=shut or ("" if mine else "Not working"),
                 working=mine,
             )
         )
@@ -381,6 +400,7 @@ def _room_columns(
     actor: User,
     blocks: Sequence[Block],
     working_by_day: dict[dt.date, list[Interval]],
+    closed_days: dict[dt.date, str],
     location: Location,
     room: Room | None,
     day: dt.date,
@@ -395,7 +415,8 @@ def _room_columns(
     for b in blocks:
         by_room[b.appointment.room_id].append(b)
     open_hours = working_by_day.get(day, [])
-    closed = "" if open_hours else "Closed"
+    closed = f"Closed: {closed_days[day]}" if day in closed_days else ""
+    closed = closed or ("" if open_hours else "Closed")
     columns = [
         Column(
             str(r.public_id),

@@ -179,6 +179,40 @@ class AvailabilityException(TenantModel):
         return f"{self.kind} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
 
 
+class ClosedDay(TenantModel):
+    """A local day a location (or, without a location, every location of the
+    organization) is closed, such as Thanksgiving: nobody is offered or booked then
+    (staff may book anyway with a reason, as outside working hours). A day is the
+    location's local calendar day; partial-day closing is time off or hours instead."""
+
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()
+    reason = models.CharField(max_length=120, help_text="e.g. Thanksgiving")
+
+    class Meta:
+        ordering: ClassVar = ["date", "pk"]
+        indexes: ClassVar = [
+            models.Index(fields=["organization", "date"], name="closed_day_organization_date"),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "location", "date"],
+                condition=Q(location__isnull=False),
+                name="closed_day_location_date_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "date"],
+                condition=Q(location__isnull=True),
+                name="closed_day_everywhere_date_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"closed {self.date:%Y-%m-%d}: {self.reason}"
+
+
 class Appointment(TenantModel):
     class Status(models.TextChoices):  # FHIR R4 AppointmentStatus codes (those used)
         BOOKED = "booked", "Booked"

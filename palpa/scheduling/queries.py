@@ -31,6 +31,7 @@ from palpa.scheduling.models import (
     AppointmentReminder,
     AppointmentType,
     AvailabilityException,
+    ClosedDay,
     OnlineBookingSettings,
     RoomFeature,
     WaitlistEntry,
@@ -141,7 +142,55 @@ def waitlist_for(
     return found.select_related("patient", "appointment_type", "practitioner", "location")
 
 
+def may_configure(actor: User) -> bool:
+    return has_capability(actor, Capability.SCHEDULE_CONFIGURE)
+
+
+def closed_days_for(
+    actor: User, *, location: Location | None = None, since: dt.date | None = None
+) -> QuerySet[ClosedDay]:
+    """The organization's closed days (those of the location given and those of every
+    location, when a location is given), from ``since`` on, by date; every staff role
+    that sees the schedule sees them."""
+    if not may_see_schedule(actor):
+        return ClosedDay.objects.none()
+    found = ClosedDay.objects.filter(organization_id=tenant_id(actor))
+    if location is not None:
+        found = found.filter(Q(location=location) | Q(location__isnull=True))
+    if since is not None:
+        found = found.filter(date__gte=since)
+    return found.select_related("location").order_by("date", "location__name", "pk")
+
+
 # --- what the slot finder works on ------------------------------------------------------
+
+
+def closed_days_at(location: Location, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The local days from ``first`` to ``last`` the location is closed (its own closed
+    days and those of every location), with the reason, in one query; a day closed both
+    ways gives the location's own reason."""
+    return closed_days_of([location], first, last)[location.pk]
+
+
+def closed_days_of(
+    locations: Sequence[Location], first: dt.date, last: dt.date
+) -> dict[int, dict[dt.date, str]]:
+    """``closed_days_at`` of several locations of one organization in one query, by
+    location pk."""
+    found: dict[int, dict[dt.date, str]] = {place.pk: {} for place in locations}
+    if not locations:
+        return found
+    rows = ClosedDay.objects.filter(
+        Q(location_id__in=list(found)) | Q(location__isnull=True),
+        organization_id=locations[0].organization_id,
+        date__gte=first,
+        date__lte=last,
+    ).values_list("date", "reason", "location_id")
+    for day, reason, here in rows:
+        for pk in [here] if here is not None else list(found):
+            if here is not None or day not in found[pk]:
+                found[pk][day] = reason
+    return found
 
 
 def working_intervals(
@@ -159,12 +208,20 @@ def working_intervals_at(
     last: dt.date,
     *,
     practitioner_ids: Sequence[int] | None = None,
+    closed: dict[dt.date, str] | None = None,
 ) -> dict[int, list[Interval]]:
     """``working_intervals`` of every practitioner who works at the location (or of those
-    named) on the local days ``first`` to ``last``, by practitioner pk, in two queries
-    (the weekly hours, then the exceptions); those without working time are left out."""
+    named) on the local days ``first`` to ``last``, by practitioner pk, in at most three
+    queries (the closed days unless given as ``closed_days_at`` found them, the weekly
+    hours, then the exceptions); the location's closed days are taken out whole, and
+    those without working time are left out."""
     tz = hours.zone(location.time_zone)
     span = Interval(hours.day_bounds(first, tz).start, hours.day_bounds(last, tz).end)
+    if closed is None:
+        closed = closed_days_at(location, first, last)
+    if len(closed) == (last - first).days + 1:
+        return {}  # closed every day of the span: nobody works
+    shut = [hours.day_bounds(day, tz) for day in sorted(closed)]
     rows = WorkingHours.objects.filter(location=location)
     if practitioner_ids is not None:
         rows = rows.filter(practitioner_id__in=list(practitioner_ids))
@@ -194,7 +251,7 @@ def working_intervals_at(
     found: dict[int, list[Interval]] = {}
     for who in [*patterns, *(pk for pk in extra if pk not in patterns)]:
         weekly = hours.working_intervals(patterns.get(who, []), first, last, tz)
-        working = subtract([*weekly, *extra.get(who, [])], off.get(who, []))
+        working = subtract([*weekly, *extra.get(who, [])], [*off.get(who, []), *shut])
         if working:
             found[who] = working
     return found
@@ -491,14 +548,16 @@ def _minutes(length: dt.timedelta | int | None) -> int:
 def working_minutes(
     actor: User, *, first: dt.date, last: dt.date, location: Location | None = None
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """Working minutes (weekly hours plus extra hours, minus time off) from ``first`` to
-    ``last``: by practitioner pk, and the minutes each location is open (anyone works
-    there), by location pk. Two queries per location."""
+    """Working minutes (weekly hours plus extra hours, minus time off and the locations'
+    closed days) from ``first`` to ``last``: by practitioner pk, and the minutes each
+    location is open (anyone works there), by location pk. Two queries per location and
+    one for every location's closed days."""
     places = [location] if location is not None else list(locations_for(actor))
+    closed = closed_days_of(places, first, last)
     by_practitioner: dict[int, int] = defaultdict(int)
     open_minutes: dict[int, int] = {}
     for place in places:
-        found = working_intervals_at(place, first, last)
+        found = working_intervals_at(place, first, last, closed=closed[place.pk])
         for who, intervals in found.items():
             by_practitioner[who] += sum(_span(i) for i in intervals)
         open_minutes[place.pk] = sum(_span(i) for i in merge(i for v in found.values() for i in v))

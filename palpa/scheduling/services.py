@@ -62,6 +62,7 @@ from palpa.scheduling.models import (
     Appointment,
     AppointmentType,
     AvailabilityException,
+    ClosedDay,
     RoomFeature,
     WaitlistEntry,
     WaitlistOffer,
@@ -213,11 +214,19 @@ def _check_hours(req: _Request, *, outside_hours_reason: str, online: bool) -> s
         return ""
     tz = hours.zone(req.location.time_zone)
     local = req.start.astimezone(tz)
-    message = (
-        f"{req.practitioner} does not work at {req.location.name} at "
-        f"{local:%Y-%m-%d %H:%M} ({req.location.time_zone}) for "
-        f"{req.appointment_type.duration_minutes} minutes (outside working hours or time off)."
+    closed = queries.closed_days_at(
+        req.location, hours.local_day(req.start, tz), hours.local_day(req.end, tz)
     )
+    if closed:
+        day, why = min(closed.items())
+        message = f"{req.location.name} is closed on {day:%A %d %B %Y} ({why})."
+    else:
+        message = (
+            f"{req.practitioner} does not work at {req.location.name} at "
+            f"{local:%Y-%m-%d %H:%M} ({req.location.time_zone}) for "
+            f"{req.appointment_type.duration_minutes} minutes "
+            "(outside working hours or time off)."
+        )
     if online:
         raise OutsideHours(message)
     if not (outside_hours_reason or "").strip():
@@ -982,9 +991,14 @@ def offer_freed_slot(*, actor: User | None, appointment: Appointment) -> Waitlis
     """The freed time of a cancelled appointment, offered to the longest-waiting patient
     who fits: same location, an appointment type that fits in the freed time (the
     cancelled one's type first), their practitioner preference, dates, weekdays and
-    time window. The offer is recorded; the entry becomes "offered". None if nobody fits."""
+    time window. The offer is recorded; the entry becomes "offered". None if nobody fits,
+    or if the location is closed that day (a closed day is never offered)."""
     if actor is not None:
         _same_org(actor.organization_id, appointment)
+    tz = hours.zone(appointment.location.time_zone)
+    freed_day = hours.local_day(appointment.start, tz)
+    if queries.closed_days_at(appointment.location, freed_day, freed_day):
+        return None
     freed_start = appointment.start
     freed_until = appointment.busy_until
     entries = (
@@ -1238,6 +1252,72 @@ def remove_availability_exception(*, actor: User, exception: AvailabilityExcepti
             },
         )
         exception.delete()
+
+
+MAX_CLOSED_REASON = 120
+
+
+def add_closed_day(
+    *, actor: User, day: dt.date, reason: str, location: Location | None = None
+) -> ClosedDay:
+    """Close a location (every location of the organization when ``location`` is None) on
+    a local day, e.g. Thanksgiving: no slot is offered that day and booking is refused as
+    outside working hours is (staff may book anyway with a reason). Appointments already
+    booked that day are kept (the calendar shows them) and must be moved by hand. A past
+    day is accepted and changes nothing. Owners only (``schedule.configure``)."""
+    require(actor, Capability.SCHEDULE_CONFIGURE)
+    _same_org(actor.organization_id, location)
+    errors: dict[str, str] = {}
+    text = " ".join((reason or "").split())
+    if not text:
+        errors["reason"] = "Say why the clinic is closed (e.g. Thanksgiving)."
+    elif len(text) > MAX_CLOSED_REASON:
+        errors["reason"] = f"Keep the reason to {MAX_CLOSED_REASON} characters."
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        errors["date"] = "Give the day as a date (YYYY-MM-DD)."
+    elif location is not None and not location.active:
+        errors["location"] = "This location is no longer active."
+    if not errors:
+        same = ClosedDay.objects.filter(organization_id=tenant_id(actor), date=day)
+        if same.filter(location__isnull=True).exists():
+            errors["date"] = f"Every location is already closed on {day:%d %B %Y}."
+        elif location is not None and same.filter(location=location).exists():
+            errors["date"] = f"{location.name} is already closed on {day:%d %B %Y}."
+    if errors:
+        raise ValidationError(errors)
+    closed = ClosedDay(organization_id=tenant_id(actor), location=location, date=day, reason=text)
+    with transaction.atomic():
+        closed.save()
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=closed,
+            detail={
+                "closed_day": day.isoformat(),
+                "location": str(location.public_id) if location else "",
+                "reason": text,
+            },
+        )
+    return closed
+
+
+def remove_closed_day(*, actor: User, closed_day: ClosedDay) -> None:
+    """Open the day again (owners only); the audit entry keeps what was removed."""
+    require(actor, Capability.SCHEDULE_CONFIGURE)
+    _same_org(actor.organization_id, closed_day)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action=Action.SETTINGS,
+            obj=closed_day,
+            detail={
+                "removed": True,
+                "closed_day": closed_day.date.isoformat(),
+                "location": str(closed_day.location.public_id) if closed_day.location else "",
+                "reason": closed_day.reason,
+            },
+        )
+        closed_day.delete()
 
 
 def set_room_features(*, actor: User, room: Room, features: Sequence[str]) -> list[str]:

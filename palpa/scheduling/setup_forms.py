@@ -1,5 +1,5 @@
 """Forms of the schedule's set-up pages: appointment types, weekly hours, time off and
-extra hours, room features."""
+extra hours, the clinic's closed days, room features."""
 
 from __future__ import annotations
 
@@ -149,6 +149,32 @@ class ExceptionForm(Form):
         label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     reason = forms.CharField(label="Reason", required=False, max_length=200)
+
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = locations
+
+
+class ClosedDayForm(Form):
+    date = forms.DateField(
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Give the day as a date, e.g. 2026-11-26."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=120,
+        help_text="Shown on the calendar: keep it short, e.g. Thanksgiving.",
+        error_messages={"required": "Say why the clinic is closed, e.g. Thanksgiving."},
+    )
+    location = forms.ModelChoiceField(
+        label="Location",
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label="Every location",
+    )
 
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

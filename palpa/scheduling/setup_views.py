@@ -1,6 +1,6 @@
 """The schedule's set-up pages: appointment types, each practitioner's weekly hours,
-time off and extra hours, room features. Owners configure (``schedule.configure``,
-``practitioners.manage``); a therapist keeps their own hours
+time off and extra hours, the clinic's closed days, room features. Owners configure
+(``schedule.configure``, ``practitioners.manage``); a therapist keeps their own hours
 (``practitioners.own_hours``). Every write goes through ``scheduling.services``."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import Record, requires
 from palpa.accounts.models import Location, Room, User
 from palpa.accounts.permissions import Capability, has_capability
-from palpa.core.dates import zone_of
+from palpa.core.dates import local_today, zone_of
 from palpa.core.forms import apply_validation_error
 from palpa.core.views import staff_user
 from palpa.practitioners.models import Practitioner
@@ -29,6 +29,7 @@ from palpa.scheduling import queries, services
 from palpa.scheduling.models import AppointmentType, AvailabilityException, WorkingHours
 from palpa.scheduling.setup_forms import (
     AppointmentTypeForm,
+    ClosedDayForm,
     ExceptionForm,
     RoomFeaturesForm,
     WeeklyHoursForm,
@@ -249,6 +250,59 @@ def practitioner_hours(request: HttpRequest, public_id: str) -> HttpResponse:
             "exception_form": exception_form,
             "upcoming": upcoming,
         },
+    )
+
+
+# --- the clinic's closed days ----------------------------------------------------------
+
+
+@login_required
+@requires(Capability.SCHEDULE_CONFIGURE)
+def closed_days(request: HttpRequest) -> HttpResponse:
+    """The closed days ahead (every location's and each location's), a form to add one
+    and a button to remove each (owners)."""
+    user = staff_user(request)
+    locations = queries.locations_for(user)
+    action = request.POST.get("form", "add") if request.method == "POST" else ""
+    form = ClosedDayForm(request.POST if action == "add" else None, locations=locations)
+    today = local_today(user.organization)
+    if action == "add" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = services.add_closed_day(
+                actor=user, day=data["date"], reason=data["reason"], location=data["location"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            where = added.location.name if added.location else "Every location"
+            note = f"{where}: closed on {added.date:%A %d %B %Y} ({added.reason})."
+            if added.date < today:
+                note += " That day has passed, so it changes nothing."
+            messages.success(request, note)
+            return redirect("scheduling:closed_days")
+    # Each day is a local day of its location (of the organization for every location).
+    upcoming = [
+        c
+        for c in queries.closed_days_for(user, since=today - dt.timedelta(days=1))
+        if c.date >= local_today(c.location or user.organization)
+    ]
+    if action == "remove":
+        try:
+            wanted = uuid.UUID(request.POST.get("closed_day", ""))
+        except ValueError:
+            wanted = None
+        found = queries.closed_days_for(user).filter(public_id=wanted).first() if wanted else None
+        if found is None:
+            messages.error(request, "Closed day: not found (removed already?).")
+        else:
+            services.remove_closed_day(actor=user, closed_day=found)
+            messages.success(request, f"Open again on {found.date:%A %d %B %Y}.")
+        return redirect("scheduling:closed_days")
+    return render(
+        request,
+        "scheduling/setup/closed_days.html",
+        {"form": form, "upcoming": upcoming, "locations": locations},
     )
 
 

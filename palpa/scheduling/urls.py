@@ -17,6 +17,7 @@ urlpatterns = [
         setup_views.practitioner_hours,
         name="practitioner_hours",
     ),
+    path("setup/closed-days/", setup_views.closed_days, name="closed_days"),
     path("setup/rooms/", setup_views.rooms, name="rooms"),
     path("setup/rooms/<uuid:public_id>/", setup_views.room_features, name="room_features"),
     path("appointments/<uuid:public_id>/", views.appointment_detail, name="appointment"),

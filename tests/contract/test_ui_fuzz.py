@@ -116,6 +116,8 @@ QUERY_NAMES = (
     "format",
     "_format",
     "first_day",
+    "form",  # which form of a page of several was posted
+    "closed_day",
 )
 
 TRACEBACK = re.compile(rb"Traceback \(most recent call last\)|<title>\w*Error at ")

@@ -35,10 +35,11 @@ from palpa.scheduling.tests.support import (
     weekday_hours,
 )
 
-# Every query ``available_slots`` makes: the working hours, the exceptions, whether the
-# type names practitioners, the eligible practitioners, their licenses, the rooms, the
-# rooms' features, the rooms' busy times, the practitioners' busy times.
-MOST_QUERIES = 9
+# Every query ``available_slots`` makes: the location's closed days, the working hours,
+# the exceptions, whether the type names practitioners, the eligible practitioners, their
+# licenses, the rooms, the rooms' features, the rooms' busy times, the practitioners'
+# busy times.
+MOST_QUERIES = 10
 
 
 def _colleague(owner: User, location: Location, name: str, *, region: str = "FL") -> Practitioner:
