@@ -320,6 +320,8 @@ API_ARGS: dict[str, str] = {
     "charge_id": "charge",
     "entry_id": "entry",
     "payer_id": "payer",
+    "staff_id": "front_desk",
+    "service_id": "appointment_type",
     "code": "=97140",
     "technique": "=myofascial_release",
 }
