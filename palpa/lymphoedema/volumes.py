@@ -158,10 +158,15 @@ def check_comparable(first: MeasurementSet, second: MeasurementSet) -> None:
             f"number of points ({len(first.circumferences_cm)} vs {len(second.circumferences_cm)})"
         )
     if differences:
+        which = (
+            f"Two measurements of the {first.limb}"
+            if first.limb == second.limb
+            else f"The measurements of the {first.limb} and the {second.limb}"
+        )
         raise NotComparable(
-            f"The measurements of the {first.limb} and the {second.limb} were taken "
-            f"differently and are not compared: {'; '.join(differences)} differ. Measure at "
-            "the same points from the same landmark every time (Mayrovitz 2007)."
+            f"{which} were taken differently and are not compared: {'; '.join(differences)} "
+            "differ. Measure at the same points from the same landmark every time "
+            "(Mayrovitz 2007)."
         )
 
 

@@ -165,16 +165,23 @@ def test_interlimb_difference_against_the_thresholds() -> None:
 @pytest.mark.parametrize(
     ("other", "named"),
     [
-        (arm(21, 23, 25, 28, landmark="elbow"), "landmark (wrist vs elbow)"),
+        (arm(21, 23, 25, 28, name="right arm", landmark="elbow"), "landmark (wrist vs elbow)"),
         (MeasurementSet("right arm", "wrist", 5.0, (21, 23, 25, 28)), "interval (4 cm vs 5 cm)"),
-        (arm(21, 23, 25), "number of points (4 vs 3)"),
+        (arm(21, 23, 25, name="right arm"), "number of points (4 vs 3)"),
     ],
 )
 def test_sets_taken_differently_are_not_compared(other: MeasurementSet, named: str) -> None:
     with pytest.raises(NotComparable, match=re.escape(named)):
         excess_volume(arm(22, 24, 27, 30), other)
-    with pytest.raises(NotComparable, match="not compared"):
-        absolute_change_percent(arm(22, 24, 27, 30), other)
+    with pytest.raises(NotComparable, match="measurements of the left arm and the right arm"):
+        excess_volume(arm(22, 24, 27, 30), other)
+    same_arm = MeasurementSet(
+        "left arm", other.landmark, other.interval_cm, other.circumferences_cm
+    )
+    with pytest.raises(
+        NotComparable, match=f"Two measurements of the left arm .*{re.escape(named)}"
+    ):
+        absolute_change_percent(arm(22, 24, 27, 30), same_arm)
 
 
 @pytest.mark.parametrize(
