@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-# Commands spelled with a hyphen on the command line: a Python module (and so a Django
-# management command) cannot have a hyphen in its name.
+# Commands spelled with a hyphen on the command line: their modules are named with an
+# underscore, as a module with a hyphen cannot be imported by name (nor type-checked).
 ALIASES = {"limb-volume": "limb_volume"}
 
 

@@ -5,9 +5,10 @@ and, with ``--unaffected``, the excess volume in mL and % and the inter-limb dif
 against the diagnostic thresholds, as JSON; each number carries its formula, source and
 tag. Circumferences are in cm from the distal landmark up, ``--interval`` cm apart.
 
-The module is ``limb_volume.py`` (a module name cannot hold a hyphen: Python tools refuse
-it); ``palpa/cli.py`` maps ``palpa limb-volume`` to it, and ``palpa limb_volume`` works
-too. Bad input exits with status 2 and one line on stderr naming the argument and the
+The module is ``limb_volume.py``: Django would load a ``limb-volume.py`` too, but such a
+module cannot be imported by name (tests, mypy skips it), so ``palpa/cli.py`` maps
+``palpa limb-volume`` to ``limb_volume``, and ``palpa limb_volume`` works too.
+Bad input exits with status 2 and one line on stderr naming the argument and the
 rule: a missing interval, a number that is not plain decimal cm, a circumference that is
 not greater than 0 and at most the input limit, too few or too many points, or a
 different number of points on the two limbs.
