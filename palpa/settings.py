@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "palpa.care",
     "palpa.billing",
     "palpa.reports",
+    "palpa.lymphoedema",
     "palpa.fhir",
     "palpa.portal",
     "palpa.demo",

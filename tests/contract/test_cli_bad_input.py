@@ -24,6 +24,8 @@ REFUSED = [
     (["units", "97124=99999999999999999999"], "97124=99999999999999999999"),
     (["units", "97124=\uff13\uff10"], "97124="),
     (["score", "NPRS", "--answers", "[" * 5000 + "]" * 5000], "--answers"),
+    (["limb_volume", "--interval", "4", "--affected", "22,-1"], "--affected"),
+    (["limb_volume", "--affected", "22,24"], "--interval"),
     (["screen", "/nonexistent/facts.json"], "/nonexistent/facts.json"),
     (["roles", "--write", "/nonexistent/dir/roles.md"], "--write"),
     (["audit", "verify", "--checkpoints", "/nonexistent.jsonl"], "--checkpoints: no such file"),

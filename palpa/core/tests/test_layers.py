@@ -14,6 +14,7 @@ LINES = {
     "portal": 8,
     "billing": 7,
     "reports": 7,
+    "lymphoedema": 7,
     "care": 6,
     "scheduling": 5,
     "screening": 4,

@@ -1,0 +1,2 @@
+"""Lymphoedema: limb measurements and volumes (this part: the pure volume rules and
+``palpa limb-volume``; see docs/lymphoedema.md)."""
