@@ -669,12 +669,25 @@ class HomeCareItem(PlanPart):
     instructions = models.CharField(max_length=500)
     tool = models.CharField(max_length=20, default="none")
     frequency = models.CharField(max_length=120, help_text="e.g. twice a day, 2 minutes a side")
+    # One picture of the item (re-encoded without metadata, stored under MEDIA_ROOT with an
+    # unguessable name, served only through views that check who asks); its SHA-256 and
+    # alt text are part of the plan's signed content. A new plan version shares the file.
+    picture = models.FileField(upload_to="care/home-care/", blank=True, max_length=200)
+    picture_sha256 = models.CharField(max_length=64, blank=True)
+    picture_alt = models.CharField("picture description", max_length=200, blank=True)
+    picture_content_type = models.CharField(max_length=20, blank=True)
+    picture_width = models.PositiveIntegerField(null=True, blank=True)
+    picture_height = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["position", "created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.instructions[:40]}"
+
+    @property
+    def has_picture(self) -> bool:
+        return bool(self.picture_sha256)
 
 
 class Discharge(TenantModel):

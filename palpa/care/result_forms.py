@@ -331,6 +331,20 @@ class HomeCareForm(Form):
         _set_choices(self, "tool", [(t.id, t.label) for t in catalog().tools.values()])
 
 
+class HomeCarePictureForm(Form):
+    picture = forms.FileField(
+        help_text="PNG, JPEG or WebP; at most 2 MB and 4000 x 4000 pixels. Where and when a "
+        "photo was taken is removed.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    picture_alt = forms.CharField(
+        label="Describe the picture",
+        max_length=200,
+        help_text="Read out to someone who cannot see it, e.g. “Rolling the ball under the "
+        "left shoulder blade against a wall”.",
+    )
+
+
 class ReassessRomForm(RomForm):
     pass
 

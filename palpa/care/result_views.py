@@ -12,6 +12,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from palpa.accounts.gates import Gate, requires, requires_by
@@ -22,7 +23,7 @@ from palpa.care import gates as care_gates
 from palpa.care.catalog import catalog
 from palpa.care.evaluations import services as evaluation_services
 from palpa.care.forms import AddendumForm
-from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement
+from palpa.care.models import Evaluation, Goal, HomeCareItem, Plan, RomMeasurement
 from palpa.care.plans import services as plan_services
 from palpa.care.result_forms import (
     AnswersForm,
@@ -32,6 +33,7 @@ from palpa.care.result_forms import (
     EvaluationForm,
     GoalForm,
     HomeCareForm,
+    HomeCarePictureForm,
     NewEvaluationForm,
     NewPlanForm,
     PainForm,
@@ -452,6 +454,15 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
         "techniques": [cat.techniques[t].label for t in plan.techniques if t in cat.techniques],
         "diagnoses": list(plan.diagnoses.all()),
         "home_care": list(plan.home_care.all()),
+        "home_care_rows": [
+            (
+                h,
+                bound["picture"]
+                if "picture" in bound and bound["picture"].prefix == _picture_prefix(h)
+                else HomeCarePictureForm(prefix=_picture_prefix(h)),
+            )
+            for h in plan.home_care.all()
+        ],
         "goal_form": bound.get("goal") or GoalForm(prefix="goal", measures=goal_measures(plan)),
         "homecare_form": bound.get("homecare") or HomeCareForm(prefix="hc"),
         "choose_form": ChooseInstrumentForm(
@@ -480,10 +491,21 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 def _home_care_items(plan: Plan, *, without: int | None = None) -> list[dict[str, Any]]:
     return [
-        {"kind": h.kind, "instructions": h.instructions, "tool": h.tool, "frequency": h.frequency}
+        {
+            "item": str(h.public_id),
+            "kind": h.kind,
+            "instructions": h.instructions,
+            "tool": h.tool,
+            "frequency": h.frequency,
+        }
         for h in plan.home_care.all()
         if h.pk != without
     ]
+
+
+def _picture_prefix(item: HomeCareItem) -> str:
+    """Each item's picture form has its own prefix, so field ids differ on the page."""
+    return f"pic-{item.public_id.hex[:12]}"
 
 
 @login_required
@@ -608,6 +630,74 @@ def homecare_remove(request: HttpRequest, plan_id: str, item_id: str) -> HttpRes
         messages.error(request, f"Not removed: {_refusal(exc)}")
     url = reverse("care:plan", args=[plan.public_id])
     return redirect(f"{url}#homecare-h")
+
+
+@login_required
+@require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
+def homecare_picture_attach(request: HttpRequest, plan_id: str, item_id: str) -> HttpResponse:
+    """Attach a picture (with its description) to a home-care item of a draft plan."""
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    item = get_object_or_404(plan.home_care.all(), public_id=item_id)
+    form = HomeCarePictureForm(request.POST, request.FILES, prefix=_picture_prefix(item))
+    if form.is_valid():
+        try:
+            plan_services.add_home_care_picture(
+                actor=user,
+                item=item,
+                picture=form.cleaned_data["picture"],
+                alt=form.cleaned_data["picture_alt"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        except Refused as exc:
+            messages.error(request, f"Not attached: {exc}")
+            return redirect("care:plan", plan_id=plan.public_id)
+        else:
+            messages.success(request, "Picture attached.")
+            url = reverse("care:plan", args=[plan.public_id])
+            return redirect(f"{url}#homecare-h")
+    return _render_plan(request, plan, picture=form)
+
+
+@login_required
+@require_POST
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
+def homecare_picture_remove(request: HttpRequest, plan_id: str, item_id: str) -> HttpResponse:
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    item = get_object_or_404(plan.home_care.all(), public_id=item_id)
+    try:
+        plan_services.remove_home_care_picture(actor=user, item=item)
+        messages.success(request, "Picture removed.")
+    except (ValidationError, Refused) as exc:
+        messages.error(request, f"Not removed: {_refusal(exc)}")
+    url = reverse("care:plan", args=[plan.public_id])
+    return redirect(f"{url}#homecare-h")
+
+
+@login_required
+@never_cache
+@requires(Capability.CLINICAL_READ)
+def homecare_picture(request: HttpRequest, plan_id: str, item_id: str) -> HttpResponse:
+    """A home-care item's picture, for staff who may read the plan (never a public file)."""
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    item = get_object_or_404(plan.home_care.all(), public_id=item_id)
+    try:
+        content, content_type = plan_services.home_care_picture(actor=user, item=item)
+    except (HomeCareItem.DoesNotExist, FileNotFoundError) as exc:
+        raise Http404("This item has no picture.") from exc
+    return picture_response(content, content_type)
+
+
+def picture_response(content: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @login_required

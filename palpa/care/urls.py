@@ -65,6 +65,21 @@ urlpatterns = [
         name="homecare_remove",
     ),
     path(
+        "plans/<uuid:plan_id>/home-care/<uuid:item_id>/picture",
+        result_views.homecare_picture,
+        name="homecare_picture",
+    ),
+    path(
+        "plans/<uuid:plan_id>/home-care/<uuid:item_id>/picture/attach/",
+        result_views.homecare_picture_attach,
+        name="homecare_picture_attach",
+    ),
+    path(
+        "plans/<uuid:plan_id>/home-care/<uuid:item_id>/picture/remove/",
+        result_views.homecare_picture_remove,
+        name="homecare_picture_remove",
+    ),
+    path(
         "plans/<uuid:plan_id>/goals/<uuid:goal_id>/remove/",
         result_views.goal_remove,
         name="goal_remove",

@@ -693,6 +693,17 @@ def home_care_items(patient: Patient) -> list[HomeCareItem]:
     )
 
 
+def home_care_picture(*, patient: Patient, item: HomeCareItem) -> tuple[bytes, str]:
+    """The picture of an item of the patient's own program, read through the portal
+    (audited with the patient, or the guardian acting, as the reader)."""
+    if item.organization_id != patient.organization_id or item.plan.patient_id != patient.pk:
+        raise HomeCareItem.DoesNotExist
+    with item.picture.open("rb") as f:
+        content = f.read()
+    audit_read(patient, "home-care-picture", item=str(item.public_id))
+    return content, item.picture_content_type
+
+
 def set_home_care_done(*, patient: Patient, item: HomeCareItem, done: bool) -> HomeCareLog:
     """The patient ticks (or unticks) one item of their program as done today (today in
     their clinic's zone); audited."""

@@ -23,6 +23,11 @@ urlpatterns = [
     path("progress/", views.progress, name="progress"),
     path("home-care/", views.home_care, name="home_care"),
     path("home-care/<uuid:public_id>/done/", views.home_care_done, name="home_care_done"),
+    path(
+        "home-care/<uuid:public_id>/picture",
+        views.home_care_picture,
+        name="home_care_picture",
+    ),
     path("consents/", views.consents, name="consents"),
     path("consents/<str:kind>/withdraw/", views.withdraw, name="withdraw"),
 ]

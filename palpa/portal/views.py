@@ -760,6 +760,25 @@ def home_care(request: HttpRequest, patient: Patient) -> HttpResponseBase:
 
 
 @portal_page
+def home_care_picture(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
+    """The picture of an item of the patient's own program in effect; 404 for any other."""
+    item = next(
+        (i for i in services.home_care_items(patient) if str(i.public_id) == str(public_id)),
+        None,
+    )
+    if item is None or not item.has_picture:
+        raise Http404
+    try:
+        content, content_type = services.home_care_picture(patient=patient, item=item)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@portal_page
 @require_POST
 def home_care_done(request: HttpRequest, patient: Patient, public_id: str) -> HttpResponseBase:
     item = next(

@@ -29,6 +29,8 @@ from palpa.billing.models import Charge
 from palpa.care.evaluations import services as evaluation_services
 from palpa.care.notes import services as note_services
 from palpa.care.plans import services as plan_services
+from palpa.care.tests.picture_support import ALT as PICTURE_ALT
+from palpa.care.tests.picture_support import picture
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import one_page_pdf
 from palpa.demo.tests import snapshot as rows
@@ -245,8 +247,11 @@ def _build() -> Clinic:
         target_value=3,
         due_on=TODAY + dt.timedelta(weeks=6),
     )
+    plan_services.add_home_care_picture(
+        actor=therapist, item=plan.home_care.get(), picture=picture(), alt=PICTURE_ALT
+    )
     plan_services.sign_plan(actor=therapist, plan=plan)
-    revision = plan_services.revise_plan(actor=therapist, plan=plan)
+    revision = plan_services.revise_plan(actor=therapist, plan=plan)  # its item: the picture
     draft_evaluation = evaluation_services.start_evaluation(
         actor=therapist,
         patient=patient,

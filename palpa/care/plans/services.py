@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require, require_own_or
 from palpa.audit.services import Action
-from palpa.care import icd10, progress, queries
+from palpa.care import icd10, pictures, progress, queries
 from palpa.care.authoring import (
     audit,
     check_fields_of,
@@ -101,12 +104,25 @@ def _plan_errors(plan: Plan) -> dict[str, list[str]]:
     return errors
 
 
+PICTURE_FIELDS = (
+    "picture",
+    "picture_sha256",
+    "picture_alt",
+    "picture_content_type",
+    "picture_width",
+    "picture_height",
+)
+
+
 def _home_care_items(plan: Plan, items: Any) -> tuple[list[HomeCareItem], list[str]]:
+    """The items of a new home-care list; an item naming one of the plan's items (``item``:
+    its public id) keeps that item's identity and picture."""
     out: list[HomeCareItem] = []
     problems: list[str] = []
     if not isinstance(items, list | tuple):
         return [], ["Home care is a list of items."]
     tools = catalog().tools
+    kept = {str(h.public_id): h for h in plan.home_care.all()} if plan.pk else {}
     for number, raw in enumerate(items, start=1):
         item = dict(raw) if isinstance(raw, dict) else {}
         kind = str(item.get("kind", ""))
@@ -121,16 +137,20 @@ def _home_care_items(plan: Plan, items: Any) -> tuple[list[HomeCareItem], list[s
             problems.append(f"Item {number}: say how often (1 to 120 characters).")
         if tool not in tools:
             problems.append(f"Item {number}: tool is one of {', '.join(tools)}.")
-        out.append(
-            HomeCareItem(
-                organization_id=plan.organization_id,
-                kind=kind,
-                instructions=instructions,
-                frequency=frequency,
-                tool=tool,
-                position=number - 1,
-            )
+        row = HomeCareItem(
+            organization_id=plan.organization_id,
+            kind=kind,
+            instructions=instructions,
+            frequency=frequency,
+            tool=tool,
+            position=number - 1,
         )
+        same = kept.pop(str(item.get("item", "")), None)
+        if same is not None:
+            row.public_id = same.public_id
+            for name in PICTURE_FIELDS:
+                setattr(row, name, getattr(same, name))
+        out.append(row)
     return out, problems
 
 
@@ -264,12 +284,122 @@ def update_plan(*, actor: User, plan: Plan, changes: dict[str, Any]) -> Plan:
         if checked is not None:
             Diagnosis.objects.filter(plan=stored).delete()
         if home is not None:
+            keeping = {i.picture.name for i in home if i.picture}
+            dropped = [
+                str(h.picture.name)
+                for h in HomeCareItem.objects.filter(plan=stored)
+                if h.picture and h.picture.name not in keeping
+            ]
             HomeCareItem.objects.filter(plan=stored).delete()
+            for name in dropped:
+                _forget_picture_file(name)
         _write_plan_lists(stored, checked or [], home or [])
         audit(actor, Action.UPDATE, stored, changed=sorted(changes))
     for name in PLAN_FIELDS:
         setattr(plan, name, getattr(stored, name))
     return plan
+
+
+# --- home-care pictures -----------------------------------------------------------------
+
+
+def _forget_picture_file(name: str) -> None:
+    """Delete a picture's file once the transaction commits, unless another item (another
+    version of the plan) still shows it."""
+
+    def forget() -> None:
+        if not HomeCareItem.objects.filter(picture=name).exists():
+            HomeCareItem().picture.storage.delete(name)
+
+    transaction.on_commit(forget)
+
+
+def add_home_care_picture(
+    *, actor: User, item: HomeCareItem, picture: UploadedFile[bytes] | bytes, alt: str
+) -> HomeCareItem:
+    """Attach one picture (PNG, JPEG or WebP; re-encoded without its metadata) with its
+    description to an item of a draft plan; it replaces the item's picture, if any."""
+    plan = item.plan
+    _editable_plan(actor, plan)
+    errors: dict[str, list[str]] = {}
+    content = picture if isinstance(picture, bytes) else picture.read(pictures.MAX_BYTES + 1)
+    checked: pictures.Picture | None = None
+    try:
+        checked = pictures.checked_picture(content)
+    except pictures.PictureError as exc:
+        errors["picture"] = [str(exc)]
+    try:
+        alt = pictures.checked_alt(alt)
+    except pictures.PictureError as exc:
+        errors["picture_alt"] = [str(exc)]
+    if errors or checked is None:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        stored = HomeCareItem.objects.select_for_update().get(pk=item.pk)
+        replaced = stored.picture.name if stored.picture else ""
+        stored.picture.save(
+            f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.content), save=False
+        )
+        stored.picture_sha256 = checked.sha256
+        stored.picture_alt = alt
+        stored.picture_content_type = checked.content_type
+        stored.picture_width = checked.width
+        stored.picture_height = checked.height
+        stored.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+        if replaced:
+            _forget_picture_file(replaced)
+        audit(
+            actor,
+            Action.UPDATE,
+            plan,
+            home_care_picture={
+                "item": str(item.public_id),
+                "sha256": checked.sha256,
+                "alt": alt,
+                "size": len(checked.content),
+            },
+        )
+    for name in PICTURE_FIELDS:
+        setattr(item, name, getattr(stored, name))
+    return item
+
+
+def remove_home_care_picture(*, actor: User, item: HomeCareItem) -> HomeCareItem:
+    """Take the picture off an item of a draft plan."""
+    plan = item.plan
+    _editable_plan(actor, plan)
+    with transaction.atomic():
+        stored = HomeCareItem.objects.select_for_update().get(pk=item.pk)
+        if not stored.picture_sha256:
+            raise ValidationError({"picture": "This item has no picture to remove."})
+        name = stored.picture.name
+        removed = {"item": str(item.public_id), "sha256": stored.picture_sha256}
+        stored.picture = ""
+        stored.picture_sha256 = ""
+        stored.picture_alt = ""
+        stored.picture_content_type = ""
+        stored.picture_width = None
+        stored.picture_height = None
+        stored.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+        if name:
+            _forget_picture_file(name)
+        audit(actor, Action.UPDATE, plan, removed_home_care_picture=removed)
+    for field_name in PICTURE_FIELDS:
+        setattr(item, field_name, getattr(stored, field_name))
+    return item
+
+
+def home_care_picture(*, actor: User, item: HomeCareItem) -> tuple[bytes, str]:
+    """The picture's bytes and content type for a staff reader (clinical read, same
+    organization); the read is audited."""
+    require(actor, Capability.CLINICAL_READ)
+    require_same_organization(actor, item)
+    if not item.picture_sha256 or not item.picture:
+        raise HomeCareItem.DoesNotExist("This item has no picture.")
+    with item.picture.open("rb") as f:
+        content = f.read()
+    audit(actor, Action.READ, item.plan, home_care_picture=str(item.public_id))
+    return content, item.picture_content_type
 
 
 def _baseline_administration(plan: Plan, instrument: str) -> InstrumentAdministration | None:
@@ -609,8 +739,11 @@ def plan_content(plan: Plan) -> dict[str, Any]:
             ]
             for g in plan.goals.order_by("position", "pk")
         ],
+        # a picture's SHA-256 and description only when there is one: the content of
+        # plans signed before pictures existed hashes as it did
         "home_care": [
             [h.kind, h.instructions, h.tool, h.frequency]
+            + ([h.picture_sha256, h.picture_alt] if h.picture_sha256 else [])
             for h in plan.home_care.order_by("position", "pk")
         ],
         "catalog_version": plan.catalog_version,
@@ -838,6 +971,13 @@ def home_care_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _pictures_line(plan: Plan) -> str:
+    """Pictures are not attached to the email: they are on the patient's page."""
+    if not plan.home_care.exclude(picture_sha256="").exists():
+        return ""
+    return f"\n\nThe pictures are on your page: {ledger.site_url()}{reverse('portal:home_care')}"
+
+
 def send_home_care_program(*, actor: User, plan: Plan) -> list[PatientMessage]:
     """Send the signed plan's home-care program to the patient through the message ledger
     (the program in the email; a text message only says it is ready: no clinical detail
@@ -858,7 +998,7 @@ def send_home_care_program(*, actor: User, plan: Plan) -> list[PatientMessage]:
             kind=MessageKind.HOME_CARE,
             values={
                 "therapist": f"{practitioner.given_name} {practitioner.family_name}",
-                "program": home_care_text(plan),
+                "program": home_care_text(plan) + _pictures_line(plan),
             },
             about=f"plan:{plan.public_id}",
         )

@@ -13,6 +13,7 @@ from conftest import verified_client
 from palpa.accounts.models import User
 from palpa.care.models import Plan
 from palpa.care.plans import services as plan_services
+from palpa.care.tests.picture_support import ALT, picture
 from palpa.core.tests.smtp import Inbox, running_smtp_server, smtp_mailers
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Consent, MessageKind, Patient, PatientMessage
@@ -50,8 +51,26 @@ def test_the_therapist_sends_the_home_care_program_by_email(
     assert "Here is your home-care program from Tess Therapist." in body
     assert "1. Self-massage: Ball on the left glute against a wall. (Once a day, 2 minutes)" in body
     assert "The program is also on your page at https://palpa.example/my/" in body
+    assert "pictures" not in body
     message = PatientMessage.objects.get(patient=active_plan.patient)
     assert (message.kind, message.status) == (MessageKind.HOME_CARE, PatientMessage.Status.SENT)
+
+
+def test_the_email_says_the_pictures_are_on_the_patients_page(
+    smtp: Inbox, settings: Any, tmp_path: Any, therapist: User, plan: Plan
+) -> None:
+    settings.PALPA_SITE_URL = "https://palpa.example"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    plan_services.add_home_care_picture(
+        actor=therapist, item=plan.home_care.get(), picture=picture(), alt=ALT
+    )
+    signed = plan_services.sign_plan(actor=therapist, plan=plan)
+    plan_services.send_home_care_program(actor=therapist, plan=signed)
+    run_worker()
+    (sent,) = smtp.messages
+    body = smtp.bodies()[0]
+    assert "The pictures are on your page: https://palpa.example/my/home-care/" in body
+    assert not [part for part in sent.walk() if part.get_content_maintype() == "image"]
 
 
 def test_a_text_message_says_the_program_is_ready_without_its_content(

@@ -19,7 +19,7 @@ from palpa.accounts.models import Location, User
 from palpa.billing.models import Charge
 from palpa.billing.tests.documents_support import give_npi, post, set_self_pay_prices, signed_visit
 from palpa.care.models import HomeCareItem, Plan
-from palpa.care.plans.services import add_goal, create_plan, sign_plan
+from palpa.care.plans.services import add_goal, add_home_care_picture, create_plan, sign_plan
 from palpa.outcomes.services import administer_instrument
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
@@ -59,7 +59,10 @@ def portal_course(
     location: Location,
     today: dt.date,
     more_home_care: Sequence[dict[str, Any]] = (),
+    picture: tuple[bytes, str] | None = None,
 ) -> Course:
+    """``picture``: the first home-care item's picture and its description (the test
+    points MEDIA_ROOT at a temporary folder)."""
     evaluated = today - dt.timedelta(days=21)
     visits = (today - dt.timedelta(days=14), today - dt.timedelta(days=7))
     give_npi(owner, therapist)
@@ -102,6 +105,13 @@ def portal_course(
         target_kind="meaningful_change",
         due_on=evaluated + dt.timedelta(weeks=6),
     )
+    if picture is not None:
+        add_home_care_picture(
+            actor=therapist,
+            item=drafted.home_care.get(instructions=HOME_CARE),
+            picture=picture[0],
+            alt=picture[1],
+        )
     plan = sign_plan(actor=therapist, plan=drafted)
     administer_instrument(
         actor=therapist,
