@@ -243,6 +243,7 @@ PUBLIC_ARGS: dict[str, dict[str, str]] = {
     "portal:report": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
     "portal:home_care_done": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
     "portal:fill_form": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
+    "portal:home_care_picture": {"public_id": "=6f1c2b9e-8a4d-4c3e-9b7a-2d5e8f1a0c47"},
     "portal:withdraw": {"kind": "=contact_email"},
 }
 SKIP = {"accounts:logout", "bench_baseline"}  # signing out would end the session
