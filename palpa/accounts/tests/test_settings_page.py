@@ -142,3 +142,11 @@ def test_therapist_dashboard_does_not_list_licenses(
 ) -> None:
     page = client_for(therapist).get("/").content.decode()
     assert "Licenses expiring" not in page
+
+
+def test_the_settings_page_leads_to_closed_days_and_room_features(
+    owner: User, client_for: Callable[[User], Client]
+) -> None:
+    page = client_for(owner).get(reverse("accounts:settings")).content.decode()
+    assert f'href="{reverse("scheduling:closed_days")}"' in page
+    assert f'href="{reverse("scheduling:rooms")}"' in page
