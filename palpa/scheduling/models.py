@@ -407,6 +407,18 @@ class OnlineBookingSettings(TenantModel):
         validators=[MaxValueValidator(720)],
         help_text="Patients may cancel or move online until this many hours before.",
     )
+
+    class StartEvery(models.IntegerChoices):
+        QUARTER = 15, "Every 15 minutes"
+        HALF = 30, "On the hour and the half hour"
+        HOUR = 60, "On the hour"
+
+    start_every_minutes = models.PositiveSmallIntegerField(
+        choices=StartEvery.choices,
+        default=StartEvery.QUARTER,
+        help_text="The start times patients are offered online and in the portal, counted "
+        "from the start of each working period (staff book on the 15-minute grid).",
+    )
     move_any_therapist = models.BooleanField(
         default=False,
         help_text="In the patient portal, a patient changing a time may choose another "

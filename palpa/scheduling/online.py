@@ -105,6 +105,7 @@ SETTING_FIELDS = (
     "min_notice_hours",
     "cancel_notice_hours",
     "move_any_therapist",
+    "start_every_minutes",
     "new_patients",
     "notify_email",
     "welcome",
@@ -226,6 +227,7 @@ def offered_slots(
         now=moment,
         min_notice=_min_notice(config),
         horizon=moment + dt.timedelta(days=config.days_ahead),
+        step=dt.timedelta(minutes=config.start_every_minutes),
     )
 
 

@@ -108,6 +108,7 @@ class OnlineSettingsForm(ModelForm):  # type: ignore[type-arg]
             "min_notice_hours",
             "cancel_notice_hours",
             "move_any_therapist",
+            "start_every_minutes",
             "new_patients",
             "notify_email",
             "welcome",
@@ -119,6 +120,7 @@ class OnlineSettingsForm(ModelForm):  # type: ignore[type-arg]
             "cancel_notice_hours": "Patients may cancel or move online until (hours before)",
             "move_any_therapist": "Patients changing a time in the portal may choose another "
             "therapist",
+            "start_every_minutes": "Start times offered",
             "new_patients": "New patients",
             "notify_email": "Email online bookings to",
             "welcome": "Line at the top of the booking page",

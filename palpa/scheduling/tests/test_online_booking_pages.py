@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from palpa.accounts.models import Location, User
@@ -32,7 +33,7 @@ from palpa.scheduling.models import (
     OnlineBookingNotice,
     OnlineBookingSettings,
 )
-from palpa.scheduling.tests.support import at, make_type
+from palpa.scheduling.tests.support import NEW_YORK, at, make_type
 
 TUESDAY_NEXT = dt.date(2026, 3, 10)
 
@@ -607,3 +608,32 @@ def test_another_physicians_cancelled_referral_is_never_shown_to_the_patient(
     for staff_only in ("Bennett", "cancelled", "visits used", "No referral is in effect"):
         assert staff_only not in text
     assert not Appointment.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.parametrize(("every", "minutes"), [(15, {0, 15, 30, 45}), (30, {0, 30}), (60, {0})])
+def test_patients_are_offered_start_times_on_the_owners_grid(
+    owner: User,
+    location: Location,
+    online_type: AppointmentType,
+    hours: None,
+    every: int,
+    minutes: set[int],
+) -> None:
+    """The therapist works 09:00-17:00 next week; a 60-minute type starts every 15, 30 or
+    60 minutes of the working day, as the owner chose, in the clinic's own time."""
+    config = open_page(owner, location, online_type, start_every_minutes=every)
+    next_monday = dt.date(2026, 3, 9)
+    slots = online.offered_slots(config, online_type, next_monday, days=1)
+    local = [s.start.astimezone(NEW_YORK) for s in slots]
+    assert {t.minute for t in local} == minutes
+    assert local[0].time() == dt.time(9, 0)
+    assert local[-1].time() == dt.time(16, 0)
+    assert len(set(local)) == 7 * 60 // every + 1
+
+
+def test_the_start_time_grid_is_one_of_the_offered_choices(
+    owner: User, location: Location, online_type: AppointmentType
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        open_page(owner, location, online_type, start_every_minutes=20)
+    assert "start_every_minutes" in refused.value.message_dict

@@ -132,6 +132,7 @@ def test_the_owner_opens_online_booking_with_its_rules(
             "min_notice_hours": "12",
             "cancel_notice_hours": "24",
             "move_any_therapist": "on",
+            "start_every_minutes": "30",
             "new_patients": "book",
             "notify_email": "",
             "welcome": "",
@@ -141,6 +142,7 @@ def test_the_owner_opens_online_booking_with_its_rules(
     config = OnlineBookingSettings.objects.get(location=location)
     assert (config.enabled, config.days_ahead, config.min_notice_hours) == (True, 45, 12)
     assert config.move_any_therapist
+    assert config.start_every_minutes == 30
     assert list(config.appointment_types.all()) == [online_type]
 
 
@@ -159,6 +161,7 @@ def test_opening_without_a_type_or_with_a_tiny_notice_names_the_problem(
         "days_ahead": "45",
         "min_notice_hours": "12",
         "cancel_notice_hours": "24",
+        "start_every_minutes": "15",
         "new_patients": "book",
         **changes,
     }
