@@ -42,6 +42,7 @@ from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import events
 from palpa.core.errors import Refused
+from palpa.core.tenancy import require_same_organization
 from palpa.patients.models import Patient
 from palpa.practitioners.models import Practitioner
 from palpa.practitioners.services import require_current_license
@@ -112,12 +113,6 @@ class CourseConflicts(Refused):
 # --- helpers --------------------------------------------------------------------------
 
 
-def _same_org(organization_id: int | None, *objs: Any) -> None:
-    for obj in objs:
-        if obj is not None and obj.organization_id != organization_id:
-            raise PermissionDenied("This record belongs to another organization.")
-
-
 def _utc(value: dt.datetime, name: str) -> dt.datetime:
     if timezone.is_naive(value):
         raise ValidationError({name: "Give the time with its UTC offset (e.g. ...T14:00:00Z)."})
@@ -162,8 +157,9 @@ class _Request:
 
 def _check_parties(req: _Request) -> None:
     """Rule 1 (apart from choosing the room)."""
-    org = req.location.organization_id
-    _same_org(org, req.patient, req.practitioner, req.appointment_type, req.room)
+    require_same_organization(
+        req.location, req.patient, req.practitioner, req.appointment_type, req.room
+    )
     errors: dict[str, str] = {}
     if req.patient.status != Patient.Status.ACTIVE:
         errors["patient"] = f"The patient's record is {req.patient.get_status_display().lower()}."
@@ -467,7 +463,7 @@ def book_appointment(
     picks the first free suitable room; ``override_reason`` is an owner's referral
     override; ``outside_hours_reason`` books outside working hours."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, location)
+    require_same_organization(actor, location)
     req = _Request(patient, practitioner, location, appointment_type, start, room)
     return _book(
         actor,
@@ -499,7 +495,7 @@ def book_online_appointment(
         raise ValidationError(
             {"start": f"Online bookings start at least {hours_ahead} hours from now."}
         )
-    _same_org(location.organization_id, patient)
+    require_same_organization(location, patient)
     req = _Request(patient, practitioner, location, appointment_type, start)
     return _book(
         None,
@@ -524,7 +520,7 @@ def reschedule_appointment(
     """Move a booked appointment (and optionally to another practitioner or room); every
     booking rule is checked again, the old time is freed only if the new one is taken."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, appointment)
+    require_same_organization(actor, appointment)
     with transaction.atomic():
         current = Appointment.objects.select_related(
             "location__organization", "patient", "practitioner", "appointment_type", "room"
@@ -583,7 +579,7 @@ def cancel_appointment(
     ``actor`` None is the patient cancelling online."""
     if actor is not None:
         require(actor, Capability.SCHEDULE_BOOK)
-        _same_org(actor.organization_id, appointment)
+        require_same_organization(actor, appointment)
     text = _reason(reason, "reason", minimum=3)
     with transaction.atomic():
         current = _locked(appointment)
@@ -621,7 +617,7 @@ def _set_status(
     actor: User, appointment: Appointment, to: str, allowed_from: Sequence[str], **extra: Any
 ) -> Appointment:
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, appointment)
+    require_same_organization(actor, appointment)
     with transaction.atomic():
         current = _locked(appointment)
         if current.status not in allowed_from:
@@ -837,7 +833,7 @@ def preview_course(
     conflict, the nearest free alternatives; and the course's own problems (the
     referral); nothing is saved. ``replace`` moves visits (asked start: chosen start)."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, location)
+    require_same_organization(actor, location)
     requests = _course_requests(
         patient, practitioner, location, appointment_type, first_day, weeks, times, room, replace
     )
@@ -868,7 +864,7 @@ def book_course(
     The appointments share one ``series`` id; the referral is checked once for all of
     them. ``replace`` moves visits to chosen alternatives (asked start: chosen start)."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, location)
+    require_same_organization(actor, location)
     requests = _course_requests(
         patient, practitioner, location, appointment_type, first_day, weeks, times, room, replace
     )
@@ -930,7 +926,7 @@ def add_to_waitlist(
     notes: str = "",
 ) -> WaitlistEntry:
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, patient, location, appointment_type, practitioner)
+    require_same_organization(actor, patient, location, appointment_type, practitioner)
     errors: dict[str, str] = {}
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = "Only active patients can wait for a slot."
@@ -994,7 +990,7 @@ def offer_freed_slot(*, actor: User | None, appointment: Appointment) -> Waitlis
     time window. The offer is recorded; the entry becomes "offered". None if nobody fits,
     or if the location is closed that day (a closed day is never offered)."""
     if actor is not None:
-        _same_org(actor.organization_id, appointment)
+        require_same_organization(actor, appointment)
     tz = hours.zone(appointment.location.time_zone)
     freed_day = hours.local_day(appointment.start, tz)
     if queries.closed_days_at(appointment.location, freed_day, freed_day):
@@ -1093,7 +1089,7 @@ def create_appointment_type(
     unknown = sorted(set(fields) - set(TYPE_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
-    _same_org(actor.organization_id, *practitioners)
+    require_same_organization(actor, *practitioners)
     kind = AppointmentType(organization_id=tenant_id(actor), **fields)
     kind.required_features = sorted(set(kind.required_features or []))
     kind.full_clean(exclude=["organization"])
@@ -1113,7 +1109,7 @@ def update_appointment_type(
 ) -> AppointmentType:
     """Change a type (``active`` False retires it; types are never deleted)."""
     require(actor, Capability.SCHEDULE_CONFIGURE)
-    _same_org(actor.organization_id, appointment_type, *(practitioners or ()))
+    require_same_organization(actor, appointment_type, *(practitioners or ()))
     unknown = sorted(set(changes) - set(TYPE_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
@@ -1150,7 +1146,7 @@ def set_weekly_hours(
     Owners set anyone's hours; a therapist sets their own."""
     own = practitioner.user_id is not None and practitioner.user_id == actor.pk
     require(actor, Capability.PRACTITIONERS_OWN_HOURS if own else Capability.PRACTITIONERS_MANAGE)
-    _same_org(actor.organization_id, practitioner, location)
+    require_same_organization(actor, practitioner, location)
     errors: dict[str, str] = {}
     for row in rows:
         if not 0 <= row.weekday <= 6:
@@ -1201,7 +1197,7 @@ def add_availability_exception(
     (the calendar shows them) and must be moved by hand."""
     own = practitioner.user_id is not None and practitioner.user_id == actor.pk
     require(actor, Capability.PRACTITIONERS_OWN_HOURS if own else Capability.PRACTITIONERS_MANAGE)
-    _same_org(actor.organization_id, practitioner, location)
+    require_same_organization(actor, practitioner, location)
     start, end = _utc(starts_at, "starts_at"), _utc(ends_at, "ends_at")
     if end <= start:
         raise ValidationError({"ends_at": "The end comes before the start."})
@@ -1235,7 +1231,7 @@ def remove_availability_exception(*, actor: User, exception: AvailabilityExcepti
     practitioner = exception.practitioner
     own = practitioner.user_id is not None and practitioner.user_id == actor.pk
     require(actor, Capability.PRACTITIONERS_OWN_HOURS if own else Capability.PRACTITIONERS_MANAGE)
-    _same_org(actor.organization_id, exception)
+    require_same_organization(actor, exception)
     with transaction.atomic():
         record(
             actor=actor,
@@ -1266,7 +1262,7 @@ def add_closed_day(
     booked that day are kept (the calendar shows them) and must be moved by hand. A past
     day is accepted and changes nothing. Owners only (``schedule.configure``)."""
     require(actor, Capability.SCHEDULE_CONFIGURE)
-    _same_org(actor.organization_id, location)
+    require_same_organization(actor, location)
     errors: dict[str, str] = {}
     text = " ".join((reason or "").split())
     if not text:
@@ -1304,7 +1300,7 @@ def add_closed_day(
 def remove_closed_day(*, actor: User, closed_day: ClosedDay) -> None:
     """Open the day again (owners only); the audit entry keeps what was removed."""
     require(actor, Capability.SCHEDULE_CONFIGURE)
-    _same_org(actor.organization_id, closed_day)
+    require_same_organization(actor, closed_day)
     with transaction.atomic():
         record(
             actor=actor,
@@ -1323,7 +1319,7 @@ def remove_closed_day(*, actor: User, closed_day: ClosedDay) -> None:
 def set_room_features(*, actor: User, room: Room, features: Sequence[str]) -> list[str]:
     """Replace a room's features (slugs such as ``hydraulic_table``)."""
     require(actor, Capability.SCHEDULE_CONFIGURE)
-    _same_org(actor.organization_id, room)
+    require_same_organization(actor, room)
     wanted = sorted({f.strip() for f in features if f.strip()})
     with transaction.atomic():
         RoomFeature.objects.filter(room=room).delete()
@@ -1381,7 +1377,7 @@ def accept_offer(
     """The waiting patient takes the offered slot: it is booked (every booking rule
     applies), the offer is accepted and the entry booked, all or nothing."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, offer)
+    require_same_organization(actor, offer)
     with transaction.atomic():
         current = WaitlistOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
         if current.status != WaitlistOffer.Status.OPEN:
@@ -1409,7 +1405,7 @@ def accept_offer(
 def decline_offer(*, actor: User, offer: WaitlistOffer) -> WaitlistOffer:
     """The patient does not take it: the offer is declined and the patient waits again."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, offer)
+    require_same_organization(actor, offer)
     with transaction.atomic():
         current = WaitlistOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
         if current.status != WaitlistOffer.Status.OPEN:
@@ -1433,7 +1429,7 @@ def decline_offer(*, actor: User, offer: WaitlistOffer) -> WaitlistOffer:
 def withdraw_from_waitlist(*, actor: User, entry: WaitlistEntry, reason: str = "") -> WaitlistEntry:
     """Take a patient off the waitlist (kept, status withdrawn)."""
     require(actor, Capability.SCHEDULE_BOOK)
-    _same_org(actor.organization_id, entry)
+    require_same_organization(actor, entry)
     with transaction.atomic():
         entry.status = WaitlistEntry.Status.WITHDRAWN
         entry.save(update_fields=["status", "updated_at"])
