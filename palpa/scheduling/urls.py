@@ -8,6 +8,11 @@ urlpatterns = [
     path("new/", views.book, name="book"),
     path("course/", views.course, name="course"),
     path("waitlist/", views.waitlist, name="waitlist"),
+    path(
+        "waitlist/<uuid:public_id>/withdraw/",
+        views.waitlist_withdraw,
+        name="waitlist_withdraw",
+    ),
     path("setup/types/", setup_views.types, name="types"),
     path("setup/types/starting-set/", setup_views.types_defaults, name="types_defaults"),
     path("setup/types/<uuid:public_id>/", setup_views.type_edit, name="type_edit"),

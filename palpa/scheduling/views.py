@@ -555,6 +555,19 @@ def appointment_offer(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@requires(Capability.SCHEDULE_BOOK)
+def waitlist_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Take a patient off the waitlist (the entry is kept, marked withdrawn, audited)."""
+    user = staff_user(request)
+    entry = get_object_or_404(queries.waitlist_for(user), public_id=public_id)
+    reason = request.POST.get("reason", "").strip()[:300]
+    services.withdraw_from_waitlist(actor=user, entry=entry, reason=reason)
+    messages.success(request, f"{entry.patient.full_name} is off the waitlist.")
+    return redirect(reverse("scheduling:waitlist") + f"?location={entry.location.public_id}")
+
+
+@login_required
 @requires(Capability.SCHEDULE_READ, post=Capability.SCHEDULE_BOOK)
 def waitlist(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)

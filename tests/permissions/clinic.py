@@ -375,7 +375,7 @@ def _build() -> Clinic:
     scheduling.cancel_appointment(
         actor=front_desk, appointment=cancelled, reason="The patient is travelling."
     )
-    scheduling.add_to_waitlist(
+    waiting = scheduling.add_to_waitlist(
         actor=front_desk, patient=patient, location=location, appointment_type=kind
     )
     notice = OnlineBookingNotice.objects.create(
@@ -444,6 +444,7 @@ def _build() -> Clinic:
             "appointment_type": str(kind.public_id),
             "appointment": str(booked.public_id),
             "appointment_cancelled": str(cancelled.public_id),
+            "waitlist_entry": str(waiting.public_id),
             "notice": str(notice.public_id),
             "reminder_policy": str(policy.public_id),
             "feed": str(feed.public_id),

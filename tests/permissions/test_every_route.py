@@ -180,6 +180,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "scheduling:arrived": {"public_id": "appointment"},
     "scheduling:no_show": {"public_id": "appointment"},
     "scheduling:offer": {"public_id": "appointment_cancelled"},
+    "scheduling:waitlist_withdraw": {"public_id": "waitlist_entry"},
     "outcomes:links": {"public_id": "patient"},
     "outcomes:link_revoke": {"public_id": "instrument_link"},
     "reports:new": {"patient_id": "patient"},

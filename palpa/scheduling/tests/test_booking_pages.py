@@ -390,6 +390,33 @@ def test_each_persona_may_or_may_not_see_the_waitlist(
 
 
 @pytest.mark.parametrize(("who", "status"), matrix(WRITE))
+def test_each_persona_may_or_may_not_take_a_patient_off_the_waitlist(
+    request: pytest.FixtureRequest,
+    who: str,
+    status: int,
+    front_desk: User,
+    patient: Patient,
+    location: Location,
+    treatment: AppointmentType,
+) -> None:
+    entry = services.add_to_waitlist(
+        actor=front_desk, patient=patient, location=location, appointment_type=treatment
+    )
+    response = web_client(request, who).post(
+        f"/schedule/waitlist/{entry.public_id}/withdraw/", {"reason": "Booked elsewhere."}
+    )
+    assert_answer(response, who, status)
+    entry.refresh_from_db()
+    withdrawn = who in BOOKERS
+    assert (entry.status == WaitlistEntry.Status.WITHDRAWN) == withdrawn
+    if withdrawn:
+        event = AuditEvent.objects.filter(object_type="WaitlistEntry", action="update").get()
+        assert event.detail == {"status": "withdrawn", "reason": "Booked elsewhere."}
+        page = web_client(request, who).get(f"/schedule/waitlist/?location={location.public_id}")
+        assert "Rosa Delgado" not in page.content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), matrix(WRITE))
 def test_each_persona_may_or_may_not_add_to_the_waitlist(
     request: pytest.FixtureRequest,
     who: str,
