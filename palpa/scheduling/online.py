@@ -46,7 +46,6 @@ from palpa.core import ratelimit
 from palpa.core.errors import Refused
 from palpa.patients.models import Consent, Patient
 from palpa.patients.services import register_patient_online
-from palpa.practitioners.models import Practitioner
 from palpa.referrals.services import ReferralRefused
 from palpa.scheduling import hours, patient_messages, queries, services, sms
 from palpa.scheduling.models import (
@@ -875,12 +874,3 @@ def audit_notices_read(*, actor: User, notices: Sequence[OnlineBookingNotice]) -
         object_type="OnlineBookingNotice",
         detail={"notices": [str(n.public_id) for n in notices]},
     )
-
-
-def practitioner_by_public_id(organization_id: int, public_id: str) -> Practitioner | None:
-    try:
-        return Practitioner.objects.filter(
-            organization_id=organization_id, public_id=public_id
-        ).first()
-    except (ValidationError, ValueError):
-        return None

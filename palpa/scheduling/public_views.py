@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -71,13 +71,6 @@ def _visitor(request: HttpRequest) -> str:
 
 def _allowed(request: HttpRequest) -> bool:
     return online.allow_request(_address(request), _visitor(request))
-
-
-def _config(location: str) -> OnlineBookingSettings:
-    config = online.open_booking(location)
-    if config is None:
-        raise Http404
-    return config
 
 
 # --- the verified patient in the session ------------------------------------------------
