@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from functools import cache
 from importlib import resources
 
@@ -51,6 +52,13 @@ def instrument_for(questionnaire: str) -> Instrument | None:
 
 def canonical(ctx: Context, instrument_id: str) -> str:
     return f"{ctx.base_url}/Questionnaire/{questionnaire_id(instrument_id)}"
+
+
+def fhir_version(version: str) -> str:
+    """The instrument's version as a Questionnaire ``version`` that may stand in a canonical
+    reference (``url|version`` is a URI: no spaces): "Stratford 1995" -> "Stratford-1995".
+    The version as the library writes it stays in the Questionnaire's text fields."""
+    return re.sub(r"[^A-Za-z0-9._()-]+", "-", version.strip()).strip("-") or "1"
 
 
 def link_id(instrument: Instrument, number: int) -> str:
@@ -110,7 +118,7 @@ def to_fhir(instrument: Instrument, ctx: Context) -> JSON:
         "resourceType": "Questionnaire",
         "id": questionnaire_id(instrument.id),
         "url": canonical(ctx, instrument.id),
-        "version": instrument.version,
+        "version": fhir_version(instrument.version),
         "name": "".join(ch for ch in instrument.id.title() if ch.isalnum()),
         "title": instrument.name,
         "status": "active",
@@ -194,7 +202,9 @@ def response_to_fhir(admin: InstrumentAdministration, ctx: Context) -> JSON:
     resource: JSON = {
         "resourceType": "QuestionnaireResponse",
         "id": str(admin.public_id),
-        "questionnaire": f"{canonical(ctx, admin.instrument)}|{admin.instrument_version}",
+        "questionnaire": (
+            f"{canonical(ctx, admin.instrument)}|{fhir_version(admin.instrument_version)}"
+        ),
         "status": "entered-in-error"
         if admin.status == InstrumentAdministration.Status.ENTERED_IN_ERROR
         else "completed",

@@ -202,6 +202,15 @@ def test_questionnaires_are_searched_by_code_and_name(fhir: Client) -> None:
     assert fhir.get("/fhir/R4/Questionnaire/unknown").status_code == 404
 
 
+def test_every_questionnaire_version_may_stand_in_a_canonical_reference(fhir: Client) -> None:
+    """A canonical (``url|version``) is a URI: no spaces. The PSFS's version as the library
+    writes it is "Stratford 1995"; as FHIR gives it, "Stratford-1995"."""
+    found = resources(body(fhir.get("/fhir/R4/Questionnaire", {"_count": "100"})))
+    versions = {q["id"]: q["version"] for q in found}
+    assert versions["psfs"] == "Stratford-1995"
+    assert all(v and not any(ch.isspace() for ch in v) for v in versions.values()), versions
+
+
 def test_a_questionnaire_response_holds_the_answers_and_the_score_derives_from_it(
     fhir: Client, chart: Chart
 ) -> None:
@@ -212,7 +221,8 @@ def test_a_questionnaire_response_holds_the_answers_and_the_score_derives_from_i
     )
     response = body(fhir.get(f"/fhir/R4/QuestionnaireResponse/{odi.public_id}"))
     assert response["status"] == "completed"
-    assert response["questionnaire"].endswith(f"/Questionnaire/odi|{odi.instrument_version}")
+    questionnaire = body(fhir.get("/fhir/R4/Questionnaire/odi"))
+    assert response["questionnaire"] == f"{questionnaire['url']}|{questionnaire['version']}"
     assert [i["answer"][0]["valueInteger"] for i in response["item"]] == odi.answers
     assert all("text" not in item for item in response["item"])
     assert response["subject"]["reference"] == f"Patient/{chart.course.patient.public_id}"
