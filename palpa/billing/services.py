@@ -620,6 +620,8 @@ def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Covera
 def mark_coverage_entered_in_error(*, actor: User, coverage: Coverage, reason: str) -> Coverage:
     require(actor, Capability.BILLING_POST_PAYMENT)
     require_same_organization(actor, coverage)
+    if coverage.status == Coverage.Status.ENTERED_IN_ERROR:
+        raise LedgerRefused("This coverage is already marked entered in error.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the coverage is in error."})
     with transaction.atomic():
@@ -668,7 +670,9 @@ def _draw_from(patient: Patient, location: Location, on: dt.date) -> PatientPrep
     """The package or membership this self-pay visit is drawn from (oldest first)."""
     candidates = (
         PatientPrepaid.objects.filter(
-            patient=patient, status=PatientPrepaid.Status.ACTIVE, starts_on__lte=on
+            patient=patient,
+            status__in=[PatientPrepaid.Status.ACTIVE, PatientPrepaid.Status.ENDED],
+            starts_on__lte=on,
         )
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .filter(Q(plan__location__isnull=True) | Q(plan__location=location))
@@ -1472,11 +1476,18 @@ def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.dat
 def end_prepaid(*, actor: User, prepaid: PatientPrepaid, ends_on: dt.date) -> PatientPrepaid:
     require(actor, Capability.BILLING_POST_PAYMENT)
     require_same_organization(actor, prepaid)
+    if prepaid.status != PatientPrepaid.Status.ACTIVE:
+        raise LedgerRefused("This package or membership has already ended.")
     if ends_on < prepaid.starts_on:
         raise ValidationError({"ends_on": "It ends on or after the day it started."})
     with transaction.atomic():
         prepaid.ends_on = ends_on
-        prepaid.status = PatientPrepaid.Status.ENDED
+        # Visits up to and including the last day still draw from it (see _draw_from).
+        prepaid.status = (
+            PatientPrepaid.Status.ENDED
+            if ends_on < local_today(prepaid.patient)
+            else PatientPrepaid.Status.ACTIVE
+        )
         prepaid.save(update_fields=["ends_on", "status", "updated_at"])
         _audit(actor, Action.UPDATE, prepaid, prepaid.patient, ends_on=ends_on.isoformat())
     return prepaid
