@@ -940,8 +940,13 @@ def blocking_problems(charge: Charge) -> list[str]:
             problems.append("The rendering provider has no NPI.")
         if not charge.diagnoses:
             problems.append("No diagnosis: link the note to a plan of care.")
-        if charge.coverage is not None and charge.coverage.status != Coverage.Status.ACTIVE:
+        coverage = charge.coverage
+        if coverage is not None and coverage.status == Coverage.Status.ENTERED_IN_ERROR:
             problems.append("The coverage was entered in error; recalculate.")
+        elif (
+            coverage is not None and coverage.ends_on and coverage.ends_on < charge.date_of_service
+        ):
+            problems.append("The coverage ended before this visit; recalculate.")
     return problems
 
 
@@ -1445,7 +1450,9 @@ def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.dat
     period = _month(month)
     if prepaid.kind != PrepaidPlan.Kind.MEMBERSHIP:
         raise LedgerRefused("Only a membership has a monthly fee.")
-    if prepaid.status != PatientPrepaid.Status.ACTIVE:
+    if prepaid.status != PatientPrepaid.Status.ACTIVE or (
+        prepaid.ends_on is not None and period > _month(prepaid.ends_on)
+    ):
         raise LedgerRefused("This membership has ended.")
     if period < _month(prepaid.starts_on):
         raise ValidationError({"month": "The membership starts later."})

@@ -294,3 +294,36 @@ def test_another_organizations_coverage_is_404_on_the_page(
     client = web_client(request, "outsider")
     url = f"/billing/coverages/{insured.public_id}/entered-in-error/"
     assert client.post(url, {"error-reason": "x"}).status_code == 404
+
+
+def test_a_charge_on_a_coverage_that_ended_before_the_visit_asks_for_recalculation(
+    biller: User,
+    therapist: User,
+    patient: Patient,
+    location: Location,
+    insured: Coverage,
+    self_pay_prices: None,
+) -> None:
+    charge = charge_of(sign_visit(therapist, patient, location, (("swedish", 30),)))
+    assert charge.coverage == insured
+    services.end_coverage(actor=biller, coverage=insured, ends_on=TODAY - dt.timedelta(days=1))
+    charge.refresh_from_db()
+    assert "The coverage ended before this visit; recalculate." in services.blocking_problems(
+        charge
+    )
+    recalculated = services.recalculate_charge(actor=biller, charge=charge)
+    assert (recalculated.coverage, recalculated.payer) == (None, None)
+
+
+def test_an_ended_membership_bills_no_month_after_its_last(
+    owner: User, front_desk: User, biller: User, patient: Patient
+) -> None:
+    plan = services.add_prepaid_plan(
+        actor=owner, kind="membership", name="Monthly", visits=1, price="70.00"
+    )
+    membership = services.sell_prepaid(actor=front_desk, patient=patient, plan=plan)
+    services.end_prepaid(actor=biller, prepaid=membership, ends_on=TODAY + dt.timedelta(days=5))
+    with pytest.raises(services.LedgerRefused):
+        services.bill_membership_month(
+            actor=biller, prepaid=membership, month=TODAY + dt.timedelta(days=40)
+        )
