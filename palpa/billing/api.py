@@ -42,6 +42,8 @@ from palpa.billing.schemas import (
     CodeMapOut,
     CoverageIn,
     CoverageOut,
+    EndIn,
+    EnteredInErrorIn,
     EntryOut,
     InvoiceOut,
     LocationBillingOut,
@@ -154,6 +156,7 @@ def coverage_out(c: Coverage) -> dict[str, Any]:
         "starts_on": c.starts_on,
         "ends_on": c.ends_on,
         "status": c.status,
+        "status_reason": c.status_reason,
     }
 
 
@@ -497,6 +500,61 @@ def create_prepaid(
         actor=user, patient=patient, plan=plan, starts_on=payload.starts_on
     )
     return Status(201, prepaid_out(prepaid))
+
+
+def _coverage(request: HttpRequest, coverage_id: UUID) -> Coverage:
+    user = actor(request)
+    found: Coverage = get_object_or_404(queries.coverages_for(user), public_id=coverage_id)
+    get_object_or_404(patients_for(user), pk=found.patient_id)
+    return found
+
+
+def _prepaid(request: HttpRequest, prepaid_id: UUID) -> PatientPrepaid:
+    user = actor(request)
+    found: PatientPrepaid = get_object_or_404(queries.prepaids_for(user), public_id=prepaid_id)
+    get_object_or_404(patients_for(user), pk=found.patient_id)
+    return found
+
+
+@router.post(
+    "/billing/coverages/{coverage_id}/end",
+    response={200: CoverageOut, **WITH_REFUSAL},
+    summary="End a coverage: visits after its last day are no longer billed to it",
+)
+@api_requires(Capability.BILLING_POST_PAYMENT)
+def end_coverage(request: HttpRequest, coverage_id: UUID, payload: EndIn) -> dict[str, Any]:
+    coverage = services.end_coverage(
+        actor=actor(request), coverage=_coverage(request, coverage_id), ends_on=payload.ends_on
+    )
+    return coverage_out(coverage)
+
+
+@router.post(
+    "/billing/coverages/{coverage_id}/entered-in-error",
+    response={200: CoverageOut, **WITH_REFUSAL},
+    summary="Mark a coverage entered in error: kept, never used for charges",
+)
+@api_requires(Capability.BILLING_POST_PAYMENT)
+def coverage_entered_in_error(
+    request: HttpRequest, coverage_id: UUID, payload: EnteredInErrorIn
+) -> dict[str, Any]:
+    coverage = services.mark_coverage_entered_in_error(
+        actor=actor(request), coverage=_coverage(request, coverage_id), reason=payload.reason
+    )
+    return coverage_out(coverage)
+
+
+@router.post(
+    "/billing/prepaids/{prepaid_id}/end",
+    response={200: PrepaidOut, **WITH_REFUSAL},
+    summary="End a package or membership: visits after its last day draw nothing from it",
+)
+@api_requires(Capability.BILLING_POST_PAYMENT)
+def end_prepaid(request: HttpRequest, prepaid_id: UUID, payload: EndIn) -> dict[str, Any]:
+    prepaid = services.end_prepaid(
+        actor=actor(request), prepaid=_prepaid(request, prepaid_id), ends_on=payload.ends_on
+    )
+    return prepaid_out(prepaid)
 
 
 @router.get(

@@ -81,6 +81,20 @@ class CoverageForm(Form):
         self.fields["payer"].choices = [("", "—"), *payers]  # type: ignore[attr-defined]
 
 
+class EndDateForm(Form):
+    """Ending a coverage, a package or a membership: its last day."""
+
+    ends_on = forms.DateField(
+        label="Last day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Not before it started",
+    )
+
+
+class EnteredInErrorForm(Form):
+    reason = forms.CharField(max_length=300, label="Why it is in error")
+
+
 class PrepaidForm(Form):
     plan = forms.ChoiceField(choices=[], label="Package or membership")
 

@@ -349,9 +349,14 @@ def balances_for(actor: User) -> QuerySet[Patient]:
 
 
 def coverage_on(patient: Patient, on: dt.date) -> Coverage | None:
-    """The coverage in effect on a day (the latest started), or None."""
+    """The coverage in effect on a day (the latest started), or None. An ended coverage
+    still covers the days up to its last; one entered in error covers none."""
     return (
-        Coverage.objects.filter(patient=patient, status=Coverage.Status.ACTIVE, starts_on__lte=on)
+        Coverage.objects.filter(
+            patient=patient,
+            status__in=[Coverage.Status.ACTIVE, Coverage.Status.ENDED],
+            starts_on__lte=on,
+        )
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .select_related("payer")
         .order_by("-starts_on", "-created_at")

@@ -140,6 +140,16 @@ class CoverageIn(Strict):
     ends_on: dt.date | None = None
 
 
+class EndIn(Strict):
+    ends_on: dt.date = Field(
+        description="The last day (not before it started)", examples=["2026-03-31"]
+    )
+
+
+class EnteredInErrorIn(Strict):
+    reason: str = Field(min_length=1, max_length=300, description="Why the coverage is in error")
+
+
 class CoverageOut(Schema):
     id: UUID
     kind: Literal["insurance", "self_pay"]
@@ -151,6 +161,7 @@ class CoverageOut(Schema):
     starts_on: dt.date
     ends_on: dt.date | None
     status: Literal["active", "ended", "entered-in-error"]
+    status_reason: str = Field("", description="Why it was marked entered in error")
 
 
 class InvoiceOut(Schema):

@@ -620,6 +620,8 @@ def end_coverage(*, actor: User, coverage: Coverage, ends_on: dt.date) -> Covera
 def mark_coverage_entered_in_error(*, actor: User, coverage: Coverage, reason: str) -> Coverage:
     require(actor, Capability.BILLING_POST_PAYMENT)
     require_same_organization(actor, coverage)
+    if coverage.status == Coverage.Status.ENTERED_IN_ERROR:
+        raise LedgerRefused("This coverage is already marked entered in error.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the coverage is in error."})
     with transaction.atomic():
@@ -668,7 +670,9 @@ def _draw_from(patient: Patient, location: Location, on: dt.date) -> PatientPrep
     """The package or membership this self-pay visit is drawn from (oldest first)."""
     candidates = (
         PatientPrepaid.objects.filter(
-            patient=patient, status=PatientPrepaid.Status.ACTIVE, starts_on__lte=on
+            patient=patient,
+            status__in=[PatientPrepaid.Status.ACTIVE, PatientPrepaid.Status.ENDED],
+            starts_on__lte=on,
         )
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
         .filter(Q(plan__location__isnull=True) | Q(plan__location=location))
@@ -936,8 +940,13 @@ def blocking_problems(charge: Charge) -> list[str]:
             problems.append("The rendering provider has no NPI.")
         if not charge.diagnoses:
             problems.append("No diagnosis: link the note to a plan of care.")
-        if charge.coverage is not None and charge.coverage.status != Coverage.Status.ACTIVE:
+        coverage = charge.coverage
+        if coverage is not None and coverage.status == Coverage.Status.ENTERED_IN_ERROR:
             problems.append("The coverage was entered in error; recalculate.")
+        elif (
+            coverage is not None and coverage.ends_on and coverage.ends_on < charge.date_of_service
+        ):
+            problems.append("The coverage ended before this visit; recalculate.")
     return problems
 
 
@@ -1441,7 +1450,9 @@ def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.dat
     period = _month(month)
     if prepaid.kind != PrepaidPlan.Kind.MEMBERSHIP:
         raise LedgerRefused("Only a membership has a monthly fee.")
-    if prepaid.status != PatientPrepaid.Status.ACTIVE:
+    if prepaid.status != PatientPrepaid.Status.ACTIVE or (
+        prepaid.ends_on is not None and period > _month(prepaid.ends_on)
+    ):
         raise LedgerRefused("This membership has ended.")
     if period < _month(prepaid.starts_on):
         raise ValidationError({"month": "The membership starts later."})
@@ -1472,11 +1483,18 @@ def bill_membership_month(*, actor: User, prepaid: PatientPrepaid, month: dt.dat
 def end_prepaid(*, actor: User, prepaid: PatientPrepaid, ends_on: dt.date) -> PatientPrepaid:
     require(actor, Capability.BILLING_POST_PAYMENT)
     require_same_organization(actor, prepaid)
+    if prepaid.status != PatientPrepaid.Status.ACTIVE:
+        raise LedgerRefused("This package or membership has already ended.")
     if ends_on < prepaid.starts_on:
         raise ValidationError({"ends_on": "It ends on or after the day it started."})
     with transaction.atomic():
         prepaid.ends_on = ends_on
-        prepaid.status = PatientPrepaid.Status.ENDED
+        # Visits up to and including the last day still draw from it (see _draw_from).
+        prepaid.status = (
+            PatientPrepaid.Status.ENDED
+            if ends_on < local_today(prepaid.patient)
+            else PatientPrepaid.Status.ACTIVE
+        )
         prepaid.save(update_fields=["ends_on", "status", "updated_at"])
         _audit(actor, Action.UPDATE, prepaid, prepaid.patient, ends_on=ends_on.isoformat())
     return prepaid

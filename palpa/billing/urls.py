@@ -32,6 +32,19 @@ for _action in ("payment", "adjustment", "transfer", "coverage", "prepaid", "inv
             name=_action,
         )
     )
+for _kind, _action in (
+    ("coverages", "end"),
+    ("coverages", "entered-in-error"),
+    ("prepaids", "end"),
+):
+    urlpatterns.append(
+        path(
+            f"{_kind}/<uuid:public_id>/{_action}/",
+            views.lifecycle_action,
+            {"kind": _kind, "action": _action},
+            name=f"{_kind[:-1]}_{_action.replace('-', '_')}",
+        )
+    )
 for _action in ("refund", "reverse"):
     urlpatterns.append(
         path(

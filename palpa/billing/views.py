@@ -26,6 +26,8 @@ from palpa.billing.forms import (
     BillingIdentifiersForm,
     CodeMapForm,
     CoverageForm,
+    EndDateForm,
+    EnteredInErrorForm,
     FeeForm,
     LocationPriceForm,
     PayerForm,
@@ -38,7 +40,7 @@ from palpa.billing.forms import (
     TransferForm,
     VoidForm,
 )
-from palpa.billing.models import Charge, LedgerEntry
+from palpa.billing.models import Charge, Coverage, LedgerEntry, PatientPrepaid
 from palpa.care.catalog import catalog
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
@@ -53,6 +55,9 @@ QUEUES = {
     "paid": "Paid (self-pay)",
     "void": "Void",
 }
+
+
+LAST_DAY = {"ends_on": "Last day"}
 
 
 def _patient(user: User, public_id: str) -> Patient:
@@ -86,12 +91,19 @@ def _visit_choices(user: User, patient: Patient) -> list[tuple[str, str]]:
     return _visits(queries.open_visits_for(user, patient))
 
 
-def _attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
-    """Run a service; show its refusal or validation message instead of failing."""
+def _attempt(
+    request: HttpRequest,
+    action: Callable[[], object],
+    done: str,
+    labels: dict[str, str] | None = None,
+) -> bool:
+    """Run a service; show its refusal or validation message instead of failing.
+    ``labels`` names a field as its form shows it."""
     try:
         action()
     except ValidationError as exc:
         for field, errors in getattr(exc, "message_dict", {"": exc.messages}).items():
+            field = (labels or {}).get(field, field)
             for message in errors:
                 messages.error(request, f"{field}: {message}" if field else message)
         return False
@@ -235,12 +247,32 @@ def account(request: HttpRequest, public_id: str) -> HttpResponse:
     entries = list(queries.entries_for(user, patient).order_by("-posted_at", "-pk"))
     reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
     today = local_today(patient)
-    prepaids = [(p, services.visits_left(p, today)) for p in queries.prepaids_for(user, patient)]
+    may_end = has_capability(user, Capability.BILLING_POST_PAYMENT)
+
+    def ending(kind: str, record: Coverage | PatientPrepaid) -> dict[str, Any] | None:
+        """The row's "end" and "entered in error" forms (ids unique on the page)."""
+        if not may_end or record.status != "active":
+            return None
+        row = f"{kind}-{record.public_id}"
+        return {
+            "end": EndDateForm(
+                prefix="end",
+                auto_id=f"id_{row}_end_%s",
+                initial={"ends_on": max(today, record.starts_on)},
+            ),
+            "error": EnteredInErrorForm(prefix="error", auto_id=f"id_{row}_error_%s"),
+        }
+
+    prepaids = [
+        (p, services.visits_left(p, today), ending("prepaid", p))
+        for p in queries.prepaids_for(user, patient)
+    ]
+    coverages = [(c, ending("coverage", c)) for c in queries.coverages_for(user, patient)]
     context = {
         "patient": patient,
         "balances": queries.account_balances(patient),
         "entries": [(e, e.pk in reversed_ids) for e in entries],
-        "coverages": list(queries.coverages_for(user, patient)),
+        "coverages": coverages,
         "prepaids": prepaids,
         "invoices": list(queries.invoices_for(user, patient)),
         "charges": list(queries.charges_for(user, patient)[:50]),
@@ -381,6 +413,59 @@ def account_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
             "Invoice issued.",
         )
     return redirect("billing:account", public_id=patient.public_id)
+
+
+@login_required
+@require_POST
+@requires(Capability.BILLING_POST_PAYMENT)
+def lifecycle_action(request: HttpRequest, public_id: str, kind: str, action: str) -> HttpResponse:
+    """End a coverage, mark it entered in error, or end a package or membership."""
+    user = staff_user(request)
+    record: Coverage | PatientPrepaid
+    if kind == "coverages":
+        record = get_object_or_404(queries.coverages_for(user), public_id=public_id)
+    else:
+        record = get_object_or_404(queries.prepaids_for(user), public_id=public_id)
+    get_object_or_404(patients_for(user), pk=record.patient_id)
+    if action == "entered-in-error":
+        error = EnteredInErrorForm(request.POST, prefix="error")
+        if not error.is_valid():
+            messages.error(request, "Why it is in error: say why the coverage is in error.")
+        elif isinstance(record, Coverage):
+            in_error: Coverage = record
+            _attempt(
+                request,
+                lambda: services.mark_coverage_entered_in_error(
+                    actor=user, coverage=in_error, reason=error.cleaned_data["reason"]
+                ),
+                "Coverage marked entered in error: it is no longer used for charges.",
+                {"reason": "Why it is in error"},
+            )
+    else:
+        end = EndDateForm(request.POST, prefix="end")
+        if not end.is_valid():
+            messages.error(request, "Last day: enter a date, e.g. 2026-03-31.")
+        elif isinstance(record, Coverage):
+            coverage = record
+            _attempt(
+                request,
+                lambda: services.end_coverage(
+                    actor=user, coverage=coverage, ends_on=end.cleaned_data["ends_on"]
+                ),
+                f"Coverage ends on {end.cleaned_data['ends_on']:%Y-%m-%d}.",
+                LAST_DAY,
+            )
+        else:
+            prepaid = record
+            _attempt(
+                request,
+                lambda: services.end_prepaid(
+                    actor=user, prepaid=prepaid, ends_on=end.cleaned_data["ends_on"]
+                ),
+                f"{prepaid.plan} ends on {end.cleaned_data['ends_on']:%Y-%m-%d}.",
+                LAST_DAY,
+            )
+    return redirect("billing:account", public_id=record.patient.public_id)
 
 
 @login_required

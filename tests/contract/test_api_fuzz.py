@@ -31,7 +31,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from palpa.accounts.models import User
 from palpa.accounts.services import issue_token
-from palpa.billing.models import Charge, LedgerEntry, Payer
+from palpa.billing.models import Charge, Coverage, LedgerEntry, PatientPrepaid, Payer
 from palpa.care.models import (
     Diagnosis,
     Evaluation,
@@ -67,6 +67,7 @@ ID_SOURCES: dict[str, list[type[Any]]] = {
     "appointment_id": [Appointment],
     "charge_id": [Charge],
     "clearance_id": [Clearance],
+    "coverage_id": [Coverage],
     "diagnosis_id": [Diagnosis],
     "entry_id": [LedgerEntry, PainMapEntry],
     "evaluation_id": [Evaluation],
@@ -80,6 +81,7 @@ ID_SOURCES: dict[str, list[type[Any]]] = {
     "physician_id": [Physician],
     "plan_id": [Plan],
     "practitioner_id": [Practitioner],
+    "prepaid_id": [PatientPrepaid],
     "referral_id": [Referral],
     "report_id": [Report],
     "screening_id": [Screening],

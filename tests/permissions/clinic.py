@@ -396,8 +396,17 @@ def _build() -> Clinic:
     payment = billing.record_payment(
         actor=front_desk, patient=patient, amount="20.00", method="card", reference="T-1001"
     )
-    billing.add_prepaid_plan(
+    five_visits = billing.add_prepaid_plan(
         actor=owner, kind="package", name="Five visits", visits=5, price="400.00"
+    )
+    # a self-pay coverage and a package from next year: they change no charge of the walk,
+    # and the routes that end them have a record to end
+    next_year = dt.date(TODAY.year + 1, 1, 1)
+    coverage = billing.add_coverage(
+        actor=front_desk, patient=patient, kind="self_pay", starts_on=next_year
+    )
+    prepaid = billing.sell_prepaid(
+        actor=front_desk, patient=patient, plan=five_visits, starts_on=next_year
     )
 
     # a message to the patient (the booking confirmation, as the worker records it)
@@ -453,6 +462,8 @@ def _build() -> Clinic:
             "charge": str(charge.public_id),
             "entry": str(payment.public_id),
             "payer": str(payer.public_id),
+            "coverage": str(coverage.public_id),
+            "prepaid": str(prepaid.public_id),
             "message": str(message.public_id),
             "guardian": str(guardian.public_id),
         },

@@ -211,6 +211,9 @@ for _action in ("payment", "adjustment", "transfer", "coverage", "prepaid", "inv
     PAGE_ARGS[f"billing:{_action}"] = {"public_id": "patient"}
 for _action in ("refund", "reverse"):
     PAGE_ARGS[f"billing:{_action}"] = {"public_id": "entry"}
+for _name in ("coverage_end", "coverage_entered_in_error"):
+    PAGE_ARGS[f"billing:{_name}"] = {"public_id": "coverage"}
+PAGE_ARGS["billing:prepaid_end"] = {"public_id": "prepaid"}
 
 # Pages whose answer depends on more than the role: the walk also takes these paths.
 EXTRA_PAGE_ARGS: dict[str, list[dict[str, str]]] = {
@@ -324,6 +327,8 @@ API_ARGS: dict[str, str] = {
     "charge_id": "charge",
     "entry_id": "entry",
     "payer_id": "payer",
+    "coverage_id": "coverage",
+    "prepaid_id": "prepaid",
     "staff_id": "front_desk",
     "service_id": "appointment_type",
     "code": "=97140",
