@@ -133,13 +133,46 @@ def _q(build: Callable[[list[str], str], Q]) -> Filter:
     return apply
 
 
-def _fixed(system: str, code: str) -> Filter:
-    """A token every row of the source has (e.g. its category)."""
+Match = Callable[[str | None, str], Q | None]
+
+
+def _coded(system: str, lookup: Callable[[str], Q | None], *, any_code: Q = EVERYTHING) -> Match:
+    """The token forms of a coding in ``system`` (FHIR's rules): ``code`` (any system),
+    ``system|code``, ``system|`` (any code of the system: ``any_code``); ``|code`` (no
+    system) and other systems match nothing, since every coding here has its system."""
 
     def match(s: str | None, v: str) -> Q | None:
-        return EVERYTHING if v == code and s in (None, system) else None
+        if s not in (None, system):
+            return None
+        if v == "":
+            return any_code if s == system else None
+        return lookup(v)
 
+    return match
+
+
+def _either(*matches: Match) -> Match:
+    """An element carrying codings of several systems: any of them may match."""
+
+    def match(s: str | None, v: str) -> Q | None:
+        found = [q for q in (m(s, v) for m in matches) if q is not None]
+        if not found:
+            return None
+        combined = found[0]
+        for q in found[1:]:
+            combined |= q
+        return combined
+
+    return match
+
+
+def _tokens(match: Match) -> Filter:
     return _q(lambda values, _m: token_q(values, match))
+
+
+def _fixed(system: str, code: str) -> Filter:
+    """A token every row of the source has (e.g. its category)."""
+    return _tokens(_coded(system, lambda v: EVERYTHING if v == code else None))
 
 
 def _status(mapping: dict[str, Q]) -> Filter:
@@ -167,12 +200,14 @@ def _strings(*fields: str) -> Filter:
 
 def _patient_identifier(values: list[str], _m: str) -> Q:
     def match(system: str | None, code: str) -> Q | None:
-        if system is None or system == "":
-            return Q(mrn=code)
+        if system is None:
+            return Q(mrn=code) if code else None
         if system.startswith(c.MRN_SYSTEM_PREFIX):
             org = system.removeprefix(c.MRN_SYSTEM_PREFIX)
-            return Q(mrn=code, organization__public_id=org) if _is_uuid(org) else None
-        return None
+            if not _is_uuid(org):
+                return None
+            return Q(organization__public_id=org) & (Q(mrn=code) if code else EVERYTHING)
+        return None  # ``|code``: every MRN has its system
 
     return token_q(values, match)
 
@@ -219,7 +254,7 @@ PATIENT = ResourceType(
 
 
 def _npi(values: list[str], _m: str) -> Q:
-    return token_q(values, lambda s, v: Q(npi=v) if s in (None, c.NPI) else None)
+    return token_q(values, _coded(c.NPI, lambda v: Q(npi=v), any_code=~Q(npi="")))
 
 
 PRACTITIONER = ResourceType(
@@ -264,12 +299,7 @@ ORGANIZATION = ResourceType(
             patient="",
             sorts={"name": "name"},
             filters={
-                "identifier": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(slug=v) if s in (None, c.ORGANIZATION_SYSTEM) else None,
-                    )
-                ),
+                "identifier": _tokens(_coded(c.ORGANIZATION_SYSTEM, lambda v: Q(slug=v))),
                 "name": _strings("name"),
             },
         )
@@ -323,12 +353,7 @@ CONDITION = ResourceType(
             patient="evaluation__patient",
             dates={"recorded-date": "evaluation__evaluated_on"},
             filters={
-                "code": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(code__iexact=v) if s in (None, c.ICD10CM) else None,
-                    )
-                ),
+                "code": _tokens(_coded(c.ICD10CM, lambda v: Q(code__iexact=v))),
                 "category": _fixed(c.CONDITION_CATEGORY, "encounter-diagnosis"),
                 "encounter": _reference("evaluation__public_id", "Encounter", "encounter"),
                 "verification-status": _status(
@@ -357,27 +382,26 @@ CONDITION = ResourceType(
 
 
 def _admin_code(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        found = NOTHING
-        if system in (None, c.INSTRUMENT):
-            found |= Q(instrument__iexact=code)
-        if system in (None, c.LOINC):
-            ids = [i for i in load_library().ids() if code in observation.verified_loinc(i)]
-            if ids:
-                found |= Q(instrument__in=ids)
-        return found
+    def loinc(code: str) -> Q:
+        ids = [i for i in load_library().ids() if code in observation.verified_loinc(i)]
+        return Q(instrument__in=ids)
 
+    any_loinc = Q(instrument__in=[i for i in load_library().ids() if observation.verified_loinc(i)])
+    match = _either(
+        _coded(c.INSTRUMENT, lambda v: Q(instrument__iexact=v)),
+        _coded(c.LOINC, loinc, any_code=any_loinc),
+    )
     return token_q(values, match)
 
 
 def _rom_code(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        if system not in (None, c.ROM_MOTION) or "." not in code:
+    def lookup(code: str) -> Q | None:
+        if "." not in code:
             return None
         joint, _, motion = code.partition(".")
         return Q(joint=joint, motion=motion)
 
-    return token_q(values, match)
+    return token_q(values, _coded(c.ROM_MOTION, lookup))
 
 
 _OBSERVATION_PARAMS = [
@@ -582,6 +606,33 @@ ENCOUNTER = ResourceType(
     default_sort=("-date",),
 )
 
+
+def _procedure_code(qs: QuerySet[Any], values: list[str], _m: str) -> QuerySet[Any]:
+    """Palpa's technique code, or the CPT code the technique is billed under. The CPT code
+    is decided per row (the visit's charge, else the organization's map: see
+    ``procedure.cpt_code``), so those rows are found by computing it."""
+    found = token_q(values, _coded(c.TECHNIQUE, lambda v: Q(technique=v)))
+    wanted: set[str] = set()
+    any_cpt = False
+    for raw in values:
+        system, code = parse_token(raw)
+        if system not in (None, procedure.CPT) or (code == "" and system is None):
+            continue
+        if code == "":
+            any_cpt = True
+        else:
+            wanted.add(code)
+    if any_cpt or wanted:
+        ctx = c.Context(base_url="")
+        billed = [
+            entry.pk
+            for entry in qs
+            if (billed_as := procedure.cpt_code(entry, ctx)) and (any_cpt or billed_as in wanted)
+        ]
+        found |= Q(pk__in=billed)
+    return qs.filter(found)
+
+
 PROCEDURE = ResourceType(
     name="Procedure",
     capability=Capability.CLINICAL_READ,
@@ -595,12 +646,7 @@ PROCEDURE = ResourceType(
             patient="note__patient",
             dates={"date": "note__visit_date"},
             filters={
-                "code": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(technique=v) if s in (None, c.TECHNIQUE) else None,
-                    )
-                ),
+                "code": _procedure_code,
                 "status": _status(
                     {
                         "completed": Q(note__status=TreatmentNote.Status.SIGNED),
@@ -640,12 +686,11 @@ SERVICE_REQUEST = ResourceType(
             dates={"occurrence": "starts_on", "authored": "created_at__date"},
             filters={
                 "intent": _status({"order": EVERYTHING}),
-                "reason-code": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: (
-                            Q(diagnoses__icontains=f'"{v}"') if s in (None, c.ICD10CM) else None
-                        ),
+                "reason-code": _tokens(
+                    _coded(
+                        c.ICD10CM,
+                        lambda v: Q(diagnoses__icontains=f'"{v}"'),
+                        any_code=Q(diagnoses__icontains='"'),  # a list with a code in it
                     )
                 ),
             },
@@ -670,12 +715,10 @@ SERVICE_REQUEST = ResourceType(
 
 
 def _specialty(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        if system in (None, c.NUCC) and code == practitionerrole.MASSAGE_THERAPIST:
-            return EVERYTHING
-        return None
-
-    return token_q(values, match)
+    return token_q(
+        values,
+        _coded(c.NUCC, lambda v: EVERYTHING if v == practitionerrole.MASSAGE_THERAPIST else None),
+    )
 
 
 PRACTITIONER_ROLE = ResourceType(
@@ -721,7 +764,11 @@ def _static_token(values: list[str], pairs: list[tuple[str, str]]) -> bool:
     for raw in values:
         system, code = parse_token(raw)
         for have_system, have_code in pairs:
-            if code.casefold() == have_code.casefold() and system in (None, have_system):
+            if system is not None and system != have_system:
+                continue  # ``|code`` too: every coding here has its system
+            if code == "" and system is not None:
+                return True  # ``system|``: any code of the system
+            if code != "" and code.casefold() == have_code.casefold():
                 return True
     return False
 
@@ -837,13 +884,10 @@ def _report_patient(resource: c.JSON) -> str:
 
 
 def _docref_type(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        if system in (None, c.LOINC) and code == documentreference.PROGRESS_NOTE:
-            return EVERYTHING
-        if system in (None, c.REPORT_KIND) and code in ("progress", "discharge"):
-            return Q(kind=code)
-        return None
-
+    match = _either(
+        _coded(c.LOINC, lambda v: EVERYTHING if v == documentreference.PROGRESS_NOTE else None),
+        _coded(c.REPORT_KIND, lambda v: Q(kind=v) if v in ("progress", "discharge") else None),
+    )
     return token_q(values, match)
 
 
@@ -925,22 +969,15 @@ CONSENT = ResourceType(
             dates={"date": "given_on"},
             filters={
                 "status": _status({"active": Q(superseded=False), "inactive": Q(superseded=True)}),
-                "scope": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: (
-                            Q(kind__in=[k for k, (code, _) in consent.SCOPES.items() if code == v])
-                            if s in (None, c.CONSENT_SCOPE)
-                            else None
+                "scope": _tokens(
+                    _coded(
+                        c.CONSENT_SCOPE,
+                        lambda v: Q(
+                            kind__in=[k for k, (code, _) in consent.SCOPES.items() if code == v]
                         ),
                     )
                 ),
-                "category": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(kind=v) if s in (None, c.CONSENT_KIND) else None,
-                    )
-                ),
+                "category": _tokens(_coded(c.CONSENT_KIND, lambda v: Q(kind=v))),
             },
         )
     ],
@@ -1086,12 +1123,11 @@ APPOINTMENT = ResourceType(
                 ),
                 "actor": _reference("practitioner__public_id", "Practitioner", "actor"),
                 "location": _reference("location__public_id", "Location", "location"),
-                "service-type": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: (
-                            Q(appointment_type__code=v) if s in (None, c.APPOINTMENT_TYPE) else None
-                        ),
+                "service-type": _tokens(
+                    _coded(
+                        c.APPOINTMENT_TYPE,
+                        lambda v: Q(appointment_type__code=v),
+                        any_code=Q(appointment_type__isnull=False),
                     )
                 ),
             },

@@ -31,13 +31,21 @@ from palpa.fhir.params import (
     parse_whole,
     split_values,
 )
-from palpa.fhir.registry import ResourceType, Source, get_type
+from palpa.fhir.registry import Param, ResourceType, Source, get_type
 
 # Parameters every search understands, besides each type's own.
 CONTROL = {"_count", "_offset", "_sort", "_include", "_format"}
 COMMON = {"_id", "_lastUpdated"}
 IGNORED_SILENTLY = {"_pretty"}
-MODIFIERS = {"", "exact", "contains"}
+STRING_MODIFIERS = ("exact", "contains")
+
+
+def _modifier_message(key: str, name: str, modifier: str, param: Param | None) -> str:
+    if param is not None and param.type == "string":
+        accepted = "accepted: " + ", ".join(f":{m}" for m in STRING_MODIFIERS)
+    else:
+        accepted = "no modifier is accepted on it"
+    return f"{key}: the :{modifier} modifier is not supported on {name} ({accepted})."
 
 
 @dataclass
@@ -119,14 +127,13 @@ def parse_search(
                 found.ignored.append(message)
                 continue
             found.includes.append(raw)
-        elif name in names and modifier in MODIFIERS:
+        elif name in names:
             param = rtype.param(name)
-            if modifier and (param is None or param.type != "string"):
-                message = f"{key}: the :{modifier} modifier applies to string parameters only."
-                if strict:
-                    raise FhirError(400, message)
-                found.ignored.append(message)
-                continue
+            if modifier and (
+                modifier not in STRING_MODIFIERS or param is None or param.type != "string"
+            ):
+                # The spec: servers SHALL reject a modifier they do not support.
+                raise FhirError(400, _modifier_message(key, name, modifier, param))
             values = split_values(raw)
             if not values:
                 raise FhirError(400, f"{key}: give a value.")
