@@ -12,6 +12,7 @@ type (a parameter that cannot match a source's rows excludes them).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -48,6 +49,7 @@ from palpa.fhir.mapping import common as c
 from palpa.fhir.params import (
     EVERYTHING,
     NOTHING,
+    EndCondition,
     parse_reference,
     parse_token,
     parse_uuid,
@@ -81,6 +83,10 @@ class Source:
     filters: dict[str, Filter] = field(default_factory=dict)
     prefetch: tuple[str, ...] = ()
     instants: tuple[str, ...] = ()  # date params whose field is a time stamp, not a date
+    # date params on a period of whole days -> (first day field, last day field); such a
+    # param is also in ``dates`` (the field it sorts by).
+    # (the last day: a field, or a function giving the condition on it; see ``period_q``)
+    periods: dict[str, tuple[str, str | EndCondition]] = field(default_factory=dict)
 
 
 # A filter of a type served from definitions rather than rows (Questionnaire):
@@ -501,6 +507,16 @@ def _plan_status(field_prefix: str, mapping: dict[str, str]) -> Filter:
     return _status(reverse)
 
 
+def _plan_last_day(lookup: str, day: dt.date) -> Q:
+    """A plan's period ends on ``Plan.ends_on`` (its start plus its weeks, 1 to 52): the
+    condition on that day, written on the stored start for each possible length."""
+    found = NOTHING
+    for weeks in range(1, 53):
+        shifted = day - dt.timedelta(weeks=weeks)
+        found |= Q(duration_weeks=weeks, **{f"starts_on__{lookup}": shifted})
+    return found
+
+
 GOAL = ResourceType(
     name="Goal",
     capability=Capability.CLINICAL_READ,
@@ -536,6 +552,7 @@ CAREPLAN = ResourceType(
             to_fhir=careplan.to_fhir,
             patient="patient",
             dates={"date": "starts_on"},
+            periods={"date": ("starts_on", _plan_last_day)},
             filters={
                 "status": _plan_status("", dict(careplan.STATUS)),
                 "category": _fixed(c.US_CORE_CAREPLAN_CATEGORY, "assess-plan"),
@@ -548,7 +565,7 @@ CAREPLAN = ResourceType(
         Param("status", "token", "active | completed | revoked (superseded) | entered-in-error"),
         Param("category", "token", "assess-plan"),
         Param("intent", "token", "plan"),
-        Param("date", "date", "Start of the plan's period"),
+        Param("date", "date", "The plan's period (first to last day)"),
     ],
     includes={"CarePlan:goal": ("goal", "Goal")},
     default_sort=("-date",),
@@ -684,6 +701,7 @@ SERVICE_REQUEST = ResourceType(
             to_fhir=servicerequest.to_fhir,
             patient="patient",
             dates={"occurrence": "starts_on", "authored": "created_at__date"},
+            periods={"occurrence": ("starts_on", "expires_on")},
             filters={
                 "intent": _status({"order": EVERYTHING}),
                 "reason-code": _tokens(
@@ -698,7 +716,7 @@ SERVICE_REQUEST = ResourceType(
     ],
     params=[
         Param("intent", "token", "order"),
-        Param("occurrence", "date", "Start of the authorized period"),
+        Param("occurrence", "date", "The authorized period (first to last day)"),
         Param("authored", "date", "Day the referral was recorded"),
         Param("reason-code", "token", "ICD-10-CM diagnosis of the referral"),
     ],
@@ -903,6 +921,7 @@ DOCUMENT_REFERENCE = ResourceType(
             to_fhir=documentreference.to_fhir,
             patient="patient",
             dates={"date": "signed_at", "period": "period_end"},
+            periods={"period": ("period_start", "period_end")},
             instants=("date",),
             filters={
                 "type": _q(_docref_type),
@@ -922,7 +941,7 @@ DOCUMENT_REFERENCE = ResourceType(
         ),
         Param("category", "token", "clinical-note"),
         Param("date", "date", "Day the report was signed"),
-        Param("period", "date", "Last day of the period the report covers"),
+        Param("period", "date", "The period the report covers (first to last day)"),
         Param("status", "token", "current | superseded | entered-in-error"),
         Param("related", "reference", "The referral (ServiceRequest) the report answers"),
     ],

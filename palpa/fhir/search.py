@@ -22,13 +22,14 @@ from palpa.fhir.errors import FhirError, issue, operation_outcome
 from palpa.fhir.mapping.common import JSON, Context
 from palpa.fhir.params import (
     MAX_OFFSET,
-    DateRange,
     clean_param,
     date_q,
+    instant_in,
     parse_date,
     parse_reference,
     parse_uuid,
     parse_whole,
+    period_q,
     split_values,
 )
 from palpa.fhir.registry import Param, ResourceType, Source, get_type
@@ -160,6 +161,12 @@ def _apply(source: Source, qs: QuerySet[Any], criterion: Criterion) -> QuerySet[
     if name in ("patient", "subject"):
         ids = [u for u in (parse_reference(name, v, "Patient") for v in values) if u is not None]
         return qs.filter(**{f"{source.patient}__public_id__in": ids})
+    if name in source.periods:
+        start, end = source.periods[name]
+        found = Q(pk__in=[])
+        for value in values:
+            found |= period_q(start, end, parse_date(name, value))
+        return qs.filter(found)
     if name in source.dates:
         found = Q(pk__in=[])
         date_only = name not in source.instants
@@ -211,25 +218,11 @@ def _static_match(rtype: ResourceType, resource: JSON, criterion: Criterion) -> 
         when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
         for value in values:
             wanted = parse_date(name, value)
-            if _in_range(when, wanted):
+            if instant_in(when, wanted):
                 return True
         return False
     handler = rtype.static_filters.get(name)
     return handler is not None and handler(resource, values, criterion.modifier)
-
-
-def _in_range(when: dt.datetime, wanted: DateRange) -> bool:
-    inside = wanted.start <= when < wanted.end
-    return {
-        "eq": inside,
-        "ne": not inside,
-        "gt": when >= wanted.end,
-        "sa": when >= wanted.end,
-        "ge": when >= wanted.start,
-        "lt": when < wanted.start,
-        "eb": when < wanted.start,
-        "le": when < wanted.end,
-    }[wanted.prefix]
 
 
 def _static_sort_key(resource: JSON, name: str) -> tuple[int, Any]:

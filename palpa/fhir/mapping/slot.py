@@ -33,7 +33,7 @@ from palpa.fhir.mapping.common import (
     ref,
     with_meta,
 )
-from palpa.fhir.params import parse_date, parse_reference, parse_token
+from palpa.fhir.params import instant_in, parse_date, parse_reference, parse_token
 from palpa.practitioners.queries import practitioners_for
 from palpa.scheduling.models import AppointmentType
 from palpa.scheduling.queries import appointment_types_for, available_slots, locations_for
@@ -55,15 +55,22 @@ def _window(values: list[list[str]], today: dt.date) -> tuple[dt.date, int]:
     for occurrence in values:
         for raw in occurrence:
             wanted = parse_date("start", raw)
+            # The days a slot may fall on; the instants are checked on each slot.
             first = wanted.start.date()
             last = (wanted.end - dt.timedelta(microseconds=1)).date()
             if wanted.prefix in ("eq",):
                 low = max(low or first, first)
                 high = min(high or last, last)
-            elif wanted.prefix in ("ge", "gt", "sa"):
+            elif wanted.prefix == "ge":
                 low = max(low or first, first)
-            elif wanted.prefix in ("le", "lt", "eb"):
+            elif wanted.prefix in ("gt", "sa"):
+                after = wanted.end.date()
+                low = max(low or after, after)
+            elif wanted.prefix == "le":
                 high = min(high or last, last)
+            elif wanted.prefix in ("lt", "eb"):
+                before = (wanted.start - dt.timedelta(microseconds=1)).date()
+                high = min(high or before, before)
             else:
                 raise FhirError(400, f"start={raw!r}: Slot takes eq, ge, gt, le, lt only.")
     first_day = max(low or today, today)
@@ -96,6 +103,7 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
         elif criterion.name == "status" and "free" not in criterion.values:
             return []
     first_day, days = _window(starts, ctx.today)
+    ranges = [[parse_date("start", raw) for raw in occurrence] for occurrence in starts]
     if days == 0:
         return []
     kinds = list(appointment_types_for(actor).prefetch_related("practitioners"))
@@ -120,7 +128,11 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
                     practitioner=person,
                     now=now,
                 ):
-                    found.append(_to_fhir(open_slot, location, kind))
+                    if all(
+                        any(instant_in(open_slot.start, value) for value in occurrence)
+                        for occurrence in ranges
+                    ):
+                        found.append(_to_fhir(open_slot, location, kind))
     return found
 
 

@@ -83,14 +83,14 @@ def test_procedure_code_in_every_token_form(fhir: Client, course: Course, owner:
     assert _total(fhir, path, code=f"{CPT}|97112") == 0
     assert _total(fhir, path, code="|97140") == 0  # every coding has its system
     assert _total(fhir, path, code=f"{TECHNIQUE}|97140") == 0
-    found = body(fhir.get(path, {"code": f"{TECHNIQUE}|myofascial_release", "_count": 50}))
+    found = body(fhir.get(path, {"code": f"{TECHNIQUE}|myofascial_release", "_count": "50"}))
     assert set(ids(found)) == myofascial
     assert _total(fhir, path, code="myofascial_release") == 2
     assert _total(fhir, path, code=f"{TECHNIQUE}|") == 4
     assert _total(fhir, path, code="|myofascial_release") == 0
     assert _total(fhir, path, code=f"{TECHNIQUE}|myofascial_release,{CPT}|97140") == 4
     map_technique(actor=owner, technique="trigger_point", code="")  # no CPT code any more
-    found = body(fhir.get(path, {"code": f"{CPT}|97140", "_count": 50}))
+    found = body(fhir.get(path, {"code": f"{CPT}|97140", "_count": "50"}))
     assert set(ids(found)) == myofascial
     assert _total(fhir, path, code=f"{CPT}|") == 2
 
@@ -121,3 +121,39 @@ def test_patient_identifier_in_every_token_form(fhir: Client, course: Course) ->
     assert _total(fhir, path, identifier=patient.mrn) == 1
     assert _total(fhir, path, identifier=f"{system}|") == 1
     assert _total(fhir, path, identifier=f"|{patient.mrn}") == 0
+
+
+# --- periods ---------------------------------------------------------------------------
+
+# The plan of care's period is 2026-06-01 to 2026-07-13 (six weeks), both days included:
+# what each prefix asks of it, worked out by hand from those two days.
+PLAN_PERIOD = {
+    "2026": 1,
+    "2026-06": 0,  # reaches into July
+    "ne2026-06": 1,
+    "2026-06-01": 0,
+    "lt2026-06-01": 0,
+    "lt2026-06-02": 1,
+    "le2026-06-01": 1,
+    "le2026-05": 0,
+    "gt2026-07-13": 0,
+    "gt2026-07-12": 1,
+    "gt2026-06-01": 1,  # ends after June 1 (its start is not what counts)
+    "ge2026-07-13": 1,
+    "ge2026-07-14": 0,
+    "sa2026-05-31": 1,
+    "sa2026-06-01": 0,
+    "eb2026-07-14": 1,
+    "eb2026-07-13": 0,
+}
+
+
+def test_the_care_plan_period_meets_each_prefix_by_the_whole_period(
+    fhir: Client, course: Course
+) -> None:
+    assert (course.plan.starts_on.isoformat(), course.plan.ends_on.isoformat()) == (
+        "2026-06-01",
+        "2026-07-13",
+    )
+    for value, expected in PLAN_PERIOD.items():
+        assert _total(fhir, "/fhir/R4/CarePlan", date=value) == expected, value
