@@ -568,3 +568,70 @@ def test_free_slots_leave_out_booked_time_and_cannot_be_read_by_id(
     assert too_long.status_code == 400
     assert "31 days" in outcome_text(too_long)
     assert body(outsider_fhir.get("/fhir/R4/Slot", query))["total"] == 0
+
+
+# --- search semantics on dates, periods and slots (issue 16) ------------------------------
+
+
+def test_the_document_period_meets_each_prefix_by_the_whole_period(
+    fhir: Client, chart: Chart
+) -> None:
+    first, last = chart.report.period_start, chart.report.period_end
+    day = dt.timedelta(days=1)
+    assert first < last
+    expected = {
+        f"lt{first}": 0,
+        f"lt{first + day}": 1,
+        f"le{first}": 1,
+        f"le{first - day}": 0,
+        f"gt{last}": 0,
+        f"gt{last - day}": 1,
+        f"ge{last}": 1,
+        f"ge{last + day}": 0,
+        f"sa{first - day}": 1,
+        f"sa{first}": 0,
+        f"eb{last + day}": 1,
+        f"eb{last}": 0,
+        f"{first}": 0,  # a longer period is not within one day
+        f"{first.year}": int(first.year == last.year),
+    }
+    for value, total in expected.items():
+        found = body(fhir.get("/fhir/R4/DocumentReference", {"period": value}))
+        assert found["total"] == total, value
+
+
+def test_slot_start_prefixes_compare_instants_against_the_value_range(
+    fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    base = {"schedule": f"Schedule/{practitioner.public_id}", "_count": "100"}
+
+    def starts(*values: str) -> list[dt.datetime]:
+        found = resources(body(fhir.get("/fhir/R4/Slot", {**base, "start": list(values)})))
+        return [dt.datetime.fromisoformat(s["start"].replace("Z", "+00:00")) for s in found]
+
+    day = starts("2026-06-22")
+    assert day
+    assert {s.astimezone(dt.UTC).date() for s in day} <= {dt.date(2026, 6, 22)}
+    assert starts("ge2026-06-22", "lt2026-06-23") == day
+    assert starts("ge2026-06-22", "lt2026-06-22") == []  # lt: before the day starts
+    assert starts("ge2026-06-22", "le2026-06-22") == day
+    cut = day[len(day) // 2]
+    minute = cut.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    after = [s for s in day if s >= cut + dt.timedelta(minutes=1)]
+    assert starts(f"gt{minute}Z", "le2026-06-22") == after
+    assert starts("ge2026-06-22", f"lt{minute}Z") == [s for s in day if s < cut]
+
+
+def test_an_instant_with_milliseconds_matches_that_instant_only(fhir: Client, booked: Any) -> None:
+    first, _second = booked
+    start = first.start.astimezone(dt.UTC)
+
+    def stamp(when: dt.datetime) -> str:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+    def total(value: str) -> int:
+        return int(body(fhir.get("/fhir/R4/Appointment", {"date": value}))["total"])
+
+    assert total(stamp(start)) == 1
+    assert total(stamp(start - dt.timedelta(milliseconds=1))) == 0
+    assert total(start.strftime("%Y-%m-%dT%H:%M:%SZ")) == 1
