@@ -425,10 +425,8 @@ def bundle(result: SearchResult, rtype: ResourceType, base_url: str) -> JSON:
                 "search": {"mode": "outcome"},
             }
         )
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": result.total,
-        "link": links,
-        "entry": entries,
-    }
+    found: JSON = {"resourceType": "Bundle", "type": "searchset", "total": result.total}
+    found["link"] = links
+    if entries:  # an empty list is not valid FHIR JSON: the key is left out
+        found["entry"] = entries
+    return found

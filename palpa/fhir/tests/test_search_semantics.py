@@ -157,3 +157,16 @@ def test_the_care_plan_period_meets_each_prefix_by_the_whole_period(
     )
     for value, expected in PLAN_PERIOD.items():
         assert _total(fhir, "/fhir/R4/CarePlan", date=value) == expected, value
+
+
+# --- empty bundles -------------------------------------------------------------------------
+
+
+def test_an_empty_search_bundle_has_no_entry_key(fhir: Client, course: Course) -> None:
+    found = body(fhir.get("/fhir/R4/Procedure", {"code": "no-such-technique"}))
+    assert found["total"] == 0
+    assert "entry" not in found
+    patient = course.patient.public_id
+    everything = body(fhir.get(f"/fhir/R4/Patient/{patient}/$everything", {"_count": "0"}))
+    assert everything["total"] > 0
+    assert "entry" not in everything
