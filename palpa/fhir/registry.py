@@ -1122,6 +1122,28 @@ def _appointment_status(values: list[str], _m: str) -> Q:
     return token_q(values, lambda _s, v: Q(status=v) if v in known else None)
 
 
+_APPOINTMENT_ACTORS = {
+    "Patient": "patient__public_id",
+    "Practitioner": "practitioner__public_id",
+    "Location": "location__public_id",
+}
+
+
+def _appointment_actor(values: list[str], _m: str) -> Q:
+    """``Type/id`` of a participant (a bare id: any of them); other types match nothing."""
+    found = NOTHING
+    for value in values:
+        parts = value.rstrip("/").split("/")
+        kind = parts[-2] if len(parts) >= 2 else ""
+        public_id = parse_uuid(parts[-1])
+        if public_id is None:
+            continue
+        for name, lookup in _APPOINTMENT_ACTORS.items():
+            if kind in ("", name):
+                found |= Q(**{lookup: public_id})
+    return found
+
+
 APPOINTMENT = ResourceType(
     name="Appointment",
     capability=Capability.SCHEDULE_READ,
@@ -1140,7 +1162,7 @@ APPOINTMENT = ResourceType(
                 "practitioner": _reference(
                     "practitioner__public_id", "Practitioner", "practitioner"
                 ),
-                "actor": _reference("practitioner__public_id", "Practitioner", "actor"),
+                "actor": _q(_appointment_actor),
                 "location": _reference("location__public_id", "Location", "location"),
                 "service-type": _tokens(
                     _coded(
@@ -1160,7 +1182,7 @@ APPOINTMENT = ResourceType(
             "booked | arrived | fulfilled | cancelled | noshow | entered-in-error",
         ),
         Param("practitioner", "reference", "The Practitioner"),
-        Param("actor", "reference", "The Practitioner (a participant)"),
+        Param("actor", "reference", "A participant: the Patient, Practitioner or Location"),
         Param("location", "reference", "The Location"),
         Param("service-type", "token", "urn:palpa:appointment-type|code"),
     ],

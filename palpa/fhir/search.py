@@ -262,7 +262,9 @@ def search(
     if rtype.computed is not None:
         common = [c for c in request.criteria if c.name in COMMON]
         computed = rtype.computed(principal.actor, request.criteria, ctx)
-        return _static_search(rtype, request, order, computed, common)
+        found = _static_search(rtype, request, order, computed, common)
+        found.included = _includes(principal, rtype, request.includes, found.matches, ctx)
+        return found
     rows: list[tuple[list[Any], str, Source]] = []
     for source in rtype.sources:
         qs = _scoped(principal, source)

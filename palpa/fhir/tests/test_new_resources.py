@@ -17,7 +17,7 @@ from django.test import Client
 from palpa.accounts.models import Organization, User
 from palpa.audit.models import AuditEvent
 from palpa.fhir.tests.conftest import START, Course, bearer, get_token, issue_client, on
-from palpa.fhir.tests.support import body, ids, outcome_text, resources
+from palpa.fhir.tests.support import body, ids, link, outcome_text, resources
 from palpa.patients.models import Consent, Patient
 from palpa.patients.services import record_consent
 from palpa.practitioners.models import Practitioner
@@ -635,3 +635,40 @@ def test_an_instant_with_milliseconds_matches_that_instant_only(fhir: Client, bo
     assert total(stamp(start)) == 1
     assert total(stamp(start - dt.timedelta(milliseconds=1))) == 0
     assert total(start.strftime("%Y-%m-%dT%H:%M:%SZ")) == 1
+
+
+def test_appointments_by_any_participant_as_actor(
+    fhir: Client, outsider_fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    first, second = booked
+    both = {str(first.public_id), str(second.public_id)}
+    patient = first.patient.public_id
+    for actor in (
+        f"Patient/{patient}",
+        f"Practitioner/{practitioner.public_id}",
+        f"Location/{first.location.public_id}",
+        str(patient),  # a bare id: any participant
+    ):
+        found = body(fhir.get("/fhir/R4/Appointment", {"actor": actor}))
+        assert set(ids(found)) == both, actor
+    for actor in (f"Patient/{first.location.public_id}", f"Device/{patient}", "Patient/x"):
+        assert body(fhir.get("/fhir/R4/Appointment", {"actor": actor}))["total"] == 0, actor
+    refused = body(outsider_fhir.get("/fhir/R4/Appointment", {"actor": f"Patient/{patient}"}))
+    assert refused["total"] == 0
+
+
+def test_slots_include_their_schedule(
+    fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    query = {
+        "schedule": f"Schedule/{practitioner.public_id}",
+        "start": "2026-06-22",
+        "_include": "Slot:schedule",
+    }
+    found = body(fhir.get("/fhir/R4/Slot", query))
+    assert resources(found)
+    included = resources(found, "include")
+    assert [(r["resourceType"], r["id"]) for r in included] == [
+        ("Schedule", str(practitioner.public_id))
+    ]
+    assert "_include=Slot%3Aschedule" in (link(found, "self") or "")
