@@ -97,6 +97,8 @@ def parse_search(
         name, _, modifier = key.partition(":")
         if key in IGNORED_SILENTLY:
             continue
+        if modifier and name in CONTROL:  # _include:iterate and the like are not supported
+            raise FhirError(400, f"{key}: the :{modifier} modifier is not supported on {name}.")
         if name == "_count":
             found.count = min(
                 parse_whole("_count", raw, low=0, high=MAX_OFFSET), settings.PALPA_FHIR_MAX_COUNT

@@ -42,7 +42,15 @@ def test_an_unsupported_modifier_is_refused_with_or_without_strict(
         assert response.status_code == 400
         assert response.json()["resourceType"] == "OperationOutcome"
         assert "gender:not" in outcome_text(response)
-    for key in ("name:text", "code:missing", "date:exact", "_id:above", "patient:Patient"):
+    for key in (
+        "name:text",
+        "code:missing",
+        "date:exact",
+        "_id:above",
+        "patient:Patient",
+        "_include:iterate",
+        "_count:exact",
+    ):
         path = "/fhir/R4/Patient" if key.startswith("name") else "/fhir/R4/Procedure"
         response = fhir.get(path, {key: "x"})
         assert response.status_code == 400, key
