@@ -22,6 +22,8 @@ from django.db.models import Q, QuerySet
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
+from palpa.billing.models import Charge
+from palpa.billing.services import code_map
 from palpa.care.models import Evaluation, Plan, RomMeasurement, TreatmentNote
 from palpa.fhir import queries
 from palpa.fhir.mapping import (
@@ -641,9 +643,17 @@ def _procedure_code(qs: QuerySet[Any], values: list[str], _m: str) -> QuerySet[A
             wanted.add(code)
     if any_cpt or wanted:
         ctx = c.Context(base_url="")
+        # Candidates: rows on a charged visit, or whose technique the organization maps
+        # to a wanted code; the code each one is shown with decides.
+        candidates = Q(note__charge__isnull=False) & ~Q(note__charge__status=Charge.Status.VOID)
+        for org in set(qs.values_list("organization_id", flat=True)):
+            mapped = [
+                t for t, code in code_map(org).items() if code and (any_cpt or code in wanted)
+            ]
+            candidates |= Q(organization_id=org, technique__in=mapped)
         billed = [
             entry.pk
-            for entry in qs
+            for entry in qs.filter(candidates)
             if (billed_as := procedure.cpt_code(entry, ctx)) and (any_cpt or billed_as in wanted)
         ]
         found |= Q(pk__in=billed)

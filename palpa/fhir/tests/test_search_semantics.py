@@ -10,7 +10,7 @@ from typing import Any
 from django.test import Client
 
 from palpa.accounts.models import User
-from palpa.billing.services import map_technique
+from palpa.billing.services import capture_note_charges, map_technique
 from palpa.care.models import TechniqueEntry
 from palpa.fhir.tests.conftest import Course
 from palpa.fhir.tests.support import body, ids, outcome_text, resources
@@ -101,6 +101,23 @@ def test_procedure_code_in_every_token_form(fhir: Client, course: Course, owner:
     found = body(fhir.get(path, {"code": f"{CPT}|97140", "_count": "50"}))
     assert set(ids(found)) == myofascial
     assert _total(fhir, path, code=f"{CPT}|") == 2
+
+
+def test_procedure_cpt_search_follows_the_charge_then_the_map(
+    fhir: Client, course: Course, owner: User
+) -> None:
+    first, _second = course.notes
+    capture_note_charges(note=first)  # both techniques billed under 97140
+    map_technique(actor=owner, technique="trigger_point", code="97112")  # later visits only
+    by_code: dict[str, set[str]] = {}
+    for entry in _entries(course):
+        charged = entry.note_id == first.pk
+        code = "97112" if entry.technique == "trigger_point" and not charged else "97140"
+        by_code.setdefault(code, set()).add(str(entry.public_id))
+    for code, expected in by_code.items():
+        found = body(fhir.get("/fhir/R4/Procedure", {"code": f"{CPT}|{code}", "_count": "50"}))
+        assert set(ids(found)) == expected, code
+    assert len(by_code["97140"]) == 3
 
 
 def test_condition_and_observation_codes_in_every_token_form(fhir: Client, course: Course) -> None:
