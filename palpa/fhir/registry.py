@@ -837,7 +837,7 @@ QUESTIONNAIRE = ResourceType(
         "code": lambda r, values, _m: _static_token(values, _codes_of(r)),
         "name": _static_string("name"),
         "title": _static_string("title"),
-        "status": lambda r, values, _m: r.get("status") in values,
+        "status": lambda r, values, _m: any(parse_token(v)[1] == r.get("status") for v in values),
         "url": lambda r, values, _m: any(v.split("|")[0] == r.get("url") for v in values),
     },
     static_sorts=("name", "title"),

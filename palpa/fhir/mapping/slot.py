@@ -85,6 +85,7 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
     """The free slots the criteria ask for, as Slot resources (unsorted)."""
     practitioners: set[uuid.UUID] | None = None
     type_codes: set[str] | None = None
+    every_type = False  # ``service-type=urn:palpa:appointment-type|``
     starts: list[list[str]] = []
     for criterion in criteria:
         if criterion.name == "schedule":
@@ -95,8 +96,13 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
             codes = set()
             for raw in criterion.values:
                 system, code = parse_token(raw)
-                if system in (None, APPOINTMENT_TYPE):
+                if system == APPOINTMENT_TYPE and code == "":
+                    every_type = True
+                elif system in (None, APPOINTMENT_TYPE) and code:
                     codes.add(code)
+            if every_type:
+                every_type = False
+                continue  # any code of the system: this occurrence narrows nothing
             type_codes = codes if type_codes is None else type_codes & codes
         elif criterion.name == "start":
             starts.append(criterion.values)

@@ -672,3 +672,19 @@ def test_slots_include_their_schedule(
         ("Schedule", str(practitioner.public_id))
     ]
     assert "_include=Slot%3Aschedule" in (link(found, "self") or "")
+
+
+def test_slot_service_type_and_questionnaire_status_token_forms(
+    fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    base = {"schedule": f"Schedule/{practitioner.public_id}", "start": "2026-06-22"}
+    every = body(fhir.get("/fhir/R4/Slot", base))["total"]
+    assert every > 0
+    system = "urn:palpa:appointment-type"
+    for value, total in {f"{system}|": every, "|treatment-60": 0, f"{system}|nope": 0}.items():
+        found = body(fhir.get("/fhir/R4/Slot", {**base, "service-type": value}))
+        assert found["total"] == total, value
+    questionnaires = body(fhir.get("/fhir/R4/Questionnaire"))["total"]
+    assert questionnaires > 0
+    status = "http://hl7.org/fhir/publication-status|active"
+    assert body(fhir.get("/fhir/R4/Questionnaire", {"status": status}))["total"] == questionnaires
