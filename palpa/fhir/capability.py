@@ -79,7 +79,12 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
                 "mode": "server",
                 "documentation": "JSON only. Search parameters: "
                 f"{', '.join(sorted(CONTROL))} on every type; unknown parameters are "
-                "ignored (and reported) unless the request says Prefer: handling=strict.",
+                "ignored (and reported) unless the request says Prefer: handling=strict. "
+                "Modifiers: :exact and :contains on string parameters only; any other "
+                "modifier is refused (400). Tokens: system|code, code, |code, system|. "
+                "Date prefixes eq ne gt ge lt le sa eb; period parameters (CarePlan date, "
+                "ServiceRequest occurrence, DocumentReference period) compare the whole "
+                "period.",
                 "security": {
                     "cors": False,
                     "service": [

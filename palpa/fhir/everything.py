@@ -158,20 +158,17 @@ def _bundle(base: str, wanted: EverythingRequest, matches: list[JSON], total: in
         links.append(link("next", wanted.offset + wanted.count))
     if wanted.count and wanted.offset > 0:
         links.append(link("previous", max(0, wanted.offset - wanted.count)))
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "link": links,
-        "entry": [
+    found: JSON = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
+    if matches:  # an empty list is not valid FHIR JSON: the key is left out
+        found["entry"] = [
             {
                 "fullUrl": f"{root}/{r['resourceType']}/{r['id']}",
                 "resource": r,
                 "search": {"mode": "match"},
             }
             for r in matches
-        ],
-    }
+        ]
+    return found
 
 
 def audit_everything(

@@ -67,8 +67,13 @@ def parse_date(name: str, raw: str) -> DateRange:
             )
             if match["tz"] is None:
                 value = value.replace(tzinfo=dt.UTC)
-            seconds = 1 if match["time"].count(":") == 2 else 60
-            return DateRange(prefix, value, value + dt.timedelta(seconds=seconds))
+            # The value stands for its precision: a minute, a second, or its fraction.
+            seconds, _, fraction = match["time"][3:].partition(".")
+            if fraction:
+                width = dt.timedelta(microseconds=10 ** max(0, 6 - len(fraction)))
+            else:
+                width = dt.timedelta(seconds=1 if seconds.count(":") else 60)
+            return DateRange(prefix, value, value + width)
         if match["day"]:
             first = dt.date(year, int(match["month"]), int(match["day"]))
             last = first + dt.timedelta(days=1)
@@ -115,6 +120,52 @@ def date_q(field: str, value: DateRange, *, date_only: bool) -> Q:
     if value.prefix in ("lt", "eb"):
         return Q(**{f"{field}__lt": below})
     return Q(**{f"{field}__lt": high})  # le
+
+
+# (lookup such as "gte" or "lt", day) -> the condition on a period's last day.
+EndCondition = Callable[[str, dt.date], Q]
+
+
+def period_q(start: str, end: str | EndCondition, value: DateRange) -> Q:
+    """The condition a stored period of whole days ``[start, end]`` (both days included)
+    must meet, by FHIR's rules for a period against a search range: ``eq`` the period lies
+    within the range, ``ne`` it does not; ``gt`` it ends after the range, ``lt`` it starts
+    before it; ``ge`` it ends in or after the range, ``le`` it starts before or in it;
+    ``sa`` it starts after the range ends, ``eb`` it ends before the range starts."""
+    low, high = value.start.date(), _ceil_day(value.end)
+    above, below = value.end.date(), _ceil_day(value.start)
+
+    def last(lookup: str, day: dt.date) -> Q:
+        return end(lookup, day) if callable(end) else Q(**{f"{end}__{lookup}": day})
+
+    within = Q(**{f"{start}__gte": low}) & last("lt", high)
+    conditions: dict[str, Callable[[], Q]] = {
+        "eq": lambda: within,
+        "ne": lambda: ~within,
+        "gt": lambda: last("gte", above),
+        "lt": lambda: Q(**{f"{start}__lt": below}),
+        "ge": lambda: last("gte", low),
+        "le": lambda: Q(**{f"{start}__lt": high}),
+        "sa": lambda: Q(**{f"{start}__gte": high}),
+        "eb": lambda: last("lt", low),
+    }
+    return conditions[value.prefix]()
+
+
+def instant_in(when: dt.datetime, value: DateRange) -> bool:
+    """Whether a stored instant meets a search value (FHIR's rules: ``lt`` before the
+    range starts, ``gt`` at or after it ends, ``le``/``ge`` include the range)."""
+    inside = value.start <= when < value.end
+    return {
+        "eq": inside,
+        "ne": not inside,
+        "gt": when >= value.end,
+        "sa": when >= value.end,
+        "ge": when >= value.start,
+        "lt": when < value.start,
+        "eb": when < value.start,
+        "le": when < value.end,
+    }[value.prefix]
 
 
 def parse_token(raw: str) -> tuple[str | None, str]:

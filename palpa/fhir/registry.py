@@ -12,6 +12,7 @@ type (a parameter that cannot match a source's rows excludes them).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,6 +22,8 @@ from django.db.models import Q, QuerySet
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
+from palpa.billing.models import Charge
+from palpa.billing.services import code_map
 from palpa.care.models import Evaluation, Plan, RomMeasurement, TreatmentNote
 from palpa.fhir import queries
 from palpa.fhir.mapping import (
@@ -48,6 +51,7 @@ from palpa.fhir.mapping import common as c
 from palpa.fhir.params import (
     EVERYTHING,
     NOTHING,
+    EndCondition,
     parse_reference,
     parse_token,
     parse_uuid,
@@ -81,6 +85,10 @@ class Source:
     filters: dict[str, Filter] = field(default_factory=dict)
     prefetch: tuple[str, ...] = ()
     instants: tuple[str, ...] = ()  # date params whose field is a time stamp, not a date
+    # date params on a period of whole days -> (first day field, last day field); such a
+    # param is also in ``dates`` (the field it sorts by).
+    # (the last day: a field, or a function giving the condition on it; see ``period_q``)
+    periods: dict[str, tuple[str, str | EndCondition]] = field(default_factory=dict)
 
 
 # A filter of a type served from definitions rather than rows (Questionnaire):
@@ -133,13 +141,46 @@ def _q(build: Callable[[list[str], str], Q]) -> Filter:
     return apply
 
 
-def _fixed(system: str, code: str) -> Filter:
-    """A token every row of the source has (e.g. its category)."""
+Match = Callable[[str | None, str], Q | None]
+
+
+def _coded(system: str, lookup: Callable[[str], Q | None], *, any_code: Q = EVERYTHING) -> Match:
+    """The token forms of a coding in ``system`` (FHIR's rules): ``code`` (any system),
+    ``system|code``, ``system|`` (any code of the system: ``any_code``); ``|code`` (no
+    system) and other systems match nothing, since every coding here has its system."""
 
     def match(s: str | None, v: str) -> Q | None:
-        return EVERYTHING if v == code and s in (None, system) else None
+        if s not in (None, system):
+            return None
+        if v == "":
+            return any_code if s == system else None
+        return lookup(v)
 
+    return match
+
+
+def _either(*matches: Match) -> Match:
+    """An element carrying codings of several systems: any of them may match."""
+
+    def match(s: str | None, v: str) -> Q | None:
+        found = [q for q in (m(s, v) for m in matches) if q is not None]
+        if not found:
+            return None
+        combined = found[0]
+        for q in found[1:]:
+            combined |= q
+        return combined
+
+    return match
+
+
+def _tokens(match: Match) -> Filter:
     return _q(lambda values, _m: token_q(values, match))
+
+
+def _fixed(system: str, code: str) -> Filter:
+    """A token every row of the source has (e.g. its category)."""
+    return _tokens(_coded(system, lambda v: EVERYTHING if v == code else None))
 
 
 def _status(mapping: dict[str, Q]) -> Filter:
@@ -167,12 +208,14 @@ def _strings(*fields: str) -> Filter:
 
 def _patient_identifier(values: list[str], _m: str) -> Q:
     def match(system: str | None, code: str) -> Q | None:
-        if system is None or system == "":
-            return Q(mrn=code)
+        if system is None:
+            return Q(mrn=code) if code else None
         if system.startswith(c.MRN_SYSTEM_PREFIX):
             org = system.removeprefix(c.MRN_SYSTEM_PREFIX)
-            return Q(mrn=code, organization__public_id=org) if _is_uuid(org) else None
-        return None
+            if not _is_uuid(org):
+                return None
+            return Q(organization__public_id=org) & (Q(mrn=code) if code else EVERYTHING)
+        return None  # ``|code``: every MRN has its system
 
     return token_q(values, match)
 
@@ -219,7 +262,7 @@ PATIENT = ResourceType(
 
 
 def _npi(values: list[str], _m: str) -> Q:
-    return token_q(values, lambda s, v: Q(npi=v) if s in (None, c.NPI) else None)
+    return token_q(values, _coded(c.NPI, lambda v: Q(npi=v), any_code=~Q(npi="")))
 
 
 PRACTITIONER = ResourceType(
@@ -264,12 +307,7 @@ ORGANIZATION = ResourceType(
             patient="",
             sorts={"name": "name"},
             filters={
-                "identifier": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(slug=v) if s in (None, c.ORGANIZATION_SYSTEM) else None,
-                    )
-                ),
+                "identifier": _tokens(_coded(c.ORGANIZATION_SYSTEM, lambda v: Q(slug=v))),
                 "name": _strings("name"),
             },
         )
@@ -323,12 +361,7 @@ CONDITION = ResourceType(
             patient="evaluation__patient",
             dates={"recorded-date": "evaluation__evaluated_on"},
             filters={
-                "code": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(code__iexact=v) if s in (None, c.ICD10CM) else None,
-                    )
-                ),
+                "code": _tokens(_coded(c.ICD10CM, lambda v: Q(code__iexact=v))),
                 "category": _fixed(c.CONDITION_CATEGORY, "encounter-diagnosis"),
                 "encounter": _reference("evaluation__public_id", "Encounter", "encounter"),
                 "verification-status": _status(
@@ -357,27 +390,26 @@ CONDITION = ResourceType(
 
 
 def _admin_code(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        found = NOTHING
-        if system in (None, c.INSTRUMENT):
-            found |= Q(instrument__iexact=code)
-        if system in (None, c.LOINC):
-            ids = [i for i in load_library().ids() if code in observation.verified_loinc(i)]
-            if ids:
-                found |= Q(instrument__in=ids)
-        return found
+    def loinc(code: str) -> Q:
+        ids = [i for i in load_library().ids() if code in observation.verified_loinc(i)]
+        return Q(instrument__in=ids)
 
+    any_loinc = Q(instrument__in=[i for i in load_library().ids() if observation.verified_loinc(i)])
+    match = _either(
+        _coded(c.INSTRUMENT, lambda v: Q(instrument__iexact=v)),
+        _coded(c.LOINC, loinc, any_code=any_loinc),
+    )
     return token_q(values, match)
 
 
 def _rom_code(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        if system not in (None, c.ROM_MOTION) or "." not in code:
+    def lookup(code: str) -> Q | None:
+        if "." not in code:
             return None
         joint, _, motion = code.partition(".")
         return Q(joint=joint, motion=motion)
 
-    return token_q(values, match)
+    return token_q(values, _coded(c.ROM_MOTION, lookup))
 
 
 _OBSERVATION_PARAMS = [
@@ -477,6 +509,16 @@ def _plan_status(field_prefix: str, mapping: dict[str, str]) -> Filter:
     return _status(reverse)
 
 
+def _plan_last_day(lookup: str, day: dt.date) -> Q:
+    """A plan's period ends on ``Plan.ends_on`` (its start plus its weeks, 1 to 52): the
+    condition on that day, written on the stored start for each possible length."""
+    found = NOTHING
+    for weeks in range(1, 53):
+        shifted = day - dt.timedelta(weeks=weeks)
+        found |= Q(duration_weeks=weeks, **{f"starts_on__{lookup}": shifted})
+    return found
+
+
 GOAL = ResourceType(
     name="Goal",
     capability=Capability.CLINICAL_READ,
@@ -512,6 +554,7 @@ CAREPLAN = ResourceType(
             to_fhir=careplan.to_fhir,
             patient="patient",
             dates={"date": "starts_on"},
+            periods={"date": ("starts_on", _plan_last_day)},
             filters={
                 "status": _plan_status("", dict(careplan.STATUS)),
                 "category": _fixed(c.US_CORE_CAREPLAN_CATEGORY, "assess-plan"),
@@ -524,7 +567,7 @@ CAREPLAN = ResourceType(
         Param("status", "token", "active | completed | revoked (superseded) | entered-in-error"),
         Param("category", "token", "assess-plan"),
         Param("intent", "token", "plan"),
-        Param("date", "date", "Start of the plan's period"),
+        Param("date", "date", "The plan's period (first to last day)"),
     ],
     includes={"CarePlan:goal": ("goal", "Goal")},
     default_sort=("-date",),
@@ -582,6 +625,41 @@ ENCOUNTER = ResourceType(
     default_sort=("-date",),
 )
 
+
+def _procedure_code(qs: QuerySet[Any], values: list[str], _m: str) -> QuerySet[Any]:
+    """Palpa's technique code, or the CPT code the technique is billed under. The CPT code
+    is decided per row (the visit's charge, else the organization's map: see
+    ``procedure.cpt_code``), so those rows are found by computing it."""
+    found = token_q(values, _coded(c.TECHNIQUE, lambda v: Q(technique=v)))
+    wanted: set[str] = set()
+    any_cpt = False
+    for raw in values:
+        system, code = parse_token(raw)
+        if system not in (None, procedure.CPT) or (code == "" and system is None):
+            continue
+        if code == "":
+            any_cpt = True
+        else:
+            wanted.add(code)
+    if any_cpt or wanted:
+        ctx = c.Context(base_url="")
+        # Candidates: rows on a charged visit, or whose technique the organization maps
+        # to a wanted code; the code each one is shown with decides.
+        candidates = Q(note__charge__isnull=False) & ~Q(note__charge__status=Charge.Status.VOID)
+        for org in set(qs.values_list("organization_id", flat=True)):
+            mapped = [
+                t for t, code in code_map(org).items() if code and (any_cpt or code in wanted)
+            ]
+            candidates |= Q(organization_id=org, technique__in=mapped)
+        billed = [
+            entry.pk
+            for entry in qs.filter(candidates)
+            if (billed_as := procedure.cpt_code(entry, ctx)) and (any_cpt or billed_as in wanted)
+        ]
+        found |= Q(pk__in=billed)
+    return qs.filter(found)
+
+
 PROCEDURE = ResourceType(
     name="Procedure",
     capability=Capability.CLINICAL_READ,
@@ -595,12 +673,7 @@ PROCEDURE = ResourceType(
             patient="note__patient",
             dates={"date": "note__visit_date"},
             filters={
-                "code": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(technique=v) if s in (None, c.TECHNIQUE) else None,
-                    )
-                ),
+                "code": _procedure_code,
                 "status": _status(
                     {
                         "completed": Q(note__status=TreatmentNote.Status.SIGNED),
@@ -638,14 +711,14 @@ SERVICE_REQUEST = ResourceType(
             to_fhir=servicerequest.to_fhir,
             patient="patient",
             dates={"occurrence": "starts_on", "authored": "created_at__date"},
+            periods={"occurrence": ("starts_on", "expires_on")},
             filters={
                 "intent": _status({"order": EVERYTHING}),
-                "reason-code": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: (
-                            Q(diagnoses__icontains=f'"{v}"') if s in (None, c.ICD10CM) else None
-                        ),
+                "reason-code": _tokens(
+                    _coded(
+                        c.ICD10CM,
+                        lambda v: Q(diagnoses__icontains=f'"{v}"'),
+                        any_code=Q(diagnoses__icontains='"'),  # a list with a code in it
                     )
                 ),
             },
@@ -653,7 +726,7 @@ SERVICE_REQUEST = ResourceType(
     ],
     params=[
         Param("intent", "token", "order"),
-        Param("occurrence", "date", "Start of the authorized period"),
+        Param("occurrence", "date", "The authorized period (first to last day)"),
         Param("authored", "date", "Day the referral was recorded"),
         Param("reason-code", "token", "ICD-10-CM diagnosis of the referral"),
     ],
@@ -670,12 +743,10 @@ SERVICE_REQUEST = ResourceType(
 
 
 def _specialty(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        if system in (None, c.NUCC) and code == practitionerrole.MASSAGE_THERAPIST:
-            return EVERYTHING
-        return None
-
-    return token_q(values, match)
+    return token_q(
+        values,
+        _coded(c.NUCC, lambda v: EVERYTHING if v == practitionerrole.MASSAGE_THERAPIST else None),
+    )
 
 
 PRACTITIONER_ROLE = ResourceType(
@@ -721,7 +792,11 @@ def _static_token(values: list[str], pairs: list[tuple[str, str]]) -> bool:
     for raw in values:
         system, code = parse_token(raw)
         for have_system, have_code in pairs:
-            if code.casefold() == have_code.casefold() and system in (None, have_system):
+            if system is not None and system != have_system:
+                continue  # ``|code`` too: every coding here has its system
+            if code == "" and system is not None:
+                return True  # ``system|``: any code of the system
+            if code != "" and code.casefold() == have_code.casefold():
                 return True
     return False
 
@@ -762,7 +837,7 @@ QUESTIONNAIRE = ResourceType(
         "code": lambda r, values, _m: _static_token(values, _codes_of(r)),
         "name": _static_string("name"),
         "title": _static_string("title"),
-        "status": lambda r, values, _m: r.get("status") in values,
+        "status": lambda r, values, _m: any(parse_token(v)[1] == r.get("status") for v in values),
         "url": lambda r, values, _m: any(v.split("|")[0] == r.get("url") for v in values),
     },
     static_sorts=("name", "title"),
@@ -837,13 +912,10 @@ def _report_patient(resource: c.JSON) -> str:
 
 
 def _docref_type(values: list[str], _m: str) -> Q:
-    def match(system: str | None, code: str) -> Q | None:
-        if system in (None, c.LOINC) and code == documentreference.PROGRESS_NOTE:
-            return EVERYTHING
-        if system in (None, c.REPORT_KIND) and code in ("progress", "discharge"):
-            return Q(kind=code)
-        return None
-
+    match = _either(
+        _coded(c.LOINC, lambda v: EVERYTHING if v == documentreference.PROGRESS_NOTE else None),
+        _coded(c.REPORT_KIND, lambda v: Q(kind=v) if v in ("progress", "discharge") else None),
+    )
     return token_q(values, match)
 
 
@@ -859,6 +931,7 @@ DOCUMENT_REFERENCE = ResourceType(
             to_fhir=documentreference.to_fhir,
             patient="patient",
             dates={"date": "signed_at", "period": "period_end"},
+            periods={"period": ("period_start", "period_end")},
             instants=("date",),
             filters={
                 "type": _q(_docref_type),
@@ -878,7 +951,7 @@ DOCUMENT_REFERENCE = ResourceType(
         ),
         Param("category", "token", "clinical-note"),
         Param("date", "date", "Day the report was signed"),
-        Param("period", "date", "Last day of the period the report covers"),
+        Param("period", "date", "The period the report covers (first to last day)"),
         Param("status", "token", "current | superseded | entered-in-error"),
         Param("related", "reference", "The referral (ServiceRequest) the report answers"),
     ],
@@ -925,22 +998,15 @@ CONSENT = ResourceType(
             dates={"date": "given_on"},
             filters={
                 "status": _status({"active": Q(superseded=False), "inactive": Q(superseded=True)}),
-                "scope": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: (
-                            Q(kind__in=[k for k, (code, _) in consent.SCOPES.items() if code == v])
-                            if s in (None, c.CONSENT_SCOPE)
-                            else None
+                "scope": _tokens(
+                    _coded(
+                        c.CONSENT_SCOPE,
+                        lambda v: Q(
+                            kind__in=[k for k, (code, _) in consent.SCOPES.items() if code == v]
                         ),
                     )
                 ),
-                "category": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: Q(kind=v) if s in (None, c.CONSENT_KIND) else None,
-                    )
-                ),
+                "category": _tokens(_coded(c.CONSENT_KIND, lambda v: Q(kind=v))),
             },
         )
     ],
@@ -1066,6 +1132,28 @@ def _appointment_status(values: list[str], _m: str) -> Q:
     return token_q(values, lambda _s, v: Q(status=v) if v in known else None)
 
 
+_APPOINTMENT_ACTORS = {
+    "Patient": "patient__public_id",
+    "Practitioner": "practitioner__public_id",
+    "Location": "location__public_id",
+}
+
+
+def _appointment_actor(values: list[str], _m: str) -> Q:
+    """``Type/id`` of a participant (a bare id: any of them); other types match nothing."""
+    found = NOTHING
+    for value in values:
+        parts = value.rstrip("/").split("/")
+        kind = parts[-2] if len(parts) >= 2 else ""
+        public_id = parse_uuid(parts[-1])
+        if public_id is None:
+            continue
+        for name, lookup in _APPOINTMENT_ACTORS.items():
+            if kind in ("", name):
+                found |= Q(**{lookup: public_id})
+    return found
+
+
 APPOINTMENT = ResourceType(
     name="Appointment",
     capability=Capability.SCHEDULE_READ,
@@ -1084,14 +1172,13 @@ APPOINTMENT = ResourceType(
                 "practitioner": _reference(
                     "practitioner__public_id", "Practitioner", "practitioner"
                 ),
-                "actor": _reference("practitioner__public_id", "Practitioner", "actor"),
+                "actor": _q(_appointment_actor),
                 "location": _reference("location__public_id", "Location", "location"),
-                "service-type": _q(
-                    lambda values, _m: token_q(
-                        values,
-                        lambda s, v: (
-                            Q(appointment_type__code=v) if s in (None, c.APPOINTMENT_TYPE) else None
-                        ),
+                "service-type": _tokens(
+                    _coded(
+                        c.APPOINTMENT_TYPE,
+                        lambda v: Q(appointment_type__code=v),
+                        any_code=Q(appointment_type__isnull=False),
                     )
                 ),
             },
@@ -1105,7 +1192,7 @@ APPOINTMENT = ResourceType(
             "booked | arrived | fulfilled | cancelled | noshow | entered-in-error",
         ),
         Param("practitioner", "reference", "The Practitioner"),
-        Param("actor", "reference", "The Practitioner (a participant)"),
+        Param("actor", "reference", "A participant: the Patient, Practitioner or Location"),
         Param("location", "reference", "The Location"),
         Param("service-type", "token", "urn:palpa:appointment-type|code"),
     ],

@@ -22,22 +22,31 @@ from palpa.fhir.errors import FhirError, issue, operation_outcome
 from palpa.fhir.mapping.common import JSON, Context
 from palpa.fhir.params import (
     MAX_OFFSET,
-    DateRange,
     clean_param,
     date_q,
+    instant_in,
     parse_date,
     parse_reference,
     parse_uuid,
     parse_whole,
+    period_q,
     split_values,
 )
-from palpa.fhir.registry import ResourceType, Source, get_type
+from palpa.fhir.registry import Param, ResourceType, Source, get_type
 
 # Parameters every search understands, besides each type's own.
 CONTROL = {"_count", "_offset", "_sort", "_include", "_format"}
 COMMON = {"_id", "_lastUpdated"}
 IGNORED_SILENTLY = {"_pretty"}
-MODIFIERS = {"", "exact", "contains"}
+STRING_MODIFIERS = ("exact", "contains")
+
+
+def _modifier_message(key: str, name: str, modifier: str, param: Param | None) -> str:
+    if param is not None and param.type == "string":
+        accepted = "accepted: " + ", ".join(f":{m}" for m in STRING_MODIFIERS)
+    else:
+        accepted = "no modifier is accepted on it"
+    return f"{key}: the :{modifier} modifier is not supported on {name} ({accepted})."
 
 
 @dataclass
@@ -88,6 +97,8 @@ def parse_search(
         name, _, modifier = key.partition(":")
         if key in IGNORED_SILENTLY:
             continue
+        if modifier and name in CONTROL:  # _include:iterate and the like are not supported
+            raise FhirError(400, f"{key}: the :{modifier} modifier is not supported on {name}.")
         if name == "_count":
             found.count = min(
                 parse_whole("_count", raw, low=0, high=MAX_OFFSET), settings.PALPA_FHIR_MAX_COUNT
@@ -119,14 +130,13 @@ def parse_search(
                 found.ignored.append(message)
                 continue
             found.includes.append(raw)
-        elif name in names and modifier in MODIFIERS:
+        elif name in names:
             param = rtype.param(name)
-            if modifier and (param is None or param.type != "string"):
-                message = f"{key}: the :{modifier} modifier applies to string parameters only."
-                if strict:
-                    raise FhirError(400, message)
-                found.ignored.append(message)
-                continue
+            if modifier and (
+                modifier not in STRING_MODIFIERS or param is None or param.type != "string"
+            ):
+                # The spec: servers SHALL reject a modifier they do not support.
+                raise FhirError(400, _modifier_message(key, name, modifier, param))
             values = split_values(raw)
             if not values:
                 raise FhirError(400, f"{key}: give a value.")
@@ -153,6 +163,12 @@ def _apply(source: Source, qs: QuerySet[Any], criterion: Criterion) -> QuerySet[
     if name in ("patient", "subject"):
         ids = [u for u in (parse_reference(name, v, "Patient") for v in values) if u is not None]
         return qs.filter(**{f"{source.patient}__public_id__in": ids})
+    if name in source.periods:
+        start, end = source.periods[name]
+        found = Q(pk__in=[])
+        for value in values:
+            found |= period_q(start, end, parse_date(name, value))
+        return qs.filter(found)
     if name in source.dates:
         found = Q(pk__in=[])
         date_only = name not in source.instants
@@ -204,25 +220,11 @@ def _static_match(rtype: ResourceType, resource: JSON, criterion: Criterion) -> 
         when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
         for value in values:
             wanted = parse_date(name, value)
-            if _in_range(when, wanted):
+            if instant_in(when, wanted):
                 return True
         return False
     handler = rtype.static_filters.get(name)
     return handler is not None and handler(resource, values, criterion.modifier)
-
-
-def _in_range(when: dt.datetime, wanted: DateRange) -> bool:
-    inside = wanted.start <= when < wanted.end
-    return {
-        "eq": inside,
-        "ne": not inside,
-        "gt": when >= wanted.end,
-        "sa": when >= wanted.end,
-        "ge": when >= wanted.start,
-        "lt": when < wanted.start,
-        "eb": when < wanted.start,
-        "le": when < wanted.end,
-    }[wanted.prefix]
 
 
 def _static_sort_key(resource: JSON, name: str) -> tuple[int, Any]:
@@ -262,7 +264,9 @@ def search(
     if rtype.computed is not None:
         common = [c for c in request.criteria if c.name in COMMON]
         computed = rtype.computed(principal.actor, request.criteria, ctx)
-        return _static_search(rtype, request, order, computed, common)
+        found = _static_search(rtype, request, order, computed, common)
+        found.included = _includes(principal, rtype, request.includes, found.matches, ctx)
+        return found
     rows: list[tuple[list[Any], str, Source]] = []
     for source in rtype.sources:
         qs = _scoped(principal, source)
@@ -425,10 +429,8 @@ def bundle(result: SearchResult, rtype: ResourceType, base_url: str) -> JSON:
                 "search": {"mode": "outcome"},
             }
         )
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": result.total,
-        "link": links,
-        "entry": entries,
-    }
+    found: JSON = {"resourceType": "Bundle", "type": "searchset", "total": result.total}
+    found["link"] = links
+    if entries:  # an empty list is not valid FHIR JSON: the key is left out
+        found["entry"] = entries
+    return found

@@ -181,6 +181,19 @@ def _search(request: HttpRequest, rtype: Any, lists: list[tuple[str, list[str]]]
     return respond(search.bundle(result, rtype, ctx.base_url))
 
 
+def _none_match(header: str, version: str) -> bool:
+    """Whether ``If-None-Match`` names the current version (RFC 9110's weak comparison:
+    ``W/"v"`` and ``"v"`` both match; a list of tags, or ``*``)."""
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*":
+            return True
+        tag = tag.removeprefix("W/")
+        if len(tag) >= 2 and tag[0] == tag[-1] == '"' and tag[1:-1] == version:
+            return True
+    return False
+
+
 @fhir_view
 def instance(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResponse:
     _type(resource_type)
@@ -194,7 +207,7 @@ def instance(request: HttpRequest, resource_type: str, resource_id: str) -> Http
     if "lastUpdated" in meta:
         updated = dt.datetime.fromisoformat(meta["lastUpdated"].replace("Z", "+00:00"))
         headers["Last-Modified"] = http_date(updated.timestamp())
-    if request.headers.get("If-None-Match", "").strip() == headers["ETag"]:
+    if _none_match(request.headers.get("If-None-Match", ""), str(meta.get("versionId", ""))):
         response = HttpResponse(status=304)
         for name, value in headers.items():
             response[name] = value

@@ -33,7 +33,7 @@ from palpa.fhir.mapping.common import (
     ref,
     with_meta,
 )
-from palpa.fhir.params import parse_date, parse_reference, parse_token
+from palpa.fhir.params import instant_in, parse_date, parse_reference, parse_token
 from palpa.practitioners.queries import practitioners_for
 from palpa.scheduling.models import AppointmentType
 from palpa.scheduling.queries import appointment_types_for, available_slots, locations_for
@@ -55,15 +55,22 @@ def _window(values: list[list[str]], today: dt.date) -> tuple[dt.date, int]:
     for occurrence in values:
         for raw in occurrence:
             wanted = parse_date("start", raw)
+            # The days a slot may fall on; the instants are checked on each slot.
             first = wanted.start.date()
             last = (wanted.end - dt.timedelta(microseconds=1)).date()
             if wanted.prefix in ("eq",):
                 low = max(low or first, first)
                 high = min(high or last, last)
-            elif wanted.prefix in ("ge", "gt", "sa"):
+            elif wanted.prefix == "ge":
                 low = max(low or first, first)
-            elif wanted.prefix in ("le", "lt", "eb"):
+            elif wanted.prefix in ("gt", "sa"):
+                after = wanted.end.date()
+                low = max(low or after, after)
+            elif wanted.prefix == "le":
                 high = min(high or last, last)
+            elif wanted.prefix in ("lt", "eb"):
+                before = (wanted.start - dt.timedelta(microseconds=1)).date()
+                high = min(high or before, before)
             else:
                 raise FhirError(400, f"start={raw!r}: Slot takes eq, ge, gt, le, lt only.")
     first_day = max(low or today, today)
@@ -78,6 +85,7 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
     """The free slots the criteria ask for, as Slot resources (unsorted)."""
     practitioners: set[uuid.UUID] | None = None
     type_codes: set[str] | None = None
+    every_type = False  # ``service-type=urn:palpa:appointment-type|``
     starts: list[list[str]] = []
     for criterion in criteria:
         if criterion.name == "schedule":
@@ -88,14 +96,20 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
             codes = set()
             for raw in criterion.values:
                 system, code = parse_token(raw)
-                if system in (None, APPOINTMENT_TYPE):
+                if system == APPOINTMENT_TYPE and code == "":
+                    every_type = True
+                elif system in (None, APPOINTMENT_TYPE) and code:
                     codes.add(code)
+            if every_type:
+                every_type = False
+                continue  # any code of the system: this occurrence narrows nothing
             type_codes = codes if type_codes is None else type_codes & codes
         elif criterion.name == "start":
             starts.append(criterion.values)
         elif criterion.name == "status" and "free" not in criterion.values:
             return []
     first_day, days = _window(starts, ctx.today)
+    ranges = [[parse_date("start", raw) for raw in occurrence] for occurrence in starts]
     if days == 0:
         return []
     kinds = list(appointment_types_for(actor).prefetch_related("practitioners"))
@@ -120,7 +134,11 @@ def compute(actor: User, criteria: Sequence[Any], ctx: Context) -> list[JSON]:
                     practitioner=person,
                     now=now,
                 ):
-                    found.append(_to_fhir(open_slot, location, kind))
+                    if all(
+                        any(instant_in(open_slot.start, value) for value in occurrence)
+                        for occurrence in ranges
+                    ):
+                        found.append(_to_fhir(open_slot, location, kind))
     return found
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 from palpa.accounts.models import Organization, User
 from palpa.audit.models import AuditEvent
 from palpa.fhir.tests.conftest import START, Course, bearer, get_token, issue_client, on
-from palpa.fhir.tests.support import body, ids, outcome_text, resources
+from palpa.fhir.tests.support import body, ids, link, outcome_text, resources
 from palpa.patients.models import Consent, Patient
 from palpa.patients.services import record_consent
 from palpa.practitioners.models import Practitioner
@@ -578,3 +578,123 @@ def test_free_slots_leave_out_booked_time_and_cannot_be_read_by_id(
     assert too_long.status_code == 400
     assert "31 days" in outcome_text(too_long)
     assert body(outsider_fhir.get("/fhir/R4/Slot", query))["total"] == 0
+
+
+# --- search semantics on dates, periods and slots (issue 16) ------------------------------
+
+
+def test_the_document_period_meets_each_prefix_by_the_whole_period(
+    fhir: Client, chart: Chart
+) -> None:
+    first, last = chart.report.period_start, chart.report.period_end
+    day = dt.timedelta(days=1)
+    assert first < last
+    expected = {
+        f"lt{first}": 0,
+        f"lt{first + day}": 1,
+        f"le{first}": 1,
+        f"le{first - day}": 0,
+        f"gt{last}": 0,
+        f"gt{last - day}": 1,
+        f"ge{last}": 1,
+        f"ge{last + day}": 0,
+        f"sa{first - day}": 1,
+        f"sa{first}": 0,
+        f"eb{last + day}": 1,
+        f"eb{last}": 0,
+        f"{first}": 0,  # a longer period is not within one day
+        f"{first.year}": int(first.year == last.year),
+    }
+    for value, total in expected.items():
+        found = body(fhir.get("/fhir/R4/DocumentReference", {"period": value}))
+        assert found["total"] == total, value
+
+
+def test_slot_start_prefixes_compare_instants_against_the_value_range(
+    fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    base = {"schedule": f"Schedule/{practitioner.public_id}", "_count": "100"}
+
+    def starts(*values: str) -> list[dt.datetime]:
+        found = resources(body(fhir.get("/fhir/R4/Slot", {**base, "start": list(values)})))
+        return [dt.datetime.fromisoformat(s["start"].replace("Z", "+00:00")) for s in found]
+
+    day = starts("2026-06-22")
+    assert day
+    assert {s.astimezone(dt.UTC).date() for s in day} <= {dt.date(2026, 6, 22)}
+    assert starts("ge2026-06-22", "lt2026-06-23") == day
+    assert starts("ge2026-06-22", "lt2026-06-22") == []  # lt: before the day starts
+    assert starts("ge2026-06-22", "le2026-06-22") == day
+    cut = day[len(day) // 2]
+    minute = cut.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    after = [s for s in day if s >= cut + dt.timedelta(minutes=1)]
+    assert starts(f"gt{minute}Z", "le2026-06-22") == after
+    assert starts("ge2026-06-22", f"lt{minute}Z") == [s for s in day if s < cut]
+
+
+def test_an_instant_with_milliseconds_matches_that_instant_only(fhir: Client, booked: Any) -> None:
+    first, _second = booked
+    start = first.start.astimezone(dt.UTC)
+
+    def stamp(when: dt.datetime) -> str:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+    def total(value: str) -> int:
+        return int(body(fhir.get("/fhir/R4/Appointment", {"date": value}))["total"])
+
+    assert total(stamp(start)) == 1
+    assert total(stamp(start - dt.timedelta(milliseconds=1))) == 0
+    assert total(start.strftime("%Y-%m-%dT%H:%M:%SZ")) == 1
+
+
+def test_appointments_by_any_participant_as_actor(
+    fhir: Client, outsider_fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    first, second = booked
+    both = {str(first.public_id), str(second.public_id)}
+    patient = first.patient.public_id
+    for actor in (
+        f"Patient/{patient}",
+        f"Practitioner/{practitioner.public_id}",
+        f"Location/{first.location.public_id}",
+        str(patient),  # a bare id: any participant
+    ):
+        found = body(fhir.get("/fhir/R4/Appointment", {"actor": actor}))
+        assert set(ids(found)) == both, actor
+    for actor in (f"Patient/{first.location.public_id}", f"Device/{patient}", "Patient/x"):
+        assert body(fhir.get("/fhir/R4/Appointment", {"actor": actor}))["total"] == 0, actor
+    refused = body(outsider_fhir.get("/fhir/R4/Appointment", {"actor": f"Patient/{patient}"}))
+    assert refused["total"] == 0
+
+
+def test_slots_include_their_schedule(
+    fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    query = {
+        "schedule": f"Schedule/{practitioner.public_id}",
+        "start": "2026-06-22",
+        "_include": "Slot:schedule",
+    }
+    found = body(fhir.get("/fhir/R4/Slot", query))
+    assert resources(found)
+    included = resources(found, "include")
+    assert [(r["resourceType"], r["id"]) for r in included] == [
+        ("Schedule", str(practitioner.public_id))
+    ]
+    assert "_include=Slot%3Aschedule" in (link(found, "self") or "")
+
+
+def test_slot_service_type_and_questionnaire_status_token_forms(
+    fhir: Client, booked: Any, practitioner: Practitioner
+) -> None:
+    base = {"schedule": f"Schedule/{practitioner.public_id}", "start": "2026-06-22"}
+    every = body(fhir.get("/fhir/R4/Slot", base))["total"]
+    assert every > 0
+    system = "urn:palpa:appointment-type"
+    for value, total in {f"{system}|": every, "|treatment-60": 0, f"{system}|nope": 0}.items():
+        found = body(fhir.get("/fhir/R4/Slot", {**base, "service-type": value}))
+        assert found["total"] == total, value
+    questionnaires = body(fhir.get("/fhir/R4/Questionnaire"))["total"]
+    assert questionnaires > 0
+    status = "http://hl7.org/fhir/publication-status|active"
+    assert body(fhir.get("/fhir/R4/Questionnaire", {"status": status}))["total"] == questionnaires

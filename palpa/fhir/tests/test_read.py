@@ -54,6 +54,14 @@ def test_a_read_with_the_current_etag_is_304(fhir: Client, course: Course) -> No
     assert again.status_code == 304
     assert again.content == b""
     assert fhir.get(path, headers={"If-None-Match": 'W/"stale"'}).status_code == 200
+    version = body(fhir.get(path))["meta"]["versionId"]
+    strong = fhir.get(path, headers={"If-None-Match": f'"{version}"'})
+    assert strong.status_code == 304
+    assert strong["ETag"] == etag
+    listed = fhir.get(path, headers={"If-None-Match": f'"stale", W/"{version}"'})
+    assert listed.status_code == 304
+    assert fhir.get(path, headers={"If-None-Match": "*"}).status_code == 304
+    assert fhir.get(path, headers={"If-None-Match": version}).status_code == 200  # unquoted
 
 
 def test_the_version_changes_when_the_content_changes(

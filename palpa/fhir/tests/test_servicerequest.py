@@ -62,7 +62,51 @@ def test_referrals_are_searched_by_patient_and_diagnosis(
     assert [r["id"] for r in resources(by_patient)] == [str(referral.public_id)]
     assert body(fhir.get("/fhir/R4/ServiceRequest", {"reason-code": "M62.830"}))["total"] == 1
     assert body(fhir.get("/fhir/R4/ServiceRequest", {"reason-code": "M54.2"}))["total"] == 0
-    assert body(fhir.get("/fhir/R4/ServiceRequest", {"occurrence": "ge2026-07"}))["total"] == 0
+    # The authorized period (June 1 to August 31) reaches past July.
+    assert body(fhir.get("/fhir/R4/ServiceRequest", {"occurrence": "ge2026-07"}))["total"] == 1
+
+
+# The referral's period is 2026-06-01 to 2026-08-31, both days included: what each prefix
+# asks of it, worked out by hand from those two days.
+OCCURRENCE = {
+    "2026": 1,  # eq: within the year
+    "2026-06": 0,  # not within June alone
+    "ne2026-06": 1,
+    "lt2026-06-01": 0,  # starts on, not before, June 1
+    "lt2026-06-02": 1,
+    "le2026-06-01": 1,  # starts within June 1
+    "le2026-05-31": 0,
+    "gt2026-08-31": 0,  # ends on, not after, August 31
+    "gt2026-08-30": 1,
+    "ge2026-08-31": 1,  # ends within August 31
+    "ge2026-09-01": 0,
+    "sa2026-05-31": 1,  # starts after May 31
+    "sa2026-06-01": 0,
+    "eb2026-09-01": 1,  # ends before September 1
+    "eb2026-08-31": 0,
+    "gt2026-07-01T10:00:00Z": 1,
+}
+
+
+def test_the_occurrence_period_meets_each_prefix_by_the_whole_period(
+    fhir: Client, referral: Referral
+) -> None:
+    for value, expected in OCCURRENCE.items():
+        found = body(fhir.get("/fhir/R4/ServiceRequest", {"occurrence": value}))
+        assert found["total"] == expected, value
+
+
+def test_reason_code_in_every_token_form(fhir: Client, referral: Referral) -> None:
+    icd = "http://hl7.org/fhir/sid/icd-10-cm"
+    for value, expected in {
+        f"{icd}|M62.830": 1,
+        f"{icd}|": 1,
+        "|M62.830": 0,
+        "urn:other|M62.830": 0,
+        f"{icd}|M54.2": 0,
+    }.items():
+        found = body(fhir.get("/fhir/R4/ServiceRequest", {"reason-code": value}))
+        assert found["total"] == expected, value
 
 
 def test_billers_may_not_read_referrals(
