@@ -100,7 +100,7 @@ def _difference(first: LimbMeasurement, now: LimbMeasurement) -> str:
     try:
         check_comparable(a[0], b[0])
     except NotComparable as exc:
-        return f"Not compared with the first sitting: {exc}"
+        return str(exc)
     return ""
 
 

@@ -320,7 +320,7 @@ def _build() -> Clinic:
     charge = billing.mark_charge_ready(actor=biller, charge=Charge.objects.get(note=signed_note))
 
     # lymphoedema: a signed sitting of both arms and a drafted one
-    limbs = {
+    limbs: dict[str, Any] = {
         "region": "arm",
         "affected_side": "left",
         "landmark": "wrist",
