@@ -132,3 +132,14 @@ def test_signing_an_incomplete_draft_is_422_naming_the_missing_limb(
     )
     response = api_for(therapist, "token").post(f"/limb-measurements/{draft.public_id}/sign")
     assert "right_circumferences_cm" in error_fields(response)
+
+
+def test_whole_numbers_are_accepted_as_centimetres(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    body = _body(location, interval_cm=4, left_circumferences_cm=[22, 24, 27, 30])
+    response = api_for(therapist, "token").post(
+        f"/patients/{patient.public_id}/limb-measurements", body
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["left_circumferences_cm"] == [22.0, 24.0, 27.0, 30.0]

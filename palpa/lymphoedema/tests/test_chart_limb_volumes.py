@@ -31,8 +31,8 @@ def test_who_sees_the_limb_volumes_on_the_chart(
     body = web_client(request, who).get(f"/patients/{patient.public_id}/").content.decode()
     assert ("Limb volumes" in body) is shown
     if shown:
-        assert "first sitting" in body
-        assert "% in excess volume" in body
+        assert "First sitting." in body
+        assert "Change in excess volume since the first sitting: -50.8 %" in body
         assert "interval (4 cm vs 5 cm)" in body
         part = body.split('id="limb-volumes"')[1].split("</section>")[0]
         assert not any(str(m.public_id) in part for m in patient.limb_measurements.all())
