@@ -20,13 +20,25 @@ from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.lymphoedema import queries, services
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.queries import Sitting
-from palpa.lymphoedema.schemas import LimbMeasurementIn, LimbMeasurementOut
+from palpa.lymphoedema.schemas import (
+    InErrorIn,
+    LimbMeasurementIn,
+    LimbMeasurementOut,
+    LimbMeasurementPatch,
+)
 from palpa.patients.queries import patients_for
 
 router = Router()
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 MEASUREMENT_DRAFT = Record(
     "limb_measurement_id", LimbMeasurement, care_gates.AUTHOR, what="the measurement"
+)
+MEASUREMENT_IN_ERROR = Record(
+    "limb_measurement_id",
+    LimbMeasurement,
+    care_gates.AUTHOR,
+    care_gates.OTHERS,
+    what="the measurement",
 )
 
 
@@ -101,6 +113,57 @@ def create_measurement(
         actor=user, patient=patient, location=location, **data
     )
     return Status(201, measurement_out(measurement))
+
+
+def _measurement(request: HttpRequest, limb_measurement_id: UUID) -> LimbMeasurement:
+    return get_object_or_404(
+        queries.measurements_for(actor(request)), public_id=limb_measurement_id
+    )
+
+
+def _with_figures(user: Any, measurement: LimbMeasurement) -> dict[str, Any]:
+    measurements = list(queries.patient_measurements(user, measurement.patient))
+    sittings = {s.measurement.pk: s for s in queries.sittings_of(measurements)}
+    return measurement_out(measurement, sittings.get(measurement.pk))
+
+
+@router.patch(
+    "/limb-measurements/{limb_measurement_id}",
+    response={200: LimbMeasurementOut, **WRITE_ERRORS},
+    summary="Change a draft limb measurement (its own practitioner); only the fields sent change",
+)
+@api_requires(Capability.CLINICAL_AUTHOR, record=MEASUREMENT_DRAFT)
+def patch_measurement(
+    request: HttpRequest, limb_measurement_id: UUID, payload: LimbMeasurementPatch
+) -> dict[str, Any]:
+    measurement = _measurement(request, limb_measurement_id)
+    changes = payload.model_dump(exclude_unset=True)
+    for name in ("measured_on", "region", "affected_side", "method"):
+        if name in changes and changes[name] is None:
+            raise ValidationError({name: "This field cannot be empty."})
+    if changes.get("landmark", "") is None:
+        changes["landmark"] = ""
+    for name in ("left_circumferences_cm", "right_circumferences_cm"):
+        if name in changes and changes[name] is None:
+            changes[name] = []
+    services.update_measurement(actor=actor(request), measurement=measurement, changes=changes)
+    return measurement_out(measurement)
+
+
+@router.post(
+    "/limb-measurements/{limb_measurement_id}/entered-in-error",
+    response={200: LimbMeasurementOut, **WRITE_ERRORS},
+    summary="Mark a limb measurement entered in error (kept, with the reason; out of the trend)",
+)
+@api_requires(Capability.CLINICAL_READ, record=MEASUREMENT_IN_ERROR)
+def measurement_in_error(
+    request: HttpRequest, limb_measurement_id: UUID, payload: InErrorIn
+) -> dict[str, Any]:
+    measurement = _measurement(request, limb_measurement_id)
+    services.mark_measurement_entered_in_error(
+        actor=actor(request), measurement=measurement, reason=payload.reason
+    )
+    return measurement_out(measurement)
 
 
 @router.post(

@@ -74,3 +74,24 @@ class LimbMeasurementOut(Schema):
     signed_by: str | None
     content_hash: str
     figures: FiguresOut | None
+
+
+class LimbMeasurementPatch(InputSchema):
+    """A draft's changes: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    measured_on: dt.date | None = None
+    region: Literal["arm", "leg"] | None = None
+    affected_side: Literal["left", "right", "both"] | None = None
+    method: Literal["tape", "water_displacement", "perometer", "3d_scan"] | None = None
+    landmark: str | None = Field(None, max_length=60)
+    interval_cm: float | None = None
+    left_circumferences_cm: Circumferences | None = Field(None, max_length=50)
+    right_circumferences_cm: Circumferences | None = Field(None, max_length=50)
+    left_volume_ml: float | None = None
+    right_volume_ml: float | None = None
+
+
+class InErrorIn(InputSchema):
+    reason: str = Field(min_length=1, max_length=300)

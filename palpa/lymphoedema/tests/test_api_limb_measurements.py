@@ -17,6 +17,8 @@ OPERATIONS = {
     ("get", "/api/v1/patients/{patient_id}/limb-measurements"),
     ("post", "/api/v1/patients/{patient_id}/limb-measurements"),
     ("post", "/api/v1/limb-measurements/{limb_measurement_id}/sign"),
+    ("patch", "/api/v1/limb-measurements/{limb_measurement_id}"),
+    ("post", "/api/v1/limb-measurements/{limb_measurement_id}/entered-in-error"),
 }
 
 READ = {
@@ -30,6 +32,7 @@ READ = {
 }
 WRITE = {**READ, "owner": 403, "therapist": 201, "other_therapist": 201}
 SIGN = {**READ, "owner": 403, "therapist": 200, "other_therapist": 403}
+IN_ERROR = {**READ, "owner": 200, "therapist": 200, "other_therapist": 403}
 
 
 def _body(location: Location, **overrides: object) -> dict[str, object]:
@@ -143,3 +146,52 @@ def test_whole_numbers_are_accepted_as_centimetres(
     )
     assert response.status_code == 201, response.content
     assert response.json()["left_circumferences_cm"] == [22.0, 24.0, 27.0, 30.0]
+
+
+@pytest.mark.parametrize(("who", "status"), matrix(SIGN))
+def test_only_the_recorder_changes_a_draft(
+    request: pytest.FixtureRequest,
+    who: str,
+    status: int,
+    therapist: User,
+    patient: Patient,
+    location: Location,
+) -> None:
+    draft = record_measurement(actor=therapist, patient=patient, location=location, **tape())
+    response = api_as(request, who, "token").patch(
+        f"/limb-measurements/{draft.public_id}", {"landmark": "ulnar styloid"}
+    )
+    assert response.status_code == status, response.content
+    stored = LimbMeasurement.objects.get(pk=draft.pk)
+    assert stored.landmark == ("ulnar styloid" if status == 200 else "wrist")
+
+
+def test_a_signed_measurement_cannot_be_changed_over_the_api(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    measurement = signed(therapist, patient, location)
+    api = api_for(therapist, "token")
+    response = api.patch(f"/limb-measurements/{measurement.public_id}", {"landmark": "elbow"})
+    assert response.status_code == 409
+    assert response.json()["code"] == "measurement_locked"
+    bad = api.patch(f"/limb-measurements/{measurement.public_id}", {"region": None})
+    assert "region" in error_fields(bad)
+
+
+@pytest.mark.parametrize(("who", "status"), matrix(IN_ERROR))
+def test_who_may_mark_a_measurement_in_error(
+    request: pytest.FixtureRequest,
+    who: str,
+    status: int,
+    therapist: User,
+    patient: Patient,
+    location: Location,
+) -> None:
+    measurement = signed(therapist, patient, location)
+    response = api_as(request, who, "token").post(
+        f"/limb-measurements/{measurement.public_id}/entered-in-error",
+        {"reason": "Measured the wrong arm."},
+    )
+    assert response.status_code == status, response.content
+    stored = LimbMeasurement.objects.get(pk=measurement.pk)
+    assert stored.status == ("entered-in-error" if status == 200 else "signed")
