@@ -16,12 +16,12 @@ from palpa.accounts.gates import Record, api_requires
 from palpa.accounts.permissions import Capability
 from palpa.accounts.queries import locations_for
 from palpa.care import gates as care_gates
+from palpa.care.schemas import InErrorIn
 from palpa.core.api import ERRORS, RefusedOut, actor
 from palpa.lymphoedema import queries, services
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.queries import Sitting
 from palpa.lymphoedema.schemas import (
-    InErrorIn,
     LimbMeasurementIn,
     LimbMeasurementOut,
     LimbMeasurementPatch,

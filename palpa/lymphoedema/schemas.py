@@ -91,7 +91,3 @@ class LimbMeasurementPatch(InputSchema):
     right_circumferences_cm: Circumferences | None = Field(None, max_length=50)
     left_volume_ml: float | None = None
     right_volume_ml: float | None = None
-
-
-class InErrorIn(InputSchema):
-    reason: str = Field(min_length=1, max_length=300)
