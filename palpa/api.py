@@ -45,6 +45,7 @@ api.add_router("", "palpa.outcomes.api.router", tags=["outcome instruments"])
 api.add_router("", "palpa.reports.api.router", tags=["reports"])
 api.add_router("", "palpa.scheduling.api.router", tags=["scheduling"])
 api.add_router("", "palpa.billing.api.router", tags=["billing"])
+api.add_router("", "palpa.lymphoedema.api.router", tags=["lymphoedema"])
 
 
 @api.exception_handler(ValidationError)

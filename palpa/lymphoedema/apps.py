@@ -5,3 +5,9 @@ class LymphoedemaConfig(AppConfig):
     name = "palpa.lymphoedema"
     label = "lymphoedema"
     verbose_name = "Lymphoedema"
+
+    def ready(self) -> None:
+        from palpa.lymphoedema import chart_section
+        from palpa.patients import chart
+
+        chart.register(chart_section.SECTION)

@@ -46,6 +46,9 @@ from palpa.care.models import (
 )
 from palpa.core.npi import make_npi
 from palpa.fhir.tests.conftest import make_course
+from palpa.lymphoedema.models import LimbMeasurement
+from palpa.lymphoedema.services import record_measurement
+from palpa.lymphoedema.tests.support import tape
 from palpa.outcomes.models import InstrumentAdministration, InstrumentLink
 from palpa.patients.models import Patient
 from palpa.patients.services import create_patient
@@ -73,6 +76,7 @@ ID_SOURCES: dict[str, list[type[Any]]] = {
     "evaluation_id": [Evaluation],
     "finding_id": [PalpationFinding],
     "goal_id": [Goal],
+    "limb_measurement_id": [LimbMeasurement],
     "link_id": [InstrumentLink],
     "measurement_id": [RomMeasurement],
     "note_id": [TreatmentNote],
@@ -109,6 +113,7 @@ def _clinic() -> dict[str, User]:
         primary_location=location,
     )
     make_course(therapist, owner, patient, location)
+    record_measurement(actor=therapist, patient=patient, location=location, **tape())
     add_physician(actor=owner, given_name="Grace", family_name="Okafor", npi=make_npi("155566677"))
     return users
 

@@ -34,6 +34,7 @@ from palpa.care.tests.picture_support import picture
 from palpa.core.npi import make_npi
 from palpa.core.tests.support import one_page_pdf
 from palpa.demo.tests import snapshot as rows
+from palpa.lymphoedema import services as limb_services
 from palpa.outcomes import services as outcomes
 from palpa.patients.models import Consent
 from palpa.patients.services import add_allergy, add_guardian, create_patient, record_consent
@@ -318,6 +319,29 @@ def _build() -> Clinic:
     )
     charge = billing.mark_charge_ready(actor=biller, charge=Charge.objects.get(note=signed_note))
 
+    # lymphoedema: a signed sitting of both arms and a drafted one
+    limbs: dict[str, Any] = {
+        "region": "arm",
+        "affected_side": "left",
+        "landmark": "wrist",
+        "interval_cm": 4.0,
+        "left_circumferences_cm": [22.0, 24.0, 27.0, 30.0],
+        "right_circumferences_cm": [21.0, 23.0, 25.0, 28.0],
+    }
+    limb_services.sign_measurement(
+        actor=therapist,
+        measurement=limb_services.record_measurement(
+            actor=therapist,
+            patient=patient,
+            location=location,
+            measured_on=TODAY - dt.timedelta(days=7),
+            **limbs,
+        ),
+    )
+    limb_draft = limb_services.record_measurement(
+        actor=therapist, patient=patient, location=location, measured_on=TODAY, **limbs
+    )
+
     # instruments: a score and a link; reports: one signed, its correction drafted
     administration = outcomes.administer_instrument(
         actor=therapist,
@@ -444,6 +468,7 @@ def _build() -> Clinic:
             "home_care_draft": str(revision.home_care.get().public_id),
             "note": str(signed_note.public_id),
             "note_draft": str(draft_note.public_id),
+            "limb_measurement_draft": str(limb_draft.public_id),
             "technique": str(technique.public_id),
             "administration": str(administration.public_id),
             "instrument_link": str(instrument_link.public_id),

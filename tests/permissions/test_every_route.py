@@ -310,6 +310,7 @@ API_ARGS: dict[str, str] = {
     "evaluation_id": "evaluation",
     "finding_id": "palpation",
     "measurement_id": "rom",
+    "limb_measurement_id": "limb_measurement_draft",
     "test_id": "special_test",
     "diagnosis_id": "diagnosis",
     "administration_id": "administration",

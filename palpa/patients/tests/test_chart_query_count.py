@@ -50,7 +50,7 @@ from tests.builders import (
 # entry of the read, three statements on SQLite), by role. The session is not saved: the
 # test's two requests fall within the minute before it is renewed. bench/README.md lists
 # where each statement goes.
-MOST = {"owner": 33, "therapist": 34, "front_desk": 19, "biller": 10}
+MOST = {"owner": 34, "therapist": 35, "front_desk": 19, "biller": 10}
 EVALUATED = TODAY - dt.timedelta(days=35)
 LOW_BACK = [
     Technique("myofascial_release", "low_back", 25, "moderate"),
@@ -187,7 +187,16 @@ def chart(
     plan = _course(owner, therapist, patient, location)
     _notes(therapist, patient, location, plan, range(30, 14, -4))
     _appointments(front_desk, patient, location, treatment, range(1, 4))
+    _limb_sittings(therapist, patient, location)
     return plan
+
+
+def _limb_sittings(therapist: User, patient: Patient, location: Location) -> None:
+    """Two signed sittings of both arms, four weeks apart."""
+    from palpa.lymphoedema.tests.support import signed
+
+    signed(therapist, patient, location, days_ago=28)
+    signed(therapist, patient, location, left_circumferences_cm=[21.5, 23.5, 26.0, 29.0])
 
 
 def _brief(statements: list[str]) -> str:
@@ -229,6 +238,7 @@ def test_the_full_chart_shows_every_section(
         "Messages",
         "Sit through a 1-hour meeting",
         "Pain at most 3 out of 10",
+        "Limb volumes",
     ):
         assert shown in body, shown
 

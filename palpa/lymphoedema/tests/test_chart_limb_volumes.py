@@ -1,0 +1,52 @@
+"""The chart's "Limb volumes" section: clinical roles see each signed sitting's volumes,
+excess and change since the first; front desk and biller do not; one query."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from palpa.accounts.models import Location, User
+from palpa.core.tests.support import web_client
+from palpa.lymphoedema.chart_section import section
+from palpa.lymphoedema.tests.support import signed
+from palpa.patients.models import Patient
+
+
+@pytest.fixture
+def sittings(therapist: User, patient: Patient, location: Location) -> None:
+    signed(therapist, patient, location, days_ago=28)
+    signed(therapist, patient, location, left_circumferences_cm=[21.5, 23.5, 26.0, 29.0])
+    signed(therapist, patient, location, interval_cm=5.0)
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [("owner", True), ("therapist", True), ("front_desk", False), ("biller", False)],
+)
+def test_who_sees_the_limb_volumes_on_the_chart(
+    request: pytest.FixtureRequest, who: str, shown: bool, sittings: None, patient: Patient
+) -> None:
+    body = web_client(request, who).get(f"/patients/{patient.public_id}/").content.decode()
+    assert ("Limb volumes" in body) is shown
+    if shown:
+        assert "First sitting." in body
+        assert "Change in excess volume since the first sitting: -50.8 %" in body
+        assert "interval (4 cm vs 5 cm)" in body
+        part = body.split('id="limb-volumes"')[1].split("</section>")[0]
+        assert not any(str(m.public_id) in part for m in patient.limb_measurements.all())
+
+
+def test_the_section_reads_its_sittings_in_one_query(
+    therapist: User, sittings: None, patient: Patient
+) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        context = section(therapist, patient)
+    assert context is not None
+    assert len(context["rows"]) == 3  # type: ignore[arg-type]
+    assert len(captured.captured_queries) == 1
+
+
+def test_no_sittings_no_section(therapist: User, patient: Patient) -> None:
+    assert section(therapist, patient) is None

@@ -1,0 +1,111 @@
+"""A patient's signed sittings with their figures: volumes, excess (mL, %) and the %
+change in excess since the first sitting, or what differs when they are not compared."""
+
+from __future__ import annotations
+
+import pytest
+
+from palpa.accounts.models import Location, User
+from palpa.lymphoedema.queries import patient_sittings
+from palpa.lymphoedema.services import mark_measurement_entered_in_error, record_measurement
+from palpa.lymphoedema.tests.support import signed, tape
+from palpa.lymphoedema.volumes import excess, limb_volume, percent_change
+from palpa.patients.models import Patient
+
+LATER_AFFECTED = [21.5, 23.5, 26.0, 29.0]
+
+
+def test_each_sitting_has_volumes_excess_and_change_in_excess_since_the_first(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    signed(therapist, patient, location, days_ago=14)
+    signed(therapist, patient, location, left_circumferences_cm=LATER_AFFECTED)
+    record_measurement(actor=therapist, patient=patient, location=location, **tape())  # draft
+    first, now = patient_sittings(therapist, patient)
+    unaffected = limb_volume([21.0, 23.0, 25.0, 28.0], 4)
+    e1 = excess(limb_volume([22.0, 24.0, 27.0, 30.0], 4), unaffected)
+    e2 = excess(limb_volume(LATER_AFFECTED, 4), unaffected)
+    assert first.first
+    assert not first.changes
+    assert first.excess_ml is not None
+    assert first.excess_ml.value == pytest.approx(e1)
+    assert first.excess_percent is not None
+    assert first.excess_percent.value == pytest.approx(e1 / unaffected * 100)
+    assert now.changes["excess"].value == pytest.approx(percent_change(e1, e2))
+    assert now.changes["excess"].formula.source.short
+    assert now.not_compared == ""
+
+
+def test_a_sitting_with_another_interval_says_what_differs_instead_of_a_change(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    signed(therapist, patient, location, days_ago=14)
+    signed(therapist, patient, location, interval_cm=5.0)
+    _, now = patient_sittings(therapist, patient)
+    assert not now.changes
+    assert "interval (4 cm vs 5 cm)" in now.not_compared
+
+
+def test_a_sitting_by_another_method_is_not_compared(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    signed(therapist, patient, location, days_ago=14)
+    signed(
+        therapist,
+        patient,
+        location,
+        method="water_displacement",
+        landmark="",
+        interval_cm=None,
+        left_circumferences_cm=[],
+        right_circumferences_cm=[],
+        left_volume_ml=2100.0,
+        right_volume_ml=1900.0,
+    )
+    _, now = patient_sittings(therapist, patient)
+    assert not now.changes
+    assert "water displacement" in now.not_compared
+    assert now.excess_ml is not None
+    assert now.excess_ml.value == pytest.approx(200.0)
+    assert now.left["source_short"] == "Water displacement"
+
+
+def test_no_excess_at_the_start_leaves_the_change_undefined(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    signed(therapist, patient, location, days_ago=14, affected_side="right")
+    signed(therapist, patient, location, affected_side="right")
+    _, now = patient_sittings(therapist, patient)
+    assert not now.changes
+    assert "needs an excess greater than 0" in now.not_compared
+
+
+def test_both_limbs_affected_gives_each_limbs_change_and_no_excess(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    signed(therapist, patient, location, days_ago=14, affected_side="both")
+    signed(
+        therapist, patient, location, affected_side="both", left_circumferences_cm=LATER_AFFECTED
+    )
+    _, now = patient_sittings(therapist, patient)
+    assert now.excess_ml is None
+    assert set(now.changes) == {"left", "right"}
+    assert now.changes["right"].value == pytest.approx(0.0)
+    assert now.changes["left"].value < 0
+
+
+def test_a_sitting_in_error_leaves_the_trend(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    wrong = signed(therapist, patient, location, days_ago=14)
+    signed(therapist, patient, location)
+    mark_measurement_entered_in_error(actor=therapist, measurement=wrong, reason="Wrong arm.")
+    (only,) = patient_sittings(therapist, patient)
+    assert only.first
+
+
+def test_front_desk_sees_no_sittings(
+    therapist: User, front_desk: User, patient: Patient, location: Location
+) -> None:
+    signed(therapist, patient, location)
+    assert patient_sittings(front_desk, patient) == []
