@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("palpa.accounts.urls")),
     path("patients/", include("palpa.patients.urls")),
+    path("", include("palpa.lymphoedema.urls")),
     path("practitioners/", include("palpa.practitioners.urls")),
     path("audit/", include("palpa.audit.urls")),
     path("care/", include("palpa.care.urls")),

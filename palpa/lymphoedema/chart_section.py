@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.lymphoedema.queries import Sitting, patient_sittings
+from palpa.lymphoedema.models import LimbMeasurement
+from palpa.lymphoedema.queries import Sitting, patient_measurements, sittings_of
 from palpa.patients.chart import Section, note_read
 from palpa.patients.models import Patient
 
@@ -19,6 +20,7 @@ def _row(sitting: Sitting) -> dict[str, object]:
     change = sitting.changes.get("excess")
     return {
         "measured_on": m.measured_on,
+        "public_id": m.public_id,
         "what": f"{m.get_region_display()}, {m.get_affected_side_display().lower()} affected",
         "method": m.get_method_display(),
         "left": sitting.left["value"],
@@ -38,11 +40,23 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
         return None
     if patient.organization_id != tenant_id(user):
         return None
-    sittings = patient_sittings(user, patient)
-    if not sittings:
+    measurements = list(patient_measurements(user, patient))  # one query
+    sittings = sittings_of(measurements)
+    can_record = has_capability(user, Capability.CLINICAL_AUTHOR)
+    if not sittings and not can_record:
         return None
-    note_read(patient, limb_measurements=len(sittings))
-    return {"rows": [_row(s) for s in reversed(sittings)]}
+    drafts = [
+        m
+        for m in measurements
+        if m.status == LimbMeasurement.Status.DRAFT and m.practitioner.user_id == user.pk
+    ]
+    if sittings or drafts:
+        note_read(patient, limb_measurements=len(sittings) + len(drafts))
+    return {
+        "rows": [_row(s) for s in reversed(sittings)],
+        "drafts": drafts,
+        "can_record": can_record,
+    }
 
 
 SECTION = Section(

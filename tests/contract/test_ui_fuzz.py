@@ -137,7 +137,23 @@ def _form_field_names() -> list[str]:
 
 
 FIELD_NAMES = _form_field_names()
-ALL_NAMES = sorted(set(QUERY_NAMES) | set(FIELD_NAMES))
+# Pages whose form is not a Django form: the limb measurement grid (lymphoedema.views).
+GRID_NAMES = (
+    "measured_on",
+    "region",
+    "affected_side",
+    "method",
+    "landmark",
+    "interval_cm",
+    "points",
+    "left_0",
+    "left_1",
+    "right_0",
+    "right_1",
+    "left_volume_ml",
+    "right_volume_ml",
+)
+ALL_NAMES = sorted(set(QUERY_NAMES) | set(FIELD_NAMES) | set(GRID_NAMES))
 
 
 def _rotated(names: list[str], shift: int) -> list[tuple[str, str]]:

@@ -328,7 +328,7 @@ def _build() -> Clinic:
         "left_circumferences_cm": [22.0, 24.0, 27.0, 30.0],
         "right_circumferences_cm": [21.0, 23.0, 25.0, 28.0],
     }
-    limb_services.sign_measurement(
+    limb_signed = limb_services.sign_measurement(
         actor=therapist,
         measurement=limb_services.record_measurement(
             actor=therapist,
@@ -468,6 +468,7 @@ def _build() -> Clinic:
             "home_care_draft": str(revision.home_care.get().public_id),
             "note": str(signed_note.public_id),
             "note_draft": str(draft_note.public_id),
+            "limb_measurement": str(limb_signed.public_id),
             "limb_measurement_draft": str(limb_draft.public_id),
             "technique": str(technique.public_id),
             "administration": str(administration.public_id),

@@ -128,6 +128,9 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "practitioners:license_verify": {"public_id": "license"},
     "care:note_new": {"patient_id": "patient"},
     "care:note": {"note_id": "note_draft"},
+    "lymphoedema:measurement_new": {"patient_id": "patient"},
+    "lymphoedema:measurement": {"measurement_id": "limb_measurement_draft"},
+    "lymphoedema:measurement_in_error": {"measurement_id": "limb_measurement"},
     "care:technique_add": {"note_id": "note_draft"},
     "care:technique_remove": {"note_id": "note_draft", "technique_id": "technique"},
     "care:note_sign": {"note_id": "note_draft"},
@@ -220,6 +223,8 @@ EXTRA_PAGE_ARGS: dict[str, list[dict[str, str]]] = {
     "care:note": [{"note_id": "note"}],  # a signed note: read only for its author too
     "care:plan_add": [{"plan_id": "plan", "part": "=discharge"}],  # any practitioner
     "care:evaluation": [{"evaluation_id": "evaluation"}],
+    # a signed measurement: read only, with "Entered in error" for those allowed
+    "lymphoedema:measurement": [{"measurement_id": "limb_measurement"}],
     "reports:detail": [{"report_id": "report"}],
 }
 

@@ -3,6 +3,8 @@ excess and change since the first; front desk and biller do not; one query."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -35,18 +37,25 @@ def test_who_sees_the_limb_volumes_on_the_chart(
         assert "Change in excess volume since the first sitting: -50.8 %" in body
         assert "interval (4 cm vs 5 cm)" in body
         part = body.split('id="limb-volumes"')[1].split("</section>")[0]
+        # only a practitioner records (the owner here is not one)
+        assert ("Record limb measurements" in part) is (who == "therapist")
+        part = re.sub(r'href="[^"]*"', "", part)  # ids only in links, never shown
         assert not any(str(m.public_id) in part for m in patient.limb_measurements.all())
 
 
-def test_the_section_reads_its_sittings_in_one_query(
+def test_the_section_reads_its_sittings_in_one_query_and_checks_who_records(
     therapist: User, sittings: None, patient: Patient
 ) -> None:
     with CaptureQueriesContext(connection) as captured:
         context = section(therapist, patient)
     assert context is not None
     assert len(context["rows"]) == 3  # type: ignore[arg-type]
-    assert len(captured.captured_queries) == 1
+    # the sittings (and drafts) in one query, and whether the reader may record one
+    assert len(captured.captured_queries) == 2
 
 
-def test_no_sittings_no_section(therapist: User, patient: Patient) -> None:
-    assert section(therapist, patient) is None
+def test_no_sittings_the_section_offers_to_record(therapist: User, patient: Patient) -> None:
+    context = section(therapist, patient)
+    assert context is not None
+    assert context["rows"] == []
+    assert context["can_record"] is True
