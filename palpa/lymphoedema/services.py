@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -60,6 +61,7 @@ DIRECT_METHODS = frozenset(
     }
 )
 LIMBS = ("left", "right")
+LANDMARK_MAX = 60  # LimbMeasurement.landmark's length
 
 
 class MeasurementLocked(Refused):
@@ -90,6 +92,12 @@ def _draft_errors(m: LimbMeasurement, today: dt.date) -> dict[str, list[str]]:
     _choice(errors, "method", m.method, LimbMeasurement.Method)
     if m.measured_on > today + dt.timedelta(days=1):
         errors["measured_on"] = ["A measurement is recorded once it has been taken."]
+    if len(m.landmark) > LANDMARK_MAX or any(
+        unicodedata.category(ch) in {"Cc", "Cf"} for ch in m.landmark
+    ):
+        errors["landmark"] = [
+            f"Name the landmark in at most {LANDMARK_MAX} characters, without control characters."
+        ]
     rules = load_rules()
     if m.interval_cm is not None:
         try:

@@ -97,6 +97,8 @@ def test_a_volume_measured_directly_is_entered_with_its_method(
         ({"measured_on": dt.date(2026, 3, 9)}, "measured_on"),
         ({"method": "perometer"}, "left_circumferences_cm"),
         ({"pulse": 70}, "pulse"),
+        ({"landmark": "w" * 61}, "landmark"),
+        ({"landmark": "wrist\x00"}, "landmark"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_field_and_nothing_is_saved(
