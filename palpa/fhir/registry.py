@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, Greatest
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
 from palpa.billing.models import Charge
 from palpa.billing.services import code_map
-from palpa.care.models import Evaluation, Plan, RomMeasurement, TreatmentNote
+from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
 from palpa.fhir import queries
 from palpa.fhir.mapping import (
     appointment,
@@ -61,7 +63,7 @@ from palpa.fhir.params import (
 from palpa.outcomes.library import load_library
 from palpa.outcomes.models import InstrumentAdministration
 from palpa.reports.models import Report
-from palpa.scheduling.models import Appointment
+from palpa.scheduling.models import Appointment, AppointmentType, WorkingHours
 
 # A filter: (queryset, the values of one parameter occurrence (OR), modifier) -> queryset.
 Filter = Callable[[QuerySet[Any], list[str], str], QuerySet[Any]]
@@ -89,6 +91,57 @@ class Source:
     # param is also in ``dates`` (the field it sorts by).
     # (the last day: a field, or a function giving the condition on it; see ``period_q``)
     periods: dict[str, tuple[str, str | EndCondition]] = field(default_factory=dict)
+    # meta.lastUpdated as a database expression, when the resource is built from more
+    # rows than its own (today -> the newest updated_at of them all); None: the row's
+    # own updated_at. _lastUpdated, its _sort and bulk _since use the same value.
+    last_updated: Callable[[dt.date], Combinable] | None = None
+
+
+LAST_UPDATED = "fhir_last_updated"
+
+
+def newest_of(*children: QuerySet[Any]) -> Combinable:
+    """The newest of the row's updated_at and its children's (each a queryset already
+    limited to the row's children with OuterRef), NULLs (no child) left out."""
+    stamps = [
+        Coalesce(
+            Subquery(child.order_by().values(newest=Max("updated_at")).values("newest")[:1]),
+            F("updated_at"),
+            output_field=DateTimeField(),
+        )
+        for child in children
+    ]
+    return Greatest(F("updated_at"), *stamps, output_field=DateTimeField())
+
+
+def with_last_updated(source: Source, qs: QuerySet[Any], today: dt.date) -> QuerySet[Any]:
+    """The rows annotated with meta.lastUpdated as emitted (``LAST_UPDATED``)."""
+    if source.last_updated is None:
+        return qs
+    found: QuerySet[Any] = qs.annotate(**{LAST_UPDATED: source.last_updated(today)})
+    return found
+
+
+def last_updated_field(source: Source) -> str:
+    """The field (or annotation, see ``with_last_updated``) holding meta.lastUpdated."""
+    return LAST_UPDATED if source.last_updated is not None else "updated_at"
+
+
+def _plan_last_updated(_today: dt.date) -> Combinable:
+    # careplan.to_fhir: the plan and every goal of it.
+    return newest_of(Goal.objects.filter(plan=OuterRef("pk")))
+
+
+def _schedule_last_updated(today: dt.date) -> Combinable:
+    # schedule.to_fhir: the practitioner, working hours not ended by today, and the
+    # active appointment types they may perform (none named: everyone may).
+    hours = WorkingHours.objects.filter(practitioner=OuterRef("pk")).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+    kinds = AppointmentType.objects.filter(
+        organization_id=OuterRef("organization_id"), active=True
+    ).filter(Q(practitioners__isnull=True) | Q(practitioners=OuterRef("pk")))
+    return newest_of(hours, kinds)
 
 
 # A filter of a type served from definitions rather than rows (Questionnaire):
@@ -561,6 +614,7 @@ CAREPLAN = ResourceType(
                 "intent": _status({"plan": EVERYTHING}),
             },
             prefetch=("goals", "home_care"),
+            last_updated=_plan_last_updated,
         )
     ],
     params=[
@@ -1239,6 +1293,7 @@ SCHEDULE = ResourceType(
                 "actor": _q(_schedule_actor),
                 "active": _status({"true": Q(active=True), "false": Q(active=False)}),
             },
+            last_updated=_schedule_last_updated,
         )
     ],
     params=[

@@ -33,7 +33,14 @@ from palpa.fhir.params import (
     period_q,
     split_values,
 )
-from palpa.fhir.registry import Param, ResourceType, Source, get_type
+from palpa.fhir.registry import (
+    Param,
+    ResourceType,
+    Source,
+    get_type,
+    last_updated_field,
+    with_last_updated,
+)
 
 # Parameters every search understands, besides each type's own.
 CONTROL = {"_count", "_offset", "_sort", "_include", "_format", "_summary", "_elements"}
@@ -212,7 +219,7 @@ def _apply(source: Source, qs: QuerySet[Any], criterion: Criterion) -> QuerySet[
     if name == "_lastUpdated":
         found = Q()
         for value in values:
-            found |= date_q("updated_at", parse_date(name, value), date_only=False)
+            found |= date_q(last_updated_field(source), parse_date(name, value), date_only=False)
         return qs.filter(found)
     if name in ("patient", "subject"):
         ids = [u for u in (parse_reference(name, v, "Patient") for v in values) if u is not None]
@@ -245,7 +252,7 @@ def _scoped(principal: Principal, source: Source) -> QuerySet[Any]:
 
 def _sort_field(source: Source, name: str) -> str:
     if name == "_lastUpdated":
-        return "updated_at"
+        return last_updated_field(source)
     if name == "_id":
         return "public_id"
     return source.dates.get(name) or source.sorts.get(name) or "updated_at"
@@ -323,7 +330,7 @@ def search(
         return found
     rows: list[tuple[list[Any], str, Source]] = []
     for source in rtype.sources:
-        qs = _scoped(principal, source)
+        qs = with_last_updated(source, _scoped(principal, source), ctx.today)
         for criterion in request.criteria:
             qs = _apply(source, qs, criterion)
         fields = [_sort_field(source, name) for name, _ in order]
