@@ -62,6 +62,7 @@ from palpa.fhir.params import (
 )
 from palpa.outcomes.library import load_library
 from palpa.outcomes.models import InstrumentAdministration
+from palpa.practitioners.models import License
 from palpa.reports.models import Report
 from palpa.scheduling.models import Appointment, AppointmentType, WorkingHours
 
@@ -125,6 +126,32 @@ def with_last_updated(source: Source, qs: QuerySet[Any], today: dt.date) -> Quer
 def last_updated_field(source: Source) -> str:
     """The field (or annotation, see ``with_last_updated``) holding meta.lastUpdated."""
     return LAST_UPDATED if source.last_updated is not None else "updated_at"
+
+
+def _with_parent(parent: str) -> Callable[[dt.date], Combinable]:
+    """The row and the record it belongs to (``parent``, a foreign key), as the mapping
+    stamps it."""
+
+    def newest(_today: dt.date) -> Combinable:
+        return Greatest(
+            F("updated_at"),
+            Coalesce(F(f"{parent}__updated_at"), F("updated_at")),
+            output_field=DateTimeField(),
+        )
+
+    return newest
+
+
+def _licensed_last_updated(*, rejected_too: bool) -> Callable[[dt.date], Combinable]:
+    """A practitioner and their licenses (Practitioner leaves out rejected ones)."""
+
+    def newest(_today: dt.date) -> Combinable:
+        licenses = License.objects.filter(practitioner=OuterRef("pk"))
+        if not rejected_too:
+            licenses = licenses.exclude(verification_status=License.Verification.REJECTED)
+        return newest_of(licenses)
+
+    return newest
 
 
 def _plan_last_updated(_today: dt.date) -> Combinable:
@@ -328,6 +355,7 @@ PRACTITIONER = ResourceType(
             key="practitioner",
             queryset=queries.fhir_practitioners,
             to_fhir=practitioner.to_fhir,
+            last_updated=_licensed_last_updated(rejected_too=False),
             patient="",
             sorts={"family": "family_name", "given": "given_name"},
             filters={
@@ -411,6 +439,7 @@ CONDITION = ResourceType(
             key="diagnosis",
             queryset=queries.fhir_diagnoses,
             to_fhir=condition.to_fhir,
+            last_updated=_with_parent("evaluation"),
             patient="evaluation__patient",
             dates={"recorded-date": "evaluation__evaluated_on"},
             filters={
@@ -525,6 +554,7 @@ OBSERVATION = ResourceType(
             key="pain",
             queryset=queries.fhir_pain,
             to_fhir=observation.pain_to_fhir,
+            last_updated=_with_parent("evaluation"),
             patient="evaluation__patient",
             dates={"date": "evaluation__evaluated_on"},
             filters={
@@ -582,6 +612,7 @@ GOAL = ResourceType(
             key="goal",
             queryset=queries.fhir_goals,
             to_fhir=goal.to_fhir,
+            last_updated=_with_parent("plan"),
             patient="plan__patient",
             dates={"target-date": "due_on", "start-date": "baseline_on"},
             filters={"lifecycle-status": _plan_status("plan__", dict(goal.LIFECYCLE))},
@@ -724,6 +755,7 @@ PROCEDURE = ResourceType(
             key="technique",
             queryset=queries.fhir_techniques,
             to_fhir=procedure.to_fhir,
+            last_updated=_with_parent("note"),
             patient="note__patient",
             dates={"date": "note__visit_date"},
             filters={
@@ -763,6 +795,7 @@ SERVICE_REQUEST = ResourceType(
             key="referral",
             queryset=queries.fhir_referrals,
             to_fhir=servicerequest.to_fhir,
+            last_updated=_with_parent("physician"),
             patient="patient",
             dates={"occurrence": "starts_on", "authored": "created_at__date"},
             periods={"occurrence": ("starts_on", "expires_on")},
@@ -813,6 +846,7 @@ PRACTITIONER_ROLE = ResourceType(
             key="practitioner-role",
             queryset=queries.fhir_practitioner_roles,
             to_fhir=practitionerrole.to_fhir,
+            last_updated=_licensed_last_updated(rejected_too=True),
             patient="",
             sorts={"family": "family_name", "given": "given_name"},
             filters={

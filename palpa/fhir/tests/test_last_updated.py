@@ -86,3 +86,34 @@ def test_a_patient_is_its_own_record(fhir: Client, course: Course) -> None:
     assert str(course.patient.public_id) in ids(
         _search(fhir, "/fhir/R4/Patient", _lastUpdated=f"ge{stamp}")
     )
+
+
+def test_every_searched_resource_is_found_at_its_own_last_updated(
+    fhir: Client, owner: User, practitioner: Practitioner, course: Course
+) -> None:
+    """For every type searched from rows: a resource's emitted meta.lastUpdated, searched
+    as that exact instant, finds it; a millisecond later does not."""
+    from palpa.fhir.registry import registry
+
+    weekday_hours(owner, practitioner, course.notes[0].location)
+    with on(TODAY + dt.timedelta(hours=1)):
+        make_type(owner, "treatment-30", "treatment", 30)
+    # Children changed after their parents: the parent's stamp is the child's.
+    note = course.notes[0]
+    type(note).objects.filter(pk=note.pk).update(updated_at=TODAY + dt.timedelta(minutes=5))
+    checked: list[str] = []
+    for rtype in registry().values():
+        if not rtype.searchable or rtype.static is not None or rtype.computed is not None:
+            continue
+        for resource in resources(_search(fhir, f"/fhir/R4/{rtype.name}", _count="3")):
+            stamp = resource["meta"]["lastUpdated"]
+            when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            later = instant(when + dt.timedelta(milliseconds=1))
+            at = _search(fhir, f"/fhir/R4/{rtype.name}", _id=resource["id"], _lastUpdated=stamp)
+            assert at["total"] == 1, (rtype.name, stamp)
+            after = _search(
+                fhir, f"/fhir/R4/{rtype.name}", _id=resource["id"], _lastUpdated=f"ge{later}"
+            )
+            assert after["total"] == 0, (rtype.name, stamp)
+            checked.append(rtype.name)
+    assert {"Schedule", "CarePlan", "Procedure", "Goal", "Patient", "Practitioner"} <= set(checked)
