@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.db.models import DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Greatest
 
@@ -106,7 +106,7 @@ def newest_of(*children: QuerySet[Any]) -> Combinable:
     limited to the row's children with OuterRef), NULLs (no child) left out."""
     stamps = [
         Coalesce(
-            Subquery(child.order_by().values(newest=Max("updated_at")).values("newest")[:1]),
+            Subquery(child.order_by("-updated_at").values("updated_at")[:1]),
             F("updated_at"),
             output_field=DateTimeField(),
         )

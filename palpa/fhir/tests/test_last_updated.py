@@ -34,9 +34,13 @@ def test_a_schedule_changes_when_an_appointment_type_it_offers_does(
 ) -> None:
     location: Location = course.notes[0].location
     weekday_hours(owner, practitioner, location)
+    with on(TODAY - dt.timedelta(days=1)):
+        make_type(owner, "treatment-30", "treatment", 30)
     later = TODAY + dt.timedelta(hours=2)
     with on(later):
         make_type(owner, "treatment-60", "treatment", 60)
+    with on(TODAY + dt.timedelta(hours=3)):
+        make_type(owner, "spa-60", "spa", 60, active=False)  # not offered: does not count
     kind = AppointmentType.objects.get(code="treatment-60")
     practitioner.refresh_from_db()
     assert practitioner.updated_at < kind.updated_at  # the child is the newest row
