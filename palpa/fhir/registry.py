@@ -796,6 +796,7 @@ SERVICE_REQUEST = ResourceType(
             queryset=queries.fhir_referrals,
             to_fhir=servicerequest.to_fhir,
             last_updated=_with_parent("physician"),
+            prefetch=("fhir_identifiers",),
             patient="patient",
             dates={"occurrence": "starts_on", "authored": "created_at__date"},
             periods={"occurrence": ("starts_on", "expires_on")},

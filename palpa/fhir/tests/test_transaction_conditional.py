@@ -54,6 +54,10 @@ def test_the_same_bundle_sent_twice_records_one_referral(writer: Client) -> None
     last = list(AuditEvent.objects.order_by("seq")[before:])[-1]
     assert (last.object_type, last.action) == ("Bundle", AuditEvent.Action.READ)
     assert last.detail["referral_created"] is False
+    location = one["entry"][-1]["response"]["location"]
+    assert body(writer.get(f"/fhir/R4/{location}"))["identifier"] == [
+        {"system": ORDERS, "value": "ORD-1"}
+    ]
 
 
 def test_another_order_identifier_records_a_second_referral_for_the_same_patient(
