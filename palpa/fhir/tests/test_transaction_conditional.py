@@ -7,6 +7,7 @@ from typing import Any
 
 from django.test import Client
 
+from palpa.accounts.models import Organization
 from palpa.audit.models import AuditEvent
 from palpa.fhir.models import PatientIdentifier, ReferralIdentifier
 from palpa.fhir.tests.support import body, outcome_text
@@ -114,3 +115,19 @@ def test_an_unsupported_criterion_is_400_at_the_element(writer: Client) -> None:
     assert "identifier=system|value" in text
     assert "Patient and ServiceRequest entries only" in text
     assert Referral.objects.count() == 0
+
+
+def test_the_patient_criterion_may_name_palpas_own_mrn(
+    writer: Client, patient: Patient, org: Organization
+) -> None:
+    system = f"urn:palpa:mrn:{org.public_id}"
+    bundle = conditional_bundle()
+    bundle["entry"][0]["resource"]["identifier"] = [{"system": system, "value": patient.mrn}]
+    bundle["entry"][0]["request"]["ifNoneExist"] = f"identifier={system}|{patient.mrn}"
+    for _ in range(2):
+        answer = body(post(writer, bundle))
+        assert answer["entry"][0]["response"] == {
+            "status": "200 OK",
+            "location": f"Patient/{patient.public_id}",
+        }
+    assert Referral.objects.get().patient == patient
