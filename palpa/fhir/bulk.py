@@ -39,7 +39,14 @@ from palpa.fhir.errors import FhirError
 from palpa.fhir.mapping.common import JSON, Context
 from palpa.fhir.models import ExportFile, ExportJob, FhirClient
 from palpa.fhir.params import parse_date, split_values
-from palpa.fhir.registry import ResourceType, Source, get_type, registry
+from palpa.fhir.registry import (
+    ResourceType,
+    Source,
+    get_type,
+    last_updated_field,
+    registry,
+    with_last_updated,
+)
 from palpa.fhir.scopes import allows
 
 logger = logging.getLogger(__name__)
@@ -159,10 +166,11 @@ def start_export(
 # --- the work (run by the task) ---------------------------------------------------------
 
 
-def _rows(source: Source, job: ExportJob, actor: Any) -> Iterator[Any]:
+def _rows(source: Source, job: ExportJob, actor: Any, today: dt.date) -> Iterator[Any]:
     qs: QuerySet[Any] = source.queryset(actor)
-    if job.since is not None:
-        qs = qs.filter(updated_at__gte=job.since)
+    if job.since is not None:  # by meta.lastUpdated as emitted (children's changes too)
+        qs = with_last_updated(source, qs, today)
+        qs = qs.filter(**{f"{last_updated_field(source)}__gte": job.since})
     if source.prefetch:
         qs = qs.prefetch_related(*source.prefetch)
     return qs.order_by("pk").iterator(chunk_size=CHUNK)
@@ -210,7 +218,7 @@ def _write_type(job: ExportJob, rtype: ResourceType, actor: Any, ctx: Context) -
         for resource in static(ctx):
             add(resource)
     for source in rtype.sources:
-        for row in _rows(source, job, actor):
+        for row in _rows(source, job, actor, ctx.today):
             add(source.to_fhir(row, ctx))
     flush()
     return written

@@ -8,6 +8,7 @@ from palpa.fhir.capability_operations import add_operations
 from palpa.fhir.mapping.common import JSON
 from palpa.fhir.registry import registry
 from palpa.fhir.search import CONTROL
+from palpa.fhir.transaction import CONDITIONAL_TYPES
 
 SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 RESTFUL_SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"
@@ -52,6 +53,8 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
             "updateCreate": False,
             "conditionalRead": "not-match",
         }
+        if rtype.name in CONDITIONAL_TYPES:  # in the referral transaction, ifNoneExist
+            resource["conditionalCreate"] = True
         if rtype.searchable:
             resource["searchParam"] = params
         if rtype.includes:
@@ -84,7 +87,9 @@ def capability_statement(base_url: str, token_url: str) -> JSON:
                 "modifier is refused (400). Tokens: system|code, code, |code, system|. "
                 "Date prefixes eq ne gt ge lt le sa eb; period parameters (CarePlan date, "
                 "ServiceRequest occurrence, DocumentReference period) compare the whole "
-                "period.",
+                "period. _summary=count returns the total only (other _summary values "
+                "are refused); _elements=a,b returns those top-level elements (with id "
+                "and meta), tagged SUBSETTED.",
                 "security": {
                     "cors": False,
                     "service": [

@@ -79,6 +79,29 @@ class PatientIdentifier(TenantModel):
         return f"{self.system}|{self.value}"
 
 
+class ReferralIdentifier(TenantModel):
+    """An identifier the sending system gave a referral (ServiceRequest.identifier),
+    received in a FHIR transaction: a transaction whose ``ifNoneExist`` names it finds
+    this referral instead of recording it again."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="fhir_identifiers"
+    )
+    system = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "system", "value"],
+                name="fhir_referral_identifier_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}|{self.value}"
+
+
 class ExportJob(TenantModel):
     """A bulk data $export: asked by one client, run as a task, files kept until expiry."""
 

@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, Greatest
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
 from palpa.billing.models import Charge
 from palpa.billing.services import code_map
-from palpa.care.models import Evaluation, Plan, RomMeasurement, TreatmentNote
+from palpa.care.models import Evaluation, Goal, Plan, RomMeasurement, TreatmentNote
 from palpa.fhir import queries
 from palpa.fhir.mapping import (
     appointment,
@@ -60,8 +62,9 @@ from palpa.fhir.params import (
 )
 from palpa.outcomes.library import load_library
 from palpa.outcomes.models import InstrumentAdministration
+from palpa.practitioners.models import License
 from palpa.reports.models import Report
-from palpa.scheduling.models import Appointment
+from palpa.scheduling.models import Appointment, AppointmentType, WorkingHours
 
 # A filter: (queryset, the values of one parameter occurrence (OR), modifier) -> queryset.
 Filter = Callable[[QuerySet[Any], list[str], str], QuerySet[Any]]
@@ -89,6 +92,83 @@ class Source:
     # param is also in ``dates`` (the field it sorts by).
     # (the last day: a field, or a function giving the condition on it; see ``period_q``)
     periods: dict[str, tuple[str, str | EndCondition]] = field(default_factory=dict)
+    # meta.lastUpdated as a database expression, when the resource is built from more
+    # rows than its own (today -> the newest updated_at of them all); None: the row's
+    # own updated_at. _lastUpdated, its _sort and bulk _since use the same value.
+    last_updated: Callable[[dt.date], Combinable] | None = None
+
+
+LAST_UPDATED = "fhir_last_updated"
+
+
+def newest_of(*children: QuerySet[Any]) -> Combinable:
+    """The newest of the row's updated_at and its children's (each a queryset already
+    limited to the row's children with OuterRef), NULLs (no child) left out."""
+    stamps = [
+        Coalesce(
+            Subquery(child.order_by("-updated_at").values("updated_at")[:1]),
+            F("updated_at"),
+            output_field=DateTimeField(),
+        )
+        for child in children
+    ]
+    return Greatest(F("updated_at"), *stamps, output_field=DateTimeField())
+
+
+def with_last_updated(source: Source, qs: QuerySet[Any], today: dt.date) -> QuerySet[Any]:
+    """The rows annotated with meta.lastUpdated as emitted (``LAST_UPDATED``)."""
+    if source.last_updated is None:
+        return qs
+    found: QuerySet[Any] = qs.annotate(**{LAST_UPDATED: source.last_updated(today)})
+    return found
+
+
+def last_updated_field(source: Source) -> str:
+    """The field (or annotation, see ``with_last_updated``) holding meta.lastUpdated."""
+    return LAST_UPDATED if source.last_updated is not None else "updated_at"
+
+
+def _with_parent(parent: str) -> Callable[[dt.date], Combinable]:
+    """The row and the record it belongs to (``parent``, a foreign key), as the mapping
+    stamps it."""
+
+    def newest(_today: dt.date) -> Combinable:
+        return Greatest(
+            F("updated_at"),
+            Coalesce(F(f"{parent}__updated_at"), F("updated_at")),
+            output_field=DateTimeField(),
+        )
+
+    return newest
+
+
+def _licensed_last_updated(*, rejected_too: bool) -> Callable[[dt.date], Combinable]:
+    """A practitioner and their licenses (Practitioner leaves out rejected ones)."""
+
+    def newest(_today: dt.date) -> Combinable:
+        licenses = License.objects.filter(practitioner=OuterRef("pk"))
+        if not rejected_too:
+            licenses = licenses.exclude(verification_status=License.Verification.REJECTED)
+        return newest_of(licenses)
+
+    return newest
+
+
+def _plan_last_updated(_today: dt.date) -> Combinable:
+    # careplan.to_fhir: the plan and every goal of it.
+    return newest_of(Goal.objects.filter(plan=OuterRef("pk")))
+
+
+def _schedule_last_updated(today: dt.date) -> Combinable:
+    # schedule.to_fhir: the practitioner, working hours not ended by today, and the
+    # active appointment types they may perform (none named: everyone may).
+    hours = WorkingHours.objects.filter(practitioner=OuterRef("pk")).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+    kinds = AppointmentType.objects.filter(
+        organization_id=OuterRef("organization_id"), active=True
+    ).filter(Q(practitioners__isnull=True) | Q(practitioners=OuterRef("pk")))
+    return newest_of(hours, kinds)
 
 
 # A filter of a type served from definitions rather than rows (Questionnaire):
@@ -275,6 +355,7 @@ PRACTITIONER = ResourceType(
             key="practitioner",
             queryset=queries.fhir_practitioners,
             to_fhir=practitioner.to_fhir,
+            last_updated=_licensed_last_updated(rejected_too=False),
             patient="",
             sorts={"family": "family_name", "given": "given_name"},
             filters={
@@ -358,6 +439,7 @@ CONDITION = ResourceType(
             key="diagnosis",
             queryset=queries.fhir_diagnoses,
             to_fhir=condition.to_fhir,
+            last_updated=_with_parent("evaluation"),
             patient="evaluation__patient",
             dates={"recorded-date": "evaluation__evaluated_on"},
             filters={
@@ -472,6 +554,7 @@ OBSERVATION = ResourceType(
             key="pain",
             queryset=queries.fhir_pain,
             to_fhir=observation.pain_to_fhir,
+            last_updated=_with_parent("evaluation"),
             patient="evaluation__patient",
             dates={"date": "evaluation__evaluated_on"},
             filters={
@@ -529,6 +612,7 @@ GOAL = ResourceType(
             key="goal",
             queryset=queries.fhir_goals,
             to_fhir=goal.to_fhir,
+            last_updated=_with_parent("plan"),
             patient="plan__patient",
             dates={"target-date": "due_on", "start-date": "baseline_on"},
             filters={"lifecycle-status": _plan_status("plan__", dict(goal.LIFECYCLE))},
@@ -561,6 +645,7 @@ CAREPLAN = ResourceType(
                 "intent": _status({"plan": EVERYTHING}),
             },
             prefetch=("goals", "home_care"),
+            last_updated=_plan_last_updated,
         )
     ],
     params=[
@@ -670,6 +755,7 @@ PROCEDURE = ResourceType(
             key="technique",
             queryset=queries.fhir_techniques,
             to_fhir=procedure.to_fhir,
+            last_updated=_with_parent("note"),
             patient="note__patient",
             dates={"date": "note__visit_date"},
             filters={
@@ -709,6 +795,8 @@ SERVICE_REQUEST = ResourceType(
             key="referral",
             queryset=queries.fhir_referrals,
             to_fhir=servicerequest.to_fhir,
+            last_updated=_with_parent("physician"),
+            prefetch=("fhir_identifiers",),
             patient="patient",
             dates={"occurrence": "starts_on", "authored": "created_at__date"},
             periods={"occurrence": ("starts_on", "expires_on")},
@@ -759,6 +847,7 @@ PRACTITIONER_ROLE = ResourceType(
             key="practitioner-role",
             queryset=queries.fhir_practitioner_roles,
             to_fhir=practitionerrole.to_fhir,
+            last_updated=_licensed_last_updated(rejected_too=True),
             patient="",
             sorts={"family": "family_name", "given": "given_name"},
             filters={
@@ -1239,6 +1328,7 @@ SCHEDULE = ResourceType(
                 "actor": _q(_schedule_actor),
                 "active": _status({"true": Q(active=True), "false": Q(active=False)}),
             },
+            last_updated=_schedule_last_updated,
         )
     ],
     params=[

@@ -9,6 +9,7 @@ the Bundle's ``next`` and ``previous`` links.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,13 +33,29 @@ from palpa.fhir.params import (
     period_q,
     split_values,
 )
-from palpa.fhir.registry import Param, ResourceType, Source, get_type
+from palpa.fhir.registry import (
+    Param,
+    ResourceType,
+    Source,
+    get_type,
+    last_updated_field,
+    with_last_updated,
+)
 
 # Parameters every search understands, besides each type's own.
-CONTROL = {"_count", "_offset", "_sort", "_include", "_format"}
+CONTROL = {"_count", "_offset", "_sort", "_include", "_format", "_summary", "_elements"}
 COMMON = {"_id", "_lastUpdated"}
 IGNORED_SILENTLY = {"_pretty"}
 STRING_MODIFIERS = ("exact", "contains")
+SUMMARY_VALUES = ("count", "false")
+_ELEMENT = re.compile(r"[a-z][A-Za-z0-9]*(\[x\])?")
+# meta.tag on a resource of which only some elements are sent (_elements).
+SUBSETTED: JSON = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+    "display": "Resource encoded in summary mode",
+}
+ALWAYS_SENT = ("resourceType", "id", "meta")
 
 
 def _modifier_message(key: str, name: str, modifier: str, param: Param | None) -> str:
@@ -66,6 +83,42 @@ class SearchRequest:
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (name, descending)
     includes: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    summary: str = ""  # "count": the total only
+    elements: list[str] = field(default_factory=list)  # _elements: the elements sent
+
+
+def parse_summary(raw: str) -> str:
+    """_summary: ``count`` (the total only) or ``false`` (everything); others are 400."""
+    if raw not in SUMMARY_VALUES:
+        raise FhirError(
+            400,
+            f"_summary={raw!r} is not supported: use _summary=count (the total only) or "
+            "_summary=false (whole resources); _elements=a,b returns chosen elements.",
+        )
+    return "" if raw == "false" else raw
+
+
+def parse_elements(raw: str) -> list[str]:
+    """_elements: top-level element names (``name,birthDate``)."""
+    names = [part.strip() for part in split_values(raw)]
+    bad = [n for n in names if not _ELEMENT.fullmatch(n)]
+    if bad or not names:
+        raise FhirError(
+            400,
+            f"_elements={raw!r}: give top-level element names separated by commas "
+            "(such as name,birthDate); paths into an element are not supported.",
+        )
+    return list(dict.fromkeys(names))
+
+
+def subset(resource: JSON, elements: list[str]) -> JSON:
+    """Only ``elements`` (with resourceType, id and meta) of the resource, tagged
+    SUBSETTED as the spec asks."""
+    kept = {k: v for k, v in resource.items() if k in elements or k in ALWAYS_SENT}
+    meta = dict(kept.get("meta") or {})
+    meta["tag"] = [*meta.get("tag", []), SUBSETTED]
+    kept["meta"] = meta
+    return kept
 
 
 @dataclass
@@ -107,6 +160,10 @@ def parse_search(
             found.offset = parse_whole("_offset", raw, low=0, high=MAX_OFFSET)
         elif name == "_format":
             continue
+        elif name == "_summary":
+            found.summary = parse_summary(raw)
+        elif name == "_elements":
+            found.elements = parse_elements(raw)
         elif name == "_sort":
             for part in split_values(raw):
                 descending = part.startswith("-")
@@ -147,6 +204,10 @@ def parse_search(
             if strict:
                 raise FhirError(400, message)
             found.ignored.append(message)
+    if found.summary == "count":
+        found.count = 0  # the total only: no page is read
+        if found.elements:
+            raise FhirError(400, "_summary=count and _elements cannot be combined.")
     return found
 
 
@@ -158,7 +219,7 @@ def _apply(source: Source, qs: QuerySet[Any], criterion: Criterion) -> QuerySet[
     if name == "_lastUpdated":
         found = Q()
         for value in values:
-            found |= date_q("updated_at", parse_date(name, value), date_only=False)
+            found |= date_q(last_updated_field(source), parse_date(name, value), date_only=False)
         return qs.filter(found)
     if name in ("patient", "subject"):
         ids = [u for u in (parse_reference(name, v, "Patient") for v in values) if u is not None]
@@ -191,7 +252,7 @@ def _scoped(principal: Principal, source: Source) -> QuerySet[Any]:
 
 def _sort_field(source: Source, name: str) -> str:
     if name == "_lastUpdated":
-        return "updated_at"
+        return last_updated_field(source)
     if name == "_id":
         return "public_id"
     return source.dates.get(name) or source.sorts.get(name) or "updated_at"
@@ -269,7 +330,7 @@ def search(
         return found
     rows: list[tuple[list[Any], str, Source]] = []
     for source in rtype.sources:
-        qs = _scoped(principal, source)
+        qs = with_last_updated(source, _scoped(principal, source), ctx.today)
         for criterion in request.criteria:
             qs = _apply(source, qs, criterion)
         fields = [_sort_field(source, name) for name, _ in order]
@@ -394,6 +455,8 @@ def bundle(result: SearchResult, rtype: ResourceType, base_url: str) -> JSON:
         else []
     )
     used += [("_include", name) for name in request.includes]
+    used += [("_elements", ",".join(request.elements))] if request.elements else []
+    used += [("_summary", request.summary)] if request.summary else []
 
     def link(relation: str, offset: int) -> JSON:
         query = urlencode([*used, ("_count", str(request.count)), ("_offset", str(offset))])
@@ -407,7 +470,7 @@ def bundle(result: SearchResult, rtype: ResourceType, base_url: str) -> JSON:
     entries: list[JSON] = [
         {
             "fullUrl": f"{base_url}/{r['resourceType']}/{r['id']}",
-            "resource": r,
+            "resource": subset(r, request.elements) if request.elements else r,
             "search": {"mode": "match"},
         }
         for r in result.matches
@@ -420,7 +483,7 @@ def bundle(result: SearchResult, rtype: ResourceType, base_url: str) -> JSON:
         }
         for r in result.included
     ]
-    if request.ignored:
+    if request.ignored and request.summary != "count":
         entries.append(
             {
                 "resource": operation_outcome(

@@ -13,6 +13,12 @@ ServiceRequest or an entry of its own). Palpa:
    ``referrals.services.record_referral``. A service's refusal rolls everything back and
    is answered 422, naming the element it came from.
 
+An entry's ``request.ifNoneExist`` (``identifier=[system|]value``) makes it a conditional
+create, so that sending the same Bundle twice records one referral: on the Patient, the
+patient it names is used (created when none); on the ServiceRequest, the referral
+it names is answered ``200 OK`` and nothing is recorded again. A criterion naming more than
+one resource is refused with 412. A ServiceRequest's identifiers are kept with the referral.
+
 The answer is a ``transaction-response`` Bundle, one entry per entry sent, in order.
 Conditions are not stored as resources of their own: their ICD-10-CM codes become the
 referral's diagnoses (ServiceRequest.reasonCode), and their entries say so.
@@ -23,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -35,17 +42,18 @@ from palpa.fhir.auth import Principal
 from palpa.fhir.errors import FhirError, issue, operation_outcome
 from palpa.fhir.mapping import patient as patient_mapping
 from palpa.fhir.mapping.common import ICD10CM, JSON, MRN_SYSTEM_PREFIX, NPI
-from palpa.fhir.models import FhirClient, PatientIdentifier
+from palpa.fhir.models import FhirClient, PatientIdentifier, ReferralIdentifier
 from palpa.fhir.scopes import allows
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.patients.services import create_patient
 from palpa.referrals.models import Physician, Referral
-from palpa.referrals.queries import physicians_for
+from palpa.referrals.queries import physicians_for, referrals_for
 from palpa.referrals.services import add_physician, record_referral
 
 ACCEPTED_TYPES = ("Patient", "ServiceRequest", "Condition", "Practitioner")
 ACCEPTED_INTENTS = ("order", "original-order")
+CONDITIONAL_TYPES = ("Patient", "ServiceRequest")
 
 # A service's field -> the element it came from.
 PATIENT_FIELDS = {
@@ -102,6 +110,8 @@ class Entry:
     index: int
     resource: JSON
     full_url: str
+    # request.ifNoneExist as (system or None, value): None when the entry has none.
+    if_none_exist: tuple[str | None, str] | None = None
 
     @property
     def path(self) -> str:
@@ -134,6 +144,7 @@ class Plan:
     referral: dict[str, Any]
     conditions: list[Entry] = field(default_factory=list)
     ignored_notes: list[str] = field(default_factory=list)
+    request_ids: list[tuple[str, str]] = field(default_factory=list)
 
 
 # --- checking the Bundle (pure: no database) --------------------------------------------
@@ -233,8 +244,37 @@ def _entries(bundle: Any, problems: list[tuple[str, str]]) -> list[Entry]:
             problems.append(
                 (f"{path}.request.url", f"request.url must be {entry.type} for a {entry.type}.")
             )
+        if "ifNoneExist" in request:
+            entry.if_none_exist = _if_none_exist(entry, request["ifNoneExist"], path, problems)
         entries.append(entry)
     return entries
+
+
+def _if_none_exist(
+    entry: Entry, raw: Any, path: str, problems: list[tuple[str, str]]
+) -> tuple[str | None, str] | None:
+    """``identifier=[system|]value`` -> (system or None, value); anything else a problem."""
+    where = f"{path}.request.ifNoneExist"
+    if entry.type not in CONDITIONAL_TYPES:
+        problems.append(
+            (where, f"ifNoneExist is accepted on {' and '.join(CONDITIONAL_TYPES)} entries only.")
+        )
+        return None
+    pairs = parse_qsl(_text(raw).lstrip("?"), keep_blank_values=True) if _text(raw) else []
+    if len(pairs) != 1 or pairs[0][0] != "identifier" or not pairs[0][1].strip():
+        problems.append(
+            (
+                where,
+                f"ifNoneExist {raw!r} is not supported: give one criterion, "
+                "identifier=system|value (or identifier=value).",
+            )
+        )
+        return None
+    system, bar, value = pairs[0][1].strip().rpartition("|")
+    if not value:
+        problems.append((where, "ifNoneExist: the identifier needs a value after the |."))
+        return None
+    return (system if bar else None), value
 
 
 def _refers_to(reference: Any, entry: Entry) -> bool:
@@ -448,6 +488,7 @@ def check_bundle(bundle: Any) -> Plan:
                 (f"{condition.path}.subject", "subject must refer to the Patient entry.")
             )
     referral, ignored = _referral(request, conditions, problems)
+    _identifiers(request.resource, request.path, problems)
     physician = _requester(request, practitioners, problems)
     for practitioner in practitioners:
         if physician is None or physician.entry is not practitioner:
@@ -467,6 +508,7 @@ def check_bundle(bundle: Any) -> Plan:
         referral=referral,
         conditions=conditions,
         ignored_notes=ignored,
+        request_ids=_identifiers(request.resource, request.path, []),
     )
 
 
@@ -540,6 +582,78 @@ def _find_patient(actor: User, plan: Plan) -> Patient | None:
     return next(iter(found.values()), None)
 
 
+def _ambiguous(entry: Entry, count: int) -> BundleProblems:
+    system, value = entry.if_none_exist or (None, "")
+    criterion = f"identifier={system}|{value}" if system is not None else f"identifier={value}"
+    return BundleProblems(
+        412,
+        [
+            (
+                f"Bundle.entry[{entry.index}].request.ifNoneExist",
+                f"ifNoneExist {criterion} matches {count} {entry.type} resources; "
+                "make the criterion name one (give the identifier's system).",
+            )
+        ],
+    )
+
+
+def _conditional_patient(actor: User, plan: Plan) -> Patient | None:
+    """The patient the Patient entry's ifNoneExist names (None: none or no criterion)."""
+    if plan.patient.if_none_exist is None:
+        return None
+    system, value = plan.patient.if_none_exist
+    known = patients_for(actor).exclude(status=Patient.Status.ENTERED_IN_ERROR)
+    org = actor.organization
+    own_mrn = f"{MRN_SYSTEM_PREFIX}{org.public_id}" if org is not None else None
+    found: dict[int, Patient] = {}
+    if system is None or system == own_mrn:
+        found |= {p.pk: p for p in known.filter(mrn=value)}
+    if system is None or not system.startswith(MRN_SYSTEM_PREFIX):
+        links = PatientIdentifier.objects.filter(organization_id=tenant_id(actor), value=value)
+        if system is not None:
+            links = links.filter(system=system)
+        found |= {p.pk: p for p in known.filter(pk__in=links.values("patient_id"))}
+    if len(found) > 1:
+        raise _ambiguous(plan.patient, len(found))
+    return next(iter(found.values()), None)
+
+
+def _conditional_referral(actor: User, plan: Plan) -> Referral | None:
+    """The referral the ServiceRequest entry's ifNoneExist names (None: none or no
+    criterion)."""
+    if plan.request.if_none_exist is None:
+        return None
+    system, value = plan.request.if_none_exist
+    links = ReferralIdentifier.objects.filter(organization_id=tenant_id(actor), value=value)
+    if system is not None:
+        links = links.filter(system=system)
+    found = list(referrals_for(actor).filter(pk__in=links.values("referral_id"))[:3])
+    if len(found) > 1:
+        raise _ambiguous(plan.request, len(found))
+    return found[0] if found else None
+
+
+def _link_referral(referral: Referral, plan: Plan) -> None:
+    for system, value in plan.request_ids:
+        link, _ = ReferralIdentifier.objects.get_or_create(
+            organization_id=referral.organization_id,
+            system=system,
+            value=value,
+            defaults={"referral": referral},
+        )
+        if link.referral_id != referral.pk:  # a referral sent before already carries it
+            raise BundleProblems(
+                422,
+                [
+                    (
+                        f"{plan.request.path}.identifier",
+                        f"The identifier {system}|{value} already names another referral; "
+                        "send it with request.ifNoneExist to find that one.",
+                    )
+                ],
+            )
+
+
 def _link_identifiers(actor: User, patient: Patient, plan: Plan) -> None:
     for system, value in plan.external_ids:
         link, _ = PatientIdentifier.objects.get_or_create(
@@ -584,6 +698,7 @@ class Written:
     physician: Physician
     physician_created: bool
     referral: Referral
+    referral_created: bool = True
 
 
 def write(principal: Principal, plan: Plan) -> Written:
@@ -594,7 +709,21 @@ def write(principal: Principal, plan: Plan) -> Written:
     try:
         with transaction.atomic():
             actor = write_actor(client)
-            patient = _find_patient(actor, plan)
+            existing = _conditional_referral(actor, plan)
+            patient = _conditional_patient(actor, plan) or _find_patient(actor, plan)
+            if existing is not None and patient is None:
+                patient = existing.patient
+            if existing is not None and patient is not None and patient.pk != existing.patient_id:
+                raise BundleProblems(
+                    422,
+                    [
+                        (
+                            f"{plan.request.path}.subject",
+                            "The referral ifNoneExist names belongs to another patient than "
+                            "the Patient entry names.",
+                        )
+                    ],
+                )
             created = patient is None
             if patient is None:
                 try:
@@ -602,16 +731,20 @@ def write(principal: Principal, plan: Plan) -> Written:
                 except ValidationError as exc:
                     raise _refused(exc, plan.patient.path, PATIENT_FIELDS) from exc
             _link_identifiers(actor, patient, plan)
-            physician, physician_created = _physician(actor, plan.physician)
-            try:
-                referral = record_referral(
-                    actor=actor, patient=patient, physician=physician, **plan.referral
-                )
-            except ValidationError as exc:
-                raise _refused(exc, plan.request.path, REFERRAL_FIELDS) from exc
+            if existing is not None:
+                referral, physician, physician_created = existing, existing.physician, False
+            else:
+                physician, physician_created = _physician(actor, plan.physician)
+                try:
+                    referral = record_referral(
+                        actor=actor, patient=patient, physician=physician, **plan.referral
+                    )
+                except ValidationError as exc:
+                    raise _refused(exc, plan.request.path, REFERRAL_FIELDS) from exc
+                _link_referral(referral, plan)
             record(
                 actor=actor,
-                action=Action.CREATE,
+                action=Action.CREATE if existing is None or created else Action.READ,
                 object_type="Bundle",
                 object_id=str(referral.public_id),
                 patient_id=str(patient.public_id),
@@ -621,13 +754,14 @@ def write(principal: Principal, plan: Plan) -> Written:
                     "client": client.application.client_id,
                     "patient_created": created,
                     "physician_created": physician_created,
+                    "referral_created": existing is None,
                     "referral": str(referral.public_id),
                 },
                 actor_label=principal.label,
             )
     except PermissionDenied as exc:
         raise FhirError(403, str(exc)) from exc
-    return Written(patient, created, physician, physician_created, referral)
+    return Written(patient, created, physician, physician_created, referral, existing is None)
 
 
 def require_write(principal: Principal) -> None:
@@ -653,7 +787,10 @@ def response_bundle(plan: Plan, written: Written) -> JSON:
     notes = [
         issue("warning", "informational", f"Note not taken over: {t}") for t in plan.ignored_notes
     ]
-    answers[plan.request.index] = {"status": "201 Created", "location": referral_ref}
+    answers[plan.request.index] = {
+        "status": "201 Created" if written.referral_created else "200 OK",
+        "location": referral_ref,
+    }
     if notes:
         answers[plan.request.index]["outcome"] = operation_outcome(notes)
     for condition in plan.conditions:

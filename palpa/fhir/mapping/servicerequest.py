@@ -86,6 +86,11 @@ def to_fhir(referral: Referral, ctx: Context) -> JSON:
         "resourceType": "ServiceRequest",
         "id": str(referral.public_id),
         "contained": [requester],
+        # The identifiers the sending system gave it (the referral transaction).
+        "identifier": [
+            {"system": link.system, "value": link.value}
+            for link in sorted(referral.fhir_identifiers.all(), key=lambda i: i.pk)
+        ],
         "status": referral_status(referral, ctx),
         "intent": "order",
         "code": {"text": referral.requested_service},

@@ -309,3 +309,21 @@ def test_a_failed_export_answers_500_with_an_outcome_and_keeps_no_files(
     entry = AuditEvent.objects.order_by("-seq").first()
     assert entry is not None
     assert entry.detail["event"] == "failed"
+
+
+def test_since_follows_meta_last_updated_including_a_changed_goal(
+    fhir: Client, course: Course
+) -> None:
+    from palpa.care.models import Goal
+    from palpa.fhir.mapping.common import instant
+
+    changed = TODAY - dt.timedelta(days=1)
+    assert course.plan.updated_at < changed
+    goal = Goal.objects.filter(plan=course.plan).order_by("pk").first()
+    assert goal is not None
+    Goal.objects.filter(pk=goal.pk).update(updated_at=changed)
+    since = (changed - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    manifest = finished(fhir, kick_off(fhir, _type="CarePlan", _since=since))
+    lines = everything_in(fhir, manifest).get("CarePlan", [])
+    assert [r["id"] for r in lines] == [str(course.plan.public_id)]
+    assert lines[0]["meta"]["lastUpdated"] == instant(changed)
