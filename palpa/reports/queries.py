@@ -142,7 +142,7 @@ def progress_report_due(
         return None
     lineage = [p for p in plans if p.lineage == plan.lineage]
     first = min(lineage, key=lambda p: p.version)
-    policy = policy_for(patient.organization_id)
+    policy = policy_for(patient.organization_id, actor=actor)
     last = last_signed_report(plan)
     since = last.period_end if last is not None else first.starts_on
     if signed_visits is not None:
