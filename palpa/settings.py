@@ -138,7 +138,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "palpa.accounts.otp.AccountOTPMiddleware",  # django-otp's, the device read with the account
     "palpa.accounts.middleware.StaffSessionMiddleware",
     "palpa.accounts.middleware.LocalTimeMiddleware",  # the organization's zone is active
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -17,6 +17,12 @@ class AccountsConfig(AppConfig):
         from palpa.core import dashboard
 
         dashboard.register(checklist.dashboard_panel)
+        # The ids of the account's confirmed TOTP devices are read with the account, so
+        # the two-factor check reads no device (accounts.otp.AccountOTPMiddleware).
+        from palpa.accounts.backends import also_annotate_user
+        from palpa.accounts.otp import CONFIRMED_DEVICES, confirmed_devices
+
+        also_annotate_user(CONFIRMED_DEVICES, confirmed_devices)
         checklist.register(
             "rooms",
             checklist.Item(

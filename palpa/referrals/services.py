@@ -29,6 +29,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from palpa.accounts.backends import NOT_READ, forget_read_with_account, read_with_account
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
@@ -150,11 +151,19 @@ class Policy:
     warn_days_left: int
 
 
-def policy_for(organization_id: int) -> Policy:
-    """The organization's warning thresholds, else the deployment's, else 2 and 7."""
-    row = ReferralPolicy.objects.filter(organization_id=organization_id).first()
+POLICY_READ = "referral_policy_row"
+POLICY_FIELDS = ("warn_visits_left", "warn_days_left")
+
+
+def policy_for(organization_id: int, *, actor: Any = None) -> Policy:
+    """The organization's warning thresholds, else the deployment's, else 2 and 7.
+    With ``actor`` (this request's account) the row read with the account is used."""
+    row = read_with_account(actor, POLICY_READ, organization_id)
+    if row is NOT_READ:
+        rows = ReferralPolicy.objects.filter(organization_id=organization_id)
+        row = rows.values(*POLICY_FIELDS).first()
     if row is not None:
-        return Policy(row.warn_visits_left, row.warn_days_left)
+        return Policy(row["warn_visits_left"], row["warn_days_left"])
     return Policy(
         int(getattr(settings, "PALPA_REFERRAL_WARN_VISITS", DEFAULT_WARN_VISITS)),
         int(getattr(settings, "PALPA_REFERRAL_WARN_DAYS", DEFAULT_WARN_DAYS)),
@@ -172,6 +181,7 @@ def set_referral_policy(
     policy.warn_visits_left = warn_visits_left
     policy.warn_days_left = warn_days_left
     policy.full_clean(exclude=["organization"])
+    forget_read_with_account(actor, POLICY_READ)
     with transaction.atomic():
         policy.save()
         record(

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
@@ -17,7 +17,7 @@ from palpa.core.tenancy import same_organization
 from palpa.patients.models import Patient
 from palpa.reports import rules
 from palpa.reports.models import Report, ReportDelivery, ReportShare
-from palpa.reports.services import last_signed_report, policy_for
+from palpa.reports.services import SIGNED, last_signed_report, policy_for
 
 
 def may_see_reports(actor: User) -> bool:
@@ -119,6 +119,20 @@ def chart_plans(patient: Patient) -> list[Plan]:
     )
 
 
+def last_signed_end(plan: Plan) -> Subquery:
+    """For an annotation: the period end of the last signed report of ``plan``'s lineage
+    (None without one), as ``reports.services.last_signed_report`` finds it."""
+    rows = Report.objects.filter(plan__lineage=plan.lineage, status__in=SIGNED)
+    return Subquery(rows.order_by("-period_end", "-version").values("period_end")[:1])
+
+
+class _NotGiven:
+    pass
+
+
+NOT_GIVEN = _NotGiven()
+
+
 def progress_report_due(
     actor: User,
     patient: Patient,
@@ -126,6 +140,7 @@ def progress_report_due(
     *,
     plans: list[Plan] | None = None,
     signed_visits: Callable[[Plan], list[dt.date]] | None = None,
+    last_end: dt.date | _NotGiven | None = NOT_GIVEN,
 ) -> ProgressDue | None:
     """Whether the patient's active plan of care is due a progress report under the
     organization's policy; None without an active plan (or for roles that see no care).
@@ -142,21 +157,24 @@ def progress_report_due(
         return None
     lineage = [p for p in plans if p.lineage == plan.lineage]
     first = min(lineage, key=lambda p: p.version)
-    policy = policy_for(patient.organization_id)
-    last = last_signed_report(plan)
-    since = last.period_end if last is not None else first.starts_on
+    policy = policy_for(patient.organization_id, actor=actor)
+    if isinstance(last_end, _NotGiven):
+        last = last_signed_report(plan)
+        last_end = last.period_end if last is not None else None
+    reported = last_end is not None
+    since = last_end if last_end is not None else first.starts_on
     if signed_visits is not None:
         visits = signed_visits(plan)
-        counted = sum(1 for on in visits if on > since) if last is not None else len(visits)
+        counted = sum(1 for on in visits if on > since) if reported else len(visits)
     else:
         notes = signed_notes_under(plan)
-        counted = (notes.filter(visit_date__gt=since) if last is not None else notes).count()
+        counted = (notes.filter(visit_date__gt=since) if reported else notes).count()
     due = rules.progress_report_due(
         since=since,
         visits_since=counted,
         today=today,
         every_visits=policy.every_visits,
         every_days=policy.every_days,
-        reported=last is not None,
+        reported=reported,
     )
     return ProgressDue(plan=plan, due=due)

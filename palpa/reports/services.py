@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from palpa.accounts.backends import NOT_READ, forget_read_with_account, read_with_account
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require, require_own_or, tenant_id
 from palpa.audit.services import Action, record
@@ -96,12 +97,20 @@ class Policy:
     link_days: int
 
 
-def policy_for(organization_id: int) -> Policy:
+POLICY_READ = "report_policy_row"
+POLICY_FIELDS = ("every_visits", "every_days", "link_days")
+
+
+def policy_for(organization_id: int, *, actor: Any = None) -> Policy:
     """The organization's report policy, else the deployment's settings, else 10 visits,
-    30 days and 14-day links."""
-    row = ReportPolicy.objects.filter(organization_id=organization_id).first()
+    30 days and 14-day links. With ``actor`` (this request's account) the row read with
+    the account is used."""
+    row = read_with_account(actor, POLICY_READ, organization_id)
+    if row is NOT_READ:
+        rows = ReportPolicy.objects.filter(organization_id=organization_id)
+        row = rows.values(*POLICY_FIELDS).first()
     if row is not None:
-        return Policy(row.every_visits, row.every_days, row.link_days)
+        return Policy(row["every_visits"], row["every_days"], row["link_days"])
     return Policy(
         getattr(settings, "PALPA_REPORT_EVERY_VISITS", DEFAULT_EVERY_VISITS),
         getattr(settings, "PALPA_REPORT_EVERY_DAYS", DEFAULT_EVERY_DAYS),
@@ -131,6 +140,7 @@ def set_report_policy(
             {"every_visits": "Set visits, days or both: otherwise no report is ever due."}
         )
     after = {"every_visits": every_visits, "every_days": every_days, "link_days": link_days}
+    forget_read_with_account(actor, POLICY_READ)
     with transaction.atomic():
         policy.save()
         record(

@@ -17,8 +17,9 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
+from palpa.accounts.backends import NOT_READ, read_with_account
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.audit.services import Action, record
@@ -104,11 +105,19 @@ class Policy:
     intake_link_days: int
 
 
-def policy_for(organization_id: int) -> Policy:
-    """The organization's timings, else the deployment's settings, else 90 and 7 days."""
-    row = ScreeningPolicy.objects.filter(organization_id=organization_id).first()
+POLICY_READ = "screening_policy_row"
+POLICY_FIELDS = ("rescreen_days", "intake_link_days")
+
+
+def policy_for(organization_id: int, *, actor: Any = None) -> Policy:
+    """The organization's timings, else the deployment's settings, else 90 and 7 days.
+    With ``actor`` (this request's account) the row read with the account is used."""
+    row = read_with_account(actor, POLICY_READ, organization_id)
+    if row is NOT_READ:
+        rows = ScreeningPolicy.objects.filter(organization_id=organization_id)
+        row = rows.values(*POLICY_FIELDS).first()
     if row is not None:
-        return Policy(row.rescreen_days, row.intake_link_days)
+        return Policy(row["rescreen_days"], row["intake_link_days"])
     return Policy(
         int(getattr(settings, "PALPA_RESCREEN_DAYS", DEFAULT_RESCREEN_DAYS)),
         int(getattr(settings, "PALPA_INTAKE_LINK_DAYS", DEFAULT_INTAKE_LINK_DAYS)),
@@ -480,9 +489,14 @@ def previous_answers(patient: Patient, *, actor: User | None = None) -> dict[str
 
 
 def latest_screening(patient: Patient, *, on: dt.date) -> Screening | None:
+    """The patient's latest valid screening on or before ``on``, with
+    ``confirmed_on_day``: whether its "no change" check was confirmed on ``on`` (read in
+    the same statement)."""
+    confirmed = VisitConfirmation.objects.filter(patient=patient, screening=OuterRef("pk"), on=on)
     return (
         Screening.objects.filter(patient=patient, status=Screening.Status.VALID, as_of__lte=on)
         .select_related("rule_set", "screened_by")
+        .annotate(confirmed_on_day=Exists(confirmed))
         .first()
     )
 
@@ -497,13 +511,16 @@ def clearances_in_effect(patient: Patient, *, on: dt.date) -> list[Clearance]:
     ]
 
 
-def screening_status(patient: Patient, *, on: dt.date | None = None) -> ScreeningStatus:
+def screening_status(
+    patient: Patient, *, on: dt.date | None = None, actor: Any = None
+) -> ScreeningStatus:
     """The single source of a patient's screening decision on a date (default: today):
     the latest valid screening on or before it, whether a re-screen is due, the
     clearances and overrides in effect and which findings they clear, the restrictions
-    in force, and whether the visit's "no change" check is done."""
+    in force, and whether the visit's "no change" check is done. ``actor``, this
+    request's account, only spares the policy's read (``policy_for``)."""
     day = on or local_today(patient)
-    rescreen_days = policy_for(patient.organization_id).rescreen_days
+    rescreen_days = policy_for(patient.organization_id, actor=actor).rescreen_days
     screening = latest_screening(patient, on=day)
     if screening is None:
         return ScreeningStatus(patient=patient, on=day, screening=None, rescreen_days=rescreen_days)
@@ -524,10 +541,7 @@ def screening_status(patient: Patient, *, on: dt.date | None = None) -> Screenin
                     used.append(clearance)
                 break
         states.append(FindingState(finding, cleared_by))
-    confirmed = (
-        screening.as_of == day
-        or VisitConfirmation.objects.filter(patient=patient, screening=screening, on=day).exists()
-    )
+    confirmed = screening.as_of == day or bool(getattr(screening, "confirmed_on_day", False))
     return ScreeningStatus(
         patient=patient,
         on=day,

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from palpa.accounts.backends import forget_read_with_account
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, require
 from palpa.audit.services import Action, record
@@ -53,6 +54,7 @@ from palpa.screening.models import (
 # live in ``queries``; switch those imports, then drop these lines).
 from palpa.screening.queries import (
     BLOCKING,
+    POLICY_READ,
     FindingState,
     ScreeningStatus,
     current_rule_set_version,
@@ -887,6 +889,7 @@ def set_screening_policy(
     policy.rescreen_days = rescreen_days
     policy.intake_link_days = intake_link_days
     policy.full_clean(exclude=["organization"])
+    forget_read_with_account(actor, POLICY_READ)
     with transaction.atomic():
         policy.save()
         record(

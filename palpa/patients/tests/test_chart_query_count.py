@@ -45,12 +45,13 @@ from tests.builders import (
     signed_plan,
 )
 
-# Statements per chart opening (the session; the account with its organization and
-# practitioner record; the TOTP device; the patient; each section's reads; the one audit
-# entry of the read, three statements on SQLite), by role. The session is not saved: the
+# Statements per chart opening (the session; the account with its organization, its
+# practitioner record, the organization's policies and the account's confirmed TOTP
+# devices; the patient; each section's reads; the one audit entry of the read, three
+# statements on SQLite), by role. The session is not saved: the
 # test's two requests fall within the minute before it is renewed. bench/README.md lists
 # where each statement goes.
-MOST = {"owner": 34, "therapist": 35, "front_desk": 19, "biller": 10}
+MOST = {"owner": 28, "therapist": 29, "front_desk": 15, "biller": 9}
 EVALUATED = TODAY - dt.timedelta(days=35)
 LOW_BACK = [
     Technique("myofascial_release", "low_back", 25, "moderate"),

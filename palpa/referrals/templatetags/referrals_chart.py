@@ -37,7 +37,7 @@ def referrals_chart(context: template.Context, user: Any, patient: Patient) -> d
     if not queries.may_see_referrals(user):
         return shown
     today = timezone.localdate()
-    policy = services.policy_for(patient.organization_id)
+    policy = services.policy_for(patient.organization_id, actor=user)
     rows = [
         Row(r, services.countdown(r, today, policy=policy))
         for r in queries.referrals_for(user, patient)

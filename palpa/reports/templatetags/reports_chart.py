@@ -28,15 +28,22 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
         return shown
     if not queries.may_see_reports(user):
         return shown
+    # The care section's plans and signed notes, read once for the chart request.
+    plans = care_queries.chart_plans(user, patient)
+    active = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
     shown_fields = ("public_id", "kind", "period_end", "version", "status", "created_at")
-    reports = list(
+    listed = (
         queries.patient_reports(user, patient)
         .exclude(status="entered-in-error")
         .select_related(None)
-        .only(*shown_fields)[:SHOWN]
+        .only(*shown_fields)
     )
-    # The care section's plans and signed notes, read once for the chart request.
-    plans = care_queries.chart_plans(user, patient)
+    if active is not None:
+        # The active plan's last signed report, for "progress report due", with the list:
+        # a signed report is one of the patient's, so without a listed report there is none.
+        listed = listed.annotate(last_signed_end=queries.last_signed_end(active))
+    reports = list(listed[:SHOWN])
+    last_end = getattr(reports[0], "last_signed_end", None) if reports else None
     items = []
     for report in reports:
         status = queries.delivery_status(report)
@@ -50,6 +57,7 @@ def reports_chart(context: template.Context, user: Any, patient: Patient) -> dic
             timezone.localdate(),
             plans=plans,
             signed_visits=lambda plan: care_queries.chart_signed_visits(patient, plan),
+            last_end=last_end,
         ),
         discharged=any(
             p.status == Plan.Status.COMPLETED and p.has_discharge  # type: ignore[attr-defined]

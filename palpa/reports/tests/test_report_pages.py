@@ -12,7 +12,7 @@ from django.test import Client
 from palpa.accounts.models import User
 from palpa.core.tests.support import PERSONAS, assert_answer, web_client
 from palpa.reports.models import Report, ReportDelivery, ReportPolicy
-from palpa.reports.tests.conftest import Course
+from palpa.reports.tests.conftest import Course, draft_report
 
 READERS = {
     "owner": 200,
@@ -263,6 +263,20 @@ def test_the_chart_says_when_a_progress_report_is_due(
     page = client_for(therapist).get(f"/patients/{course.patient.public_id}/")
     assert b"Progress report due" in page.content
     assert b"4 signed visits since the plan of care began" in page.content
+
+
+def test_a_signed_report_restarts_the_count_on_the_chart(
+    client_for: Any, owner: User, therapist: User, course: Course
+) -> None:
+    from palpa.reports.services import set_report_policy, sign_report
+
+    set_report_policy(actor=owner, every_visits=4, every_days=None, link_days=14)
+    url = f"/patients/{course.patient.public_id}/"
+    assert b"Progress report due" in client_for(therapist).get(url).content
+    sign_report(actor=therapist, report=draft_report(therapist, course.patient))
+    page = client_for(therapist).get(url)
+    assert b"Signed, not sent" in page.content
+    assert b"Progress report due" not in page.content
 
 
 @pytest.mark.parametrize("who", ["front_desk", "biller"])

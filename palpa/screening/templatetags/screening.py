@@ -45,7 +45,7 @@ def _status_once_per_request(context: template.Context, patient: Patient) -> Any
         if request is not None:
             request._palpa_screening_status = memo
     if patient.pk not in memo:
-        memo[patient.pk] = queries.screening_status(patient)
+        memo[patient.pk] = queries.screening_status(patient, actor=_user(context))
     return memo[patient.pk]
 
 
