@@ -16,6 +16,7 @@ from palpa.care.models import (
     Discharge,
     Evaluation,
     Goal,
+    HomeCareItem,
     Plan,
     RomMeasurement,
     TreatmentNote,
@@ -237,6 +238,20 @@ def active_plan(patient: Patient) -> Plan | None:
         Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
         .order_by("-starts_on", "-version", "-created_at")
         .first()
+    )
+
+
+def home_care_in_effect(patient: Patient) -> list[HomeCareItem]:
+    """The home-care program of the patient's signed plans of care in effect (what the
+    patient ticks off in the portal and the therapist's next note shows)."""
+    return list(
+        HomeCareItem.objects.filter(
+            organization_id=patient.organization_id,
+            plan__patient=patient,
+            plan__status=Plan.Status.ACTIVE,
+        )
+        .select_related("plan")
+        .order_by("plan__starts_on", "position", "created_at")
     )
 
 

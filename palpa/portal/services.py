@@ -49,6 +49,7 @@ from palpa.audit.services import Action, record
 from palpa.billing import documents
 from palpa.billing.models import Charge, LedgerEntry
 from palpa.care.models import HomeCareItem, Plan
+from palpa.care.queries import home_care_in_effect
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
@@ -682,15 +683,7 @@ def move_appointment(
 
 def home_care_items(patient: Patient) -> list[HomeCareItem]:
     """The home-care program of the patient's signed plans of care in effect."""
-    return list(
-        HomeCareItem.objects.filter(
-            organization_id=patient.organization_id,
-            plan__patient=patient,
-            plan__status=Plan.Status.ACTIVE,
-        )
-        .select_related("plan")
-        .order_by("plan__starts_on", "position", "created_at")
-    )
+    return home_care_in_effect(patient)
 
 
 def home_care_picture(*, patient: Patient, item: HomeCareItem) -> tuple[bytes, str]:

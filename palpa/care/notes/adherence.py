@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
-from palpa.care.models import HomeCareItem, Plan, TreatmentNote
+from palpa.care.models import TreatmentNote
+from palpa.care.queries import home_care_in_effect
 
 MAX_DAYS = 7
 
@@ -64,13 +65,7 @@ def for_note(user: User, note: TreatmentNote) -> Adherence | None:
         return None
     if note.organization_id != tenant_id(user):
         return None
-    items = list(
-        HomeCareItem.objects.filter(
-            organization_id=note.organization_id,
-            plan__patient_id=note.patient_id,
-            plan__status=Plan.Status.ACTIVE,
-        ).order_by("plan__starts_on", "position", "created_at")
-    )
+    items = home_care_in_effect(note.patient)
     if not items:
         return None
     last_visit = (
