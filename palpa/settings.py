@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "palpa.billing",
     "palpa.reports",
     "palpa.lymphoedema",
+    "palpa.analytics",
     "palpa.fhir",
     "palpa.portal",
     "palpa.demo",

@@ -11,6 +11,7 @@ from pathlib import Path
 LINES = {
     "demo": 9,
     "fhir": 8,
+    "analytics": 8,
     "portal": 8,
     "billing": 7,
     "reports": 7,
