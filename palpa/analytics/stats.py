@@ -309,6 +309,7 @@ class CaseMixModel:
     outcome: Outcome
     levels: Mapping[str, tuple[str, ...]]  # per categorical input; the first is the reference
     columns: tuple[str, ...]
+    keep: tuple[bool, ...]  # which of the full design's columns the model uses
     params: FloatArray
     cov: FloatArray
     scale: float  # residual variance (gaussian), 1 for binomial
@@ -324,7 +325,7 @@ class CaseMixModel:
         raise KeyError(name)
 
     def design(self, mixes: Sequence[CaseMix]) -> FloatArray:
-        return _design(mixes, self.levels)
+        return _design(mixes, self.levels)[:, list(self.keep)]
 
     def linear_predictor(self, mixes: Sequence[CaseMix]) -> tuple[FloatArray, FloatArray]:
         """The linear predictor and its standard error for each case mix."""
@@ -410,7 +411,13 @@ def fit_case_mix_model(
         )
     # Levels in name order; the first is the reference (age bands: the youngest).
     levels = {name: tuple(sorted({str(m.value(name)) for m in mixes})) for name in CATEGORICAL}
-    x = _design(mixes, levels)
+    full = _design(mixes, levels)
+    # Inputs that add nothing (a level nobody else has, a measure used by one condition group
+    # only) are dropped: a zero on R's diagonal marks a column that earlier ones determine.
+    r = np.linalg.qr(full, mode="r")
+    diagonal = np.abs(np.diag(r))
+    keep = diagonal > 1e-8 * max(1.0, float(diagonal.max()))
+    x = full[:, keep]
     endog = np.asarray(ys, dtype=np.float64)
     family = sm.families.Binomial() if outcome == "responder" else sm.families.Gaussian()
     result = sm.GLM(endog, x, family=family).fit()
@@ -418,7 +425,7 @@ def fit_case_mix_model(
     cov = np.asarray(result.cov_params(), dtype=np.float64)
     bse = np.asarray(result.bse, dtype=np.float64)
     pvalues = np.asarray(result.pvalues, dtype=np.float64)
-    names = _column_names(levels)
+    names = tuple(n for n, k in zip(_column_names(levels), keep, strict=True) if k)
     coefficients = tuple(
         Coefficient(
             name,
@@ -433,6 +440,7 @@ def fit_case_mix_model(
         outcome=outcome,
         levels=levels,
         columns=names,
+        keep=tuple(bool(k) for k in keep),
         params=params,
         cov=cov,
         scale=float(result.scale),
