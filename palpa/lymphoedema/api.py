@@ -70,6 +70,7 @@ def measurement_out(m: LimbMeasurement, sitting: Sitting | None = None) -> dict[
         "location": m.location.public_id,
         **{name: getattr(m, name) for name in services.CONTENT_FIELDS},
         "rules_version": m.rules_version,
+        **{name: getattr(m, name) for name in services.FINDING_FIELDS},
         "status": m.status,
         "status_reason": m.status_reason,
         "signed_at": m.signed_at,
@@ -141,8 +142,11 @@ def patch_measurement(
     for name in ("measured_on", "region", "affected_side", "method"):
         if name in changes and changes[name] is None:
             raise ValidationError({name: "This field cannot be empty."})
-    if changes.get("landmark", "") is None:
-        changes["landmark"] = ""
+    for name in ("landmark", "isl_stage", "stemmer_sign", "pitting", "skin_note"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    if "skin" in changes and changes["skin"] is None:
+        changes["skin"] = []
     for name in ("left_circumferences_cm", "right_circumferences_cm"):
         if name in changes and changes[name] is None:
             changes[name] = []

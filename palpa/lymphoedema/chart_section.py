@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.lymphoedema.findings import load_findings
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.queries import Sitting, patient_measurements, sittings_of
 from palpa.patients.chart import Section, note_read
@@ -32,7 +33,27 @@ def _row(sitting: Sitting) -> dict[str, object]:
         "right_change": sitting.changes["right"].display() if "right" in sitting.changes else None,
         "first": sitting.first,
         "not_compared": sitting.not_compared,
+        "seen": seen_line(m),
     }
+
+
+def seen_line(m: LimbMeasurement) -> str:
+    """The sitting's findings in one short line ("Stage II · Stemmer positive · pitting ·
+    heaviness 6/10"), empty when none were recorded."""
+    f = load_findings()
+    parts = []
+    if m.isl_stage:
+        parts.append(f"ISL stage {m.isl_stage}")
+    if m.stemmer_sign:
+        parts.append(f"Stemmer {m.stemmer_sign}")
+    if m.pitting:
+        parts.append("pitting" if m.pitting == "present" else "no pitting")
+    parts += [f.label("skin", c).split(" (")[0].lower() for c in m.skin if c != "intact"]
+    for rating in f.ratings:
+        value = getattr(m, rating.key)
+        if value is not None:
+            parts.append(f"{rating.label.lower()} {value}/{rating.high}")
+    return " · ".join(parts)
 
 
 def section(user: User, patient: Patient) -> Mapping[str, object] | None:

@@ -61,6 +61,20 @@ class LimbMeasurement(SignedRecord):
     right_volume_ml = models.FloatField(null=True, blank=True)
     rules_version = models.CharField(max_length=20, blank=True)
 
+    # What is seen and felt besides the size (codes from data/findings.json; blank or
+    # None = not recorded at this sitting).
+    isl_stage = models.CharField(max_length=4, blank=True)
+    stemmer_sign = models.CharField(max_length=10, blank=True)
+    pitting = models.CharField(max_length=10, blank=True)
+    skin = models.JSONField(default=list, blank=True)
+    skin_note = models.CharField(max_length=300, blank=True)
+    heaviness = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The patient's own rating, 0-10."
+    )
+    tightness = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The patient's own rating, 0-10."
+    )
+
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     Changed = LimbMeasurementChanged

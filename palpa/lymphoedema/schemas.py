@@ -28,6 +28,19 @@ class LimbMeasurementIn(InputSchema):
     right_circumferences_cm: Circumferences = Field(default_factory=list, max_length=50)
     left_volume_ml: float | None = Field(None, description="Direct methods: the volume in mL.")
     right_volume_ml: float | None = None
+    isl_stage: Literal["", "0", "I", "II", "III"] = Field(
+        "", description="ISL stage of the affected limb, empty when not staged."
+    )
+    stemmer_sign: Literal["", "positive", "negative"] = ""
+    pitting: Literal["", "present", "absent"] = ""
+    skin: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Skin finding codes (see docs/lymphoedema.md).",
+    )
+    skin_note: str = Field("", max_length=300)
+    heaviness: int | None = Field(None, description="The patient's own rating, 0-10.")
+    tightness: int | None = Field(None, description="The patient's own rating, 0-10.")
 
 
 class FigureOut(Schema):
@@ -68,6 +81,13 @@ class LimbMeasurementOut(Schema):
     left_volume_ml: float | None
     right_volume_ml: float | None
     rules_version: str
+    isl_stage: str
+    stemmer_sign: str
+    pitting: str
+    skin: list[str]
+    skin_note: str
+    heaviness: int | None
+    tightness: int | None
     status: str
     status_reason: str
     signed_at: dt.datetime | None
@@ -91,3 +111,10 @@ class LimbMeasurementPatch(InputSchema):
     right_circumferences_cm: Circumferences | None = Field(None, max_length=50)
     left_volume_ml: float | None = None
     right_volume_ml: float | None = None
+    isl_stage: Literal["", "0", "I", "II", "III"] | None = None
+    stemmer_sign: Literal["", "positive", "negative"] | None = None
+    pitting: Literal["", "present", "absent"] | None = None
+    skin: list[str] | None = Field(None, max_length=20)
+    skin_note: str | None = Field(None, max_length=300)
+    heaviness: int | None = None
+    tightness: int | None = None

@@ -25,6 +25,7 @@ from palpa.core import records
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.tenancy import require_same_organization
+from palpa.lymphoedema.findings import load_findings
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.rules import load_rules
 from palpa.lymphoedema.volumes import (
@@ -53,6 +54,18 @@ CONTENT_FIELDS = (
     "left_volume_ml",
     "right_volume_ml",
 )
+# What is seen and felt at the sitting (data/findings.json): part of the signed content
+# when recorded; a sitting without them hashes as before they existed.
+FINDING_FIELDS = (
+    "isl_stage",
+    "stemmer_sign",
+    "pitting",
+    "skin",
+    "skin_note",
+    "heaviness",
+    "tightness",
+)
+SKIN_NOTE_MAX = 300  # LimbMeasurement.skin_note's length
 DIRECT_METHODS = frozenset(
     {
         LimbMeasurement.Method.WATER,
@@ -133,12 +146,56 @@ def _draft_errors(m: LimbMeasurement, today: dt.date) -> dict[str, list[str]]:
                 errors[f"{limb}_volume_ml"] = [
                     f"A limb volume is greater than 0 and at most {VOLUME_MAX_ML:g} mL."
                 ]
+    _finding_errors(errors, m)
     if direct and (m.landmark.strip() or m.interval_cm is not None):
         errors.setdefault("method", []).append(
             "Landmark and interval belong to tape measurements; leave them out for a volume "
             "measured directly."
         )
     return errors
+
+
+def _finding_errors(errors: dict[str, list[str]], m: LimbMeasurement) -> None:
+    findings = load_findings()
+    for field, kind in (
+        ("isl_stage", "isl_stages"),
+        ("stemmer_sign", "stemmer_sign"),
+        ("pitting", "pitting"),
+    ):
+        value = getattr(m, field)
+        if value and value not in findings.codes(kind):
+            errors[field] = [f"Choose one of {', '.join(findings.codes(kind))}, or leave it empty."]
+    skin = m.skin
+    if not isinstance(skin, list) or not all(isinstance(c, str) for c in skin):
+        errors["skin"] = ["Give the skin findings as a list of codes."]
+    else:
+        unknown = [c for c in skin if c not in findings.codes("skin")]
+        if unknown:
+            errors["skin"] = [
+                f"Unknown skin finding {unknown[0]!r}; choose from "
+                f"{', '.join(findings.codes('skin'))}."
+            ]
+        elif len(set(skin)) != len(skin):
+            errors["skin"] = ["Name each skin finding once."]
+    if len(m.skin_note) > SKIN_NOTE_MAX or any(
+        unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\n\t" for ch in m.skin_note
+    ):
+        errors["skin_note"] = [
+            f"Describe the skin in at most {SKIN_NOTE_MAX} characters, without control characters."
+        ]
+    for rating in findings.ratings:
+        value = getattr(m, rating.key)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not rating.low <= value <= rating.high
+        ):
+            errors[rating.key] = [
+                f"The patient's {rating.label.lower()} rating is a whole number from "
+                f"{rating.low} to {rating.high}."
+            ]
 
 
 def _complete_errors(m: LimbMeasurement) -> dict[str, list[str]]:
@@ -187,7 +244,7 @@ def record_measurement(
     """A draft limb measurement of one sitting, by the practitioner who took it."""
     practitioner = practitioner_of(actor)
     require_same_organization(actor, patient, location)
-    unknown = sorted(set(content) - set(CONTENT_FIELDS))
+    unknown = sorted(set(content) - set(CONTENT_FIELDS) - set(FINDING_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
     if patient.status != Patient.Status.ACTIVE:
@@ -230,7 +287,7 @@ def update_measurement(
 ) -> LimbMeasurement:
     """Change a draft (its own practitioner only)."""
     _editable(actor, measurement)
-    unknown = sorted(set(changes) - set(CONTENT_FIELDS))
+    unknown = sorted(set(changes) - set(CONTENT_FIELDS) - set(FINDING_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
     stored = LimbMeasurement.objects.get(pk=measurement.pk)
@@ -255,6 +312,11 @@ def measurement_content(m: LimbMeasurement) -> dict[str, Any]:
         "measured_on": m.measured_on.isoformat(),
         **{name: getattr(m, name) for name in CONTENT_FIELDS if name != "measured_on"},
         "rules_version": m.rules_version,
+        **{
+            name: getattr(m, name)
+            for name in FINDING_FIELDS
+            if getattr(m, name) not in ("", None, [])
+        },
     }
 
 

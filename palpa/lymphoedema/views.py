@@ -27,6 +27,7 @@ from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.views import staff_user
 from palpa.lymphoedema import queries, services
+from palpa.lymphoedema.findings import load_findings
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.rules import load_rules
 from palpa.patients.models import Patient
@@ -43,6 +44,8 @@ MEASUREMENT_IN_ERROR = Record(
 )
 DIRECT = {m.value for m in services.DIRECT_METHODS}
 DEFAULT_POINTS = 8
+# The findings typed as text (the skin's checkboxes are a list of their own).
+TEXT_FINDINGS = ("isl_stage", "stemmer_sign", "pitting", "skin_note", "heaviness", "tightness")
 DEFAULT_INTERVAL = 4.0
 Method = LimbMeasurement.Method
 
@@ -146,6 +149,12 @@ class Entry:
                 else str(DEFAULT_POINTS),
             }
         self.values["region"] = region
+        if bound:
+            self.skin = (
+                [str(c) for c in source.getlist("skin")] if hasattr(source, "getlist") else []
+            )
+        else:
+            self.skin = list(draft.skin) if draft is not None else []
         limits = load_rules().limits
         try:
             points = int(self.values.get("points") or DEFAULT_POINTS)
@@ -174,6 +183,7 @@ class Entry:
             "points",
             "left_volume_ml",
             "right_volume_ml",
+            *TEXT_FINDINGS,
         ]
         cells = [
             k for k in source if k.startswith(("left_", "right_")) and k.split("_")[-1].isdigit()
@@ -199,6 +209,9 @@ class Entry:
         for limb in services.LIMBS:
             for i, c in enumerate(getattr(m, f"{limb}_circumferences_cm")):
                 values[f"{limb}_{i}"] = _num(c)
+        for name in TEXT_FINDINGS:
+            value = getattr(m, name)
+            values[name] = "" if value is None else str(value)
         return values
 
     # --- display ----------------------------------------------------------------------
@@ -319,7 +332,29 @@ class Entry:
                 except ValueError:
                     self.errors[name] = f"{limb.capitalize()}: give the volume in mL, e.g. 2350."
                 out[f"{limb}_circumferences_cm"] = []
+        self._findings(out)
         return None if self.errors else out
+
+    def _findings(self, out: dict[str, Any]) -> None:
+        v = self.values
+        for name in ("isl_stage", "stemmer_sign", "pitting"):
+            out[name] = v.get(name, "")
+        out["skin"] = self.skin
+        out["skin_note"] = v.get("skin_note", "").strip()
+        for rating in load_findings().ratings:
+            text = v.get(rating.key, "").strip()
+            if not text:
+                out[rating.key] = None
+            elif text.isascii() and text.isdigit() and rating.low <= int(text) <= rating.high:
+                out[rating.key] = int(text)
+            else:
+                self.errors[rating.key] = (
+                    f"{rating.label}: give the patient's rating as a whole number from "
+                    f"{rating.low} to {rating.high}."
+                )
+
+    def alerts(self) -> list[str]:
+        return load_findings().alerts(self.skin)
 
     def apply(self, exc: ValidationError) -> None:
         """A service's refusal, shown beside the field it names."""
@@ -335,7 +370,7 @@ class Entry:
                 self.general.append(f"{labels[field]}: {text}")
                 if field.endswith("_volume_ml"):
                     self.errors[field] = text
-            elif field in self.values:
+            elif field in self.values or field == "skin":
                 self.errors[field] = text
             else:
                 self.general.append(text)
@@ -350,6 +385,7 @@ def _context(entry: Entry, **more: Any) -> dict[str, Any]:
         "regions": LimbMeasurement.Region.choices,
         "sides": LimbMeasurement.Side.choices,
         "methods": LimbMeasurement.Method.choices,
+        "findings": load_findings(),
         **more,
     }
 
@@ -455,9 +491,32 @@ def measurement_detail(request: HttpRequest, measurement_id: str) -> HttpRespons
             "sitting": sitting,
             "rows": rows,
             "can_mark": _may_mark(user, measurement),
+            "findings": load_findings(),
+            "seen": _seen(measurement),
+            "alerts": load_findings().alerts(list(measurement.skin)),
             "draft": draft,
         },
     )
+
+
+def _seen(m: LimbMeasurement) -> list[tuple[str, str]]:
+    """The sitting's findings as (what, value) lines, only those recorded."""
+    f = load_findings()
+    lines = []
+    if m.isl_stage:
+        lines.append(("ISL stage", f.label("isl_stages", m.isl_stage)))
+    if m.stemmer_sign:
+        lines.append(("Stemmer sign", f.label("stemmer_sign", m.stemmer_sign)))
+    if m.pitting:
+        lines.append(("Pitting", f.label("pitting", m.pitting)))
+    if m.skin or m.skin_note:
+        words = [f.label("skin", c) for c in m.skin]
+        lines.append(("Skin", "; ".join([*words, *([m.skin_note] if m.skin_note else [])])))
+    for rating in f.ratings:
+        value = getattr(m, rating.key)
+        if value is not None:
+            lines.append((f"{rating.label} (patient's rating)", f"{value} of {rating.high}"))
+    return lines
 
 
 def _may_mark(user: User, measurement: LimbMeasurement) -> bool:
