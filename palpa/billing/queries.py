@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from palpa.accounts.models import Location, User
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.audit.services import Action, record
 from palpa.billing.models import (
     Charge,
     CodeMapping,
@@ -450,3 +451,60 @@ def outstanding_total(actor: User) -> tuple[int, Decimal]:
         patients=Count("pk"), total=Sum("patient_balance")
     )
     return totals["patients"], round_money(totals["total"] or 0)
+
+
+# --- audited reads -----------------------------------------------------------------------
+# A read of billing records names the patients it showed in the audit log. These write
+# only the audit entry (``audit.services.record``); ``billing.services`` re-exports them.
+
+
+def audit_account_read(*, actor: User, patient: Patient, what: str = "account") -> None:
+    record(
+        actor=actor,
+        action=Action.READ,
+        obj=patient,
+        patient_id=str(patient.public_id),
+        detail={"view": f"billing {what}"},
+    )
+
+
+def audit_charge_read(*, actor: User, charge: Charge) -> None:
+    record(
+        actor=actor,
+        action=Action.READ,
+        obj=charge,
+        patient_id=str(charge.patient.public_id),
+        detail={},
+    )
+
+
+def audit_billing_search(*, actor: User, what: str, query: dict[str, str], patients: Any) -> None:
+    """A list across patients (charges to review, payments, balances): one search entry
+    naming the patients it showed."""
+    record(
+        actor=actor,
+        action=Action.SEARCH,
+        object_type=what,
+        detail={
+            "query": query,
+            "results": sorted({str(p.public_id) for p in patients}),
+        },
+    )
+
+
+def audit_business_read(
+    *, actor: User, period: dict[str, str], location: str, patients: Any, summary: bool = False
+) -> None:
+    """Reading the business figures: one read entry with the period, the location (if
+    chosen) and the patients the page listed by name (outstanding balances)."""
+    record(
+        actor=actor,
+        action=Action.READ,
+        object_type="BusinessFigures",
+        detail={
+            "period": period,
+            "location": location,
+            "view": "dashboard summary" if summary else "business page",
+            "results": sorted({str(p.public_id) for p in patients}),
+        },
+    )

@@ -1,5 +1,7 @@
 """Background work of the patient message ledger (Django tasks on the database backend,
-run by ``palpa db_worker``)."""
+run by ``palpa db_worker``). Queued messages whose task row was lost are handed to the
+worker again by ``palpa send_reminders`` (``patients.messages.sweep_messages``), run
+from cron."""
 
 from __future__ import annotations
 
@@ -12,13 +14,3 @@ def deliver_message_task(message_id: int) -> str:
     from palpa.patients.messages import deliver_message
 
     return deliver_message(message_id)
-
-
-@task()
-def sweep_messages_task() -> dict[str, int]:
-    """Hand queued messages whose time has come to the worker again (safety net)."""
-    from dataclasses import asdict
-
-    from palpa.patients.messages import sweep_messages
-
-    return asdict(sweep_messages())

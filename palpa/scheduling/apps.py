@@ -16,11 +16,11 @@ class SchedulingConfig(AppConfig):
         from palpa.core import dashboard
         from palpa.patients import chart as patient_chart
         from palpa.patients import message_chart
-        from palpa.scheduling import chart, flags, reminders, services
+        from palpa.scheduling import chart, flags, reminders
         from palpa.scheduling.models import AppointmentType, ReminderPolicy, WorkingHours
         from palpa.scheduling.views import dashboard_panel
 
-        flags.register(services.screening_flags)
+        flags.register(flags.screening_flags)
         dashboard.register(dashboard_panel)
         patient_chart.register(chart.SECTION)
         message_chart.register_source("appointment reminders", chart.reminder_rows)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from palpa.accounts.permissions import Capability, has_capability
+from palpa.screening.queries import screening_status
 
 if TYPE_CHECKING:
     from palpa.accounts.models import User
@@ -88,3 +89,21 @@ def flags_for_many(
         for pk, flags in provider(patients).items():
             found.setdefault(pk, []).extend(f for f in flags if f.shown_to(viewer))
     return found
+
+
+# --- scheduling's own flag -------------------------------------------------------------
+
+
+def screening_flags(patient: Patient) -> list[Flag]:
+    """The schedule's own flag: a patient whose screening says STOP today."""
+    status = screening_status(patient)
+    if status.effective_decision == "STOP":
+        return [
+            Flag(
+                "screening_stop",
+                "Screening: STOP (evaluation only)",
+                "danger",
+                Capability.SCREENING_READ_DECISION,
+            )
+        ]
+    return []

@@ -14,12 +14,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from palpa.accounts.models import Location, Room, User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.audit.services import Action, record
 from palpa.patients.models import Patient
 from palpa.practitioners import rules as license_rules
 from palpa.practitioners.models import License, Practitioner
@@ -566,3 +568,21 @@ def working_minutes(
 
 def _span(interval: Interval) -> int:
     return int((interval.end - interval.start).total_seconds()) // 60
+
+
+# --- audited reads ---------------------------------------------------------------------
+# ``scheduling.services`` re-exports this: it writes only the audit entry of a read.
+
+
+def audit_schedule_read(
+    *, actor: User, what: str, patient_ids: Sequence[str], detail: dict[str, Any] | None = None
+) -> None:
+    """One audit entry for a read of the schedule (which names patients): what was read,
+    the filters, and the public ids of the patients shown (or the one patient's id)."""
+    record(
+        actor=actor,
+        action=Action.READ,
+        object_type=what,
+        patient_id=patient_ids[0] if len(set(patient_ids)) == 1 else "",
+        detail={**(detail or {}), "patients": sorted(set(patient_ids))},
+    )

@@ -14,7 +14,7 @@ How "never twice" holds:
    are cancelled, and a task that wakes for one sends nothing.
 
 Tasks are queued with ``run_after`` (the due time) on the database task backend, so they
-survive restarts; ``sweep_reminders`` (a task and ``palpa send_reminders``) plans what is
+survive restarts; ``sweep`` (run by ``palpa send_reminders`` from cron) plans what is
 missing and sends anything due that was not sent, as a safety net.
 """
 

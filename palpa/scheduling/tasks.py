@@ -1,5 +1,6 @@
 """Background work of scheduling (Django tasks on the database backend, run by
-``palpa db_worker``): reminders, patient notices, the reminder sweep.
+``palpa db_worker``): reminders and patient notices. The reminder sweep (the safety
+net) is no task: ``palpa send_reminders`` runs it from cron.
 
 A task that does one piece of work is defined, with its decorator, beside that work
 (``reminders.send_reminder``, ``patient_messages.send_notice``); this module names every
@@ -7,21 +8,11 @@ task in one place and keeps the paths of tasks queued before they moved importab
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from django.tasks import task
-
 from palpa.scheduling.patient_messages import send_notice
-from palpa.scheduling.reminders import send_reminder, sweep
+from palpa.scheduling.reminders import send_reminder
 
 __all__ = ["send_notice", "send_notice_task", "send_reminder", "send_reminder_task"]
 
 # The former paths of the two tasks (rows queued under them still run).
 send_reminder_task = send_reminder
 send_notice_task = send_notice
-
-
-@task()
-def sweep_reminders_task() -> dict[str, int]:
-    """Plan missing reminders and send any that are due (the safety net)."""
-    return asdict(sweep())
