@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.expressions import BaseExpression
+from django.db.models.functions import JSONObject
 from django.utils.functional import LazyObject, empty
 
 from palpa.accounts.models import User
@@ -45,9 +47,6 @@ def organization_row(model: Any, *fields: str) -> Callable[[], BaseExpression]:
     organization (one row per organization) as a dict, None without a row."""
 
     def make() -> BaseExpression:
-        from django.db.models import F, OuterRef, Subquery
-        from django.db.models.functions import JSONObject
-
         rows = model._default_manager.filter(organization_id=OuterRef("organization_id"))
         return Subquery(rows.values(row=JSONObject(**{f: F(f) for f in fields}))[:1])
 

@@ -35,6 +35,7 @@ from palpa.analytics.rows import (
     UNKNOWN,
     EpisodeRow,
 )
+from palpa.outcomes.library import get_instrument
 
 # (condition group, ICD-10-CM code, instrument id in Palpa's library)
 CONDITIONS = (
@@ -99,8 +100,6 @@ def location_label(location: int) -> str:
 
 
 def _thresholds() -> list[tuple[float, float | None, bool, int, int]]:
-    from palpa.outcomes.library import get_instrument
-
     out: list[tuple[float, float | None, bool, int, int]] = []
     for _, _, instrument_id in CONDITIONS:
         instrument = get_instrument(instrument_id)

@@ -44,13 +44,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.tasks import default_task_backend
+from django.tasks import default_task_backend, task
 from django.urls import reverse
 from django.utils import timezone
 
 from palpa.accounts.permissions import Capability, require, tenant_id
 from palpa.audit.services import Action, record
 from palpa.core import sms, wording
+from palpa.core.dates import local
 from palpa.core.tenancy import ANOTHER_ORGANIZATIONS_PATIENT, require_same_organization
 from palpa.patients.models import (
     Consent,
@@ -456,8 +457,6 @@ def site_url() -> str:
 
 def day_text(moment: dt.datetime, patient: Patient) -> str:
     """A day as patients read it, in their clinic's zone: "Tuesday, March 3, 2026"."""
-    from palpa.core.dates import local
-
     day = local(moment, patient)
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
 
@@ -479,13 +478,11 @@ def _values(patient: Patient, given: Mapping[str, str]) -> dict[str, str]:
 def _enqueue(message_id: int, run_after: dt.datetime | None = None) -> None:
     """Queue the delivery on the database task backend: inside the caller's transaction,
     so the task exists exactly when the message row does."""
-    from palpa.patients.tasks import deliver_message_task
-
-    task = deliver_message_task
+    queued = deliver_message_task
     if run_after is not None and default_task_backend.supports_defer:
-        task = task.using(run_after=run_after)
+        queued = queued.using(run_after=run_after)
     try:
-        task.enqueue(message_id)
+        queued.enqueue(message_id)
     except Exception:  # the row stays queued; the sweep hands it over again
         log.exception("could not queue patient message %s", message_id)
 
@@ -649,6 +646,13 @@ def deliver_message(message_id: int) -> str:
         )
         _audit_outcome(message, Status.SENT)
     return Status.SENT
+
+
+@task()
+def deliver_message_task(message_id: int) -> str:
+    """The worker's task: send one queued patient message; a failure queues the next try
+    itself (``patients.tasks`` names it, so tasks queued under that path still run)."""
+    return deliver_message(message_id)
 
 
 def _fail(message: PatientMessage, error: str) -> str:

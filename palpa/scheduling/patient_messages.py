@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
@@ -191,8 +192,6 @@ def send_notice(appointment_id: int, kind: str) -> list[str]:
 
 def resend_notice(actor: User, message: PatientMessage) -> list[PatientMessage]:
     """Send a booked or moved notice again with a fresh link (the ledger's resend)."""
-    from django.core.exceptions import ValidationError
-
     what, public_id = ledger.parse_about(message.about)
     appointment = (
         Appointment.objects.select_related(
