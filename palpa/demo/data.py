@@ -673,3 +673,134 @@ def clearance_letter_pdf(text: str) -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return bytes(out)
+
+
+# Two lymphoedema patients (docs/lymphoedema.md), added after the 30 above: limb
+# measurements through the lymphoedema services, each sitting signed by the therapist who
+# measured it on a day she works at that location (scheduling.HOURS), before today.
+LYMPH_PATIENTS: list[dict[str, Any]] = [
+    {
+        "given_name": "Diane",
+        "family_name": "Whitaker",
+        "date_of_birth": "1967-04-12",
+        "sex": "female",
+        "phone": "+1 727 555 3114",
+        "address_line1": "27 Coquina Key Dr",
+        "city": "St. Petersburg",
+        "postal_code": "33705",
+        "emergency_contact": ("Paul Whitaker", "spouse", "+1 727 555 3115"),
+    },
+    {
+        "given_name": "Henry",
+        "family_name": "Osei",
+        "date_of_birth": "1958-09-03",
+        "sex": "male",
+        "phone": "+1 813 555 3271",
+        "address_line1": "514 Bayshore Ct",
+        "city": "Tampa",
+        "postal_code": "33611",
+        "emergency_contact": ("Abena Osei", "daughter", "+1 813 555 3272"),
+    },
+]
+
+# Diane Whitaker: breast-cancer-related lymphoedema of the left arm after a left
+# mastectomy with axillary node dissection. Tape, from the wrist every 4 cm, 9 points.
+# Measured before the surgery (both arms alike; the right arm, her dominant one, a
+# little larger), then at the ten daily sittings of the intensive phase of decongestive
+# therapy (Monday to Friday for two weeks), with Sofia Ramirez (CLT).
+ARM_PRE_SURGERY_DAYS_AGO = 150
+ARM_PRE_SURGERY: tuple[list[float], list[float]] = (
+    [15.5, 17.4, 20.2, 22.7, 23.7, 23.7, 25.2, 27.0, 28.7],  # left, 1350 mL
+    [15.6, 17.6, 20.4, 22.9, 23.8, 23.9, 25.4, 27.2, 28.8],  # right, 1370 mL
+)
+# (left, right) circumferences per sitting; the comment is the computed left and right
+# volume (mL) and the excess in % of the right arm: a fall from about 25 % to 11 %, with
+# the small ups and downs of real measurements.
+ARM_SITTINGS: list[tuple[list[float], list[float]]] = [
+    (
+        [16.9, 19.8, 23.3, 26.2, 27.1, 26.8, 28.3, 29.9, 31.3],
+        [15.5, 17.6, 20.5, 22.8, 23.8, 24.0, 25.3, 27.2, 28.9],
+    ),  # 1717 / 1370 mL, 25.3 %
+    (
+        [16.8, 19.6, 23.1, 25.9, 26.9, 26.6, 28.1, 29.7, 31.1],
+        [15.7, 17.5, 20.4, 23.0, 23.7, 23.9, 25.5, 27.1, 28.8],
+    ),  # 1690 / 1370 mL, 23.4 %
+    (
+        [16.7, 19.4, 22.8, 25.6, 26.6, 26.3, 27.8, 29.5, 30.9],
+        [15.6, 17.7, 20.3, 22.9, 23.9, 23.8, 25.4, 27.3, 28.7],
+    ),  # 1657 / 1371 mL, 20.9 %
+    (
+        [16.7, 19.5, 22.9, 25.7, 26.7, 26.4, 27.9, 29.5, 31.0],
+        [15.5, 17.6, 20.5, 22.8, 23.8, 24.0, 25.3, 27.2, 28.9],
+    ),  # 1667 / 1370 mL, 21.7 %
+    (
+        [16.6, 19.2, 22.6, 25.4, 26.3, 26.1, 27.6, 29.2, 30.7],
+        [15.7, 17.5, 20.4, 23.0, 23.7, 23.9, 25.5, 27.1, 28.8],
+    ),  # 1628 / 1370 mL, 18.9 %
+    (
+        [16.5, 19.1, 22.4, 25.1, 26.1, 25.8, 27.4, 29.0, 30.5],
+        [15.6, 17.7, 20.3, 22.9, 23.9, 23.8, 25.4, 27.3, 28.7],
+    ),  # 1601 / 1371 mL, 16.8 %
+    (
+        [16.4, 19.0, 22.2, 25.0, 26.0, 25.7, 27.2, 28.9, 30.4],
+        [15.5, 17.6, 20.5, 22.8, 23.8, 24.0, 25.3, 27.2, 28.9],
+    ),  # 1586 / 1370 mL, 15.7 %
+    (
+        [16.3, 18.8, 22.0, 24.7, 25.7, 25.5, 27.0, 28.7, 30.2],
+        [15.7, 17.5, 20.4, 23.0, 23.7, 23.9, 25.5, 27.1, 28.8],
+    ),  # 1558 / 1370 mL, 13.8 %
+    (
+        [16.4, 18.8, 22.1, 24.8, 25.8, 25.6, 27.1, 28.7, 30.3],
+        [15.6, 17.7, 20.3, 22.9, 23.9, 23.8, 25.4, 27.3, 28.7],
+    ),  # 1567 / 1371 mL, 14.3 %
+    (
+        [16.2, 18.5, 21.7, 24.3, 25.3, 25.2, 26.7, 28.4, 29.9],
+        [15.5, 17.6, 20.5, 22.8, 23.8, 24.0, 25.3, 27.2, 28.9],
+    ),  # 1519 / 1370 mL, 10.8 %
+]
+# What was seen, felt and said at each of the ten sittings: pitting until the sixth,
+# the skin dry until skin care took hold, heaviness and tightness (0-10) falling.
+ARM_PRE_SURGERY_FINDINGS: dict[str, Any] = {
+    "stemmer_sign": "negative",
+    "pitting": "absent",
+    "skin": ["intact"],
+    "heaviness": 0,
+    "tightness": 0,
+}
+ARM_FINDINGS: list[dict[str, Any]] = [
+    {
+        "isl_stage": "II",
+        "stemmer_sign": "positive",
+        "pitting": "present" if n < 6 else "absent",
+        "skin": ["dry", "fibrosis"] if n < 5 else ["fibrosis"],
+        "skin_note": {
+            0: "Firm tissue over the proximal forearm.",
+            5: "Proximal forearm softer under the fingers.",
+        }.get(n, ""),
+        "heaviness": heaviness,
+        "tightness": tightness,
+    }
+    for n, (heaviness, tightness) in enumerate(
+        [(7, 7), (7, 6), (6, 6), (6, 5), (5, 5), (5, 4), (4, 4), (4, 3), (4, 4), (3, 3)]
+    )
+]
+
+# Henry Osei: lymphoedema of both legs. Perometer volumes (mL), once a week with Maya
+# Chen: with no healthy leg to compare, the chart shows each leg's % change in volume.
+LEG_SITTINGS: list[tuple[float, float]] = [
+    (9850.0, 9420.0),
+    (9610.0, 9250.0),
+    (9655.0, 9120.0),
+    (9380.0, 9010.0),
+]
+LEG_FINDINGS: list[dict[str, Any]] = [
+    {
+        "isl_stage": "II",
+        "stemmer_sign": "positive",
+        "pitting": "present" if n < 2 else "absent",
+        "skin": ["dry", "acanthosis"] if n < 2 else ["acanthosis"],
+        "heaviness": heaviness,
+        "tightness": tightness,
+    }
+    for n, (heaviness, tightness) in enumerate([(6, 6), (5, 6), (5, 5), (4, 4)])
+]

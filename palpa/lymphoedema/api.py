@@ -57,6 +57,8 @@ def _figures(sitting: Sitting | None) -> dict[str, Any] | None:
         "change_in_excess_percent": out(sitting.changes.get("excess")),
         "left_change_percent": out(sitting.changes.get("left")),
         "right_change_percent": out(sitting.changes.get("right")),
+        "relative_volume_change": out(sitting.changes.get("rvc")),
+        "excess_change_since": sitting.excess_since,
         "first_sitting": sitting.first,
         "not_compared": sitting.not_compared,
     }

@@ -16,7 +16,7 @@ from palpa.patients.chart import Section, note_read
 from palpa.patients.models import Patient
 
 
-def _row(sitting: Sitting) -> dict[str, object]:
+def sitting_row(sitting: Sitting) -> dict[str, object]:
     m = sitting.measurement
     change = sitting.changes.get("excess")
     return {
@@ -31,10 +31,19 @@ def _row(sitting: Sitting) -> dict[str, object]:
         "change": change.display() if change else None,
         "left_change": sitting.changes["left"].display() if "left" in sitting.changes else None,
         "right_change": sitting.changes["right"].display() if "right" in sitting.changes else None,
+        "rvc": rvc_percent(sitting),
+        "excess_since": sitting.excess_since,
+        "excess_start": sitting.excess_start,
         "first": sitting.first,
         "not_compared": sitting.not_compared,
         "seen": seen_line(m),
     }
+
+
+def rvc_percent(sitting: Sitting) -> float | None:
+    """The relative volume change as a percentage (RVC x 100), one decimal."""
+    measure = sitting.changes.get("rvc")
+    return None if measure is None else round(measure.value * 100, 1)
 
 
 def seen_line(m: LimbMeasurement) -> str:
@@ -74,7 +83,7 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     if sittings or drafts:
         note_read(patient, limb_measurements=len(sittings) + len(drafts))
     return {
-        "rows": [_row(s) for s in reversed(sittings)],
+        "rows": [sitting_row(s) for s in reversed(sittings)],
         "drafts": drafts,
         "can_record": can_record,
     }

@@ -5,6 +5,7 @@ says what differs instead of giving a change figure."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from palpa.lymphoedema.volumes import (
     excess,
     percent_change,
     percent_of,
+    rvc,
 )
 from palpa.patients.models import Patient
 
@@ -56,6 +58,10 @@ class Sitting:
     changes: dict[str, Measure] = field(default_factory=dict)
     first: bool = False
     not_compared: str = ""
+    # The first sitting with an excess after a baseline without one: the % change in
+    # excess volume counts from here.
+    excess_start: bool = False
+    excess_since: dt.date | None = None  # the sitting the % change in excess counts from
 
 
 def _sets(m: LimbMeasurement) -> tuple[MeasurementSet, MeasurementSet] | None:
@@ -115,9 +121,14 @@ def _sides(m: LimbMeasurement) -> tuple[str, str] | None:
 
 def sittings_of(measurements: Sequence[LimbMeasurement]) -> list[Sitting]:
     """The figures of signed sittings (given oldest first). The episode's first sitting is
-    the first signed one of the same region and affected side."""
+    the first signed one of the same region and affected side: the baseline of both limbs
+    that the relative volume change (one-sided cases) and the % change in absolute volume
+    (both sides affected) are counted from. The % change in excess volume is counted from
+    the first sitting with an excess greater than 0, which is the first sitting unless that
+    one was a baseline taken before the limb swelled (before surgery, say)."""
     formulas = load_rules().formulas
     firsts: dict[tuple[str, str], LimbMeasurement] = {}
+    excess_starts: dict[tuple[str, str], tuple[LimbMeasurement, float]] = {}
     out: list[Sitting] = []
     for m in measurements:
         if m.status != LimbMeasurement.Status.SIGNED:
@@ -130,6 +141,7 @@ def sittings_of(measurements: Sequence[LimbMeasurement]) -> list[Sitting]:
         excess_ml = excess_pct = None
         changes: dict[str, Measure] = {}
         why = "" if is_first else _difference(first, m)
+        excess_start = False
         if sides is not None:
             affected = float(getattr(m, f"{sides[0]}_volume_ml"))
             unaffected = float(getattr(m, f"{sides[1]}_volume_ml"))
@@ -137,21 +149,22 @@ def sittings_of(measurements: Sequence[LimbMeasurement]) -> list[Sitting]:
             excess_pct = Measure(
                 percent_of(affected - unaffected, unaffected), formulas["excess_percent"]
             )
+            if not why and key not in excess_starts and excess_ml.value > 0:
+                excess_starts[key] = (m, excess_ml.value)
+                excess_start = not is_first
         if not is_first and not why:
             if sides is not None:
-                e1 = excess(
-                    float(getattr(first, f"{sides[0]}_volume_ml")),
-                    float(getattr(first, f"{sides[1]}_volume_ml")),
-                )
                 assert excess_ml is not None
-                if e1 <= 0:
-                    why = (
-                        f"The excess volume at the first sitting was {e1:.1f} mL: a % change "
-                        "in excess volume needs an excess greater than 0 at the start."
-                    )
-                else:
+                a1 = float(getattr(first, f"{sides[0]}_volume_ml"))
+                u1 = float(getattr(first, f"{sides[1]}_volume_ml"))
+                changes["rvc"] = Measure(
+                    rvc(a1, u1, affected, unaffected), formulas["relative_volume_change"]
+                )
+                start = excess_starts.get(key)
+                if start is not None and start[0].pk != m.pk:
                     changes["excess"] = Measure(
-                        percent_change(e1, excess_ml.value), formulas["excess_change_percent"]
+                        percent_change(start[1], excess_ml.value),
+                        formulas["excess_change_percent"],
                     )
             else:
                 for limb in ("left", "right"):
@@ -165,9 +178,19 @@ def sittings_of(measurements: Sequence[LimbMeasurement]) -> list[Sitting]:
                         )
                     except ChangeUndefined as exc:  # pragma: no cover - volumes are > 0
                         why = str(exc)
+        start = excess_starts.get(key)
         out.append(
             Sitting(
-                m, left, right, excess_ml, excess_pct, changes, first=is_first, not_compared=why
+                m,
+                left,
+                right,
+                excess_ml,
+                excess_pct,
+                changes,
+                first=is_first,
+                not_compared=why,
+                excess_start=excess_start,
+                excess_since=start[0].measured_on if start and start[0].pk != m.pk else None,
             )
         )
     return out

@@ -61,6 +61,8 @@ class FiguresOut(Schema):
     change_in_excess_percent: FigureOut | None
     left_change_percent: FigureOut | None
     right_change_percent: FigureOut | None
+    relative_volume_change: FigureOut | None
+    excess_change_since: dt.date | None
     first_sitting: bool
     not_compared: str
 

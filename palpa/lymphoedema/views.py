@@ -27,6 +27,7 @@ from palpa.core.dates import local_today
 from palpa.core.errors import Refused
 from palpa.core.views import staff_user
 from palpa.lymphoedema import queries, services
+from palpa.lymphoedema.chart_section import sitting_row
 from palpa.lymphoedema.findings import load_findings
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.rules import load_rules
@@ -489,6 +490,7 @@ def measurement_detail(request: HttpRequest, measurement_id: str) -> HttpRespons
             "measurement": measurement,
             "patient": patient,
             "sitting": sitting,
+            "change": sitting_row(sitting) if sitting else None,
             "rows": rows,
             "can_mark": _may_mark(user, measurement),
             "findings": load_findings(),

@@ -39,7 +39,7 @@ def test_demo_creates_the_clinic_once_and_prints_the_logins(demo: str) -> None:
     assert Practitioner.objects.filter(organization=org).count() == 4
     assert Physician.objects.filter(organization=org).count() == 3
     patients = Patient.objects.filter(organization=org)
-    assert patients.count() == 30
+    assert patients.count() == 32  # 30, and the two lymphoedema patients (limbs.py)
     assert len({p.date_of_birth for p in patients}) > 20  # varied, not copies
     assert len({p.preferred_language for p in patients}) >= 3
     assert Allergy.objects.filter(organization=org).exists()
@@ -54,7 +54,7 @@ def test_demo_creates_the_clinic_once_and_prints_the_logins(demo: str) -> None:
     again = io.StringIO()
     call_command("demo", "--quiet", stdout=again)
     assert "already here; nothing changed" in again.getvalue()
-    assert Patient.objects.filter(organization=org).count() == 30
+    assert Patient.objects.filter(organization=org).count() == 32
     assert verify_chain(org.pk).ok
 
 

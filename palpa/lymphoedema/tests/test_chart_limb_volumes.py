@@ -34,8 +34,13 @@ def test_who_sees_the_limb_volumes_on_the_chart(
     body = web_client(request, who).get(f"/patients/{patient.public_id}/").content.decode()
     assert ("Limb volumes" in body) is shown
     if shown:
-        assert "First sitting." in body
-        assert "Change in excess volume since the first sitting: -50.8 %" in body
+        assert "First sitting (the baseline of both limbs)." in body
+        first_day = LimbMeasurement.objects.filter(patient=patient).earliest("measured_on")
+        assert (
+            f"Change in excess volume since {first_day.measured_on:%b} "
+            f"{first_day.measured_on.day}, {first_day.measured_on.year}: -50.8 %"
+        ) in body
+        assert "relative volume change against the first sitting: -5.9 %" in body
         assert "interval (4 cm vs 5 cm)" in body
         part = body.split('id="limb-volumes"')[1].split("</section>")[0]
         # only a practitioner records (the owner here is not one)

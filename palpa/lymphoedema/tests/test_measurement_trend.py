@@ -1,5 +1,6 @@
-"""A patient's signed sittings with their figures: volumes, excess (mL, %) and the %
-change in excess since the first sitting, or what differs when they are not compared."""
+"""A patient's signed sittings with their figures: volumes, excess (mL, %), the % change
+in excess since the first sitting with an excess, the relative volume change against the
+first sitting (the baseline of both limbs), or what differs when they are not compared."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from palpa.accounts.models import Location, User
 from palpa.lymphoedema.queries import patient_sittings
 from palpa.lymphoedema.services import mark_measurement_entered_in_error, record_measurement
 from palpa.lymphoedema.tests.support import signed, tape
-from palpa.lymphoedema.volumes import excess, limb_volume, percent_change
+from palpa.lymphoedema.volumes import excess, limb_volume, percent_change, rvc
 from palpa.patients.models import Patient
 
 LATER_AFFECTED = [21.5, 23.5, 26.0, 29.0]
@@ -70,14 +71,44 @@ def test_a_sitting_by_another_method_is_not_compared(
     assert now.left["source_short"] == "Water displacement"
 
 
-def test_no_excess_at_the_start_leaves_the_change_undefined(
+def test_a_baseline_without_excess_counts_the_excess_change_from_the_first_swollen_sitting(
+    therapist: User, patient: Patient, location: Location
+) -> None:
+    """A baseline of both arms before surgery (no excess), then the arm swells, then it
+    goes down: the % change in excess counts from the first sitting with an excess, the
+    relative volume change (RVC) from the baseline."""
+    baseline = [21.0, 23.0, 25.0, 28.0]
+    swollen = [23.0, 25.5, 28.0, 31.0]
+    better = [22.0, 24.0, 26.5, 29.5]
+    signed(therapist, patient, location, days_ago=60, left_circumferences_cm=baseline)
+    start = signed(therapist, patient, location, days_ago=14, left_circumferences_cm=swollen)
+    signed(therapist, patient, location, left_circumferences_cm=better)
+    first, swelled, now = patient_sittings(therapist, patient)
+    u = limb_volume([21.0, 23.0, 25.0, 28.0], 4)
+    a1, a_swollen, a_now = (limb_volume(c, 4) for c in (baseline, swollen, better))
+    assert first.first
+    assert not first.changes
+    assert swelled.excess_start
+    assert "excess" not in swelled.changes
+    assert swelled.changes["rvc"].value == pytest.approx(rvc(a1, u, a_swollen, u))
+    assert now.excess_since == start.measured_on
+    assert now.changes["excess"].value == pytest.approx(
+        percent_change(excess(a_swollen, u), excess(a_now, u))
+    )
+    assert now.changes["rvc"].value == pytest.approx(rvc(a1, u, a_now, u))
+    assert now.changes["rvc"].formula.tag == "P"
+    assert now.not_compared == ""
+
+
+def test_no_excess_ever_gives_only_the_relative_volume_change(
     therapist: User, patient: Patient, location: Location
 ) -> None:
     signed(therapist, patient, location, days_ago=14, affected_side="right")
     signed(therapist, patient, location, affected_side="right")
     _, now = patient_sittings(therapist, patient)
-    assert not now.changes
-    assert "needs an excess greater than 0" in now.not_compared
+    assert set(now.changes) == {"rvc"}
+    assert now.changes["rvc"].value == pytest.approx(0.0)
+    assert now.excess_since is None
 
 
 def test_both_limbs_affected_gives_each_limbs_change_and_no_excess(

@@ -14,7 +14,7 @@ from palpa.accounts.services import create_staff
 from palpa.audit.services import Action, record
 from palpa.core.dates import local_today
 from palpa.core.npi import make_npi
-from palpa.demo import billing, care, data, referrals, reports, scheduling
+from palpa.demo import billing, care, data, limbs, referrals, reports, scheduling
 from palpa.patients.models import Patient
 from palpa.patients.services import add_allergy, create_patient, record_consent
 from palpa.practitioners.models import License, Practitioner
@@ -131,6 +131,7 @@ class Command(BaseCommand):
         billing.bill_visits(org, today)  # charges from the signed notes, payments
         scheduling.build_calendar(org, today)  # after care: it books the plans' courses
         billing.price_services(org)  # after the calendar made the appointment types
+        limbs.add_lymphoedema_patients(org, today)  # after all else: their own stories
         return org
 
     def _screenings_without_notes(self, org: Organization, today: dt.date) -> None:
