@@ -439,19 +439,23 @@ def on_plan_changed(event: Any) -> None:
 
 
 def _refresh_for_note(note_id: int) -> None:
+    """Four statements for a note of a known episode: the episode, the notes' dates, their
+    minutes, one update (five when the drop-out rule must look for a booking ahead)."""
+    episode = (
+        Episode.objects.select_related("location")
+        .filter(evaluation__plans__treatment_notes__pk=note_id)
+        .first()
+    )
+    if episode is not None:
+        refresh_episode_visits(episode)
+        return
     evaluation_id = (
         TreatmentNote.objects.filter(pk=note_id)
         .values_list("plan_of_care__evaluation_id", flat=True)
         .first()
     )
-    if evaluation_id is None:
-        return  # a visit outside a plan of care belongs to no episode
-    episode = Episode.objects.select_related("location").filter(evaluation_id=evaluation_id).first()
-    if episode is None:
+    if evaluation_id is not None:  # a visit outside a plan of care belongs to no episode
         refresh_for_evaluation(evaluation_id)
-        return
-    with transaction.atomic():
-        refresh_episode_visits(episode)
 
 
 def on_note_changed(event: Any) -> None:
