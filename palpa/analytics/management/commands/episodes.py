@@ -40,11 +40,13 @@ class Command(BaseCommand):
         )
 
     def _organization_id(self, slug: str | None) -> int | None:
-        if not slug:
+        if slug is None:
             return None
         found = Organization.objects.filter(slug=slug).values_list("pk", flat=True).first()
-        if found is None:
-            raise CommandError(f"--organization: no organization {slug!r}", returncode=2)
+        if found is None:  # an empty slug too: never read as "every organization"
+            raise CommandError(
+                f"--organization: no organization has the slug {slug!r}", returncode=2
+            )
         return found
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,6 +59,8 @@ class Command(BaseCommand):
         if options["on"]:
             on = page_date(options["on"])
             if on is None:
-                raise CommandError("--on: a date YYYY-MM-DD", returncode=2)
+                raise CommandError(
+                    f"--on: {options['on']!r} is not a date YYYY-MM-DD", returncode=2
+                )
         changed = sweep_dropouts(organization_id=organization_id, today=on)
         self.stdout.write(f"{changed} episodes dropped out")
