@@ -4,6 +4,7 @@ comorbidity count, ending and visits to the first meaningful change."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -89,7 +90,11 @@ def test_comorbidities_are_current_conditions_and_an_active_cancer() -> None:
 
 
 def test_a_discharge_decides_the_ending_and_without_one_the_last_contact_does() -> None:
-    common = {"last_contact_on": EVALUATED, "booked_ahead": False, "dropout_days": 30}
+    common: dict[str, Any] = {
+        "last_contact_on": EVALUATED,
+        "booked_ahead": False,
+        "dropout_days": 30,
+    }
     today = EVALUATED + dt.timedelta(days=31)
     assert rules.ending(discharge_reason="goals_met", today=today, **common) == rows.GOALS_MET
     assert rules.ending(discharge_reason="patient_choice", today=today, **common) == (
@@ -100,7 +105,7 @@ def test_a_discharge_decides_the_ending_and_without_one_the_last_contact_does() 
         rules.ending(discharge_reason=None, today=today - dt.timedelta(days=1), **common)
         == rows.ONGOING
     )
-    booked = {**common, "booked_ahead": True}
+    booked: dict[str, Any] = {**common, "booked_ahead": True}
     assert rules.ending(discharge_reason=None, today=today, **booked) == rows.ONGOING
 
 
@@ -110,7 +115,7 @@ def test_visits_to_meaningful_change_count_the_visits_up_to_the_first_score_past
     day = EVALUATED
     scores = [(day, 40.0), (day + dt.timedelta(days=7), 34.0), (day + dt.timedelta(days=14), 28.0)]
     visits = [day + dt.timedelta(days=d) for d in (2, 5, 9, 12, 16)]
-    change = {"higher_is_better": False, "mcid": 10.0, "mdc": 10.0}
+    change: dict[str, Any] = {"higher_is_better": False, "mcid": 10.0, "mdc": 10.0}
     assert rules.visits_to_meaningful_change(scores, visits, **change) == 4
     assert rules.visits_to_meaningful_change(scores[:2], visits, **change) is None
     assert (
