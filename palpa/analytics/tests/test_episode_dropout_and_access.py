@@ -143,3 +143,27 @@ def test_signing_a_note_costs_the_episode_only_a_few_statements(
     with_episode = statements_to_sign(TODAY - dt.timedelta(days=3))
     assert Episode.objects.get().visits == 5
     assert with_episode - without <= 4
+
+
+def test_a_visit_booked_ahead_keeps_a_quiet_episode_open(
+    course: Course, owner: User, front_desk: User
+) -> None:
+    from palpa.practitioners.models import Practitioner
+    from palpa.scheduling import services as scheduling
+    from palpa.scheduling.tests.support import at, make_type, weekday_hours
+
+    practitioner = Practitioner.objects.get(user=course.therapist)
+    day = LAST_VISIT + dt.timedelta(days=31)  # Sunday 22 March 2026: 31 days without contact
+    weekday_hours(owner, practitioner, course.location)
+    scheduling.book_appointment(
+        actor=front_desk,
+        patient=course.patient,
+        practitioner=practitioner,
+        location=course.location,
+        appointment_type=make_type(owner, "treatment-45", "treatment", 45, needs_room=False),
+        start=at(day + dt.timedelta(days=1), "16:00"),  # booked for Monday
+    )
+    assert services.sweep_dropouts(today=day) == 0
+    assert Episode.objects.get().ending == rows.ONGOING
+    # the Tuesday after: the Monday visit was never documented
+    assert services.sweep_dropouts(today=day + dt.timedelta(days=2)) == 1

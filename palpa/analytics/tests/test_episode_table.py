@@ -160,3 +160,21 @@ def test_the_evaluation_alone_opens_an_episode_before_any_plan(
     assert episode.screening_decision == ""  # never screened
     assert episode.planned_visits is None
     assert ODI_BASELINE  # the course builder's baseline is not this episode's
+
+
+def test_the_payer_type_is_the_coverage_in_effect_on_the_evaluation_day(
+    course: Course, owner: User
+) -> None:
+    from palpa.billing import services as billing
+
+    payer = billing.add_payer(actor=owner, name="Gulf Coast Health")
+    billing.add_coverage(
+        actor=owner,
+        patient=course.patient,
+        kind="insurance",
+        payer=payer,
+        member_id="XGC123456",
+        subscriber_name=course.patient.full_name,
+        starts_on=EVALUATED - dt.timedelta(days=30),
+    )
+    assert refresh_episode(course.evaluation).payer_type == "insurance"  # type: ignore[union-attr]
