@@ -40,6 +40,7 @@ class AnalyticsConfig(AppConfig):
         )
         from palpa.core.events import subscribe
         from palpa.outcomes.events import AdministrationEnteredInError, InstrumentAdministered
+        from palpa.scheduling.events import AppointmentBooked
 
         # The episode of care each event touches is brought up to date after the commit.
         subscribe(EvaluationSigned, services.on_evaluation_changed)
@@ -51,4 +52,5 @@ class AnalyticsConfig(AppConfig):
         subscribe(TreatmentNoteEnteredInError, services.on_note_changed)
         subscribe(InstrumentAdministered, services.on_administration_changed)
         subscribe(AdministrationEnteredInError, services.on_administration_changed)
+        subscribe(AppointmentBooked, services.on_appointment_booked)
         post_migrate.connect(_schedule_sweep, sender=self)

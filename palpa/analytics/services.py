@@ -489,3 +489,22 @@ def on_administration_changed(event: Any) -> None:
         event.administration_id,
         lambda: _refresh_for_administration(event.administration_id),
     )
+
+
+def _reopen_for_booking(appointment_id: int) -> None:
+    """A visit booked for a patient whose episode dropped out (without a discharge): the
+    drop-out rule no longer holds while the visit is ahead."""
+    patient_id = (
+        Appointment.objects.filter(pk=appointment_id).values_list("patient_id", flat=True).first()
+    )
+    if patient_id is None:
+        return
+    dropped = Episode.objects.select_related("location").filter(
+        patient_id=patient_id, ending=Episode.Ending.DROPPED_OUT, discharge_reason=""
+    )
+    for episode in dropped:
+        refresh_episode_visits(episode)
+
+
+def on_appointment_booked(event: Any) -> None:
+    _quietly("appointment", event.appointment_id, lambda: _reopen_for_booking(event.appointment_id))

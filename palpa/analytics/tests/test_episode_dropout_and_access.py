@@ -167,3 +167,30 @@ def test_a_visit_booked_ahead_keeps_a_quiet_episode_open(
     assert Episode.objects.get().ending == rows.ONGOING
     # the Tuesday after: the Monday visit was never documented
     assert services.sweep_dropouts(today=day + dt.timedelta(days=2)) == 1
+
+
+def test_booking_a_visit_reopens_an_episode_that_dropped_out(
+    course: Course, owner: User, front_desk: User, commit: Commit
+) -> None:
+    from palpa.practitioners.models import Practitioner
+    from palpa.scheduling import services as scheduling
+    from palpa.scheduling.tests.support import at, make_type, weekday_hours
+
+    practitioner = Practitioner.objects.get(user=course.therapist)
+    weekday_hours(owner, practitioner, course.location)
+    monday = LAST_VISIT + dt.timedelta(days=32)  # 23 March 2026
+    with _at_utc(monday, 15):
+        assert services.sweep_dropouts() == 1
+        with commit():
+            scheduling.book_appointment(
+                actor=front_desk,
+                patient=course.patient,
+                practitioner=practitioner,
+                location=course.location,
+                appointment_type=make_type(
+                    owner, "treatment-45", "treatment", 45, needs_room=False
+                ),
+                start=at(monday + dt.timedelta(days=1), "10:00"),
+            )
+    episode = Episode.objects.get()
+    assert (episode.ending, episode.end) == (rows.ONGOING, None)
