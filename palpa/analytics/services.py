@@ -430,8 +430,29 @@ def refresh_for_evaluation(evaluation_id: int) -> None:
         refresh_episode(evaluation)
 
 
+def _refresh_with_previous(evaluation_id: int) -> None:
+    """A new (or withdrawn) evaluation also moves the end of the window of the patient's
+    previous episode: the scores from its day on belong to one or the other."""
+    evaluation = Evaluation.objects.filter(pk=evaluation_id).first()
+    if evaluation is None:
+        return
+    refresh_episode(evaluation)
+    previous = (
+        Evaluation.objects.filter(
+            patient_id=evaluation.patient_id,
+            status=Evaluation.Status.SIGNED,
+            evaluated_on__lte=evaluation.evaluated_on,
+        )
+        .exclude(pk=evaluation.pk)
+        .order_by("-evaluated_on", "-created_at")
+        .first()
+    )
+    if previous is not None:
+        refresh_episode(previous)
+
+
 def on_evaluation_changed(event: Any) -> None:
-    _quietly("evaluation", event.evaluation_id, lambda: refresh_for_evaluation(event.evaluation_id))
+    _quietly("evaluation", event.evaluation_id, lambda: _refresh_with_previous(event.evaluation_id))
 
 
 def on_plan_changed(event: Any) -> None:

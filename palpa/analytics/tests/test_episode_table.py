@@ -178,3 +178,23 @@ def test_the_payer_type_is_the_coverage_in_effect_on_the_evaluation_day(
         starts_on=EVALUATED - dt.timedelta(days=30),
     )
     assert refresh_episode(course.evaluation).payer_type == "insurance"  # type: ignore[union-attr]
+
+
+def test_a_new_evaluation_closes_the_score_window_of_the_episode_before(
+    course: Course, commit: Commit
+) -> None:
+    from tests.builders import signed_evaluation
+
+    with commit():
+        signed_evaluation(
+            therapist=course.therapist,
+            patient=course.patient,
+            location=course.location,
+            evaluated_on=TODAY,
+            baselines={"ODI": [1] * 10},
+            diagnoses=["M54.2"],
+        )
+    first = Episode.objects.get(evaluation=course.evaluation)
+    assert first.last_score is None  # the new evaluation's baseline opens the next episode
+    second = Episode.objects.exclude(pk=first.pk).get()
+    assert (second.intake_score, second.condition_group) == (20.0, "neck-pain")
