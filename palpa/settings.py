@@ -353,6 +353,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Palpa <palpa@localhost>")
 # --- Palpa ----------------------------------------------------------------------------
 # Days before a license's expiry at which the owner's dashboard lists it.
 PALPA_LICENSE_WARNING_DAYS = env_int("PALPA_LICENSE_WARNING_DAYS", 60)
+# Days without contact (no signed note, no booked visit ahead) after which an episode of
+# care with no discharge counts as dropped out (docs/outcome-analytics.md).
+PALPA_EPISODE_DROPOUT_DAYS = env_int("PALPA_EPISODE_DROPOUT_DAYS", 30)
 # Read and search audit entries are committed without waiting for the WAL flush (ADR 0005);
 # true makes them wait like every other entry.
 PALPA_AUDIT_SYNCHRONOUS_READS = env_bool("PALPA_AUDIT_SYNCHRONOUS_READS", False)

@@ -144,6 +144,7 @@ def evaluation_out(e: Evaluation) -> dict[str, Any]:
         "practitioner": e.practitioner.public_id,
         "location": e.location.public_id,
         "evaluated_on": e.evaluated_on,
+        "onset_on": e.onset_on,
         "chief_complaint": e.chief_complaint,
         "history": e.history,
         "posture": e.posture,
@@ -435,7 +436,7 @@ def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
 @router.patch(
     "/evaluations/{evaluation_id}",
     response={200: EvaluationOut, **CARE_ERRORS},
-    summary="Change a draft evaluation's complaint, history or posture notes",
+    summary="Change a draft evaluation's complaint, onset, history or posture notes",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def patch_evaluation(

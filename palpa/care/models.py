@@ -166,6 +166,13 @@ class Evaluation(SignedRecord):
     chief_complaint = models.TextField(blank=True)
     history = models.TextField("history of the complaint", blank=True)
     posture = models.TextField("posture notes", blank=True)
+    onset_on = models.DateField(
+        "symptoms began",
+        null=True,
+        blank=True,
+        help_text="When the complaint began (as the patient tells it); its chronicity counts "
+        "from here to the evaluation.",
+    )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     regions_version = models.CharField(max_length=20, blank=True)

@@ -115,6 +115,7 @@ class EvaluationIn(InputSchema):
     chief_complaint: Text = Field("", max_length=5000)
     history: Text = Field("", max_length=20000)
     posture: Text = Field("", max_length=5000)
+    onset_on: dt.date | None = Field(None, description="When the complaint began, if known")
 
 
 class EvaluationPatch(InputSchema):
@@ -123,6 +124,7 @@ class EvaluationPatch(InputSchema):
     chief_complaint: Text | None = Field(None, max_length=5000)
     history: Text | None = Field(None, max_length=20000)
     posture: Text | None = Field(None, max_length=5000)
+    onset_on: dt.date | None = Field(None, description="When the complaint began; null clears it")
 
 
 class PainIn(InputSchema):
@@ -279,6 +281,7 @@ class EvaluationOut(Schema):
     practitioner: UUID
     location: UUID
     evaluated_on: dt.date
+    onset_on: dt.date | None
     chief_complaint: str
     history: str
     posture: str

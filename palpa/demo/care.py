@@ -217,6 +217,11 @@ class Course:
             patient=self.patient,
             location=self.location,
             evaluated_on=self.evaluated_on,
+            onset_on=(
+                self.evaluated_on - dt.timedelta(weeks=course["onset_weeks"])
+                if course["onset_weeks"]
+                else None
+            ),
             chief_complaint=course["chief_complaint"],
             history=course["history"],
             posture=course["posture"],

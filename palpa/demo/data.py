@@ -204,6 +204,7 @@ ALLERGIES = [
 NOTE_COURSES: list[dict[str, Any]] = [
     {
         "complaint": "low back pain after long drives",
+        "onset_weeks": 13,  # "started three months ago"
         "chief_complaint": "Low back pain, worse after driving more than half an hour, "
         "spreading into the left buttock.",
         "history": "Started three months ago with a new sales job and long drives; no injury. "
@@ -271,6 +272,7 @@ NOTE_COURSES: list[dict[str, Any]] = [
     },
     {
         "complaint": "neck and shoulder tension from desk work",
+        "onset_weeks": None,  # builds through the week: no onset the patient can name
         "chief_complaint": "Neck and right shoulder tension with headaches at the end of the "
         "working day.",
         "history": "Eight to nine hours a day at a laptop. Tension builds through the week; "
@@ -330,6 +332,7 @@ NOTE_COURSES: list[dict[str, Any]] = [
     },
     {
         "complaint": "left arm swelling after lymph node removal",
+        "onset_weeks": 35,  # "began to swell eight months ago"
         "chief_complaint": "Heaviness and swelling of the left arm since lymph node removal "
         "for breast cancer.",
         "history": "Left breast surgery with axillary lymph node removal three years ago; "
@@ -394,6 +397,7 @@ NOTE_COURSES: list[dict[str, Any]] = [
     },
     {
         "complaint": "calf tightness from running",
+        "onset_weeks": 9,  # "for two months"
         "chief_complaint": "Tight, aching calves after runs, left worse than right, limiting "
         "training for a half marathon.",
         "history": "Recreational runner, 25 to 30 km a week. Calf tightness for two months since "

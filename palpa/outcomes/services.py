@@ -31,7 +31,9 @@ from palpa.audit.services import Action, record
 from palpa.core import ratelimit
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
+from palpa.core.events import publish
 from palpa.core.tenancy import ANOTHER_ORGANIZATIONS_PATIENT, require_same_organization
+from palpa.outcomes.events import AdministrationEnteredInError, InstrumentAdministered
 from palpa.outcomes.library import Instrument, UnknownInstrument, get_instrument, load_library
 from palpa.outcomes.models import (
     DEFAULT_INSTRUMENT_LINK_DAYS,
@@ -166,7 +168,16 @@ def administer_instrument(
                 "library_version": result.library_version,
             },
         )
+        publish(_administered(administration))
     return administration
+
+
+def _administered(administration: InstrumentAdministration) -> InstrumentAdministered:
+    return InstrumentAdministered(
+        administration_id=administration.pk,
+        organization_id=administration.organization_id,
+        patient_id=administration.patient_id,
+    )
 
 
 def mark_administration_entered_in_error(
@@ -189,6 +200,13 @@ def mark_administration_entered_in_error(
             obj=administration,
             patient_id=str(administration.patient.public_id),
             detail={"from": "final", "reason": reason.strip()},
+        )
+        publish(
+            AdministrationEnteredInError(
+                administration_id=administration.pk,
+                organization_id=administration.organization_id,
+                patient_id=administration.patient_id,
+            )
         )
     return administration
 
@@ -658,6 +676,7 @@ def submit_instrument_link(
                 },
                 actor_label=PATIENT_LABEL,
             )
+            publish(_administered(administration))
         link.used_at = timezone.now()
         link.save(update_fields=["used_at", "updated_at"])
     return administrations

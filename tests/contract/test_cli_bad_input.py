@@ -30,6 +30,8 @@ REFUSED = [
     (["roles", "--write", "/nonexistent/dir/roles.md"], "--write"),
     (["audit", "verify", "--checkpoints", "/nonexistent.jsonl"], "--checkpoints: no such file"),
     (["restore", "/nonexistent/backup"], "DIR: /nonexistent/backup is not a directory"),
+    (["episodes", "rebuild", "--organization", ""], "--organization: no organization has the slug"),
+    (["episodes", "sweep", "--on", "2026-02-30"], "--on: '2026-02-30' is not a date"),
 ]
 ARGPARSE = [
     (["serve", "--port", "99999"], "argument --port: 99999 is not between 1 and 65535"),

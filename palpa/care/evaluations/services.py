@@ -23,6 +23,7 @@ from palpa.care.authoring import (
     require_author_or_corrector,
 )
 from palpa.care.catalog import catalog, check_region
+from palpa.care.events import EvaluationEnteredInError, EvaluationSigned
 from palpa.care.models import (
     Diagnosis,
     Evaluation,
@@ -36,6 +37,7 @@ from palpa.care.models import (
 )
 from palpa.core import records
 from palpa.core.errors import Refused
+from palpa.core.events import publish
 from palpa.core.records import content_hash as content_hash
 from palpa.core.tenancy import require_same_organization
 from palpa.outcomes.library import load_rom_norms
@@ -59,12 +61,15 @@ def start_evaluation(
     patient: Patient,
     location: Location,
     evaluated_on: dt.date,
+    onset_on: dt.date | None = None,
     **fields: Any,
 ) -> Evaluation:
+    """A draft evaluation; ``onset_on`` is when the complaint began, if the patient knows."""
     practitioner = practitioner_of(actor)
     require_same_organization(actor, patient, location)
     check_fields_of(fields, EVALUATION_FIELDS)
     errors = not_after_tomorrow(evaluated_on, "evaluated_on", "An evaluation")
+    errors.update(_onset_errors(onset_on, evaluated_on))
     if patient.status != Patient.Status.ACTIVE:
         errors["patient"] = [f"The patient's record is {patient.get_status_display().lower()}."]
     if errors:
@@ -75,6 +80,7 @@ def start_evaluation(
         practitioner=practitioner,
         location=location,
         evaluated_on=evaluated_on,
+        onset_on=onset_on,
         regions_version=catalog().regions_version,
         codeset_version=icd10.code_set().version,
         **{name: str(value).strip() for name, value in fields.items()},
@@ -84,6 +90,12 @@ def start_evaluation(
         evaluation.save()
         audit(actor, Action.CREATE, evaluation, evaluated_on=evaluated_on.isoformat())
     return evaluation
+
+
+def _onset_errors(onset_on: dt.date | None, evaluated_on: dt.date) -> dict[str, list[str]]:
+    if onset_on is not None and onset_on > evaluated_on:
+        return {"onset_on": ["The symptoms began on or before the evaluation."]}
+    return {}
 
 
 def _editable_evaluation(actor: User, evaluation: Evaluation) -> Practitioner:
@@ -102,9 +114,21 @@ def update_evaluation(
     *, actor: User, evaluation: Evaluation, changes: dict[str, Any]
 ) -> Evaluation:
     _editable_evaluation(actor, evaluation)
+    changes = dict(changes)
+    onset_given = "onset_on" in changes
+    onset_on = changes.pop("onset_on", None)
     check_fields_of(changes, EVALUATION_FIELDS)
+    if onset_given:
+        if onset_on is not None and not isinstance(onset_on, dt.date):
+            raise ValidationError({"onset_on": ["A date (YYYY-MM-DD), or empty."]})
+        errors = _onset_errors(onset_on, evaluation.evaluated_on)
+        if errors:
+            raise ValidationError(errors)
+        evaluation.onset_on = onset_on
+        changes["onset_on"] = onset_on
     for name, value in changes.items():
-        setattr(evaluation, name, str(value).strip())
+        if name != "onset_on":
+            setattr(evaluation, name, str(value).strip())
     evaluation.full_clean(exclude=["content_hash"])
     with transaction.atomic():
         evaluation.save()
@@ -446,6 +470,8 @@ def evaluation_content(evaluation: Evaluation) -> dict[str, Any]:
         "location": str(evaluation.location.public_id),
         "evaluated_on": evaluation.evaluated_on.isoformat(),
         **{name: getattr(evaluation, name) for name in EVALUATION_FIELDS},
+        # Only when recorded, so evaluations signed before the field existed keep their hash.
+        **({"onset_on": evaluation.onset_on.isoformat()} if evaluation.onset_on else {}),
         "pain_map": [
             [p.region, p.side, p.intensity, p.quality, p.note]
             for p in evaluation.pain_map.order_by("position", "pk")
@@ -513,6 +539,18 @@ EVALUATION = records.Lifecycle(
     locked=EvaluationLocked,
     check=_evaluation_sign_checks,
     seal=lambda evaluation: content_hash(evaluation_content(evaluation)),
+    signed_event=lambda evaluation: EvaluationSigned(
+        evaluation_id=evaluation.pk,
+        organization_id=evaluation.organization_id,
+        patient_id=evaluation.patient_id,
+    ),
+    after_error=lambda _actor, evaluation, _reason: publish(
+        EvaluationEnteredInError(
+            evaluation_id=evaluation.pk,
+            organization_id=evaluation.organization_id,
+            patient_id=evaluation.patient_id,
+        )
+    ),
     addendum=EvaluationAddendum,
 )
 

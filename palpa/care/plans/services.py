@@ -29,6 +29,7 @@ from palpa.care.authoring import (
 )
 from palpa.care.catalog import catalog
 from palpa.care.evaluations.services import rom_entry
+from palpa.care.events import PlanDischarged, PlanEnteredInError, PlanSigned
 from palpa.care.models import (
     Diagnosis,
     Discharge,
@@ -42,6 +43,7 @@ from palpa.care.models import (
 from palpa.core import records
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
+from palpa.core.events import publish
 from palpa.core.records import content_hash as content_hash
 from palpa.core.tenancy import require_same_organization
 from palpa.outcomes.library import UnknownInstrument, get_instrument, load_rom_norms
@@ -793,6 +795,15 @@ def _after_plan_signed(actor: User, plan: Plan) -> None:
     )
 
 
+def _plan_event(plan: Plan) -> dict[str, int]:
+    return {
+        "plan_id": plan.pk,
+        "evaluation_id": plan.evaluation_id,
+        "organization_id": plan.organization_id,
+        "patient_id": plan.patient_id,
+    }
+
+
 PLAN = records.Lifecycle(
     model=Plan,
     what="plan",
@@ -802,6 +813,8 @@ PLAN = records.Lifecycle(
     seal=lambda plan: content_hash(plan_content(plan)),
     signed_status=Plan.Status.ACTIVE,
     after_sign=_after_plan_signed,
+    signed_event=lambda plan: PlanSigned(**_plan_event(plan)),
+    after_error=lambda _actor, plan, _reason: publish(PlanEnteredInError(**_plan_event(plan))),
 )
 
 
@@ -1204,4 +1217,5 @@ def discharge_plan(
             reason=reason,
             outcomes={o["measure"]: o["status"] for o in outcomes},
         )
+        publish(PlanDischarged(**_plan_event(plan)))
     return discharge
