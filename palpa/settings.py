@@ -356,6 +356,12 @@ PALPA_LICENSE_WARNING_DAYS = env_int("PALPA_LICENSE_WARNING_DAYS", 60)
 # Days without contact (no signed note, no booked visit ahead) after which an episode of
 # care with no discharge counts as dropped out (docs/outcome-analytics.md).
 PALPA_EPISODE_DROPOUT_DAYS = env_int("PALPA_EPISODE_DROPOUT_DAYS", 30)
+# How often the worker sweeps the episode table for drop-outs, in hours (0: off; run
+# `palpa episodes sweep` from cron then). Off in tests, like the audit checkpoints: the
+# test database's migrate queues no task.
+PALPA_EPISODE_SWEEP_HOURS = env_int("PALPA_EPISODE_SWEEP_HOURS", 0 if PALPA_ENV == "test" else 24)
+if PALPA_EPISODE_SWEEP_HOURS < 0:
+    raise ImproperlyConfigured("PALPA_EPISODE_SWEEP_HOURS must be 0 (off) or more")
 # Read and search audit entries are committed without waiting for the WAL flush (ADR 0005);
 # true makes them wait like every other entry.
 PALPA_AUDIT_SYNCHRONOUS_READS = env_bool("PALPA_AUDIT_SYNCHRONOUS_READS", False)

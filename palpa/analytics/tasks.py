@@ -1,7 +1,8 @@
 """Background work of the analytics app (Django tasks, run by ``palpa db_worker``): the
 nightly drop-out sweep of the episode table.
 
-Like the audit checkpoints, the task queues its own next run (a day later) when it
+Like the audit checkpoints, the task queues its own next run (``PALPA_EPISODE_SWEEP_HOURS``
+later, 24 by default) when it
 finishes, whether or not this run succeeded, and ``palpa migrate`` queues the first one;
 a run is queued only when none is waiting. Cron running ``palpa episodes sweep`` is the
 alternative where no worker runs. Each episode is judged at its own location's date.
@@ -11,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from palpa.analytics.services import sweep_dropouts
-
-SWEEP_EVERY = dt.timedelta(days=1)
 
 
 @task()
@@ -30,8 +30,10 @@ def sweep_dropouts_task() -> dict[str, int]:
 
 
 def schedule_sweep(*, now: dt.datetime | None = None) -> bool:
-    """Queue the next sweep unless one is waiting or the backend cannot defer."""
-    if not default_task_backend.supports_defer:
+    """Queue the next sweep unless one is waiting, sweeps are off
+    (``PALPA_EPISODE_SWEEP_HOURS`` 0) or the backend cannot defer."""
+    hours = settings.PALPA_EPISODE_SWEEP_HOURS
+    if not hours or not default_task_backend.supports_defer:
         return False
     waiting = DBTaskResult.objects.filter(
         task_path=sweep_dropouts_task.module_path, status="READY"
@@ -39,5 +41,5 @@ def schedule_sweep(*, now: dt.datetime | None = None) -> bool:
     if waiting:
         return False
     moment = now or timezone.now()
-    sweep_dropouts_task.using(run_after=moment + SWEEP_EVERY).enqueue()
+    sweep_dropouts_task.using(run_after=moment + dt.timedelta(hours=hours)).enqueue()
     return True

@@ -37,9 +37,11 @@ def _work() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
-def test_migrate_queues_the_first_sweep_and_each_sweep_queues_the_next(course: Course) -> None:
-    # the test database's own migrate queued one at its clock; start from none
-    DBTaskResult.objects.filter(task_path=sweep_dropouts_task.module_path).delete()
+def test_migrate_queues_the_first_sweep_and_each_sweep_queues_the_next(
+    course: Course, settings: Any
+) -> None:
+    settings.PALPA_EPISODE_SWEEP_HOURS = 24  # off in tests unless asked for
+    assert not _waiting()  # the test database's own migrate queued none
     call_command("migrate", verbosity=0)
     call_command("migrate", verbosity=0)  # again: still one run waiting
     assert [w.run_after for w in _waiting()] == [NOW + dt.timedelta(days=1)]
@@ -49,3 +51,9 @@ def test_migrate_queues_the_first_sweep_and_each_sweep_queues_the_next(course: C
         _work()
         assert Episode.objects.get().ending == rows.DROPPED_OUT
         assert [w.run_after for w in _waiting()] == [later + dt.timedelta(days=1)]
+
+
+def test_sweeps_off_queue_nothing(course: Course, settings: Any) -> None:
+    settings.PALPA_EPISODE_SWEEP_HOURS = 0
+    call_command("migrate", verbosity=0)
+    assert not _waiting()
