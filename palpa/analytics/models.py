@@ -103,3 +103,26 @@ class Episode(TenantModel):
 
     def __str__(self) -> str:
         return f"Episode {self.start} {self.condition_group} ({self.ending})"
+
+
+class OutcomeSnapshot(TenantModel):
+    """What the background worker computed from an organization's episodes at one time:
+    the pages, the API and the goal form read the newest snapshot of a kind and never fit
+    or aggregate on a web request. ``kind`` names the builder (``snapshots.register``);
+    ``data`` is its JSON; ``version`` is the builder's own version (a new version makes
+    the pages ignore older snapshots)."""
+
+    kind = models.CharField(max_length=40)
+    version = models.CharField(max_length=20)
+    computed_at = models.DateTimeField()
+    episodes = models.PositiveIntegerField(help_text="Episodes the snapshot rests on.")
+    seconds = models.FloatField(help_text="How long the computation took.")
+    data = models.JSONField()
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["organization", "kind", "-computed_at"], name="snapshot_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version} at {self.computed_at:%Y-%m-%d %H:%M}"

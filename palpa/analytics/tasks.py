@@ -17,6 +17,8 @@ from django.tasks import default_task_backend, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from palpa.accounts.models import Organization
+from palpa.analytics import snapshots
 from palpa.analytics.services import sweep_dropouts
 
 
@@ -43,3 +45,16 @@ def schedule_sweep(*, now: dt.datetime | None = None) -> bool:
     moment = now or timezone.now()
     sweep_dropouts_task.using(run_after=moment + dt.timedelta(hours=hours)).enqueue()
     return True
+
+
+@task()
+def recompute_snapshots_task(organization_id: int, kind: str | None = None) -> dict[str, float]:
+    """Recompute an organization's analysis snapshots (every kind, or one): what the
+    pages read. Queued nightly and on demand (``queue_recompute``)."""
+    organization = Organization.objects.get(pk=organization_id)
+    return {s.kind: s.seconds for s in snapshots.recompute(organization, only=kind)}
+
+
+def queue_recompute(organization_id: int, kind: str | None = None) -> None:
+    """Ask the worker for fresh snapshots (an owner's "Recompute now", a nightly run)."""
+    recompute_snapshots_task.enqueue(organization_id, kind)
