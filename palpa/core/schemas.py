@@ -14,7 +14,10 @@ validator, run before pydantic's own for every field, applies:
 
 Errors are pydantic errors whose ``type`` names the rule (``text_control_character``,
 ``bool_strict``, ``date_iso``, ...), so the API answers 422 with ``loc`` naming the field.
-Response schemas stay plain ``ninja.Schema``: what Palpa sends is not re-checked.
+Response schemas stay plain ``ninja.Schema``: what Palpa sends is not re-checked. They
+read the model itself (endpoints return the record, not a dict): ``public_id()`` names
+the record's own id, ``public_id("patient")`` a related record's, and ``shown("x")`` a
+resolver giving ``str(obj.x)`` (a person's display name).
 Parameters declared on an endpoint function use the annotated types below (``Line``,
 ``QueryBool``, ``QueryDate``), which carry the same validator.
 """
@@ -31,6 +34,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from annotated_types import MaxLen
 from ninja import Schema as NinjaSchema
 from pydantic import (
+    AliasPath,
     BaseModel,
     BeforeValidator,
     Field,
@@ -261,3 +265,26 @@ LocalTime = Annotated[
 ]
 # Paging: every limit and offset is bounded.
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+
+# --- reading models in response schemas ------------------------------------------------
+
+
+def public_id(of: str | None = None, *, nullable: bool = False) -> Any:
+    """A response field read from the record's ``public_id`` (``of=None``) or from the
+    ``public_id`` of its relation ``of`` (``None`` when ``nullable`` and it is empty).
+    Only validation reads the alias: the published key stays the field's name."""
+    alias: str | AliasPath = "public_id" if of is None else AliasPath(*of.split("."), "public_id")
+    if nullable:
+        return Field(None, validation_alias=alias)
+    return Field(validation_alias=alias)
+
+
+def shown(attribute: str) -> Any:
+    """A ``resolve_<field>`` giving ``str()`` of the record's ``attribute`` (a person's
+    display name, ``"None"`` when empty as ``str(None)``)."""
+
+    def resolve(obj: Any) -> str:
+        return str(getattr(obj, attribute))
+
+    return staticmethod(resolve)
