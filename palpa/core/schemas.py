@@ -16,8 +16,9 @@ Errors are pydantic errors whose ``type`` names the rule (``text_control_charact
 ``bool_strict``, ``date_iso``, ...), so the API answers 422 with ``loc`` naming the field.
 Response schemas stay plain ``ninja.Schema``: what Palpa sends is not re-checked. They
 read the model itself (endpoints return the record, not a dict): ``public_id()`` names
-the record's own id, ``public_id("patient")`` a related record's, and ``shown("x")`` a
-resolver giving ``str(obj.x)`` (a person's display name).
+the record's own id, ``public_id("patient")`` a related record's; the resolvers
+``public_id_or_none("x")`` (an optional relation's id) and ``shown("x")`` (``str(obj.x)``,
+a person's display name) fill a ``resolve_<field>``.
 Parameters declared on an endpoint function use the annotated types below (``Line``,
 ``QueryBool``, ``QueryDate``), which carry the same validator.
 """
@@ -270,14 +271,23 @@ Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 # --- reading models in response schemas ------------------------------------------------
 
 
-def public_id(of: str | None = None, *, nullable: bool = False) -> Any:
+def public_id(of: str | None = None) -> Any:
     """A response field read from the record's ``public_id`` (``of=None``) or from the
-    ``public_id`` of its relation ``of`` (``None`` when ``nullable`` and it is empty).
-    Only validation reads the alias: the published key stays the field's name."""
+    ``public_id`` of its relation ``of`` (dotted for a relation's relation). Only
+    validation reads the alias: the published key stays the field's name."""
     alias: str | AliasPath = "public_id" if of is None else AliasPath(*of.split("."), "public_id")
-    if nullable:
-        return Field(None, validation_alias=alias)
     return Field(validation_alias=alias)
+
+
+def public_id_or_none(attribute: str) -> Any:
+    """A ``resolve_<field>`` giving the ``public_id`` of an optional relation, or ``None``
+    (the field stays required in the published schema, its value nullable)."""
+
+    def resolve(obj: Any) -> Any:
+        related = getattr(obj, attribute)
+        return related.public_id if related is not None else None
+
+    return staticmethod(resolve)
 
 
 def shown(attribute: str) -> Any:
