@@ -18,7 +18,8 @@ Response schemas stay plain ``ninja.Schema``: what Palpa sends is not re-checked
 read the model itself (endpoints return the record, not a dict): ``public_id()`` names
 the record's own id, ``public_id("patient")`` a related record's; the resolvers
 ``public_id_or_none("x")`` (an optional relation's id) and ``shown("x")`` (``str(obj.x)``,
-a person's display name) fill a ``resolve_<field>``.
+a person's display name) fill a ``resolve_<field>``. ``extended(Out, read, x=...)``
+adds to a record already read the values only the endpoint knows (a one-time URL).
 Parameters declared on an endpoint function use the annotated types below (``Line``,
 ``QueryBool``, ``QueryDate``), which carry the same validator.
 """
@@ -298,3 +299,10 @@ def shown(attribute: str) -> Any:
         return str(getattr(obj, attribute))
 
     return staticmethod(resolve)
+
+
+def extended[S: BaseModel](schema: type[S], read: BaseModel, **extra: Any) -> S:
+    """``schema`` (a subclass of ``read``'s schema) with ``read``'s values and ``extra``:
+    a record read by its schema plus what only the endpoint knows. Both are validated
+    already, so the instance is built without validating again."""
+    return schema.model_construct(**dict(read), **extra)

@@ -20,6 +20,7 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import extended
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.reports import gates as report_gates
@@ -107,8 +108,9 @@ def create_report(request: HttpRequest, patient_id: UUID, payload: ReportIn) -> 
 def get_report(request: HttpRequest, report_id: UUID) -> ReportContentOut:
     user = _reader(request)
     report = _report(user, report_id)
+    # The content first: a draft's period may move to today while it is built.
     content = services.preview(actor=user, report=report)
-    return ReportContentOut.of(report, content)
+    return extended(ReportContentOut, ReportOut.model_validate(report), content=content)
 
 
 @router.patch(

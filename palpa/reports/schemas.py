@@ -81,12 +81,6 @@ class ReportContentOut(ReportOut):
         description="What the report shows: the signed snapshot, or a draft built now."
     )
 
-    @classmethod
-    def of(cls, report: Report, content: dict[str, Any]) -> ReportContentOut:
-        """The report as read after its content was worked out (a draft's period may
-        move to today while it is built), with that content."""
-        return cls.model_construct(**dict(ReportOut.model_validate(report)), content=content)
-
 
 class ReportPolicyIn(InputSchema):
     every_visits: int | None
