@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
@@ -65,7 +66,6 @@ from palpa.billing.schemas import (
 )
 from palpa.care.catalog import catalog
 from palpa.core.api import ERRORS, RefusedOut, actor
-from palpa.core.dates import local_today
 from palpa.core.schemas import Line, QueryDate
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
@@ -78,152 +78,16 @@ WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 # --- shaping ---------------------------------------------------------------------------
 
 
-def charge_out(c: Charge) -> dict[str, Any]:
-    return {
-        "id": c.public_id,
-        "note": c.note.public_id,
-        "patient": c.patient.public_id,
-        "patient_name": c.patient.full_name,
-        "status": c.status,
-        "status_reason": c.status_reason,
-        "date_of_service": c.date_of_service,
-        "rendering_provider": str(c.rendering_provider),
-        "rendering_npi": c.rendering_npi,
-        "location": c.location.name,
-        "place_of_service": c.place_of_service,
-        "payer": c.payer.name if c.payer else None,
-        "member_id": c.coverage.member_id if c.coverage else "",
-        "unit_rule": c.unit_rule,
-        "diagnoses": list(c.diagnoses),
-        "prepaid": str(c.prepaid.plan) if c.prepaid else None,
-        "lines": [
-            {
-                "code": ln.code,
-                "timed": ln.timed,
-                "minutes": ln.minutes,
-                "units": ln.units,
-                "modifiers": list(ln.modifiers),
-                "diagnosis_pointers": list(ln.diagnosis_pointers),
-                "techniques": list(ln.techniques),
-                "unit_price": ln.unit_price,
-                "amount": ln.amount,
-            }
-            for ln in c.lines.all()
-        ],
-        "total": c.total,
-        "currency": c.currency,
-        "problems": list(c.problems),
-        "blocking": services.blocking_problems(c) if c.status == Charge.Status.TO_REVIEW else [],
-        "reviewed_by": str(c.reviewed_by) if c.reviewed_by else None,
-        "reviewed_at": c.reviewed_at,
-    }
-
-
-def entry_out(e: LedgerEntry) -> dict[str, Any]:
-    reversed_ = LedgerEntry.objects.filter(reverses=e).exists()
-    return {
-        "id": e.public_id,
-        "patient": e.patient.public_id,
-        "kind": e.kind,
-        "responsibility": e.responsibility,
-        "amount": e.amount,
-        "currency": e.currency,
-        "posted_on": e.posted_on,
-        "posted_at": e.posted_at,
-        "posted_by": str(e.posted_by),
-        "method": e.method,
-        "reference": e.reference,
-        "reason": e.reason,
-        "memo": e.memo,
-        "payer": e.payer.name if e.payer else None,
-        "charge": e.charge.public_id if e.charge else None,
-        "refund_of": e.refund_of.public_id if e.refund_of else None,
-        "reverses": e.reverses.public_id if e.reverses else None,
-        "reversed": reversed_,
-        "refundable": services.refundable(e) if e.kind == LedgerEntry.Kind.PAYMENT else None,
-    }
-
-
-def coverage_out(c: Coverage) -> dict[str, Any]:
-    return {
-        "id": c.public_id,
-        "kind": c.kind,
-        "payer": c.payer.name if c.payer else None,
-        "member_id": c.member_id,
-        "group_number": c.group_number,
-        "subscriber_name": c.subscriber_name,
-        "subscriber_relationship": c.subscriber_relationship,
-        "starts_on": c.starts_on,
-        "ends_on": c.ends_on,
-        "status": c.status,
-        "status_reason": c.status_reason,
-    }
-
-
-def invoice_out(i: Invoice) -> dict[str, Any]:
-    return {
-        "id": i.public_id,
-        "number": i.number,
-        "issued_on": i.issued_on,
-        "total": i.total,
-        "currency": i.currency,
-        "entries": [item.entry.public_id for item in i.items.select_related("entry")],
-    }
-
-
-def prepaid_out(p: PatientPrepaid) -> dict[str, Any]:
-    return {
-        "id": p.public_id,
-        "plan": p.plan.name,
-        "kind": p.kind,
-        "visits": p.visits,
-        "visits_left": services.visits_left(p, local_today(p.patient)),
-        "price": p.price,
-        "currency": p.currency,
-        "starts_on": p.starts_on,
-        "ends_on": p.ends_on,
-        "status": p.status,
-    }
-
-
-def payer_out(p: Payer) -> dict[str, Any]:
-    return {
-        "id": p.public_id,
-        "name": p.name,
-        "payer_code": p.payer_code,
-        "unit_rule": p.unit_rule,
-        "modifiers": list(p.modifiers),
-        "currency": p.currency,
-        "diagnosis_pointers": p.diagnosis_pointers,
-        "active": p.active,
-        "fees": [{"code": f.code, "unit_price": f.unit_price} for f in p.fees.all()],
-    }
-
-
-def prepaid_plan_out(p: PrepaidPlan) -> dict[str, Any]:
-    return {
-        "id": p.public_id,
-        "kind": p.kind,
-        "name": p.name,
-        "visits": p.visits,
-        "minutes_per_visit": p.minutes_per_visit,
-        "price": p.price,
-        "currency": p.currency,
-        "location": p.location.name if p.location else None,
-        "active": p.active,
-    }
-
-
 def account_out(user: User, patient: Patient) -> dict[str, Any]:
     entries = list(queries.entries_for(user, patient).select_related("refund_of"))
     return {
         "patient": patient.public_id,
         "balances": queries.account_balances(patient),
         "currency": entries[0].currency if entries else "USD",
-        "coverages": [coverage_out(c) for c in queries.coverages_for(user, patient)],
-        "prepaids": [prepaid_out(p) for p in queries.prepaids_for(user, patient)],
-        "invoices": [invoice_out(i) for i in queries.invoices_for(user, patient)],
-        "entries": [entry_out(e) for e in entries],
+        "coverages": queries.coverages_for(user, patient),
+        "prepaids": queries.prepaids_for(user, patient),
+        "invoices": queries.invoices_for(user, patient),
+        "entries": entries,
     }
 
 
@@ -272,7 +136,7 @@ def _location(request: HttpRequest, location_id: UUID) -> Location:
 @api_requires(Capability.BILLING_READ_CHARGES)
 def list_charges(
     request: HttpRequest, status: ChargeStatus = "to_review", patient: UUID | None = None
-) -> list[dict[str, Any]]:
+) -> list[Charge]:
     user = actor(request)
     found = queries.charges_for(user).filter(status=status).prefetch_related("lines")
     if patient is not None:
@@ -284,15 +148,15 @@ def list_charges(
         query={"status": status, "patient": str(patient or "")},
         patients=[c.patient for c in charges],
     )
-    return [charge_out(c) for c in charges]
+    return charges
 
 
 @router.get("/billing/charges/{charge_id}", response={200: ChargeOut, **ERRORS})
 @api_requires(Capability.BILLING_READ_CHARGES)
-def get_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
+def get_charge(request: HttpRequest, charge_id: UUID) -> Charge:
     charge = _charge(request, charge_id)
     services.audit_charge_read(actor=actor(request), charge=charge)
-    return charge_out(charge)
+    return charge
 
 
 @router.post(
@@ -301,9 +165,9 @@ def get_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     summary="Mark a reviewed charge ready to bill: it is posted to the ledger",
 )
 @api_requires(Capability.BILLING_REVIEW_CHARGES)
-def ready_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
+def ready_charge(request: HttpRequest, charge_id: UUID) -> Charge:
     charge = services.mark_charge_ready(actor=actor(request), charge=_charge(request, charge_id))
-    return charge_out(charge)
+    return charge
 
 
 @router.post(
@@ -312,9 +176,9 @@ def ready_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     summary="Rebuild a charge to review from today's configuration",
 )
 @api_requires(Capability.BILLING_REVIEW_CHARGES)
-def recalculate_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
+def recalculate_charge(request: HttpRequest, charge_id: UUID) -> Charge:
     charge = services.recalculate_charge(actor=actor(request), charge=_charge(request, charge_id))
-    return charge_out(charge)
+    return charge
 
 
 @router.post(
@@ -323,11 +187,11 @@ def recalculate_charge(request: HttpRequest, charge_id: UUID) -> dict[str, Any]:
     summary="Void a charge with the reason; what was posted is reversed",
 )
 @api_requires(Capability.BILLING_REVIEW_CHARGES)
-def void_charge(request: HttpRequest, charge_id: UUID, payload: VoidIn) -> dict[str, Any]:
+def void_charge(request: HttpRequest, charge_id: UUID, payload: VoidIn) -> Charge:
     charge = services.void_charge(
         actor=actor(request), charge=_charge(request, charge_id), reason=payload.reason
     )
-    return charge_out(charge)
+    return charge
 
 
 # --- the patient's account -------------------------------------------------------------
@@ -354,7 +218,7 @@ def get_account(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
 @api_requires(Capability.BILLING_POST_PAYMENT)
 def create_payment(
     request: HttpRequest, patient_id: UUID, payload: PaymentIn
-) -> Status[dict[str, Any]]:
+) -> Status[LedgerEntry]:
     user = actor(request)
     patient = _patient(request, patient_id)
     entry = services.record_payment(
@@ -368,7 +232,7 @@ def create_payment(
         posted_on=payload.posted_on,
         charge=_visit(user, patient, payload.charge),
     )
-    return Status(201, entry_out(entry))
+    return Status(201, entry)
 
 
 def _visit(user: User, patient: Patient, public_id: UUID | None) -> Charge | None:
@@ -388,7 +252,7 @@ def _visit(user: User, patient: Patient, public_id: UUID | None) -> Charge | Non
 @api_requires(Capability.BILLING_CORRECT_LEDGER)
 def create_adjustment(
     request: HttpRequest, patient_id: UUID, payload: AdjustmentIn
-) -> Status[dict[str, Any]]:
+) -> Status[LedgerEntry]:
     user = actor(request)
     patient = _patient(request, patient_id)
     entry = services.post_adjustment(
@@ -400,7 +264,7 @@ def create_adjustment(
         responsibility=payload.responsibility,
         payer=_payer(request, payload.payer),
     )
-    return Status(201, entry_out(entry))
+    return Status(201, entry)
 
 
 @router.post(
@@ -411,7 +275,7 @@ def create_adjustment(
 @api_requires(Capability.BILLING_CORRECT_LEDGER)
 def create_transfer(
     request: HttpRequest, patient_id: UUID, payload: TransferIn
-) -> Status[list[dict[str, Any]]]:
+) -> Status[list[LedgerEntry]]:
     user = actor(request)
     patient = _patient(request, patient_id)
     pair = services.transfer_to_patient(
@@ -421,7 +285,7 @@ def create_transfer(
         memo=payload.memo,
         payer=_payer(request, payload.payer),
     )
-    return Status(201, [entry_out(e) for e in pair])
+    return Status(201, pair)
 
 
 @router.post(
@@ -430,12 +294,12 @@ def create_transfer(
     summary="Refund (part of) a payment",
 )
 @api_requires(Capability.BILLING_CORRECT_LEDGER)
-def refund_entry(request: HttpRequest, entry_id: UUID, payload: RefundIn) -> Status[dict[str, Any]]:
+def refund_entry(request: HttpRequest, entry_id: UUID, payload: RefundIn) -> Status[LedgerEntry]:
     entry = _entry(request, entry_id)
     refund = services.refund_payment(
         actor=actor(request), payment=entry, amount=payload.amount, memo=payload.memo
     )
-    return Status(201, entry_out(refund))
+    return Status(201, refund)
 
 
 @router.post(
@@ -444,12 +308,10 @@ def refund_entry(request: HttpRequest, entry_id: UUID, payload: RefundIn) -> Sta
     summary="Reverse a posted entry with its exact opposite (the entry stays)",
 )
 @api_requires(Capability.BILLING_CORRECT_LEDGER)
-def reverse_entry(
-    request: HttpRequest, entry_id: UUID, payload: ReverseIn
-) -> Status[dict[str, Any]]:
+def reverse_entry(request: HttpRequest, entry_id: UUID, payload: ReverseIn) -> Status[LedgerEntry]:
     entry = _entry(request, entry_id)
     reversal = services.reverse_entry(actor=actor(request), entry=entry, memo=payload.memo)
-    return Status(201, entry_out(reversal))
+    return Status(201, reversal)
 
 
 @router.post(
@@ -458,10 +320,10 @@ def reverse_entry(
     summary="Invoice the patient for what is theirs and not yet invoiced",
 )
 @api_requires(Capability.BILLING_POST_PAYMENT)
-def create_invoice(request: HttpRequest, patient_id: UUID) -> Status[dict[str, Any]]:
+def create_invoice(request: HttpRequest, patient_id: UUID) -> Status[Invoice]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    return Status(201, invoice_out(services.issue_invoice(actor=user, patient=patient)))
+    return Status(201, (services.issue_invoice(actor=user, patient=patient)))
 
 
 @router.post(
@@ -472,14 +334,14 @@ def create_invoice(request: HttpRequest, patient_id: UUID) -> Status[dict[str, A
 @api_requires(Capability.BILLING_POST_PAYMENT)
 def create_coverage(
     request: HttpRequest, patient_id: UUID, payload: CoverageIn
-) -> Status[dict[str, Any]]:
+) -> Status[Coverage]:
     user = actor(request)
     patient = _patient(request, patient_id)
     fields = payload.dict(exclude={"payer"})
     coverage = services.add_coverage(
         actor=user, patient=patient, payer=_payer(request, payload.payer), **fields
     )
-    return Status(201, coverage_out(coverage))
+    return Status(201, coverage)
 
 
 @router.post(
@@ -490,7 +352,7 @@ def create_coverage(
 @api_requires(Capability.BILLING_POST_PAYMENT)
 def create_prepaid(
     request: HttpRequest, patient_id: UUID, payload: PrepaidIn
-) -> Status[dict[str, Any]]:
+) -> Status[PatientPrepaid]:
     user = actor(request)
     patient = _patient(request, patient_id)
     plan = queries.prepaid_plans_for(user).filter(public_id=payload.plan).first()
@@ -499,7 +361,7 @@ def create_prepaid(
     prepaid = services.sell_prepaid(
         actor=user, patient=patient, plan=plan, starts_on=payload.starts_on
     )
-    return Status(201, prepaid_out(prepaid))
+    return Status(201, prepaid)
 
 
 def _coverage(request: HttpRequest, coverage_id: UUID) -> Coverage:
@@ -522,11 +384,11 @@ def _prepaid(request: HttpRequest, prepaid_id: UUID) -> PatientPrepaid:
     summary="End a coverage: visits after its last day are no longer billed to it",
 )
 @api_requires(Capability.BILLING_POST_PAYMENT)
-def end_coverage(request: HttpRequest, coverage_id: UUID, payload: EndIn) -> dict[str, Any]:
+def end_coverage(request: HttpRequest, coverage_id: UUID, payload: EndIn) -> Coverage:
     coverage = services.end_coverage(
         actor=actor(request), coverage=_coverage(request, coverage_id), ends_on=payload.ends_on
     )
-    return coverage_out(coverage)
+    return coverage
 
 
 @router.post(
@@ -537,11 +399,11 @@ def end_coverage(request: HttpRequest, coverage_id: UUID, payload: EndIn) -> dic
 @api_requires(Capability.BILLING_POST_PAYMENT)
 def coverage_entered_in_error(
     request: HttpRequest, coverage_id: UUID, payload: EnteredInErrorIn
-) -> dict[str, Any]:
+) -> Coverage:
     coverage = services.mark_coverage_entered_in_error(
         actor=actor(request), coverage=_coverage(request, coverage_id), reason=payload.reason
     )
-    return coverage_out(coverage)
+    return coverage
 
 
 @router.post(
@@ -550,11 +412,11 @@ def coverage_entered_in_error(
     summary="End a package or membership: visits after its last day draw nothing from it",
 )
 @api_requires(Capability.BILLING_POST_PAYMENT)
-def end_prepaid(request: HttpRequest, prepaid_id: UUID, payload: EndIn) -> dict[str, Any]:
+def end_prepaid(request: HttpRequest, prepaid_id: UUID, payload: EndIn) -> PatientPrepaid:
     prepaid = services.end_prepaid(
         actor=actor(request), prepaid=_prepaid(request, prepaid_id), ends_on=payload.ends_on
     )
-    return prepaid_out(prepaid)
+    return prepaid
 
 
 @router.get(
@@ -584,16 +446,16 @@ def list_balances(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/billing/payers", response={200: list[PayerOut], **ERRORS}, summary="Payers")
 @api_requires(Capability.BILLING_READ_ACCOUNT)
-def list_payers(request: HttpRequest) -> list[dict[str, Any]]:
+def list_payers(request: HttpRequest) -> QuerySet[Payer]:
     user = actor(request)
-    return [payer_out(p) for p in queries.payers_for(user).prefetch_related("fees")]
+    return queries.payers_for(user).prefetch_related("fees")
 
 
 @router.post("/billing/payers", response={201: PayerOut, **ERRORS}, summary="Add a payer")
 @api_requires(Capability.BILLING_CONFIGURE)
-def create_payer(request: HttpRequest, payload: PayerIn) -> Status[dict[str, Any]]:
+def create_payer(request: HttpRequest, payload: PayerIn) -> Status[Payer]:
     payer = services.add_payer(actor=actor(request), **payload.dict())
-    return Status(201, payer_out(payer))
+    return Status(201, payer)
 
 
 def _payer_by_id(request: HttpRequest, payer_id: UUID) -> Payer:
@@ -603,14 +465,14 @@ def _payer_by_id(request: HttpRequest, payer_id: UUID) -> Payer:
 
 @router.patch("/billing/payers/{payer_id}", response={200: PayerOut, **ERRORS})
 @api_requires(Capability.BILLING_CONFIGURE)
-def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> dict[str, Any]:
+def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> Payer:
     payer = _payer_by_id(request, payer_id)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
         raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
     services.update_payer(actor=actor(request), payer=payer, changes=changes)
-    return payer_out(payer)
+    return payer
 
 
 @router.put(
@@ -619,10 +481,10 @@ def patch_payer(request: HttpRequest, payer_id: UUID, payload: PayerPatch) -> di
     summary="Set the payer's price of one unit of a code",
 )
 @api_requires(Capability.BILLING_CONFIGURE)
-def put_fee(request: HttpRequest, payer_id: UUID, code: Line, payload: PriceIn) -> dict[str, Any]:
+def put_fee(request: HttpRequest, payer_id: UUID, code: Line, payload: PriceIn) -> Payer:
     payer = _payer_by_id(request, payer_id)
     services.set_fee(actor=actor(request), payer=payer, code=code, unit_price=payload.unit_price)
-    return payer_out(payer)
+    return payer
 
 
 def location_out(user: User, location: Location) -> dict[str, Any]:
@@ -762,9 +624,9 @@ def put_code_map(request: HttpRequest, technique: Line, payload: CodeMapIn) -> l
     summary="Packages and memberships on sale",
 )
 @api_requires(Capability.BILLING_READ_ACCOUNT)
-def list_prepaid_plans(request: HttpRequest) -> list[dict[str, Any]]:
+def list_prepaid_plans(request: HttpRequest) -> QuerySet[PrepaidPlan]:
     user = actor(request)
-    return [prepaid_plan_out(p) for p in queries.prepaid_plans_for(user).select_related("location")]
+    return queries.prepaid_plans_for(user).select_related("location")
 
 
 @router.post(
@@ -773,13 +635,13 @@ def list_prepaid_plans(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Add a package (N visits paid ahead) or a membership (monthly, visits included)",
 )
 @api_requires(Capability.BILLING_CONFIGURE)
-def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[dict[str, Any]]:
+def create_prepaid_plan(request: HttpRequest, payload: PrepaidPlanIn) -> Status[PrepaidPlan]:
     user = actor(request)
     location = _location(request, payload.location) if payload.location else None
     plan = services.add_prepaid_plan(
         actor=user, location=location, **payload.dict(exclude={"location"})
     )
-    return Status(201, prepaid_plan_out(plan))
+    return Status(201, plan)
 
 
 # --- claims export -----------------------------------------------------------------------

@@ -6,9 +6,29 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AliasPath, ConfigDict, Field
 
-from palpa.core.schemas import InputSchema
+from palpa.billing import services
+from palpa.billing.models import (
+    Charge,
+    Invoice,
+    LedgerEntry,
+    PatientPrepaid,
+    Payer,
+)
+from palpa.core.dates import local_today
+from palpa.core.schemas import InputSchema, public_id, public_id_or_none, shown
+
+
+def _name_of(attribute: str) -> Any:
+    """A ``resolve_<field>`` giving the ``name`` of an optional relation, or ``None``."""
+
+    def resolve(obj: Any) -> str | None:
+        related = getattr(obj, attribute)
+        return related.name if related else None
+
+    return staticmethod(resolve)
+
 
 Amount = Decimal
 ChargeStatus = Literal["to_review", "ready", "void"]
@@ -40,10 +60,10 @@ class ChargeLineOut(Schema):
 
 
 class ChargeOut(Schema):
-    id: UUID
-    note: UUID
-    patient: UUID
-    patient_name: str
+    id: UUID = public_id()
+    note: UUID = public_id("note")
+    patient: UUID = public_id("patient")
+    patient_name: str = Field(validation_alias=AliasPath("patient", "full_name"))
     status: ChargeStatus
     status_reason: str
     date_of_service: dt.date
@@ -64,14 +84,37 @@ class ChargeOut(Schema):
     reviewed_by: str | None
     reviewed_at: dt.datetime | None
 
+    resolve_rendering_provider = shown("rendering_provider")
+    resolve_payer = _name_of("payer")
+
+    @staticmethod
+    def resolve_location(c: Charge) -> str:
+        return c.location.name
+
+    @staticmethod
+    def resolve_member_id(c: Charge) -> str:
+        return c.coverage.member_id if c.coverage else ""
+
+    @staticmethod
+    def resolve_prepaid(c: Charge) -> str | None:
+        return str(c.prepaid.plan) if c.prepaid else None
+
+    @staticmethod
+    def resolve_blocking(c: Charge) -> list[str]:
+        return services.blocking_problems(c) if c.status == Charge.Status.TO_REVIEW else []
+
+    @staticmethod
+    def resolve_reviewed_by(c: Charge) -> str | None:
+        return str(c.reviewed_by) if c.reviewed_by else None
+
 
 class VoidIn(Strict):
     reason: str = Field(min_length=1, max_length=300)
 
 
 class EntryOut(Schema):
-    id: UUID
-    patient: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
     kind: Literal["charge", "payment", "refund", "adjustment", "prepaid", "reversal"]
     responsibility: Responsibility
     amount: Decimal = Field(description="Positive raises what is owed, negative lowers it")
@@ -89,6 +132,20 @@ class EntryOut(Schema):
     reverses: UUID | None
     reversed: bool
     refundable: Decimal | None = Field(description="Payments: what can still be refunded")
+
+    resolve_posted_by = shown("posted_by")
+    resolve_payer = _name_of("payer")
+    resolve_charge = public_id_or_none("charge")
+    resolve_refund_of = public_id_or_none("refund_of")
+    resolve_reverses = public_id_or_none("reverses")
+
+    @staticmethod
+    def resolve_reversed(e: LedgerEntry) -> bool:
+        return LedgerEntry.objects.filter(reverses=e).exists()
+
+    @staticmethod
+    def resolve_refundable(e: LedgerEntry) -> Decimal | None:
+        return services.refundable(e) if e.kind == LedgerEntry.Kind.PAYMENT else None
 
 
 class PaymentIn(Strict):
@@ -151,7 +208,7 @@ class EnteredInErrorIn(Strict):
 
 
 class CoverageOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     kind: Literal["insurance", "self_pay"]
     payer: str | None
     member_id: str
@@ -163,14 +220,20 @@ class CoverageOut(Schema):
     status: Literal["active", "ended", "entered-in-error"]
     status_reason: str = Field("", description="Why it was marked entered in error")
 
+    resolve_payer = _name_of("payer")
+
 
 class InvoiceOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     number: int
     issued_on: dt.date
     total: Decimal
     currency: str
     entries: list[UUID]
+
+    @staticmethod
+    def resolve_entries(i: Invoice) -> list[UUID]:
+        return [item.entry.public_id for item in i.items.select_related("entry")]
 
 
 class PrepaidIn(Strict):
@@ -179,8 +242,8 @@ class PrepaidIn(Strict):
 
 
 class PrepaidOut(Schema):
-    id: UUID
-    plan: str
+    id: UUID = public_id()
+    plan: str = Field(validation_alias=AliasPath("plan", "name"))
     kind: Literal["package", "membership"]
     visits: int
     visits_left: int = Field(description="Package: in all; membership: this month")
@@ -189,6 +252,10 @@ class PrepaidOut(Schema):
     starts_on: dt.date
     ends_on: dt.date | None
     status: Literal["active", "ended"]
+
+    @staticmethod
+    def resolve_visits_left(p: PatientPrepaid) -> int:
+        return services.visits_left(p, local_today(p.patient))
 
 
 class BalancesOut(Schema):
@@ -239,7 +306,7 @@ class PayerPatch(Strict):
 
 
 class PayerOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     name: str
     payer_code: str
     unit_rule: UnitRuleName
@@ -248,6 +315,10 @@ class PayerOut(Schema):
     diagnosis_pointers: int
     active: bool
     fees: list[FeeOut]
+
+    @staticmethod
+    def resolve_modifiers(p: Payer) -> list[str]:
+        return list(p.modifiers)
 
 
 class PriceIn(Strict):
@@ -346,7 +417,7 @@ class PrepaidPlanIn(Strict):
 
 
 class PrepaidPlanOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     kind: Literal["package", "membership"]
     name: str
     visits: int
@@ -355,3 +426,5 @@ class PrepaidPlanOut(Schema):
     currency: str
     location: str | None
     active: bool
+
+    resolve_location = _name_of("location")

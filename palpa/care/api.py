@@ -13,7 +13,7 @@ from palpa.accounts.permissions import Capability
 from palpa.accounts.queries import locations_for
 from palpa.care import gates as care_gates
 from palpa.care import queries
-from palpa.care.models import TechniqueEntry, TreatmentNote
+from palpa.care.models import NoteAddendum, TechniqueEntry, TreatmentNote
 from palpa.care.notes import services as note_services
 from palpa.care.schemas import (
     AddendumIn,
@@ -32,46 +32,6 @@ router = Router()
 CARE_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 
 
-def note_out(note: TreatmentNote) -> dict[str, Any]:
-    techniques = list(note.techniques.all())
-    return {
-        "id": note.public_id,
-        "patient": note.patient.public_id,
-        "practitioner": note.practitioner.public_id,
-        "location": note.location.public_id,
-        "visit_date": note.visit_date,
-        "plan_of_care": note.plan_of_care.public_id if note.plan_of_care else None,
-        "appointment": note.appointment.public_id if note.appointment else None,
-        **{name: getattr(note, name) for name in note_services.SOAP_FIELDS},
-        "status": note.status,
-        "signed_at": note.signed_at,
-        "signed_by": str(note.signed_by) if note.signed_by else None,
-        "content_hash": note.content_hash,
-        "total_minutes": sum(t.minutes for t in techniques),
-        "techniques": [
-            {
-                "id": t.public_id,
-                "technique": t.technique,
-                "region": t.region,
-                "side": t.side,
-                "minutes": t.minutes,
-                "pressure": t.pressure,
-                "tool": t.tool,
-            }
-            for t in techniques
-        ],
-        "addenda": [
-            {
-                "id": a.public_id,
-                "text": a.text,
-                "signed_by": str(a.signed_by),
-                "signed_at": a.signed_at,
-            }
-            for a in note.addenda.all()
-        ],
-    }
-
-
 def _note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
     return get_object_or_404(queries.notes_for(actor(request)), public_id=note_id)
 
@@ -82,13 +42,13 @@ def _note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
     summary="A patient's treatment notes (clinical: owners and therapists)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_notes(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_notes(request: HttpRequest, patient_id: UUID) -> list[TreatmentNote]:
     user = actor(request)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     notes = list(queries.patient_notes(user, patient))
     for note in notes:
         note_services.audit_note_read(actor=user, note=note)
-    return [note_out(n) for n in notes]
+    return notes
 
 
 @router.post(
@@ -97,7 +57,7 @@ def list_notes(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     summary="Start a draft treatment note",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
-def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Status[dict[str, Any]]:
+def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Status[TreatmentNote]:
     user = actor(request)
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     data = payload.model_dump()
@@ -126,27 +86,27 @@ def create_note(request: HttpRequest, patient_id: UUID, payload: NoteIn) -> Stat
         appointment=appointment,
         **data,
     )
-    return Status(201, note_out(note))
+    return Status(201, note)
 
 
 @router.get("/notes/{note_id}", response={200: NoteOut, **ERRORS}, summary="Read a note")
 @api_requires(Capability.CLINICAL_READ)
-def get_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
+def get_note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
     note = _note(request, note_id)
     note_services.audit_note_read(actor=actor(request), note=note)
-    return note_out(note)
+    return note
 
 
 @router.patch(
     "/notes/{note_id}", response={200: NoteOut, **CARE_ERRORS}, summary="Change a draft note"
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
-def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> dict[str, Any]:
+def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> TreatmentNote:
     note = _note(request, note_id)
     note_services.update_note(
         actor=actor(request), note=note, changes=payload.model_dump(exclude_unset=True)
     )
-    return note_out(note)
+    return note
 
 
 @router.post(
@@ -157,21 +117,10 @@ def patch_note(request: HttpRequest, note_id: UUID, payload: NotePatch) -> dict[
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
 def add_technique(
     request: HttpRequest, note_id: UUID, payload: TechniqueIn
-) -> Status[dict[str, Any]]:
+) -> Status[TechniqueEntry]:
     note = _note(request, note_id)
     entry = note_services.add_technique(actor=actor(request), note=note, **payload.model_dump())
-    return Status(
-        201,
-        {
-            "id": entry.public_id,
-            "technique": entry.technique,
-            "region": entry.region,
-            "side": entry.side,
-            "minutes": entry.minutes,
-            "pressure": entry.pressure,
-            "tool": entry.tool,
-        },
-    )
+    return Status(201, entry)
 
 
 @router.delete(
@@ -180,11 +129,11 @@ def add_technique(
     summary="Remove a technique from a draft note",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
-def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) -> dict[str, Any]:
+def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) -> TreatmentNote:
     note = _note(request, note_id)
     entry = get_object_or_404(TechniqueEntry, note=note, public_id=technique_id)
     note_services.remove_technique(actor=actor(request), entry=entry)
-    return note_out(note)
+    return note
 
 
 @router.post(
@@ -193,10 +142,10 @@ def remove_technique(request: HttpRequest, note_id: UUID, technique_id: UUID) ->
     summary="Sign a note (needs a current license); it is locked afterwards",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.NOTE_DRAFT)
-def sign_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
+def sign_note(request: HttpRequest, note_id: UUID) -> TreatmentNote:
     note = _note(request, note_id)
     note_services.sign_note(actor=actor(request), note=note)
-    return note_out(note)
+    return note
 
 
 @router.post(
@@ -205,20 +154,10 @@ def sign_note(request: HttpRequest, note_id: UUID) -> dict[str, Any]:
     summary="Add a signed addendum to a signed note",
 )
 @api_requires(Capability.CLINICAL_ADDENDUM, record=care_gates.NOTE)
-def add_addendum(
-    request: HttpRequest, note_id: UUID, payload: AddendumIn
-) -> Status[dict[str, Any]]:
+def add_addendum(request: HttpRequest, note_id: UUID, payload: AddendumIn) -> Status[NoteAddendum]:
     note = _note(request, note_id)
     addendum = note_services.add_addendum(actor=actor(request), note=note, text=payload.text)
-    return Status(
-        201,
-        {
-            "id": addendum.public_id,
-            "text": addendum.text,
-            "signed_by": str(addendum.signed_by),
-            "signed_at": addendum.signed_at,
-        },
-    )
+    return Status(201, addendum)
 
 
 @router.post(
@@ -227,7 +166,7 @@ def add_addendum(
     summary="Mark a note as entered in error (it is kept)",
 )
 @api_requires(Capability.CLINICAL_READ, record=care_gates.NOTE_IN_ERROR)
-def note_in_error(request: HttpRequest, note_id: UUID, payload: InErrorIn) -> dict[str, Any]:
+def note_in_error(request: HttpRequest, note_id: UUID, payload: InErrorIn) -> TreatmentNote:
     note = _note(request, note_id)
     note_services.mark_note_entered_in_error(actor=actor(request), note=note, reason=payload.reason)
-    return note_out(note)
+    return note

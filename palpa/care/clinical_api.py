@@ -24,7 +24,17 @@ from palpa.accounts.permissions import Capability, tenant_id
 from palpa.care import gates as care_gates
 from palpa.care import icd10, progress, queries
 from palpa.care.evaluations import services as evaluation_services
-from palpa.care.models import Discharge, Evaluation, Goal, Plan, RomMeasurement
+from palpa.care.models import (
+    Diagnosis,
+    Discharge,
+    Evaluation,
+    Goal,
+    PainMapEntry,
+    PalpationFinding,
+    Plan,
+    RomMeasurement,
+    SpecialTest,
+)
 from palpa.care.plans import services as plan_services
 from palpa.care.schemas import (
     AddendumIn,
@@ -75,216 +85,6 @@ CARE_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 
 # ---------------------------------------------------------------------------------------
 # Shapes
-
-
-def administration_out(a: InstrumentAdministration) -> dict[str, Any]:
-    return {
-        "id": a.public_id,
-        "patient": a.patient.public_id,
-        "instrument": a.instrument,
-        "instrument_version": a.instrument_version,
-        "library_version": a.library_version,
-        "answers": list(a.answers),
-        "item_labels": list(a.item_labels or []),
-        "score": a.score,
-        "percent": a.percent,
-        "unit": a.unit,
-        "band": a.band,
-        "items_answered": a.items_answered,
-        "items_total": a.items_total,
-        "calculation": a.calculation,
-        "source": a.source,
-        "administered_on": a.administered_on,
-        "context": a.context,
-        "entered_by": str(a.entered_by),
-        "status": a.status,
-        "status_reason": a.status_reason,
-    }
-
-
-def rom_out(r: RomMeasurement) -> dict[str, Any]:
-    return {
-        "id": r.public_id,
-        **{
-            name: getattr(r, name)
-            for name in (
-                "joint",
-                "motion",
-                "side",
-                "degrees",
-                "mode",
-                "instrument",
-                "position",
-                "norm_degrees",
-                "norm_source",
-                "norm_tag",
-                "norms_version",
-                "measured_on",
-                "status",
-            )
-        },
-        "rater": r.rater.public_id,
-    }
-
-
-def _diagnosis_out(d: Any) -> dict[str, Any]:
-    return {
-        "id": d.public_id,
-        "code": d.code,
-        "label": d.label,
-        "rank": d.rank,
-        "codeset_version": d.codeset_version,
-    }
-
-
-def evaluation_out(e: Evaluation) -> dict[str, Any]:
-    return {
-        "id": e.public_id,
-        "patient": e.patient.public_id,
-        "practitioner": e.practitioner.public_id,
-        "location": e.location.public_id,
-        "evaluated_on": e.evaluated_on,
-        "onset_on": e.onset_on,
-        "chief_complaint": e.chief_complaint,
-        "history": e.history,
-        "posture": e.posture,
-        "status": e.status,
-        "status_reason": e.status_reason,
-        "signed_at": e.signed_at,
-        "signed_by": str(e.signed_by) if e.signed_by else None,
-        "content_hash": e.content_hash,
-        "regions_version": e.regions_version,
-        "codeset_version": e.codeset_version,
-        "pain_map": [
-            {
-                "id": p.public_id,
-                "region": p.region,
-                "side": p.side,
-                "intensity": p.intensity,
-                "quality": p.quality,
-                "note": p.note,
-            }
-            for p in e.pain_map.all()
-        ],
-        "palpation": [
-            {
-                "id": f.public_id,
-                "region": f.region,
-                "side": f.side,
-                "tone": f.tone,
-                "tenderness": f.tenderness,
-                "trigger_points": f.trigger_points,
-                "trigger_point_count": f.trigger_point_count,
-                "texture": f.texture,
-            }
-            for f in e.palpation.all()
-        ],
-        "rom": [rom_out(r) for r in e.rom_measurements.all()],
-        "special_tests": [
-            {"id": t.public_id, "name": t.name, "side": t.side, "result": t.result, "note": t.note}
-            for t in e.special_tests.all()
-        ],
-        "diagnoses": [_diagnosis_out(d) for d in e.diagnoses.all()],
-        "baselines": [
-            administration_out(link.administration) for link in e.administration_links.all()
-        ],
-        "addenda": [addendum_out(a) for a in e.addenda.all()],
-    }
-
-
-def addendum_out(a: Any) -> dict[str, Any]:
-    return {
-        "id": a.public_id,
-        "text": a.text,
-        "signed_by": str(a.signed_by),
-        "signed_at": a.signed_at,
-    }
-
-
-def goal_out(g: Goal) -> dict[str, Any]:
-    return {
-        "id": g.public_id,
-        "measure": g.measure_label,
-        **{
-            name: getattr(g, name)
-            for name in (
-                "statement",
-                "measure_kind",
-                "instrument",
-                "rom_joint",
-                "rom_motion",
-                "rom_side",
-                "psfs_index",
-                "psfs_activity",
-                "baseline_value",
-                "baseline_on",
-                "target_kind",
-                "target_value",
-                "target_basis",
-                "due_on",
-                "is_primary",
-                "rom_local_mdc",
-            )
-        },
-    }
-
-
-def discharge_out(d: Discharge) -> dict[str, Any]:
-    return {
-        "id": d.public_id,
-        "plan": d.plan.public_id,
-        "discharged_on": d.discharged_on,
-        "reason": d.reason,
-        "reason_detail": d.reason_detail,
-        "summary": d.summary,
-        "goal_outcomes": d.goal_outcomes,
-        "practitioner": d.practitioner.public_id,
-        "signed_by": str(d.signed_by),
-        "signed_at": d.signed_at,
-        "content_hash": d.content_hash,
-    }
-
-
-def plan_out(p: Plan) -> dict[str, Any]:
-    discharge = Discharge.objects.filter(plan=p).select_related("practitioner", "signed_by")
-    found = discharge.first()
-    return {
-        "id": p.public_id,
-        "patient": p.patient.public_id,
-        "evaluation": p.evaluation.public_id,
-        "practitioner": p.practitioner.public_id,
-        "location": p.location.public_id,
-        "lineage": p.lineage,
-        "version": p.version,
-        "supersedes": p.supersedes.public_id if p.supersedes else None,
-        "status": p.status,
-        "status_reason": p.status_reason,
-        "starts_on": p.starts_on,
-        "ends_on": p.ends_on,
-        "frequency_per_week": p.frequency_per_week,
-        "duration_weeks": p.duration_weeks,
-        "planned_visits": p.planned_visits,
-        "techniques": list(p.techniques),
-        "precautions": p.precautions,
-        "reassess_every_visits": p.reassess_every_visits,
-        "reassess_every_days": p.reassess_every_days,
-        "diagnoses": [_diagnosis_out(d) for d in p.diagnoses.all()],
-        "goals": [goal_out(g) for g in p.goals.all()],
-        "home_care": [
-            {
-                "id": h.public_id,
-                "kind": h.kind,
-                "instructions": h.instructions,
-                "tool": h.tool,
-                "frequency": h.frequency,
-            }
-            for h in p.home_care.all()
-        ],
-        "signed_at": p.signed_at,
-        "signed_by": str(p.signed_by) if p.signed_by else None,
-        "content_hash": p.content_hash,
-        "discharge": discharge_out(found) if found else None,
-    }
 
 
 def progress_out(report: plan_services.PlanProgress) -> dict[str, Any]:
@@ -388,13 +188,13 @@ def _plan(user: User, plan_id: UUID) -> Plan:
     summary="A patient's evaluations (clinical: owners and therapists)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[Evaluation]:
     user = _reader(request)
     patient = _patient(user, patient_id)
     evaluations = list(queries.patient_evaluations(user, patient))
     for evaluation in evaluations:
         evaluation_services.audit_evaluation_read(actor=user, evaluation=evaluation)
-    return [evaluation_out(e) for e in evaluations]
+    return evaluations
 
 
 @router.post(
@@ -405,7 +205,7 @@ def list_evaluations(request: HttpRequest, patient_id: UUID) -> list[dict[str, A
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
 def create_evaluation(
     request: HttpRequest, patient_id: UUID, payload: EvaluationIn
-) -> Status[dict[str, Any]]:
+) -> Status[Evaluation]:
     user = _writer(request)
     patient = _patient(user, patient_id)
     data = payload.model_dump()
@@ -417,7 +217,7 @@ def create_evaluation(
     evaluation = evaluation_services.start_evaluation(
         actor=user, patient=patient, location=location, **data
     )
-    return Status(201, evaluation_out(evaluation))
+    return Status(201, evaluation)
 
 
 @router.get(
@@ -426,11 +226,11 @@ def create_evaluation(
     summary="Read an evaluation",
 )
 @api_requires(Capability.CLINICAL_READ)
-def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
+def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
     user = _reader(request)
     evaluation = _evaluation(user, evaluation_id)
     evaluation_services.audit_evaluation_read(actor=user, evaluation=evaluation)
-    return evaluation_out(evaluation)
+    return evaluation
 
 
 @router.patch(
@@ -441,13 +241,13 @@ def get_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def patch_evaluation(
     request: HttpRequest, evaluation_id: UUID, payload: EvaluationPatch
-) -> dict[str, Any]:
+) -> Evaluation:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     evaluation_services.update_evaluation(
         actor=user, evaluation=evaluation, changes=payload.model_dump(exclude_unset=True)
     )
-    return evaluation_out(evaluation)
+    return evaluation
 
 
 @router.post(
@@ -456,23 +256,13 @@ def patch_evaluation(
     summary="Add a pain-map entry (coded region, side, intensity 0-10, quality)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Status[dict[str, Any]]:
+def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Status[PainMapEntry]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     entry = evaluation_services.add_pain_map_entry(
         actor=user, evaluation=evaluation, **payload.model_dump()
     )
-    return Status(
-        201,
-        {
-            "id": entry.public_id,
-            "region": entry.region,
-            "side": entry.side,
-            "intensity": entry.intensity,
-            "quality": entry.quality,
-            "note": entry.note,
-        },
-    )
+    return Status(201, entry)
 
 
 @router.post(
@@ -483,25 +273,13 @@ def add_pain(request: HttpRequest, evaluation_id: UUID, payload: PainIn) -> Stat
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_palpation(
     request: HttpRequest, evaluation_id: UUID, payload: PalpationIn
-) -> Status[dict[str, Any]]:
+) -> Status[PalpationFinding]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     finding = evaluation_services.add_palpation_finding(
         actor=user, evaluation=evaluation, **payload.model_dump()
     )
-    return Status(
-        201,
-        {
-            "id": finding.public_id,
-            "region": finding.region,
-            "side": finding.side,
-            "tone": finding.tone,
-            "tenderness": finding.tenderness,
-            "trigger_points": finding.trigger_points,
-            "trigger_point_count": finding.trigger_point_count,
-            "texture": finding.texture,
-        },
-    )
+    return Status(201, finding)
 
 
 @router.post(
@@ -510,13 +288,13 @@ def add_palpation(
     summary="Record a range-of-motion measurement (the norm and its source are copied)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status[dict[str, Any]]:
+def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status[RomMeasurement]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     entry = evaluation_services.record_rom(
         actor=user, evaluation=evaluation, **payload.model_dump()
     )
-    return Status(201, rom_out(entry))
+    return Status(201, entry)
 
 
 @router.post(
@@ -527,22 +305,13 @@ def add_rom(request: HttpRequest, evaluation_id: UUID, payload: RomIn) -> Status
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_special_test(
     request: HttpRequest, evaluation_id: UUID, payload: SpecialTestIn
-) -> Status[dict[str, Any]]:
+) -> Status[SpecialTest]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     test = evaluation_services.add_special_test(
         actor=user, evaluation=evaluation, **payload.model_dump()
     )
-    return Status(
-        201,
-        {
-            "id": test.public_id,
-            "name": test.name,
-            "side": test.side,
-            "result": test.result,
-            "note": test.note,
-        },
-    )
+    return Status(201, test)
 
 
 @router.post(
@@ -553,13 +322,13 @@ def add_special_test(
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_diagnosis(
     request: HttpRequest, evaluation_id: UUID, payload: DiagnosisIn
-) -> Status[dict[str, Any]]:
+) -> Status[Diagnosis]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     diagnosis = evaluation_services.add_diagnosis(
         actor=user, evaluation=evaluation, code=payload.code, rank=payload.rank
     )
-    return Status(201, _diagnosis_out(diagnosis))
+    return Status(201, diagnosis)
 
 
 @router.post(
@@ -570,7 +339,7 @@ def add_diagnosis(
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
 def add_baseline(
     request: HttpRequest, evaluation_id: UUID, payload: BaselineIn
-) -> Status[dict[str, Any]]:
+) -> Status[InstrumentAdministration]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     administration = evaluation_services.record_baseline_administration(
@@ -580,7 +349,7 @@ def add_baseline(
         answers=payload.answers,
         item_labels=payload.item_labels,
     )
-    return Status(201, administration_out(administration))
+    return Status(201, administration)
 
 
 @router.post(
@@ -589,11 +358,11 @@ def add_baseline(
     summary="Sign an evaluation (needs a current license); it is locked afterwards",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]:
+def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> Evaluation:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     evaluation_services.sign_evaluation(actor=user, evaluation=evaluation)
-    return evaluation_out(evaluation)
+    return evaluation
 
 
 @router.post(
@@ -604,13 +373,13 @@ def sign_evaluation(request: HttpRequest, evaluation_id: UUID) -> dict[str, Any]
 @api_requires(Capability.CLINICAL_READ, record=care_gates.EVALUATION_IN_ERROR)
 def evaluation_in_error(
     request: HttpRequest, evaluation_id: UUID, payload: InErrorIn
-) -> dict[str, Any]:
+) -> Evaluation:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     evaluation_services.mark_evaluation_entered_in_error(
         actor=user, evaluation=evaluation, reason=payload.reason
     )
-    return evaluation_out(evaluation)
+    return evaluation
 
 
 @router.post(
@@ -621,13 +390,13 @@ def evaluation_in_error(
 @api_requires(Capability.CLINICAL_ADDENDUM, record=care_gates.EVALUATION)
 def add_evaluation_addendum(
     request: HttpRequest, evaluation_id: UUID, payload: AddendumIn
-) -> Status[dict[str, Any]]:
+) -> Status[Any]:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     addendum = evaluation_services.add_evaluation_addendum(
         actor=user, evaluation=evaluation, text=payload.text
     )
-    return Status(201, addendum_out(addendum))
+    return Status(201, addendum)
 
 
 # Removing a finding from a draft evaluation (409 evaluation_locked once it is signed)
@@ -635,12 +404,12 @@ def add_evaluation_addendum(
 
 def _remove_finding(
     request: HttpRequest, evaluation_id: UUID, related: str, row_id: UUID
-) -> dict[str, Any]:
+) -> Evaluation:
     user = _writer(request)
     evaluation = _evaluation(user, evaluation_id)
     finding = get_object_or_404(getattr(evaluation, related).all(), public_id=row_id)
     evaluation_services.remove_evaluation_finding(actor=user, finding=finding)
-    return evaluation_out(evaluation)
+    return evaluation
 
 
 @router.delete(
@@ -649,7 +418,7 @@ def _remove_finding(
     summary="Remove a pain-map entry from a draft evaluation",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def remove_pain(request: HttpRequest, evaluation_id: UUID, entry_id: UUID) -> dict[str, Any]:
+def remove_pain(request: HttpRequest, evaluation_id: UUID, entry_id: UUID) -> Evaluation:
     return _remove_finding(request, evaluation_id, "pain_map", entry_id)
 
 
@@ -659,7 +428,7 @@ def remove_pain(request: HttpRequest, evaluation_id: UUID, entry_id: UUID) -> di
     summary="Remove a palpation finding from a draft evaluation",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def remove_palpation(request: HttpRequest, evaluation_id: UUID, finding_id: UUID) -> dict[str, Any]:
+def remove_palpation(request: HttpRequest, evaluation_id: UUID, finding_id: UUID) -> Evaluation:
     return _remove_finding(request, evaluation_id, "palpation", finding_id)
 
 
@@ -669,7 +438,7 @@ def remove_palpation(request: HttpRequest, evaluation_id: UUID, finding_id: UUID
     summary="Remove a range-of-motion measurement from a draft evaluation",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def remove_rom(request: HttpRequest, evaluation_id: UUID, measurement_id: UUID) -> dict[str, Any]:
+def remove_rom(request: HttpRequest, evaluation_id: UUID, measurement_id: UUID) -> Evaluation:
     return _remove_finding(request, evaluation_id, "rom_measurements", measurement_id)
 
 
@@ -679,7 +448,7 @@ def remove_rom(request: HttpRequest, evaluation_id: UUID, measurement_id: UUID) 
     summary="Remove a special test from a draft evaluation",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def remove_special_test(request: HttpRequest, evaluation_id: UUID, test_id: UUID) -> dict[str, Any]:
+def remove_special_test(request: HttpRequest, evaluation_id: UUID, test_id: UUID) -> Evaluation:
     return _remove_finding(request, evaluation_id, "special_tests", test_id)
 
 
@@ -689,9 +458,7 @@ def remove_special_test(request: HttpRequest, evaluation_id: UUID, test_id: UUID
     summary="Remove a working diagnosis from a draft evaluation (the next ones move up)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.EVALUATION_DRAFT)
-def remove_diagnosis(
-    request: HttpRequest, evaluation_id: UUID, diagnosis_id: UUID
-) -> dict[str, Any]:
+def remove_diagnosis(request: HttpRequest, evaluation_id: UUID, diagnosis_id: UUID) -> Evaluation:
     return _remove_finding(request, evaluation_id, "diagnoses", diagnosis_id)
 
 
@@ -745,7 +512,7 @@ class AdministrationQuery(TextInputSchema):
 @api_requires(Capability.CLINICAL_READ)
 def list_administrations(
     request: HttpRequest, patient_id: UUID, params: Query[AdministrationQuery]
-) -> list[dict[str, Any]]:
+) -> list[InstrumentAdministration]:
     user = _reader(request)
     patient = _patient(user, patient_id)
     administrations = list(
@@ -753,7 +520,7 @@ def list_administrations(
     )
     for administration in administrations:
         audit_administration_read(actor=user, administration=administration)
-    return [administration_out(a) for a in administrations]
+    return administrations
 
 
 @router.post(
@@ -764,7 +531,7 @@ def list_administrations(
 @api_requires(Capability.CLINICAL_WRITE)
 def create_administration(
     request: HttpRequest, patient_id: UUID, payload: AdministrationIn
-) -> Status[dict[str, Any]]:
+) -> Status[InstrumentAdministration]:
     user = _writer(request)
     patient = _patient(user, patient_id)
     administration = administer_instrument(
@@ -776,7 +543,7 @@ def create_administration(
         administered_on=payload.administered_on,
         context=payload.context,
     )
-    return Status(201, administration_out(administration))
+    return Status(201, administration)
 
 
 @router.post(
@@ -787,7 +554,7 @@ def create_administration(
 @api_requires(Capability.CLINICAL_WRITE)
 def administration_in_error(
     request: HttpRequest, administration_id: UUID, payload: InErrorIn
-) -> dict[str, Any]:
+) -> InstrumentAdministration:
     user = _writer(request)
     administration = get_object_or_404(
         queries.administrations_for(user), public_id=administration_id
@@ -795,7 +562,7 @@ def administration_in_error(
     mark_administration_entered_in_error(
         actor=user, administration=administration, reason=payload.reason
     )
-    return administration_out(administration)
+    return administration
 
 
 # ---------------------------------------------------------------------------------------
@@ -808,13 +575,13 @@ def administration_in_error(
     summary="A patient's plans of care, every version",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_plans(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_plans(request: HttpRequest, patient_id: UUID) -> list[Plan]:
     user = _reader(request)
     patient = _patient(user, patient_id)
     plans = list(queries.patient_plans(user, patient))
     for plan in plans:
         plan_services.audit_plan_read(actor=user, plan=plan)
-    return [plan_out(p) for p in plans]
+    return plans
 
 
 @router.post(
@@ -823,7 +590,7 @@ def list_plans(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
     summary="Draft a plan of care from a signed evaluation",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PATIENT)
-def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Status[dict[str, Any]]:
+def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Status[Plan]:
     user = _writer(request)
     patient = _patient(user, patient_id)
     data = payload.model_dump()
@@ -833,16 +600,16 @@ def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Stat
     if evaluation is None:
         raise ValidationError({"evaluation": "No evaluation of this patient has this id."})
     plan = plan_services.create_plan(actor=user, evaluation=evaluation, **data)
-    return Status(201, plan_out(plan))
+    return Status(201, plan)
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **ERRORS}, summary="Read a plan of care")
 @api_requires(Capability.CLINICAL_READ)
-def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
+def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     user = _reader(request)
     plan = _plan(user, plan_id)
     plan_services.audit_plan_read(actor=user, plan=plan)
-    return plan_out(plan)
+    return plan
 
 
 @router.patch(
@@ -851,11 +618,11 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     summary="Change a draft plan (diagnoses and home care replace their lists)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
-def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[str, Any]:
+def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> Plan:
     user = _writer(request)
     plan = _plan(user, plan_id)
     plan_services.update_plan(actor=user, plan=plan, changes=payload.model_dump(exclude_unset=True))
-    return plan_out(plan)
+    return plan
 
 
 @router.post(
@@ -864,11 +631,11 @@ def patch_plan(request: HttpRequest, plan_id: UUID, payload: PlanPatch) -> dict[
     summary="Add a goal: measure, target (value or meaningful change) and due date",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
-def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[dict[str, Any]]:
+def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[Goal]:
     user = _writer(request)
     plan = _plan(user, plan_id)
     goal = plan_services.add_goal(actor=user, plan=plan, **payload.model_dump())
-    return Status(201, goal_out(goal))
+    return Status(201, goal)
 
 
 @router.delete(
@@ -877,12 +644,12 @@ def add_goal(request: HttpRequest, plan_id: UUID, payload: GoalIn) -> Status[dic
     summary="Remove a goal from a draft plan",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
-def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str, Any]:
+def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> Plan:
     user = _writer(request)
     plan = _plan(user, plan_id)
     goal = get_object_or_404(Goal, plan=plan, public_id=goal_id)
     plan_services.remove_goal(actor=user, goal=goal)
-    return plan_out(plan)
+    return plan
 
 
 @router.post(
@@ -891,11 +658,11 @@ def remove_goal(request: HttpRequest, plan_id: UUID, goal_id: UUID) -> dict[str,
     summary="Sign a plan (needs a current license); a new version supersedes the one before",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
-def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
+def sign_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     user = _writer(request)
     plan = _plan(user, plan_id)
     plan_services.sign_plan(actor=user, plan=plan)
-    return plan_out(plan)
+    return plan
 
 
 @router.post(
@@ -904,11 +671,11 @@ def sign_plan(request: HttpRequest, plan_id: UUID) -> dict[str, Any]:
     summary="Start a new version of an active plan (a draft carrying everything over)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
-def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
+def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[Plan]:
     user = _writer(request)
     plan = _plan(user, plan_id)
     revision = plan_services.revise_plan(actor=user, plan=plan)
-    return Status(201, plan_out(revision))
+    return Status(201, revision)
 
 
 @router.post(
@@ -917,11 +684,11 @@ def revise_plan(request: HttpRequest, plan_id: UUID) -> Status[dict[str, Any]]:
     summary="Discard a draft, or mark an active first version as entered in error",
 )
 @api_requires(Capability.CLINICAL_READ, record=care_gates.PLAN_IN_ERROR)
-def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> dict[str, Any]:
+def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> Plan:
     user = _writer(request)
     plan = _plan(user, plan_id)
     plan_services.mark_plan_entered_in_error(actor=user, plan=plan, reason=payload.reason)
-    return plan_out(plan)
+    return plan
 
 
 @router.post(
@@ -932,7 +699,7 @@ def plan_in_error(request: HttpRequest, plan_id: UUID, payload: InErrorIn) -> di
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def reassess_instrument(
     request: HttpRequest, plan_id: UUID, payload: ReassessmentIn
-) -> Status[dict[str, Any]]:
+) -> Status[InstrumentAdministration]:
     user = _writer(request)
     plan = _plan(user, plan_id)
     administration = plan_services.record_reassessment(
@@ -943,7 +710,7 @@ def reassess_instrument(
         item_labels=payload.item_labels,
         administered_on=payload.administered_on,
     )
-    return Status(201, administration_out(administration))
+    return Status(201, administration)
 
 
 @router.post(
@@ -954,11 +721,11 @@ def reassess_instrument(
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
 def reassess_rom(
     request: HttpRequest, plan_id: UUID, payload: ReassessmentRomIn
-) -> Status[dict[str, Any]]:
+) -> Status[RomMeasurement]:
     user = _writer(request)
     plan = _plan(user, plan_id)
     entry = plan_services.record_reassessment_rom(actor=user, plan=plan, **payload.model_dump())
-    return Status(201, rom_out(entry))
+    return Status(201, entry)
 
 
 class ProgressQuery(TextInputSchema):
@@ -989,8 +756,8 @@ def plan_progress(
     summary="Discharge: the reason and each goal's outcome, signed; the plan completes",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN)
-def discharge(request: HttpRequest, plan_id: UUID, payload: DischargeIn) -> Status[dict[str, Any]]:
+def discharge(request: HttpRequest, plan_id: UUID, payload: DischargeIn) -> Status[Discharge]:
     user = _writer(request)
     plan = _plan(user, plan_id)
     record = plan_services.discharge_plan(actor=user, plan=plan, **payload.model_dump())
-    return Status(201, discharge_out(record))
+    return Status(201, record)

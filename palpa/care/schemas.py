@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema, Text
+from palpa.care.models import Discharge, Evaluation, Plan, TreatmentNote
+from palpa.core.schemas import InputSchema, Text, public_id, public_id_or_none, shown
+from palpa.outcomes.models import InstrumentAdministration
 
 Adherence = Literal["", "none", "some", "most", "all"]
 
@@ -51,8 +54,13 @@ class TechniqueIn(InputSchema):
     tool: str = Field("none", max_length=20)
 
 
+def _signer(record: Any) -> str | None:
+    """Who signed a signed record (``None`` while it is a draft)."""
+    return str(record.signed_by) if record.signed_by else None
+
+
 class TechniqueOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     technique: str
     region: str
     side: str
@@ -66,17 +74,19 @@ class AddendumIn(InputSchema):
 
 
 class AddendumOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     text: str
     signed_by: str
     signed_at: dt.datetime
 
+    resolve_signed_by = shown("signed_by")
+
 
 class NoteOut(Schema):
-    id: UUID
-    patient: UUID
-    practitioner: UUID
-    location: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
+    practitioner: UUID = public_id("practitioner")
+    location: UUID = public_id("location")
     visit_date: dt.date
     plan_of_care: UUID | None
     appointment: UUID | None = None
@@ -93,6 +103,15 @@ class NoteOut(Schema):
     total_minutes: int
     techniques: list[TechniqueOut]
     addenda: list[AddendumOut]
+
+    resolve_plan_of_care = public_id_or_none("plan_of_care")
+    resolve_appointment = public_id_or_none("appointment")
+    resolve_signed_by = staticmethod(_signer)
+
+    @staticmethod
+    def resolve_total_minutes(note: TreatmentNote) -> int:
+        prefetch_related_objects([note], "techniques")  # one read for the sum and the list
+        return sum(t.minutes for t in note.techniques.all())
 
 
 class InErrorIn(InputSchema):
@@ -138,7 +157,7 @@ class PainIn(InputSchema):
 
 
 class PainOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     region: str
     side: str
     intensity: int
@@ -159,7 +178,7 @@ class PalpationIn(InputSchema):
 
 
 class PalpationOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     region: str
     side: str
     tone: str
@@ -186,7 +205,7 @@ class ReassessmentRomIn(RomIn):
 
 
 class RomOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     joint: str
     motion: str
     side: str
@@ -199,7 +218,7 @@ class RomOut(Schema):
     norm_tag: str
     norms_version: str
     measured_on: dt.date
-    rater: UUID
+    rater: UUID = public_id("rater")
     status: str
 
 
@@ -213,7 +232,7 @@ class SpecialTestIn(InputSchema):
 
 
 class SpecialTestOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     name: str
     side: str
     result: str
@@ -228,7 +247,7 @@ class DiagnosisIn(InputSchema):
 
 
 class DiagnosisOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     code: str
     label: str
     rank: int
@@ -253,8 +272,8 @@ class ReassessmentIn(BaselineIn):
 
 
 class AdministrationOut(Schema):
-    id: UUID
-    patient: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
     instrument: str
     instrument_version: str
     library_version: str
@@ -274,12 +293,18 @@ class AdministrationOut(Schema):
     status: str
     status_reason: str
 
+    resolve_entered_by = shown("entered_by")
+
+    @staticmethod
+    def resolve_item_labels(a: InstrumentAdministration) -> list[str]:
+        return list(a.item_labels or [])
+
 
 class EvaluationOut(Schema):
-    id: UUID
-    patient: UUID
-    practitioner: UUID
-    location: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
+    practitioner: UUID = public_id("practitioner")
+    location: UUID = public_id("location")
     evaluated_on: dt.date
     onset_on: dt.date | None
     chief_complaint: str
@@ -294,11 +319,17 @@ class EvaluationOut(Schema):
     codeset_version: str
     pain_map: list[PainOut]
     palpation: list[PalpationOut]
-    rom: list[RomOut]
+    rom: list[RomOut] = Field(validation_alias="rom_measurements")
     special_tests: list[SpecialTestOut]
     diagnoses: list[DiagnosisOut]
     baselines: list[AdministrationOut]
     addenda: list[AddendumOut]
+
+    resolve_signed_by = staticmethod(_signer)
+
+    @staticmethod
+    def resolve_baselines(e: Evaluation) -> list[InstrumentAdministration]:
+        return [link.administration for link in e.administration_links.all()]
 
 
 class SeventhOut(Schema):
@@ -327,7 +358,7 @@ class HomeCareIn(InputSchema):
 
 
 class HomeCareOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     kind: str
     instructions: str
     tool: str
@@ -381,10 +412,10 @@ class GoalIn(InputSchema):
 
 
 class GoalOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     statement: str
     measure_kind: str
-    measure: str
+    measure: str = Field(validation_alias="measure_label")
     instrument: str
     rom_joint: str
     rom_motion: str
@@ -449,25 +480,27 @@ class GoalOutcomeOut(Schema):
 
 
 class DischargeOut(Schema):
-    id: UUID
-    plan: UUID
+    id: UUID = public_id()
+    plan: UUID = public_id("plan")
     discharged_on: dt.date
     reason: str
     reason_detail: str
     summary: str
     goal_outcomes: list[GoalOutcomeOut]
-    practitioner: UUID
+    practitioner: UUID = public_id("practitioner")
     signed_by: str
     signed_at: dt.datetime
     content_hash: str
 
+    resolve_signed_by = shown("signed_by")
+
 
 class PlanOut(Schema):
-    id: UUID
-    patient: UUID
-    evaluation: UUID
-    practitioner: UUID
-    location: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
+    evaluation: UUID = public_id("evaluation")
+    practitioner: UUID = public_id("practitioner")
+    location: UUID = public_id("location")
     lineage: UUID
     version: int
     supersedes: UUID | None
@@ -489,6 +522,14 @@ class PlanOut(Schema):
     signed_by: str | None
     content_hash: str
     discharge: DischargeOut | None
+
+    resolve_supersedes = public_id_or_none("supersedes")
+    resolve_signed_by = staticmethod(_signer)
+
+    @staticmethod
+    def resolve_discharge(p: Plan) -> Discharge | None:
+        found = Discharge.objects.filter(plan=p).select_related("practitioner", "signed_by")
+        return found.first()
 
 
 class AppliedThresholdOut(Schema):

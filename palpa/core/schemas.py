@@ -14,7 +14,12 @@ validator, run before pydantic's own for every field, applies:
 
 Errors are pydantic errors whose ``type`` names the rule (``text_control_character``,
 ``bool_strict``, ``date_iso``, ...), so the API answers 422 with ``loc`` naming the field.
-Response schemas stay plain ``ninja.Schema``: what Palpa sends is not re-checked.
+Response schemas stay plain ``ninja.Schema``: what Palpa sends is not re-checked. They
+read the model itself (endpoints return the record, not a dict): ``public_id()`` names
+the record's own id, ``public_id("patient")`` a related record's; the resolvers
+``public_id_or_none("x")`` (an optional relation's id) and ``shown("x")`` (``str(obj.x)``,
+a person's display name) fill a ``resolve_<field>``. ``extended(Out, read, x=...)``
+adds to a record already read the values only the endpoint knows (a one-time URL).
 Parameters declared on an endpoint function use the annotated types below (``Line``,
 ``QueryBool``, ``QueryDate``), which carry the same validator.
 """
@@ -31,6 +36,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from annotated_types import MaxLen
 from ninja import Schema as NinjaSchema
 from pydantic import (
+    AliasPath,
     BaseModel,
     BeforeValidator,
     Field,
@@ -261,3 +267,42 @@ LocalTime = Annotated[
 ]
 # Paging: every limit and offset is bounded.
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+
+# --- reading models in response schemas ------------------------------------------------
+
+
+def public_id(of: str | None = None) -> Any:
+    """A response field read from the record's ``public_id`` (``of=None``) or from the
+    ``public_id`` of its relation ``of`` (dotted for a relation's relation). Only
+    validation reads the alias: the published key stays the field's name."""
+    alias: str | AliasPath = "public_id" if of is None else AliasPath(*of.split("."), "public_id")
+    return Field(validation_alias=alias)
+
+
+def public_id_or_none(attribute: str) -> Any:
+    """A ``resolve_<field>`` giving the ``public_id`` of an optional relation, or ``None``
+    (the field stays required in the published schema, its value nullable)."""
+
+    def resolve(obj: Any) -> Any:
+        related = getattr(obj, attribute)
+        return related.public_id if related is not None else None
+
+    return staticmethod(resolve)
+
+
+def shown(attribute: str) -> Any:
+    """A ``resolve_<field>`` giving ``str()`` of the record's ``attribute`` (a person's
+    display name, ``"None"`` when empty as ``str(None)``)."""
+
+    def resolve(obj: Any) -> str:
+        return str(getattr(obj, attribute))
+
+    return staticmethod(resolve)
+
+
+def extended[S: BaseModel](schema: type[S], read: BaseModel, **extra: Any) -> S:
+    """``schema`` (a subclass of ``read``'s schema) with ``read``'s values and ``extra``:
+    a record read by its schema plus what only the endpoint knows. Both are validated
+    already, so the instance is built without validating again."""
+    return schema.model_construct(**dict(read), **extra)

@@ -19,6 +19,7 @@ from palpa.accounts.gates import api_requires
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import extended
 from palpa.outcomes import queries, services
 from palpa.outcomes.models import InstrumentLink
 from palpa.outcomes.schemas import (
@@ -34,25 +35,6 @@ router = Router()
 LINK_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 
 
-def link_out(link: InstrumentLink) -> dict[str, Any]:
-    return {
-        "id": link.public_id,
-        "patient": link.patient.public_id,
-        "instruments": list(link.instruments),
-        "psfs_activities": list(link.psfs_activities),
-        "context": link.context,
-        "state": link.state.value,
-        "created_at": link.created_at,
-        "created_by": str(link.created_by),
-        "expires_at": link.expires_at,
-        "used_at": link.used_at,
-        "revoked_at": link.revoked_at,
-        "revoked_by": str(link.revoked_by) if link.revoked_by else None,
-        "revoke_reason": link.revoke_reason,
-        "administrations": [a.public_id for a in link.administrations.all()],
-    }
-
-
 def _patient(user: User, patient_id: UUID) -> Patient:
     return get_object_or_404(patients_for(user), public_id=patient_id)
 
@@ -65,14 +47,16 @@ def _patient(user: User, patient_id: UUID) -> Patient:
 @api_requires(Capability.CLINICAL_WRITE)
 def create_instrument_link(
     request: HttpRequest, patient_id: UUID, payload: InstrumentLinkIn
-) -> Status[dict[str, Any]]:
+) -> Status[InstrumentLinkCreatedOut]:
     user = actor(request)
     patient = _patient(user, patient_id)
     link, token = services.create_instrument_link(
         actor=user, patient=patient, instruments=payload.instruments, context=payload.context
     )
     url = request.build_absolute_uri(reverse("instrument_link:form", args=[token]))
-    return Status(201, {**link_out(link), "url": url})
+    return Status(
+        201, extended(InstrumentLinkCreatedOut, InstrumentLinkOut.model_validate(link), url=url)
+    )
 
 
 @router.get(
@@ -81,14 +65,14 @@ def create_instrument_link(
     summary="A patient's instrument links and their state, newest first (no tokens)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_instrument_links(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_instrument_links(request: HttpRequest, patient_id: UUID) -> list[InstrumentLink]:
     user = actor(request)
     patient = _patient(user, patient_id)
     links = list(
         queries.patient_instrument_links(user, patient).prefetch_related("administrations")
     )
     services.audit_instrument_links_read(actor=user, patient=patient, what="instrument links")
-    return [link_out(link) for link in links]
+    return links
 
 
 @router.post(
@@ -99,8 +83,8 @@ def list_instrument_links(request: HttpRequest, patient_id: UUID) -> list[dict[s
 @api_requires(Capability.CLINICAL_WRITE)
 def revoke_instrument_link(
     request: HttpRequest, link_id: UUID, payload: RevokeIn
-) -> dict[str, Any]:
+) -> InstrumentLink:
     user = actor(request)
     link = get_object_or_404(queries.instrument_links_for(user), public_id=link_id)
     revoked = services.revoke_instrument_link(actor=user, link=link, reason=payload.reason)
-    return link_out(revoked)
+    return revoked

@@ -7,7 +7,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema
+from palpa.core.schemas import InputSchema, public_id, shown
+from palpa.outcomes.models import InstrumentLink
 
 Context = Literal["baseline", "reassessment", "visit", "discharge"]
 LinkState = Literal["pending", "used", "expired", "revoked"]
@@ -25,8 +26,8 @@ class InstrumentLinkIn(InputSchema):
 
 
 class InstrumentLinkOut(Schema):
-    id: UUID
-    patient: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
     instruments: list[str]
     psfs_activities: list[str] = Field(
         description="PSFS activities on file that the patient is asked to rate again"
@@ -43,6 +44,20 @@ class InstrumentLinkOut(Schema):
     administrations: list[UUID] = Field(
         description="The administrations recorded from the patient's answers"
     )
+
+    resolve_created_by = shown("created_by")
+
+    @staticmethod
+    def resolve_state(link: InstrumentLink) -> str:
+        return link.state.value
+
+    @staticmethod
+    def resolve_revoked_by(link: InstrumentLink) -> str | None:
+        return str(link.revoked_by) if link.revoked_by else None
+
+    @staticmethod
+    def resolve_administrations(link: InstrumentLink) -> list[UUID]:
+        return [a.public_id for a in link.administrations.all()]
 
 
 class InstrumentLinkCreatedOut(InstrumentLinkOut):

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from pydantic import Field
@@ -30,13 +31,6 @@ from palpa.patients.schemas import (
 )
 
 router = Router()
-
-
-def patient_out(p: Patient) -> dict[str, Any]:
-    data = {name: getattr(p, name) for name in PatientOut.model_fields if hasattr(p, name)}
-    data["id"] = p.public_id
-    data["primary_location"] = p.primary_location.public_id if p.primary_location else None
-    return data
 
 
 def _resolve_location(request: HttpRequest, data: dict[str, Any]) -> None:
@@ -80,31 +74,31 @@ def list_patients(request: HttpRequest, params: Query[SearchParams]) -> dict[str
         "count": count,
         "limit": params.limit,
         "offset": params.offset,
-        "results": [patient_out(p) for p in rows],
+        "results": rows,
     }
 
 
 @router.post("", response={201: PatientOut, **ERRORS}, summary="Create a patient")
 @api_requires(Capability.PATIENTS_WRITE)
-def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
     data = payload.model_dump()
     _resolve_location(request, data)
     patient = services.create_patient(actor=actor(request), **data)
-    return Status(201, patient_out(patient))
+    return Status(201, patient)
 
 
 @router.get("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Read a patient")
 @api_requires(Capability.PATIENTS_READ)
-def get_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
+def get_patient(request: HttpRequest, patient_id: UUID) -> Patient:
     patient = services.read_patient(actor=actor(request), public_id=patient_id, what="api")
     if patient is None:
         raise Http404("No patient of yours has this id.")
-    return patient_out(patient)
+    return patient
 
 
 @router.patch("/{patient_id}", response={200: PatientOut, **ERRORS}, summary="Change a patient")
 @api_requires(Capability.PATIENTS_WRITE)
-def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
+def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> Patient:
     patient = _patient(request, patient_id)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None and k != "primary_location"]
@@ -112,7 +106,7 @@ def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch)
         raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
     _resolve_location(request, changes)
     services.update_patient(actor=actor(request), patient=patient, changes=changes)
-    return patient_out(patient)
+    return patient
 
 
 @router.post(
@@ -121,12 +115,12 @@ def patch_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch)
     summary="Set status (inactive, deceased, entered-in-error); patients are never deleted",
 )
 @api_requires(Capability.PATIENTS_WRITE)
-def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dict[str, Any]:
+def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> Patient:
     patient = _patient(request, patient_id)
     services.set_patient_status(
         actor=actor(request), patient=patient, status=payload.status, reason=payload.reason
     )
-    return patient_out(patient)
+    return patient
 
 
 @router.delete(
@@ -135,7 +129,7 @@ def set_status(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> dic
     summary="Mark a patient as entered in error (the record is kept)",
 )
 @api_requires(Capability.PATIENTS_WRITE)
-def delete_patient(request: HttpRequest, patient_id: UUID, reason: Line = "") -> dict[str, Any]:
+def delete_patient(request: HttpRequest, patient_id: UUID, reason: Line = "") -> Patient:
     patient = _patient(request, patient_id)
     services.set_patient_status(
         actor=actor(request),
@@ -143,46 +137,24 @@ def delete_patient(request: HttpRequest, patient_id: UUID, reason: Line = "") ->
         status=Patient.Status.ENTERED_IN_ERROR,
         reason=reason,
     )
-    return patient_out(patient)
-
-
-def _consent_out(c: Consent) -> dict[str, Any]:
-    return {
-        "id": c.public_id,
-        "kind": c.kind,
-        "version": c.version,
-        "given_on": c.given_on,
-        "granted": c.granted,
-    }
+    return patient
 
 
 @router.get("/{patient_id}/consents", response={200: list[ConsentOut], **ERRORS})
 @api_requires(Capability.PATIENTS_READ)
-def list_consents(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_consents(request: HttpRequest, patient_id: UUID) -> QuerySet[Consent]:
     user = actor(request)
     patient = _patient(request, patient_id)
     services.audit_patient_read(actor=user, patient=patient, what="consents")
-    return [_consent_out(c) for c in queries.consents_for(user, patient)]
+    return queries.consents_for(user, patient)
 
 
 @router.post("/{patient_id}/consents", response={201: ConsentOut, **ERRORS})
 @api_requires(Capability.PATIENTS_WRITE)
-def add_consent(
-    request: HttpRequest, patient_id: UUID, payload: ConsentIn
-) -> Status[dict[str, Any]]:
+def add_consent(request: HttpRequest, patient_id: UUID, payload: ConsentIn) -> Status[Consent]:
     patient = _patient(request, patient_id)
     consent = services.record_consent(actor=actor(request), patient=patient, **payload.dict())
-    return Status(201, _consent_out(consent))
-
-
-def _allergy_out(a: Allergy) -> dict[str, Any]:
-    return {
-        "id": a.public_id,
-        "substance": a.substance,
-        "reaction": a.reaction,
-        "severity": a.severity,
-        "status": a.status,
-    }
+    return Status(201, consent)
 
 
 @router.get(
@@ -191,19 +163,17 @@ def _allergy_out(a: Allergy) -> dict[str, Any]:
     summary="Allergies and sensitivities (clinical: owners and therapists)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_allergies(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_allergies(request: HttpRequest, patient_id: UUID) -> QuerySet[Allergy]:
     user = actor(request)
     patient = _patient(request, patient_id)
     services.audit_patient_read(actor=user, patient=patient, what="allergies")
-    return [_allergy_out(a) for a in queries.allergies_for(user, patient)]
+    return queries.allergies_for(user, patient)
 
 
 @router.post("/{patient_id}/allergies", response={201: AllergyOut, **ERRORS})
 @api_requires(Capability.CLINICAL_WRITE)
-def add_allergy(
-    request: HttpRequest, patient_id: UUID, payload: AllergyIn
-) -> Status[dict[str, Any]]:
+def add_allergy(request: HttpRequest, patient_id: UUID, payload: AllergyIn) -> Status[Allergy]:
     user = actor(request)
     patient = _patient(request, patient_id)
     allergy = services.add_allergy(actor=user, patient=patient, **payload.dict())
-    return Status(201, _allergy_out(allergy))
+    return Status(201, allergy)

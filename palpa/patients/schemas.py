@@ -7,7 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema
+from palpa.core.schemas import InputSchema, public_id, public_id_or_none
 
 Sex = Literal["female", "male", "other", "unknown"]
 
@@ -66,7 +66,7 @@ class PatientPatch(InputSchema):
 
 
 class PatientOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     mrn: str
     given_name: str
     family_name: str
@@ -92,6 +92,8 @@ class PatientOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    resolve_primary_location = public_id_or_none("primary_location")
+
 
 class PatientPage(Schema):
     count: int
@@ -113,7 +115,7 @@ class ConsentIn(InputSchema):
 
 
 class ConsentOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     kind: str
     version: str
     given_on: dt.date
@@ -127,7 +129,7 @@ class AllergyIn(InputSchema):
 
 
 class AllergyOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     substance: str
     reaction: str
     severity: str

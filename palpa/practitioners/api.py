@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,80 +29,49 @@ from palpa.practitioners.schemas import (
 router = Router()
 
 
-def _license_out(lic: License, today: dt.date) -> dict[str, Any]:
-    return {
-        "id": lic.public_id,
-        "jurisdiction": lic.jurisdiction,
-        "license_type": lic.license_type,
-        "number": lic.number,
-        "issued_on": lic.issued_on,
-        "expires_on": lic.expires_on,
-        "verification_status": lic.verification_status,
-        "current": lic.is_current_on(today),
-    }
-
-
-def practitioner_out(p: Practitioner) -> dict[str, Any]:
-    today = timezone.localdate()
-    return {
-        "id": p.public_id,
-        "given_name": p.given_name,
-        "family_name": p.family_name,
-        "credentials": p.credentials,
-        "npi": p.npi,
-        "email": p.email,
-        "phone": p.phone,
-        "active": p.active,
-        "licenses": [_license_out(lic, today) for lic in p.licenses.all()],
-    }
-
-
 def _practitioner(request: HttpRequest, practitioner_id: UUID) -> Practitioner:
     return get_object_or_404(queries.practitioners_for(actor(request)), public_id=practitioner_id)
 
 
 @router.get("", response={200: list[PractitionerOut], **ERRORS}, summary="List practitioners")
 @api_requires(Capability.PRACTITIONERS_READ)
-def list_practitioners(request: HttpRequest) -> list[dict[str, Any]]:
-    user = actor(request)
-    return [practitioner_out(p) for p in queries.practitioners_for(user)]
+def list_practitioners(request: HttpRequest) -> QuerySet[Practitioner]:
+    return queries.practitioners_for(actor(request))
 
 
 @router.post("", response={201: PractitionerOut, **ERRORS}, summary="Add a practitioner")
 @api_requires(Capability.PRACTITIONERS_MANAGE)
-def create_practitioner(request: HttpRequest, payload: PractitionerIn) -> Status[dict[str, Any]]:
+def create_practitioner(request: HttpRequest, payload: PractitionerIn) -> Status[Practitioner]:
     p = services.create_practitioner(actor=actor(request), **payload.dict())
-    return Status(201, practitioner_out(p))
+    return Status(201, p)
 
 
 @router.get("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
 @api_requires(Capability.PRACTITIONERS_READ)
-def get_practitioner(request: HttpRequest, practitioner_id: UUID) -> dict[str, Any]:
-    return practitioner_out(_practitioner(request, practitioner_id))
+def get_practitioner(request: HttpRequest, practitioner_id: UUID) -> Practitioner:
+    return _practitioner(request, practitioner_id)
 
 
 @router.patch("/{practitioner_id}", response={200: PractitionerOut, **ERRORS})
 @api_requires(Capability.PRACTITIONERS_MANAGE)
 def patch_practitioner(
     request: HttpRequest, practitioner_id: UUID, payload: PractitionerPatch
-) -> dict[str, Any]:
+) -> Practitioner:
     p = _practitioner(request, practitioner_id)
     changes = payload.model_dump(exclude_unset=True)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
         raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
     services.update_practitioner(actor=actor(request), practitioner=p, changes=changes)
-    return practitioner_out(p)
+    return p
 
 
 @router.post("/{practitioner_id}/licenses", response={201: LicenseOut, **ERRORS})
 @api_requires(Capability.PRACTITIONERS_MANAGE)
-def add_license(
-    request: HttpRequest, practitioner_id: UUID, payload: LicenseIn
-) -> Status[dict[str, Any]]:
+def add_license(request: HttpRequest, practitioner_id: UUID, payload: LicenseIn) -> Status[License]:
     p = _practitioner(request, practitioner_id)
     lic = services.add_license(actor=actor(request), practitioner=p, **payload.dict())
-    return Status(201, _license_out(lic, timezone.localdate()))
+    return Status(201, lic)
 
 
 @router.get(

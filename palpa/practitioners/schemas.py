@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema
+from palpa.core.schemas import InputSchema, public_id
+from palpa.practitioners.models import License
 
 
 class LicenseIn(InputSchema):
@@ -20,7 +22,7 @@ class LicenseIn(InputSchema):
 
 
 class LicenseOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     jurisdiction: str
     license_type: str
     number: str
@@ -28,6 +30,11 @@ class LicenseOut(Schema):
     expires_on: dt.date
     verification_status: str
     current: bool
+
+    @staticmethod
+    def resolve_current(lic: License) -> bool:
+        """Current on today, the clinic's day."""
+        return lic.is_current_on(timezone.localdate())
 
 
 class PractitionerIn(InputSchema):
@@ -54,7 +61,7 @@ class PractitionerPatch(InputSchema):
 
 
 class PractitionerOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     given_name: str
     family_name: str
     credentials: str

@@ -11,9 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.params import functions as param_functions
@@ -42,64 +42,6 @@ WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 OPTIONAL_FILE: Any = param_functions.File(None)  # the scanned prescription may come later
 
 
-def physician_out(p: Physician) -> dict[str, Any]:
-    return {
-        "id": p.public_id,
-        **{name: getattr(p, name) for name in services.PHYSICIAN_FIELDS},
-        "active": p.active,
-    }
-
-
-def referral_out(r: Referral) -> dict[str, Any]:
-    state = services.countdown(r, timezone.localdate())
-    return {
-        "id": r.public_id,
-        "patient": r.patient.public_id,
-        "physician": r.physician.public_id,
-        "physician_name": str(r.physician),
-        "diagnoses": list(r.diagnoses),
-        "requested_service": r.requested_service,
-        "frequency": r.frequency,
-        "visits_authorized": r.visits_authorized,
-        "starts_on": r.starts_on,
-        "expires_on": r.expires_on,
-        "precautions": r.precautions,
-        "prescription": {
-            "name": r.prescription_name,
-            "content_type": r.prescription_content_type,
-            "size": r.prescription_size,
-            "sha256": r.prescription_sha256,
-        }
-        if r.prescription
-        else None,
-        "status": state.status,
-        "cancelled_reason": r.cancelled_reason,
-        "countdown": {
-            "visits_authorized": state.visits_authorized,
-            "visits_used": state.visits_used,
-            "visits_left": state.visits_left,
-            "days_left": state.days_left,
-            "status": state.status,
-            "warning": state.warning,
-        },
-        "recorded_by": str(r.recorded_by),
-        "recorded_at": r.created_at,
-    }
-
-
-def override_out(o: ReferralOverride) -> dict[str, Any]:
-    return {
-        "id": o.public_id,
-        "patient": o.patient.public_id,
-        "referral": o.referral.public_id,
-        "reason": o.reason,
-        "visits_planned": o.visits_planned,
-        "ends_on": o.ends_on,
-        "granted_by": str(o.granted_by),
-        "granted_at": o.created_at,
-    }
-
-
 def _physician(request: HttpRequest, physician_id: UUID) -> Physician:
     return get_object_or_404(queries.physicians_for(actor(request)), public_id=physician_id)
 
@@ -115,27 +57,27 @@ def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
 @api_requires(Capability.PHYSICIANS_READ)
 def list_physicians(
     request: HttpRequest, include_inactive: QueryBool = False
-) -> list[dict[str, Any]]:
+) -> QuerySet[Physician]:
     user = actor(request)
     found = queries.physicians_for(user)
     if not include_inactive:
         found = found.filter(active=True)
-    return [physician_out(p) for p in found]
+    return found
 
 
 @router.post(
     "/physicians", response={201: PhysicianOut, **ERRORS}, summary="Add a referring physician"
 )
 @api_requires(Capability.PHYSICIANS_WRITE)
-def create_physician(request: HttpRequest, payload: PhysicianIn) -> Status[dict[str, Any]]:
+def create_physician(request: HttpRequest, payload: PhysicianIn) -> Status[Physician]:
     physician = services.add_physician(actor=actor(request), **payload.dict())
-    return Status(201, physician_out(physician))
+    return Status(201, physician)
 
 
 @router.get("/physicians/{physician_id}", response={200: PhysicianOut, **ERRORS})
 @api_requires(Capability.PHYSICIANS_READ)
-def get_physician(request: HttpRequest, physician_id: UUID) -> dict[str, Any]:
-    return physician_out(_physician(request, physician_id))
+def get_physician(request: HttpRequest, physician_id: UUID) -> Physician:
+    return _physician(request, physician_id)
 
 
 @router.patch(
@@ -144,9 +86,7 @@ def get_physician(request: HttpRequest, physician_id: UUID) -> dict[str, Any]:
     summary="Change or deactivate a physician (never deleted)",
 )
 @api_requires(Capability.PHYSICIANS_WRITE)
-def patch_physician(
-    request: HttpRequest, physician_id: UUID, payload: PhysicianPatch
-) -> dict[str, Any]:
+def patch_physician(request: HttpRequest, physician_id: UUID, payload: PhysicianPatch) -> Physician:
     physician = _physician(request, physician_id)
     user = actor(request)
     changes = payload.model_dump(exclude_unset=True)
@@ -154,7 +94,7 @@ def patch_physician(
     if nulls:
         raise ValidationError(dict.fromkeys(nulls, "This field cannot be null."))
     services.update_physician(actor=user, physician=physician, changes=changes)
-    return physician_out(physician)
+    return physician
 
 
 # --- referrals ------------------------------------------------------------------------
@@ -166,10 +106,10 @@ def patch_physician(
     summary="A patient's referrals with their countdown",
 )
 @api_requires(Capability.REFERRALS_READ)
-def list_referrals(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_referrals(request: HttpRequest, patient_id: UUID) -> list[Referral]:
     user = actor(request)
     patient = _patient(request, patient_id)
-    found = [referral_out(r) for r in queries.referrals_for(user, patient)]
+    found = list(queries.referrals_for(user, patient))
     services.audit_referral_read(actor=user, patient=patient, what="referrals")
     return found
 
@@ -185,7 +125,7 @@ def create_referral(
     patient_id: UUID,
     payload: Form[ReferralIn],
     prescription: UploadedFile | None = OPTIONAL_FILE,
-) -> Status[dict[str, Any]]:
+) -> Status[Referral]:
     user = actor(request)
     patient = _patient(request, patient_id)
     physician = queries.physicians_for(user).filter(public_id=payload.physician).first()
@@ -195,7 +135,7 @@ def create_referral(
     referral = services.record_referral(
         actor=user, patient=patient, physician=physician, prescription=prescription, **fields
     )
-    return Status(201, referral_out(queries.referrals_for(user).get(pk=referral.pk)))
+    return Status(201, queries.referrals_for(user).get(pk=referral.pk))
 
 
 def _referral(request: HttpRequest, referral_id: UUID) -> Referral:
@@ -205,10 +145,10 @@ def _referral(request: HttpRequest, referral_id: UUID) -> Referral:
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS})
 @api_requires(Capability.REFERRALS_READ)
-def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
+def get_referral(request: HttpRequest, referral_id: UUID) -> Referral:
     referral = _referral(request, referral_id)
     services.audit_referral_read(actor=actor(request), patient=referral.patient, what="referral")
-    return referral_out(referral)
+    return referral
 
 
 @router.post(
@@ -217,13 +157,11 @@ def get_referral(request: HttpRequest, referral_id: UUID) -> dict[str, Any]:
     summary="Cancel a referral with the reason (kept, no longer in effect)",
 )
 @api_requires(Capability.REFERRALS_WRITE)
-def cancel_referral(
-    request: HttpRequest, referral_id: UUID, payload: ReferralCancelIn
-) -> dict[str, Any]:
+def cancel_referral(request: HttpRequest, referral_id: UUID, payload: ReferralCancelIn) -> Referral:
     user = actor(request)
     referral = _referral(request, referral_id)
     services.cancel_referral(actor=user, referral=referral, reason=payload.reason)
-    return referral_out(queries.referrals_for(user).get(pk=referral.pk))
+    return queries.referrals_for(user).get(pk=referral.pk)
 
 
 @router.post(
@@ -234,8 +172,8 @@ def cancel_referral(
 @api_requires(Capability.REFERRALS_OVERRIDE)
 def create_override(
     request: HttpRequest, patient_id: UUID, payload: ReferralOverrideIn
-) -> Status[dict[str, Any]]:
+) -> Status[ReferralOverride]:
     user = actor(request)
     patient = _patient(request, patient_id)
     override = services.override_authorization(actor=user, patient=patient, **payload.dict())
-    return Status(201, override_out(override))
+    return Status(201, override)

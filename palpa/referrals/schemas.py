@@ -4,10 +4,14 @@ import datetime as dt
 from typing import Literal
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema, Text, TextInputSchema
+from palpa.core.schemas import InputSchema, Text, TextInputSchema, public_id, shown
+from palpa.referrals import services
+from palpa.referrals.countdown import Countdown
+from palpa.referrals.models import Referral
 
 Delivery = Literal["secure_email", "fax", "mail"]
 Status = Literal["active", "exhausted", "expired", "cancelled"]
@@ -45,7 +49,7 @@ class PhysicianPatch(InputSchema):
 
 
 class PhysicianOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     given_name: str
     family_name: str
     credentials: str
@@ -73,10 +77,12 @@ class ReferralIn(TextInputSchema):
 
 
 class PrescriptionOut(Schema):
-    name: str
-    content_type: str
-    size: int
-    sha256: str
+    # Read from the referral's own prescription_* fields.
+
+    name: str = Field(validation_alias="prescription_name")
+    content_type: str = Field(validation_alias="prescription_content_type")
+    size: int = Field(validation_alias="prescription_size")
+    sha256: str = Field(validation_alias="prescription_sha256")
 
 
 class CountdownOut(Schema):
@@ -88,10 +94,20 @@ class CountdownOut(Schema):
     warning: str | None
 
 
+def countdown_today(referral: Referral) -> Countdown:
+    """The referral's countdown on today (the clinic's day), worked out once per record
+    read: its status and its countdown come from the same count of visits."""
+    cached: Countdown | None = referral.__dict__.get("_countdown_today")
+    if cached is None:
+        cached = services.countdown(referral, timezone.localdate())
+        referral.__dict__["_countdown_today"] = cached
+    return cached
+
+
 class ReferralOut(Schema):
-    id: UUID
-    patient: UUID
-    physician: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
+    physician: UUID = public_id("physician")
     physician_name: str
     diagnoses: list[str]
     requested_service: str
@@ -105,7 +121,22 @@ class ReferralOut(Schema):
     cancelled_reason: str
     countdown: CountdownOut
     recorded_by: str
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime = Field(validation_alias="created_at")
+
+    resolve_physician_name = shown("physician")
+    resolve_recorded_by = shown("recorded_by")
+
+    @staticmethod
+    def resolve_prescription(r: Referral) -> Referral | None:
+        return r if r.prescription else None
+
+    @staticmethod
+    def resolve_status(r: Referral) -> str:
+        return countdown_today(r).status
+
+    @staticmethod
+    def resolve_countdown(r: Referral) -> Countdown:
+        return countdown_today(r)
 
 
 class ReferralCancelIn(InputSchema):
@@ -123,11 +154,13 @@ class ReferralOverrideIn(InputSchema):
 
 
 class OverrideOut(Schema):
-    id: UUID
-    patient: UUID
-    referral: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
+    referral: UUID = public_id("referral")
     reason: str
     visits_planned: int | None
     ends_on: dt.date | None
     granted_by: str
-    granted_at: dt.datetime
+    granted_at: dt.datetime = Field(validation_alias="created_at")
+
+    resolve_granted_by = shown("granted_by")

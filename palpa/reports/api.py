@@ -20,11 +20,12 @@ from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
 from palpa.audit.services import Action, record
 from palpa.core.api import ERRORS, RefusedOut, actor
+from palpa.core.schemas import extended
 from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.reports import gates as report_gates
 from palpa.reports import queries, render, services
-from palpa.reports.models import Report, ReportDelivery
+from palpa.reports.models import Report, ReportDelivery, ReportPolicy
 from palpa.reports.schemas import (
     CorrectionIn,
     DeliveryIn,
@@ -39,41 +40,6 @@ from palpa.reports.schemas import (
 
 router = Router()
 REPORT_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
-
-
-def report_out(report: Report) -> dict[str, Any]:
-    return {
-        "id": report.public_id,
-        "patient": report.patient.public_id,
-        "plan": report.plan.public_id,
-        "kind": report.kind,
-        "version": report.version,
-        "supersedes": report.supersedes.public_id if report.supersedes else None,
-        "correction_reason": report.correction_reason,
-        "period_start": report.period_start,
-        "period_end": report.period_end,
-        "practitioner": str(report.practitioner),
-        "physician": str(report.physician) if report.physician else None,
-        "assessment": report.assessment,
-        "recommendation": report.recommendation,
-        "recommendation_detail": report.recommendation_detail,
-        "status": report.status,
-        "delivery_status": queries.delivery_status(report),
-        "signed_at": report.signed_at,
-        "content_hash": report.content_hash,
-        "pdf_size": report.pdf_size,
-    }
-
-
-def delivery_out(d: ReportDelivery) -> dict[str, Any]:
-    return {
-        "id": d.public_id,
-        "channel": d.channel,
-        "recipient": d.recipient,
-        "sent_at": d.sent_at,
-        "expires_at": d.expires_at,
-        "opened_at": d.opened_at,
-    }
 
 
 def _reader(request: HttpRequest) -> User:
@@ -106,7 +72,7 @@ def _report(user: User, report_id: UUID) -> Report:
     summary="A patient's progress and discharge reports (clinical: owners and therapists)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_reports(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_reports(request: HttpRequest, patient_id: UUID) -> list[Report]:
     user = _reader(request)
     patient = _patient(user, patient_id)
     reports = list(queries.patient_reports(user, patient))
@@ -117,7 +83,7 @@ def list_reports(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]
         patient_id=str(patient.public_id),
         detail={"reports": [str(r.public_id) for r in reports]},
     )
-    return [report_out(r) for r in reports]
+    return reports
 
 
 @router.post(
@@ -126,13 +92,11 @@ def list_reports(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]
     summary="Draft a progress report (active plan) or a discharge report (discharged plan)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.PATIENT)
-def create_report(
-    request: HttpRequest, patient_id: UUID, payload: ReportIn
-) -> Status[dict[str, Any]]:
+def create_report(request: HttpRequest, patient_id: UUID, payload: ReportIn) -> Status[Report]:
     user = _writer(request)
     patient = _patient(user, patient_id)
     report = services.start_report(actor=user, patient=patient, kind=payload.kind)
-    return Status(201, report_out(report))
+    return Status(201, report)
 
 
 @router.get(
@@ -141,11 +105,12 @@ def create_report(
     summary="Read a report with its content (a signed report's snapshot)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def get_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
+def get_report(request: HttpRequest, report_id: UUID) -> ReportContentOut:
     user = _reader(request)
     report = _report(user, report_id)
+    # The content first: a draft's period may move to today while it is built.
     content = services.preview(actor=user, report=report)
-    return {**report_out(report), "content": content}
+    return extended(ReportContentOut, ReportOut.model_validate(report), content=content)
 
 
 @router.patch(
@@ -154,13 +119,13 @@ def get_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
     summary="Change a draft's assessment or recommendation",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT)
-def patch_report(request: HttpRequest, report_id: UUID, payload: ReportPatch) -> dict[str, Any]:
+def patch_report(request: HttpRequest, report_id: UUID, payload: ReportPatch) -> Report:
     user = _writer(request)
     report = _report(user, report_id)
     services.update_report(
         actor=user, report=report, changes=payload.model_dump(exclude_unset=True)
     )
-    return report_out(report)
+    return report
 
 
 @router.post(
@@ -169,10 +134,10 @@ def patch_report(request: HttpRequest, report_id: UUID, payload: ReportPatch) ->
     summary="Sign (409 license when the license does not allow it); the PDF is stored",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT_DRAFT)
-def sign_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
+def sign_report(request: HttpRequest, report_id: UUID) -> Report:
     user = _writer(request)
     report = services.sign_report(actor=user, report=_report(user, report_id))
-    return report_out(report)
+    return report
 
 
 @router.post(
@@ -181,14 +146,12 @@ def sign_report(request: HttpRequest, report_id: UUID) -> dict[str, Any]:
     summary="Draft a corrected version; once signed it supersedes this one (both are kept)",
 )
 @api_requires(Capability.CLINICAL_AUTHOR, record=report_gates.REPORT)
-def correct_report(
-    request: HttpRequest, report_id: UUID, payload: CorrectionIn
-) -> Status[dict[str, Any]]:
+def correct_report(request: HttpRequest, report_id: UUID, payload: CorrectionIn) -> Status[Report]:
     user = _writer(request)
     draft = services.correct_report(
         actor=user, report=_report(user, report_id), reason=payload.reason
     )
-    return Status(201, report_out(draft))
+    return Status(201, draft)
 
 
 @router.post(
@@ -199,7 +162,7 @@ def correct_report(
 @api_requires(Capability.CLINICAL_WRITE)
 def send_report(
     request: HttpRequest, report_id: UUID, payload: DeliveryIn
-) -> Status[dict[str, Any]]:
+) -> Status[ReportDelivery]:
     user = _writer(request)
     delivery = services.send_report(
         actor=user,
@@ -208,7 +171,7 @@ def send_report(
         base_url=request.build_absolute_uri("/"),
     )
     delivery.refresh_from_db()
-    return Status(201, delivery_out(delivery))
+    return Status(201, delivery)
 
 
 @router.get(
@@ -242,14 +205,9 @@ def report_pdf(request: HttpRequest, report_id: UUID) -> HttpResponse:
     summary="When progress reports are due and how long physicians' links work",
 )
 @api_requires(Capability.STAFF)
-def get_policy(request: HttpRequest) -> dict[str, Any]:
+def get_policy(request: HttpRequest) -> services.Policy:
     user = actor(request)
-    policy = services.policy_for(user.organization_id or 0)
-    return {
-        "every_visits": policy.every_visits,
-        "every_days": policy.every_days,
-        "link_days": policy.link_days,
-    }
+    return services.policy_for(user.organization_id or 0)
 
 
 @router.put(
@@ -258,11 +216,6 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
     summary="Set the report policy (owners)",
 )
 @api_requires(Capability.REPORTS_CONFIGURE)
-def put_policy(request: HttpRequest, payload: ReportPolicyIn) -> dict[str, Any]:
+def put_policy(request: HttpRequest, payload: ReportPolicyIn) -> ReportPolicy:
     user = actor(request)
-    saved = services.set_report_policy(actor=user, **payload.model_dump())
-    return {
-        "every_visits": saved.every_visits,
-        "every_days": saved.every_days,
-        "link_days": saved.link_days,
-    }
+    return services.set_report_policy(actor=user, **payload.model_dump())

@@ -7,7 +7,9 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
-from palpa.core.schemas import InputSchema, Text
+from palpa.core.schemas import InputSchema, Text, public_id, public_id_or_none, shown
+from palpa.reports import queries
+from palpa.reports.models import Report
 
 
 class ReportIn(InputSchema):
@@ -33,7 +35,7 @@ class DeliveryIn(InputSchema):
 
 
 class DeliveryOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     channel: str
     recipient: str
     sent_at: dt.datetime | None
@@ -42,9 +44,9 @@ class DeliveryOut(Schema):
 
 
 class ReportOut(Schema):
-    id: UUID
-    patient: UUID
-    plan: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
+    plan: UUID = public_id("plan")
     kind: str
     version: int
     supersedes: UUID | None
@@ -61,6 +63,17 @@ class ReportOut(Schema):
     signed_at: dt.datetime | None
     content_hash: str = Field(description="SHA-256 of the signed PDF's bytes")
     pdf_size: int
+
+    resolve_supersedes = public_id_or_none("supersedes")
+    resolve_practitioner = shown("practitioner")
+
+    @staticmethod
+    def resolve_physician(report: Report) -> str | None:
+        return str(report.physician) if report.physician else None
+
+    @staticmethod
+    def resolve_delivery_status(report: Report) -> str:
+        return queries.delivery_status(report)
 
 
 class ReportContentOut(ReportOut):

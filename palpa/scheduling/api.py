@@ -42,39 +42,14 @@ from palpa.scheduling.schemas import (
     SlotOut,
     WaitlistIn,
     WaitlistOut,
+    named,
+    patient_name,
 )
 from palpa.screening.queries import may_see_flag
 
 router = Router()
 WITH_REFUSAL: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 MAX_RANGE = dt.timedelta(days=62)
-
-
-def _named(obj: Any, name: str | None = None) -> dict[str, Any] | None:
-    if obj is None:
-        return None
-    return {"id": obj.public_id, "name": name if name is not None else str(obj)}
-
-
-def _patient_name(p: Patient) -> str:
-    return f"{p.given_name} {p.family_name}"
-
-
-def _type_ref(t: AppointmentType) -> dict[str, Any]:
-    return {"id": t.public_id, "code": t.code, "name": t.name, "kind": t.kind}
-
-
-def type_out(t: AppointmentType) -> dict[str, Any]:
-    return {
-        **_type_ref(t),
-        "duration_minutes": t.duration_minutes,
-        "buffer_minutes": t.buffer_minutes,
-        "required_features": list(t.required_features or []),
-        "needs_room": t.needs_room,
-        "online_bookable": t.online_bookable,
-        "counts_as_visit": t.counts_as_visit,
-        "practitioners": [p.public_id for p in t.practitioners.all()],
-    }
 
 
 def appointment_out(
@@ -100,11 +75,11 @@ def appointment_out(
         "busy_until": a.busy_until,
         "local_start": a.start.astimezone(tz),
         "time_zone": a.location.time_zone,
-        "location": _named(a.location, a.location.name),
-        "practitioner": _named(a.practitioner, a.practitioner.display_name),
-        "room": _named(a.room, a.room.name) if a.room is not None else None,
-        "patient": _named(a.patient, _patient_name(a.patient)),
-        "appointment_type": _type_ref(a.appointment_type),
+        "location": named(a.location, a.location.name),
+        "practitioner": named(a.practitioner, a.practitioner.display_name),
+        "room": named(a.room, a.room.name) if a.room is not None else None,
+        "patient": named(a.patient, patient_name(a.patient)),
+        "appointment_type": a.appointment_type,
         "source": a.source,
         "series": a.series,
         "notes": a.notes,
@@ -113,30 +88,6 @@ def appointment_out(
         "referral_override": a.referral_override.public_id if a.referral_override else None,
         "cancel_reason": a.cancel_reason,
         "flags": cache[a.patient_id] if active else [],
-    }
-
-
-def waitlist_out(e: WaitlistEntry) -> dict[str, Any]:
-    return {
-        "id": e.public_id,
-        "status": e.status,
-        "patient": _named(e.patient, _patient_name(e.patient)),
-        "location": _named(e.location, e.location.name),
-        "appointment_type": _type_ref(e.appointment_type),
-        "practitioner": _named(e.practitioner, e.practitioner.display_name)
-        if e.practitioner is not None
-        else None,
-        "earliest_date": e.earliest_date,
-        "latest_date": e.latest_date,
-        "weekdays": list(e.weekdays or []),
-        "window_start": e.window_start,
-        "window_end": e.window_end,
-        "notes": e.notes,
-        "added_at": e.created_at,
-        "offers": [
-            {"id": o.public_id, "start": o.start, "end": o.end, "status": o.status}
-            for o in e.offers.all()
-        ],
     }
 
 
@@ -194,10 +145,9 @@ def _reread(user: User, a: Appointment) -> dict[str, Any]:
     summary="The organization's appointment types",
 )
 @api_requires(Capability.SCHEDULE_READ)
-def list_appointment_types(request: HttpRequest) -> list[dict[str, Any]]:
+def list_appointment_types(request: HttpRequest) -> QuerySet[AppointmentType]:
     user = actor(request)
-    found = queries.appointment_types_for(user).prefetch_related("practitioners")
-    return [type_out(t) for t in found]
+    return queries.appointment_types_for(user).prefetch_related("practitioners")
 
 
 class SlotQuery(TextInputSchema):
@@ -231,8 +181,8 @@ def search_slots(
             "start": s.start,
             "end": s.end,
             "local_start": s.start.astimezone(tz),
-            "practitioner": _named(s.practitioner, s.practitioner.display_name),
-            "room": _named(s.room, s.room.name) if s.room is not None else None,
+            "practitioner": named(s.practitioner, s.practitioner.display_name),
+            "room": named(s.room, s.room.name) if s.room is not None else None,
         }
         for s in queries.available_slots(
             location=location,
@@ -436,7 +386,7 @@ def _preview_out(preview: services.CoursePreview, tz_name: str) -> dict[str, Any
                 "start": c.start,
                 "end": c.end,
                 "local_start": c.start.astimezone(tz),
-                "room": _named(c.room, c.room.name) if c.room is not None else None,
+                "room": named(c.room, c.room.name) if c.room is not None else None,
                 "ok": c.ok,
                 "problems": c.problems,
             }
@@ -485,7 +435,7 @@ def book_course(request: HttpRequest, payload: CourseIn) -> Status[list[dict[str
     summary="Patients waiting for a slot at a location (audited)",
 )
 @api_requires(Capability.SCHEDULE_READ)
-def list_waitlist(request: HttpRequest, location_id: UUID) -> list[dict[str, Any]]:
+def list_waitlist(request: HttpRequest, location_id: UUID) -> list[WaitlistEntry]:
     user = actor(request)
     location = _location(user, location_id)
     found = list(queries.waitlist_for(user, location=location).prefetch_related("offers"))
@@ -495,7 +445,7 @@ def list_waitlist(request: HttpRequest, location_id: UUID) -> list[dict[str, Any
         patient_ids=[str(e.patient.public_id) for e in found],
         detail={"location": str(location.public_id)},
     )
-    return [waitlist_out(e) for e in found]
+    return found
 
 
 @router.post(
@@ -504,7 +454,7 @@ def list_waitlist(request: HttpRequest, location_id: UUID) -> list[dict[str, Any
     summary="Put a patient on the waitlist",
 )
 @api_requires(Capability.SCHEDULE_BOOK)
-def add_to_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status[dict[str, Any]]:
+def add_to_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status[WaitlistEntry]:
     user = actor(request)
     entry = services.add_to_waitlist(
         actor=user,
@@ -526,4 +476,4 @@ def add_to_waitlist(request: HttpRequest, payload: WaitlistIn) -> Status[dict[st
         window_end=payload.window_end,
         notes=payload.notes,
     )
-    return Status(201, waitlist_out(queries.waitlist_for(user).get(pk=entry.pk)))
+    return Status(201, queries.waitlist_for(user).get(pk=entry.pk))

@@ -1,20 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema, LocalTime, Text
+from palpa.core.schemas import InputSchema, LocalTime, Text, public_id
+from palpa.patients.models import Patient
+from palpa.scheduling.models import AppointmentType, WaitlistEntry
 
 Status = Literal["booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error"]
 Kind = Literal["evaluation", "treatment", "reassessment", "spa"]
 
 
 class AppointmentTypeOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     code: str
     name: str
     kind: Kind
@@ -26,14 +28,33 @@ class AppointmentTypeOut(Schema):
     counts_as_visit: bool
     practitioners: list[UUID] = Field(description="Who may perform it; empty: everyone")
 
+    @staticmethod
+    def resolve_required_features(t: AppointmentType) -> list[str]:
+        return list(t.required_features or [])
+
+    @staticmethod
+    def resolve_practitioners(t: AppointmentType) -> list[UUID]:
+        return [p.public_id for p in t.practitioners.all()]
+
 
 class Named(Schema):
     id: UUID
     name: str
 
 
+def named(obj: Any, name: str) -> dict[str, Any] | None:
+    """A record as a ``Named``: its id and the name shown for it (``None`` for none)."""
+    if obj is None:
+        return None
+    return {"id": obj.public_id, "name": name}
+
+
+def patient_name(p: Patient) -> str:
+    return f"{p.given_name} {p.family_name}"
+
+
 class TypeRef(Schema):
-    id: UUID
+    id: UUID = public_id()
     code: str
     name: str
     kind: Kind
@@ -164,14 +185,14 @@ class WaitlistIn(InputSchema):
 
 
 class OfferOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     start: dt.datetime
     end: dt.datetime
     status: str
 
 
 class WaitlistOut(Schema):
-    id: UUID
+    id: UUID = public_id()
     status: Literal["waiting", "offered", "booked", "withdrawn"]
     patient: Named
     location: Named
@@ -183,5 +204,22 @@ class WaitlistOut(Schema):
     window_start: LocalTime | None
     window_end: LocalTime | None
     notes: str
-    added_at: dt.datetime
+    added_at: dt.datetime = Field(validation_alias="created_at")
     offers: list[OfferOut]
+
+    @staticmethod
+    def resolve_patient(e: WaitlistEntry) -> dict[str, Any] | None:
+        return named(e.patient, patient_name(e.patient))
+
+    @staticmethod
+    def resolve_location(e: WaitlistEntry) -> dict[str, Any] | None:
+        return named(e.location, e.location.name)
+
+    @staticmethod
+    def resolve_practitioner(e: WaitlistEntry) -> dict[str, Any] | None:
+        p = e.practitioner
+        return named(p, p.display_name) if p is not None else None
+
+    @staticmethod
+    def resolve_weekdays(e: WaitlistEntry) -> list[int]:
+        return list(e.weekdays or [])

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -27,7 +28,7 @@ from palpa.patients.models import Patient
 from palpa.patients.queries import patients_for
 from palpa.referrals.queries import physicians_for
 from palpa.screening import queries, services
-from palpa.screening.models import Clearance, RuleSetVersion, Screening
+from palpa.screening.models import Clearance, RuleSetVersion, Screening, VisitConfirmation
 from palpa.screening.rules import default_rule_set, default_rule_set_document
 from palpa.screening.schemas import (
     BloodPressureIn,
@@ -52,86 +53,6 @@ from palpa.screening.schemas import (
 
 router = Router()
 SCREENING_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
-
-
-def screening_out(s: Screening) -> dict[str, Any]:
-    return {
-        "id": s.public_id,
-        "patient": s.patient.public_id,
-        "as_of": s.as_of,
-        "decision": s.decision,
-        "urgency": s.urgency,
-        "rule_set_version": s.rule_set_version,
-        "questionnaire_version": s.questionnaire_version,
-        "source": s.source,
-        "screened_by": str(s.screened_by) if s.screened_by else None,
-        "screened_at": s.created_at,
-        "status": s.status,
-        "facts": s.facts,
-        "result": s.result,
-    }
-
-
-def clearance_out(c: Clearance) -> dict[str, Any]:
-    return {
-        "id": c.public_id,
-        "screening": c.screening.public_id,
-        "kind": c.kind,
-        "rule_ids": sorted(c.covered),
-        "physician": c.physician.public_id if c.physician else None,
-        "physician_name": str(c.physician) if c.physician else "",
-        "cleared_on": c.cleared_on,
-        "valid_until": c.valid_until,
-        "scope": c.scope,
-        "conditions": c.conditions,
-        "reason": c.reason,
-        "letter": {
-            "name": c.letter_name,
-            "content_type": c.letter_content_type,
-            "size": c.letter_size,
-            "sha256": c.letter_sha256,
-        }
-        if c.letter
-        else None,
-        "recorded_by": str(c.recorded_by),
-        "recorded_at": c.created_at,
-    }
-
-
-def status_out(status: queries.ScreeningStatus) -> dict[str, Any]:
-    return {
-        "patient": status.patient.public_id,
-        "on": status.on,
-        "screening": screening_out(status.screening) if status.screening else None,
-        "decision": status.decision,
-        "effective_decision": status.effective_decision,
-        "urgency": status.urgency,
-        "due": status.due,
-        "due_on": status.due_on,
-        "rescreen_days": status.rescreen_days,
-        "confirmed_for_visit": status.confirmed_for_visit,
-        "can_start": not status.start_refusal,
-        "can_sign": not status.sign_refusal,
-        "start_refusal": status.start_refusal,
-        "sign_refusal": status.sign_refusal,
-        "emergency": status.emergency,
-        "instruction": status.instruction,
-        "restrictions": status.restrictions,
-        "restriction_lines": status.restriction_lines,
-        "findings": [
-            {
-                **{k: f.finding[k] for k in ("rule_id", "title", "decision", "urgency")},
-                "restrictions": f.finding.get("restrictions", {}),
-                "matched_facts": f.finding.get("matched_facts", []),
-                "rationale": f.finding.get("rationale", ""),
-                "explanation": f.finding.get("explanation", ""),
-                "sources": f.finding.get("sources", []),
-                "cleared_by": f.cleared_by.public_id if f.cleared_by else None,
-            }
-            for f in status.findings
-        ],
-        "clearances": [clearance_out(c) for c in status.clearances],
-    }
 
 
 def _patient(request: HttpRequest, patient_id: UUID) -> Patient:
@@ -177,7 +98,7 @@ def create_intake_link(request: HttpRequest, patient_id: UUID) -> Status[dict[st
 @api_requires(Capability.CLINICAL_WRITE)
 def create_screening(
     request: HttpRequest, patient_id: UUID, payload: ScreeningIn
-) -> Status[dict[str, Any]]:
+) -> Status[Screening]:
     user = actor(request)
     patient = _patient(request, patient_id)
     screening = services.record_screening(
@@ -186,7 +107,7 @@ def create_screening(
         facts=payload.facts,
         questionnaire_version=payload.questionnaire_version,
     )
-    return Status(201, screening_out(screening))
+    return Status(201, screening)
 
 
 @router.get(
@@ -195,11 +116,11 @@ def create_screening(
     summary="The patient's screenings, newest first (clinical)",
 )
 @api_requires(Capability.CLINICAL_READ)
-def list_screenings(request: HttpRequest, patient_id: UUID) -> list[dict[str, Any]]:
+def list_screenings(request: HttpRequest, patient_id: UUID) -> QuerySet[Screening]:
     patient = _clinical_patient(request, patient_id)
     user = actor(request)
     services.audit_screening_read(actor=user, patient=patient, what="screenings")
-    return [screening_out(s) for s in queries.patient_screenings(user, patient)]
+    return queries.patient_screenings(user, patient)
 
 
 @router.get(
@@ -210,10 +131,10 @@ def list_screenings(request: HttpRequest, patient_id: UUID) -> list[dict[str, An
 @api_requires(Capability.CLINICAL_READ)
 def get_status(
     request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]
-) -> dict[str, Any]:
+) -> queries.ScreeningStatus:
     patient = _clinical_patient(request, patient_id)
     services.audit_screening_read(actor=actor(request), patient=patient, what="screening status")
-    return status_out(queries.screening_status(patient, on=params.on))
+    return queries.screening_status(patient, on=params.on)
 
 
 @router.get(
@@ -222,17 +143,11 @@ def get_status(
     summary="Whether the patient may be treated, without clinical detail (front desk)",
 )
 @api_requires(Capability.SCREENING_READ_DECISION)
-def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]) -> dict[str, Any]:
+def get_flag(
+    request: HttpRequest, patient_id: UUID, params: Query[StatusQuery]
+) -> queries.ScreeningStatus:
     patient = _patient(request, patient_id)
-    status = queries.screening_status(patient, on=params.on)
-    return {
-        "patient": patient.public_id,
-        "on": status.on,
-        "decision": status.effective_decision,
-        "action": status.action,
-        "treatment_allowed": status.treatment_allowed,
-        "due_on": status.due_on,
-    }
+    return queries.screening_status(patient, on=params.on)
 
 
 @router.post(
@@ -243,21 +158,13 @@ def get_flag(request: HttpRequest, patient_id: UUID, params: Query[StatusQuery])
 @api_requires(Capability.CLINICAL_WRITE)
 def confirm(
     request: HttpRequest, patient_id: UUID, payload: ConfirmationIn
-) -> Status[dict[str, Any]]:
+) -> Status[VisitConfirmation]:
     user = actor(request)
     patient = _patient(request, patient_id)
     made = services.confirm_no_change(
         actor=user, patient=patient, on=payload.on or timezone.localdate()
     )
-    return Status(
-        201,
-        {
-            "id": made.public_id,
-            "screening": made.screening.public_id,
-            "on": made.on,
-            "confirmed_by": str(made.confirmed_by),
-        },
-    )
+    return Status(201, made)
 
 
 _BP_RULES = ("blood_pressure_", "symptoms_at_reading_")
@@ -337,7 +244,7 @@ def add_clearance(
     screening_id: UUID,
     payload: Form[ClearanceIn],
     letter: File[UploadedFile],
-) -> Status[dict[str, Any]]:
+) -> Status[Clearance]:
     user = actor(request)
     screening = _screening(request, screening_id)
     physician = physicians_for(user).filter(public_id=payload.physician).first()
@@ -354,7 +261,7 @@ def add_clearance(
         rule_ids=payload.rule_ids or None,
         letter=letter,
     )
-    return Status(201, clearance_out(clearance))
+    return Status(201, clearance)
 
 
 @router.get(
@@ -393,13 +300,13 @@ def get_letter(request: HttpRequest, clearance_id: UUID) -> FileResponse:
 @api_requires(Capability.SCREENING_OVERRIDE)
 def add_override(
     request: HttpRequest, screening_id: UUID, payload: ScreeningOverrideIn
-) -> Status[dict[str, Any]]:
+) -> Status[Clearance]:
     user = actor(request)
     screening = _screening(request, screening_id)
     override = services.override_clearance(
         actor=user, screening=screening, reason=payload.reason, rule_ids=payload.rule_ids or None
     )
-    return Status(201, clearance_out(override))
+    return Status(201, override)
 
 
 def _summary(stored: RuleSetVersion | None, in_force: str) -> dict[str, Any]:

@@ -7,7 +7,16 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from palpa.core.schemas import InputSchema, Text, TextInputSchema
+from palpa.core.schemas import (
+    InputSchema,
+    Text,
+    TextInputSchema,
+    public_id,
+    public_id_or_none,
+    shown,
+)
+from palpa.screening.models import Clearance
+from palpa.screening.queries import FindingState, ScreeningStatus
 
 Decision = Literal["PROCEED", "MODIFY", "CLEARANCE", "STOP"]
 Urgency = Literal["none", "referral", "urgent", "emergency"]
@@ -33,8 +42,8 @@ class ScreeningIn(InputSchema):
 
 
 class ScreeningOut(Schema):
-    id: UUID
-    patient: UUID
+    id: UUID = public_id()
+    patient: UUID = public_id("patient")
     as_of: dt.date
     decision: Decision
     urgency: Urgency
@@ -42,10 +51,14 @@ class ScreeningOut(Schema):
     questionnaire_version: str
     source: Literal["patient_link", "staff"]
     screened_by: str | None
-    screened_at: dt.datetime
+    screened_at: dt.datetime = Field(validation_alias="created_at")
     status: str
     facts: dict[str, Any]
     result: dict[str, Any] = Field(description="The engine's whole result (docs/screening.md)")
+
+    @staticmethod
+    def resolve_screened_by(s: Any) -> str | None:
+        return str(s.screened_by) if s.screened_by else None
 
 
 class SourceOut(Schema):
@@ -57,15 +70,16 @@ class SourceOut(Schema):
 
 
 class LetterOut(Schema):
-    name: str
-    content_type: str
-    size: int
-    sha256: str
+    # Read from the clearance's own letter_* fields.
+    name: str = Field(validation_alias="letter_name")
+    content_type: str = Field(validation_alias="letter_content_type")
+    size: int = Field(validation_alias="letter_size")
+    sha256: str = Field(validation_alias="letter_sha256")
 
 
 class ClearanceOut(Schema):
-    id: UUID
-    screening: UUID
+    id: UUID = public_id()
+    screening: UUID = public_id("screening")
     kind: Literal["physician", "override"]
     rule_ids: list[str]
     physician: UUID | None
@@ -77,7 +91,22 @@ class ClearanceOut(Schema):
     reason: str
     letter: LetterOut | None
     recorded_by: str
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime = Field(validation_alias="created_at")
+
+    resolve_physician = public_id_or_none("physician")
+    resolve_recorded_by = shown("recorded_by")
+
+    @staticmethod
+    def resolve_rule_ids(c: Clearance) -> list[str]:
+        return sorted(c.covered)
+
+    @staticmethod
+    def resolve_physician_name(c: Clearance) -> str:
+        return str(c.physician) if c.physician else ""
+
+    @staticmethod
+    def resolve_letter(c: Clearance) -> Clearance | None:
+        return c if c.letter else None
 
 
 class FindingOut(Schema):
@@ -96,7 +125,7 @@ class FindingOut(Schema):
 class StatusOut(Schema):
     """What the patient's screening allows on ``on``: the single source of the decision."""
 
-    patient: UUID
+    patient: UUID = public_id("patient")
     on: dt.date
     screening: ScreeningOut | None
     decision: Decision | None = Field(description="The screening's decision")
@@ -117,13 +146,41 @@ class StatusOut(Schema):
     findings: list[FindingOut]
     clearances: list[ClearanceOut]
 
+    @staticmethod
+    def resolve_can_start(status: ScreeningStatus) -> bool:
+        return not status.start_refusal
+
+    @staticmethod
+    def resolve_can_sign(status: ScreeningStatus) -> bool:
+        return not status.sign_refusal
+
+    @staticmethod
+    def resolve_findings(status: ScreeningStatus) -> list[dict[str, Any]]:
+        return [_finding(f) for f in status.findings]
+
+
+def _finding(f: FindingState) -> dict[str, Any]:
+    """A finding as the engine stored it (older results may lack the later keys), with
+    the clearance that clears it."""
+    return {
+        **{k: f.finding[k] for k in ("rule_id", "title", "decision", "urgency")},
+        "restrictions": f.finding.get("restrictions", {}),
+        "matched_facts": f.finding.get("matched_facts", []),
+        "rationale": f.finding.get("rationale", ""),
+        "explanation": f.finding.get("explanation", ""),
+        "sources": f.finding.get("sources", []),
+        "cleared_by": f.cleared_by.public_id if f.cleared_by else None,
+    }
+
 
 class ScreeningFlagOut(Schema):
     """For the front desk: whether the patient may be treated, without clinical detail."""
 
-    patient: UUID
+    patient: UUID = public_id("patient")
     on: dt.date
-    decision: Decision | None = Field(description="The decision with clearances counted")
+    decision: Decision | None = Field(
+        description="The decision with clearances counted", validation_alias="effective_decision"
+    )
     action: Literal[
         "screen", "rescreen", "emergency", "stop", "clearance", "confirm_at_visit", "none"
     ]
@@ -142,10 +199,12 @@ class ConfirmationIn(InputSchema):
 
 
 class ConfirmationOut(Schema):
-    id: UUID
-    screening: UUID
+    id: UUID = public_id()
+    screening: UUID = public_id("screening")
     on: dt.date
     confirmed_by: str
+
+    resolve_confirmed_by = shown("confirmed_by")
 
 
 class ClearanceIn(TextInputSchema):
