@@ -43,9 +43,7 @@ def test_a_recompute_stores_one_snapshot_per_kind_and_latest_reads_it(
     assert latest.pk == stored.pk
 
 
-def test_a_new_builder_version_ignores_older_snapshots(
-    counting: None, org: Organization
-) -> None:
+def test_a_new_builder_version_ignores_older_snapshots(counting: None, org: Organization) -> None:
     snapshots.recompute(org, only="test-count")
     snapshots.register("test-count", "2", _count)
     assert snapshots.latest(org.pk, "test-count") is None
@@ -63,9 +61,7 @@ def test_the_worker_task_recomputes(counting: None, org: Organization) -> None:
     assert OutcomeSnapshot.objects.filter(kind="test-count").exists()
 
 
-def test_the_command_recomputes_and_names_a_bad_argument(
-    counting: None, org: Organization
-) -> None:
+def test_the_command_recomputes_and_names_a_bad_argument(counting: None, org: Organization) -> None:
     out = io.StringIO()
     call_command(
         "outcomes",
