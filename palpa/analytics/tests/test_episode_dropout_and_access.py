@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from palpa.accounts.models import Location, User
 from palpa.analytics import rows, services
 from palpa.analytics.models import Episode
-from palpa.analytics.queries import episode_rows, episodes_for
+from palpa.analytics.queries import episode_row, episode_rows, episodes_for
 from palpa.analytics.tests.conftest import VISITS, Commit, Course, reassess, start_course, visit
 from palpa.care.events import TreatmentNoteSigned
 from palpa.core import events
@@ -125,6 +125,8 @@ def test_episode_rows_carry_the_episode_as_the_statistics_see_it(
     assert row.responder is True
     assert row.technique_minutes == {"myofascial_release": 75, "trigger_point": 30}
     assert row.therapist == str(Episode.objects.get().practitioner.public_id)
+    # the values read of a queryset and the read of a model instance give the same row
+    assert row == episode_row(Episode.objects.get())
 
 
 def test_signing_a_note_costs_the_episode_only_a_few_statements(
