@@ -63,6 +63,12 @@ class NewEvaluationForm(Form):
     chief_complaint = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
+    onset_on = forms.DateField(
+        label="When the complaint began (if known)",
+        help_text="Sets how long-standing it is: acute under 6 weeks, chronic over 12.",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +80,12 @@ class NewEvaluationForm(Form):
 class EvaluationForm(Form):
     chief_complaint = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    onset_on = forms.DateField(
+        label="When the complaint began (if known)",
+        help_text="Sets how long-standing it is: acute under 6 weeks, chronic over 12.",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     history = forms.CharField(
         label="History of the complaint",

@@ -142,6 +142,7 @@ def _render_evaluation(
             prefix="ev",
             initial={
                 "chief_complaint": evaluation.chief_complaint,
+                "onset_on": evaluation.onset_on,
                 "history": evaluation.history,
                 "posture": evaluation.posture,
             },

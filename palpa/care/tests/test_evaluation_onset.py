@@ -75,3 +75,45 @@ def test_the_api_records_the_onset_and_refuses_one_after_the_evaluation_with_422
     )
     assert cleared.status_code == 200
     assert cleared.json()["onset_on"] is None
+
+
+def test_the_evaluation_pages_record_the_onset_and_name_a_bad_one(
+    therapist: User,
+    patient: Any,
+    location: Any,
+    client_for: Callable[[User], Client],
+) -> None:
+    from django.urls import reverse
+
+    from palpa.core.tests.support import clinic_today
+
+    client = client_for(therapist)
+    today = clinic_today()
+    client.post(
+        reverse("care:evaluation_new", args=[patient.public_id]),
+        {
+            "location": location.pk,
+            "evaluated_on": today.isoformat(),
+            "chief_complaint": "Neck pain at the desk.",
+            "onset_on": (today - dt.timedelta(weeks=10)).isoformat(),
+        },
+    )
+    evaluation = Evaluation.objects.get(patient=patient)
+    assert evaluation.onset_on == today - dt.timedelta(weeks=10)
+    url = reverse("care:evaluation", args=[evaluation.public_id])
+    later = (today + dt.timedelta(days=3)).isoformat()
+    refused = client.post(
+        url,
+        {"ev-chief_complaint": "Neck pain, worse", "ev-onset_on": later, "ev-history": "Desk"},
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 200
+    assert "The symptoms began on or before the evaluation." in body
+    assert "Neck pain, worse" in body  # what was typed stays
+    evaluation.refresh_from_db()
+    assert evaluation.onset_on == today - dt.timedelta(weeks=10)
+    assert evaluation.chief_complaint == "Neck pain at the desk."  # nothing half saved
+    cleared = client.post(url, {"ev-chief_complaint": "Neck pain", "ev-onset_on": ""})
+    assert cleared.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.onset_on is None
