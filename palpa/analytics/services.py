@@ -26,12 +26,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from palpa.accounts.models import Location
 from palpa.analytics import episode_rules as rules
 from palpa.analytics import rows
 from palpa.analytics.conditions import condition_groups
+from palpa.analytics.generated import GENERATED_PREFIX
 from palpa.analytics.models import Episode
 from palpa.billing.queries import coverage_on
 from palpa.care.models import (
@@ -372,13 +373,16 @@ def _signed_evaluations(organization_id: int | None) -> Iterable[Evaluation]:
     evaluations = Evaluation.objects.filter(status=Evaluation.Status.SIGNED)
     if organization_id is not None:
         evaluations = evaluations.filter(organization_id=organization_id)
+    evaluations = evaluations.exclude(organization__slug__startswith=GENERATED_PREFIX)
     return evaluations.order_by("pk").only("pk").iterator(chunk_size=500)
 
 
 def rebuild_episodes(*, organization_id: int | None = None, today: dt.date | None = None) -> int:
     """Recompute every episode of one organization (or of all), and remove those whose
     evaluation is no longer signed. Returns the number of episodes kept."""
-    stale = Episode.objects.exclude(evaluation__status=Evaluation.Status.SIGNED)
+    # A generated organization's episodes are planted, not derived from records: kept.
+    generated = Q(organization__slug__startswith=GENERATED_PREFIX)
+    stale = Episode.objects.exclude(evaluation__status=Evaluation.Status.SIGNED).exclude(generated)
     if organization_id is not None:
         stale = stale.filter(organization_id=organization_id)
     stale.delete()
