@@ -14,6 +14,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from palpa.accounts.models import Location, User
+from palpa.accounts.permissions import tenant_id
 from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import clinic_today
 from palpa.lymphoedema.garments.catalogue import GarmentDataError, load_garments
@@ -171,7 +172,7 @@ def test_the_fitting_sets_the_replacement_due_date_from_the_clinics_interval(
     with pytest.raises(FittingRefused):
         record_fitting(actor=therapist, prescription=p)
     set_replacement_interval(actor=owner, months=4)
-    assert replacement_interval(owner.organization.pk) == 4
+    assert replacement_interval(tenant_id(owner)) == 4
     other = signed_sleeve(therapist, patient, location, garment_type="glove")
     assert record_fitting(actor=therapist, prescription=other).replacement_due_on == dt.date(
         2026, 7, 2
