@@ -92,8 +92,10 @@ def test_save_and_sign_signs_and_opens_the_prescription(
     assert response["Location"] == f"/garments/{p.public_id}/"
     page = client.get(response["Location"]).content.decode()
     assert "RAL-GZG class II (23-32 mmHg)" in page
-    assert "Print order form" in page and "Record fitting" in page and "Entered in error" in page
-    assert "Wrist + 16 cm" in page and str(p.pk) not in page.split("<main")[-1][:0] + ""
+    assert "Print order form" in page
+    assert "Record fitting" in page
+    assert "Entered in error" in page
+    assert "Wrist + 16 cm" in page
 
 
 def test_a_refused_form_keeps_the_typed_text_names_the_field_and_saves_nothing(
@@ -182,7 +184,8 @@ def test_another_therapist_sees_a_draft_read_only_and_cannot_save_it(
     draft = prescribe_garment(actor=therapist, patient=patient, location=location, **sleeve())
     client = web_client(request, "other_therapist")
     page = client.get(f"/garments/{draft.public_id}/").content.decode()
-    assert "Save as draft" not in page and "Draft" in page
+    assert "Save as draft" not in page
+    assert "Draft" in page
     assert client.post(f"/garments/{draft.public_id}/", _form(location)).status_code == 403
 
 
@@ -274,7 +277,8 @@ def test_the_chart_lists_garments_with_their_replacement_due_and_the_link_to_pre
     assert "Replacement due Aug 13, 2026" not in text  # fitted Sep 13, 2025: due Mar 13, 2026
     assert "Replacement due Mar 13, 2026" in text
     owner_page = web_client(request, "owner").get(f"/patients/{patient.public_id}/").content
-    assert b"Arm sleeve, left arm" in owner_page and b"Prescribe a garment" not in owner_page
+    assert b"Arm sleeve, left arm" in owner_page
+    assert b"Prescribe a garment" not in owner_page
     desk = web_client(request, "front_desk").get(f"/patients/{patient.public_id}/").content
     assert b"Compression garments" not in desk
 
