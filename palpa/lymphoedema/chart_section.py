@@ -72,7 +72,6 @@ def garment_rows(user: User, patient: Patient) -> list[dict[str, object]]:
     """The patient's garments: signed ones (current first, with the replacement due
     date), and the user's own drafts; those in error are left out."""
     data = load_garments()
-    today = local_today(patient.primary_location)
     rows = []
     for p in patient_prescriptions(user, patient):  # one query
         draft = p.status == GarmentPrescription.Status.DRAFT
@@ -91,7 +90,7 @@ def garment_rows(user: User, patient: Patient) -> list[dict[str, object]]:
                 "draft": draft,
                 "fitted_on": fitting.fitted_on if fitting else None,
                 "due_on": fitting.replacement_due_on if fitting else None,
-                "due": due_state(p, today),
+                "due": due_state(p, local_today(p.location)),
             }
         )
     return rows
