@@ -9,8 +9,11 @@ from collections.abc import Mapping
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.core.dates import local_today
 from palpa.lymphoedema.findings import load_findings
-from palpa.lymphoedema.models import LimbMeasurement
+from palpa.lymphoedema.garments.catalogue import load_garments
+from palpa.lymphoedema.garments.queries import due_state, patient_prescriptions
+from palpa.lymphoedema.models import GarmentPrescription, LimbMeasurement
 from palpa.lymphoedema.queries import Sitting, patient_measurements, sittings_of
 from palpa.patients.chart import Section, note_read
 from palpa.patients.models import Patient
@@ -65,6 +68,34 @@ def seen_line(m: LimbMeasurement) -> str:
     return " · ".join(parts)
 
 
+def garment_rows(user: User, patient: Patient) -> list[dict[str, object]]:
+    """The patient's garments: signed ones (current first, with the replacement due
+    date), and the user's own drafts; those in error are left out."""
+    data = load_garments()
+    rows = []
+    for p in patient_prescriptions(user, patient):  # one query
+        draft = p.status == GarmentPrescription.Status.DRAFT
+        if p.status == GarmentPrescription.Status.ENTERED_IN_ERROR or (
+            draft and p.practitioner.user_id != user.pk
+        ):
+            continue
+        fitting = getattr(p, "fitting", None)
+        rows.append(
+            {
+                "public_id": p.public_id,
+                "what": f"{data.label('garment_types', p.garment_type)}, "
+                f"{p.get_side_display().lower()} {p.get_limb_display().lower()}",
+                "compression": data.class_line(p.standard, p.compression_class),
+                "prescribed_on": p.prescribed_on,
+                "draft": draft,
+                "fitted_on": fitting.fitted_on if fitting else None,
+                "due_on": fitting.replacement_due_on if fitting else None,
+                "due": due_state(p, local_today(p.location)),
+            }
+        )
+    return rows
+
+
 def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     if not has_capability(user, Capability.CLINICAL_READ):
         return None
@@ -73,7 +104,8 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     measurements = list(patient_measurements(user, patient))  # one query
     sittings = sittings_of(measurements)
     can_record = has_capability(user, Capability.CLINICAL_AUTHOR)
-    if not sittings and not can_record:
+    garments = garment_rows(user, patient)
+    if not sittings and not can_record and not garments:
         return None
     drafts = [
         m
@@ -82,7 +114,10 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     ]
     if sittings or drafts:
         note_read(patient, limb_measurements=len(sittings) + len(drafts))
+    if garments:
+        note_read(patient, garment_prescriptions=len(garments))
     return {
+        "garments": garments,
         "rows": [sitting_row(s) for s in reversed(sittings)],
         "drafts": drafts,
         "can_record": can_record,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from palpa.lymphoedema import views
+from palpa.lymphoedema.garments import views as garments
 
 app_name = "lymphoedema"
 urlpatterns = [
@@ -19,4 +20,26 @@ urlpatterns = [
         views.measurement_in_error,
         name="measurement_in_error",
     ),
+    path(
+        "patients/<uuid:patient_id>/garments/new/",
+        garments.garment_new,
+        name="garment_new",
+    ),
+    path("garments/<uuid:prescription_id>/", garments.garment_detail, name="garment"),
+    path(
+        "garments/<uuid:prescription_id>/fitting/",
+        garments.garment_fitting,
+        name="garment_fitting",
+    ),
+    path(
+        "garments/<uuid:prescription_id>/order-form.pdf",
+        garments.garment_order_form,
+        name="garment_order_form",
+    ),
+    path(
+        "garments/<uuid:prescription_id>/entered-in-error/",
+        garments.garment_in_error,
+        name="garment_in_error",
+    ),
+    path("settings/garments/", garments.garment_settings, name="garment_settings"),
 ]

@@ -35,6 +35,7 @@ from palpa.core.npi import make_npi
 from palpa.core.tests.support import one_page_pdf
 from palpa.demo.tests import snapshot as rows
 from palpa.lymphoedema import services as limb_services
+from palpa.lymphoedema.garments import services as garment_services
 from palpa.outcomes import services as outcomes
 from palpa.patients.models import Consent
 from palpa.patients.services import add_allergy, add_guardian, create_patient, record_consent
@@ -341,6 +342,35 @@ def _build() -> Clinic:
     limb_draft = limb_services.record_measurement(
         actor=therapist, patient=patient, location=location, measured_on=TODAY, **limbs
     )
+    # compression garments: a signed sleeve made from the signed sitting, and a draft
+    sleeve: dict[str, Any] = {
+        "limb": "arm",
+        "side": "left",
+        "garment_type": "arm_sleeve",
+        "knit": "flat",
+        "standard": "RAL-GZG",
+        "compression_class": "II",
+        "product": "Arm sleeve",
+    }
+    garment_signed = garment_services.sign_prescription(
+        actor=therapist,
+        prescription=garment_services.prescribe_garment(
+            actor=therapist,
+            patient=patient,
+            location=location,
+            prescribed_on=TODAY - dt.timedelta(days=7),
+            measurement=limb_signed,
+            **sleeve,
+        ),
+    )
+    garment_draft = garment_services.prescribe_garment(
+        actor=therapist,
+        patient=patient,
+        location=location,
+        prescribed_on=TODAY,
+        measurement=limb_signed,
+        **sleeve,
+    )
 
     # instruments: a score and a link; reports: one signed, its correction drafted
     administration = outcomes.administer_instrument(
@@ -470,6 +500,8 @@ def _build() -> Clinic:
             "note_draft": str(draft_note.public_id),
             "limb_measurement": str(limb_signed.public_id),
             "limb_measurement_draft": str(limb_draft.public_id),
+            "garment": str(garment_signed.public_id),
+            "garment_draft": str(garment_draft.public_id),
             "technique": str(technique.public_id),
             "administration": str(administration.public_id),
             "instrument_link": str(instrument_link.public_id),

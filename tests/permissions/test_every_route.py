@@ -131,6 +131,11 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "lymphoedema:measurement_new": {"patient_id": "patient"},
     "lymphoedema:measurement": {"measurement_id": "limb_measurement_draft"},
     "lymphoedema:measurement_in_error": {"measurement_id": "limb_measurement"},
+    "lymphoedema:garment_new": {"patient_id": "patient"},
+    "lymphoedema:garment": {"prescription_id": "garment_draft"},
+    "lymphoedema:garment_fitting": {"prescription_id": "garment"},
+    "lymphoedema:garment_order_form": {"prescription_id": "garment"},
+    "lymphoedema:garment_in_error": {"prescription_id": "garment"},
     "care:technique_add": {"note_id": "note_draft"},
     "care:technique_remove": {"note_id": "note_draft", "technique_id": "technique"},
     "care:note_sign": {"note_id": "note_draft"},
@@ -225,6 +230,8 @@ EXTRA_PAGE_ARGS: dict[str, list[dict[str, str]]] = {
     "care:evaluation": [{"evaluation_id": "evaluation"}],
     # a signed measurement: read only, with "Entered in error" for those allowed
     "lymphoedema:measurement": [{"measurement_id": "limb_measurement"}],
+    # a signed prescription: read only, with "Record fitting" and "Entered in error"
+    "lymphoedema:garment": [{"prescription_id": "garment"}],
     "reports:detail": [{"report_id": "report"}],
 }
 
@@ -316,6 +323,7 @@ API_ARGS: dict[str, str] = {
     "finding_id": "palpation",
     "measurement_id": "rom",
     "limb_measurement_id": "limb_measurement_draft",
+    "prescription_id": "garment",
     "test_id": "special_test",
     "diagnosis_id": "diagnosis",
     "administration_id": "administration",
@@ -366,6 +374,7 @@ API_ARGS_BY_OPERATION: dict[str, dict[str, str]] = {
     "palpa_care_clinical_api_sign_plan": {"plan_id": "plan_draft"},
     "palpa_reports_api_patch_report": {"report_id": "report_draft"},
     "palpa_reports_api_sign_report": {"report_id": "report_draft"},
+    "palpa_lymphoedema_garments_api_sign_prescription": {"prescription_id": "garment_draft"},
 }
 # Query parameters that make a read answer 200 instead of asking for them (422).
 API_QUERY: dict[str, dict[str, str]] = {

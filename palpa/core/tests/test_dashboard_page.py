@@ -49,6 +49,7 @@ def test_each_app_with_a_dashboard_part_registers_its_panel() -> None:
         "palpa.accounts.checklist",
         "palpa.billing.business_views",
         "palpa.care.views",
+        "palpa.lymphoedema.garments.views",
         "palpa.patients.views",
         "palpa.practitioners.views",
         "palpa.referrals.views",
