@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
+from palpa.lymphoedema.cdt_section import cdt_context
 from palpa.lymphoedema.findings import load_findings
 from palpa.lymphoedema.models import LimbMeasurement
 from palpa.lymphoedema.queries import Sitting, patient_measurements, sittings_of
@@ -73,7 +74,8 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     measurements = list(patient_measurements(user, patient))  # one query
     sittings = sittings_of(measurements)
     can_record = has_capability(user, Capability.CLINICAL_AUTHOR)
-    if not sittings and not can_record:
+    cdt = cdt_context(user, patient, can_record=can_record)
+    if not sittings and not can_record and cdt is None:
         return None
     drafts = [
         m
@@ -86,6 +88,7 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
         "rows": [sitting_row(s) for s in reversed(sittings)],
         "drafts": drafts,
         "can_record": can_record,
+        "cdt": cdt,
     }
 
 

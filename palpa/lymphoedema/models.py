@@ -89,3 +89,9 @@ class LimbMeasurement(SignedRecord):
 
     def __str__(self) -> str:
         return f"Limb measurement {self.measured_on:%Y-%m-%d}"
+
+
+# CDT phases and the note's MLD and bandaging section live in a module of their own.
+from palpa.lymphoedema.cdt_models import CdtCourse, MldRecord  # noqa: E402
+
+__all__ = ["CdtCourse", "LimbMeasurement", "LimbMeasurementChanged", "MldRecord"]

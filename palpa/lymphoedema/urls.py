@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palpa.lymphoedema import views
+from palpa.lymphoedema import cdt_views, mld_views, views
 
 app_name = "lymphoedema"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
         views.measurement_in_error,
         name="measurement_in_error",
     ),
+    path("patients/<uuid:patient_id>/cdt/phase-1/", cdt_views.start_phase_1, name="cdt_phase_1"),
+    path(
+        "patients/<uuid:patient_id>/cdt/phase-2/", cdt_views.switch_to_phase_2, name="cdt_phase_2"
+    ),
+    path("notes/<uuid:note_id>/mld/", mld_views.mld_save, name="mld_save"),
 ]

@@ -58,8 +58,9 @@ def test_the_section_reads_its_sittings_in_one_query_and_checks_who_records(
         context = section(therapist, patient)
     assert context is not None
     assert len(context["rows"]) == 3  # type: ignore[arg-type]
-    # the sittings (and drafts) in one query, and whether the reader may record one
-    assert len(captured.captured_queries) == 2
+    # the sittings (and drafts) in one query, whether the reader may record one, and the
+    # CDT course
+    assert len(captured.captured_queries) == 3
 
 
 def test_no_sittings_the_section_offers_to_record(therapist: User, patient: Patient) -> None:
