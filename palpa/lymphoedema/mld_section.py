@@ -130,12 +130,13 @@ def mld_stops(note: TreatmentNote) -> list[str]:
     out = []
     for message in messages:
         cited = [
-            s.get("citation", "")
+            str(source.get("citation", ""))
             for rule_id, found in sources.items()
             if f"(rule {rule_id}:" in message
-            for s in found[:1]
+            for source in found
+            if source.get("citation")
         ]
-        out.append(f"{message} Source: {cited[0]}." if cited and cited[0] else message)
+        out.append(f"{message} Sources: {'; '.join(cited)}." if cited else message)
     return out
 
 

@@ -23,5 +23,5 @@ urlpatterns = [
     path(
         "patients/<uuid:patient_id>/cdt/phase-2/", cdt_views.switch_to_phase_2, name="cdt_phase_2"
     ),
-    path("notes/<uuid:note_id>/mld/", mld_views.mld_save, name="mld_save"),
+    path("care/notes/<uuid:note_id>/mld/", mld_views.mld_save, name="mld_save"),
 ]

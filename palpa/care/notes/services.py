@@ -260,8 +260,10 @@ def _note_sign_checks(actor: User, note: TreatmentNote) -> None:
             {"techniques": "Record at least one technique, or an assessment, before signing."}
         )
     require_current_license(practitioner, location=note.location, on=note.visit_date)
-    require_can_sign(patient=note.patient, on=note.visit_date)  # screening, clearance
-    note_sections.check_sign(actor, note)  # sections of higher apps (MLD stops)
+    # sections of higher apps first (MLD stops, naming the rule and its source), then the
+    # screening and clearances as a whole
+    note_sections.check_sign(actor, note)
+    require_can_sign(patient=note.patient, on=note.visit_date)
 
 
 def _after_note_signed(actor: User, note: TreatmentNote) -> None:
