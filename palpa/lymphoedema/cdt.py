@@ -81,6 +81,19 @@ def audit_course_read(*, actor: User, course: CdtCourse) -> None:
         _audit(actor, Action.READ, course, phase=course.phase)
 
 
+def audit_not_started_read(*, actor: User, patient: Patient) -> None:
+    require(actor, Capability.CLINICAL_READ)
+    require_same_organization(actor, patient)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action=Action.READ,
+            obj=patient,
+            patient_id=str(patient.public_id),
+            detail={"cdt": "not started"},
+        )
+
+
 def _date_errors(field: str, on: dt.date, today: dt.date) -> dict[str, list[str]]:
     if on > today + dt.timedelta(days=1):
         return {field: ["A phase is recorded when it starts: the date is in the future."]}

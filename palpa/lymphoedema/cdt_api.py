@@ -30,10 +30,10 @@ WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: RefusedOut}
 
 class CdtOut(Schema):
     patient: UUID
-    phase: int
+    phase: int | None  # None: CDT has not started
     phase_name: str
-    phase_1_started_on: dt.date
-    started_by: str
+    phase_1_started_on: dt.date | None
+    started_by: str | None
     phase_2_started_on: dt.date | None
     switched_by: str | None
     switch_reason: str
@@ -87,7 +87,8 @@ def cdt_out(course: CdtCourse) -> dict[str, Any]:
 @router.get(
     "/patients/{patient_id}/cdt",
     response={200: CdtOut, **ERRORS},
-    summary="A patient's complete decongestive therapy: the phase, its dates, the switch",
+    summary="A patient's complete decongestive therapy: the phase (null: not started), its "
+    "dates, the switch",
 )
 @api_requires(Capability.CLINICAL_READ, record=care_gates.PATIENT)
 def read_cdt(request: HttpRequest, patient_id: UUID) -> Any:
@@ -95,7 +96,17 @@ def read_cdt(request: HttpRequest, patient_id: UUID) -> Any:
     patient = get_object_or_404(patients_for(user), public_id=patient_id)
     course = cdt.course_for(user, patient)
     if course is None:
-        return Status(404, {"detail": "This patient's CDT has not started."})
+        cdt.audit_not_started_read(actor=user, patient=patient)
+        return {
+            "patient": patient.public_id,
+            "phase": None,
+            "phase_name": "Not started",
+            "phase_1_started_on": None,
+            "started_by": None,
+            "phase_2_started_on": None,
+            "switched_by": None,
+            "switch_reason": "",
+        }
     cdt.audit_course_read(actor=user, course=course)
     return cdt_out(course)
 

@@ -250,8 +250,9 @@ def test_an_api_switch_before_phase_1_is_422_naming_the_date(
     assert error_fields(response) == {"switched_on"}
 
 
-def test_reading_cdt_that_has_not_started_is_404(
+def test_reading_cdt_that_has_not_started_says_so(
     request: pytest.FixtureRequest, patient: Patient
 ) -> None:
     response = api_as(request, "therapist", "token").get(f"/patients/{patient.public_id}/cdt")
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert (response.json()["phase"], response.json()["phase_name"]) == (None, "Not started")
