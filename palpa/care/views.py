@@ -20,6 +20,7 @@ from palpa.care.catalog import catalog
 from palpa.care.forms import AddendumForm, NewNoteForm, NoteForm, TechniqueForm
 from palpa.care.models import TechniqueEntry, TreatmentNote
 from palpa.care.notes import adherence
+from palpa.care.notes import sections as note_sections
 from palpa.care.notes import services as note_services
 from palpa.core.dates import local, local_today
 from palpa.core.errors import Refused
@@ -122,6 +123,7 @@ def _render_note(
             "addendum_form": AddendumForm(),
             "techniques": [_technique_row(t) for t in note.techniques.all()],
             "adherence": adherence.for_note(staff_user(request), note),
+            "note_sections": note_sections.sections_for(staff_user(request), note),
         },
     )
 

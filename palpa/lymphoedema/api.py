@@ -186,3 +186,7 @@ def sign_measurement(request: HttpRequest, limb_measurement_id: UUID) -> dict[st
     signed = list(queries.patient_measurements(user, measurement.patient))
     sittings = {s.measurement.pk: s for s in queries.sittings_of(signed)}
     return measurement_out(measurement, sittings.get(measurement.pk))
+
+
+# CDT phases and the note's MLD and bandaging section (a module of their own).
+router.add_router("", "palpa.lymphoedema.cdt_api.router")

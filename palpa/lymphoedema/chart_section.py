@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability, has_capability, tenant_id
 from palpa.core.dates import local_today
+from palpa.lymphoedema.cdt_section import cdt_context
 from palpa.lymphoedema.findings import load_findings
 from palpa.lymphoedema.garments.catalogue import load_garments
 from palpa.lymphoedema.garments.queries import due_state, patient_prescriptions
@@ -105,7 +106,8 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
     sittings = sittings_of(measurements)
     can_record = has_capability(user, Capability.CLINICAL_AUTHOR)
     garments = garment_rows(user, patient)
-    if not sittings and not can_record and not garments:
+    cdt = cdt_context(user, patient, can_record=can_record)
+    if not sittings and not can_record and not garments and cdt is None:
         return None
     drafts = [
         m
@@ -121,6 +123,7 @@ def section(user: User, patient: Patient) -> Mapping[str, object] | None:
         "rows": [sitting_row(s) for s in reversed(sittings)],
         "drafts": drafts,
         "can_record": can_record,
+        "cdt": cdt,
     }
 
 

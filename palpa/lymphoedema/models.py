@@ -214,3 +214,9 @@ class GarmentSettings(TenantModel):
 
     def __str__(self) -> str:
         return f"Garment settings ({self.replacement_interval_months} months)"
+
+
+# CDT phases and the note's MLD and bandaging section live in a module of their own.
+from palpa.lymphoedema.cdt_models import CdtCourse, MldRecord  # noqa: E402
+
+__all__ = ["CdtCourse", "LimbMeasurement", "LimbMeasurementChanged", "MldRecord"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from palpa.lymphoedema import views
+from palpa.lymphoedema import cdt_views, mld_views, views
 from palpa.lymphoedema.garments import views as garments
 
 app_name = "lymphoedema"
@@ -42,4 +42,9 @@ urlpatterns = [
         name="garment_in_error",
     ),
     path("settings/garments/", garments.garment_settings, name="garment_settings"),
+    path("patients/<uuid:patient_id>/cdt/phase-1/", cdt_views.start_phase_1, name="cdt_phase_1"),
+    path(
+        "patients/<uuid:patient_id>/cdt/phase-2/", cdt_views.switch_to_phase_2, name="cdt_phase_2"
+    ),
+    path("care/notes/<uuid:note_id>/mld/", mld_views.mld_save, name="mld_save"),
 ]

@@ -153,7 +153,19 @@ GRID_NAMES = (
     "left_volume_ml",
     "right_volume_ml",
 )
-ALL_NAMES = sorted(set(QUERY_NAMES) | set(FIELD_NAMES) | set(GRID_NAMES))
+# The CDT phase forms and the note's MLD and bandaging section (lymphoedema.cdt_views,
+# lymphoedema.mld_views): plain forms too.
+CDT_MLD_NAMES = (
+    "on",
+    "reason",
+    "sequence",
+    "bandaged_limb",
+    "bandage_layers",
+    "bandage_materials",
+    "short_stretch",
+    "skin_check",
+)
+ALL_NAMES = sorted(set(QUERY_NAMES) | set(FIELD_NAMES) | set(GRID_NAMES) | set(CDT_MLD_NAMES))
 
 
 def _rotated(names: list[str], shift: int) -> list[tuple[str, str]]:

@@ -136,6 +136,9 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "lymphoedema:garment_fitting": {"prescription_id": "garment"},
     "lymphoedema:garment_order_form": {"prescription_id": "garment"},
     "lymphoedema:garment_in_error": {"prescription_id": "garment"},
+    "lymphoedema:cdt_phase_1": {"patient_id": "patient"},
+    "lymphoedema:cdt_phase_2": {"patient_id": "patient"},
+    "lymphoedema:mld_save": {"note_id": "note_draft"},
     "care:technique_add": {"note_id": "note_draft"},
     "care:technique_remove": {"note_id": "note_draft", "technique_id": "technique"},
     "care:note_sign": {"note_id": "note_draft"},
@@ -375,6 +378,7 @@ API_ARGS_BY_OPERATION: dict[str, dict[str, str]] = {
     "palpa_reports_api_patch_report": {"report_id": "report_draft"},
     "palpa_reports_api_sign_report": {"report_id": "report_draft"},
     "palpa_lymphoedema_garments_api_sign_prescription": {"prescription_id": "garment_draft"},
+    "palpa_lymphoedema_cdt_api_save_mld": _NOTE_DRAFT,
 }
 # Query parameters that make a read answer 200 instead of asking for them (422).
 API_QUERY: dict[str, dict[str, str]] = {

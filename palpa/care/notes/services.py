@@ -30,6 +30,7 @@ from palpa.care.models import (
     TechniqueEntry,
     TreatmentNote,
 )
+from palpa.care.notes import sections as note_sections
 from palpa.core import records
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
@@ -247,6 +248,8 @@ def note_content(note: TreatmentNote) -> dict[str, Any]:
         ],
         "catalog_version": note.catalog_version,
         **({"plan_of_care": str(note.plan_of_care.public_id)} if note.plan_of_care else {}),
+        # sections added by higher apps (MLD and bandaging), only when recorded
+        **({"sections": sections} if (sections := note_sections.content_of(note)) else {}),
     }
 
 
@@ -257,7 +260,10 @@ def _note_sign_checks(actor: User, note: TreatmentNote) -> None:
             {"techniques": "Record at least one technique, or an assessment, before signing."}
         )
     require_current_license(practitioner, location=note.location, on=note.visit_date)
-    require_can_sign(patient=note.patient, on=note.visit_date)  # screening, clearance
+    # sections of higher apps first (MLD stops, naming the rule and its source), then the
+    # screening and clearances as a whole
+    note_sections.check_sign(actor, note)
+    require_can_sign(patient=note.patient, on=note.visit_date)
 
 
 def _after_note_signed(actor: User, note: TreatmentNote) -> None:

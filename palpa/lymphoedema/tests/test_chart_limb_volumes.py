@@ -59,8 +59,8 @@ def test_the_section_reads_its_sittings_in_one_query_and_checks_who_records(
     assert context is not None
     assert len(context["rows"]) == 3  # type: ignore[arg-type]
     # the sittings (and drafts) in one query, whether the reader may record one, and the
-    # garments (with their fittings) in one query
-    assert len(captured.captured_queries) == 3
+    # garments (with their fittings) in one query, and the CDT course in one
+    assert len(captured.captured_queries) == 4
 
 
 def test_no_sittings_the_section_offers_to_record(therapist: User, patient: Patient) -> None:
