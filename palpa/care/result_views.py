@@ -512,12 +512,14 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
 
 
 @login_required
-@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT)
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT_AUTHORING)
 def goal_expected(request: HttpRequest, plan_id: str) -> HttpResponse:
     """The result to expect for the goal being typed on a draft plan (a part of the goal
     form that htmx replaces alone, so the typed text stays as it is)."""
     user = staff_user(request)
     plan = _plan(request, plan_id)
+    if plan.status != Plan.Status.DRAFT:
+        raise Http404("A goal is set on a draft plan only.")
     preview = _goal_preview(plan, request.GET)
     if preview is not None:
         plan_services.audit_plan_read(actor=user, plan=plan)
