@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from statistics import NormalDist
 from typing import Any
 
@@ -316,6 +316,19 @@ def estimate(plan: Plan, instrument: str, target: float | None) -> GoalExpectati
         "Palpa's weakly informative assumption, not a clinical fact"
     )
     if model is not None:
+        # A level the fitted episodes never had counts as the reference level: say so.
+        labels = {"age_band": "Age band", "sex": "Sex", "chronicity": "Chronicity"}
+        labels |= {"payer_type": "Payer type", "condition_group": "Condition group"}
+        levels: Mapping[str, Sequence[str]] = model["levels"]
+        for name, label in labels.items():
+            value, known = str(mix.value(name)), levels.get(name, ())
+            if known and value not in known:
+                inputs = [
+                    (k, f"{v} (not among the fitted episodes: counted as {known[0]})")
+                    if k == label
+                    else (k, v)
+                    for k, v in inputs
+                ]
         basis = "model"
         note = (
             f"From this organization's {model['n']} measured {library.id} episodes, "
@@ -354,15 +367,23 @@ def estimate(plan: Plan, instrument: str, target: float | None) -> GoalExpectati
         coefficients = []
     direction = 1 if better else -1
     flag_text = ""
+    if target is None:
+        # The target is "a change of at least the MCID (and MDC)": its probability is the
+        # MCID's, flagged by the same thresholds.
+        p = result.probability_mcid
+        if p < policy.very_unlikely_below:
+            result = replace(result, flag="very-unlikely", probability_target=p)
+        elif p > policy.trivially_likely_above:
+            result = replace(result, flag="trivially-likely", probability_target=p)
     if result.flag == "very-unlikely" and result.probability_target is not None:
         flag_text = (
-            f"Very unlikely: about {_pct(result.probability_target)} of patients like this reach "
+            f"About {_pct(result.probability_target)} of patients like this reach "
             f"this target after {plan.planned_visits} visits (flagged below "
             f"{_pct(policy.very_unlikely_below)}). Consider a nearer target or a longer course."
         )
     elif result.flag == "trivially-likely" and result.probability_target is not None:
         flag_text = (
-            f"Trivially likely: about {_pct(result.probability_target)} of patients like this "
+            f"About {_pct(result.probability_target)} of patients like this "
             f"reach this target (flagged above {_pct(policy.trivially_likely_above)}). It may "
             "be too modest to guide care."
         )

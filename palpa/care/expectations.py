@@ -71,7 +71,8 @@ def percent(p: float) -> str:
     return f"{round(p * 100)} %"
 
 
-# estimator(plan, instrument id, target score or None) -> expectation, or None
+# estimator(plan, instrument id, target score, or None for "a change of at least the MCID")
+# -> expectation, or None
 Estimator = Callable[[Plan, str, float | None], GoalExpectation | None]
 _ESTIMATORS: dict[str, Estimator] = {}
 
@@ -93,7 +94,8 @@ def for_measure(plan: Plan, instrument: str, target: float | None) -> GoalExpect
 def for_goal(plan: Plan, goal: Goal) -> GoalExpectation | None:
     if goal.measure_kind != Goal.Measure.INSTRUMENT or not goal.instrument:
         return None
-    return for_measure(plan, goal.instrument, goal.target_value)
+    meaningful = goal.target_kind == Goal.Target.MEANINGFUL_CHANGE
+    return for_measure(plan, goal.instrument, None if meaningful else goal.target_value)
 
 
 def for_goals(plan: Plan) -> list[tuple[Goal, GoalExpectation]]:

@@ -523,9 +523,7 @@ def goal_expected(request: HttpRequest, plan_id: str) -> HttpResponse:
     preview = _goal_preview(plan, request.GET)
     if preview is not None:
         plan_services.audit_plan_read(actor=user, plan=plan)
-    return render(
-        request, "care/_goal_expected.html", {"plan": plan, "preview": preview, "live": True}
-    )
+    return render(request, "care/_goal_expected_body.html", {"plan": plan, "preview": preview})
 
 
 def _home_care_items(plan: Plan, *, without: int | None = None) -> list[dict[str, Any]]:
