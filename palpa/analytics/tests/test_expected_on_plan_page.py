@@ -141,3 +141,35 @@ def test_only_the_plans_therapist_gets_the_preview(
     response = client_for(user).get(url, {"goal-measure": "instrument:NDI"})
     assert response.status_code in (403, 404)
     assert "Expected change" not in response.content.decode()
+
+
+def test_a_meaningful_change_goal_is_judged_by_the_probability_of_the_mcid(
+    org: Organization, therapist: User, plan: Plan, client_for: Callable[[User], Client]
+) -> None:
+    seed_snapshot(org)
+    plan_services.add_goal(
+        actor=therapist,
+        plan=plan,
+        statement="Turn my head to reverse the car.",
+        measure_kind="instrument",
+        instrument="NDI",
+        target_kind="meaningful_change",
+        due_on=TODAY + dt.timedelta(weeks=4),
+    )
+    page = _page(client_for(therapist), plan)
+    assert "Expected change on NDI after 8 visits" in page
+    assert "Probability of reaching the MCID (9.5 points)" in page
+    assert "Of reaching the target" not in page
+    assert "Before you sign" not in page
+
+
+def test_a_signed_plan_shows_no_preview(
+    org: Organization, therapist: User, plan: Plan, client_for: Callable[[User], Client]
+) -> None:
+    seed_snapshot(org)
+    _goal(therapist, plan, 22)
+    plan_services.sign_plan(actor=therapist, plan=plan)
+    client = client_for(therapist)
+    assert "Expected change" not in _page(client, plan)
+    url = reverse("care:goal_expected", args=[plan.public_id])
+    assert client.get(url, {"goal-measure": "instrument:NDI"}).status_code == 404
