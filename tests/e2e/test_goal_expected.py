@@ -15,6 +15,7 @@ from palpa.accounts.models import Location, Organization, User
 from palpa.analytics.tests.expected_support import draft_neck_plan, seed_snapshot
 from palpa.core.tests.support import clinic_today
 from palpa.patients.models import Patient
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import PHONE, SignIn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore")]
@@ -56,6 +57,7 @@ def test_a_therapist_setting_an_ndi_goal_sees_the_expected_change_and_the_flag(
     expect(preview).to_contain_text("Of reaching the target 22")
     preview.get_by_text("The model and its inputs").click()
     expect(preview).to_contain_text("neck-pain (M54.2)")
+    assert_accessible(page, "the plan with the result to expect, its model and inputs open")
 
     page.locator("#id_goal-target_value").fill("0")
     expect(preview).to_contain_text("Flag: very unlikely target")
