@@ -54,3 +54,8 @@ class AnalyticsConfig(AppConfig):
         subscribe(AdministrationEnteredInError, services.on_administration_changed)
         subscribe(AppointmentBooked, services.on_appointment_booked)
         post_migrate.connect(_schedule_sweep, sender=self)
+        # The expected result when setting a goal: snapshot kind "expected" and the
+        # estimator the plan of care shows (care.expectations).
+        from palpa.analytics import expected
+
+        expected.register()

@@ -27,4 +27,6 @@ EVALUATION_DRAFT = Record("evaluation_id", Evaluation, AUTHOR, what="the evaluat
 EVALUATION_IN_ERROR = Record("evaluation_id", Evaluation, AUTHOR, OTHERS, what="the evaluation")
 PLAN = Record("plan_id", Plan)
 PLAN_DRAFT = Record("plan_id", Plan, AUTHOR, what="the plan")
+# Reading what only the plan's author uses while writing it (the result to expect for a goal).
+PLAN_DRAFT_AUTHORING = Record("plan_id", Plan, AUTHOR, what="the plan", reads=True)
 PLAN_IN_ERROR = Record("plan_id", Plan, AUTHOR, OTHERS, what="the plan")

@@ -3,6 +3,7 @@ discharge, the printable home-care handout and the outcome trend charts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from palpa.accounts.gates import Gate, requires, requires_by
 from palpa.accounts.models import User
 from palpa.accounts.permissions import Capability
-from palpa.care import bodychart, charts, icd10, queries
+from palpa.care import bodychart, charts, expectations, icd10, queries
 from palpa.care import gates as care_gates
 from palpa.care.catalog import catalog
 from palpa.care.evaluations import services as evaluation_services
@@ -430,6 +431,20 @@ def goal_measures(plan: Plan) -> list[tuple[str, str]]:
     return list(dict(out).items())
 
 
+def _goal_preview(plan: Plan, data: Mapping[str, Any]) -> expectations.GoalExpectation | None:
+    """The result to expect for the goal being typed (its measure and target), or None."""
+    kind, _, instrument = str(data.get("goal-measure", "")).partition(":")
+    if kind != Goal.Measure.INSTRUMENT or not instrument:
+        return None
+    target: float | None = None
+    if data.get("goal-target_kind", Goal.Target.VALUE) == Goal.Target.VALUE:
+        try:
+            target = float(str(data.get("goal-target_value", "")).strip())
+        except ValueError:
+            target = None
+    return expectations.for_measure(plan, instrument, target)
+
+
 def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpResponse:
     user = staff_user(request)
     mine = _is_mine(user, plan.practitioner_id)
@@ -444,6 +459,10 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
         instrument = answers.instrument
     cat = catalog()
     discharge = getattr(plan, "discharge", None) if plan.status == Plan.Status.COMPLETED else None
+    # The result to expect per instrument goal (and for the goal being typed), while the
+    # plan is a draft its therapist may change: flags inform before signing, never block.
+    expected = expectations.for_goals(plan) if editable else []
+    goal_form = bound.get("goal") or GoalForm(prefix="goal", measures=goal_measures(plan))
     context: dict[str, Any] = {
         "plan": plan,
         "patient": plan.patient,
@@ -464,7 +483,10 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
             )
             for h in plan.home_care.all()
         ],
-        "goal_form": bound.get("goal") or GoalForm(prefix="goal", measures=goal_measures(plan)),
+        "goal_form": goal_form,
+        "expected_by_goal": {goal.pk: e for goal, e in expected},
+        "flagged_goals": [(goal, e) for goal, e in expected if e.flagged],
+        "goal_preview": _goal_preview(plan, goal_form.data) if editable else None,
         "homecare_form": bound.get("homecare") or HomeCareForm(prefix="hc"),
         "choose_form": ChooseInstrumentForm(
             initial={"instrument": instrument.id if instrument else ""}
@@ -488,6 +510,21 @@ def _render_plan(request: HttpRequest, plan: Plan, **bound: BaseForm) -> HttpRes
 @requires(Capability.CLINICAL_READ)
 def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
     return _render_plan(request, _plan(request, plan_id))
+
+
+@login_required
+@requires(Capability.CLINICAL_AUTHOR, record=care_gates.PLAN_DRAFT_AUTHORING)
+def goal_expected(request: HttpRequest, plan_id: str) -> HttpResponse:
+    """The result to expect for the goal being typed on a draft plan (a part of the goal
+    form that htmx replaces alone, so the typed text stays as it is)."""
+    user = staff_user(request)
+    plan = _plan(request, plan_id)
+    if plan.status != Plan.Status.DRAFT:
+        raise Http404("A goal is set on a draft plan only.")
+    preview = _goal_preview(plan, request.GET)
+    if preview is not None:
+        plan_services.audit_plan_read(actor=user, plan=plan)
+    return render(request, "care/_goal_expected_body.html", {"plan": plan, "preview": preview})
 
 
 def _home_care_items(plan: Plan, *, without: int | None = None) -> list[dict[str, Any]]:

@@ -84,6 +84,11 @@ urlpatterns = [
         result_views.goal_remove,
         name="goal_remove",
     ),
+    path(
+        "plans/<uuid:plan_id>/goals/expected/",
+        result_views.goal_expected,
+        name="goal_expected",
+    ),
     path("plans/<uuid:plan_id>/sign/", result_views.plan_sign, name="plan_sign"),
     path("plans/<uuid:plan_id>/revise/", result_views.plan_revise, name="plan_revise"),
     path("plans/<uuid:plan_id>/handout/", result_views.plan_handout, name="plan_handout"),

@@ -164,6 +164,7 @@ PAGE_ARGS: dict[str, dict[str, str]] = {
     "care:homecare_picture_attach": {"plan_id": "plan_draft", "item_id": "home_care_draft"},
     "care:homecare_picture_remove": {"plan_id": "plan_draft", "item_id": "home_care_draft"},
     "care:goal_remove": {"plan_id": "plan_draft", "goal_id": "goal_draft"},
+    "care:goal_expected": {"plan_id": "plan_draft"},
     "care:plan_sign": {"plan_id": "plan_draft"},
     "care:plan_revise": {"plan_id": "plan"},
     "care:plan_handout": {"plan_id": "plan"},
