@@ -46,6 +46,7 @@ api.add_router("", "palpa.reports.api.router", tags=["reports"])
 api.add_router("", "palpa.scheduling.api.router", tags=["scheduling"])
 api.add_router("", "palpa.billing.api.router", tags=["billing"])
 api.add_router("", "palpa.lymphoedema.api.router", tags=["lymphoedema"])
+api.add_router("", "palpa.analytics.api.router", tags=["outcome analytics"])
 
 
 @api.exception_handler(ValidationError)

@@ -54,3 +54,11 @@ class AnalyticsConfig(AppConfig):
         subscribe(AdministrationEnteredInError, services.on_administration_changed)
         subscribe(AppointmentBooked, services.on_appointment_booked)
         post_migrate.connect(_schedule_sweep, sender=self)
+
+        # The Outcomes pages' snapshot (issue 15 parts 3, 4 and 7) and the dashboard's link.
+        from palpa.analytics import responders, snapshots
+        from palpa.analytics.views import dashboard_panel
+        from palpa.core import dashboard
+
+        snapshots.register(responders.KIND, responders.VERSION, responders.build)
+        dashboard.register(dashboard_panel)
