@@ -133,6 +133,7 @@ def kaplan_meier(title: str, curves: Sequence[Mapping[str, Any]]) -> str:
     )
     for i, curve in enumerate(drawn):
         color = COLORS[i % len(COLORS)]
+        name = str(curve.get("label", curve.get("group", "")))
         times = [float(v) for v in curve["times"]]
         reached = [float(v) for v in curve["reached"]]
         if len(drawn) == 1:
@@ -151,7 +152,7 @@ def kaplan_meier(title: str, curves: Sequence[Mapping[str, Any]]) -> str:
         out.append(
             f'<rect x="{left + plot_w + 10}" y="{top + 16 * i}" width="10" height="10" '
             f'fill="{color}"/><text x="{left + plot_w + 24}" y="{top + 16 * i + 9}" '
-            f'font-size="11" fill="{INK}">{escape(str(curve.get("group", ""))[:20])}</text>'
+            f'font-size="11" fill="{INK}">{escape(name[:20])}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -175,9 +175,11 @@ def figures(user: User, filters: Filters, *, mine: bool = False) -> Figures:
     found.q = float(data.get("q", found.q))
     found.level = float(data.get("level", found.level))
     found.model_fitted = bool(data.get("model", {}).get("fitted"))
+    conditions = data.get("condition_labels", {})
+    mixes = data.get("technique_labels", {})
     found.choices = {
-        "condition_groups": data.get("condition_groups", []),
-        "technique_mixes": data.get("technique_mixes", []),
+        "condition_groups": [(g, conditions.get(g, g)) for g in data.get("condition_groups", [])],
+        "technique_mixes": [(m, mixes.get(m, m)) for m in data.get("technique_mixes", [])],
         "locations": [] if mine else data.get("locations", []),
         "years": data.get("years", []),
     }
@@ -204,7 +206,7 @@ def figures(user: User, filters: Filters, *, mine: bool = False) -> Figures:
         }
     found.in_view = int(part.get("episodes", 0))
     found.forest, found.forest_title = _forest(part, filters)
-    found.km = _km(part, filters)
+    found.km = [{**c, "label": conditions.get(c["group"], c["group"])} for c in _km(part, filters)]
     return found
 
 

@@ -26,7 +26,7 @@ their own episodes' figures and their own observed-minus-expected point.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from palpa.analytics.rows import EpisodeRow
@@ -92,7 +92,7 @@ def _cell(cell: Cell, label: str, rest_rate: float | None) -> dict[str, Any]:
     return out
 
 
-def _table(
+def table(
     rows: Sequence[EpisodeRow],
     by: tuple[str, ...],
     label: Callable[[tuple[str, ...]], str],
@@ -137,8 +137,8 @@ def _value(row: EpisodeRow, name: str) -> object:
     return row.start.year if name == "year" else getattr(row, name)
 
 
-def _mix_within_condition(
-    rows: Sequence[EpisodeRow], settings: Settings, seed: int
+def mix_within_condition(
+    rows: Sequence[EpisodeRow], settings: Settings, seed: int, names: Names | None = None
 ) -> list[dict[str, Any]]:
     """Technique mixes within each condition group, each compared with the other mixes of
     the same condition group (not with other conditions' episodes), then Benjamini-Hochberg
@@ -151,10 +151,10 @@ def _mix_within_condition(
     out: list[dict[str, Any]] = []
     for i, group in enumerate(sorted(by_group)):
         out.extend(
-            _table(
+            table(
                 by_group[group],
                 ("condition_group", "technique_mix"),
-                lambda key: f"{key[0]} · {key[1]}",
+                lambda key: f"{_condition(names, key[0])} · {Names.mix(key[1])}",
                 settings,
                 seed + 1000 * i,
             )
@@ -165,6 +165,10 @@ def _mix_within_condition(
         c["q"] = _r(adjusted, 6)
         c["different"] = bool(found)
     return out
+
+
+def _condition(names: Names | None, key: str) -> str:
+    return names.condition(key) if names is not None else key
 
 
 # --- Kaplan-Meier -------------------------------------------------------------------------
@@ -245,7 +249,7 @@ def _point(point: FunnelPoint, label: str) -> dict[str, Any]:
     }
 
 
-def _funnel(
+def funnel(
     rows: Sequence[EpisodeRow],
     models: tuple[CaseMixModel, CaseMixModel | None] | None,
     by: Callable[[EpisodeRow], str],
@@ -298,6 +302,15 @@ def _funnel(
 class Names:
     therapists: dict[str, str]
     locations: dict[str, str]
+    conditions: dict[str, str] = field(default_factory=dict)  # group id -> label
+
+    def condition(self, key: str) -> str:
+        return self.conditions.get(key, key)
+
+    @staticmethod
+    def mix(key: str) -> str:
+        """A technique mix as people read it: "myofascial release + swedish"."""
+        return " + ".join(part.replace("_", " ") for part in key.split("+"))
 
     def therapist(self, key: str) -> str:
         return self.therapists.get(key, "Former therapist")
@@ -306,7 +319,7 @@ class Names:
         return self.locations.get(key, "Former location")
 
 
-def _fits(rows: Sequence[EpisodeRow]) -> tuple[CaseMixModel, CaseMixModel | None] | None:
+def fits(rows: Sequence[EpisodeRow]) -> tuple[CaseMixModel, CaseMixModel | None] | None:
     from palpa.analytics.stats import NotEnoughEpisodes, fit_case_mix_model
 
     try:
@@ -333,27 +346,29 @@ def _slice(
     conditions = sorted({r.condition_group for r in rows})
     out: dict[str, Any] = {
         "episodes": len(rows),
-        "by_condition": _table(rows, ("condition_group",), lambda k: k[0], settings, seed),
-        "by_condition_mix": _mix_within_condition(rows, settings, seed + 100),
-        "by_therapist": _table(
+        "by_condition": table(
+            rows, ("condition_group",), lambda k: names.condition(k[0]), settings, seed
+        ),
+        "by_condition_mix": mix_within_condition(rows, settings, seed + 100, names),
+        "by_therapist": table(
             rows, ("therapist",), lambda k: names.therapist(k[0]), settings, seed + 200
         ),
         "km": _km(rows, settings),
     }
     if whole_location:
-        out["by_location"] = _table(
+        out["by_location"] = table(
             rows, ("location",), lambda k: names.location(k[0]), settings, seed + 300
         )
     if whole_period:
-        out["by_year"] = _table(rows, ("year",), lambda k: k[0], settings, seed + 400)
+        out["by_year"] = table(rows, ("year",), lambda k: k[0], settings, seed + 400)
     funnels: dict[str, dict[str, Any]] = {"therapist": {}, "location": {}}
     for group in [ALL, *conditions]:
         members = [r for r in rows if group == ALL or r.condition_group == group]
-        funnels["therapist"][group] = _funnel(
+        funnels["therapist"][group] = funnel(
             members, models, lambda r: r.therapist, names.therapist, settings
         )
         if whole_location:
-            funnels["location"][group] = _funnel(
+            funnels["location"][group] = funnel(
                 members, models, lambda r: r.location, names.location, settings
             )
     out["funnel"] = funnels
@@ -363,6 +378,7 @@ def _slice(
 def _mine_slice(
     rows: Sequence[EpisodeRow],
     *,
+    names: Names,
     models: tuple[CaseMixModel, CaseMixModel | None] | None,
     settings: Settings,
     seed: int,
@@ -372,17 +388,20 @@ def _mine_slice(
     them (the expected rate comes from the organization's case-mix model)."""
     out: dict[str, Any] = {
         "episodes": len(rows),
-        "by_condition": _table(rows, ("condition_group",), lambda k: k[0], settings, seed),
-        "by_condition_mix": _mix_within_condition(rows, settings, seed + 100),
+        "by_condition": table(
+            rows, ("condition_group",), lambda k: names.condition(k[0]), settings, seed
+        ),
+        "by_condition_mix": mix_within_condition(rows, settings, seed + 100, names),
         "km": _km(rows, settings),
     }
     if whole_period:
-        out["by_year"] = _table(rows, ("year",), lambda k: k[0], settings, seed + 400)
+        out["by_year"] = table(rows, ("year",), lambda k: k[0], settings, seed + 400)
     own: dict[str, Any] = {}
     for group in [ALL, *sorted({r.condition_group for r in rows})]:
         members = [r for r in rows if group == ALL or r.condition_group == group]
-        funnel = _funnel(members, models, lambda r: "you", lambda k: "You", settings, curve=False)
-        own[group] = funnel
+        own[group] = funnel(
+            members, models, lambda r: "you", lambda k: "You", settings, curve=False
+        )
     out["own"] = own
     return out
 
@@ -423,7 +442,7 @@ def build_from_rows(
 ) -> dict[str, Any]:
     """The snapshot's data from episode rows (pure: the database is not read)."""
     rows = sorted(rows, key=lambda r: (r.start, r.episode_id))
-    models = _fits(rows)
+    models = fits(rows)
     base = settings.seed
     data: dict[str, Any] = {
         "min_cell": settings.min_cell,
@@ -432,7 +451,11 @@ def build_from_rows(
         "resamples": settings.resamples,
         "seed": settings.seed,
         "condition_groups": sorted({r.condition_group for r in rows}),
+        "condition_labels": {
+            g: names.condition(g) for g in sorted({r.condition_group for r in rows})
+        },
         "technique_mixes": sorted({r.technique_mix for r in rows}),
+        "technique_labels": {m: Names.mix(m) for m in sorted({r.technique_mix for r in rows})},
         "years": sorted({str(r.start.year) for r in rows}),
         "locations": sorted(
             ({"id": k, "name": names.location(k)} for k in {r.location for r in rows}),
@@ -465,6 +488,7 @@ def build_from_rows(
                 own_rows,
                 lambda members, seed, _whole_location, whole_period: _mine_slice(
                     members,
+                    names=names,
                     models=models,
                     settings=settings,
                     seed=base + seed,
@@ -480,6 +504,7 @@ def build_from_rows(
 def build(organization: Organization, rows: Sequence[EpisodeRow]) -> dict[str, Any]:
     """The registered builder: names from the organization's records, figures from rows."""
     from palpa.accounts.models import Location
+    from palpa.analytics.conditions import condition_groups
     from palpa.practitioners.models import Practitioner
 
     therapists = {
@@ -490,4 +515,5 @@ def build(organization: Organization, rows: Sequence[EpisodeRow]) -> dict[str, A
         str(place.public_id): place.name
         for place in Location.objects.filter(organization=organization)
     }
-    return build_from_rows(rows, names=Names(therapists, locations))
+    labels = dict(condition_groups().labels)
+    return build_from_rows(rows, names=Names(therapists, locations, labels))

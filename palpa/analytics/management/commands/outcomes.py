@@ -17,7 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from palpa.accounts.models import Organization
-from palpa.analytics import snapshots
+from palpa.analytics import report_cli, snapshots
 
 
 def organization_by_slug(slug: str | None) -> Organization | None:
@@ -39,10 +39,15 @@ class Command(BaseCommand):
         recompute = sub.add_parser("recompute", help="compute the snapshots the pages read")
         recompute.add_argument("--organization", metavar="SLUG", help="only this organization")
         recompute.add_argument("--kind", help="only this kind of snapshot")
+        report_cli.add_parser(sub)  # palpa outcomes report (palpa.analytics.report_cli)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "recompute":
             self._recompute(options)
+        elif options["action"] == "report":
+            one = organization_by_slug(options["organization"])
+            chosen = [one] if one else list(Organization.objects.order_by("pk"))
+            report_cli.run(options, chosen, self.stdout)
 
     def _recompute(self, options: dict[str, Any]) -> None:
         kind = options["kind"]
