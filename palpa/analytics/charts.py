@@ -206,7 +206,7 @@ def funnel(title: str, figures: Mapping[str, Any]) -> str:
             f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + plot_w}" y2="{y(tick):.1f}" '
             f'stroke="{INK if tick == 0 else GRID}"/><text x="{left - 6}" '
             f'y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="{INK}">'
-            f"{tick * 100:+.0f}</text>"
+            f"{'0' if tick == 0 else f'{tick * 100:+.0f}'}</text>"
         )
     for n in _ticks(top_n):
         out.append(

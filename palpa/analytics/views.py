@@ -64,7 +64,7 @@ def _render(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "mine": mine,
         "can_recompute": (not mine and has_capability(user, Capability.BUSINESS_OPERATIONS))
         or mine,
-        "q_percent": round(found.q * 100, 1),
+        "q_percent": f"{found.q * 100:g}",
         "level_percent": round(found.level * 100),
     }
     return render(request, "analytics/outcomes.html", context)

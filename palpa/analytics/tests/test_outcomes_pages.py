@@ -115,7 +115,7 @@ def test_the_page_states_the_false_discovery_rate_and_the_observational_wording(
     client_for: Any, owner: User, computed: OutcomeSnapshot
 ) -> None:
     page = client_for(owner).get("/outcomes/").content.decode()
-    assert "Benjamini\u2013Hochberg at 5.0%" in page
+    assert "Benjamini\u2013Hochberg at 5%" in page
     assert "Technique effects are observational." in page
     assert "<em>associated with</em>" in page
     assert "causes" not in page.replace("does not show that it causes it", "")
