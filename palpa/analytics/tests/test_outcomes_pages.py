@@ -57,7 +57,8 @@ def test_each_persona_may_or_may_not_open_the_outcomes_page(
         assert "Not computed yet" in page
         assert "Tess Therapist" not in page
     else:
-        assert "Computed" in page
+        # Two hours before the frozen clock's 3 p.m. in Tampa, at the organization's time.
+        assert "Computed Mar 2, 2026, 1:00 p.m. EST from 804 episodes" in page
         assert "Tess Therapist" in page
         assert "Theo Other" in page
 
