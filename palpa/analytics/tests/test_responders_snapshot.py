@@ -96,3 +96,13 @@ def test_the_same_episodes_give_the_same_snapshot() -> None:
     assert build_from_rows(some, names=NAMES, settings=FAST) == build_from_rows(
         list(reversed(some)), names=NAMES, settings=FAST
     )
+
+
+def test_an_organization_without_episodes_gets_an_empty_snapshot() -> None:
+    data = build_from_rows([], names=NAMES, settings=FAST)
+    whole = data["slices"][f"{ALL}|{ALL}"]
+    assert whole["episodes"] == 0
+    assert whole["by_condition"] == []
+    assert whole["funnel"]["therapist"] == {ALL: None}
+    assert data["model"] == {"fitted": False, "episodes": 0}
+    assert data["mine"] == {}
