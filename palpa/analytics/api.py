@@ -19,6 +19,7 @@ from palpa.accounts.gates import api_requires
 from palpa.accounts.permissions import Capability
 from palpa.analytics import figures
 from palpa.core.api import ERRORS, actor
+from palpa.core.schemas import Line
 
 router = Router()
 
@@ -107,10 +108,10 @@ def _answer(
 @api_requires(Capability.BUSINESS_OPERATIONS)
 def organization_outcomes(
     request: HttpRequest,
-    condition_group: str = "",
-    technique_mix: str = "",
-    location: str = "",
-    period: str = "",
+    condition_group: Line = "",
+    technique_mix: Line = "",
+    location: Line = "",
+    period: Line = "",
 ) -> dict[str, Any]:
     return _answer(
         request,
@@ -130,9 +131,9 @@ def organization_outcomes(
 @api_requires(Capability.CLINICAL_READ)
 def my_outcomes(
     request: HttpRequest,
-    condition_group: str = "",
-    technique_mix: str = "",
-    period: str = "",
+    condition_group: Line = "",
+    technique_mix: Line = "",
+    period: Line = "",
 ) -> dict[str, Any]:
     return _answer(
         request,

@@ -12,6 +12,8 @@ from palpa.analytics.tests.outcomes_support import RARE_MIX, store_snapshot
 from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import api_as, api_for, error_fields, matrix
 
+OPERATIONS = {("get", "/api/v1/outcomes/responders"), ("get", "/api/v1/outcomes/mine")}
+
 ORGANIZATION = {
     "owner": 200,
     "therapist": 403,
