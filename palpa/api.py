@@ -47,6 +47,7 @@ api.add_router("", "palpa.scheduling.api.router", tags=["scheduling"])
 api.add_router("", "palpa.billing.api.router", tags=["billing"])
 api.add_router("", "palpa.lymphoedema.api.router", tags=["lymphoedema"])
 api.add_router("", "palpa.lymphoedema.garments.api.router", tags=["lymphoedema"])
+api.add_router("", "palpa.analytics.api.router", tags=["outcome analytics"])
 
 
 @api.exception_handler(ValidationError)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("schedule/", include("palpa.scheduling.urls")),
     path("intake/", include("palpa.screening.intake_urls")),
     path("outcomes/", include("palpa.outcomes.urls")),
+    path("outcomes/", include("palpa.analytics.urls")),  # the Outcomes pages (issue 15)
     path("before-visit/", include("palpa.outcomes.link_urls")),
     path("reports/", include("palpa.reports.urls")),
     path("billing/", include("palpa.billing.urls")),

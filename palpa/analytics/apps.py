@@ -59,3 +59,11 @@ class AnalyticsConfig(AppConfig):
         from palpa.analytics import expected
 
         expected.register()
+
+        # The Outcomes pages' snapshot (issue 15 parts 3, 4 and 7) and the dashboard's link.
+        from palpa.analytics import responders, snapshots
+        from palpa.analytics.views import dashboard_panel
+        from palpa.core import dashboard
+
+        snapshots.register(responders.KIND, responders.VERSION, responders.build)
+        dashboard.register(dashboard_panel)

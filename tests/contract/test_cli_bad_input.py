@@ -32,6 +32,7 @@ REFUSED = [
     (["restore", "/nonexistent/backup"], "DIR: /nonexistent/backup is not a directory"),
     (["episodes", "rebuild", "--organization", ""], "--organization: no organization has the slug"),
     (["episodes", "sweep", "--on", "2026-02-30"], "--on: '2026-02-30' is not a date"),
+    (["outcomes", "report", "--from", "2026-02-30", "--to", "2026-03-01"], "--from: '2026-02-30'"),
 ]
 ARGPARSE = [
     (["serve", "--port", "99999"], "argument --port: 99999 is not between 1 and 65535"),

@@ -118,6 +118,10 @@ QUERY_NAMES = (
     "first_day",
     "form",  # which form of a page of several was posted
     "closed_day",
+    # the Outcomes pages' filters (palpa.analytics.figures)
+    "condition_group",
+    "technique_mix",
+    "period",
 )
 
 TRACEBACK = re.compile(rb"Traceback \(most recent call last\)|<title>\w*Error at ")

@@ -47,6 +47,7 @@ def test_each_app_with_a_dashboard_part_registers_its_panel() -> None:
     modules = sorted(panel.__module__ for panel in panels())
     assert modules == [
         "palpa.accounts.checklist",
+        "palpa.analytics.views",
         "palpa.billing.business_views",
         "palpa.care.views",
         "palpa.lymphoedema.garments.views",

@@ -22,7 +22,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from palpa.accounts.models import Organization
-from palpa.analytics import snapshots
+from palpa.analytics import report_cli, snapshots
 
 
 def organization_by_slug(slug: str | None) -> Organization | None:
@@ -56,6 +56,7 @@ class Command(BaseCommand):
             "--seed", type=int, required=True, help="the same seed, the same data"
         )
         generate.add_argument("--null", action="store_true", help="plant no effects")
+        report_cli.add_parser(sub)  # palpa outcomes report (palpa.analytics.report_cli)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "recompute":
@@ -64,6 +65,10 @@ class Command(BaseCommand):
             self._export(options)
         elif options["action"] == "generate":
             self._generate(options)
+        elif options["action"] == "report":
+            one = organization_by_slug(options["organization"])
+            chosen = [one] if one else list(Organization.objects.order_by("pk"))
+            report_cli.run(options, chosen, self.stdout)
 
     def _recompute(self, options: dict[str, Any]) -> None:
         kind = options["kind"]
