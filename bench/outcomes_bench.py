@@ -38,33 +38,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 TARGET_SECONDS = 60.0
-COLUMNS = (
-    "public_id",
-    "condition_group",
-    "icd10",
-    "measure",
-    "higher_is_better",
-    "intake_score",
-    "last_score",
-    "mcid",
-    "mdc",
-    "visits",
-    "planned_visits",
-    "technique_mix",
-    "practitioner__public_id",
-    "location__public_id",
-    "payer_type",
-    "age_band",
-    "sex",
-    "chronicity",
-    "comorbidity_count",
-    "screening_decision",
-    "ending",
-    "start",
-    "end",
-    "visits_to_meaningful_change",
-    "technique_minutes",
-)
 
 
 def configure(data_dir: Path) -> None:
@@ -114,6 +87,7 @@ def main() -> None:
     from palpa.analytics import snapshots
     from palpa.analytics.generated import generate_organization, slug_for
     from palpa.analytics.models import Episode
+    from palpa.analytics.queries import ROW_COLUMNS
 
     slug = slug_for(scale=args.scale, seed=args.seed, null=False)
     generation: dict[str, float] = {}
@@ -134,7 +108,7 @@ def main() -> None:
     episodes = Episode.objects.filter(organization=org).count()
 
     def baseline() -> int:
-        return len(list(Episode.objects.filter(organization=org).values_list(*COLUMNS)))
+        return len(list(Episode.objects.filter(organization=org).values_list(*ROW_COLUMNS)))
 
     def recompute() -> int:
         return len(snapshots.recompute(org))
@@ -153,7 +127,7 @@ def main() -> None:
     kinds = snapshots.kinds()
     print(f"\n{episodes} episodes, {args.rounds} rounds, median seconds")
     print("| operation | median s | x plain read |\n| --- | --- | --- |")
-    print(f"| plain read (values_list, {len(COLUMNS)} columns) | {base:.2f} | 1.0 |")
+    print(f"| plain read (values_list, {len(ROW_COLUMNS)} columns) | {base:.2f} | 1.0 |")
     print(
         f"| snapshots.recompute ({len(kinds)} kinds: {', '.join(kinds) or 'none registered'}) "
         f"| {full:.2f} | {full / base:.1f} |"

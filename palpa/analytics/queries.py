@@ -85,7 +85,7 @@ def episode_row(episode: Episode) -> EpisodeRow:
 
 
 # The columns ``episode_rows`` reads, in EpisodeRow's order (the two ids by relation).
-_ROW_COLUMNS = (
+ROW_COLUMNS = (
     "public_id",
     "condition_group",
     "icd10",
@@ -122,7 +122,7 @@ def episode_rows(episodes: QuerySet[Episode] | Iterable[Episode]) -> Iterator[Ep
         for episode in episodes:
             yield episode_row(episode)
         return
-    for v in episodes.order_by("pk").values_list(*_ROW_COLUMNS).iterator(chunk_size=5000):
+    for v in episodes.order_by("pk").values_list(*ROW_COLUMNS).iterator(chunk_size=5000):
         yield EpisodeRow(
             episode_id=str(v[0]),
             condition_group=v[1],

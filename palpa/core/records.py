@@ -207,6 +207,33 @@ class Lifecycle[R: SignedRecord]:
     addendum: type[Addendum] | None = None
 
 
+def change_draft[R: SignedRecord](
+    life: Lifecycle[R],
+    *,
+    actor: User,
+    record: R,
+    changes: dict[str, Any],
+    validate: Callable[[R], None],
+    stored: models.QuerySet[R] | None = None,
+) -> R:
+    """Change a draft's fields: read it afresh (``stored``: the queryset to read it from,
+    e.g. with related rows the validation needs), set ``changes``, ``validate`` (raises
+    ValidationError naming the field: nothing is saved), save with one audit entry naming
+    the fields, and copy the changes onto ``record``. The caller has checked that the actor
+    may change it and that it is still a draft."""
+    rows = stored if stored is not None else life.model._default_manager.all()
+    fresh = cast(R, rows.get(pk=record.pk))
+    for name, value in changes.items():
+        setattr(fresh, name, value)
+    validate(fresh)
+    with transaction.atomic():
+        fresh.save()
+        life.audit(actor, "update", fresh, changed=sorted(changes))
+    for name in changes:
+        setattr(record, name, getattr(fresh, name))
+    return record
+
+
 def sign[R: SignedRecord](life: Lifecycle[R], *, actor: User, record: R) -> R:
     """Sign a draft: checks, then one transaction for the act (see the module's doc)."""
     life.check(actor, record)

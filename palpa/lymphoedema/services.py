@@ -290,16 +290,9 @@ def update_measurement(
     unknown = sorted(set(changes) - set(CONTENT_FIELDS) - set(FINDING_FIELDS))
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
-    stored = LimbMeasurement.objects.get(pk=measurement.pk)
-    for name, value in changes.items():
-        setattr(stored, name, value)
-    _validate(stored)
-    with transaction.atomic():
-        stored.save()
-        audit(actor, Action.UPDATE, stored, changed=sorted(changes))
-    for name in changes:
-        setattr(measurement, name, getattr(stored, name))
-    return measurement
+    return records.change_draft(
+        MEASUREMENT, actor=actor, record=measurement, changes=changes, validate=_validate
+    )
 
 
 def measurement_content(m: LimbMeasurement) -> dict[str, Any]:

@@ -139,16 +139,13 @@ def _editable(actor: User, note: TreatmentNote) -> Practitioner:
 def update_note(*, actor: User, note: TreatmentNote, changes: dict[str, Any]) -> TreatmentNote:
     _editable(actor, note)
     check_fields_of(changes, SOAP_FIELDS)
-    stored = TreatmentNote.objects.get(pk=note.pk)
-    for name, value in changes.items():
-        setattr(stored, name, value)
-    stored.full_clean(exclude=["content_hash"])
-    with transaction.atomic():
-        stored.save()
-        audit(actor, Action.UPDATE, stored, changed=sorted(changes))
-    for name in changes:
-        setattr(note, name, getattr(stored, name))
-    return note
+    return records.change_draft(
+        NOTE,
+        actor=actor,
+        record=note,
+        changes=changes,
+        validate=lambda stored: stored.full_clean(exclude=["content_hash"]),
+    )
 
 
 def add_technique(

@@ -312,18 +312,14 @@ def update_prescription(
     """Change a draft (its own practitioner only)."""
     _editable(actor, prescription)
     _unknown(changes)
-    stored = GarmentPrescription.objects.select_related("location", "measurement").get(
-        pk=prescription.pk
+    return records.change_draft(
+        PRESCRIPTION,
+        actor=actor,
+        record=prescription,
+        changes=changes,
+        validate=_validate,
+        stored=GarmentPrescription.objects.select_related("location", "measurement"),
     )
-    for name, value in changes.items():
-        setattr(stored, name, value)
-    _validate(stored)
-    with transaction.atomic():
-        stored.save()
-        audit(actor, Action.UPDATE, stored, changed=sorted(changes))
-    for name in changes:
-        setattr(prescription, name, getattr(stored, name))
-    return prescription
 
 
 def prescription_content(p: GarmentPrescription) -> dict[str, Any]:
