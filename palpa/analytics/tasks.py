@@ -19,14 +19,23 @@ from django_tasks_db.models import DBTaskResult
 
 from palpa.accounts.models import Organization
 from palpa.analytics import snapshots
+from palpa.analytics.models import Episode
 from palpa.analytics.services import sweep_dropouts
 
 
 @task()
 def sweep_dropouts_task() -> dict[str, int]:
-    """Mark the open episodes that dropped out; then queue the next run."""
+    """Mark the open episodes that dropped out, then ask for fresh snapshots of every
+    organization with episodes (the nightly recompute: drop-outs change the figures);
+    then queue the next run."""
     try:
-        return {"dropped_out": sweep_dropouts()}
+        dropped = sweep_dropouts()
+        organizations = list(
+            Episode.objects.order_by().values_list("organization_id", flat=True).distinct()
+        )
+        for organization_id in sorted(organizations):
+            queue_recompute(organization_id)
+        return {"dropped_out": dropped, "recomputes_queued": len(organizations)}
     finally:
         schedule_sweep()
 

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from palpa.analytics import rows
 from palpa.analytics.models import Episode
-from palpa.analytics.tasks import sweep_dropouts_task
+from palpa.analytics.tasks import recompute_snapshots_task, sweep_dropouts_task
 from palpa.analytics.tests.conftest import VISITS, Course
 from palpa.core.tests.support import NOW
 
@@ -51,6 +51,9 @@ def test_migrate_queues_the_first_sweep_and_each_sweep_queues_the_next(
         _work()
         assert Episode.objects.get().ending == rows.DROPPED_OUT
         assert [w.run_after for w in _waiting()] == [later + dt.timedelta(days=1)]
+        # the nightly recompute of the organization's snapshots was asked for with it
+        recomputes = DBTaskResult.objects.filter(task_path=recompute_snapshots_task.module_path)
+        assert [r.args_kwargs["args"][0] for r in recomputes] == [course.patient.organization_id]
 
 
 def test_sweeps_off_queue_nothing(course: Course, settings: Any) -> None:
