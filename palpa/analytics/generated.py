@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.db import connection, models, transaction
 
 from palpa.accounts.models import Location, Organization, User
+from palpa.analytics import episode_rules as rules
 from palpa.analytics import synthetic
 from palpa.analytics.models import Episode
 from palpa.analytics.rows import (
@@ -58,9 +59,9 @@ STATES = (
 GIVEN = ("Avery", "Jordan", "Riley", "Morgan", "Casey", "Quinn", "Rowan", "Sage", "Emery", "Blake")
 # days from onset to the evaluation for each chronicity (acute < 42, chronic > 84)
 ONSET_DAYS = {ACUTE: 20, SUBACUTE: 60, CHRONIC: 150}
-# a synthetic age band's ages (the oldest band reaches past 89 on purpose: the export must
-# group them)
-AGES = {"18-34": (18, 34), "35-49": (35, 49), "50-64": (50, 64), "65-79": (65, 79), "80+": (80, 96)}
+# an age band's ages (episode_rules.AGE_BANDS): the oldest band reaches past 89 (the export
+# must group them), to 99
+AGES = {label: (low, high if high is not None else 99) for low, high, label in rules.AGE_BANDS}
 
 
 # a planted ending as the discharge would give it (a drop-out has no discharge)
@@ -228,6 +229,14 @@ def _therapists(
     return dict(zip(labels, practitioners, strict=True))
 
 
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier (28 February for a 29th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def _episodes(
     organization: Organization,
     rows: Sequence[EpisodeRow],
@@ -242,8 +251,9 @@ def _episodes(
     patients = []
     for j, row in enumerate(rows):
         i = offset + j
-        low, high = AGES.get(row.age_band, (40, 60))
-        age_days = people.randint(low * 365 + 1, high * 365 + 360)
+        low, high = AGES.get(row.age_band, (40, 59))
+        born = _years_before(row.start, people.randint(low, high))
+        born -= dt.timedelta(days=people.randint(0, 364))  # the age stays in its band
         given = GIVEN[i % len(GIVEN)]
         family = f"Generated{i + 1:07d}"
         patients.append(
@@ -253,7 +263,7 @@ def _episodes(
                 mrn=mrn(i),
                 given_name=given,
                 family_name=family,
-                date_of_birth=row.start - dt.timedelta(days=age_days),
+                date_of_birth=born,
                 sex=row.sex,
                 email=f"patient{i + 1:07d}@generated.example",
                 phone=f"+1 555 {i // 10000:03d} {i % 10000:04d}",

@@ -291,7 +291,7 @@ def case_mix_of(row: EpisodeRow) -> CaseMix | None:
 
 @dataclass(frozen=True)
 class Coefficient:
-    name: str  # "age_band[65-79]" (against the reference level) or a numeric input's name
+    name: str  # "age_band[70-79]" (against the reference level) or a numeric input's name
     estimate: float
     low: float
     high: float

@@ -5,6 +5,9 @@ Pure and vectorised with numpy (imported inside ``generate``, never by a web wor
 episodes take a few seconds. The instruments' MCID and MDC come from Palpa's instrument
 library (palpa/outcomes/data/instruments.json, each with its source); everything else here
 (case mix, effect sizes, visit counts) is made up and claims nothing about real patients.
+The rows carry the episode table's own labels: condition groups of
+palpa/analytics/data/condition_groups.json; age bands, payer types and technique mixes as
+palpa/analytics/episode_rules.py gives them.
 
 The outcome model, in MCID units of the episode's instrument:
 
@@ -12,7 +15,7 @@ The outcome model, in MCID units of the episode's instrument:
              - 0.15 * comorbidities + chronicity shift + 0.05 * (planned visits - 8)
              + technique effect (planted mix in the planted condition only)
              + therapist effect (the planted therapist only)
-             + age effect * (age band index)
+             + age effect * (age band index: 18-29 is 0, 90+ is 7)
              + N(0, 1)
 
 Drop-outs stop early (informative: the lower the improvement after a third of the planned
@@ -24,6 +27,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from palpa.analytics.episode_rules import AGE_BANDS as RULE_AGE_BANDS
+from palpa.analytics.episode_rules import (
+    INSURANCE,
+    PAYER_UNKNOWN,
+    SELF_PAY,
+    technique_mix,
+)
 from palpa.analytics.rows import (
     ACUTE,
     CHRONIC,
@@ -37,23 +47,35 @@ from palpa.analytics.rows import (
 )
 from palpa.outcomes.library import get_instrument
 
-# (condition group, ICD-10-CM code, instrument id in Palpa's library)
+# (condition group, ICD-10-CM code, instrument id in Palpa's library): each code's group as
+# Palpa's grouping gives it (condition_groups.json; knee pain has no group of its own)
 CONDITIONS = (
-    ("neck pain", "M54.2", "NDI"),
-    ("low back pain", "M54.50", "ODI"),
-    ("shoulder pain", "M25.511", "QUICKDASH"),
-    ("knee pain", "M25.561", "LEFS"),
-    ("soft tissue pain", "M79.18", "NPRS"),
+    ("neck-pain", "M54.2", "NDI"),
+    ("low-back-pain", "M54.50", "ODI"),
+    ("shoulder", "M25.511", "QUICKDASH"),
+    ("other", "M25.561", "LEFS"),
+    ("myalgia-fibromyalgia", "M79.18", "NPRS"),
 )
 CONDITION_SHIFT = (0.0, -0.1, -0.2, 0.1, 0.2)
 CONDITION_WEIGHTS = (0.3, 0.3, 0.15, 0.1, 0.15)
-TECHNIQUES = ("myofascial release", "trigger point", "swedish", "lymphatic drainage")
-TECHNIQUE_MIXES = ("myofascial-led", "trigger-point-led", "swedish-led", "mixed")
-AGE_BANDS = ("18-34", "35-49", "50-64", "65-79", "80+")
-AGE_WEIGHTS = (0.2, 0.3, 0.3, 0.15, 0.05)
+# Technique ids of palpa/care/data/techniques.json; each mix's minutes in fifths of the
+# episode's minutes, and its label the episode table's rule gives them
+# (episode_rules.technique_mix): one technique leads three mixes, the fourth has none.
+TECHNIQUES = ("myofascial_release", "trigger_point", "swedish", "manual_lymphatic_drainage")
+MIX_FIFTHS: tuple[dict[str, int], ...] = (
+    {"myofascial_release": 3, "trigger_point": 2},
+    {"trigger_point": 3, "swedish": 2},
+    {"swedish": 3, "manual_lymphatic_drainage": 2},
+    {"manual_lymphatic_drainage": 2, "myofascial_release": 2, "swedish": 1},
+)
+TECHNIQUE_MIXES = tuple(technique_mix(fifths) for fifths in MIX_FIFTHS)
+# "myofascial_release", "trigger_point", "swedish",
+# "manual_lymphatic_drainage+myofascial_release"
+AGE_BANDS = tuple(label for low, _, label in RULE_AGE_BANDS if low >= 18)  # 18-29 ... 90+
+AGE_WEIGHTS = (0.12, 0.16, 0.18, 0.2, 0.16, 0.11, 0.05, 0.02)
 SEXES = ("female", "male")
-PAYERS = ("self-pay", "commercial", "medicare", "workers-comp", "auto")
-PAYER_WEIGHTS = (0.35, 0.4, 0.15, 0.05, 0.05)
+PAYERS = (INSURANCE, SELF_PAY, PAYER_UNKNOWN)
+PAYER_WEIGHTS = (0.6, 0.35, 0.05)
 CHRONICITY = (ACUTE, SUBACUTE, CHRONIC, UNKNOWN)
 CHRONICITY_WEIGHTS = (0.25, 0.25, 0.45, 0.05)
 CHRONICITY_SHIFT = (0.4, 0.1, -0.2, 0.0)
@@ -64,8 +86,8 @@ PLANNED = (6, 8, 10, 12)
 class PlantedEffects:
     """Effects in MCID units of change. ``NULL_EFFECTS`` plants none of them."""
 
-    technique_condition: str = "neck pain"
-    technique_mix: str = "myofascial-led"
+    technique_condition: str = "neck-pain"
+    technique_mix: str = "myofascial_release"
     technique_effect: float = 0.8
     therapist: str = "T01-01"  # therapist 1 at location 1
     therapist_effect: float = -0.8
@@ -194,7 +216,7 @@ def generate(organization: Organization, *, seed: int) -> list[EpisodeRow]:
     referred = rng.uniform(size=n) < 0.05
 
     first_day = dt.date(org.first_year, 1, 1)
-    minutes_total = visits * 50
+    minutes_total = visits * 50  # 50 minutes a visit: whole fifths
     rows: list[EpisodeRow] = []
     for i in range(n):
         c = int(condition[i])
@@ -211,9 +233,8 @@ def generate(organization: Organization, *, seed: int) -> list[EpisodeRow]:
         else:
             ending = PLATEAU
         m = int(mix[i])
-        lead = TECHNIQUES[m] if m < 3 else TECHNIQUES[3]
-        total = int(minutes_total[i])
-        minutes = {lead: total * 3 // 5, TECHNIQUES[(m + 1) % 4]: total - total * 3 // 5}
+        fifth = int(minutes_total[i]) // 5
+        minutes = {t: share * fifth for t, share in MIX_FIFTHS[m].items()}
         rows.append(
             EpisodeRow(
                 episode_id=f"synthetic-{seed}-{i}",

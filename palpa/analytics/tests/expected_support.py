@@ -1,11 +1,10 @@
 """Shared by the expected-result tests and the browser test: a synthetic organization's
-neck pain episodes under Palpa's own labels, a stored "expected" snapshot built from them,
-and a draft plan of care for neck pain with an NDI baseline."""
+episodes (under the episode table's own labels), a stored "expected" snapshot built from
+them, and a draft plan of care for neck pain with an NDI baseline."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -20,16 +19,11 @@ from palpa.care.models import Plan
 from palpa.care.plans import services as plan_services
 from palpa.patients.models import Patient
 
-# Synthetic condition groups under the names of Palpa's grouping (condition_groups.json).
-GROUPS = {"neck pain": "neck-pain", "low back pain": "low-back-pain"}
 NDI_BASELINE = [3] * 10  # 30 of 50 points
 
 
 def synthetic_rows(episodes: int, *, seed: int) -> list[EpisodeRow]:
-    rows = synthetic.generate(synthetic.Organization(episodes=episodes), seed=seed)
-    return [
-        replace(r, condition_group=GROUPS.get(r.condition_group, r.condition_group)) for r in rows
-    ]
+    return synthetic.generate(synthetic.Organization(episodes=episodes), seed=seed)
 
 
 @cache

@@ -1,8 +1,9 @@
 """A "responders" snapshot for the fixture clinic, from a seeded synthetic organization:
 the synthetic therapist T01-01 is the ``therapist`` persona, T01-02 ``other_therapist``,
-location L01 the clinic's ``location``. Four neck-pain episodes with a rare technique mix
-("lymphatic-led") make a cell too small to show. The figures are built once per process
-(pure, no database) and given the fixture's public ids when stored."""
+location L01 the clinic's ``location``. Four neck-pain episodes with a technique mix the
+synthetic organization never gives ("reflexology") make a cell too small to show. The
+figures are built once per process (pure, no database, condition groups under their
+labels) and given the fixture's public ids when stored."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from django.utils import timezone
 
 from palpa.accounts.models import Location, Organization, User
 from palpa.analytics import responders
+from palpa.analytics.conditions import condition_groups
 from palpa.analytics.models import OutcomeSnapshot
 from palpa.analytics.rows import EpisodeRow
 from palpa.analytics.synthetic import Organization as Synthetic
 from palpa.analytics.synthetic import generate, location_label, therapist_label
 
 TESS, THEO, HOME = "T01-01", "T01-02", "L01"
-RARE_MIX = "lymphatic-led"
+RARE_MIX = "reflexology"
 SETTINGS = responders.Settings(resamples=199)
 
 
@@ -31,7 +33,7 @@ def rows() -> list[EpisodeRow]:
     made = generate(
         Synthetic(locations=2, therapists_per_location=3, years=2, episodes=800), seed=3
     )
-    neck = [r for r in made if r.condition_group == "neck pain"][:4]
+    neck = [r for r in made if r.condition_group == "neck-pain"][:4]
     rare = [
         dataclasses.replace(r, episode_id=f"rare-{i}", technique_mix=RARE_MIX)
         for i, r in enumerate(neck)
@@ -50,7 +52,9 @@ def _built() -> str:
     locations = {location_label(loc): f"Clinic {loc + 1}" for loc in range(2)}
     locations[HOME] = "Bayside Clinic"
     data = responders.build_from_rows(
-        rows(), names=responders.Names(therapists, locations), settings=SETTINGS
+        rows(),
+        names=responders.Names(therapists, locations, dict(condition_groups().labels)),
+        settings=SETTINGS,
     )
     return json.dumps(data)
 

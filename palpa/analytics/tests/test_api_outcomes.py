@@ -81,14 +81,14 @@ def test_the_owner_filters_to_neck_pain_and_a_small_cell_has_no_figures(
     owner: User, computed: OutcomeSnapshot
 ) -> None:
     body = (
-        api_for(owner, "token").get("/outcomes/responders", {"condition_group": "neck pain"}).json()
+        api_for(owner, "token").get("/outcomes/responders", {"condition_group": "neck-pain"}).json()
     )
-    assert body["filters"]["condition_group"] == "neck pain"
-    assert {c["key"][0] for c in body["responder_cells"]} == {"neck pain"}
+    assert body["filters"]["condition_group"] == "neck-pain"
+    assert {c["key"][0] for c in body["responder_cells"]} == {"neck-pain"}
     rare = next(c for c in body["responder_cells"] if c["key"][1] == RARE_MIX)
     assert rare["suppressed"] is True
     assert "rate" not in rare
-    assert [c["group"] for c in body["kaplan_meier"]] == ["neck pain"]
+    assert [c["group"] for c in body["kaplan_meier"]] == ["neck-pain"]
 
 
 def test_an_unknown_filter_value_is_named(owner: User, computed: OutcomeSnapshot) -> None:

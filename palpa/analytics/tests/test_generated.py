@@ -14,6 +14,7 @@ from django.db import transaction
 
 from palpa.accounts.models import Location, User
 from palpa.analytics import synthetic
+from palpa.analytics.episode_rules import age_band
 from palpa.analytics.generated import (
     generate_organization,
     is_generated,
@@ -113,6 +114,7 @@ def test_its_episodes_round_trip_to_the_planted_rows(db: None) -> None:
         assert [getattr(row, f) for f in same] == [getattr(truth, f) for f in same]
         assert episode.practitioner.family_name == truth.therapist
         assert episode.location.name == f"Generated location {truth.location}"
+        assert age_band(episode.patient.date_of_birth, truth.start) == truth.age_band
     assert responders == sum(bool(r.responder) for r in planted) > 0
 
 

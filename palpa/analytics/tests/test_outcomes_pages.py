@@ -101,15 +101,15 @@ def test_my_outcomes_reads_only_the_therapists_own_part_of_the_snapshot(
 def test_the_owner_filters_to_neck_pain_and_sees_the_small_cell_not_shown(
     client_for: Any, owner: User, computed: OutcomeSnapshot
 ) -> None:
-    page = client_for(owner).get("/outcomes/?condition_group=neck+pain").content.decode()
+    page = client_for(owner).get("/outcomes/?condition_group=neck-pain").content.decode()
     assert "Responder rate by technique mix within condition group" in page
-    assert f"neck pain · {RARE_MIX}" in page
+    assert f"Neck pain · {RARE_MIX}" in page
     assert "fewer than 10 episodes: not shown" in page
     assert 'class="forest-svg"' in page
     assert 'class="km-svg"' in page
     assert 'class="funnel-svg"' in page
     # The other condition groups' mixes are not in the forest.
-    assert "low back pain · myofascial-led" not in page
+    assert "Low back pain · myofascial release" not in page
 
 
 def test_the_page_states_the_false_discovery_rate_and_the_observational_wording(
@@ -145,11 +145,11 @@ def test_the_location_and_period_filters_narrow_the_episodes(
 def test_reading_the_page_is_audited(
     client_for: Any, owner: User, computed: OutcomeSnapshot
 ) -> None:
-    client_for(owner).get("/outcomes/?condition_group=neck+pain")
+    client_for(owner).get("/outcomes/?condition_group=neck-pain")
     entry = AuditEvent.objects.filter(object_type="OutcomeFigures").latest("seq")
     assert entry.action == "read"
     assert entry.detail["view"] == "organization"
-    assert entry.detail["filters"]["condition_group"] == "neck pain"
+    assert entry.detail["filters"]["condition_group"] == "neck-pain"
 
 
 def test_without_a_snapshot_the_page_says_so_and_recompute_queues_the_worker(

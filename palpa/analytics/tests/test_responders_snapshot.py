@@ -21,8 +21,8 @@ def test_the_planted_technique_mix_is_flagged_higher_in_its_condition_group() ->
     planted = generate(Organization(episodes=4000), seed=11)
     cells = responders.mix_within_condition(planted, FAST, seed=1)
     flagged = {tuple(c["key"]): c["direction"] for c in cells if c.get("different")}
-    assert flagged.get(("neck pain", "myofascial-led")) == "higher"
-    assert not any(key[1] == "myofascial-led" and key[0] != "neck pain" for key in flagged)
+    assert flagged.get(("neck-pain", "myofascial_release")) == "higher"
+    assert not any(key[1] == "myofascial_release" and key[0] != "neck-pain" for key in flagged)
 
 
 def test_the_planted_therapist_is_outside_the_funnel_and_flagged() -> None:
@@ -57,10 +57,10 @@ def test_on_null_organizations_no_more_than_the_stated_share_is_flagged() -> Non
 def test_small_cells_carry_their_count_and_no_figures() -> None:
     data = json.loads(_built())
     cells = data["slices"][f"{ALL}|{ALL}"]["by_condition_mix"]
-    rare = next(c for c in cells if c["key"] == ["neck pain", RARE_MIX])
+    rare = next(c for c in cells if c["key"] == ["neck-pain", RARE_MIX])
     assert rare == {
-        "key": ["neck pain", RARE_MIX],
-        "label": f"neck pain · {RARE_MIX}",
+        "key": ["neck-pain", RARE_MIX],
+        "label": f"Neck pain · {RARE_MIX}",
         "n": 4,
         "suppressed": True,
     }
