@@ -24,6 +24,7 @@ from palpa.audit.services import Action, record
 from palpa.care import gates as care_gates
 from palpa.core.dates import local_today
 from palpa.core.errors import Refused
+from palpa.core.forms import Form
 from palpa.core.views import staff_user
 from palpa.lymphoedema.garments import document, queries, services
 from palpa.lymphoedema.garments.catalogue import load_garments
@@ -65,7 +66,7 @@ def _parse_cm(text: str) -> list[float]:
     return out
 
 
-class PrescriptionForm(forms.Form):
+class PrescriptionForm(Form):
     prescribed_on = forms.DateField(
         label="Date prescribed", widget=forms.DateInput({"type": "date"})
     )
@@ -393,7 +394,7 @@ def garment_order_form(request: HttpRequest, prescription_id: str) -> HttpRespon
     return response
 
 
-class IntervalForm(forms.Form):
+class IntervalForm(Form):
     replacement_interval_months = forms.IntegerField(label="Replacement interval (months)")
 
 

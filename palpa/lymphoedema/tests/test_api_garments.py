@@ -15,6 +15,14 @@ from palpa.lymphoedema.tests.garments_support import fitted_sleeve, signed_sleev
 from palpa.lymphoedema.tests.support import signed
 from palpa.patients.models import Patient
 
+OPERATIONS = {
+    ("get", "/api/v1/patients/{patient_id}/garment-prescriptions"),
+    ("post", "/api/v1/patients/{patient_id}/garment-prescriptions"),
+    ("post", "/api/v1/garment-prescriptions/{prescription_id}/sign"),
+    ("post", "/api/v1/garment-prescriptions/{prescription_id}/fitting"),
+    ("post", "/api/v1/garment-prescriptions/{prescription_id}/entered-in-error"),
+}
+
 READ = {
     "owner": 200,
     "therapist": 200,

@@ -14,7 +14,7 @@ from palpa.audit.models import AuditEvent
 from palpa.care.models import TreatmentNote
 from palpa.care.notes import services as note_services
 from palpa.core.records import content_hash
-from palpa.core.tests.support import api_as, clinic_today, error_fields, matrix, web_client
+from palpa.core.tests.support import clinic_today, web_client
 from palpa.lymphoedema import mld_section
 from palpa.lymphoedema.models import MldRecord
 from palpa.patients.models import Patient
@@ -249,49 +249,3 @@ def test_the_signed_section_reads_back_without_a_form(
     assert "Save MLD and bandaging" not in body
     assert "stockinette, foam padding" in body
     assert "Left arm" in body
-
-
-# --- the API ------------------------------------------------------------------------------
-
-READ = {
-    "owner": 200,
-    "therapist": 200,
-    "other_therapist": 200,
-    "front_desk": 403,
-    "biller": 403,
-    "outsider": 404,
-    "anonymous": 401,
-}
-WRITE = {**READ, "owner": 403, "other_therapist": 403}
-
-
-@pytest.mark.parametrize(("who", "status"), matrix(WRITE))
-def test_who_may_record_the_section_over_the_api(
-    request: pytest.FixtureRequest, who: str, status: int, mld_note: TreatmentNote
-) -> None:
-    response = api_as(request, who, "token").patch(f"/notes/{mld_note.public_id}/mld", BANDAGING)
-    assert response.status_code == status, response.content
-    if status == 200:
-        assert response.json()["minutes"] == 45
-        assert response.json()["bandage_layers"] == 4
-
-
-@pytest.mark.parametrize(("who", "status"), matrix(READ))
-def test_who_may_read_the_section_over_the_api(
-    request: pytest.FixtureRequest, who: str, status: int, therapist: User, mld_note: TreatmentNote
-) -> None:
-    mld_section.save_mld_record(actor=therapist, note=mld_note, values=BANDAGING)
-    response = api_as(request, who, "token").get(f"/notes/{mld_note.public_id}/mld")
-    assert response.status_code == status, response.content
-    if status == 200:
-        assert response.json()["sequence"].startswith("neck")
-
-
-def test_an_api_value_out_of_range_is_422_naming_the_field(
-    request: pytest.FixtureRequest, mld_note: TreatmentNote
-) -> None:
-    response = api_as(request, "therapist", "token").patch(
-        f"/notes/{mld_note.public_id}/mld", {"bandage_layers": 0}
-    )
-    assert response.status_code == 422
-    assert error_fields(response) == {"bandage_layers"}
