@@ -3,49 +3,15 @@ naming the field."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from palpa.accounts.models import Location, User
+from palpa.accounts.models import User
 from palpa.care.models import TreatmentNote
-from palpa.care.notes import services as note_services
-from palpa.core.tests.support import api_as, clinic_today, error_fields, matrix
+from palpa.core.tests.support import api_as, error_fields, matrix
 from palpa.lymphoedema import mld_section
-from palpa.patients.models import Patient
-from palpa.screening.services import record_screening
+from palpa.lymphoedema.tests.mld_support import BANDAGING
 
-BANDAGING: dict[str, Any] = {
-    "sequence": "neck, right axilla, anterior trunk, left arm proximal to distal",
-    "bandaged_limb": "left_arm",
-    "bandage_layers": 4,
-    "bandage_materials": "stockinette, foam padding, short-stretch bandages",
-    "short_stretch": True,
-    "skin_check": "intact",
-}
-
-
-@pytest.fixture(autouse=True)
-def _screened(owner: User, patient: Patient) -> None:
-    record_screening(actor=owner, patient=patient, facts={})
-
-
-@pytest.fixture
-def mld_note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
-    note = note_services.start_note(
-        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
-    )
-    note_services.add_technique(
-        actor=therapist,
-        note=note,
-        technique="manual_lymphatic_drainage",
-        region="upper_arm",
-        side="left",
-        minutes=45,
-        pressure="light",
-    )
-    return note
-
+pytestmark = pytest.mark.usefixtures("screened")  # a screened patient: no STOP open
 
 READ = {
     "owner": 200,

@@ -4,8 +4,6 @@ the note's signature, and the screening's MLD stops enforced at signing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -17,40 +15,12 @@ from palpa.core.records import content_hash
 from palpa.core.tests.support import clinic_today, web_client
 from palpa.lymphoedema import mld_section
 from palpa.lymphoedema.models import MldRecord
+from palpa.lymphoedema.tests.mld_support import BANDAGING
 from palpa.patients.models import Patient
 from palpa.screening.services import record_clearance, record_screening
 from palpa.screening.tests.support import letter, make_physician
 
-BANDAGING: dict[str, Any] = {
-    "sequence": "neck, right axilla, anterior trunk, left arm proximal to distal",
-    "bandaged_limb": "left_arm",
-    "bandage_layers": 4,
-    "bandage_materials": "stockinette, foam padding, short-stretch bandages",
-    "short_stretch": True,
-    "skin_check": "intact",
-}
-
-
-@pytest.fixture(autouse=True)
-def _screened(owner: User, patient: Patient) -> None:
-    record_screening(actor=owner, patient=patient, facts={})
-
-
-@pytest.fixture
-def mld_note(therapist: User, patient: Patient, location: Location) -> TreatmentNote:
-    note = note_services.start_note(
-        actor=therapist, patient=patient, location=location, visit_date=clinic_today()
-    )
-    note_services.add_technique(
-        actor=therapist,
-        note=note,
-        technique="manual_lymphatic_drainage",
-        region="upper_arm",
-        side="left",
-        minutes=45,
-        pressure="light",
-    )
-    return note
+pytestmark = pytest.mark.usefixtures("screened")  # a screened patient: no STOP open
 
 
 def test_the_section_is_recorded_and_sealed_into_the_notes_signature(
