@@ -7,7 +7,8 @@ from typing import Any
 
 from palpa.accounts.models import Location, User
 from palpa.core.tests.support import clinic_today
-from palpa.lymphoedema.models import LimbMeasurement
+from palpa.lymphoedema import cdt
+from palpa.lymphoedema.models import CdtCourse, LimbMeasurement
 from palpa.lymphoedema.services import record_measurement, sign_measurement
 from palpa.patients.models import Patient
 
@@ -35,3 +36,10 @@ def signed(
     content = tape(measured_on=clinic_today() - dt.timedelta(days=days_ago), **overrides)
     draft = record_measurement(actor=therapist, patient=patient, location=location, **content)
     return sign_measurement(actor=therapist, measurement=draft)
+
+
+def cdt_started(therapist: User, patient: Patient, days_ago: int = 14) -> CdtCourse:
+    """Phase 1 of complete decongestive therapy, started ``days_ago`` days ago."""
+    return cdt.start_phase_1(
+        actor=therapist, patient=patient, on=clinic_today() - dt.timedelta(days=days_ago)
+    )

@@ -10,8 +10,8 @@ import pytest
 from palpa.accounts.models import User
 from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import api_as, clinic_today, error_fields, matrix
-from palpa.lymphoedema import cdt
 from palpa.lymphoedema.models import CdtCourse
+from palpa.lymphoedema.tests.support import cdt_started
 from palpa.patients.models import Patient
 
 READ = {
@@ -25,12 +25,6 @@ READ = {
 }
 START = {**READ, "owner": 403, "therapist": 201, "other_therapist": 201}
 SWITCH = {**READ, "owner": 403}
-
-
-def _started(therapist: User, patient: Patient, days_ago: int = 14) -> CdtCourse:
-    return cdt.start_phase_1(
-        actor=therapist, patient=patient, on=clinic_today() - dt.timedelta(days=days_ago)
-    )
 
 
 OPERATIONS = {
@@ -61,7 +55,7 @@ def test_who_may_start_phase_1_over_the_api(
 def test_who_may_switch_to_phase_2_over_the_api(
     request: pytest.FixtureRequest, who: str, status: int, therapist: User, patient: Patient
 ) -> None:
-    _started(therapist, patient)
+    cdt_started(therapist, patient)
     response = api_as(request, who, "token").post(
         f"/patients/{patient.public_id}/cdt/phase-2",
         {"switched_on": clinic_today().isoformat(), "reason": "Plateau"},
@@ -74,7 +68,7 @@ def test_who_may_switch_to_phase_2_over_the_api(
 def test_who_may_read_the_cdt_phase_and_the_read_is_audited(
     request: pytest.FixtureRequest, who: str, status: int, therapist: User, patient: Patient
 ) -> None:
-    course = _started(therapist, patient)
+    course = cdt_started(therapist, patient)
     response = api_as(request, who, "token").get(f"/patients/{patient.public_id}/cdt")
     assert response.status_code == status, response.content
     if status == 200:
@@ -85,7 +79,7 @@ def test_who_may_read_the_cdt_phase_and_the_read_is_audited(
 def test_an_api_switch_before_phase_1_is_422_naming_the_date(
     request: pytest.FixtureRequest, therapist: User, patient: Patient
 ) -> None:
-    _started(therapist, patient, days_ago=2)
+    cdt_started(therapist, patient, days_ago=2)
     response = api_as(request, "therapist", "token").post(
         f"/patients/{patient.public_id}/cdt/phase-2",
         {"switched_on": (clinic_today() - dt.timedelta(days=9)).isoformat(), "reason": "x"},

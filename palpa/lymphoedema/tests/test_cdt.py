@@ -13,31 +13,14 @@ from palpa.audit.models import AuditEvent
 from palpa.core.tests.support import clinic_today, web_client
 from palpa.lymphoedema import cdt
 from palpa.lymphoedema.models import CdtCourse
+from palpa.lymphoedema.tests.support import cdt_started
 from palpa.patients.models import Patient
-
-READ = {
-    "owner": 200,
-    "therapist": 200,
-    "other_therapist": 200,
-    "front_desk": 403,
-    "biller": 403,
-    "outsider": 404,
-    "anonymous": 401,
-}
-START = {**READ, "owner": 403, "therapist": 201, "other_therapist": 201}
-SWITCH = {**READ, "owner": 403}
-
-
-def _started(therapist: User, patient: Patient, days_ago: int = 14) -> CdtCourse:
-    return cdt.start_phase_1(
-        actor=therapist, patient=patient, on=clinic_today() - dt.timedelta(days=days_ago)
-    )
 
 
 def test_a_therapist_starts_phase_1_and_switches_to_phase_2_with_the_reason(
     therapist: User, patient: Patient
 ) -> None:
-    course = _started(therapist, patient)
+    course = cdt_started(therapist, patient)
     assert course.phase == 1
     cdt.switch_to_phase_2(
         actor=therapist,
@@ -63,7 +46,7 @@ def test_phase_2_needs_phase_1_a_reason_and_a_date_not_before_phase_1(
 ) -> None:
     with pytest.raises(cdt.CdtRefused, match="Start phase 1"):
         cdt.switch_to_phase_2(actor=therapist, patient=patient, on=clinic_today(), reason="x")
-    _started(therapist, patient, days_ago=3)
+    cdt_started(therapist, patient, days_ago=3)
     with pytest.raises(ValidationError) as caught:
         cdt.switch_to_phase_2(
             actor=therapist,
@@ -78,14 +61,14 @@ def test_phase_2_needs_phase_1_a_reason_and_a_date_not_before_phase_1(
 def test_phase_1_starts_once_and_not_in_the_future(therapist: User, patient: Patient) -> None:
     with pytest.raises(ValidationError, match="future"):
         cdt.start_phase_1(actor=therapist, patient=patient, on=clinic_today() + dt.timedelta(3))
-    _started(therapist, patient)
+    cdt_started(therapist, patient)
     with pytest.raises(cdt.CdtRefused, match="already started"):
-        _started(therapist, patient)
+        cdt_started(therapist, patient)
     assert CdtCourse.objects.count() == 1
 
 
 def test_the_switch_is_recorded_once(therapist: User, patient: Patient) -> None:
-    _started(therapist, patient)
+    cdt_started(therapist, patient)
     cdt.switch_to_phase_2(actor=therapist, patient=patient, on=clinic_today(), reason="Stable")
     with pytest.raises(cdt.CdtRefused, match="switched to phase 2 on"):
         cdt.switch_to_phase_2(actor=therapist, patient=patient, on=clinic_today(), reason="Again")
@@ -129,7 +112,7 @@ def test_the_chart_shows_the_phase_and_the_switch_action_to_practitioners(
     therapist: User,
     patient: Patient,
 ) -> None:
-    _started(therapist, patient)
+    cdt_started(therapist, patient)
     body = web_client(request, who).get(f"/patients/{patient.public_id}/").content.decode()
     assert ("Complete decongestive therapy" in body) is shown
     assert ("Phase 1, intensive" in body) is shown
@@ -137,7 +120,7 @@ def test_the_chart_shows_the_phase_and_the_switch_action_to_practitioners(
     assert "Start phase 1" not in body
 
 
-def test_the_chart_offers_start_phase_1_before_cdt_has_started(
+def test_the_chart_offers_start_phase_1_before_cdt_hascdt_started(
     request: pytest.FixtureRequest, patient: Patient
 ) -> None:
     body = web_client(request, "therapist").get(f"/patients/{patient.public_id}/").content.decode()
@@ -170,7 +153,7 @@ def test_who_may_start_phase_1_from_the_chart(
 def test_switching_from_the_chart_shows_who_switched_and_why(
     request: pytest.FixtureRequest, therapist: User, patient: Patient
 ) -> None:
-    _started(therapist, patient)
+    cdt_started(therapist, patient)
     client = web_client(request, "therapist")
     client.post(
         f"/patients/{patient.public_id}/cdt/phase-2/",
@@ -185,7 +168,7 @@ def test_switching_from_the_chart_shows_who_switched_and_why(
 def test_a_switch_without_a_reason_is_refused_on_the_chart_naming_it(
     request: pytest.FixtureRequest, therapist: User, patient: Patient
 ) -> None:
-    _started(therapist, patient)
+    cdt_started(therapist, patient)
     client = web_client(request, "therapist")
     response = client.post(
         f"/patients/{patient.public_id}/cdt/phase-2/",
